@@ -1,0 +1,1 @@
+"""Collectors gather raw data once per audit (endpoints, migrations, models, git history)."""

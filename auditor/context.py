@@ -1,0 +1,60 @@
+"""What a check sees: the repository, the inventory, every engine's findings and the collectors' data."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.engines.base import EngineRun
+from auditor.inventory import Inventory
+from auditor.model import PRACTICE, VIOLATION, Finding
+from auditor.repo import Repository
+
+
+class Unavailable(Exception):
+    """Raised inside a check when data it needs could not be gathered: the item becomes `unknown`."""
+
+
+@dataclass
+class AuditContext:
+    repo: Repository
+    inventory: Inventory
+    engines: dict[str, EngineRun] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    collected: dict[str, Any] = field(default_factory=dict)
+    collector_errors: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> Any:
+        """A collector's data; raises Unavailable with the reason when that collector failed."""
+        if name in self.collector_errors:
+            raise Unavailable(f"the {name} analysis failed: {self.collector_errors[name]}")
+        if name not in self.collected:
+            raise Unavailable(f"the {name} analysis did not run")
+        return self.collected[name]
+
+    def findings_for(self, item_id: str, kind: str | None = None, engines: tuple[str, ...] | None = None) -> list[Finding]:
+        return [f for f in self.findings
+                if f.item_id == item_id
+                and (kind is None or f.kind == kind)
+                and (engines is None or f.evidence.engine in engines)]
+
+    def violations(self, item_id: str) -> list[Finding]:
+        return self.findings_for(item_id, VIOLATION)
+
+    def practices(self, item_id: str) -> list[Finding]:
+        return self.findings_for(item_id, PRACTICE)
+
+    def engine_problem(self, *names: str) -> str | None:
+        """Why one of these engines gave no usable result, or None when all ran."""
+        for name in names:
+            run = self.engines.get(name)
+            if run is None:
+                return f"{name} did not run"
+            if run.status != "ok":
+                return f"{name} {run.status}: {run.error}" if run.error else f"{name} {run.status}"
+        return None
+
+    def require_engines(self, *names: str) -> None:
+        problem = self.engine_problem(*names)
+        if problem:
+            raise Unavailable(problem)

@@ -1,0 +1,1 @@
+"""External analysis engines. Each runs once per audit; the two run concurrently."""

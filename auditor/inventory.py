@@ -1,0 +1,226 @@
+"""What the repository is made of: languages, frameworks, manifests, tests, config, database use.
+
+Read from file names, dependency manifests and import lines; nothing is imported or executed.
+The inventory decides applicability: no database means MIG/DB items are not applicable.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from auditor.migrations.detect import detect_migration_systems
+from auditor.repo import CODE_LANGUAGES, Repository
+
+# framework name -> (dependency names in manifests, import/require patterns in code)
+FRAMEWORK_SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "flask": (("flask",), (r"^\s*from flask import|^\s*import flask\b",)),
+    "fastapi": (("fastapi",), (r"^\s*from fastapi\b|^\s*import fastapi\b",)),
+    "django": (("django",), (r"^\s*from django\b|^\s*import django\b",)),
+    "drf": (("djangorestframework",), (r"^\s*from rest_framework\b|^\s*import rest_framework\b",)),
+    "aiohttp": (("aiohttp",), (r"^\s*from aiohttp import web|^\s*aiohttp\.web\b",)),
+    "starlette": (("starlette",), (r"^\s*from starlette\.applications\b",)),
+    "express": (("express",), (r"require\(['\"]express['\"]\)|from ['\"]express['\"]",)),
+    "koa": (("koa",), (r"require\(['\"]koa['\"]\)|from ['\"]koa['\"]",)),
+    "nestjs": (("@nestjs/core",), (r"from ['\"]@nestjs/",)),
+    "go-nethttp": ((), (r"\"net/http\"",)),
+    "gin": (("github.com/gin-gonic/gin",), (r"\"github.com/gin-gonic/gin\"",)),
+    "chi": (("github.com/go-chi/chi",), (r"\"github.com/go-chi/chi",)),
+    "gorilla-mux": (("github.com/gorilla/mux",), (r"\"github.com/gorilla/mux\"",)),
+    "spring": (("spring-boot", "spring-web"), (r"^import org\.springframework\.",)),
+    "rails": (("rails",), ()),
+}
+WEB_FRAMEWORKS = frozenset(FRAMEWORK_SIGNATURES)
+DATABASE_DEPENDENCIES = (
+    "sqlalchemy", "django", "psycopg", "psycopg2", "psycopg2-binary", "asyncpg", "pymysql", "mysqlclient",
+    "aiosqlite", "peewee", "tortoise-orm", "sqlmodel", "pymongo", "motor", "mongoengine", "flask-sqlalchemy",
+    "alembic", "pg", "mysql", "mysql2", "sqlite3", "better-sqlite3", "knex", "sequelize", "typeorm",
+    "prisma", "@prisma/client", "mongoose", "gorm.io/gorm", "github.com/jmoiron/sqlx", "github.com/lib/pq",
+    "github.com/jackc/pgx", "activerecord", "rails",
+)
+DATABASE_IMPORT = re.compile(
+    r"^\s*(from|import)\s+(sqlalchemy|sqlite3|psycopg2?|asyncpg|pymysql|peewee|sqlmodel|django\.db)\b"
+    r"|\"database/sql\"|require\(['\"](pg|mysql2?|knex|sequelize|mongoose|better-sqlite3)['\"]\)",
+    re.M)
+MANIFEST_NAMES = ("requirements.txt", "requirements-dev.txt", "pyproject.toml", "Pipfile", "setup.py",
+                  "setup.cfg", "package.json", "go.mod", "Gemfile", "pom.xml", "build.gradle",
+                  "build.gradle.kts", "Cargo.toml", "composer.json")
+LOCK_NAMES = ("poetry.lock", "uv.lock", "Pipfile.lock", "pdm.lock", "package-lock.json", "yarn.lock",
+              "pnpm-lock.yaml", "go.sum", "Gemfile.lock", "Cargo.lock", "composer.lock")
+CONFIG_PATTERNS = (".env", ".env.*", "*.env", "settings.py", "*/settings.py", "*/settings/*.py", "config.py",
+                   "*/config.py", "config/*", "*.ini", "*.cfg", "docker-compose*.yml", "Dockerfile",
+                   "*.toml", "app.yaml", "application.yml", "application.properties", "nginx*.conf")
+TEST_FILE = re.compile(r"(^|/)(tests?|__tests__|spec|specs)/|(^|/)test_[^/]+\.py$|_test\.(py|go)$|"
+                       r"\.(test|spec)\.(js|ts|jsx|tsx|mjs)$")
+
+
+@dataclass
+class Framework:
+    name: str
+    file: str
+    line: int | None
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "file": self.file, "line": self.line}
+
+
+@dataclass
+class Inventory:
+    languages: dict[str, dict[str, int]] = field(default_factory=dict)   # language -> {files, lines}
+    frameworks: list[Framework] = field(default_factory=list)
+    manifests: list[str] = field(default_factory=list)
+    lock_files: list[str] = field(default_factory=list)
+    test_files: list[str] = field(default_factory=list)
+    test_dirs: list[str] = field(default_factory=list)
+    config_files: list[str] = field(default_factory=list)
+    migration_systems: dict[str, list[str]] = field(default_factory=dict)  # system -> folders
+    database_evidence: list[str] = field(default_factory=list)             # "file:line what"
+
+    @property
+    def framework_names(self) -> set[str]:
+        return {f.name for f in self.frameworks}
+
+    @property
+    def code_languages(self) -> set[str]:
+        return {lang for lang in self.languages if lang in CODE_LANGUAGES}
+
+    @property
+    def has_code(self) -> bool:
+        return bool(self.code_languages)
+
+    @property
+    def has_web_framework(self) -> bool:
+        return bool(self.framework_names & WEB_FRAMEWORKS)
+
+    @property
+    def uses_database(self) -> bool:
+        return bool(self.database_evidence or self.migration_systems)
+
+    def to_json(self) -> dict:
+        return {
+            "languages": self.languages,
+            "frameworks": [f.to_json() for f in self.frameworks],
+            "manifests": self.manifests, "lock_files": self.lock_files,
+            "test_dirs": self.test_dirs, "test_files": len(self.test_files),
+            "config_files": self.config_files,
+            "migration_systems": self.migration_systems,
+            "database_evidence": self.database_evidence[:20],
+        }
+
+
+def build_inventory(repo: Repository) -> Inventory:
+    inv = Inventory()
+    for f in repo.files:
+        if f.language is None:
+            continue
+        stats = inv.languages.setdefault(f.language, {"files": 0, "lines": 0})
+        stats["files"] += 1
+        if f.language in CODE_LANGUAGES or f.language == "sql":
+            text = repo.read_text(f.path)
+            stats["lines"] += text.count("\n") + (1 if text and not text.endswith("\n") else 0) if text else 0
+    names = {f.path: f.path.rsplit("/", 1)[-1] for f in repo.files}
+    inv.manifests = sorted(p for p, n in names.items() if n in MANIFEST_NAMES or _is_requirements(n))
+    inv.lock_files = sorted(p for p, n in names.items() if n in LOCK_NAMES)
+    inv.test_files = sorted(p for p in names if TEST_FILE.search(p) and repo_language(repo, p))
+    inv.test_dirs = sorted({_test_dir(p) for p in inv.test_files})
+    inv.config_files = sorted(p for p in names if _is_config(p))
+    _detect_frameworks(repo, inv)
+    _detect_database(repo, inv)
+    inv.migration_systems = detect_migration_systems(repo)
+    return inv
+
+
+def repo_language(repo: Repository, path: str) -> str | None:
+    for f in repo.files:
+        if f.path == path:
+            return f.language if f.language in CODE_LANGUAGES else None
+    return None
+
+
+def _is_requirements(name: str) -> bool:
+    return name.startswith("requirements") and name.endswith((".txt", ".in"))
+
+
+def _is_config(path: str) -> bool:
+    from fnmatch import fnmatch
+    name = path.rsplit("/", 1)[-1]
+    return any(fnmatch(path, pat) or fnmatch(name, pat) for pat in CONFIG_PATTERNS) and not TEST_FILE.search(path)
+
+
+def _test_dir(path: str) -> str:
+    parts = path.split("/")
+    for i, part in enumerate(parts[:-1]):
+        if part in ("tests", "test", "__tests__", "spec", "specs"):
+            return "/".join(parts[:i + 1])
+    return "/".join(parts[:-1]) or "."
+
+
+def manifest_dependencies(repo: Repository, manifest: str) -> list[tuple[str, int, str]]:
+    """(dependency name lowercased, line, the line's text) for each dependency line of a manifest."""
+    text = repo.read_text(manifest) or ""
+    name = manifest.rsplit("/", 1)[-1]
+    out = []
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith(("#", "//")):
+            continue
+        if name == "package.json":
+            m = re.match(r'"(@?[\w./-]+)"\s*:\s*"', line)
+        elif name == "go.mod":
+            m = re.match(r"(?:require\s+)?([\w.-]+\.[\w]+/[\w./-]+)\s+v", line)
+        elif name in ("Gemfile",):
+            m = re.match(r"gem\s+['\"]([\w-]+)", line)
+        elif name in ("pom.xml",):
+            m = re.search(r"<artifactId>([\w.-]+)</artifactId>", line)
+        elif name.startswith("build.gradle"):
+            m = re.search(r"['\"][\w.-]+:([\w.-]+)(?::[^'\"]*)?['\"]", line)
+        else:  # requirements, pyproject, Pipfile, setup.py/cfg
+            m = re.match(r"""['"]?([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(?:[<>=!~;,'"\s]|$)""", line)
+            if m and name in ("pyproject.toml", "Pipfile", "setup.cfg") and "=" in line and not line.startswith(('"', "'")) and name != "Pipfile":
+                m = None  # a TOML/INI key, not a dependency string
+        if m:
+            out.append((m.group(1).lower().replace("_", "-"), lineno, raw.rstrip()))
+    return out
+
+
+def _detect_frameworks(repo: Repository, inv: Inventory) -> None:
+    found: dict[str, Framework] = {}
+    for manifest in inv.manifests:
+        for dep, line, _ in manifest_dependencies(repo, manifest):
+            for fw, (deps, _) in FRAMEWORK_SIGNATURES.items():
+                if fw not in found and any(dep == d or dep.startswith(d + "/") for d in deps):
+                    found[fw] = Framework(fw, manifest, line)
+    compiled = {fw: re.compile("|".join(pats), re.M) for fw, (_, pats) in FRAMEWORK_SIGNATURES.items() if pats}
+    for f in repo.files:
+        if f.language not in ("python", "javascript", "typescript", "go", "java", "kotlin") or TEST_FILE.search(f.path):
+            continue
+        text = repo.read_text(f.path) or ""
+        for fw, pattern in compiled.items():
+            if fw in found:
+                continue
+            m = pattern.search(text)
+            if m:
+                found[fw] = Framework(fw, f.path, text.count("\n", 0, m.start()) + 1)
+    if "go-nethttp" in found and found.keys() & {"gin", "chi", "gorilla-mux"}:
+        pass  # both are real: routers sit on net/http
+    if any(p.endswith("config/routes.rb") for p in (f.path for f in repo.files)):
+        found.setdefault("rails", Framework("rails", "config/routes.rb", None))
+    inv.frameworks = sorted(found.values(), key=lambda fw: fw.name)
+
+
+def _detect_database(repo: Repository, inv: Inventory) -> None:
+    for manifest in inv.manifests:
+        for dep, line, _ in manifest_dependencies(repo, manifest):
+            if dep in DATABASE_DEPENDENCIES:
+                inv.database_evidence.append(f"{manifest}:{line} depends on {dep}")
+    for f in repo.files:
+        if f.language == "sql" and not TEST_FILE.search(f.path):
+            inv.database_evidence.append(f"{f.path} SQL file")
+            continue
+        if f.language not in ("python", "javascript", "typescript", "go") or TEST_FILE.search(f.path):
+            continue
+        text = repo.read_text(f.path) or ""
+        m = DATABASE_IMPORT.search(text)
+        if m:
+            inv.database_evidence.append(f"{f.path}:{text.count(chr(10), 0, m.start()) + 1} imports a database library")
+        if len(inv.database_evidence) > 50:
+            break

@@ -1,0 +1,1 @@
+"""Migration systems: detection, parsing (without running anything) and the schema they produce."""

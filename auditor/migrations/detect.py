@@ -1,0 +1,47 @@
+"""Which migration systems a repository uses, from file layout and a glance at file heads."""
+from __future__ import annotations
+
+import re
+
+from auditor.repo import Repository
+
+_SQL_PAIR = re.compile(r"(^|/)\d+[_-][^/]*\.(up|down)\.sql$")
+_FLYWAY = re.compile(r"(^|/)[VUR]\d+(_\d+)*__[^/]+\.sql$|(^|/)R__[^/]+\.sql$")
+_DJANGO = re.compile(r"(^|/)migrations/\d{4}_[^/]+\.py$")
+_RAILS = re.compile(r"(^|/)db/migrate/\d+_[^/]+\.rb$")
+_PRISMA = re.compile(r"(^|/)prisma/migrations/[^/]+/migration\.sql$")
+
+
+def detect_migration_systems(repo: Repository) -> dict[str, list[str]]:
+    systems: dict[str, set[str]] = {}
+
+    def add(system: str, path: str) -> None:
+        systems.setdefault(system, set()).add(path.rsplit("/", 1)[0] if "/" in path else ".")
+
+    for f in repo.files:
+        p = f.path
+        if _DJANGO.search(p):
+            add("django", p)
+        elif p.endswith(".py") and "/versions/" in f"/{p}":
+            head = (repo.read_text(p) or "")[:4000]
+            if re.search(r"^down_revision\s*[:=]", head, re.M) or re.search(r"^revision\s*[:=]", head, re.M):
+                add("alembic", p)
+        elif _PRISMA.search(p):
+            add("prisma", p)
+        elif _SQL_PAIR.search(p):
+            add("golang-migrate", p)
+        elif _FLYWAY.search(p):
+            add("flyway", p)
+        elif p.endswith(".sql") and "migrat" in p.lower():
+            head = (repo.read_text(p) or "")[:2000]
+            if "-- migrate:up" in head:
+                add("dbmate", p)
+            elif "-- +migrate Up" in head:
+                add("sql-migrate", p)
+        elif _RAILS.search(p):
+            add("rails", p)
+        elif p.endswith((".js", ".ts")) and "migrations/" in p:
+            head = (repo.read_text(p) or "")[:4000]
+            if re.search(r"exports\.up\s*=|export\s+(async\s+)?function\s+up\b", head):
+                add("knex", p)
+    return {name: sorted(folders) for name, folders in sorted(systems.items())}

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_ENGINE_TIMEOUT = 900.0
+
+
+@dataclass
+class AuditOptions:
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    engine_timeout: float = DEFAULT_ENGINE_TIMEOUT
+    excludes: tuple[str, ...] = ()
+    fail_under: float | None = None
+    fail_on: str = "critical"
+    allow_unknown: bool = False
+    category_minimums: dict[str, float] = field(default_factory=dict)
+    severity_overrides: dict[str, str] = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)   # room for later features (baseline, diff base, ...)

@@ -1,0 +1,180 @@
+"""The audit: inventory and collectors while the engines run, then one verdict per item, then scores.
+
+repo -> inventory -> engines (semgrep, bandit: once each, concurrently) -> findings -> checks -> verdicts
+-> scoring -> report dict (the JSON contract; every other format renders from it).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from auditor import __version__
+from auditor.applicability import not_applicable_reason
+from auditor.catalog import CatalogItem, load_catalog
+from auditor.context import AuditContext, Unavailable
+from auditor.engines.bandit import run_bandit
+from auditor.engines.base import OK, EngineRun
+from auditor.engines.semgrep import run_semgrep
+from auditor.errors import AuditError
+from auditor.gitinfo import git_state
+from auditor.inventory import build_inventory
+from auditor.model import ItemResult
+from auditor.options import AuditOptions
+from auditor.registry import CHECKS, collector_order, load_plugins
+from auditor.repo import Repository
+from auditor.scoring import GatePolicy, evaluate_gate, score_results
+
+SCHEMA_VERSION = "1.0"
+NO_ANALYSIS_YET = "no analysis yet: this item's check is not built, so nothing was concluded"
+
+
+def selected_items(options: AuditOptions) -> list[CatalogItem]:
+    catalog = load_catalog()
+    known = catalog.by_id
+    for item_id in (*options.only, *options.skip):
+        if item_id.upper() not in known:
+            raise AuditError(f"unknown checklist item {item_id!r} (see `auditor checklist`)")
+    only = {i.upper() for i in options.only}
+    skip = {i.upper() for i in options.skip}
+    items = [i for i in catalog.items if (not only or i.id in only) and i.id not in skip]
+    out = []
+    for item in items:
+        override = options.severity_overrides.get(item.id)
+        out.append(dataclasses.replace(item, severity=override) if override else item)
+    return out
+
+
+def validate_target(path: Path) -> Path:
+    if not path.exists():
+        raise AuditError(f"path does not exist: {path}")
+    if not path.is_dir():
+        raise AuditError(f"not a folder: {path} (audit a repository folder)")
+    try:
+        next(path.iterdir(), None)
+    except PermissionError:
+        raise AuditError(f"cannot read folder: {path}") from None
+    return path.resolve()
+
+
+def run_audit(path: Path, options: AuditOptions | None = None, progress: Any = None) -> dict:
+    options = options or AuditOptions()
+    root = validate_target(path)
+    items = selected_items(options)
+    load_plugins()
+    started = time.monotonic()
+    generated_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+    repo = Repository.scan(root, options.excludes)
+    if not repo.files:
+        raise AuditError(f"nothing to audit: {path} has no files (after excludes)")
+    _note(progress, f"{len(repo.files)} files")
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine") as pool:
+        semgrep_job = pool.submit(run_semgrep, repo, options.engine_timeout)
+        bandit_job = pool.submit(run_bandit, repo, options.engine_timeout)
+        inventory = build_inventory(repo)
+        ctx = AuditContext(repo=repo, inventory=inventory, options=dataclasses.asdict(options))
+        _run_collectors(ctx, progress)
+        _note(progress, "waiting for semgrep and bandit")
+        engines = [semgrep_job.result(), bandit_job.result()]
+    ctx.engines = {run.name: run for run in engines}
+    ctx.findings = sorted((f for run in engines for f in run.findings),
+                          key=lambda f: (f.item_id, f.file, f.line or 0, f.evidence.rule_id))
+    hooks = options.extra.get("finding_filters", ())
+    for hook in hooks:  # suppressions, baseline, diff gating: each may drop or annotate findings
+        hook(ctx)
+
+    results = {item.id: evaluate_item(item, ctx) for item in items}
+    catalog = load_catalog()
+    card = score_results(catalog, results)
+    engine_failures = [f"{r.name} {r.status}" + (f": {r.error}" if r.error else "")
+                       for r in engines if r.status != OK]
+    policy = GatePolicy(options.fail_under, options.fail_on, options.allow_unknown, options.category_minimums)
+    passed, reasons = evaluate_gate(policy, card, items, results, engine_failures)
+    return build_report(ctx, items, results, card, passed, reasons, generated_at, time.monotonic() - started)
+
+
+def _note(progress: Any, message: str) -> None:
+    if progress is not None:
+        progress(message)
+
+
+def _run_collectors(ctx: AuditContext, progress: Any) -> None:
+    for coll in collector_order():
+        _note(progress, f"collecting {coll.name}")
+        missing = [dep for dep in coll.after if dep in ctx.collector_errors]
+        if missing:
+            ctx.collector_errors[coll.name] = f"needs {', '.join(missing)}, which failed"
+            continue
+        try:
+            ctx.collected[coll.name] = coll.fn(ctx)
+        except Exception as exc:  # a collector bug must not abort the audit: its items become unknown
+            ctx.collector_errors[coll.name] = f"{type(exc).__name__}: {exc}"
+
+
+def evaluate_item(item: CatalogItem, ctx: AuditContext) -> ItemResult:
+    reason = not_applicable_reason(item, ctx.inventory)
+    if reason:
+        return ItemResult(item.id, "not_applicable", reason)
+    check = CHECKS.get(item.id)
+    if check is None:
+        if item.automation == "manual":
+            return ItemResult(item.id, "manual", "not decidable statically: review by hand (see remediation)")
+        return ItemResult(item.id, "unknown", NO_ANALYSIS_YET)
+    try:
+        result = check(ctx, item)
+    except Unavailable as exc:
+        return ItemResult(item.id, "unknown", str(exc))
+    except Exception as exc:  # a check bug becomes an honest unknown, never a pass
+        return ItemResult(item.id, "unknown", f"analysis error: {type(exc).__name__}: {exc}")
+    result.evidence.sort(key=lambda e: (e.kind != "violation", e.file, e.line or 0, e.rule_id))
+    return result
+
+
+def build_report(ctx: AuditContext, items: list[CatalogItem], results: dict[str, ItemResult], card,
+                 passed: bool, reasons: list[str], generated_at: str, duration: float) -> dict:
+    state = git_state(ctx.repo.root)
+    item_rows = []
+    for item in items:
+        r = results[item.id]
+        item_rows.append({
+            "id": item.id, "title": item.title, "category": item.category, "severity": item.severity,
+            "weight": item.weight, "automation": item.automation,
+            "verdict": r.verdict, "score": r.score, "rationale": r.rationale,
+            "evidence": [e.to_json() for e in r.evidence],
+            "remediation": item.remediation, "details": r.details,
+        })
+    selected = {i.id for i in items}
+    categories = [{**c, "items": [i for i in c["items"] if i in selected]} for c in card.categories]
+    inventory = ctx.inventory.to_json()
+    endpoints = ctx.collected.get("endpoints")
+    migrations = ctx.collected.get("migrations")
+    inventory["endpoints"] = [e.to_json() for e in getattr(endpoints, "endpoints", [])] if endpoints else []
+    inventory["migrations"] = migrations.to_json_rows() if hasattr(migrations, "to_json_rows") else []
+    inventory["skipped_files"] = [{"path": s.path, "reason": s.reason}
+                                  for s in sorted(set(ctx.repo.skipped), key=lambda s: s.path)]
+    inventory["collector_errors"] = ctx.collector_errors
+    counts: dict[str, int] = {}
+    for r in results.values():
+        counts[r.verdict] = counts.get(r.verdict, 0) + 1
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "backend-auditor", "version": __version__},
+        "repository": {"path": str(ctx.repo.root), **state},
+        "generated_at": generated_at,
+        "duration_s": round(duration, 3),
+        "summary": {
+            "score": card.score, "grade": card.grade, "grade_capped_by": card.grade_capped_by,
+            "verdicts": counts,
+            "gate": {"passed": passed, "reasons": reasons},
+        },
+        "categories": categories,
+        "items": item_rows,
+        "inventory": inventory,
+        "engines": [run.to_json() for run in ctx.engines.values()],
+        "suppressed": ctx.collected.get("suppressed", []),
+    }

@@ -1,0 +1,77 @@
+"""Plug-in registries. A check module declares `@check("ITEM-ID")`; a collector module `@collector("name")`.
+
+Every module in auditor.checks and auditor.collectors is imported once, so adding an analysis is adding a
+file: no central list to edit.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from typing import Any, Callable
+
+CheckFn = Callable[..., Any]
+CHECKS: dict[str, CheckFn] = {}
+
+
+@dataclass(frozen=True)
+class Collector:
+    name: str
+    fn: Callable[..., Any]
+    after: tuple[str, ...] = ()
+
+
+COLLECTORS: dict[str, Collector] = {}
+
+
+def check(item_id: str) -> Callable[[CheckFn], CheckFn]:
+    def register(fn: CheckFn) -> CheckFn:
+        if item_id in CHECKS and CHECKS[item_id] is not fn:
+            raise RuntimeError(f"two checks registered for {item_id}: {CHECKS[item_id].__module__} and {fn.__module__}")
+        CHECKS[item_id] = fn
+        return fn
+    return register
+
+
+def collector(name: str, after: tuple[str, ...] = ()) -> Callable[[CheckFn], CheckFn]:
+    """Register fn(ctx) -> data; the data lands in ctx.collected[name]. `after`: collectors it reads."""
+    def register(fn: CheckFn) -> CheckFn:
+        COLLECTORS[name] = Collector(name, fn, tuple(after))
+        return fn
+    return register
+
+
+_loaded = False
+
+
+def load_plugins() -> None:
+    global _loaded
+    if _loaded:
+        return
+    import auditor.checks
+    import auditor.collectors
+    for package in (auditor.collectors, auditor.checks):
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{module.name}")
+    _loaded = True
+
+
+def collector_order() -> list[Collector]:
+    """Collectors sorted so each runs after the ones it reads."""
+    done: list[Collector] = []
+    seen: set[str] = set()
+
+    def visit(c: Collector, stack: tuple[str, ...] = ()) -> None:
+        if c.name in seen:
+            return
+        if c.name in stack:
+            raise RuntimeError(f"collector cycle: {' -> '.join(stack + (c.name,))}")
+        for dep in c.after:
+            if dep in COLLECTORS:
+                visit(COLLECTORS[dep], stack + (c.name,))
+        seen.add(c.name)
+        done.append(c)
+
+    for name in sorted(COLLECTORS):
+        visit(COLLECTORS[name])
+    return done

@@ -1,0 +1,173 @@
+"""The scanned repository's files: one walk, default excludes, safe reads.
+
+Never follows a symlink: a link inside the repo is listed as skipped with the reason, so nothing
+outside the repository is ever read. Binary and oversized files are skipped the same way.
+"""
+from __future__ import annotations
+
+import ast
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+DEFAULT_EXCLUDED_DIRS = frozenset({
+    ".git", ".hg", ".svn", "node_modules", "bower_components", ".venv", "venv", "env", ".env.d",
+    "virtualenv", ".tox", ".nox", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+    "site-packages", "vendor", "third_party", "third-party", "dist", "build", "target", "out",
+    ".next", ".nuxt", "coverage", "htmlcov", ".idea", ".vscode", ".auditor-cache", ".eggs",
+})
+
+LANGUAGE_BY_EXTENSION = {
+    ".py": "python", ".pyi": "python",
+    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
+    ".ts": "typescript", ".tsx": "typescript",
+    ".go": "go", ".rb": "ruby", ".java": "java", ".kt": "kotlin", ".php": "php", ".cs": "csharp",
+    ".rs": "rust", ".sql": "sql", ".html": "html", ".jinja": "html", ".jinja2": "html", ".j2": "html",
+    ".yml": "yaml", ".yaml": "yaml", ".toml": "toml", ".json": "json",
+}
+CODE_LANGUAGES = frozenset({"python", "javascript", "typescript", "go", "ruby", "java", "kotlin",
+                            "php", "csharp", "rust"})
+MAX_FILE_BYTES = 2_000_000  # larger files are generated or data: listed as skipped, not parsed
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str          # relative, with '/'
+    language: str | None
+    size: int
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass
+class Repository:
+    root: Path
+    files: list[SourceFile] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    extra_excludes: tuple[str, ...] = ()
+
+    @classmethod
+    def scan(cls, root: Path, extra_excludes: tuple[str, ...] = ()) -> "Repository":
+        repo = cls(root=root.resolve(), extra_excludes=tuple(extra_excludes))
+        repo._walk()
+        return repo
+
+    def _excluded(self, rel: str) -> bool:
+        return any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat.rstrip("/") + "/*")
+                   for pat in self.extra_excludes)
+
+    def _walk(self) -> None:
+        root = str(self.root)
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            rel_dir = os.path.relpath(dirpath, root)
+            rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
+            kept = []
+            for name in sorted(dirnames):
+                rel = f"{rel_dir}/{name}" if rel_dir else name
+                full = os.path.join(dirpath, name)
+                if name in DEFAULT_EXCLUDED_DIRS or name.endswith(".egg-info") or self._excluded(rel):
+                    continue
+                if os.path.islink(full):
+                    self.skipped.append(SkippedFile(rel, "symlink (not followed)"))
+                    continue
+                kept.append(name)
+            dirnames[:] = kept
+            for name in sorted(filenames):
+                rel = f"{rel_dir}/{name}" if rel_dir else name
+                if self._excluded(rel):
+                    continue
+                full = os.path.join(dirpath, name)
+                if os.path.islink(full):
+                    self.skipped.append(SkippedFile(rel, "symlink (not followed)"))
+                    continue
+                try:
+                    size = os.stat(full).st_size
+                except OSError as exc:
+                    self.skipped.append(SkippedFile(rel, f"unreadable: {exc.strerror or exc}"))
+                    continue
+                language = language_of(name)
+                if language and size > MAX_FILE_BYTES:
+                    self.skipped.append(SkippedFile(rel, f"larger than {MAX_FILE_BYTES} bytes"))
+                    continue
+                self.files.append(SourceFile(rel, language, size))
+
+    # ---- queries -------------------------------------------------------------------------------
+    def paths(self, language: str | None = None, suffix: str | None = None) -> list[str]:
+        return [f.path for f in self.files
+                if (language is None or f.language == language)
+                and (suffix is None or f.path.endswith(suffix))]
+
+    def exists(self, rel: str) -> bool:
+        return any(f.path == rel for f in self.files)
+
+    def glob(self, pattern: str) -> list[str]:
+        return [f.path for f in self.files if fnmatch.fnmatch(f.path, pattern)]
+
+    def read_text(self, rel: str) -> str | None:
+        """The file's text, or None for a binary or unreadable file (recorded as skipped once)."""
+        return self._texts.get(rel) if rel in self._texts else self._load(rel)
+
+    def lines(self, rel: str) -> list[str]:
+        text = self.read_text(rel)
+        return text.splitlines() if text is not None else []
+
+    def snippet(self, rel: str, line: int | None, end_line: int | None = None) -> str:
+        if not line:
+            return ""
+        lines = self.lines(rel)
+        end = min(end_line or line, line + 4)
+        return "\n".join(lines[line - 1:end]).rstrip()
+
+    def python_ast(self, rel: str) -> ast.Module | None:
+        """Parsed module, or None when it does not parse (recorded as skipped with the reason)."""
+        if rel in self._asts:
+            return self._asts[rel]
+        tree = None
+        text = self.read_text(rel)
+        if text is not None:
+            try:
+                tree = ast.parse(text, filename=rel)
+            except (SyntaxError, ValueError) as exc:
+                line = getattr(exc, "lineno", None)
+                where = f" at line {line}" if line else ""
+                self.skipped.append(SkippedFile(rel, f"does not parse as Python 3{where}: {exc.msg if isinstance(exc, SyntaxError) else exc}"))
+        self._asts[rel] = tree
+        return tree
+
+    @cached_property
+    def _texts(self) -> dict[str, str | None]:
+        return {}
+
+    @cached_property
+    def _asts(self) -> dict[str, ast.Module | None]:
+        return {}
+
+    def _load(self, rel: str) -> str | None:
+        text = None
+        try:
+            data = (self.root / rel).read_bytes()
+        except OSError as exc:
+            self.skipped.append(SkippedFile(rel, f"unreadable: {exc.strerror or exc}"))
+        else:
+            if b"\0" in data[:8192]:
+                self.skipped.append(SkippedFile(rel, "binary content"))
+            else:
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    text = data.decode("latin-1")
+        self._texts[rel] = text
+        return text
+
+
+def language_of(name: str) -> str | None:
+    lower = name.lower()
+    if lower == "dockerfile":
+        return "dockerfile"
+    return LANGUAGE_BY_EXTENSION.get(os.path.splitext(lower)[1])
