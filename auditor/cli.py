@@ -1,0 +1,217 @@
+"""Command line: `auditor audit`, `auditor checklist`, `auditor explain`, `auditor init`.
+
+Exit codes (contract): 0 gate passed, 1 gate failed, 2 usage error or a path that cannot be audited.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from auditor import __version__
+from auditor.catalog import load_catalog
+from auditor.config import STARTER, load_config
+from auditor.errors import AuditError
+from auditor.options import DEFAULT_ENGINE_TIMEOUT, AuditOptions
+from auditor.output import FILE_NAMES, FORMATS, renderer, write_atomic
+from auditor.scoring import FAIL_ON_CHOICES
+
+EXIT_PASSED, EXIT_GATE_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v.strip().upper() for raw in values for v in raw.split(",") if v.strip())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="auditor")
+def cli() -> None:
+    """Score a backend repository against the backend-engineer checklists, with evidence for every verdict."""
+
+
+@cli.command()
+@click.argument("target")
+@click.option("--format", "formats", multiple=True, metavar="LIST",
+              help=f"Comma-separated report formats: {', '.join(FORMATS)} (default: terminal).")
+@click.option("--output", "output", metavar="DIR|-",
+              help="Write each format to DIR/report.<ext>; '-' writes the one chosen format to stdout.")
+@click.option("--fail-under", type=click.FloatRange(0, 100), help="Gate: minimum overall score (0-100).")
+@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), help="Gate: fail when an item of this severity or worse fails (default critical).")
+@click.option("--allow-unknown", is_flag=True, default=None, help="Pass the gate even when an engine could not run.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file (default: .auditor.toml or [tool.auditor] in pyproject.toml).")
+@click.option("--only", multiple=True, metavar="IDS", help="Only these checklist items (comma-separated).")
+@click.option("--skip", multiple=True, metavar="IDS", help="Skip these checklist items (comma-separated).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Extra path globs to leave out.")
+@click.option("--engine-timeout", type=click.FloatRange(min=1), help=f"Seconds each engine may run (default {DEFAULT_ENGINE_TIMEOUT:g}).")
+@click.option("--compare", "compare_file", type=click.Path(path_type=Path), help="A previous report.json: show each item's change.")
+@click.option("--ref", help="With a GIT-URL: the branch or tag to audit.")
+def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, config_file, only, skip, exclude,
+          engine_timeout, compare_file, ref) -> None:
+    """Audit TARGET (a folder or a git URL) and gate on the result."""
+    from auditor.remote import checkout_target, is_git_url
+
+    chosen = [f.strip().lower() for raw in (formats or ("terminal",)) for f in raw.split(",") if f.strip()]
+    for fmt in chosen:
+        if fmt not in FORMATS:
+            raise AuditError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    if output == "-" and len(chosen) != 1:
+        raise AuditError("--output - writes one format to stdout: choose exactly one with --format")
+    if output is None and len([f for f in chosen if f != "terminal"]) > 1:
+        raise AuditError("several formats need --output DIR (or choose one format to print it to stdout)")
+    compare = _load_compare(compare_file) if compare_file else None
+    for fmt in chosen:
+        if fmt != "terminal":
+            renderer(fmt)  # fail fast on a format this build lacks, before the audit runs
+
+    with checkout_target(target, ref) as root:
+        file_config = load_config(root, config_file)
+        cfg = file_config.values
+        options = AuditOptions(
+            only=_split(only) or tuple(i.upper() for i in cfg.get("only", ())),
+            skip=_split(skip) or tuple(i.upper() for i in cfg.get("skip", ())),
+            engine_timeout=engine_timeout or cfg.get("engine_timeout", DEFAULT_ENGINE_TIMEOUT),
+            excludes=tuple(exclude) + tuple(cfg.get("exclude", ())),
+            fail_under=fail_under if fail_under is not None else cfg.get("fail_under"),
+            fail_on=fail_on or cfg.get("fail_on", "critical"),
+            allow_unknown=allow_unknown if allow_unknown is not None else cfg.get("allow_unknown", False),
+            category_minimums=dict(cfg.get("category_minimums", {})),
+            severity_overrides={k.upper(): v for k, v in cfg.get("severity", {}).items()},
+        )
+        _check_item_ids(options, file_config.source)
+        report = _run_with_progress(root, options)
+        if is_git_url(target):
+            report["repository"]["path"] = target
+    if file_config.source:
+        report["config"] = {"source": file_config.source}
+
+    stdout_console = Console(highlight=False, soft_wrap=False)
+    for fmt in chosen:
+        if fmt == "terminal":
+            from auditor.render.terminal import print_summary
+            print_summary(report, stdout_console)
+            continue
+        render = renderer(fmt)
+        text = render(report, compare=compare) if fmt in ("html", "markdown") else render(report)
+        if output in (None, "-"):
+            sys.stdout.write(text)
+        else:
+            path = Path(output) / FILE_NAMES[fmt]
+            write_atomic(path, text)
+            click.echo(f"wrote {path}", err=True)
+    sys.exit(EXIT_PASSED if report["summary"]["gate"]["passed"] else EXIT_GATE_FAILED)
+
+
+def _check_item_ids(options: AuditOptions, source: str | None) -> None:
+    known = load_catalog().by_id
+    for item_id in options.severity_overrides:
+        if item_id not in known:
+            raise AuditError(f"{source}: severity override for unknown item {item_id!r}")
+
+
+def _load_compare(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise AuditError(f"cannot read --compare file {path}: {exc.strerror or exc}") from None
+    except ValueError:
+        raise AuditError(f"--compare file {path} is not JSON (expected a previous report.json)") from None
+    if not isinstance(data, dict) or "items" not in data:
+        raise AuditError(f"--compare file {path} is not an auditor report.json")
+    return data
+
+
+def _run_with_progress(root: Path, options: AuditOptions) -> dict:
+    from auditor.pipeline import run_audit
+    err = Console(stderr=True)
+    if not err.is_terminal or os.environ.get("CI"):
+        return run_audit(root, options)
+    with err.status("auditing…") as status:
+        return run_audit(root, options, progress=lambda msg: status.update(f"auditing: {msg}"))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def checklist(fmt: str) -> None:
+    """List the checklist items."""
+    catalog = load_catalog()
+    if fmt == "json":
+        click.echo(json.dumps([i.to_json() for i in catalog.items], indent=2))
+        return
+    table = Table(show_edge=False, pad_edge=False)
+    for col in ("id", "title", "category", "severity", "weight", "automation"):
+        table.add_column(col)
+    for item in catalog.items:
+        table.add_row(item.id, item.title, item.category, item.severity, str(item.weight), item.automation)
+    Console(highlight=False).print(table)
+
+
+@cli.command()
+@click.argument("item_id")
+def explain(item_id: str) -> None:
+    """Print one item's text, rationale and remediation."""
+    item = load_catalog().get(item_id)
+    if item is None:
+        raise AuditError(f"unknown checklist item {item_id!r} (see `auditor checklist`)")
+    lines = [
+        f"{item.id}: {item.title}",
+        f"category: {item.category}   severity: {item.severity}   weight: {item.weight}   automation: {item.automation}",
+        f"applies when: {item.applies_when}",
+        f"standard: \"{item.seed}\"",
+        "",
+        "Why it matters:",
+        f"  {item.rationale}",
+        "",
+        "How to fix:",
+        f"  {item.remediation}",
+    ]
+    if item.feeds:
+        lines += ["", f"Analyses: {', '.join(item.feeds)}"]
+    if item.cwe or item.owasp:
+        lines += [f"References: {', '.join(item.cwe + item.owasp)}"]
+    click.echo("\n".join(lines))
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing .auditor.toml.")
+def init(path: Path, force: bool) -> None:
+    """Write a commented starting config (.auditor.toml) into PATH."""
+    if not path.is_dir():
+        raise AuditError(f"not a folder: {path}")
+    target = path / ".auditor.toml"
+    if target.exists() and not force:
+        raise AuditError(f"{target} exists (use --force to overwrite)")
+    write_atomic(target, STARTER)
+    click.echo(f"wrote {target}")
+
+
+def main() -> None:
+    """Entry point: every error is one line on stderr and exit code 2, never a traceback."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(EXIT_USAGE)
+    except AuditError as exc:
+        click.echo(f"auditor: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        click.echo("auditor: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(EXIT_USAGE)
+    except Exception as exc:  # a bug of ours: still one line, with a way to see more
+        if os.environ.get("AUDITOR_DEBUG"):
+            raise
+        click.echo(f"auditor: internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for the traceback)", err=True)
+        sys.exit(EXIT_USAGE)
