@@ -1,0 +1,120 @@
+"""JUnit XML: one test case per checklist item, one test suite per category, so CI lists the checklist.
+
+Verdict mapping (chosen so a CI system never shows an unanalysed item as green):
+- pass            -> passed test case
+- fail            -> <failure type="fail">, the rationale and the evidence (file:line, message, code)
+- partial         -> <failure type="partial">: the practice is missing somewhere, which is a defect to fix
+- unknown         -> <error type="unknown">: the item could not be analysed (engine failed, language
+                     unsupported). JUnit's "error" means "the test could not run", which is exactly that,
+                     and CI systems count it as not passed.
+- not_applicable  -> <skipped> with the reason
+- manual          -> <skipped> with the reviewer's hint
+"""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from auditor.render.common import (category_titles, clean_text, format_score, location, repository_name,
+                                   violations)
+
+EVIDENCE_LIMIT = 50   # per failure body; the JSON and SARIF reports carry all of it
+
+
+def render_junit(report: dict) -> str:
+    titles = category_titles(report)
+    items = [row for row in report.get("items", []) if isinstance(row, dict)]
+    order = [c.get("id") for c in report.get("categories", [])]
+    order += [row.get("category") for row in items if row.get("category") not in order]
+    summary = report.get("summary") or {}
+    root = ET.Element("testsuites", name=_t(f"backend-auditor {repository_name(report)}"),
+                      tests=str(len(items)), time=_seconds(report.get("duration_s")))
+    totals = {"failures": 0, "errors": 0, "skipped": 0}
+    run_facts = (("score", format_score(summary.get("score"))), ("grade", summary.get("grade")),
+                 ("gate", "passed" if (summary.get("gate") or {}).get("passed") else "failed"),
+                 ("commit", (report.get("repository") or {}).get("commit")))
+    for category in order:
+        members = [row for row in items if row.get("category") == category]
+        if not members:
+            continue
+        suite = ET.SubElement(root, "testsuite", name=_t(titles.get(category) or category),
+                              tests=str(len(members)), timestamp=_t(report.get("generated_at") or ""))
+        properties = ET.SubElement(suite, "properties")   # the run's facts, where JUnit readers look for them
+        for name, value in run_facts:
+            ET.SubElement(properties, "property", name=name, value=_t(value))
+        counts = {"failures": 0, "errors": 0, "skipped": 0}
+        for row in members:
+            kind = _testcase(suite, row, titles.get(category) or category)
+            if kind:
+                counts[kind] += 1
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+        suite.set("time", "0")
+    for key, value in totals.items():
+        root.set(key, str(value))
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _testcase(suite: ET.Element, row: dict, category_title: str) -> str | None:
+    case = ET.SubElement(suite, "testcase", name=_t(f"{row.get('id', '?')}: {row.get('title', '')}"),
+                         classname=_t(f"backend-auditor.{row.get('category', 'other')}"), time="0")
+    verdict = row.get("verdict")
+    rationale = row.get("rationale") or ""
+    if verdict in ("fail", "partial"):
+        element = ET.SubElement(case, "failure", type=verdict, message=_t(_message(row)))
+        element.text = _t(_failure_body(row))
+        return "failures"
+    if verdict == "unknown":
+        element = ET.SubElement(case, "error", type="unknown", message=_t(f"not analysed: {rationale}"))
+        element.text = _t(f"{rationale}\n\nThis item counts as 0 in the score until it can be analysed.")
+        return "errors"
+    if verdict in ("not_applicable", "manual"):
+        prefix = "not applicable" if verdict == "not_applicable" else "manual review"
+        ET.SubElement(case, "skipped", message=_t(f"{prefix}: {rationale}"))
+        return "skipped"
+    if verdict != "pass":   # a verdict this renderer does not know is not shown as passed
+        ET.SubElement(case, "error", type=str(verdict), message=_t(f"unexpected verdict {verdict!r}: {rationale}"))
+        return "errors"
+    system_out = ET.SubElement(case, "system-out")
+    system_out.text = _t(rationale)
+    return None
+
+
+def _message(row: dict) -> str:
+    score = row.get("score")
+    where = ""
+    found = violations(row)
+    if found:
+        where = f" ({len(found)} finding{'s' if len(found) != 1 else ''}, first at {location(found[0])})"
+    score_text = f", score {score}/10" if isinstance(score, int) else ""
+    return f"{row.get('verdict')} [{row.get('severity', '?')}{score_text}]: {row.get('rationale', '')}{where}"
+
+
+def _failure_body(row: dict) -> str:
+    lines = [row.get("rationale") or "", ""]
+    found = violations(row)
+    for e in found[:EVIDENCE_LIMIT]:
+        head = location(e)
+        if e.get("message"):
+            head += f": {e['message']}"
+        if e.get("rule_id"):
+            head += f" [{e.get('engine', '')} {e['rule_id']}]"
+        lines.append(head)
+        for code in str(e.get("snippet") or "").splitlines()[:5]:
+            lines.append(f"    {code}")
+    if len(found) > EVIDENCE_LIMIT:
+        lines.append(f"and {len(found) - EVIDENCE_LIMIT} more (see the JSON or SARIF report)")
+    if row.get("remediation"):
+        lines += ["", f"How to fix: {row['remediation']}"]
+    return "\n".join(lines)
+
+
+def _t(value) -> str:
+    """Text XML 1.0 can carry (ElementTree escapes markup, but not forbidden control characters)."""
+    return clean_text(value)
+
+
+def _seconds(value) -> str:
+    return f"{value:.3f}" if isinstance(value, (int, float)) else "0"
+
