@@ -1,0 +1,53 @@
+import functools
+from functools import lru_cache
+
+import redis
+from django.core.cache import cache
+from django.views.decorators.cache import cache_page
+from flask_caching import Cache
+
+# ruleid: cache-client-python
+r = redis.Redis.from_url("redis://cache:6379/0")
+# ruleid: cache-client-python
+r2 = redis.Redis(host="cache")
+# ruleid: cache-client-python
+flask_cache = Cache(config={"CACHE_TYPE": "RedisCache"})
+# ok: cache-client-python
+other = dict(config={"x": 1})
+
+
+# ruleid: cache-client-python
+@flask_cache.cached(timeout=60)
+def popular_products():
+    return []
+
+
+# ruleid: cache-client-python
+@lru_cache(maxsize=128)
+def tax_rate(country):
+    return 0.2
+
+
+# ruleid: cache-client-python
+@cache_page(60 * 15)
+def product_list(request):
+    # ruleid: cache-client-python
+    return cache.get_or_set("products", list)
+
+
+# ok: cache-client-python
+def uncached(request):
+    return []
+
+
+CACHES = {
+    "default": {
+        # ruleid: django-shared-cache-backend
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://cache:6379",
+    },
+    "local": {
+        # ok: django-shared-cache-backend
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    },
+}

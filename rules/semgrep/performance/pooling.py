@@ -1,0 +1,58 @@
+import sqlite3
+
+import httpx
+import psycopg2
+import requests
+from flask import Flask
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
+
+# ruleid: db-pool-configured-python, engine-created-once-python
+engine = create_engine("postgresql://db/app", pool_size=10, max_overflow=5)
+# ruleid: engine-created-once-python
+default_engine = create_engine("postgresql://db/app")
+# ok: engine-created-once-python
+unpooled = create_engine("postgresql://db/app", poolclass=NullPool)
+# ruleid: shared-http-client-python
+http = requests.Session()
+# ruleid: shared-http-client-python
+pricing = httpx.Client(timeout=5.0)
+
+app = Flask(__name__)
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        # ruleid: db-pool-configured-python
+        "CONN_MAX_AGE": 60,
+    },
+}
+
+
+@app.route("/quote")
+def quote():
+    # ruleid: connection-per-request-python
+    with httpx.Client(timeout=5) as client:
+        return client.get("http://pricing/quote").json()
+
+
+def profile(request):
+    # ruleid: connection-per-request-python
+    session = requests.Session()
+    return session.get("http://users/me", timeout=5).json()
+
+
+def get_db():
+    # ruleid: db-connect-per-call-python
+    return sqlite3.connect("shop.db")
+
+
+def report():
+    # ruleid: db-connect-per-call-python
+    conn = psycopg2.connect("dbname=shop")
+    return conn
+
+
+def health():
+    # ok: connection-per-request-python
+    return http.get("http://upstream/health", timeout=2).status_code
