@@ -1,0 +1,106 @@
+"""Django settings read from the AST: MIDDLEWARE, REST_FRAMEWORK, ROOT_URLCONF (never imported).
+
+When a project has several settings modules (base/dev/prod), the one named by DJANGO_SETTINGS_MODULE in
+manage.py/wsgi.py/asgi.py wins; missing keys are filled from the others.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from auditor.endpoints.pyast import PyModule, PyProject, const_str, str_list
+
+KEYS = ("MIDDLEWARE", "MIDDLEWARE_CLASSES", "REST_FRAMEWORK", "ROOT_URLCONF", "INSTALLED_APPS")
+
+
+@dataclass
+class DjangoSettings:
+    values: dict[str, ast.AST] = field(default_factory=dict)
+    where: dict[str, str] = field(default_factory=dict)   # key -> "file:line"
+    modules: list[str] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.values)
+
+    @property
+    def middleware(self) -> list[str]:
+        node = self.values.get("MIDDLEWARE") or self.values.get("MIDDLEWARE_CLASSES")
+        return _strings(node)
+
+    @property
+    def root_urlconf(self) -> str | None:
+        return const_str(self.values.get("ROOT_URLCONF"))
+
+    def rest(self, key: str) -> list[str] | None:
+        """A REST_FRAMEWORK list setting as class-name strings; None when not set."""
+        node = self._rest_node(key)
+        return None if node is None else _strings(node)
+
+    def rest_dict(self, key: str) -> dict[str, str | None] | None:
+        node = self._rest_node(key)
+        if not isinstance(node, ast.Dict):
+            return None
+        return {const_str(k): const_str(v) if not (isinstance(v, ast.Constant) and v.value is None) else None
+                for k, v in zip(node.keys, node.values) if const_str(k)}
+
+    def rest_str(self, key: str) -> str | None:
+        return const_str(self._rest_node(key))
+
+    def rest_where(self) -> str:
+        return self.where.get("REST_FRAMEWORK", "settings")
+
+    def _rest_node(self, key: str) -> ast.AST | None:
+        rf = self.values.get("REST_FRAMEWORK")
+        if isinstance(rf, ast.Dict):
+            for k, v in zip(rf.keys, rf.values):
+                if const_str(k) == key:
+                    return v
+        return None
+
+
+def _strings(node: ast.AST | None) -> list[str]:
+    if node is None:
+        return []
+    out = str_list(node)
+    if out is not None:
+        return out
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [s for s in (const_str(e) for e in node.elts) if s]
+    return []
+
+
+def read_settings(project: PyProject) -> DjangoSettings:
+    candidates = [m for m in project.modules.values() if _assigns(m, ("MIDDLEWARE", "MIDDLEWARE_CLASSES",
+                                                                       "INSTALLED_APPS", "ROOT_URLCONF"))]
+    preferred = _settings_module_names(project)
+    candidates.sort(key=lambda m: (0 if any(m.name == p or m.name.endswith("." + p) for p in preferred) else 1,
+                                   "test" in m.name, m.name))
+    s = DjangoSettings()
+    for mod in candidates:
+        s.modules.append(mod.path)
+        for node in mod.tree.body:
+            if isinstance(node, ast.Assign):
+                for t in node.targets:
+                    if isinstance(t, ast.Name) and t.id in KEYS and t.id not in s.values:
+                        s.values[t.id] = node.value
+                        s.where[t.id] = f"{mod.path}:{node.lineno}"
+    return s
+
+
+def _assigns(mod: PyModule, keys: tuple[str, ...]) -> bool:
+    return any(isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id in keys for t in n.targets)
+               for n in mod.tree.body)
+
+
+def _settings_module_names(project: PyProject) -> list[str]:
+    names = []
+    for mod in project.modules.values():
+        if mod.path.rsplit("/", 1)[-1] not in ("manage.py", "wsgi.py", "asgi.py"):
+            continue
+        for call in (n for n in ast.walk(mod.tree) if isinstance(n, ast.Call)):
+            if len(call.args) == 2 and const_str(call.args[0]) == "DJANGO_SETTINGS_MODULE":
+                value = const_str(call.args[1])
+                if value:
+                    names.append(value)
+    return names

@@ -1,0 +1,322 @@
+"""Express routes: `app.get(...)`, `router.post(...)`, `router.route(p).get(...)`, `app.use('/prefix', mw, router)`
+across files linked by `require()`/`import` and `module.exports`/`export default`.
+
+Middleware applies in registration order: an `app.use(mw)` or `router.use(mw)` protects the routes registered
+after it, a mount's middleware protects the mounted router, a route's own middleware protects it. Each
+middleware is classified by what it is built from (passport.authenticate, express-jwt, rateLimit, csurf,
+express-validator/celebrate/joi/zod) or, for functions defined elsewhere, by its name.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from auditor.endpoints.common import SAFE_METHODS, join_paths, mark, normalize_path, where
+from auditor.endpoints.jsparse import Call, line_of, matching_paren, method_calls, split_args, strip_comments, string_literal
+from auditor.inventory import TEST_FILE
+from auditor.model import Endpoint
+from auditor.repo import Repository
+
+VERBS = frozenset({"get", "post", "put", "patch", "delete", "all", "options", "head"})
+KINDS = {
+    "auth": re.compile(r"passport\.authenticate\(|express-?jwt|expressjwt\(|\bjwt\(\{|ensureLoggedIn|ensureAuthenticated|"
+                       r"\b(require|ensure|check|verify|is)_?(auth\w*|user|login|logged\w*|token|jwt|session)\b|"
+                       r"\bauth(enticate|enticated|Middleware|Required|Guard|orize)?\b|\bprotect(ed)?\b|\bcheckJwt\b|"
+                       r"\bverifyJWT\b|\bisLoggedIn\b|\brequireUser\b", re.I),
+    "authz": re.compile(r"\b(require|has|check)_?(role|roles|admin|permission|permissions|scope)\w*|\bauthorize\w*|"
+                        r"\bisAdmin\b|\bpermit\w*|\brbac\b|\bcan\(|\bguard\(", re.I),
+    "rate": re.compile(r"rateLimit\(|RateLimit\(|slowDown\(|RateLimiter|\w*[lL]imiter\b|rateLimiter\w*"),
+    "csrf": re.compile(r"\bcsurf\b|\bcsrf\w*|doubleCsrf\w*|lusca\.csrf", re.I),
+    "validation": re.compile(r"^\s*\[?\s*(body|param|query|check|checkSchema|header|cookie|oneOf)\(|celebrate\(|"
+                             r"\bvalidat\w*|\w+Schema\b|\bzValidator\(", re.I),
+}
+SESSION = re.compile(r"\b(session|cookieSession|expressSession)\s*\(|passport\.session\(\)")
+BEARER = re.compile(r"session\s*:\s*false|expressjwt|express-jwt|ExtractJwt\.fromAuthHeader|authorization|Bearer", re.I)
+OWNERSHIP = re.compile(r"req\.user\.(id|_id|sub|userId|accountId|tenantId)\b|req\.auth\.(sub|id)\b|req\.userId\b")
+ROLE = re.compile(r"req\.user\.(role|roles|isAdmin|permissions|scope)\b")
+BODY_VALIDATION = re.compile(r"\.(validate|validateAsync|parse|safeParse|parseAsync)\s*\(\s*req\.|validationResult\(req\)|"
+                             r"matchedData\(req\)")
+SINGLE_ROW = re.compile(r"WHERE\s+\w*id\s*=|findOne|findById|findByPk|findUnique|rows\[0\]", re.I)
+REQ_INPUT = re.compile(r"req\.(body|query|params)\b")
+PAGINATION = re.compile(r"req\.query\.(limit|offset|page|perPage|per_page|pageSize|cursor|skip|take)\b|\bLIMIT\s+[$?:]|"
+                        r"\.limit\(|\.skip\(|\.offset\(")
+
+
+@dataclass
+class _File:
+    path: str
+    src: str
+    apps: set[str] = field(default_factory=set)
+    routers: set[str] = field(default_factory=set)
+    requires: dict[str, str] = field(default_factory=dict)      # local name -> repo path
+    exports: str | None = None
+    defs: dict[str, str] = field(default_factory=dict)          # name -> definition text
+    calls: list[Call] = field(default_factory=list)
+
+
+@dataclass
+class _Mount:
+    prefix: str
+    chain: list[tuple[str, str]]                                  # (middleware text, where)
+
+
+@dataclass
+class _Global:
+    session: list[str] = field(default_factory=list)
+    bearer: list[str] = field(default_factory=list)
+
+
+def is_js(path: str) -> bool:
+    return path.endswith((".js", ".mjs", ".cjs", ".ts")) and not path.endswith(".d.ts") and not TEST_FILE.search(path)
+
+
+def extract(repo: Repository) -> tuple[list[Endpoint], dict]:
+    files: dict[str, _File] = {}
+    for path in repo.paths():
+        if not is_js(path):
+            continue
+        text = repo.read_text(path)
+        if not text or ("express" not in text and ".Router(" not in text and "Router()" not in text
+                        and not re.search(r"\.(get|post|put|delete|patch|use)\(", text)):
+            continue
+        files[path] = _read(repo, path, strip_comments(text))
+    g = _Global()
+    for f in files.values():
+        for m in SESSION.finditer(f.src):
+            g.session.append(f"{m.group(0).strip()} at {where(f.path, line_of(f.src, m.start()))}")
+        for m in BEARER.finditer(f.src):
+            g.bearer.append(f"{m.group(0)} at {where(f.path, line_of(f.src, m.start()))}")
+    mounts = _mounts(files)
+    endpoints: list[Endpoint] = []
+    for f in files.values():
+        for owner, path, method, mws, handler, line, offset in _routes(f):
+            key = (f.path, owner)
+            if owner not in f.apps and owner not in f.routers:
+                continue
+            contexts = [_Mount("", [])] if owner in f.apps else (mounts.get(key) or [])
+            orphan = not contexts
+            for ctx in contexts or [_Mount("", [])]:
+                chain = ctx.chain + _uses_before(f, owner, offset, path) + [(m, where(f.path, line)) for m in mws]
+                ep = Endpoint(method, normalize_path(join_paths(ctx.prefix, path)), _handler_name(handler), f.path, line,
+                              "express")
+                if orphan:
+                    ep.notes.append(f"router {owner!r} is not mounted by any app.use() found: path prefix unknown")
+                _protect(ep, f, chain, handler, g)
+                endpoints.append(ep)
+    glob = {"session": g.session[:3], "bearer_auth": g.bearer[:3]}
+    return endpoints, {k: v for k, v in glob.items() if v}
+
+
+def _read(repo: Repository, path: str, src: str) -> _File:
+    f = _File(path, src)
+    for m in re.finditer(r"(?:const|let|var)\s+([\w$]+)\s*=\s*(?:await\s+)?([^;\n]+)", src):
+        name, value = m.group(1), m.group(2).strip()
+        if re.match(r"(express|Express)\s*\(\s*\)", value) or re.match(r"new\s+(Koa|Express)\b", value):
+            f.apps.add(name)
+        elif re.match(r"(express\.)?Router\s*\(|new\s+Router\s*\(|express\.Router\b", value):
+            f.routers.add(name)
+        req = re.match(r"require\(\s*['\"]([^'\"]+)['\"]\s*\)", value)
+        if req and req.group(1).startswith("."):
+            target = _resolve(repo, path, req.group(1))
+            if target:
+                f.requires[name] = target
+        full = value
+        if value.rstrip().endswith("("):
+            open_at = m.start(2) + value.index("(")
+            close = matching_paren(src, open_at)
+            full = src[m.start(2):close + 1] if close > 0 else value
+        f.defs[name] = full
+    for m in re.finditer(r"import\s+([\w$]+)\s+from\s+['\"]([^'\"]+)['\"]", src):
+        if m.group(2).startswith("."):
+            target = _resolve(repo, path, m.group(2))
+            if target:
+                f.requires[m.group(1)] = target
+    for m in re.finditer(r"(?:const|let|var)\s+\{([^}]+)\}\s*=\s*require\(\s*['\"]([^'\"]+)['\"]", src):
+        for name in re.split(r"\s*,\s*", m.group(1).strip()):
+            name = name.split(":")[-1].strip()
+            if name:
+                f.defs.setdefault(name, f"{name} from {m.group(2)}")
+    for m in re.finditer(r"function\s+([\w$]+)\s*\(", src):
+        f.defs.setdefault(m.group(1), f"function {m.group(1)}")
+    exp = re.search(r"module\.exports\s*=\s*([\w$]+)\s*;?|export\s+default\s+([\w$]+)", src)
+    if exp:
+        f.exports = exp.group(1) or exp.group(2)
+    f.calls = method_calls(src, VERBS | {"use", "route"})
+    return f
+
+
+def _resolve(repo: Repository, base: str, spec: str) -> str | None:
+    root = posixpath.normpath(posixpath.join(posixpath.dirname(base), spec))
+    for cand in (root, root + ".js", root + ".ts", root + ".mjs", root + "/index.js", root + "/index.ts"):
+        if repo.exists(cand):
+            return cand
+    return None
+
+
+def _router_target(files: dict[str, _File], f: _File, expr: str) -> tuple[str, str] | None:
+    expr = expr.strip()
+    if expr in f.routers:
+        return (f.path, expr)
+    target = f.requires.get(expr)
+    req = re.fullmatch(r"require\(\s*['\"]([^'\"]+)['\"]\s*\)", expr)
+    if req:
+        target = next((p for p in files if p == posixpath.normpath(posixpath.join(posixpath.dirname(f.path), req.group(1)))
+                       or p.startswith(posixpath.normpath(posixpath.join(posixpath.dirname(f.path), req.group(1))) + ".")), None)
+    if target and target in files and files[target].exports:
+        return (target, files[target].exports)
+    return None
+
+
+def _mounts(files: dict[str, _File]) -> dict[tuple[str, str], list[_Mount]]:
+    """For each router, the (prefix, inherited middleware) under which it is served, from the apps down."""
+    edges: list[tuple[tuple[str, str], tuple[str, str], str, list[tuple[str, str]]]] = []
+    for f in files.values():
+        for call in f.calls:
+            if call.method != "use" or not call.args:
+                continue
+            prefix = string_literal(call.args[0])
+            rest = call.args[1:] if prefix is not None else call.args
+            for i, a in enumerate(rest):
+                target = _router_target(files, f, a)
+                if target is None:
+                    continue
+                chain = _uses_before(f, call.receiver, call.start, prefix or "/") + \
+                    [(m, where(f.path, call.line)) for m in rest[:i]]
+                edges.append(((f.path, call.receiver), target, prefix or "", chain))
+    roots = {(f.path, a) for f in files.values() for a in f.apps}
+    out: dict[tuple[str, str], list[_Mount]] = {}
+
+    def visit(node, prefix, chain, depth):
+        for parent, child, p, c in edges:
+            if parent == node and depth < 8:
+                m = _Mount(join_paths(prefix, p), chain + c)
+                out.setdefault(child, []).append(m)
+                visit(child, m.prefix, m.chain, depth + 1)
+    for root in roots:
+        visit(root, "", [], 0)
+    return out
+
+
+def _uses_before(f: _File, owner: str, offset: int, path: str) -> list[tuple[str, str]]:
+    """Middleware registered with owner.use(mw) / owner.use('/p', mw) before this offset, for this path."""
+    out = []
+    for call in f.calls:
+        if call.method != "use" or call.receiver != owner or call.start >= offset or not call.args:
+            continue
+        prefix = string_literal(call.args[0])
+        args = call.args[1:] if prefix is not None else call.args
+        if prefix is not None and not normalize_path(path).startswith(normalize_path(prefix)):
+            continue
+        for a in args:
+            if a.strip() in f.routers or a.strip() in f.requires or a.strip().startswith("require("):
+                continue
+            out.append((a, where(f.path, call.line)))
+    return out
+
+
+def _routes(f: _File):
+    for call in f.calls:
+        if call.method in VERBS and call.args and len(call.args) >= 2:
+            path = string_literal(call.args[0])
+            if path is None or (call.method == "get" and len(call.args) < 2):
+                continue
+            methods = ["ANY"] if call.method == "all" else [call.method.upper()]
+            for method in methods:
+                yield call.receiver, path, method, call.args[1:-1], call.args[-1], call.line, call.start
+        elif call.method == "route" and len(call.args) == 1:
+            path = string_literal(call.args[0])
+            if path is None:
+                continue
+            open_at = f.src.index("(", call.start + len(call.receiver))
+            pos = matching_paren(f.src, open_at) + 1
+            while True:
+                m = re.compile(r"\s*\.\s*(get|post|put|patch|delete|all)\s*\(").match(f.src, pos)
+                if not m:
+                    break
+                close = matching_paren(f.src, m.end() - 1)
+                args = split_args(f.src[m.end():close])
+                if args:
+                    yield (call.receiver, path, "ANY" if m.group(1) == "all" else m.group(1).upper(), args[:-1], args[-1],
+                           line_of(f.src, m.start(1)), call.start)
+                pos = close + 1
+
+
+def _handler_name(handler: str) -> str:
+    h = handler.strip()
+    m = re.match(r"(?:async\s+)?function\s*([\w$]*)", h)
+    if m:
+        return m.group(1) or "<anonymous>"
+    if re.fullmatch(r"[\w$.]+", h):
+        return h
+    m = re.match(r"[\w$.]+\s*\(", h)  # wrapped: asyncHandler(controller.list)
+    if m:
+        inner = re.search(r"\(\s*([\w$.]+)\s*\)\s*$", h)
+        if inner:
+            return inner.group(1)
+    return "<anonymous>"
+
+
+def _kinds(f: _File, text: str) -> set[str]:
+    expanded = text
+    name = text.strip()
+    if name in f.defs:
+        expanded = f"{name} {f.defs[name]}"
+    return {kind for kind, rx in KINDS.items() if rx.search(expanded)}
+
+
+def _protect(ep: Endpoint, f: _File, chain: list[tuple[str, str]], handler: str, g: _Global) -> None:
+    found: dict[str, list[str]] = {}
+    for text, at in chain:
+        for kind in _kinds(f, text):
+            found.setdefault(kind, []).append(f"{text.strip()[:70]} at {at}")
+    body = f.defs.get(handler.strip(), "") if re.fullmatch(r"[\w$]+", handler.strip()) else handler
+    if "auth" in found:
+        mark(ep, "authenticated", True, found["auth"][0])
+    else:
+        mark(ep, "authenticated", False, "no authentication middleware (passport, jwt) on the route, router or app")
+
+    own = OWNERSHIP.search(body)
+    role = ROLE.search(body)
+    if "authz" in found:
+        mark(ep, "authorized", True, found["authz"][0])
+    elif own:
+        mark(ep, "authorized", True, f"query filtered by {own.group(0)} in the handler ({where(ep.file, ep.line)})")
+    elif role:
+        mark(ep, "authorized", True, f"role check {role.group(0)} in the handler")
+    else:
+        mark(ep, "authorized", False, "no role/permission middleware and no query filtered by req.user")
+
+    if ep.method in SAFE_METHODS:
+        ep.csrf_applies = False
+    elif g.session or "req.cookies" in body:
+        ep.csrf_applies = True
+        if "csrf" in found:
+            mark(ep, "csrf_protected", True, found["csrf"][0])
+        else:
+            mark(ep, "csrf_protected", False, f"cookie session ({g.session[0] if g.session else 'req.cookies'}) without csurf")
+    else:
+        ep.csrf_applies = False
+        why = f"bearer-token authentication ({g.bearer[0]})" if g.bearer else "no cookie session"
+        ep.notes.append(f"csrf: not applicable, {why}")
+
+    if "rate" in found:
+        mark(ep, "rate_limited", True, found["rate"][0])
+    else:
+        mark(ep, "rate_limited", False, "no express-rate-limit middleware")
+
+    validated = found.get("validation") or ([f"{m.group(0)} in the handler"] for m in [BODY_VALIDATION.search(body)] if m)
+    validated = list(validated)
+    reads = REQ_INPUT.search(body)
+    if validated:
+        mark(ep, "input_validated", True, validated[0] if isinstance(validated[0], str) else validated[0][0])
+    elif reads:
+        mark(ep, "input_validated", False, f"reads {reads.group(0)} without express-validator/joi/zod")
+    else:
+        ep.notes.append("input: reads no request data")
+
+    if ep.method == "GET" and not ep.path.rstrip("/").endswith("}") and re.search(r"SELECT|\.find\(|\.findAll\(|\.findMany\(", body) \
+            and not SINGLE_ROW.search(body):
+        ep.paginated = bool(PAGINATION.search(body)) or any("limit" in t for t, _ in chain)
+        if ep.paginated:
+            ep.protections.setdefault("paginated", []).append("limit/offset query parameters in the handler")

@@ -1,0 +1,345 @@
+"""Flask routes: `@app.route`/`@bp.get`, `add_url_rule`, blueprints and `register_blueprint(url_prefix=)`.
+
+Protections: login/JWT/HTTPAuth decorators and `before_request` guards (authentication), role decorators,
+role checks and ownership filters (authorisation), Flask-WTF CSRFProtect and `@csrf.exempt`, flask-limiter
+(`default_limits`, `@limiter.limit`, `@limiter.exempt`), marshmallow/webargs/WTForms/pydantic (validation).
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, join_paths, mark, normalize_path, where
+from auditor.endpoints.pyast import PyModule, PyProject, arg, const_str, dotted, kwarg, last_name, str_list
+from auditor.endpoints.pyprotect import (AUTH_DECORATOR, AUTHZ_DECORATOR, RATE_LIMIT_DECORATOR,
+                                         VALIDATION_DECORATOR, ownership_filter, reads_pagination, role_check,
+                                         takes_any, validation_in_body)
+from auditor.model import Endpoint
+
+REQUEST_INPUT = ("request.form", "request.json", "request.get_json", "request.args", "request.values",
+                 "request.data", "request.files", "request.get_data")
+BODY_INPUT = ("request.form", "request.json", "request.get_json", "request.values", "request.data",
+              "request.files", "request.get_data")
+
+
+@dataclass
+class _Route:
+    module: PyModule
+    owner: str              # variable name of the app/blueprint in its module
+    path: str
+    methods: list[str]
+    handler: ast.FunctionDef | ast.AsyncFunctionDef | None
+    handler_name: str
+    line: int
+    view_class: ast.ClassDef | None = None
+
+
+@dataclass
+class _Blueprint:
+    module: PyModule
+    var: str
+    prefix: str
+    line: int
+    guards: list[str] = field(default_factory=list)   # before_request auth guards
+
+
+@dataclass
+class _Globals:
+    csrf: list[str] = field(default_factory=list)
+    limiter_default: list[str] = field(default_factory=list)
+    limiter_names: set[str] = field(default_factory=set)
+    csrf_names: set[str] = field(default_factory=set)
+    bearer_auth: list[str] = field(default_factory=list)
+
+
+def uses_flask(mod: PyModule) -> bool:
+    return any(v == "flask" or v.startswith("flask.") for v in mod.imports.values())
+
+
+def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
+    mods = [m for m in project.modules.values() if uses_flask(m) or _has_route_decorators(m)]
+    apps: dict[tuple[str, str], PyModule] = {}
+    blueprints: dict[tuple[str, str], _Blueprint] = {}
+    g = _Globals()
+    for mod in mods:
+        for node in ast.walk(mod.tree):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                ctor = last_name(node.value.func)
+                for target in node.targets:
+                    if not isinstance(target, (ast.Name, ast.Attribute)):
+                        continue
+                    var = dotted(target) or ""
+                    if ctor in ("Flask", "APIFlask"):
+                        apps[(mod.name, var)] = mod
+                    elif ctor in ("Blueprint", "APIBlueprint"):
+                        prefix = const_str(kwarg(node.value, "url_prefix")) or ""
+                        blueprints[(mod.name, var)] = _Blueprint(mod, var, prefix, node.lineno)
+                    elif ctor == "Limiter":
+                        g.limiter_names.add(var)
+                        if kwarg(node.value, "default_limits") is not None or kwarg(node.value, "application_limits") is not None:
+                            g.limiter_default.append(f"Limiter(default_limits=...) at {where(mod.path, node.lineno)}")
+                    elif ctor == "CSRFProtect":
+                        g.csrf_names.add(var)
+                        if node.value.args:
+                            g.csrf.append(f"CSRFProtect(app) at {where(mod.path, node.lineno)}")
+                    elif ctor in ("HTTPTokenAuth", "JWTManager"):
+                        g.bearer_auth.append(f"{ctor} at {where(mod.path, node.lineno)}")
+            if isinstance(node, ast.Call):
+                name = dotted(node.func) or ""
+                if name.endswith(".init_app") and name.split(".")[0] in g.csrf_names | {"csrf"}:
+                    g.csrf.append(f"{name}(app) at {where(mod.path, node.lineno)}")
+                if last_name(node.func) == "CSRFProtect" and node.args and not g.csrf:
+                    g.csrf.append(f"CSRFProtect(app) at {where(mod.path, node.lineno)}")
+    routes = [r for mod in mods for r in _routes(mod)]
+    _guards(mods, blueprints)
+    registrations = _registrations(project, mods, blueprints)
+    endpoints = []
+    for r in routes:
+        owner = _owner_key(project, r, set(blueprints) | set(apps))
+        bp = blueprints.get(owner)
+        if bp is not None:
+            prefixes = registrations.get((bp.module.name, bp.var)) or [(bp.prefix, "")]
+        else:
+            prefixes = [("", "")]
+        for prefix, _ in prefixes:
+            for method in r.methods:
+                ep = Endpoint(method, normalize_path(join_paths(prefix, r.path)), r.handler_name, r.module.path,
+                              r.line, "flask")
+                if bp is None and owner not in apps:
+                    ep.notes.append(f"route owner {r.owner!r} is neither a Flask app nor a known blueprint")
+                _protect(ep, r, bp, g)
+                endpoints.append(ep)
+    glob = {"csrf": g.csrf, "rate_limit": g.limiter_default, "bearer_auth": g.bearer_auth}
+    return endpoints, {k: v for k, v in glob.items() if v}
+
+
+def _has_route_decorators(mod: PyModule) -> bool:
+    """Views modules often use an app or blueprint imported from elsewhere without importing flask."""
+    for fn in ast.walk(mod.tree):
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for dec in fn.decorator_list:
+                if isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute) and dec.func.attr == "route":
+                    return True
+    return False
+
+
+def _owner_key(project: PyProject, r: _Route, known) -> tuple[str, str]:
+    key = (r.module.name, r.owner)
+    if key in known:
+        return key
+    hit = project.resolve(r.module, r.owner)
+    if hit is not None and (hit[0].name, hit[1]) in known:
+        return (hit[0].name, hit[1])
+    return key
+
+
+def _routes(mod: PyModule) -> list[_Route]:
+    out = []
+    for node in ast.walk(mod.tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for dec in node.decorator_list:
+                if not isinstance(dec, ast.Call) or not isinstance(dec.func, ast.Attribute):
+                    continue
+                verb = dec.func.attr
+                owner = dotted(dec.func.value) or ""
+                path = const_str(arg(dec, 0, "rule"))
+                if path is None:
+                    continue
+                if verb == "route":
+                    methods = str_list(kwarg(dec, "methods")) or ["GET"]
+                elif verb.upper() in HTTP_METHODS and verb.islower():
+                    methods = [verb.upper()]
+                else:
+                    continue
+                out.append(_Route(mod, owner, path, [m.upper() for m in methods], node, node.name, dec.lineno))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_url_rule":
+            path = const_str(arg(node, 0, "rule"))
+            view = arg(node, 2, "view_func")
+            if path is None or view is None:
+                continue
+            owner = dotted(node.func.value) or ""
+            handler = None
+            view_class = None
+            name = dotted(view) or ""
+            methods = str_list(kwarg(node, "methods"))
+            if isinstance(view, ast.Call) and last_name(view.func) == "as_view":
+                cls_name = dotted(view.func.value) or ""
+                view_class = mod.classes.get(cls_name.rsplit(".", 1)[-1])
+                if view_class is not None and not methods:
+                    methods = [f.name.upper() for f in view_class.body
+                               if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name.upper() in HTTP_METHODS]
+                name = cls_name
+            else:
+                handler = mod.functions.get(name.rsplit(".", 1)[-1])
+            for method in methods or ["GET"]:
+                h = handler
+                hname = name
+                if view_class is not None:
+                    h = next((f for f in view_class.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                              and f.name == method.lower()), None)
+                    hname = f"{name}.{method.lower()}"
+                out.append(_Route(mod, owner, path, [method.upper()], h, hname, node.lineno, view_class))
+    return out
+
+
+def _guards(mods: list[PyModule], blueprints: dict[tuple[str, str], _Blueprint]) -> None:
+    """`@bp.before_request` functions that reject anonymous callers protect the whole blueprint."""
+    for mod in mods:
+        for fn in mod.functions.values():
+            for dec in fn.decorator_list:
+                name = dotted(dec) or ""
+                if not name.endswith(".before_request"):
+                    continue
+                owner = name.rsplit(".", 1)[0]
+                body = ast.unparse(fn)
+                if any(s in body for s in ("is_authenticated", "abort(401", "verify_jwt_in_request",
+                                           "Unauthorized", "login_required", "401")):
+                    bp = blueprints.get((mod.name, owner))
+                    if bp is not None:
+                        bp.guards.append(f"before_request {fn.name} at {where(mod.path, fn.lineno)}")
+
+
+def _registrations(project: PyProject, mods: list[PyModule],
+                   blueprints: dict[tuple[str, str], _Blueprint]) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """Blueprint -> [(url prefix, where registered)]; nested blueprints get their parent's prefix."""
+    edges: list[tuple[tuple[str, str] | None, tuple[str, str], str, str]] = []
+    for mod in mods:
+        for call in (n for n in ast.walk(mod.tree) if isinstance(n, ast.Call)):
+            if not (isinstance(call.func, ast.Attribute) and call.func.attr == "register_blueprint" and call.args):
+                continue
+            target = dotted(call.args[0]) or ""
+            hit = project.resolve(mod, target)
+            key = (hit[0].name, hit[1]) if hit else None
+            if key not in blueprints:
+                cands = [k for k in blueprints if k[1] == target.rsplit(".", 1)[-1]]
+                key = cands[0] if len(cands) == 1 else None
+            if key is None:
+                continue
+            prefix_node = kwarg(call, "url_prefix")
+            prefix = const_str(prefix_node) if prefix_node is not None else blueprints[key].prefix
+            parent = (mod.name, dotted(call.func.value) or "")
+            edges.append((parent if parent in blueprints else None, key, prefix or "", where(mod.path, call.lineno)))
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+
+    def prefixes(key, depth=0):
+        res = []
+        for parent, child, prefix, at in edges:
+            if child != key:
+                continue
+            if parent is None or depth > 5:
+                res.append((prefix, at))
+            else:
+                for pp, _ in prefixes(parent, depth + 1) or [(blueprints[parent].prefix, "")]:
+                    res.append((join_paths(pp, prefix), at))
+        return res
+    for key in blueprints:
+        found = prefixes(key)
+        if found:
+            out[key] = found
+    return out
+
+
+def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals) -> None:
+    fn = r.handler
+    decorators = [(dotted(d) or "") for d in (fn.decorator_list if fn is not None else [])]
+    if r.view_class is not None:
+        for target in r.view_class.body:
+            if isinstance(target, ast.Assign) and any(getattr(t, "id", "") == "decorators" for t in target.targets):
+                decorators += [dotted(e) or "" for e in getattr(target.value, "elts", [])]
+    at = where(r.module.path, fn.lineno if fn is not None else r.line)
+
+    # authentication
+    auth = [d for d in decorators if AUTH_DECORATOR.search(d)]
+    if auth:
+        mark(ep, "authenticated", True, f"@{auth[0]} at {at}")
+    elif bp is not None and bp.guards:
+        mark(ep, "authenticated", True, bp.guards[0])
+    elif fn is None:
+        ep.authenticated = None
+    else:
+        body = ast.unparse(fn)
+        if "current_user.is_authenticated" in body or "verify_jwt_in_request" in body:
+            mark(ep, "authenticated", True, f"check in {r.handler_name} at {at}")
+        else:
+            mark(ep, "authenticated", False, "no login_required/jwt_required decorator or before_request guard")
+
+    # authorisation
+    authz = [d for d in decorators if AUTHZ_DECORATOR.search(d)]
+    own = ownership_filter(fn) if fn is not None else None
+    role = role_check(fn) if fn is not None else None
+    if authz:
+        mark(ep, "authorized", True, f"@{authz[0]} at {at}")
+    elif own:
+        mark(ep, "authorized", True, f"ownership filter `{own}` in {r.handler_name}")
+    elif role:
+        mark(ep, "authorized", True, f"role check `{role}` in {r.handler_name}")
+    elif fn is not None:
+        mark(ep, "authorized", False, "no role decorator, role check or query filtered by the current user")
+
+    # CSRF
+    exempt = any(d.endswith(".exempt") and d.split(".")[0] in g.csrf_names | {"csrf"} for d in decorators)
+    if ep.method in SAFE_METHODS:
+        mark(ep, "csrf_applies", False, None)
+        ep.csrf_applies = False
+    elif g.bearer_auth and not g.csrf:
+        ep.csrf_applies = False
+        ep.notes.append(f"csrf: not applicable, token authentication ({g.bearer_auth[0]})")
+    else:
+        ep.csrf_applies = True
+        if g.csrf and not exempt:
+            mark(ep, "csrf_protected", True, g.csrf[0])
+        elif exempt:
+            mark(ep, "csrf_protected", False, f"@csrf.exempt at {at}")
+        else:
+            mark(ep, "csrf_protected", False, "no CSRFProtect (Flask-WTF) in the app")
+
+    # rate limiting
+    limited = [d for d in decorators if RATE_LIMIT_DECORATOR.search(d) and d.split(".")[0] in g.limiter_names | {"limiter"}]
+    limiter_exempt = any(d.endswith(".exempt") and d.split(".")[0] in g.limiter_names | {"limiter"} for d in decorators)
+    if limited:
+        mark(ep, "rate_limited", True, f"@{limited[0]} at {at}")
+    elif g.limiter_default and not limiter_exempt:
+        mark(ep, "rate_limited", True, g.limiter_default[0])
+    else:
+        mark(ep, "rate_limited", False, "no flask-limiter limit")
+
+    # input validation
+    if fn is None:
+        return
+    reads = takes_any(fn, REQUEST_INPUT)
+    validators = [d for d in decorators if VALIDATION_DECORATOR.search(d)]
+    in_body = validation_in_body(fn)
+    if validators:
+        mark(ep, "input_validated", True, f"@{validators[0]} at {at}")
+    elif in_body:
+        mark(ep, "input_validated", True, f"`{in_body}` in {r.handler_name}")
+    elif reads:
+        mark(ep, "input_validated", False, f"reads {reads[0]} without a schema or form")
+    elif "{" in ep.path:
+        typed = all(":" in p for p in _angle_params(r.path))
+        if typed:
+            mark(ep, "input_validated", True, "typed URL converters")
+        else:
+            mark(ep, "input_validated", False, "untyped URL parameter")
+    else:
+        ep.notes.append("input: reads no request data")
+
+    # pagination (list endpoints only)
+    if ep.method == "GET" and not ep.path.rstrip("/").endswith("}") and _returns_collection(fn):
+        ep.paginated = reads_pagination(fn)
+        if ep.paginated:
+            ep.protections.setdefault("paginated", []).append(f"limit/page parameter in {r.handler_name}")
+
+
+def _angle_params(path: str) -> list[str]:
+    import re
+    return re.findall(r"<([^>]+)>", path)
+
+
+def _returns_collection(fn: ast.AST) -> bool:
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and last_name(node.func) in ("all", "fetchall", "paginate", "find"):
+            return True
+        if isinstance(node, ast.ListComp):
+            return True
+    return False

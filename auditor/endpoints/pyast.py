@@ -1,0 +1,253 @@
+"""Python AST helpers shared by the Flask, FastAPI, Django and aiohttp extractors.
+
+`PyProject` maps module names to files and resolves a name used in one file (`from app.views import api`,
+`import app.views as v; v.api`) to its definition in another. Nothing is imported: only parsed.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from auditor.repo import Repository
+
+
+def dotted(node: ast.AST | None) -> str | None:
+    """'a.b.c' for Name/Attribute chains; for a Call, its function's dotted name."""
+    if isinstance(node, ast.Call):
+        return dotted(node.func)
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def last_name(node: ast.AST | None) -> str:
+    name = dotted(node) or ""
+    return name.rsplit(".", 1)[-1]
+
+
+def const_str(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):  # f"/x" without placeholders
+        if all(isinstance(v, ast.Constant) for v in node.values):
+            return "".join(str(v.value) for v in node.values)
+    return None
+
+
+def str_list(node: ast.AST | None) -> list[str] | None:
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        out = [const_str(e) for e in node.elts]
+        return [s for s in out if s is not None] if all(s is not None for s in out) else None
+    s = const_str(node)
+    return [s] if s is not None else None
+
+
+def kwarg(call: ast.Call, name: str) -> ast.AST | None:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def arg(call: ast.Call, index: int, name: str | None = None) -> ast.AST | None:
+    if len(call.args) > index and not isinstance(call.args[index], ast.Starred):
+        return call.args[index]
+    return kwarg(call, name) if name else None
+
+
+def module_name(path: str) -> str:
+    mod = re.sub(r"\.pyi?$", "", path).replace("/", ".")
+    if mod.endswith(".__init__"):
+        mod = mod[: -len(".__init__")]
+    return mod
+
+
+def calls_in(node: ast.AST):
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call):
+            yield sub
+
+
+def names_in(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def source_text(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)
+    except Exception:  # pragma: no cover - unparse of exotic nodes
+        return ""
+
+
+@dataclass
+class PyModule:
+    path: str
+    name: str
+    tree: ast.Module
+    imports: dict[str, str] = field(default_factory=dict)   # local name -> "module" or "module.attr"
+
+    @cached_property
+    def assignments(self) -> dict[str, ast.AST]:
+        """Module-level `name = value` (last one wins)."""
+        out: dict[str, ast.AST] = {}
+        for node in self.tree.body:
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        out[target.id] = node.value
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+                out[node.target.id] = node.value
+        return out
+
+    @cached_property
+    def functions(self) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+        return {n.name: n for n in self.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+    @cached_property
+    def classes(self) -> dict[str, ast.ClassDef]:
+        return {n.name: n for n in self.tree.body if isinstance(n, ast.ClassDef)}
+
+
+class PyProject:
+    """Every parseable Python file of the repository, indexed by module name."""
+
+    def __init__(self, repo: Repository, paths: list[str] | None = None):
+        self.repo = repo
+        self.modules: dict[str, PyModule] = {}
+        self.by_path: dict[str, PyModule] = {}
+        for path in paths if paths is not None else repo.paths(language="python"):
+            tree = repo.python_ast(path)
+            if tree is None:
+                continue
+            mod = PyModule(path, module_name(path), tree)
+            mod.imports = _imports(tree, mod.name, path.endswith("__init__.py"))
+            self.modules[mod.name] = mod
+            self.by_path[path] = mod
+
+    def find_module(self, name: str) -> PyModule | None:
+        """The module called `name`, also when the repo keeps code under a folder (src/, backend/)."""
+        if name in self.modules:
+            return self.modules[name]
+        suffix = "." + name
+        hits = [m for n, m in self.modules.items() if n.endswith(suffix)]
+        return min(hits, key=lambda m: len(m.name)) if hits else None
+
+    def resolve(self, mod: PyModule, expr: str) -> tuple[PyModule, str] | None:
+        """Where a dotted name used in `mod` is defined: (module, name there). None when not in the repo."""
+        head, _, rest = expr.partition(".")
+        if head in mod.imports:
+            target = mod.imports[head]
+            full = f"{target}.{rest}" if rest else target
+        elif not rest:
+            return (mod, head)
+        else:
+            full = expr
+        # longest module prefix that is a module of the repo
+        parts = full.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            found = self.find_module(".".join(parts[:i]))
+            if found is not None:
+                name = ".".join(parts[i:])
+                if "." not in name and name in found.imports and found is not mod:
+                    again = self.resolve(found, name)  # re-exported name
+                    if again is not None and again[0] is not found:
+                        return again
+                return (found, name)
+        found = self.find_module(full)
+        if found is not None:
+            return (found, "")
+        return None
+
+    def resolve_class(self, mod: PyModule, expr: str) -> tuple[PyModule, ast.ClassDef] | None:
+        hit = self.resolve(mod, expr)
+        if hit and hit[1] in hit[0].classes:
+            return hit[0], hit[0].classes[hit[1]]
+        name = expr.rsplit(".", 1)[-1]
+        owners = [m for m in self.modules.values() if name in m.classes]
+        if len(owners) == 1:
+            return owners[0], owners[0].classes[name]
+        return None
+
+    def resolve_function(self, mod: PyModule, expr: str):
+        hit = self.resolve(mod, expr)
+        if hit and hit[1] in hit[0].functions:
+            return hit[0], hit[0].functions[hit[1]]
+        return None
+
+
+def _imports(tree: ast.Module, modname: str, is_package: bool) -> dict[str, str]:
+    out: dict[str, str] = {}
+    package = modname if is_package else modname.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    out[alias.asname] = alias.name
+                else:
+                    out[alias.name.split(".")[0]] = alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".") if package else []
+                parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
+                base = ".".join(p for p in (*parts, base) if p)
+            for alias in node.names:
+                if alias.name == "*":
+                    continue
+                out[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+    return out
+
+
+def class_bases(project: PyProject, mod: PyModule, cls: ast.ClassDef, depth: int = 0) -> list[str]:
+    """Base class names (last component), following classes defined in the repository."""
+    out: list[str] = []
+    for base in cls.bases:
+        name = dotted(base)
+        if not name:
+            continue
+        out.append(name.rsplit(".", 1)[-1])
+        if depth < 6:
+            found = project.resolve_class(mod, name)
+            if found is not None and found[1] is not cls:
+                out.extend(class_bases(project, found[0], found[1], depth + 1))
+    return out
+
+
+def class_chain(project: PyProject, mod: PyModule, cls: ast.ClassDef, depth: int = 0):
+    """(module, class) for the class and its bases defined in the repo, nearest first."""
+    yield mod, cls
+    if depth >= 6:
+        return
+    for base in cls.bases:
+        name = dotted(base)
+        if name:
+            found = project.resolve_class(mod, name)
+            if found is not None and found[1] is not cls:
+                yield from class_chain(project, found[0], found[1], depth + 1)
+
+
+def class_attr(project: PyProject, mod: PyModule, cls: ast.ClassDef, attr: str):
+    """(module, value node, line) of a class attribute, looked up through repo-defined bases."""
+    for m, c in class_chain(project, mod, cls):
+        for node in c.body:
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attr for t in node.targets):
+                return m, node.value, node.lineno
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == attr \
+                    and node.value is not None:
+                return m, node.value, node.lineno
+    return None
+
+
+def class_method(project: PyProject, mod: PyModule, cls: ast.ClassDef, name: str):
+    for m, c in class_chain(project, mod, cls):
+        for node in c.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+                return m, c, node
+    return None

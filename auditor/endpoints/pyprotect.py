@@ -1,0 +1,122 @@
+"""What protects a Python handler, read from its decorators and body (shared by the Python extractors)."""
+from __future__ import annotations
+
+import ast
+import re
+
+from auditor.endpoints.pyast import dotted, last_name, source_text
+
+AUTH_DECORATOR = re.compile(
+    r"(^|_)(login_required|fresh_login_required|jwt_required|token_required|auth_required|requires_auth|"
+    r"login_required|authenticated|require_login|require_auth|requires_login|staff_member_required|"
+    r"superuser_required|permission_required|roles_required|roles_accepted|user_passes_test|"
+    r"admin_required|verify_jwt_in_request|http_auth_required|basic_auth_required)$"
+    r"|^(auth|basic_auth|token_auth|multi_auth|httpauth)\.login_required$", re.I)
+AUTHZ_DECORATOR = re.compile(
+    r"(permission_required|roles_required|roles_accepted|user_passes_test|admin_required|"
+    r"staff_member_required|superuser_required|requires_permission|requires_role|role_required|"
+    r"has_permission|has_role|check_permission)", re.I)
+RATE_LIMIT_DECORATOR = re.compile(r"(^|\.)(limit|ratelimit|rate_limit|shared_limit|throttle)$", re.I)
+VALIDATION_DECORATOR = re.compile(
+    r"(^|\.)(use_args|use_kwargs|validate|validate_json|expects_json|input|arguments|accepts|body|"
+    r"validate_request|validate_querystring|marshal_with|doc_input|parse_args)$")
+
+# how a handler names the caller: flask-login, Flask g, Django/DRF request.user, FastAPI dependencies
+CURRENT_USER_EXPR = re.compile(
+    r"^(current_user|g\.user|g\.current_user|request\.user|self\.request\.user|get_jwt_identity\(\)|"
+    r"current_identity|flask_login\.current_user)")
+QUERY_CALLS = frozenset({"execute", "filter", "filter_by", "where", "get", "get_or_404", "first_or_404",
+                         "query", "select", "text", "raw", "exclude", "get_object_or_404", "scalars",
+                         "scalar", "fetch", "fetchrow", "fetchval", "find", "find_one", "update",
+                         "delete", "get_list_or_404", "one_or_none"})
+ROLE_CHECK = re.compile(r"\.(is_admin|is_staff|is_superuser|role|roles|has_perm|has_perms|has_role|"
+                        r"has_permission|can)\b|abort\(\s*403|HTTPException\(\s*status_code\s*=\s*(403|status\.HTTP_403)"
+                        r"|PermissionDenied|Forbidden")
+PAGINATION_PARAMS = frozenset({"limit", "offset", "page", "per_page", "page_size", "size", "cursor",
+                               "after", "before", "start", "count", "max_results", "skip", "take"})
+
+
+def decorator_names(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[tuple[str, ast.AST]]:
+    return [(dotted(d) or "", d) for d in fn.decorator_list]
+
+
+def user_refs(names: set[str] | None = None):
+    """A predicate: does this expression name the current user (or one of the given user variables)?"""
+    names = names or set()
+
+    def is_user(node: ast.AST) -> bool:
+        text = source_text(node)
+        if CURRENT_USER_EXPR.match(text):
+            return True
+        return dotted(node) is not None and (dotted(node) or "").split(".")[0] in names
+    return is_user
+
+
+def ownership_filter(body: ast.AST, user_names: set[str] | None = None) -> str | None:
+    """Source of the first query call filtered by the current user, e.g. `filter(owner=request.user)`."""
+    is_user = user_refs(user_names)
+    for call in (n for n in ast.walk(body) if isinstance(n, ast.Call)):
+        if last_name(call.func) not in QUERY_CALLS:
+            continue
+        for sub in ast.walk(call):
+            if sub is call.func:
+                continue
+            if isinstance(sub, (ast.Name, ast.Attribute)) and is_user(sub):
+                return source_text(call)[:120]
+    # an ORM expression kept in a variable: q = ...; q.filter(Item.owner_id == user.id)
+    for cmp in (n for n in ast.walk(body) if isinstance(n, ast.Compare)):
+        if any(isinstance(s, (ast.Name, ast.Attribute)) and is_user(s) for s in ast.walk(cmp)) \
+                and any(isinstance(s, ast.Attribute) and re.search(r"(owner|user|author|tenant|account)", s.attr)
+                        for s in ast.walk(cmp)):
+            return source_text(cmp)[:120]
+    return None
+
+
+def role_check(body: ast.AST) -> str | None:
+    text = source_text(body)
+    m = ROLE_CHECK.search(text)
+    return m.group(0) if m else None
+
+
+def takes_any(fn: ast.AST, patterns: tuple[str, ...]) -> list[str]:
+    """Dotted request accessors (e.g. 'request.form') used in the body."""
+    found = []
+    for node in ast.walk(fn):
+        name = dotted(node) if isinstance(node, (ast.Attribute, ast.Call)) else None
+        if name and any(name == p or name.startswith(p + ".") for p in patterns):
+            found.append(name)
+    return found
+
+
+def reads_pagination(fn: ast.AST) -> bool:
+    """The handler reads a limit/offset/page parameter or paginates a query."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in PAGINATION_PARAMS:
+            return True
+        if isinstance(node, ast.Call) and last_name(node.func) in ("paginate", "paginate_queryset", "limit", "slice"):
+            return True
+        if isinstance(node, ast.arg) and node.arg in PAGINATION_PARAMS:
+            return True
+    return False
+
+
+def validation_in_body(fn: ast.AST) -> str | None:
+    """A schema applied to the request inside the handler: marshmallow load, WTForms validate, pydantic, serializers."""
+    for call in (n for n in ast.walk(fn) if isinstance(n, ast.Call)):
+        name = dotted(call.func) or ""
+        last = name.rsplit(".", 1)[-1]
+        if last in ("validate_on_submit", "is_valid", "model_validate", "parse_obj", "model_validate_json",
+                    "parse_raw", "validate_python", "load", "loads_schema") and "." in name and \
+                not name.startswith(("json.", "pickle.", "yaml.", "marshal.")):
+            return source_text(call)[:120]
+        if last == "validate" and "." in name and not name.startswith(("json", "jsonschema")) or \
+                name in ("jsonschema.validate", "validate"):
+            return source_text(call)[:120]
+        if re.search(r"(Schema|Form|Model|Serializer|Request|Payload|In|Input|Body|Params)$", last) and \
+                last[:1].isupper() and any(isinstance(a, ast.Starred) and "request" in source_text(a) for a in call.args) \
+                or (last[:1].isupper() and any(kw.arg is None and "request" in source_text(kw.value)
+                                                for kw in call.keywords)):
+            return source_text(call)[:120]
+        if re.search(r"(Form)$", last) and last[:1].isupper() and any("request" in source_text(a) for a in call.args):
+            return source_text(call)[:120]
+    return None
