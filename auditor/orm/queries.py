@@ -1,0 +1,109 @@
+"""Probes for DB-QUERY-OPTIMIZATION that semgrep cannot express well (heuristic).
+
+- `unbounded_handler_queries`: a request handler that loads a whole table (`Model.query.all()`,
+  `session.query(M).all()`, `session.scalars(select(M)).all()`, `Model.objects.all()` used directly) with
+  no filter, limit or pagination anywhere in the handler.
+- `select_star_in_sql`: `SELECT *` in `.sql` files, parsed with sqlglot (`EXISTS (SELECT * ...)` and
+  `count(*)` are fine and not reported).
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from auditor.orm.pyast import dotted, last_name
+from auditor.orm.sql_ddl import guess_dialect, parse_statement, split_statements
+
+ROUTE_DECORATORS = {"route", "get", "api_view", "list_route"}
+BOUNDING_CALLS = {"filter", "filter_by", "where", "limit", "paginate", "offset", "slice", "get", "first", "one",
+                  "exclude", "one_or_none", "scalar", "fetch", "page", "get_object_or_404", "Paginator",
+                  "paginate_queryset", "get_list_or_404", "with_for_update", "having", "group_by", "distinct"}
+LIST_METHOD_NAMES = {"get", "list"}
+
+
+@dataclass(frozen=True)
+class QueryFinding:
+    file: str
+    line: int
+    message: str
+
+
+def _is_handler(fn: ast.FunctionDef | ast.AsyncFunctionDef, rel: str, in_class: bool) -> bool:
+    for dec in fn.decorator_list:
+        if isinstance(dec, ast.Call) and last_name(dec.func) in ROUTE_DECORATORS:
+            methods = [kw.value for kw in dec.keywords if kw.arg == "methods"]
+            if methods and isinstance(methods[0], (ast.List, ast.Tuple)):
+                values = {getattr(e, "value", "").upper() for e in methods[0].elts}
+                if "GET" not in values:
+                    return False
+            return True
+    args = [a.arg for a in fn.args.args]
+    is_views = rel.endswith(("views.py", "api.py")) or "/views/" in rel
+    if not is_views:
+        return False
+    if in_class:
+        return fn.name in LIST_METHOD_NAMES and args[:2] == ["self", "request"]
+    return bool(args) and args[0] == "request"
+
+
+def _chain_names(node: ast.AST) -> list[str]:
+    """Names of every call and attribute along a method chain and inside its call arguments."""
+    names = []
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call):
+            names.append(last_name(sub.func))
+        elif isinstance(sub, ast.Attribute):
+            names.append(sub.attr)
+    return names
+
+
+def _whole_table_all(call: ast.Call) -> bool:
+    if not (isinstance(call.func, ast.Attribute) and call.func.attr == "all" and not call.args and not call.keywords):
+        return False
+    receiver = call.func.value
+    names = set(_chain_names(receiver))
+    if names & BOUNDING_CALLS:
+        return False
+    text = dotted(receiver)
+    return (text.endswith(".query") or text.endswith(".objects") or "query" in names or "select" in names
+            or "scalars" in names)
+
+
+def unbounded_handler_queries(rel: str, tree: ast.Module) -> list[QueryFinding]:
+    found = []
+    classes = {id(fn) for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+               for fn in node.body if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or not _is_handler(fn, rel, id(fn) in classes):
+            continue
+        calls = [n for n in ast.walk(fn) if isinstance(n, ast.Call)]
+        if any(last_name(c.func) in ("paginate", "Paginator", "paginate_queryset", "limit") for c in calls) \
+                or any(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Slice) for n in ast.walk(fn)):
+            continue
+        for call in calls:
+            if _whole_table_all(call):
+                found.append(QueryFinding(rel, call.lineno,
+                                          f"handler {fn.name}() loads a whole table with {ast.unparse(call)[:70]} "
+                                          "(no filter, limit or pagination)"))
+    return found
+
+
+def select_star_in_sql(rel: str, text: str, dialect_hint: str | None = None) -> list[QueryFinding]:
+    dialect = guess_dialect(text, dialect_hint)
+    found = []
+    for stmt in split_statements(text, dialect):
+        if "*" not in stmt.text:
+            continue
+        tree = parse_statement(stmt, dialect)
+        if tree is None or isinstance(tree, exp.Command):
+            continue
+        for select in tree.find_all(exp.Select):
+            if select.find_ancestor(exp.Exists) is not None:
+                continue
+            if any(isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
+                   for e in select.expressions):
+                found.append(QueryFinding(rel, stmt.line, "SELECT * in SQL: " + " ".join(stmt.text.split())[:80]))
+                break
+    return found

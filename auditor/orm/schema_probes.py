@@ -1,0 +1,235 @@
+"""Pure probes over a judged schema for DB-FK-INDEX, DB-CONSTRAINTS, DB-DATA-TYPES and DB-NORMALIZATION.
+
+Each returns Places: one per thing the item judges (a foreign key, a table, a typed column), `ok` or not,
+with the declaration's file:line. Checks turn places into verdicts; tests feed hand-built Schemas.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from auditor.dbschema import Schema, Table
+from auditor.orm.coltypes import family
+from auditor.orm.pyast import dotted
+
+JSON_NAME = re.compile(r"(^|_)json($|_)|^(payload|metadata|meta|data|extra_data|raw_data|extra|attributes|properties)$"
+                       r"|_(payload|metadata|data)$")
+MONEY_WORDS = {"price", "amount", "cost", "total", "balance", "fee", "fees", "salary", "subtotal", "tax", "discount",
+               "revenue", "payment", "charge", "refund", "wage", "budget", "credit", "debit", "money", "tip"}
+NOT_MONEY_WORDS = {"count", "ratio", "percent", "pct", "percentage", "rate", "weight", "score", "seconds", "ms",
+                   "duration", "lat", "lng", "latitude", "longitude", "size", "qty", "quantity", "items", "pages"}
+LIST_COLUMN = re.compile(r"_(ids|list|csv)$|^(tags|categories|emails|roles|permissions|keywords|labels|recipients)$")
+REPEATED_GROUP = re.compile(r"^(?P<stem>[a-z_]*?[a-z])_?(?P<n>\d+)$")
+COMMON_COLUMNS = {"id", "created_at", "updated_at", "deleted_at", "created", "modified", "updated", "name", "status",
+                  "type", "kind", "description", "title", "version", "uuid", "slug", "is_active", "active", "notes"}
+
+
+@dataclass(frozen=True)
+class Place:
+    ok: bool
+    file: str
+    line: int | None
+    message: str
+    table: str
+    source: str
+    rule: str
+
+
+def _where(table: Table, obj=None) -> tuple[str, int | None]:
+    file = getattr(obj, "file", "") or table.file
+    line = getattr(obj, "line", None) if getattr(obj, "file", "") else table.line
+    return file, line
+
+
+# ---- DB-FK-INDEX -------------------------------------------------------------------------------------
+def foreign_key_index_places(schema: Schema) -> list[Place]:
+    places = []
+    for table in schema.tables.values():
+        for fk in table.foreign_keys:
+            cols = tuple(fk.columns)
+            if not cols:
+                continue
+            file, line = _where(table, fk)
+            label = f"{table.name}({', '.join(cols)}) -> {fk.ref_table or '?'}"
+            covering = _covering_index(table, cols)
+            if covering is None:
+                places.append(Place(False, file, line, f"foreign key {label} has no index (Postgres does not "
+                                    "index foreign keys by itself)", table.name, table.source, "fk-not-indexed"))
+            else:
+                what, ifile, iline = covering
+                places.append(Place(True, ifile or file, iline or line, f"foreign key {label} is indexed: {what}",
+                                    table.name, table.source, "fk-indexed"))
+    return places
+
+
+def _covering_index(table: Table, cols: tuple[str, ...]) -> tuple[str, str, int | None] | None:
+    for ix in table.indexes:
+        if ix.columns[:len(cols)] == cols:
+            if ix.name == "django:foreign-key-default":
+                return "Django indexes ForeignKey by default", ix.file, ix.line
+            return f"index {ix.name or ''} ({', '.join(ix.columns)})".replace("index  (", "index ("), ix.file, ix.line
+    if table.primary_key[:len(cols)] == cols:
+        return "leading primary key column(s)", "", None
+    for group in table.unique_sets:
+        if group[:len(cols)] == cols:
+            return f"unique constraint ({', '.join(group)})", "", None
+    if len(cols) == 1 and cols[0] in table.columns and table.columns[cols[0]].unique:
+        column = table.columns[cols[0]]
+        return "unique column", column.file, column.line
+    return None
+
+
+# ---- DB-CONSTRAINTS ----------------------------------------------------------------------------------
+def _referenced_table(prefix: str, schema: Schema, own: str) -> str | None:
+    names = {prefix, prefix + "s", prefix + "es", prefix[:-1] + "ies" if prefix.endswith("y") else prefix}
+    for table in schema.tables.values():
+        name = table.name.lower()
+        if name == own.lower():
+            continue
+        if name in names or any(name.endswith("_" + n) for n in names):
+            return table.name
+    return None
+
+
+def constraint_places(schema: Schema) -> list[Place]:
+    places = []
+    for table in schema.tables.values():
+        pk = table.primary_key
+        if pk:
+            column = table.columns[pk[0]]
+            places.append(Place(True, column.file or table.file, column.line or table.line,
+                                f"table {table.name} has primary key ({', '.join(pk)})", table.name, table.source,
+                                "primary-key"))
+        else:
+            places.append(Place(False, table.file, table.line, f"table {table.name} has no primary key",
+                                table.name, table.source, "no-primary-key"))
+        fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
+        for fk in table.foreign_keys:
+            file, line = _where(table, fk)
+            places.append(Place(True, file, line, f"foreign key {table.name}({', '.join(fk.columns)}) -> "
+                                f"{fk.ref_table} declared", table.name, table.source, "foreign-key"))
+        for column in table.columns.values():
+            if not column.name.lower().endswith("_id") or column.primary_key or column.name in fk_columns:
+                continue
+            if family(column.type) != "integer":
+                continue
+            target = _referenced_table(column.name[:-3].lower(), schema, table.name)
+            if target:
+                places.append(Place(False, column.file or table.file, column.line or table.line,
+                                    f"{table.name}.{column.name} refers to {target} by name but no FOREIGN KEY "
+                                    "is declared", table.name, table.source, "undeclared-foreign-key"))
+    return places
+
+
+def nullable_foreign_keys(schema: Schema) -> list[Place]:
+    """Nullable FK columns: a hint only (an optional relation is legitimate)."""
+    out = []
+    for table in schema.tables.values():
+        for fk in table.foreign_keys:
+            for c in fk.columns:
+                column = table.columns.get(c)
+                if column is not None and column.nullable and not column.primary_key:
+                    out.append(Place(False, column.file or table.file, column.line, f"{table.name}.{c} is a nullable "
+                                     "foreign key: declare NOT NULL if every row needs one", table.name, table.source,
+                                     "nullable-foreign-key"))
+    return out
+
+
+# ---- DB-DATA-TYPES -----------------------------------------------------------------------------------
+def is_money_name(name: str) -> bool:
+    words = set(name.lower().split("_"))
+    return bool(words & MONEY_WORDS) and not words & NOT_MONEY_WORDS
+
+
+def data_type_places(schema: Schema, judge_naive_sql_timestamps: bool = True) -> list[Place]:
+    places = []
+    for table in schema.tables.values():
+        sql_non_postgres = table.source.startswith("sql:") and (schema.dialect or "postgres") != "postgres"
+        for column in table.columns.values():
+            fam = family(column.type)
+            name = column.name.lower()
+            file, line = column.file or table.file, column.line or table.line
+            where = f"{table.name}.{column.name} ({column.type or '?'})"
+            if JSON_NAME.search(name) and fam in ("text", "json"):
+                ok = fam == "json"
+                places.append(Place(ok, file, line, f"{where}: " + ("JSON column" if ok else
+                                    "holds JSON by its name but is a text column (use JSON/JSONB)"),
+                                    table.name, table.source, "json-type" if ok else "json-in-text"))
+            elif is_money_name(name) and fam in ("float", "exact_numeric", "integer"):
+                ok = fam != "float"
+                places.append(Place(ok, file, line, f"{where}: " + ("exact type for money" if ok else
+                                    "money in floating point loses cents (use NUMERIC/DECIMAL or integer cents)"),
+                                    table.name, table.source, "money-exact" if ok else "money-in-float"))
+            elif fam in ("naive_timestamp", "aware_timestamp"):
+                if sql_non_postgres and fam == "naive_timestamp":
+                    continue  # MySQL/SQLite have no time-zone-aware column type to ask for
+                ok = fam == "aware_timestamp"
+                places.append(Place(ok, file, line, f"{where}: " + ("timestamp with time zone" if ok else
+                                    "timestamp without time zone is ambiguous (use timezone=True / TIMESTAMPTZ)"),
+                                    table.name, table.source, "timestamp-aware" if ok else "naive-timestamp"))
+    return places
+
+
+def json_dumps_into_text(rel: str, tree: ast.Module, text_columns: set[str]) -> list[tuple[int, str]]:
+    """(line, column) where code stores `json.dumps(...)` into an attribute/keyword named like a text column."""
+    out = []
+
+    def is_dumps(node: ast.AST | None) -> bool:
+        return isinstance(node, ast.Call) and dotted(node.func) in ("json.dumps", "dumps", "simplejson.dumps", "orjson.dumps")
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and is_dumps(node.value):
+            for target in node.targets:
+                if isinstance(target, ast.Attribute) and target.attr in text_columns:
+                    out.append((node.lineno, target.attr))
+        elif isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if kw.arg in text_columns and is_dumps(kw.value):
+                    out.append((kw.value.lineno, kw.arg))
+    return out
+
+
+# ---- DB-NORMALIZATION --------------------------------------------------------------------------------
+def normalization_hints(schema: Schema) -> list[Place]:
+    hints = []
+    for table in schema.tables.values():
+        groups: dict[str, list] = {}
+        for column in table.columns.values():
+            m = REPEATED_GROUP.match(column.name.lower())
+            if m and not column.name.lower().endswith("_id"):
+                groups.setdefault(m.group("stem"), []).append(column)
+        for stem, cols in groups.items():
+            if len(cols) >= 2:
+                first = cols[0]
+                hints.append(Place(False, first.file or table.file, first.line or table.line,
+                                   f"{table.name}: repeated column group {', '.join(c.name for c in cols)} "
+                                   "(a child table may fit better)", table.name, table.source, "repeated-group"))
+        for column in table.columns.values():
+            if LIST_COLUMN.search(column.name.lower()) and family(column.type) == "text":
+                hints.append(Place(False, column.file or table.file, column.line or table.line,
+                                   f"{table.name}.{column.name} is a text column named like a list: if it holds "
+                                   "comma-separated values, a join table (or an array/JSON type) is safer",
+                                   table.name, table.source, "list-in-text"))
+        for fk in table.foreign_keys:
+            parent = schema.tables.get(fk.ref_table.lower())
+            if parent is None or parent is table:
+                continue
+            singular = parent.name.lower().rsplit("_", 1)[-1].rstrip("s")
+            fk_cols = set(fk.columns)
+            for column in table.columns.values():
+                name = column.name.lower()
+                if name in fk_cols or column.primary_key:
+                    continue
+                copied = None
+                if name in parent.columns and name not in COMMON_COLUMNS:
+                    copied = name
+                elif name.startswith(singular + "_") and name[len(singular) + 1:] in parent.columns \
+                        and name[len(singular) + 1:] not in ("id",):
+                    copied = name[len(singular) + 1:]
+                if copied:
+                    hints.append(Place(False, column.file or table.file, column.line or table.line,
+                                       f"{table.name}.{column.name} duplicates {parent.name}.{copied} across a foreign "
+                                       "key: deliberate snapshot or drift risk?", table.name, table.source,
+                                       "duplicated-column"))
+    return hints
