@@ -85,7 +85,7 @@ def _rule(row: dict) -> dict:
                  "markdown": clean_text(f"**{row.get('title', row['id'])}**\n\n{rationale}\n\n**Remediation:** {remediation}")},
         "defaultConfiguration": {"level": LEVEL.get(severity, "warning")},
         "properties": {
-            "tags": [t for t in tags if t],
+            "tags": list(dict.fromkeys(t for t in tags if t)),   # SARIF tags are a set
             "security-severity": SECURITY_SEVERITY.get(severity, "5.5"),
             "precision": {"automated": "high", "heuristic": "medium", "manual": "low"}.get(row.get("automation"), "medium"),
             "problem.severity": {"error": "error", "warning": "warning"}.get(LEVEL.get(severity), "recommendation"),

@@ -1,0 +1,185 @@
+"""The HTML scorecard: inert hostile input, strict CSP with matching hashes, one file, content, caps, scale."""
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import re
+import time
+from html.parser import HTMLParser
+
+import pytest
+
+from auditor.render.html import EVIDENCE_LIMIT, render_html
+from auditor.render.synthetic import HOSTILE_NAME, synthetic_report
+
+
+class Collect(HTMLParser):
+    """Every start tag with its attributes, and the raw text of <style> and <script> elements."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.inline: dict[str, list[str]] = {"style": [], "script": []}
+        self._open: str | None = None
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag in self.inline:
+            self._open = tag
+            self.inline[tag].append("")
+
+    def handle_endtag(self, tag):
+        if tag == self._open:
+            self._open = None
+
+    def handle_data(self, data):
+        if self._open:
+            self.inline[self._open][-1] += data
+        else:
+            self.text.append(data)
+
+
+def parse(html: str) -> Collect:
+    parser = Collect()
+    parser.feed(html)
+    return parser
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    report = synthetic_report(findings=80, hostile=True)
+    previous = synthetic_report(findings=40, seed=3)
+    previous["items"][0].update(verdict="pass", score=10)
+    return report, previous, render_html(report, previous)
+
+
+def test_hostile_file_names_and_code_render_inert(hostile):
+    _, _, html = hostile
+    page = parse(html)
+    tag_names = [t for t, _ in page.tags]
+    assert "img" not in tag_names
+    assert tag_names.count("script") == 1                    # ours, at the end
+    assert not [(t, a) for t, a in page.tags for name in a if name.lower().startswith("on")]
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html    # the hostile file name is shown, as text
+    assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
+    assert HOSTILE_NAME in "".join(page.text)                # and reads back exactly
+
+
+def test_one_self_contained_file_under_a_strict_csp(hostile):
+    _, _, html = hostile
+    page = parse(html)
+    csp = next(a["content"] for t, a in page.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+    assert "default-src 'none'" in csp and "'unsafe-inline'" not in csp
+    for kind, directive in (("style", "style-src"), ("script", "script-src")):
+        (body,) = page.inline[kind]
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        assert re.search(rf"{directive} 'sha256-{re.escape(digest)}'", csp), f"{kind} hash not in the CSP"
+    assert not [a for t, a in page.tags if "style" in a], "style attributes are blocked by the CSP"
+    for tag, attrs in page.tags:
+        for name in ("src", "href", "action", "xlink:href"):
+            value = attrs.get(name)
+            assert value is None or value.startswith("#"), f"<{tag} {name}={value!r}> refers outside the file"
+    assert not re.search(r"https?://", page.inline["style"][0] + page.inline["script"][0])
+
+
+def test_shows_score_grade_gate_and_every_item(hostile):
+    report, _, html = hostile
+    summary = report["summary"]
+    assert f"{summary['score']:g} / 100" in html
+    assert f">{summary['grade']}</text>" in html
+    assert "Gate failed" in html and "zap-scanner failed" in html
+    for item in report["items"]:
+        assert f'id="item-{item["id"]}"' in html
+    page = parse(html)
+    bars = [a for t, a in page.tags if t == "rect" and "bar" in a.get("class", "").split()]
+    assert len(bars) == len(report["categories"])
+    security = next(c for c in report["categories"] if c["id"] == "security")
+    assert any(float(a["width"]) == pytest.approx(security["score"] * 3, abs=0.1) for a in bars)
+
+
+def test_evidence_has_numbered_lines_with_the_offending_line_marked():
+    report = synthetic_report(findings=0)
+    item = next(i for i in report["items"] if i["verdict"] == "fail")
+    item["evidence"] = [{"file": "app/db.py", "line": 41, "end_line": 42, "kind": "violation", "engine": "semgrep",
+                         "rule_id": "sqli-fstring", "message": "query built with an f-string",
+                         "snippet": 'sql = f"SELECT * FROM t WHERE id={x}"\ncursor.execute(sql)\nreturn rows'}]
+    html = render_html(report)
+    assert '<span class="ln hit"><span class="no">41</span>sql = f&#34;SELECT' in html
+    assert '<span class="ln hit"><span class="no">42</span>cursor.execute(sql)' in html
+    assert '<span class="ln"><span class="no">43</span>return rows' in html
+    assert "app/db.py:41-42" in html and "semgrep · sqli-fstring" in html
+
+
+def test_evidence_is_capped_per_item_with_and_n_more():
+    report = synthetic_report(findings=0)
+    item = next(i for i in report["items"] if i["verdict"] == "fail")
+    item["evidence"] = [{"file": f"app/m{n}.py", "line": n + 1, "end_line": n + 1, "snippet": "x = 1",
+                         "rule_id": "r", "engine": "ast", "message": "", "kind": "violation"} for n in range(50)]
+    html = render_html(report)
+    block = html.split(f'id="item-{item["id"]}"', 1)[1].split("</details>", 1)[0]
+    assert block.count('<figure class="ev') == EVIDENCE_LIMIT
+    assert f"and {50 - EVIDENCE_LIMIT} more" in block
+
+
+def test_endpoint_matrix_migrations_engines_suppressions_and_run(hostile):
+    report, _, html = hostile
+    matrix = html.split('<table class="matrix">', 1)[1].split("</table>", 1)[0]
+    assert matrix.count("<tr>") == len(report["inventory"]["endpoints"]) + 1
+    assert "/api/&#34;&gt;&lt;img src=x onerror=alert(7)&gt;" in matrix
+    assert 'class="cell na"' in matrix                    # CSRF does not apply to GET
+    migrations = html.split('id="migrations"', 1)[1].split("</section>", 1)[0]
+    assert migrations.count("<tr>") == len(report["inventory"]["migrations"]) + 1
+    assert "drop_column users.email" in migrations and "&lt;script&gt;alert(8)" in migrations
+    engines = html.split('id="engines"', 1)[1].split("</section>", 1)[0]
+    assert "zap-scanner" in engines and "exit 3: &lt;script&gt;" in engines and "1.185.0" in engines
+    suppressions = html.split('id="suppressions"', 1)[1].split("</section>", 1)[0]
+    assert "test-only key" in suppressions and "no reason given" in suppressions
+    run = html.split('id="run"', 1)[1].split("</section>", 1)[0]
+    assert report["repository"]["commit"] in run and "2025-01-01T12:00:00Z" in run and "legacy.py" in run
+
+
+def test_compare_shows_each_items_change(hostile):
+    report, previous, html = hostile
+    first = report["items"][0]
+    assert first["verdict"] != "pass" and previous["items"][0]["verdict"] == "pass"
+    block = html.split(f'id="item-{first["id"]}"', 1)[1].split("</details>", 1)[0]
+    assert 'data-changed="1"' in block
+    assert "▼ pass → fail" in block
+    assert "since the previous report" in html
+    plain = render_html(report)
+    assert "since the previous report" not in plain and 'id="f-changed"' not in plain
+
+
+def test_item_new_in_this_report_is_marked_new():
+    report = synthetic_report(findings=5)
+    previous = copy.deepcopy(report)
+    del previous["items"][3]
+    html = render_html(report, previous)
+    block = html.split(f'id="item-{report["items"][3]["id"]}"', 1)[1].split("</details>", 1)[0]
+    assert "new item" in block
+
+
+def test_minimal_report_renders():
+    """Older or partial reports (no inventory, engines, categories) still render."""
+    html = render_html({"items": [{"id": "X-1", "title": "t", "verdict": "mystery", "evidence": [{"file": "a"}]}],
+                        "summary": {"score": None, "grade": "N/A"}})
+    assert "X-1" in html and "n/a / 100" in html
+
+
+def test_control_characters_are_replaced():
+    report = synthetic_report(findings=3)
+    next(i for i in report["items"] if i["evidence"])["evidence"][0]["snippet"] = "a\x00b\x1b[31mc"
+    html = render_html(report)
+    assert "\x00" not in html and "\x1b" not in html
+
+
+def test_five_thousand_findings_render_fast_and_small():
+    report = synthetic_report(findings=5000, hostile=True, endpoints=300, migrations=120)
+    started = time.perf_counter()
+    html = render_html(report)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 2.0, f"{elapsed:.2f} s"
+    assert len(html.encode()) < 5 * 1024 * 1024
+    assert "more (the JSON and SARIF reports list all" in html

@@ -1,0 +1,44 @@
+"""Every renderer on a real audit of a fixture app (real engines): the contract as pipeline.py builds it."""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from auditor.render.html import render_html
+from auditor.render.junit import render_junit
+from auditor.render.markdown import render_markdown
+from auditor.render.sarif import render_sarif
+
+FIXTURE = Path(__file__).parent / "fixtures" / "apps" / "flask-noncompliant"
+SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def report():
+    if not FIXTURE.is_dir():
+        pytest.skip("flask-noncompliant fixture not present")
+    from auditor.pipeline import run_audit
+    return run_audit(FIXTURE)
+
+
+def test_all_formats_render_from_a_real_report(report):
+    html = render_html(report, compare=report)
+    for item in report["items"]:
+        assert f'id="item-{item["id"]}"' in html
+    for engine in report["engines"]:
+        assert engine["name"] in html
+    sarif = json.loads(render_sarif(report))
+    jsonschema.Draft7Validator(SCHEMA).validate(sarif)
+    violations = sum(1 for i in report["items"] if i["verdict"] in ("fail", "partial")
+                     for e in i["evidence"] if e["kind"] == "violation")
+    unsupported = sum(1 for i in report["items"] if i["verdict"] == "fail"
+                      and not any(e["kind"] == "violation" for e in i["evidence"]))
+    assert len(sarif["runs"][0]["results"]) == violations + unsupported + len(report["suppressed"])
+    junit = ET.fromstring(render_junit(report).encode())
+    assert len(list(junit.iter("testcase"))) == len(report["items"])
+    md = render_markdown(report, compare=report)
+    assert md.startswith("## backend-auditor:")
