@@ -525,6 +525,8 @@ def _protect_drf(c: _Ctx, ep: Endpoint, v: _View, fn, action: str, dec: ast.Call
         ep.notes.append(f"authenticated: unknown permission class in {perms}")
     else:
         mark(ep, "authenticated", False, label)
+        if perm_at and not perm_at.startswith(("DEFAULT", "DRF")):
+            ep.protections.setdefault("public", []).append(f"declared public: {label}")
     authz_sources = [label] if any(r[1] for r in results) else []
     if v.cls is not None:
         for attr in ("get_queryset", "get_object"):
