@@ -15,7 +15,7 @@ from rich.table import Table
 
 from auditor import __version__
 from auditor.catalog import load_catalog
-from auditor.config import STARTER, load_config
+from auditor.config import STARTER, FileConfig, load_config
 from auditor.errors import AuditError
 from auditor.options import DEFAULT_ENGINE_TIMEOUT, AuditOptions
 from auditor.output import FILE_NAMES, FORMATS, renderer, write_atomic
@@ -50,8 +50,11 @@ def cli() -> None:
 @click.option("--engine-timeout", type=click.FloatRange(min=1), help=f"Seconds each engine may run (default {DEFAULT_ENGINE_TIMEOUT:g}).")
 @click.option("--compare", "compare_file", type=click.Path(path_type=Path), help="A previous report.json: show each item's change.")
 @click.option("--ref", help="With a GIT-URL: the branch or tag to audit.")
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path),
+              help="Gate only on violations not in this baseline (see `auditor baseline create`).")
+@click.option("--diff-base", metavar="REF", help="Gate only on violations in lines changed since REF (its merge base with HEAD).")
 def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, config_file, only, skip, exclude,
-          engine_timeout, compare_file, ref) -> None:
+          engine_timeout, compare_file, ref, baseline_file, diff_base) -> None:
     """Audit TARGET (a folder or a git URL) and gate on the result."""
     from auditor.remote import checkout_target, is_git_url
 
@@ -68,27 +71,43 @@ def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, conf
         if fmt != "terminal":
             renderer(fmt)  # fail fast on a format this build lacks, before the audit runs
 
+    if baseline_file is not None and not baseline_file.is_file():
+        raise AuditError(f"baseline file not found: {baseline_file}")
     with checkout_target(target, ref) as root:
-        file_config = load_config(root, config_file)
-        cfg = file_config.values
-        options = AuditOptions(
-            only=_split(only) or tuple(i.upper() for i in cfg.get("only", ())),
-            skip=_split(skip) or tuple(i.upper() for i in cfg.get("skip", ())),
-            engine_timeout=engine_timeout or cfg.get("engine_timeout", DEFAULT_ENGINE_TIMEOUT),
-            excludes=tuple(exclude) + tuple(cfg.get("exclude", ())),
-            fail_under=fail_under if fail_under is not None else cfg.get("fail_under"),
-            fail_on=fail_on or cfg.get("fail_on", "critical"),
-            allow_unknown=allow_unknown if allow_unknown is not None else cfg.get("allow_unknown", False),
-            category_minimums=dict(cfg.get("category_minimums", {})),
-            severity_overrides={k.upper(): v for k, v in cfg.get("severity", {}).items()},
-        )
-        _check_item_ids(options, file_config.source)
+        options, file_config = _options(root, config_file, only, skip, exclude, engine_timeout, fail_under,
+                                        fail_on, allow_unknown)
+        options.baseline = baseline_file.resolve() if baseline_file else None
+        options.diff_base = diff_base
         report = _run_with_progress(root, options)
         if is_git_url(target):
             report["repository"]["path"] = target
     if file_config.source:
         report["config"] = {"source": file_config.source}
+    _emit(report, chosen, output, compare)
+    sys.exit(EXIT_PASSED if report["summary"]["gate"]["passed"] else EXIT_GATE_FAILED)
 
+
+def _options(root: Path, config_file, only, skip, exclude, engine_timeout, fail_under, fail_on,
+             allow_unknown) -> tuple[AuditOptions, FileConfig]:
+    """Flags override the repository's config file, which overrides the defaults."""
+    file_config = load_config(root, config_file)
+    cfg = file_config.values
+    options = AuditOptions(
+        only=_split(only) or tuple(i.upper() for i in cfg.get("only", ())),
+        skip=_split(skip) or tuple(i.upper() for i in cfg.get("skip", ())),
+        engine_timeout=engine_timeout or cfg.get("engine_timeout", DEFAULT_ENGINE_TIMEOUT),
+        excludes=tuple(exclude) + tuple(cfg.get("exclude", ())),
+        fail_under=fail_under if fail_under is not None else cfg.get("fail_under"),
+        fail_on=fail_on or cfg.get("fail_on", "critical"),
+        allow_unknown=allow_unknown if allow_unknown is not None else cfg.get("allow_unknown", False),
+        category_minimums=dict(cfg.get("category_minimums", {})),
+        severity_overrides={k.upper(): v for k, v in cfg.get("severity", {}).items()},
+    )
+    _check_item_ids(options, file_config.source)
+    return options, file_config
+
+
+def _emit(report: dict, chosen: list[str], output: str | None, compare: dict | None) -> None:
     stdout_console = Console(highlight=False, soft_wrap=False)
     for fmt in chosen:
         if fmt == "terminal":
@@ -103,7 +122,6 @@ def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, conf
             path = Path(output) / FILE_NAMES[fmt]
             write_atomic(path, text)
             click.echo(f"wrote {path}", err=True)
-    sys.exit(EXIT_PASSED if report["summary"]["gate"]["passed"] else EXIT_GATE_FAILED)
 
 
 def _check_item_ids(options: AuditOptions, source: str | None) -> None:
@@ -174,6 +192,31 @@ def explain(item_id: str) -> None:
     if item.cwe or item.owasp:
         lines += [f"References: {', '.join(item.cwe + item.owasp)}"]
     click.echo("\n".join(lines))
+
+
+@cli.group()
+def baseline() -> None:
+    """Record today's violations so that the gate only looks at new ones."""
+
+
+@baseline.command("create")
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option("--output", "out", type=click.Path(path_type=Path),
+              help="Baseline file to write (default: PATH/.auditor-baseline.json, meant to be committed).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file.")
+@click.option("--only", multiple=True, metavar="IDS")
+@click.option("--skip", multiple=True, metavar="IDS")
+@click.option("--exclude", multiple=True, metavar="GLOB")
+@click.option("--engine-timeout", type=click.FloatRange(min=1))
+def baseline_create(path: Path, out: Path | None, config_file, only, skip, exclude, engine_timeout) -> None:
+    """Audit PATH and write the fingerprints of its violations."""
+    from auditor.gating import baseline_document
+    options, _ = _options(path, config_file, only, skip, exclude, engine_timeout, None, None, None)
+    report = _run_with_progress(path, options)
+    document = baseline_document(report)
+    target = out or path / ".auditor-baseline.json"
+    write_atomic(target, json.dumps(document, indent=2) + "\n")
+    click.echo(f"wrote {target}: {len(document['fingerprints'])} accepted violation(s)")
 
 
 @cli.command()

@@ -27,9 +27,11 @@ class Evidence:
     engine: str = ""               # semgrep, bandit, ast, inventory, git, sqlglot, ...
     message: str = ""
     kind: str = VIOLATION          # VIOLATION or PRACTICE
+    commit: str | None = None      # for evidence found in git history
+    state: str | None = None       # None, or for gating: "new", "baselined", "existing" (outside the diff)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        row: dict[str, Any] = {
             "file": self.file,
             "line": self.line,
             "end_line": self.end_line if self.end_line is not None else self.line,
@@ -39,6 +41,11 @@ class Evidence:
             "message": self.message,
             "kind": self.kind,
         }
+        if self.commit:
+            row["commit"] = self.commit
+        if self.state:
+            row["state"] = self.state
+        return row
 
 
 @dataclass(frozen=True)

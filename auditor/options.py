@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 DEFAULT_ENGINE_TIMEOUT = 900.0
 
@@ -16,4 +17,5 @@ class AuditOptions:
     allow_unknown: bool = False
     category_minimums: dict[str, float] = field(default_factory=dict)
     severity_overrides: dict[str, str] = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)   # room for later features (baseline, diff base, ...)
+    baseline: Path | None = None          # gate only on violations not in this baseline file
+    diff_base: str | None = None          # gate only on violations in lines changed since this git ref

@@ -27,6 +27,9 @@ from auditor.options import AuditOptions
 from auditor.registry import CHECKS, collector_order, load_plugins
 from auditor.repo import Repository
 from auditor.scoring import GatePolicy, evaluate_gate, score_results
+from auditor.suppressions import apply_suppressions, find_suppressions
+from auditor.fingerprints import violation_fingerprints
+from auditor.gating import changed_lines, counts_for_gate, load_baseline, mark_baselined, mark_changed
 
 SCHEMA_VERSION = "1.0"
 NO_ANALYSIS_YET = "no analysis yet: this item's check is not built, so nothing was concluded"
@@ -84,17 +87,20 @@ def run_audit(path: Path, options: AuditOptions | None = None, progress: Any = N
     ctx.engines = {run.name: run for run in engines}
     ctx.findings = sorted((f for run in engines for f in run.findings),
                           key=lambda f: (f.item_id, f.file, f.line or 0, f.evidence.rule_id))
-    hooks = options.extra.get("finding_filters", ())
-    for hook in hooks:  # suppressions, baseline, diff gating: each may drop or annotate findings
-        hook(ctx)
-
     results = {item.id: evaluate_item(item, ctx) for item in items}
+    suppressions = find_suppressions(repo, set(load_catalog().by_id))
+    results = {item_id: apply_suppressions(r, suppressions) for item_id, r in results.items()}
+    ctx.collected["suppressed"] = [s.to_json() for s in suppressions]
+    if options.baseline is not None:
+        mark_baselined(results, load_baseline(options.baseline))
+    if options.diff_base:
+        mark_changed(results, changed_lines(root, options.diff_base))
     catalog = load_catalog()
     card = score_results(catalog, results)
     engine_failures = [f"{r.name} {r.status}" + (f": {r.error}" if r.error else "")
                        for r in engines if r.status != OK]
     policy = GatePolicy(options.fail_under, options.fail_on, options.allow_unknown, options.category_minimums)
-    passed, reasons = evaluate_gate(policy, card, items, results, engine_failures)
+    passed, reasons = evaluate_gate(policy, card, items, results, engine_failures, counts_for_gate)
     return build_report(ctx, items, results, card, passed, reasons, generated_at, time.monotonic() - started)
 
 
@@ -141,11 +147,18 @@ def build_report(ctx: AuditContext, items: list[CatalogItem], results: dict[str,
     item_rows = []
     for item in items:
         r = results[item.id]
+        fingerprints = {id(ev): fp for ev, fp in violation_fingerprints(item.id, r.evidence)}
+        evidence_rows = []
+        for ev in r.evidence:
+            row = ev.to_json()
+            if id(ev) in fingerprints:
+                row["fingerprint"] = fingerprints[id(ev)]
+            evidence_rows.append(row)
         item_rows.append({
             "id": item.id, "title": item.title, "category": item.category, "severity": item.severity,
             "weight": item.weight, "automation": item.automation,
             "verdict": r.verdict, "score": r.score, "rationale": r.rationale,
-            "evidence": [e.to_json() for e in r.evidence],
+            "evidence": evidence_rows,
             "remediation": item.remediation, "details": r.details,
         })
     selected = {i.id for i in items}

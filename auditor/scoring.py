@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from auditor.catalog import Catalog, CatalogItem
 from auditor.model import SEVERITY_RANK, ItemResult
@@ -72,7 +73,9 @@ class GatePolicy:
 
 
 def evaluate_gate(policy: GatePolicy, card: Scorecard, items: list[CatalogItem],
-                  results: dict[str, ItemResult], engine_failures: list[str]) -> tuple[bool, list[str]]:
+                  results: dict[str, ItemResult], engine_failures: list[str],
+                  counts: Callable[[ItemResult], bool] = lambda result: True) -> tuple[bool, list[str]]:
+    """`counts` says whether a failed item holds the gate (with a baseline or a diff base: new violations only)."""
     reasons: list[str] = []
     if policy.fail_under is not None:
         if card.score is None:
@@ -82,7 +85,7 @@ def evaluate_gate(policy: GatePolicy, card: Scorecard, items: list[CatalogItem],
     if policy.fail_on != "none":
         limit = SEVERITY_RANK[policy.fail_on]
         failed = [i for i in items if i.id in results and results[i.id].verdict == "fail"
-                  and SEVERITY_RANK[i.severity] <= limit]
+                  and SEVERITY_RANK[i.severity] <= limit and counts(results[i.id])]
         for item in failed:
             reasons.append(f"{item.id} ({item.severity}) failed")
     for cat in card.categories:
