@@ -1,0 +1,162 @@
+"""Knex migrations (exports.up / exports.down, or `export async function up`), read with regular expressions."""
+from __future__ import annotations
+
+import re
+
+from auditor.migrations import operations as ops
+from auditor.migrations.model import Migration
+from auditor.migrations.operations import Operation, column_def
+from auditor.migrations.sql import parse_sql
+
+_FN = {
+    "up": re.compile(r"(exports\.up\s*=|export\s+(?:async\s+)?function\s+up\b|export\s+const\s+up\s*=|\bup\s*[:(])"),
+    "down": re.compile(r"(exports\.down\s*=|export\s+(?:async\s+)?function\s+down\b|export\s+const\s+down\s*=|\bdown\s*[:(])"),
+}
+_STR = r"[\"'`]([\w.]+)[\"'`]"
+
+
+def _body(text: str, which: str) -> tuple[int, str] | None:
+    """(line of the body's opening brace, body text) of up/down; braces matched outside strings."""
+    m = _FN[which].search(text)
+    if not m:
+        return None
+    i = text.find("{", m.end())
+    arrow = text.find("=>", m.end())
+    if arrow != -1 and (i == -1 or arrow < i) and not text[arrow + 2:].lstrip().startswith("{"):
+        end = text.find("\n", arrow)
+        return text.count("\n", 0, arrow) + 1, text[arrow + 2:end if end != -1 else len(text)]
+    if i == -1:
+        return None
+    depth, j, quote = 0, i, None
+    while j < len(text):
+        c = text[j]
+        if quote:
+            if c == "\\":
+                j += 1
+            elif c == quote:
+                quote = None
+        elif c in "\"'`":
+            quote = c
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                break
+        j += 1
+    return text.count("\n", 0, i) + 1, text[i + 1:j]
+
+
+def read_body(file: str, first_line: int, body: str, dialect: str | None) -> list[Operation]:
+    out: list[Operation] = []
+    current_table: str | None = None
+    creating: Operation | None = None
+    for offset, raw in enumerate(body.splitlines()):
+        line = first_line + offset
+        s = raw.strip()
+        if not s or s.startswith("//"):
+            continue
+
+        def op(kind: str, **kw) -> Operation:
+            o = Operation(kind, file, line, text=s[:200], **kw)
+            out.append(o)
+            return o
+        m = re.search(r"\.(createTable|createTableIfNotExists)\(\s*" + _STR, s)
+        if m:
+            creating = op(ops.CREATE_TABLE, table=m.group(2).lower(), if_exists=m.group(1).endswith("NotExists"))
+            current_table = creating.table
+            continue
+        m = re.search(r"\.(dropTable|dropTableIfExists)\(\s*" + _STR, s)
+        if m:
+            op(ops.DROP_TABLE, table=m.group(2).lower(), if_exists=m.group(1).endswith("Exists"))
+            continue
+        m = re.search(r"\.renameTable\(\s*" + _STR + r"\s*,\s*" + _STR, s)
+        if m:
+            op(ops.RENAME_TABLE, table=m.group(1).lower(), new_name=m.group(2).lower())
+            continue
+        m = re.search(r"\.(alterTable|table)\(\s*" + _STR, s)
+        if m:
+            current_table, creating = m.group(2).lower(), None
+            continue
+        m = re.search(r"\.raw\(\s*([\"'`])(.*?)\1", s)
+        if m:
+            parsed, _ = parse_sql(m.group(2), file, dialect, line)
+            out.extend(parsed)
+            continue
+        if re.search(r"\.raw\(", s):
+            op(ops.RAW_SQL, opaque=True, note="knex.raw with SQL that is not a one-line literal")
+            continue
+        m = re.match(r"\w+\.(dropColumn|dropColumns)\(\s*(.*)\)", s)
+        if m:
+            for col in re.findall(_STR, m.group(2)):
+                op(ops.DROP_COLUMN, table=current_table, column=col.lower())
+            continue
+        m = re.match(r"\w+\.renameColumn\(\s*" + _STR + r"\s*,\s*" + _STR, s)
+        if m:
+            op(ops.RENAME_COLUMN, table=current_table, column=m.group(1).lower(), new_name=m.group(2).lower())
+            continue
+        m = re.match(r"\w+\.(index|unique|dropIndex|dropUnique)\(\s*(\[[^\]]*\]|" + _STR + r")\s*(?:,\s*" + _STR + r")?", s)
+        if m:
+            cols = tuple(c.lower() for c in re.findall(_STR, m.group(2)))
+            name = m.group(4) or f"{current_table}_{'_'.join(cols)}_{'unique' if 'nique' in m.group(1) else 'index'}"
+            kind = ops.CREATE_INDEX if m.group(1) in ("index", "unique") else ops.DROP_INDEX
+            op(kind, table=current_table, name=name.lower(), columns=cols, unique="nique" in m.group(1))
+            continue
+        m = re.match(r"\w+\.(dropForeign|foreign)\(", s)
+        if m:
+            op(ops.ADD_CONSTRAINT if m.group(1) == "foreign" else ops.DROP_CONSTRAINT, table=current_table,
+               name=f"{current_table}_fk", constraint_type="foreign_key")
+            continue
+        m = re.match(r"\w+\.(increments|bigIncrements|string|text|integer|bigInteger|boolean|date|datetime|timestamp|"
+                     r"decimal|float|double|json|jsonb|uuid|enu|enum|binary|time|specificType)\(\s*" + _STR, s)
+        if m:
+            type_ = {"increments": "integer", "bigIncrements": "bigint", "string": "varchar", "bigInteger": "bigint",
+                     "datetime": "timestamp", "decimal": "numeric", "double": "float", "enu": "enum"}.get(m.group(1), m.group(1))
+            col = column_def(m.group(2).lower(), type_, ".notNullable()" not in s and "increments" not in m.group(1).lower(),
+                             "ncrements" in m.group(1) or ".primary()" in s, ".unique()" in s,
+                             "default" if ".defaultTo(" in s else None, file, line)
+            if ".alter()" in s:
+                op(ops.ALTER_COLUMN, table=current_table, column=col.name, new_type=col.type, nullable=col.nullable)
+            elif creating is not None:
+                creating.column_defs.append(col)
+            else:
+                o = op(ops.ADD_COLUMN, table=current_table, column=col.name)
+                o.column_defs.append(col)
+            continue
+        if re.match(r"\w+\.timestamps\(", s):
+            for c in ("created_at", "updated_at"):
+                if creating is not None:
+                    creating.column_defs.append(column_def(c, "timestamp", file=file, line=line))
+            continue
+        if re.search(r"\bthrow\b", s):
+            op(ops.OTHER, note="throw")
+            continue
+        if re.match(r"^(return\s+)?(knex|await|Promise|\}|\)|;|return\b|async|function|\(|const|let)", s) or re.match(r"^[\s\}\)\];,]*$", s):
+            continue
+        op(ops.UNKNOWN, opaque=True, note=f"JavaScript not modelled: {s[:60]}")
+    return out
+
+
+def parse_knex(text: str, file: str, dialect: str | None) -> Migration:
+    stem = re.sub(r"\.(js|ts|cjs|mjs)$", "", file.rsplit("/", 1)[-1])
+    m = re.match(r"^(\d+)[_-](.*)$", stem)
+    version, name = (m.group(1), m.group(2)) if m else (stem, stem)
+    mig = Migration("knex", version, name, file, 1, folder=file.rsplit("/", 1)[0])
+    comments = re.findall(r"^\s*(?://|/\*+|\*)\s*(\S.*)$", text, re.M)
+    comments = [c for c in comments if not c.startswith(("@param", "@returns", "@type", "eslint", "*/", "@ts-"))]
+    mig.doc, mig.documented = (comments[0] if comments else ""), bool(comments)
+    up = _body(text, "up")
+    if up:
+        mig.forward = read_body(file, up[0], up[1], dialect)
+    down = _body(text, "down")
+    if down:
+        mig.has_rollback = True
+        mig.rollback_file, mig.rollback_line = file, down[0]
+        mig.rollback = read_body(file, down[0], down[1], dialect)
+        code = re.sub(r"//[^\n]*|/\*.*?\*/", "", down[1], flags=re.S)
+        code = re.sub(r"\breturn\b|Promise\.resolve\(\s*\)|[\s;{}()]", "", code)
+        mig.rollback_empty = not code
+        throw = re.search(r"\bthrow\s+new\s+\w+\(\s*(?:[\"'`](.*?)[\"'`])?", down[1])
+        if throw:
+            mig.rollback_raises, mig.irreversible_reason = True, throw.group(1) or None
+    return mig

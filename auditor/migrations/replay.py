@@ -1,0 +1,285 @@
+"""Apply operations in order to a Schema, and check that up-then-down returns a schema to where it was.
+
+The replay is lenient where the history is incomplete: an operation on an object the replay has never
+seen (created by an unparsed statement, or before the first migration) gets that object as a stub in the
+state before the migration, so one missing piece of history does not read as a wrong rollback.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from auditor.dbschema import Column, ForeignKey, Index, Schema, Table
+from auditor.migrations import operations as ops
+from auditor.migrations.operations import Operation
+
+
+@dataclass
+class State:
+    schema: Schema = field(default_factory=Schema)
+    constraints: dict[str, dict[str, str]] = field(default_factory=dict)   # table -> constraint name -> type
+
+
+class Missing(Exception):
+    """An operation refers to an object the state does not hold: (what, table, name)."""
+
+    def __init__(self, what: str, table: str | None, name: str | None):
+        super().__init__(f"{what} {table or ''}{'.' if table and name else ''}{name or ''}")
+        self.what, self.table, self.name = what, table, name
+
+
+def _index_table(state: State, name: str | None) -> str | None:
+    for t in state.schema.tables.values():
+        if any(ix.name == name for ix in t.indexes):
+            return t.name
+    return None
+
+
+def _constraint_table(state: State, name: str | None) -> str | None:
+    for table, named in state.constraints.items():
+        if name in named:
+            return table
+    for t in state.schema.tables.values():
+        if any(fk.name == name for fk in t.foreign_keys):
+            return t.name
+    return None
+
+
+def apply(state: State, op: Operation, source: str = "") -> None:
+    """Apply one operation; raises Missing when it refers to an object the state lacks."""
+    tables = state.schema.tables
+    k = op.kind
+    if k == ops.CREATE_TABLE:
+        if op.table in tables and op.if_exists:
+            return
+        t = Table(op.table or "?", file=op.file, line=op.line, source=source)
+        for c in op.column_defs:
+            t.columns[c.name] = copy.copy(c)
+        t.foreign_keys = list(op.foreign_keys)
+        t.unique_sets = list(op.unique_sets)
+        tables[t.name] = t
+    elif k == ops.DROP_TABLE:
+        if op.table not in tables:
+            if op.if_exists:
+                return
+            raise Missing("table", op.table, None)
+        del tables[op.table]
+        state.constraints.pop(op.table, None)
+    elif k == ops.RENAME_TABLE:
+        t = _table(state, op.table)
+        del tables[op.table]
+        t.name = op.new_name or t.name
+        tables[t.name] = t
+        if op.table in state.constraints:
+            state.constraints[t.name] = state.constraints.pop(op.table)
+    elif k == ops.ADD_COLUMN:
+        t = _table(state, op.table)
+        for c in op.column_defs:
+            t.columns[c.name] = copy.copy(c)
+        t.foreign_keys.extend(op.foreign_keys)
+    elif k == ops.DROP_COLUMN:
+        t = _table(state, op.table)
+        if op.column not in t.columns:
+            if op.if_exists:
+                return
+            raise Missing("column", op.table, op.column)
+        del t.columns[op.column]
+        t.foreign_keys = [fk for fk in t.foreign_keys if op.column not in fk.columns]
+        t.indexes = [ix for ix in t.indexes if op.column not in ix.columns]
+    elif k == ops.ALTER_COLUMN:
+        col = _column(state, op.table, op.column)
+        if op.new_type:
+            col.type = op.new_type
+        if op.nullable is not None:
+            col.nullable = op.nullable
+    elif k == ops.RENAME_COLUMN:
+        t = _table(state, op.table)
+        col = _column(state, op.table, op.column)
+        del t.columns[op.column]
+        col.name = op.new_name or col.name
+        t.columns[col.name] = col
+        t.indexes = [Index(ix.name, tuple(col.name if c == op.column else c for c in ix.columns), ix.unique,
+                           ix.file, ix.line) for ix in t.indexes]
+    elif k == ops.CREATE_INDEX:
+        t = _table(state, op.table)
+        t.indexes.append(Index(op.name, op.columns, op.unique, op.file, op.line))
+    elif k == ops.DROP_INDEX:
+        table = op.table or _index_table(state, op.name)
+        t = tables.get(table) if table else None
+        if t is None or not any(ix.name == op.name for ix in t.indexes):
+            if op.if_exists:
+                return
+            raise Missing("index", table, op.name)
+        t.indexes = [ix for ix in t.indexes if ix.name != op.name]
+    elif k == ops.ADD_CONSTRAINT:
+        t = _table(state, op.table)
+        if op.constraint_type == "foreign_key":
+            t.foreign_keys.extend(op.foreign_keys or [ForeignKey(op.columns, op.ref_table or "", (), op.name)])
+        elif op.constraint_type == "unique" and op.columns:
+            t.unique_sets.append(op.columns)
+        elif op.constraint_type == "primary_key":
+            for c in op.columns:
+                if c in t.columns:
+                    t.columns[c].primary_key = True
+        if op.name:
+            state.constraints.setdefault(t.name, {})[op.name] = op.constraint_type or ""
+    elif k == ops.DROP_CONSTRAINT:
+        table = op.table or _constraint_table(state, op.name)
+        t = tables.get(table) if table else None
+        named = state.constraints.get(table or "", {})
+        has_fk = t is not None and any(fk.name == op.name for fk in t.foreign_keys)
+        if t is None or (op.name not in named and not has_fk):
+            if op.if_exists:
+                return
+            raise Missing("constraint", table, op.name)
+        t.foreign_keys = [fk for fk in t.foreign_keys if fk.name != op.name]
+        named.pop(op.name, None)
+    elif k == ops.CREATE_ENUM:
+        state.schema.enums[op.name or "?"] = list(op.values)
+    elif k == ops.DROP_ENUM:
+        if op.name not in state.schema.enums:
+            if op.if_exists:
+                return
+            raise Missing("enum", None, op.name)
+        del state.schema.enums[op.name]
+
+
+def _table(state: State, name: str | None) -> Table:
+    t = state.schema.tables.get(name or "")
+    if t is None:
+        raise Missing("table", name, None)
+    return t
+
+
+def _column(state: State, table: str | None, name: str | None) -> Column:
+    col = _table(state, table).columns.get(name or "")
+    if col is None:
+        raise Missing("column", table, name)
+    return col
+
+
+def add_stub(state: State, miss: Missing) -> None:
+    """Create the object a Missing names, as an empty stub (history we could not see)."""
+    tables = state.schema.tables
+    if miss.what == "enum":
+        state.schema.enums.setdefault(miss.name or "?", [])
+        return
+    if not miss.table:
+        return
+    t = tables.setdefault(miss.table, Table(miss.table, source="stub"))
+    if miss.what == "column":
+        t.columns.setdefault(miss.name or "?", Column(miss.name or "?"))
+    elif miss.what == "index":
+        t.indexes.append(Index(miss.name, ()))
+    elif miss.what == "constraint":
+        state.constraints.setdefault(t.name, {})[miss.name or "?"] = "?"
+
+
+def apply_lenient(state: State, op: Operation, source: str = "", before: State | None = None) -> None:
+    """Apply, creating missing objects as stubs (also in `before`, so they read as pre-existing)."""
+    for _ in range(4):
+        try:
+            apply(state, op, source)
+            return
+        except Missing as miss:
+            if miss.what != "table" and miss.table is None and miss.what != "enum":
+                return  # an index/constraint on an unknown table: nothing to model
+            add_stub(state, miss)
+            if before is not None:
+                add_stub(before, miss)
+
+
+def substate(state: State, operations: list[Operation]) -> State:
+    """A deep copy of only the tables these operations touch (fast for long histories)."""
+    names: set[str] = set()
+    for op in operations:
+        for n in (op.table, op.new_name):
+            if n:
+                names.add(n)
+        if op.kind == ops.DROP_INDEX and not op.table:
+            t = _index_table(state, op.name)
+            if t:
+                names.add(t)
+        if op.kind == ops.DROP_CONSTRAINT and not op.table:
+            t = _constraint_table(state, op.name)
+            if t:
+                names.add(t)
+    schema = Schema(tables={n: copy.deepcopy(state.schema.tables[n]) for n in names if n in state.schema.tables},
+                    enums={k: list(v) for k, v in state.schema.enums.items()}, dialect=state.schema.dialect)
+    return State(schema, {n: dict(state.constraints[n]) for n in names if n in state.constraints})
+
+
+def fingerprint(state: State) -> dict:
+    """What a rollback must restore: tables, columns (with type), indexes, foreign keys, constraints, enums."""
+    out = {}
+    for t in state.schema.tables.values():
+        out[t.name] = {
+            "columns": {c.name: c.type for c in t.columns.values()},
+            "indexes": sorted((ix.name or "", ix.columns) for ix in t.indexes),
+            "foreign_keys": sorted((fk.columns, fk.ref_table) for fk in t.foreign_keys),
+            "constraints": sorted(state.constraints.get(t.name, {})),
+        }
+    return {"tables": out, "enums": sorted(state.schema.enums)}
+
+
+@dataclass
+class RoundTrip:
+    ok: bool | None                       # None when the operations hold opaque code or SQL
+    differences: list[str] = field(default_factory=list)
+    rollback_errors: list[tuple[Operation, str]] = field(default_factory=list)
+
+
+def round_trip(state: State, forward: list[Operation], rollback: list[Operation]) -> RoundTrip:
+    """Apply forward then rollback on a copy of `state`; compare with the state before."""
+    before = substate(state, forward + rollback)
+    work = substate(before, forward + rollback)
+    for op in forward:
+        apply_lenient(work, op, before=before)
+    errors: list[tuple[Operation, str]] = []
+    for op in rollback:
+        try:
+            apply(work, op)
+        except Missing as miss:
+            errors.append((op, f"the rollback's {op.describe()} refers to {miss} which does not exist after the forward migration"))
+    diffs = compare(fingerprint(before), fingerprint(work))
+    if any(op.opaque for op in forward + rollback):
+        return RoundTrip(None, diffs, errors)
+    return RoundTrip(not diffs and not errors, diffs, errors)
+
+
+def compare(before: dict, after: dict) -> list[str]:
+    diffs = []
+    bt, at = before["tables"], after["tables"]
+    for name in sorted(set(at) - set(bt)):
+        diffs.append(f"table {name} is left behind")
+    for name in sorted(set(bt) - set(at)):
+        diffs.append(f"table {name} is missing")
+    for name in sorted(set(bt) & set(at)):
+        b, a = bt[name], at[name]
+        for col in sorted(set(a["columns"]) - set(b["columns"])):
+            diffs.append(f"column {name}.{col} is left behind")
+        for col in sorted(set(b["columns"]) - set(a["columns"])):
+            diffs.append(f"column {name}.{col} is missing")
+        for col in sorted(set(a["columns"]) & set(b["columns"])):
+            if a["columns"][col] and b["columns"][col] and a["columns"][col] != b["columns"][col]:
+                diffs.append(f"column {name}.{col} has type {a['columns'][col]} instead of {b['columns'][col]}")
+        for key in ("indexes", "foreign_keys", "constraints"):
+            extra = [x for x in a[key] if x not in b[key]]
+            gone = [x for x in b[key] if x not in a[key]]
+            label = key.rstrip("es") if key == "indexes" else key[:-1].replace("_", " ")
+            label = "index" if key == "indexes" else label
+            for x in extra:
+                diffs.append(f"{label} {_show(x)} on {name} is left behind")
+            for x in gone:
+                diffs.append(f"{label} {_show(x)} on {name} is missing")
+    for enum in sorted(set(after["enums"]) - set(before["enums"])):
+        diffs.append(f"enum type {enum} is left behind")
+    for enum in sorted(set(before["enums"]) - set(after["enums"])):
+        diffs.append(f"enum type {enum} is missing")
+    return diffs
+
+
+def _show(x) -> str:
+    if isinstance(x, tuple):
+        return " ".join(_show(p) for p in x if p)
+    return str(x)
