@@ -126,7 +126,9 @@ def test_evidence_is_capped_per_item_with_and_n_more():
 def test_endpoint_matrix_migrations_engines_suppressions_and_run(hostile):
     report, _, html = hostile
     matrix = html.split('<table class="matrix">', 1)[1].split("</table>", 1)[0]
-    assert matrix.count("<tr>") == len(report["inventory"]["endpoints"]) + 1
+    assert matrix.count("<tr>") == len(report["inventory"]["endpoints"]) + 2     # header and totals rows
+    authenticated = [e["authenticated"] for e in report["inventory"]["endpoints"]]
+    assert f'<td class="c total no">{authenticated.count(True)}/{len(authenticated)}</td>' in matrix
     assert "/api/&#34;&gt;&lt;img src=x onerror=alert(7)&gt;" in matrix
     assert 'class="cell na"' in matrix                    # CSRF does not apply to GET
     migrations = html.split('id="migrations"', 1)[1].split("</section>", 1)[0]

@@ -97,6 +97,7 @@ def build_view(report: dict, compare: dict | None, evidence_limit: int) -> dict:
         "change_counts": change_counts(changes),
         "endpoints": _endpoint_views(report),
         "endpoint_columns": ENDPOINT_COLUMNS,
+        "endpoint_totals": _endpoint_totals(report),
         "migrations": _table(report.get("inventory", {}).get("migrations") or [], MIGRATION_PREFERRED),
         "engines": [_engine_view(e) for e in report.get("engines") or [] if isinstance(e, dict)],
         "suppressed": [s for s in report.get("suppressed") or [] if isinstance(s, dict)],
@@ -220,6 +221,19 @@ def _endpoint_views(report: dict) -> list[dict]:
                      "handler": str(e.get("handler") or ""), "framework": str(e.get("framework") or ""),
                      "location": location(e), "cells": [_cell(e, key) for key, _ in ENDPOINT_COLUMNS]})
     return rows
+
+
+def _endpoint_totals(report: dict) -> list[dict]:
+    """Per protection column: how many endpoints have it, of those where it applies."""
+    rows = _endpoint_views(report)
+    totals = []
+    for n, _ in enumerate(ENDPOINT_COLUMNS):
+        cells = [row["cells"][n] for row in rows]
+        applies = [c for c in cells if c["state"] != "na"]
+        good = sum(1 for c in applies if c["state"] == "yes")
+        state = "na" if not applies else "yes" if good == len(applies) else "no"
+        totals.append({"text": f"{good}/{len(applies)}" if applies else "—", "state": state})
+    return totals
 
 
 def _table(rows: list, preferred: tuple[str, ...]) -> dict:
