@@ -1,0 +1,82 @@
+"""Scan the working tree's text files (code and config) for secrets."""
+from __future__ import annotations
+
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auditor.repo import Repository
+from auditor.secrets.files import is_minified, reportable, scan_mode, skip_reason
+from auditor.secrets.scanner import SecretMatch, scan_text
+
+
+@dataclass(frozen=True)
+class TreeSecret:
+    path: str
+    match: SecretMatch
+
+
+@dataclass
+class TreeScan:
+    files_scanned: int = 0
+    lines_scanned: int = 0
+    findings: list[TreeSecret] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)     # path -> reason
+    git_ignored: int = 0                                        # files git ignores: not committed, not scanned
+    duration_s: float = 0.0
+
+
+def scan_tree(repo: Repository) -> TreeScan:
+    started = time.monotonic()
+    scan = TreeScan()
+    candidates = []
+    for f in repo.files:
+        reason = skip_reason(f.path, f.size)
+        if reason:
+            scan.skipped[f.path] = reason
+        else:
+            candidates.append(f.path)
+    ignored = git_ignored(repo.root, candidates)
+    scan.git_ignored = len(ignored)
+    for path in candidates:
+        if path in ignored:
+            scan.skipped[path] = "ignored by git (never committed)"
+            continue
+        text = repo.read_text(path)
+        if text is None:
+            scan.skipped[path] = "binary or unreadable"
+            continue
+        if is_minified(text):
+            scan.skipped[path] = "minified (very long lines)"
+            continue
+        scan.files_scanned += 1
+        scan.lines_scanned += text.count("\n") + 1
+        scan.findings.extend(TreeSecret(path, m) for m in scan_text(text, scan_mode(path))
+                             if reportable(m.rule_id, path))
+    scan.duration_s = time.monotonic() - started
+    return scan
+
+
+def git_ignored(root: Path, paths: list[str]) -> set[str]:
+    """The paths git ignores (a local .env that .gitignore keeps out is the right practice, not a leak).
+    Empty when root is not in a git work tree or git is missing."""
+    if not paths or not _in_git_work_tree(root):
+        return set()
+    try:
+        result = subprocess.run(["git", "check-ignore", "--stdin", "-z"], cwd=root, capture_output=True,
+                                input="\0".join(paths).encode("utf-8", "surrogateescape"), timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return set()
+    if result.returncode not in (0, 1):
+        return set()
+    return {p for p in result.stdout.decode("utf-8", "surrogateescape").split("\0") if p}
+
+
+def _in_git_work_tree(root: Path) -> bool:
+    try:
+        result = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True,
+                                timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0 and result.stdout.strip() == b"true"
