@@ -21,7 +21,7 @@ from auditor.repo import Repository
 _DIALECT_SOURCES = re.compile(r"(^|/)(requirements[^/]*\.(txt|in)|pyproject\.toml|Pipfile|setup\.py|setup\.cfg|"
                               r"package\.json|go\.mod|Gemfile|alembic\.ini|settings\.py|database\.yml|"
                               r"docker-compose[^/]*\.ya?ml|schema\.prisma|\.env\.example|config\.py|"
-                              r"application\.(yml|properties))$")
+                              r"application\.(yml|properties)|pom\.xml|build\.gradle(\.kts)?|knexfile\.(js|ts))$")
 
 
 @dataclass

@@ -91,11 +91,14 @@ def split_statements(sql: str, first_line: int = 1) -> list[Statement]:
     return out
 
 
+_LEADING = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.S)
+
+
 def _emit(out: list[Statement], chunk: str, chunk_line: int) -> None:
     if not strip_comments(chunk).strip():
         return
-    lead = len(chunk) - len(chunk.lstrip())
-    out.append(Statement(chunk.strip(), chunk_line + chunk.count("\n", 0, lead)))
+    lead = _LEADING.match(chunk).end()   # leading blanks and comments are not the statement
+    out.append(Statement(chunk[lead:].strip(), chunk_line + chunk.count("\n", 0, lead)))
 
 
 def strip_comments(sql: str) -> str:
