@@ -1,0 +1,12 @@
+const mysql = require('mysql');
+
+// ruleid: config-from-environment-js
+const port = process.env.PORT || 3000;
+// ruleid: config-from-environment-js
+const api = process.env.API_URL || "http://localhost:4000";
+// ruleid: hardcoded-environment-url-js
+const mongo = "mongodb://admin:pw@mongo.internal:27017/app";
+// ruleid: hardcoded-database-host-js
+const db = mysql.createConnection({ host: 'localhost', user: 'root' });
+// ruleid: config-from-environment-js
+const db2 = mysql.createConnection({ host: process.env.DB_HOST });

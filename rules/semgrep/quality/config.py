@@ -1,0 +1,38 @@
+import os
+
+import environ
+from pydantic_settings import BaseSettings
+
+# ruleid: config-from-environment-python
+DEBUG = os.environ.get("DEBUG") == "1"
+# ruleid: config-from-environment-python
+SECRET = os.environ["SECRET_KEY"]
+# ruleid: config-from-environment-python
+env = environ.Env()
+
+
+# ruleid: config-from-environment-python
+class Settings(BaseSettings):
+    # ok: hardcoded-environment-url-python
+    database_url: str = "postgresql://localhost/dev"
+
+
+# ruleid: config-from-environment-python
+BROKER = os.getenv("BROKER_URL", "amqp://guest@localhost:5672//")
+# ruleid: hardcoded-environment-url-python
+SHIPPING_SERVICE = "http://shipping.internal:8080/quote"
+# ruleid: hardcoded-environment-url-python
+engine_url = "postgresql://app:secret@db.prod.example.com/app"
+# ok: hardcoded-environment-url-python
+DOCS = "https://docs.example.com/api"
+# ok: hardcoded-environment-url-python
+SQLITE = "sqlite:///local.db"
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "shop",
+        # ruleid: hardcoded-database-host-django
+        "HOST": "db.prod.internal",
+    },
+}
