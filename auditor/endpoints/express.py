@@ -37,7 +37,7 @@ OWNERSHIP = re.compile(r"req\.user\.(id|_id|sub|userId|accountId|tenantId)\b|req
 ROLE = re.compile(r"req\.user\.(role|roles|isAdmin|permissions|scope)\b")
 BODY_VALIDATION = re.compile(r"\.(validate|validateAsync|parse|safeParse|parseAsync)\s*\(\s*req\.|validationResult\(req\)|"
                              r"matchedData\(req\)")
-SINGLE_ROW = re.compile(r"WHERE\s+\w*id\s*=|findOne|findById|findByPk|findUnique|rows\[0\]", re.I)
+SINGLE_ROW = re.compile(r"WHERE\s+(\w+\.)?(id|_id|uuid)\s*=|findOne|findById|findByPk|findUnique|rows\[0\]", re.I)
 REQ_INPUT = re.compile(r"req\.(body|query|params)\b")
 PAGINATION = re.compile(r"req\.query\.(limit|offset|page|perPage|per_page|pageSize|cursor|skip|take)\b|\bLIMIT\s+[$?:]|"
                         r"\.limit\(|\.skip\(|\.offset\(")

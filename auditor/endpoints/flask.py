@@ -217,7 +217,11 @@ def _registrations(project: PyProject, mods: list[PyModule],
                 continue
             prefix_node = kwarg(call, "url_prefix")
             prefix = const_str(prefix_node) if prefix_node is not None else blueprints[key].prefix
-            parent = (mod.name, dotted(call.func.value) or "")
+            parent_expr = dotted(call.func.value) or ""
+            parent = (mod.name, parent_expr)
+            if parent not in blueprints:
+                hit = project.resolve(mod, parent_expr)
+                parent = (hit[0].name, hit[1]) if hit else parent
             edges.append((parent if parent in blueprints else None, key, prefix or "", where(mod.path, call.lineno)))
     out: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
