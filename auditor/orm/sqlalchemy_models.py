@@ -136,7 +136,8 @@ class _Reader:
                     continue
                 if self._read_class(rel, node):
                     found = True
-            elif isinstance(node, ast.Call) and last_name(node.func) == "Table" and len(node.args) >= 2:
+            elif isinstance(node, ast.Call) and last_name(node.func) == "Table" and len(node.args) >= 2 \
+                    and isinstance(literal(node.args[0]), str):
                 if self._read_core_table(rel, node):
                     found = True
         for stmt in tree.body:  # module-level Index("ix", Model.col, ...)
@@ -287,7 +288,7 @@ class _Reader:
         if not isinstance(name, str):
             return False
         table = Table(name, file=rel, line=call.lineno, source=SOURCE)
-        for arg in call.args[2:]:
+        for arg in call.args[1:]:  # args[1] is the MetaData, except with Flask-SQLAlchemy's db.Table
             if isinstance(arg, ast.Call):
                 self._constraint(table, arg, rel)
         if not table.columns:
