@@ -25,7 +25,7 @@ from auditor.scoring import CRITICAL_FAIL_GRADE_CAP
 EVIDENCE_LIMIT = 20          # evidence blocks per item in the HTML
 SNIPPET_MAX_LINES = 12
 LINE_MAX_CHARS = 400
-ATTENTION_LIMIT = 8          # items in the "fix first" panel
+ATTENTION_LIMIT = 8          # items in the "needs attention" panel
 ENDPOINT_COLUMNS = (("authenticated", "Authn"), ("authorized", "Authz"), ("csrf_protected", "CSRF"),
                     ("rate_limited", "Rate limit"), ("input_validated", "Validated"), ("paginated", "Paginated"))
 MIGRATION_PREFERRED = ("system", "version", "revision", "down_revision", "file", "name", "description",
@@ -87,6 +87,7 @@ def build_view(report: dict, compare: dict | None, evidence_limit: int) -> dict:
         "grade_cap": CRITICAL_FAIL_GRADE_CAP,
         "ring": _ring(summary.get("score")),
         "gate": summary.get("gate") or {"passed": None, "reasons": []},
+        "unknown_count": verdict_counts.get("unknown", 0),
         "verdict_counts": [(v, verdict_label(v), n) for v, n in verdict_counts.items() if n],
         "categories": _category_views(report, items, titles),
         "severities": sorted({i["severity"] for i in items}, key=severity_rank),
