@@ -82,3 +82,8 @@ def test_passing_report_without_compare():
     report["summary"]["gate"] = {"passed": True, "reasons": []}
     md = render_markdown(report)
     assert "**Gate: ✅ passed**" in md and "Failing items" not in md and "since the previous" not in md
+
+
+def test_suppressions_are_counted_and_ignored_ones_named():
+    md = render_markdown(synthetic_report(findings=5))
+    assert "**Suppressions:** 2 inline, 1 finding suppressed; 1 ignored: `app/dev.py:4` (no reason given" in md

@@ -108,8 +108,11 @@ def test_failing_item_without_evidence_and_suppressions_and_engine_errors(hostil
     (absent,) = [r for r in run["results"] if r["ruleId"] == item["id"]]
     assert "locations" not in absent and absent["properties"]["scope"] == "repository"
     suppressed = [r for r in run["results"] if "suppressions" in r]
-    assert len(suppressed) == len(report["suppressed"])
+    assert len(suppressed) == sum(len(row["suppressed"]) for row in report["suppressed"]) == 1
     assert suppressed[0]["suppressions"][0]["justification"] == "test-only key"
+    assert suppressed[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 13
     invocation = run["invocations"][0]
+    (ignored,) = invocation["toolConfigurationNotifications"]     # the suppression without a reason
+    assert "app/dev.py:4" in ignored["message"]["text"] and "no reason" in ignored["message"]["text"]
     assert invocation["executionSuccessful"] is False
     assert "zap-scanner failed" in invocation["toolExecutionNotifications"][0]["message"]["text"]

@@ -72,3 +72,28 @@ def format_score(score: object) -> str:
 
 def violations(item: dict) -> list[dict]:
     return [e for e in item.get("evidence", []) if e.get("kind", "violation") == "violation"]
+
+
+def suppression_rows(report: dict) -> list[dict]:
+    """The report's inline suppressions, normalised: {file, line, items, reason, valid, problem, matched}.
+
+    `matched` lists the findings each one suppressed ({item, file, line, rule_id}). A row in the older shape
+    {item, file, line, reason} counts as one suppression that matched one finding.
+    """
+    rows = []
+    for row in report.get("suppressed") or []:
+        if not isinstance(row, dict):
+            continue
+        items = row.get("items")
+        if not isinstance(items, list):
+            items = [row["item"]] if row.get("item") else []
+        matched = row.get("suppressed")
+        if not isinstance(matched, list):
+            matched = [{"item": i, "file": row.get("file"), "line": row.get("line"), "rule_id": row.get("rule_id", "")}
+                       for i in items]
+        reason = row.get("reason") or ""
+        problem = row.get("problem") or (None if reason else "no reason given")
+        rows.append({"file": row.get("file") or "", "line": row.get("line"), "items": [str(i) for i in items],
+                     "reason": reason, "valid": row.get("valid", problem is None), "problem": problem,
+                     "matched": [m for m in matched if isinstance(m, dict)]})
+    return rows

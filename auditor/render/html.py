@@ -17,7 +17,8 @@ import jinja2
 from markupsafe import Markup
 
 from auditor.render.common import (VERDICT_ORDER, category_titles, clean_text, format_score, location,
-                                   problem_order, repository_name, severity_rank, short_commit, verdict_label)
+                                   problem_order, repository_name, severity_rank, short_commit, suppression_rows,
+                                   verdict_label)
 from auditor.render.compare import change_counts, item_changes, score_change
 from auditor.resources import reports_dir
 from auditor.scoring import CRITICAL_FAIL_GRADE_CAP
@@ -101,7 +102,7 @@ def build_view(report: dict, compare: dict | None, evidence_limit: int) -> dict:
         "endpoint_totals": _endpoint_totals(report),
         "migrations": _table(report.get("inventory", {}).get("migrations") or [], MIGRATION_PREFERRED),
         "engines": [_engine_view(e) for e in report.get("engines") or [] if isinstance(e, dict)],
-        "suppressed": [s for s in report.get("suppressed") or [] if isinstance(s, dict)],
+        "suppressed": suppression_rows(report),
         "inventory": _inventory_view(report.get("inventory") or {}),
         "evidence_limit": evidence_limit,
     }
@@ -210,6 +211,10 @@ def _cell(endpoint: dict, key: str) -> dict:
     hint = {"na": "does not apply", "yes": "yes", "no": "no", "unk": "could not tell"}[state]
     if provided:
         hint += ": " + ", ".join(str(p) for p in provided)
+    notes = [str(n).split(":", 1)[1].strip() for n in endpoint.get("notes") or []
+             if isinstance(n, str) and n.split(":", 1)[0] == key and ":" in n]
+    if notes:
+        hint += " (" + "; ".join(notes) + ")"
     return {"state": state, "text": text, "hint": hint}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from auditor.render.common import (VERDICT_ORDER, clean_text, format_score, location, problem_order,
-                                   repository_name, short_commit, verdict_label, violations)
+                                   repository_name, short_commit, suppression_rows, verdict_label, violations)
 from auditor.render.compare import item_changes, score_change
 
 FAILING_LIMIT = 25
@@ -81,6 +81,16 @@ def render_markdown(report: dict, compare: dict | None = None) -> str:
         if fixed:
             out += [f"**Fixed since the previous report ({len(fixed)}):** "
                     + ", ".join(code(row.get("id"), in_table=False) for row in fixed[:OTHER_LIMIT]), ""]
+    suppressions = suppression_rows(report)
+    if suppressions:
+        invalid = [row for row in suppressions if row["problem"]]
+        hidden = sum(len(row["matched"]) for row in suppressions)
+        line = f"**Suppressions:** {len(suppressions)} inline, {hidden} finding{'s' if hidden != 1 else ''} suppressed"
+        if invalid:
+            line += (f"; {len(invalid)} ignored: "
+                     + ", ".join(f"{code(location(row), 90, in_table=False)} ({text(row['problem'])})"
+                                 for row in invalid[:10]))
+        out += [line, ""]
     out.append(_footer(report))
     body = "\n".join(out).rstrip() + "\n"
     if len(body) > MAX_CHARS:

@@ -18,7 +18,7 @@ from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from auditor.catalog import load_catalog
-from auditor.render.common import clean_text, violations
+from auditor.render.common import clean_text, location, suppression_rows, violations
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -164,26 +164,28 @@ def _location(e: dict) -> dict | None:
 
 
 def _suppressed_results(report: dict, by_id: dict, rule_index: dict) -> list[dict]:
-    rows = [s for s in report.get("suppressed") or [] if isinstance(s, dict) and s.get("item") in rule_index]
-    occurrences = _occurrences([{"rule_id": s.get("rule_id", ""), "file": s.get("file", ""),
-                                 "snippet": s.get("snippet", ""), "line": s.get("line")} for s in rows])
+    """One result per finding an inline suppression (with a reason) removed, marked as suppressed in source."""
+    found = [(m, row["reason"]) for row in suppression_rows(report) for m in row["matched"]
+             if m.get("item") in rule_index]
+    occurrences = _occurrences([{"rule_id": m.get("rule_id", ""), "file": m.get("file", ""),
+                                 "snippet": m.get("snippet", ""), "line": m.get("line")} for m, _ in found])
     results = []
-    for s, occurrence in zip(rows, occurrences):
-        item = by_id[s["item"]]
-        reason = s.get("reason") or ""
+    for (m, reason), occurrence in zip(found, occurrences):
+        item = by_id[m["item"]]
         result = {
-            "ruleId": s["item"], "ruleIndex": rule_index[s["item"]],
+            "ruleId": m["item"], "ruleIndex": rule_index[m["item"]],
             "level": LEVEL.get(item.get("severity", "medium"), "warning"),
-            "message": {"text": clean_text(f"{item.get('title', s['item'])}: suppressed in source"
-                                           + (f" ({reason})" if reason else " without a reason"))},
-            "partialFingerprints": {FINGERPRINT_KEY: fingerprint(s["item"], s.get("rule_id", ""), s.get("file", ""),
-                                                                 s.get("snippet", ""), occurrence)},
+            "message": {"text": clean_text(f"{item.get('title', m['item'])}: suppressed in source"
+                                           + (f" ({reason})" if reason else ""))},
+            "partialFingerprints": {FINGERPRINT_KEY: fingerprint(m["item"], m.get("rule_id", ""), m.get("file", ""),
+                                                                 m.get("snippet", ""), occurrence)},
             "suppressions": [{"kind": "inSource", "justification": clean_text(reason)} if reason
                              else {"kind": "inSource"}],
+            "properties": {"engineRuleId": m.get("rule_id") or ""},
         }
-        location = _location({"file": s.get("file"), "line": s.get("line"), "snippet": s.get("snippet")})
-        if location:
-            result["locations"] = [location]
+        location_ = _location({"file": m.get("file"), "line": m.get("line"), "snippet": m.get("snippet")})
+        if location_:
+            result["locations"] = [location_]
         results.append(result)
     return results
 
@@ -196,7 +198,22 @@ def _invocation(report: dict) -> dict:
             text = f"engine {e.get('name', '?')} {e.get('status', '?')}" + (f": {e['error']}" if e.get("error") else "")
             notifications.append({"level": "error", "message": {"text": clean_text(text)},
                                   "descriptor": {"id": f"engine/{e.get('name', 'unknown')}"}})
-    invocation = {"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}
+    invocation = {"executionSuccessful": not notifications, "toolExecutionNotifications": notifications,
+                  "toolConfigurationNotifications": _suppression_problems(report)}
     if report.get("generated_at"):
         invocation["endTimeUtc"] = report["generated_at"]
     return invocation
+
+
+def _suppression_problems(report: dict) -> list[dict]:
+    """Inline suppressions that suppress nothing (no reason, unknown item) are reported, never silently ignored."""
+    notes = []
+    for row in suppression_rows(report):
+        if row["problem"]:
+            note = {"level": "warning", "descriptor": {"id": "suppression"},
+                    "message": {"text": clean_text(f"suppression at {location(row)}: {row['problem']}")}}
+            where = _location({"file": row["file"], "line": row["line"]})
+            if where:
+                note["locations"] = [where]
+            notes.append(note)
+    return notes

@@ -99,9 +99,12 @@ def synthetic_report(findings: int = 60, hostile: bool = False, seed: int = 7,
             {"name": "zap-scanner", "version": None, "status": "failed", "duration_s": 0.0,
              "error": "exit 3: <script>alert(5)</script>" if hostile else "exit 3", "findings": 0},
         ],
-        "suppressed": [
-            {"item": "SEC-SECRETS", "file": "tests/conftest.py", "line": 12, "reason": "test-only key"},
-            {"item": "SEC-DEBUG", "file": HOSTILE_NAME if hostile else "app/dev.py", "line": 4, "reason": ""},
+        "suppressed": [   # the shape auditor/suppressions.py writes
+            {"file": "tests/conftest.py", "line": 12, "items": ["SEC-SECRETS"], "reason": "test-only key",
+             "valid": True, "problem": None,
+             "suppressed": [{"item": "SEC-SECRETS", "file": "tests/conftest.py", "line": 13, "rule_id": "generic-secret"}]},
+            {"file": HOSTILE_NAME if hostile else "app/dev.py", "line": 4, "items": ["SEC-DEBUG"], "reason": "",
+             "valid": False, "problem": "no reason given: the suppression is ignored", "suppressed": []},
         ],
     }
 
