@@ -275,3 +275,62 @@ def test_aiohttp_and_go_literal_routes(tmp_path):
     assert set(g) == {("GET", "/api/users/{id}"), ("POST", "/login"), ("GET", "/status")}
     assert g[("GET", "/api/users/{id}")].authenticated is True and g[("GET", "/api/users/{id}")].framework == "gin"
     assert g[("POST", "/login")].authenticated is None
+
+
+def test_drf_empty_authentication_and_csrf_exempted_session(tmp_path):
+    repo = make_repo(tmp_path, {
+        "cfg/settings.py": """
+            ROOT_URLCONF = "cfg.urls"
+            MIDDLEWARE = ["django.middleware.csrf.CsrfViewMiddleware"]
+            REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": []}
+            """,
+        "cfg/urls.py": """
+            from django.urls import path
+            from api.views import PublicApi, UploadApi
+            urlpatterns = [path("public/", PublicApi.as_view()), path("upload/", UploadApi.as_view())]
+            """,
+        "api/views.py": """
+            from rest_framework.authentication import SessionAuthentication
+            from rest_framework.permissions import IsAuthenticated
+            from rest_framework.views import APIView
+
+            class CsrfExemptSessionAuthentication(SessionAuthentication):
+                def enforce_csrf(self, request):
+                    return
+
+            class PublicApi(APIView):
+                def post(self, request):
+                    return None
+
+            class UploadApi(APIView):
+                authentication_classes = [CsrfExemptSessionAuthentication]
+                permission_classes = [IsAuthenticated]
+
+                def post(self, request):
+                    return None
+            """,
+    })
+    eps = by_route(django.extract(PyProject(repo))[0])
+    public = eps[("POST", "/public/")]
+    assert public.csrf_applies is False and public.authenticated is False
+    upload = eps[("POST", "/upload/")]
+    assert upload.csrf_applies is True and upload.csrf_protected is False
+    assert upload.authenticated is True
+
+
+def test_python_314_except_syntax_still_read(tmp_path):
+    repo = make_repo(tmp_path, {
+        "app.py": """
+            from fastapi import FastAPI
+            app = FastAPI()
+
+            @app.get("/ping")
+            def ping():
+                try:
+                    return {}
+                except ValueError, KeyError:
+                    return None
+            """,
+    })
+    eps = by_route(fastapi.extract(PyProject(repo))[0])
+    assert ("GET", "/ping") in eps and eps[("GET", "/ping")].line == 5  # the source starts with a blank line

@@ -140,7 +140,11 @@ def _patterns_nodes(mod: PyModule) -> list[ast.AST]:
     out: list[ast.AST] = []
     for node in mod.tree.body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "urlpatterns" for t in node.targets):
-            out = [node.value]
+            if any(isinstance(n, ast.Name) and n.id == "urlpatterns" for n in ast.walk(node.value)):
+                # urlpatterns = wrapper(urlpatterns) / urlpatterns + [...]: keeps the earlier patterns
+                out.append(node.value)
+            else:
+                out = [node.value]
         elif isinstance(node, (ast.AugAssign,)) and isinstance(node.target, ast.Name) and node.target.id == "urlpatterns":
             out.append(node.value)
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and \
@@ -168,7 +172,7 @@ def _walk_patterns(c: _Ctx, mod: PyModule, node: ast.AST, prefix: str, depth: in
         _walk_patterns(c, mod, node.left, prefix, depth)
         _walk_patterns(c, mod, node.right, prefix, depth)
         return
-    if isinstance(node, ast.Call) and last_name(node.func) in ("format_suffix_patterns", "i18n_patterns") and node.args:
+    if isinstance(node, ast.Call) and node.args and last_name(node.func) not in ("path", "re_path", "url", "include"):
         for a in node.args:
             _walk_patterns(c, mod, a, prefix, depth)
         return
@@ -360,7 +364,15 @@ def _resolve_view(c: _Ctx, mod: PyModule, node: ast.AST) -> _View | None:
 
 
 def _is_drf_class(c: _Ctx, v: _View) -> bool:
-    return any(b in DRF_VIEW_MARKERS for b in class_bases(c.project, v.cls_module, v.cls))
+    """A DRF view: a known DRF base, or a base imported from a rest_framework* package (drf-jwt, ...)."""
+    if any(b in DRF_VIEW_MARKERS for b in class_bases(c.project, v.cls_module, v.cls)):
+        return True
+    for mod, cls in class_chain(c.project, v.cls_module, v.cls):
+        for base in cls.bases:
+            origin = mod.imports.get((dotted(base) or "").split(".")[0], "")
+            if origin.startswith("rest_framework"):
+                return True
+    return False
 
 
 def _view_endpoints(c: _Ctx, v: _View, path: str, url_file: str, url_line: int) -> None:
@@ -508,8 +520,8 @@ def _protect_drf(c: _Ctx, ep: Endpoint, v: _View, fn, action: str, dec: ast.Call
     if perms is None:
         perms = [p.rsplit(".", 1)[-1] for p in (s.rest("DEFAULT_PERMISSION_CLASSES") or [])]
         perm_at = f"DEFAULT_PERMISSION_CLASSES at {s.rest_where()}" if perms else None
-    if not perms:
-        perms, perm_at = ["AllowAny"], "DRF default (AllowAny: no DEFAULT_PERMISSION_CLASSES)"
+    if not perms:  # an empty list, on the view or in the settings, checks nothing: the same as AllowAny
+        perms, perm_at = ["AllowAny"], perm_at or "DRF default (AllowAny: no DEFAULT_PERMISSION_CLASSES)"
     dynamic = v.cls is not None and class_method(c.project, v.cls_module, v.cls, "get_permissions") is not None
     results = [_classify_permission(c, v, p, method) for p in perms]
     auth = True if any(r[0] for r in results) else (None if any(r[0] is None for r in results) else False)
@@ -554,7 +566,8 @@ def _protect_drf(c: _Ctx, ep: Endpoint, v: _View, fn, action: str, dec: ast.Call
     else:
         authn, authn_at = _class_list(c, v, "authentication_classes", fn, dec, "authentication_classes")
         if authn is None:
-            authn = [a.rsplit(".", 1)[-1] for a in (s.rest("DEFAULT_AUTHENTICATION_CLASSES") or DRF_DEFAULT_AUTHENTICATION)]
+            configured = s.rest("DEFAULT_AUTHENTICATION_CLASSES")  # [] means none, None means DRF's default
+            authn = [a.rsplit(".", 1)[-1] for a in (DRF_DEFAULT_AUTHENTICATION if configured is None else configured)]
         session = [a for a in authn if "Session" in a]
         if not session:
             ep.csrf_applies = False

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, join_paths, mark, normalize_path, where
-from auditor.endpoints.pyast import PyModule, PyProject, arg, const_str, dotted, kwarg, last_name, str_list
+from auditor.endpoints.pyast import (PyModule, PyProject, alias_value, arg, const_str, dotted, kwarg, last_name,
+                                     literal_str, str_list)
 from auditor.endpoints.pyprotect import ROLE_CHECK, ownership_filter, reads_pagination, source_text
 from auditor.model import Endpoint
 
@@ -79,7 +80,7 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
                         if var:
                             routers[(mod.name, var)] = _Router(
                                 mod, var, "app" if ctor == "FastAPI" else "router",
-                                const_str(kwarg(node.value, "prefix")) or "",
+                                _prefix(project, mod, kwarg(node.value, "prefix")),
                                 _deps_list(kwarg(node.value, "dependencies"), mod.path), node.lineno)
     for mod in mods:
         for call in (n for n in ast.walk(mod.tree) if isinstance(n, ast.Call)):
@@ -88,7 +89,7 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
                 child = _key(project, mod, dotted(call.args[0]) or "", routers)
                 if child in routers:
                     mounts.setdefault(child, []).append(_Mount(
-                        parent, const_str(kwarg(call, "prefix")) or "",
+                        parent, _prefix(project, mod, kwarg(call, "prefix")),
                         _deps_list(kwarg(call, "dependencies"), mod.path), where(mod.path, call.lineno)))
     endpoints: list[Endpoint] = []
     for mod in mods:
@@ -105,6 +106,13 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
                     endpoints.append(ep)
     glob = {"rate_limit": c.global_limits, "csrf": c.csrf_middleware, "session": c.session_middleware}
     return endpoints, {k: v for k, v in glob.items() if v}
+
+
+def _prefix(project: PyProject, mod: PyModule, node: ast.AST | None) -> str:
+    if node is None:
+        return ""
+    value = literal_str(project, mod, node)
+    return value if value is not None else "{" + (dotted(node) or "prefix") + "}"
 
 
 def _decorates_routes(mod: PyModule) -> bool:
@@ -212,25 +220,34 @@ def _scan_globals(project: PyProject, c: _Ctx) -> None:
     for _ in range(3):
         for mod in project.modules.values():
             for fn in mod.functions.values():
-                for dep in _param_deps(fn):
+                for dep in _param_deps(fn, project, mod):
                     target = _dep_target(dep)
                     if target in c.schemes or target in c.auth_functions or \
                             last_name(ast.parse(target, mode="eval").body if target else None) in SECURITY_SCHEMES:
                         c.auth_functions.add(fn.name)
 
 
-def _param_deps(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Call]:
-    """Depends()/Security() calls among the parameters (defaults and Annotated[...] metadata)."""
+def _param_deps(fn: ast.FunctionDef | ast.AsyncFunctionDef, project: PyProject | None = None,
+                mod: PyModule | None = None) -> list[ast.Call]:
+    """Depends()/Security() calls among the parameters (defaults, Annotated[...] metadata, and type
+    aliases such as `CurrentUser = Annotated[User, Depends(get_current_user)]`)."""
     out = []
-    args = fn.args.args + fn.args.kwonlyargs
-    defaults = [None] * (len(fn.args.args) - len(fn.args.defaults)) + list(fn.args.defaults) + list(fn.args.kw_defaults)
-    for a, d in zip(args, defaults):
-        for node in (d, a.annotation):
-            if node is None:
-                continue
-            for sub in ast.walk(node):
-                if isinstance(sub, ast.Call) and last_name(sub.func) in ("Depends", "Security"):
-                    out.append(sub)
+    for a, d in _params_with_defaults(fn):
+        out.extend(_deps_of(a, d, project, mod))
+    return out
+
+
+def _deps_of(a: ast.arg, default: ast.AST | None, project: PyProject | None, mod: PyModule | None) -> list[ast.Call]:
+    nodes = [default, a.annotation]
+    if project is not None and mod is not None and a.annotation is not None:
+        nodes.append(alias_value(project, mod, a.annotation))
+    out = []
+    for node in nodes:
+        if node is None:
+            continue
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call) and last_name(sub.func) in ("Depends", "Security"):
+                out.append(sub)
     return out
 
 
@@ -249,7 +266,7 @@ def _is_auth_dep(target: str, c: _Ctx) -> bool:
 
 def _protect(ep: Endpoint, fn, mod: PyModule, inherited: list[tuple[str, str]], c: _Ctx, dec: ast.Call) -> None:
     at = where(mod.path, fn.lineno)
-    param_deps = [(source_text(d), where(mod.path, d.lineno)) for d in _param_deps(fn)]
+    param_deps = [(source_text(d), where(mod.path, fn.lineno)) for d in _param_deps(fn, c.project, mod)]
     auth_sources = []
     authz_sources = []
     user_params: set[str] = set()
@@ -261,8 +278,7 @@ def _protect(ep: Endpoint, fn, mod: PyModule, inherited: list[tuple[str, str]], 
         if AUTHZ_DEP_NAME.search(target) or (isinstance(call, ast.Call) and kwarg(call, "scopes") is not None):
             authz_sources.append(f"{text} at {w}")
     for a, d in _params_with_defaults(fn):
-        deps = [s for node in (d, a.annotation) if node is not None for s in ast.walk(node)
-                if isinstance(s, ast.Call) and last_name(s.func) in ("Depends", "Security")]
+        deps = _deps_of(a, d, c.project, mod)
         if any(_is_auth_dep(_dep_target(s), c) for s in deps):
             user_params.add(a.arg)
     cookie = [t for t, _ in inherited + param_deps if any(s in t for s in c.cookie_schemes)]
@@ -309,12 +325,14 @@ def _protect(ep: Endpoint, fn, mod: PyModule, inherited: list[tuple[str, str]], 
     else:
         mark(ep, "rate_limited", False, "no slowapi or fastapi-limiter limit")
 
-    _validation(ep, fn, c)
+    _validation(ep, fn, c, mod)
 
-    if ep.method == "GET" and not ep.path.rstrip("/").endswith("}") and _lists(fn, dec):
-        ep.paginated = reads_pagination(fn.args) or "Page[" in source_text(dec)
-        if ep.paginated:
+    if ep.method == "GET" and not ep.path.rstrip("/").endswith("}"):
+        if reads_pagination(fn.args) or "Page[" in source_text(dec):
+            ep.paginated = True
             ep.protections.setdefault("paginated", []).append(f"limit/offset parameters of {fn.name}")
+        elif _lists(fn, dec):
+            ep.paginated = False
 
 
 def _params_with_defaults(fn):
@@ -323,7 +341,7 @@ def _params_with_defaults(fn):
     return list(zip(args, defaults))
 
 
-def _validation(ep: Endpoint, fn, c: _Ctx) -> None:
+def _validation(ep: Endpoint, fn, c: _Ctx, mod: PyModule) -> None:
     inputs = []
     models = []
     unvalidated = []
@@ -332,8 +350,11 @@ def _validation(ep: Endpoint, fn, c: _Ctx) -> None:
         if a.arg in ("self", "cls"):
             continue
         ann = source_text(a.annotation) if a.annotation is not None else ""
-        dtext = source_text(d) if d is not None else ""
-        if "Depends(" in dtext or "Security(" in dtext or "Depends(" in ann or "Security(" in ann:
+        deps = _deps_of(a, d, c.project, mod)
+        if deps:
+            if any(not s.args and not s.keywords for s in deps) and a.annotation is not None:
+                inputs.append(a.arg)  # `Annotated[Form, Depends()]`: the class itself parses the request
+                models.append(a.arg)
             continue
         if ann in ("Request", "WebSocket", "BackgroundTasks", "Response", "Session", "AsyncSession"):
             if ann in ("Request", "WebSocket"):
@@ -350,7 +371,7 @@ def _validation(ep: Endpoint, fn, c: _Ctx) -> None:
     elif raw:
         mark(ep, "input_validated", False, f"reads {raw[0]} directly instead of a declared model")
     elif inputs:
-        what = f"pydantic model parameter {models[0]}" if models else f"typed parameters ({', '.join(inputs[:4])})"
+        what = f"model parameter {models[0]}" if models else f"typed parameters ({', '.join(inputs[:4])})"
         mark(ep, "input_validated", True, f"{what} of {fn.name}")
     else:
         ep.notes.append("input: declares no request parameters")

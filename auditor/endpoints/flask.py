@@ -10,7 +10,8 @@ import ast
 from dataclasses import dataclass, field
 
 from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, join_paths, mark, normalize_path, where
-from auditor.endpoints.pyast import PyModule, PyProject, arg, const_str, dotted, kwarg, last_name, str_list
+from auditor.endpoints.pyast import (PyModule, PyProject, arg, const_str, dotted, kwarg, last_name, literal_str,
+                                     str_list)
 from auditor.endpoints.pyprotect import (AUTH_DECORATOR, AUTHZ_DECORATOR, RATE_LIMIT_DECORATOR,
                                          VALIDATION_DECORATOR, ownership_filter, reads_pagination, role_check,
                                          takes_any, validation_in_body)
@@ -72,7 +73,7 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
                     if ctor in ("Flask", "APIFlask"):
                         apps[(mod.name, var)] = mod
                     elif ctor in ("Blueprint", "APIBlueprint"):
-                        prefix = const_str(kwarg(node.value, "url_prefix")) or ""
+                        prefix = literal_str(project, mod, kwarg(node.value, "url_prefix")) or ""
                         blueprints[(mod.name, var)] = _Blueprint(mod, var, prefix, node.lineno)
                     elif ctor == "Limiter":
                         g.limiter_names.add(var)
@@ -216,7 +217,7 @@ def _registrations(project: PyProject, mods: list[PyModule],
             if key is None:
                 continue
             prefix_node = kwarg(call, "url_prefix")
-            prefix = const_str(prefix_node) if prefix_node is not None else blueprints[key].prefix
+            prefix = literal_str(project, mod, prefix_node) if prefix_node is not None else blueprints[key].prefix
             parent_expr = dotted(call.func.value) or ""
             parent = (mod.name, parent_expr)
             if parent not in blueprints:

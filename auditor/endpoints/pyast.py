@@ -123,7 +123,7 @@ class PyProject:
         self.modules: dict[str, PyModule] = {}
         self.by_path: dict[str, PyModule] = {}
         for path in paths if paths is not None else repo.paths(language="python"):
-            tree = repo.python_ast(path)
+            tree = repo.python_ast(path) or _tolerant_parse(repo.read_text(path))
             if tree is None:
                 continue
             mod = PyModule(path, module_name(path), tree)
@@ -179,6 +179,23 @@ class PyProject:
         hit = self.resolve(mod, expr)
         if hit and hit[1] in hit[0].functions:
             return hit[0], hit[0].functions[hit[1]]
+        return None
+
+
+_PEP758_EXCEPT = re.compile(r"^(\s*except\*?\s+)(?!\()([\w.]+(?:\s*,\s*[\w.]+)+)(\s*:)", re.M)
+
+
+def _tolerant_parse(text: str | None) -> ast.Module | None:
+    """Parse code written for a newer Python than ours where the only obstacle is a syntax we can rewrite
+    in place without moving lines: PEP 758 unparenthesized `except A, B:` (Python 3.14)."""
+    if not text:
+        return None
+    fixed = _PEP758_EXCEPT.sub(lambda m: f"{m.group(1)}({m.group(2)}){m.group(3)}", text)
+    if fixed == text:
+        return None
+    try:
+        return ast.parse(fixed)
+    except (SyntaxError, ValueError):
         return None
 
 
@@ -250,4 +267,62 @@ def class_method(project: PyProject, mod: PyModule, cls: ast.ClassDef, name: str
         for node in c.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
                 return m, c, node
+    return None
+
+
+def literal_str(project: PyProject, mod: PyModule, node: ast.AST | None, depth: int = 0) -> str | None:
+    """A string known without running code: a literal, a module constant (also imported), or a
+    settings attribute `settings.API_PREFIX` whose class declares `API_PREFIX: str = "/api"`."""
+    if node is None or depth > 4:
+        return None
+    value = const_str(node)
+    if value is not None:
+        return value
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for v in node.values:
+            if isinstance(v, ast.Constant):
+                parts.append(str(v.value))
+            elif isinstance(v, ast.FormattedValue):
+                inner = literal_str(project, mod, v.value, depth + 1)
+                if inner is None:
+                    return None
+                parts.append(inner)
+        return "".join(parts)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left = literal_str(project, mod, node.left, depth + 1)
+        right = literal_str(project, mod, node.right, depth + 1)
+        return left + right if left is not None and right is not None else None
+    name = dotted(node)
+    if not name:
+        return None
+    hit = project.resolve(mod, name)
+    if hit is not None and hit[1] and "." not in hit[1]:
+        target = hit[0].assignments.get(hit[1])
+        if target is not None and target is not node:
+            return literal_str(project, hit[0], target, depth + 1)
+    if "." in name:  # instance attribute of a settings object defined in the repo
+        obj, _, attr = name.rpartition(".")
+        hit = project.resolve(mod, obj)
+        if hit is not None and hit[1] and "." not in hit[1]:
+            inst = hit[0].assignments.get(hit[1])
+            if isinstance(inst, ast.Call):
+                found = project.resolve_class(hit[0], dotted(inst.func) or "")
+                if found is not None:
+                    got = class_attr(project, found[0], found[1], attr)
+                    if got is not None:
+                        return literal_str(project, got[0], got[1], depth + 1)
+    return None
+
+
+def alias_value(project: PyProject, mod: PyModule, node: ast.AST | None) -> ast.AST | None:
+    """The module-level value behind a type alias name (`CurrentUser = Annotated[User, Depends(...)]`)."""
+    name = dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+    if not name:
+        return None
+    hit = project.resolve(mod, name)
+    if hit is not None and hit[1] and "." not in hit[1]:
+        value = hit[0].assignments.get(hit[1])
+        if isinstance(value, ast.Subscript):
+            return value
     return None
