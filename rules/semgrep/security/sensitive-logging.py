@@ -1,0 +1,55 @@
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+def login(request, username, password):
+    # ruleid: python-secret-logged
+    logger.info("login attempt for %s with password %s", username, password)
+
+
+def refresh(user, token):
+    # ruleid: python-secret-logged
+    logger.debug(f"refreshing session with token {token}")
+
+
+def call_api(request):
+    # ruleid: python-secret-logged
+    logging.warning("bad auth header: %s", request.headers["Authorization"])
+
+
+def dump(request):
+    # ruleid: python-secret-logged
+    logger.info("request headers: %s", request.headers)
+
+
+def connect(settings):
+    message = "connecting with key %s" % settings.api_key
+    # ruleid: python-secret-logged
+    logger.error(message)
+
+
+def show(config):
+    # ruleid: python-secret-logged
+    print("secret is", config.client_secret)
+
+
+def reset(user, token_type):
+    # ok: python-secret-logged
+    logger.info("password reset requested for user %s", user.id)
+    # ok: python-secret-logged
+    logger.info("issued token of type %s", token_type)
+
+
+def verify(user, password):
+    # ok: python-secret-logged
+    logger.info("password check for %s: %s", user.id, check_password(password, user.password_hash))
+
+
+def masked(token):
+    # ok: python-secret-logged
+    logger.info("token ending in %s", token[-4:])
+
+
+def check_password(raw, hashed):
+    return raw == hashed
