@@ -168,13 +168,24 @@ def _details(details) -> list[tuple[str, str]]:
     pairs = []
     for key, value in list(details.items())[:20]:
         if isinstance(value, (list, tuple)):
-            text = ", ".join(str(v) for v in value[:20]) + (f" … (+{len(value) - 20})" if len(value) > 20 else "")
+            text = ", ".join(_compact(v) for v in value[:20]) + (f" … (+{len(value) - 20})" if len(value) > 20 else "")
         elif isinstance(value, dict):
             text = ", ".join(f"{k}: {v}" for k, v in list(value.items())[:20])
         else:
             text = str(value)
         pairs.append((str(key).replace("_", " "), text[:500]))
     return pairs
+
+
+def _compact(value) -> str:
+    """One list entry of an item's details in a few words: an endpoint as METHOD path, a place as file:line."""
+    if not isinstance(value, dict):
+        return str(value)
+    if value.get("method") and value.get("path"):
+        return f"{value['method']} {value['path']}"
+    if value.get("file"):
+        return location(value)
+    return "; ".join(f"{k}={v}" for k, v in list(value.items())[:6])
 
 
 def _category_views(report: dict, items: list[dict], titles: dict) -> list[dict]:
