@@ -125,7 +125,10 @@ def _failing_row(row: dict, change, with_change: bool) -> str:
     evidence = []
     for e in found[:EVIDENCE_PER_ITEM]:
         piece = code(location(e), 90)
-        if e.get("snippet"):
+        message = " ".join(str(e.get("message") or "").split())
+        if message:   # what is wrong there says more than the first line of code
+            piece += " " + text(message if len(message) <= 110 else message[:110] + "…")
+        elif str(e.get("snippet") or "").strip():
             piece += " " + code(str(e["snippet"]).strip().splitlines()[0], 80)
         evidence.append(piece)
     if len(found) > EVIDENCE_PER_ITEM:
