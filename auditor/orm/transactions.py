@@ -69,6 +69,8 @@ def classify_write(call: ast.Call) -> str | None:
         return UNIT_OF_WORK
     if attr in ("execute", "executemany", "exec_driver_sql") and call.args:
         first = call.args[0]
+        if isinstance(first, ast.Call) and last_name(first.func) in ("text", "SQL") and first.args:
+            first = first.args[0]  # sqlalchemy.text("INSERT ..."), psycopg.sql.SQL("UPDATE ...")
         text = literal(first)
         if isinstance(first, ast.JoinedStr):
             text = "".join(v.value for v in first.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
