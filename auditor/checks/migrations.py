@@ -28,8 +28,8 @@ def _ev(ctx: AuditContext, file: str, line: int | None, message: str, rule: str,
 
 # ---- MIG-PRESENT ---------------------------------------------------------------------------------
 _MODEL_PATTERNS = re.compile(
-    r"^\s*class\s+\w+\(\s*(models\.Model|db\.Model|Base|DeclarativeBase|SQLModel)\b.*\)\s*:|"
-    r"\bdeclarative_base\s*\(|^\s*class\s+\w+\(\s*DeclarativeBase\s*\)|\bsequelize\.define\(|@Entity\(",
+    r"^[ \t]*class\s+\w+\([ \t]*(models\.Model|db\.Model|Base|DeclarativeBase|SQLModel)\b.*\)\s*:|"
+    r"\bdeclarative_base\s*\(|\bsequelize\.define\(|@Entity\(",
     re.M)
 _CREATE_TABLE = re.compile(r"^\s*create\s+table\b", re.I | re.M)
 
@@ -74,9 +74,14 @@ def mig_present(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         evidence = [_ev(ctx, folder, None, f"{system} migrations in {folder}", "migration-system", PRACTICE)
                     for system, folders in systems.items() for folder in folders[:5]]
         django_dirs = {f.rsplit("/migrations", 1)[0] for f in systems.get("django", [])}
-        orphan = [(f, l) for f, l in models if f.endswith("models.py") and systems.get("django") is not None
-                  and f.rsplit("/", 1)[0] not in django_dirs and "class" in (ctx.repo.lines(f)[l - 1] if l else "")
-                  and "models.Model" in (ctx.repo.lines(f)[l - 1] if l else "")]
+        orphan = []
+        if "django" in systems:
+            for f, _ in models:
+                app = f.rsplit("/models", 1)[0] if "/models" in f else f.rsplit("/", 1)[0]
+                text = ctx.repo.read_text(f) or ""
+                if app not in django_dirs and "models.Model" in text and not f.startswith(tuple(d + "/" for d in django_dirs)):
+                    m = re.search(r"^[ \t]*class\s+\w+\(.*models\.Model", text, re.M)
+                    orphan.append((f, text.count("\n", 0, m.start()) + 1 if m else 1))
         if orphan:
             bad = [_ev(ctx, f, l, "Django models in an app without a migrations folder", "models-without-migrations")
                    for f, l in orphan]
@@ -163,7 +168,7 @@ def mig_rollback_correct(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                 evidence.append(_ev(ctx, file, line, f"{m.version}: {msg}", "rollback-mismatch"))
             if m.rollback_file and m.rollback_line:
                 evidence.append(_ev(ctx, m.rollback_file, m.rollback_line,
-                                    f"{m.version}: rollback leaves {'; '.join(m.mismatch[:3])}", "rollback-mismatch"))
+                                    f"{m.version}: the rollback does not undo the forward operations: {'; '.join(m.mismatch[:3])}", "rollback-mismatch"))
         return ItemResult(item.id, "fail",
                           f"{len(wrong)} rollback(s) do not return the schema to where it was "
                           f"({len(verified)} verified by replay).{tail}", evidence, details=details)
@@ -260,7 +265,7 @@ _TEST_SIGNS = re.compile(
 
 @check("MIG-TESTED")
 def mig_tested(ctx: AuditContext, item: CatalogItem) -> ItemResult:
-    places = list(ctx.inventory.test_files) + list(ctx.inventory.manifests)
+    places = list(ctx.inventory.test_files)
     places += [f.path for f in ctx.repo.files
                if re.search(r"(^|/)(\.github/workflows/|\.gitlab-ci|Makefile$|justfile$|noxfile\.py$|tox\.ini$|conftest\.py$)", f.path)]
     found = []

@@ -204,9 +204,15 @@ def substate(state: State, operations: list[Operation]) -> State:
             t = _constraint_table(state, op.name)
             if t:
                 names.add(t)
-    schema = Schema(tables={n: copy.deepcopy(state.schema.tables[n]) for n in names if n in state.schema.tables},
+    schema = Schema(tables={n: _clone(state.schema.tables[n]) for n in names if n in state.schema.tables},
                     enums={k: list(v) for k, v in state.schema.enums.items()}, dialect=state.schema.dialect)
     return State(schema, {n: dict(state.constraints[n]) for n in names if n in state.constraints})
+
+
+def _clone(t: Table) -> Table:
+    """A copy deep enough for replay (columns are mutated; keys and indexes are replaced, not mutated)."""
+    return Table(t.name, {k: copy.copy(c) for k, c in t.columns.items()}, list(t.foreign_keys), list(t.indexes),
+                 list(t.unique_sets), list(t.checks), t.file, t.line, t.source)
 
 
 def fingerprint(state: State) -> dict:
