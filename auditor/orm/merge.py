@@ -2,7 +2,7 @@
 else the ORM models / schema files. Each Table keeps its `source`, so every verdict can say where it looked."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from auditor.dbschema import Schema, Table
 
@@ -22,10 +22,6 @@ class JudgedSchema:
         return "Schema: " + ("; ".join(parts) if parts else "no tables") + "."
 
 
-def _label(table: Table, fallback: str) -> str:
-    return table.source or fallback
-
-
 def merge_schemas(models: Schema | None, migrations: Schema | None) -> JudgedSchema:
     merged = Schema(dialect=(migrations.dialect if migrations and migrations.dialect else
                              models.dialect if models else None))
@@ -37,6 +33,8 @@ def merge_schemas(models: Schema | None, migrations: Schema | None) -> JudgedSch
             key = key.lower()
             if key in merged.tables:
                 continue
+            if not table.source:  # label it, without touching the other collector's object
+                table = replace(table, source=fallback)
             merged.tables[key] = table
-            judged.sources.setdefault(_label(table, fallback), []).append(table.name)
+            judged.sources.setdefault(table.source, []).append(table.name)
     return judged
