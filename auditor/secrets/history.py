@@ -62,9 +62,13 @@ def scan_history(root: Path, commit_limit: int = DEFAULT_COMMIT_LIMIT,
     if repo.bare or repo.working_tree_dir is None:
         return HistoryScan(is_git=False, reason="bare repository")
     scan = HistoryScan(is_git=True, commit_limit=commit_limit)
-    if not repo.head.is_valid():
-        scan.reason = "the repository has no commit yet"
-        return scan
+    try:
+        repo.head.commit
+    except ValueError as exc:
+        if "does not exist" in str(exc):       # an unborn branch: nothing committed yet
+            scan.reason = "the repository has no commit yet"
+            return scan
+        raise RuntimeError(f"cannot read the repository's HEAD: {exc}") from None
     top = Path(repo.working_tree_dir).resolve()
     prefix = root.resolve().relative_to(top).as_posix()
     prefix = "" if prefix == "." else prefix + "/"
@@ -90,50 +94,71 @@ def scan_history(root: Path, commit_limit: int = DEFAULT_COMMIT_LIMIT,
 
 
 def _parse(stream, scan: HistoryScan, prefix: str, started: float, time_limit_s: float) -> None:
-    commit = date = path = None
-    added: list[tuple[int, str]] = []
-    next_line = 0
-    in_header = False
-
-    def flush() -> None:
-        if commit and path and added:
+    """Read `git log -p --unified=0` output one commit at a time; scan each file's added lines."""
+    for chunk in _commit_chunks(stream):
+        if scan.commits_scanned == scan.commit_limit:
+            scan.more_commits = True
+            return
+        if time.monotonic() - started > time_limit_s:
+            scan.stopped_early = f"time limit of {time_limit_s:g}s reached"
+            return
+        text = chunk.decode("utf-8", "replace")
+        head, _, body = text.partition("\n")
+        commit, _, date = head.partition(" ")
+        scan.commits_scanned += 1
+        for file_diff in body.split("\ndiff --git ")[1:] if not body.startswith("diff --git ") else \
+                ("\n" + body).split("\ndiff --git ")[1:]:
+            path, added = _added_lines(file_diff)
+            if path is None or not added:
+                continue
             rel = path[len(prefix):] if prefix and path.startswith(prefix) else path
             scan.findings.extend(HistorySecret(rel, m, commit, date) for m in scan_lines(added, scan_mode(rel))
                                  if reportable(m.rule_id, rel))
-        added.clear()
 
-    for raw in stream:
-        line = raw.decode("utf-8", "replace").rstrip("\n")
-        if line.startswith(_COMMIT_MARK):
-            flush()
-            path = None
-            if scan.commits_scanned == scan.commit_limit:
-                scan.more_commits = True
-                return
-            if time.monotonic() - started > time_limit_s:
-                scan.stopped_early = f"time limit of {time_limit_s:g}s reached"
-                return
-            sha, _, date = line[len(_COMMIT_MARK):].partition(" ")
-            commit = sha
-            scan.commits_scanned += 1
-        elif line.startswith("diff --git "):
-            flush()
-            path, in_header = None, True
-        elif in_header and line.startswith("+++ "):
+
+def _commit_chunks(stream):
+    """Split the byte stream at each commit mark; yields the bytes after the mark."""
+    mark = _COMMIT_MARK.encode()
+    pending = b""
+    while True:
+        block = stream.read(1 << 20)
+        if not block:
+            break
+        pending += block
+        parts = pending.split(mark)
+        pending = parts.pop()
+        for part in parts:
+            if part:
+                yield part
+    if pending:
+        yield pending
+
+
+def _added_lines(file_diff: str) -> tuple[str | None, list[tuple[int, str]]]:
+    """(path in the new version, [(line number, added line)]) of one file's diff (unified=0)."""
+    header, sep, hunks = file_diff.partition("\n@@")
+    if not sep:
+        return None, []           # binary, mode change or pure rename: no line added
+    path = None
+    for line in header.split("\n"):
+        if line.startswith("+++ "):
             target = line[4:]
-            path = _unquote(target)[2:] if target != "/dev/null" else None
-            if path and skip_reason(path):
-                path = None
-        elif line.startswith("@@"):
-            in_header = False
+            path = None if target == "/dev/null" else _unquote(target)[2:]
+    if path is None or skip_reason(path):
+        return None, []
+    added: list[tuple[int, str]] = []
+    number = 0
+    for line in ("@@" + hunks).split("\n"):
+        first = line[:1]
+        if first == "+":
+            added.append((number, line[1:]))
+            number += 1
+        elif first == "@":
             m = _HUNK.match(line)
-            next_line = int(m.group(1)) if m else 0
-        elif not in_header and path and line.startswith("+"):
-            added.append((next_line, line[1:]))
-            next_line += 1
-        elif not in_header and line.startswith(" "):
-            next_line += 1
-    flush()
+            number = int(m.group(1)) if m else 0
+        elif first == " ":
+            number += 1
+    return path, added
 
 
 def _unquote(target: str) -> str:
