@@ -38,7 +38,8 @@ class Dependency:
 
 def ecosystem_of(manifest: str) -> str | None:
     name = manifest.rsplit("/", 1)[-1]
-    if name in ("pyproject.toml", "Pipfile") or is_requirements_file(name):
+    if name in ("pyproject.toml", "Pipfile") or is_requirements_file(name) \
+            or ("/requirements/" in f"/{manifest}" and name.endswith((".txt", ".in"))):
         return "python"
     if name == "package.json":
         return "node"
@@ -156,8 +157,7 @@ def parse_requirements(text: str, file: str, read: Callable[[str], str | None] |
             if url.startswith((".", "/")) or "://" not in url:
                 continue  # a local editable path: the project itself, not a third-party dependency
             ok, reason = _url_constrained(url)
-            name = re.search(r"#egg=([\w.-]+)", url)
-            out.append(Dependency((name.group(1) if name else url).lower(), url, file, lineno,
+            out.append(Dependency(_url_name(url), url, file, lineno,
                                   lines[lineno - 1].strip(), ok, reason, "python"))
             continue
         if line.startswith("-"):
@@ -166,12 +166,21 @@ def parse_requirements(text: str, file: str, read: Callable[[str], str | None] |
         if line.startswith((".", "/")) or re.match(r"^[a-z+]+://", line):
             if "://" in line:
                 ok, reason = _url_constrained(line)
-                out.append(Dependency(line, line, file, lineno, lines[lineno - 1].strip(), ok, reason, "python"))
+                out.append(Dependency(_url_name(line), line, file, lineno, lines[lineno - 1].strip(), ok, reason, "python"))
             continue
         dep = _python_dependency(line, file, lineno, lines[lineno - 1])
         if dep is not None:
             out.append(dep)
     return out
+
+
+def _url_name(url: str) -> str:
+    """The project a URL requirement installs: `#egg=name`, `name @ url`, or the repository's last segment."""
+    egg = re.search(r"#egg=([\w.-]+)", url)
+    if egg:
+        return egg.group(1).lower()
+    tail = url.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return re.sub(r"(\.git)?(@.*)?$", "", tail).lower() or url
 
 
 def _normalise(path: str) -> str:

@@ -35,4 +35,11 @@ DATABASES = {
         # ruleid: hardcoded-database-host-django
         "HOST": "db.prod.internal",
     },
+    "replica": {
+        "ENGINE": "django.db.backends.postgresql",
+        # ruleid: config-from-environment-python
+        "HOST": os.environ["REPLICA_HOST"],
+    },
 }
+# ok: hardcoded-environment-url-python
+ENGINE_URL = engine_url
