@@ -256,7 +256,8 @@ def test_skipped_files(path: str, reason: str | None) -> None:
     (".env", CONFIG), (".env.production", CONFIG), ("deploy/docker-compose.yml", CONFIG), ("config.toml", CONFIG),
     ("Dockerfile", CONFIG), ("app/settings.py", CODE), ("src/server.js", CODE), ("cmd/main.go", CODE),
     ("tests/test_auth.py", KNOWN), ("app/conftest.py", KNOWN), ("docs/setup.md", KNOWN), (".env.example", KNOWN),
-    ("README.md", KNOWN), ("src/api.test.ts", KNOWN),
+    ("README.md", KNOWN), ("src/api.test.ts", KNOWN), ("proj/settings/test.py", KNOWN),
+    ("proj/settings_ci.py", KNOWN), ("proj/settings/production.py", CODE),
 ])
 def test_scan_modes(path: str, mode: str) -> None:
     assert scan_mode(path) == mode

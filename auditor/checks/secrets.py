@@ -85,6 +85,8 @@ def _scanned(tree: TreeScan, history: HistoryScan | None, history_error: str | N
         limit = f" (stopped: {history.stopped_early})"
     elif history.more_commits:
         limit = f" (the last {history.commit_limit}; older commits not scanned)"
+    elif history.shallow:
+        limit = " (a shallow clone: older commits are not in it)"
     return what + f" and the lines added by {history.commits_scanned} commit(s) of git history{limit}."
 
 

@@ -38,7 +38,8 @@ TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".tpl", ".tmpl
 _REFERENCE_PATH = re.compile(
     r"(^|/)(tests?|__tests__|spec|specs|testdata|test_data|fixtures?|__fixtures__|__mocks__|mocks?|e2e|"
     r"docs?|documentation|examples?|samples?|demo)/"
-    r"|(^|/)test_[^/]+$|(^|/)conftest\.py$|_test\.(py|go|rb)$|_spec\.rb$|\.(test|spec)\.[jt]sx?$",
+    r"|(^|/)test_[^/]+$|(^|/)conftest\.py$|_test\.(py|go|rb)$|_spec\.rb$|\.(test|spec)\.[jt]sx?$"
+    r"|(^|/)(settings|config)/(test|tests|testing|ci)\.py$|(^|/)(settings|config)_(test|testing|ci)\.py$",
     re.IGNORECASE)
 DOC_EXTENSIONS = frozenset({".md", ".rst", ".txt", ".adoc", ".html", ".htm", ".ipynb", ".csv", ".svg"})
 

@@ -41,6 +41,7 @@ class HistoryScan:
     commits_scanned: int = 0
     commit_limit: int = DEFAULT_COMMIT_LIMIT
     more_commits: bool = False           # the history is longer than the limit
+    shallow: bool = False                # a shallow clone: older commits are not there to scan
     stopped_early: str = ""              # why the scan stopped before the limit (time)
     findings: list[HistorySecret] = field(default_factory=list)
     duration_s: float = 0.0
@@ -76,7 +77,9 @@ def scan_history(root: Path, commit_limit: int = DEFAULT_COMMIT_LIMIT,
             "-M", "--diff-filter=ACMR", "--format=%x00commit %H %aI", "--", prefix or "."]
     args += [f":(exclude,glob)**/{d}/**" for d in sorted(DEFAULT_EXCLUDED_DIRS)]
     args += [f":(exclude,glob)**/{name}" for name in sorted(LOCK_FILES)]
-    handle = repo.git.log(*args, as_process=True)
+    scan.shallow = Path(repo.git_dir, "shallow").exists()
+    with repo.git.custom_environment(GIT_NO_LAZY_FETCH="1"):   # a partial clone must not fetch (network)
+        handle = repo.git.log(*args, as_process=True)
     process = handle.proc
     try:
         _parse(process.stdout, scan, prefix, started, time_limit_s)
@@ -87,6 +90,8 @@ def scan_history(root: Path, commit_limit: int = DEFAULT_COMMIT_LIMIT,
         code = process.wait()
     if code != 0 and not scan.stopped_early and not scan.more_commits:
         last = stderr.strip().splitlines()[-1] if stderr.strip() else "no message"
+        if "unable to read" in last or "missing" in last:
+            last += " (objects are missing: a partial clone?)"
         raise RuntimeError(f"git log failed (exit {code}): {last}")
     scan.findings = _first_introductions(scan.findings)
     scan.duration_s = time.monotonic() - started
