@@ -143,8 +143,15 @@ def python_tests(path: str, tree: ast.Module, extra_fixtures: frozenset[str] = f
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
             classify(node, "", set())
         elif isinstance(node, ast.ClassDef):
-            bases = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases}
-            is_test_class = node.name.startswith("Test") or bool(bases & ({"TestCase", "IsolatedAsyncioTestCase"}
+            # `unittest.TestCase` is a plain unit test base; Django's TestCase is imported by name
+            bases = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases
+                     if not (isinstance(b, ast.Attribute) and isinstance(b.value, ast.Name)
+                             and b.value.id == "unittest")}
+            if any(isinstance(b, ast.Attribute) and isinstance(b.value, ast.Name) and b.value.id == "unittest"
+                   for b in node.bases):
+                bases.add("unittest.TestCase")
+            is_test_class = node.name.startswith("Test") or bool(bases & ({"TestCase", "unittest.TestCase",
+                                                                            "IsolatedAsyncioTestCase"}
                                                                            | PY_INTEGRATION_BASES))
             if not is_test_class:
                 continue
