@@ -103,7 +103,7 @@ def edited_repo(tmp_path_factory):
     repo = git.Repo.init(root)
     with repo.config_writer() as cw:
         cw.set_value("user", "name", "Dev").set_value("user", "email", "dev@example.com")
-    repo.index.add([".env.example"])
+    repo.index.add([".env.example", "main.go"])
     repo.index.commit("init", author_date="2024-01-01T00:00:00", commit_date="2024-01-01T00:00:00")
     first = "db/migrations/20240101000000_create_posts.sql"
     second = "db/migrations/20240104000000_tags.sql"
@@ -111,17 +111,19 @@ def edited_repo(tmp_path_factory):
     _commit(repo, root, first, text, "add posts", "2024-01-02T00:00:00")
     _commit(repo, root, first, text + "-- reviewed\n", "review fix while newest", "2024-01-02T01:00:00")
     _commit(repo, root, second, (FIXTURES / "dbmate_app" / second).read_text(), "add tags", "2024-01-03T00:00:00")
-    _commit(repo, root, first, text.replace("title TEXT", "title VARCHAR(200)"), "tweak posts", "2024-02-01T00:00:00")
+    tweaked = text.replace("title TEXT", "title VARCHAR(200)")
+    _commit(repo, root, first, tweaked, "tweak posts", "2024-02-01T00:00:00")
+    _commit(repo, root, first, "-- a note only\n" + tweaked, "comment only", "2024-03-01T00:00:00")
     return root
 
 
 def test_edit_after_a_later_migration_is_reported(edited_repo):
     folders = {"db/migrations/20240101000000_create_posts.sql": "db/migrations",
                "db/migrations/20240104000000_tags.sql": "db/migrations"}
-    edits, with_history = migration_edits(edited_repo, sorted(folders), folders)
-    assert with_history == 2
+    edits, with_history, cosmetic = migration_edits(edited_repo, sorted(folders), folders)
+    assert with_history == 2 and cosmetic == 1   # the comment-only edit
     assert [(e.file, e.summary, e.added, e.deleted) for e in edits] == [
-        ("db/migrations/20240101000000_create_posts.sql", "tweak posts", 2, 2)]
+        ("db/migrations/20240101000000_create_posts.sql", "tweak posts", 1, 2)]   # the tweak also dropped the review comment
     assert edits[0].date.startswith("2024-02-01")
 
 

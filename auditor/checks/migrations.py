@@ -1,6 +1,7 @@
 """MIG-* checks: each reads the migrations collector (parsed, replayed, classified) and states a verdict."""
 from __future__ import annotations
 
+import ast
 import re
 
 from auditor.catalog import CatalogItem
@@ -51,6 +52,23 @@ def model_files(ctx: AuditContext) -> list[tuple[str, int]]:
     return out
 
 
+def concrete_django_model(ctx: AuditContext, path: str) -> int | None:
+    """Line of the first concrete (not abstract) `models.Model` subclass in a file, from its AST."""
+    tree = ctx.repo.python_ast(path) if path.endswith(".py") else None
+    for node in tree.body if tree else []:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        if not any(isinstance(b, ast.Attribute) and b.attr == "Model" and isinstance(b.value, ast.Name)
+                   and b.value.id == "models" for b in node.bases):
+            continue
+        abstract = any(isinstance(s, ast.ClassDef) and s.name == "Meta" and any(
+            isinstance(a, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "abstract" for t in a.targets)
+            and isinstance(a.value, ast.Constant) and a.value.value is True for a in s.body) for s in node.body)
+        if not abstract:
+            return node.lineno
+    return None
+
+
 def schema_files(ctx: AuditContext) -> list[tuple[str, int]]:
     out = []
     for f in ctx.repo.files:
@@ -78,10 +96,9 @@ def mig_present(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         if "django" in systems:
             for f, _ in models:
                 app = f.rsplit("/models", 1)[0] if "/models" in f else f.rsplit("/", 1)[0]
-                text = ctx.repo.read_text(f) or ""
-                if app not in django_dirs and "models.Model" in text and not f.startswith(tuple(d + "/" for d in django_dirs)):
-                    m = re.search(r"^[ \t]*class\s+\w+\(.*models\.Model", text, re.M)
-                    orphan.append((f, text.count("\n", 0, m.start()) + 1 if m else 1))
+                concrete = concrete_django_model(ctx, f)
+                if app not in django_dirs and concrete and not f.startswith(tuple(d + "/" for d in django_dirs)):
+                    orphan.append((f, concrete))
         if orphan:
             bad = [_ev(ctx, f, l, "Django models in an app without a migrations folder", "models-without-migrations")
                    for f, l in orphan]
@@ -228,11 +245,13 @@ def mig_immutable(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         files = sorted({e.file for e in history.edits})
         return ItemResult(item.id, "fail",
                           f"{len(files)} migration(s) edited after a later migration had been added "
-                          f"({len(history.edits)} edit(s)).", evidence,
+                          f"({len(history.edits)} edit(s) that change what they do; {history.cosmetic_edits} "
+                          "cosmetic edit(s) ignored).", evidence,
                           details={"edits": [e.to_json() for e in history.edits]})
     return ItemResult(item.id, "pass",
                       f"git history of {history.files_with_history} of {len(inv.migrations)} migration files: none was "
-                      "edited after a later migration had been added.")
+                      "edited after a later migration had been added "
+                      f"({history.cosmetic_edits} cosmetic edit(s) such as reformatting ignored).")
 
 
 # ---- MIG-DANGEROUS-OPS ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ def collect_migrations(ctx: AuditContext) -> MigrationInventory:
 class MigrationHistory:
     edits: list[Edit] = field(default_factory=list)
     files_with_history: int = 0
+    cosmetic_edits: int = 0             # reformatting/import/comment edits, not counted
     unavailable: str | None = None      # why there is no history (not a git repository, ...)
 
 
@@ -30,7 +31,7 @@ def collect_migration_history(ctx: AuditContext) -> MigrationHistory:
         if m.rollback_file and m.rollback_file != m.file:
             folders[m.rollback_file] = m.folder
     try:
-        edits, with_history = migration_edits(ctx.repo.root, sorted(folders), folders)
+        edits, with_history, cosmetic = migration_edits(ctx.repo.root, sorted(folders), folders)
     except NoHistory as exc:
         return MigrationHistory(unavailable=str(exc))
-    return MigrationHistory(edits, with_history)
+    return MigrationHistory(edits, with_history, cosmetic)

@@ -76,6 +76,12 @@ def parse_alembic(text: str, file: str, dialect: str | None) -> Migration:
     return mig
 
 
+def _ref_table(target: str) -> str:
+    """'users.id' -> users; 'schema.users.id' -> users."""
+    parts = target.lower().split(".")
+    return parts[-2] if len(parts) >= 2 else parts[0]
+
+
 def _module_enums(tree: ast.Module) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Variables bound to sa.Enum(..., name=X) / postgresql.ENUM(...): var -> (type name, values)."""
     out = {}
@@ -198,7 +204,7 @@ class _BodyReader:
                 cols = strings(arg(a, 0, "columns"))
                 refs = strings(arg(a, 1, "refcolumns"))
                 if refs:
-                    o.foreign_keys.append(ForeignKey(tuple(c.lower() for c in cols), refs[0].split(".")[0].lower(),
+                    o.foreign_keys.append(ForeignKey(tuple(c.lower() for c in cols), _ref_table(refs[0]),
                                                      tuple(r.split(".")[-1].lower() for r in refs),
                                                      string(kwarg(a, "name")), self.file, a.lineno))
             elif kind == "UniqueConstraint":
@@ -231,7 +237,7 @@ class _BodyReader:
         for a in call.args[1:]:
             if isinstance(a, ast.Call) and dotted(a.func).rsplit(".", 1)[-1] == "ForeignKey":
                 target = string(arg(a, 0)) or ""
-                fk = ForeignKey((name,), target.split(".")[0].lower(), (target.split(".")[-1].lower(),),
+                fk = ForeignKey((name,), _ref_table(target), (target.split(".")[-1].lower(),),
                                 string(kwarg(a, "name")), self.file, a.lineno)
             elif isinstance(a, (ast.Call, ast.Attribute, ast.Name)) and not type_:
                 type_ = dotted(a.func if isinstance(a, ast.Call) else a).rsplit(".", 1)[-1]

@@ -163,6 +163,13 @@ def _classify_framework(m: Migration, state: State, only_loss: bool) -> None:
 
 
 def dangerous_operations(m: Migration, state: State, dialect: str | None) -> None:
+    """Locking and data-loss operations on tables that existed before this migration.
+
+    Initial and squashed migrations are skipped: they run on fresh databases only (a squash is never
+    applied where the migrations it replaces already ran).
+    """
+    if m.initial or m.replaces:
+        return
     created = {o.table for o in m.forward if o.kind == ops.CREATE_TABLE}
     tables = state.schema.tables
     for o in m.forward:

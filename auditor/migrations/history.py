@@ -2,11 +2,16 @@
 
 One `git log --numstat` over the migration files, never one call per file. An edit counts when it came
 after a later migration was added to the same folder: by then the migration had shipped. Edits while it was
-still the newest migration are usually review fixes before release and are not counted.
+still the newest migration are usually review fixes before release and are not counted. Nor are edits
+that leave the migration's meaning unchanged (reformatting, import order, comments, docstrings): the file's
+Python AST without imports and docstrings, or its SQL without comments and whitespace, is compared before and
+after the commit.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+import ast
+import re
 from pathlib import Path
 
 
@@ -29,8 +34,38 @@ class NoHistory(Exception):
     """The folder has no usable git history: the reason."""
 
 
-def migration_edits(root: Path, files: list[str], folders: dict[str, str]) -> tuple[list[Edit], int]:
-    """(edits after shipping, number of migration files with history). folders: file -> its migration folder."""
+def meaning(path: str, text: str | None) -> str | None:
+    """What a migration does, without formatting: compared to tell real edits from cosmetic ones."""
+    if text is None:
+        return None
+    if path.endswith(".py"):
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError):
+            return text
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if isinstance(body, list):
+                node.body = [s for s in body if not isinstance(s, (ast.Import, ast.ImportFrom))
+                             and not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
+                                      and isinstance(s.value.value, str))] or [ast.Pass()]
+        return ast.dump(tree)
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    comment = r"--[^\n]*" if path.endswith(".sql") else r"(#|//)[^\n]*"
+    return " ".join(re.sub(comment, " ", text).split()).lower()
+
+
+def _content(commit, path: str) -> str | None:
+    try:
+        return (commit.tree / path).data_stream.read().decode("utf-8", "replace")
+    except Exception:   # absent in that commit (added, deleted) or unreadable
+        return None
+
+
+def migration_edits(root: Path, files: list[str], folders: dict[str, str]) -> tuple[list[Edit], int, int]:
+    """(edits after shipping, migration files with history, cosmetic edits ignored).
+
+    folders: file -> its migration folder."""
     try:
         import git
         repo = git.Repo(root, search_parent_directories=True)
@@ -43,7 +78,7 @@ def migration_edits(root: Path, files: list[str], folders: dict[str, str]) -> tu
         raise NoHistory(f"cannot place {root} in its git work tree: {exc}") from None
     prefix = "" if prefix == "." else prefix + "/"
     if not files:
-        return [], 0
+        return [], 0, 0
     try:
         out = repo.git.log("--numstat", "--no-renames", "--format=@@%H|%at|%aI|%an|%s", "--reverse", "--",
                            *(prefix + f for f in sorted(set(folders.values())) if f), **{"no_color": True})
@@ -70,6 +105,7 @@ def migration_edits(root: Path, files: list[str], folders: dict[str, str]) -> tu
         history.setdefault(rel, []).append((commit[0], commit[1], commit[2], commit[3], commit[4], added, deleted))
         first_added.setdefault(rel, commit[1])
     edits: list[Edit] = []
+    cosmetic = 0
     for rel, commits in history.items():
         if rel not in wanted or len(commits) < 2:
             continue
@@ -78,5 +114,16 @@ def migration_edits(root: Path, files: list[str], folders: dict[str, str]) -> tu
                        and first_added[f] > commits[0][1])
         for sha, when, date, author, summary, added, deleted in commits[1:]:
             if later and when >= later[0] and (added or deleted):
+                try:
+                    commit_obj = repo.commit(sha)
+                    before = _content(commit_obj.parents[0], prefix + rel) if commit_obj.parents else None
+                    after = _content(commit_obj, prefix + rel)
+                except Exception:
+                    before = after = ""
+                if before is None or after is None:
+                    continue   # the file was deleted or re-added (a squash and its revert), not edited
+                if meaning(rel, before) == meaning(rel, after):
+                    cosmetic += 1
+                    continue
                 edits.append(Edit(rel, sha, date, author, summary, added, deleted))
-    return sorted(edits, key=lambda e: (e.file, e.date)), len([f for f in history if f in wanted])
+    return sorted(edits, key=lambda e: (e.file, e.date)), len([f for f in history if f in wanted]), cosmetic

@@ -38,6 +38,7 @@ class Migration:
     app: str | None = None              # Django app label
     dependencies: list[str] = field(default_factory=list)   # alembic down_revision(s), django "app.name"
     replaces: list[str] = field(default_factory=list)       # Django squashed migrations
+    initial: bool = False               # Django `initial = True`: creates an app's tables on a fresh database
     forward: list[Operation] = field(default_factory=list)
     rollback: list[Operation] = field(default_factory=list)
     rollback_file: str | None = None

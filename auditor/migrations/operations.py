@@ -108,4 +108,6 @@ def normalise_type(type_: str) -> str:
         return ""
     t = t.split("(", 1)[0].strip() if "timezone=true" not in t else "timestamptz"
     t = t.rsplit(".", 1)[-1]
+    if t.endswith("type") and len(t) > 6:   # sqlalchemy_utils' TSVectorType, UUIDType, ...
+        t = t[:-4]
     return _TYPE_ALIASES.get(t, t)

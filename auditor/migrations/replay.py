@@ -98,8 +98,10 @@ def apply(state: State, op: Operation, source: str = "") -> None:
         del t.columns[op.column]
         col.name = op.new_name or col.name
         t.columns[col.name] = col
-        t.indexes = [Index(ix.name, tuple(col.name if c == op.column else c for c in ix.columns), ix.unique,
-                           ix.file, ix.line) for ix in t.indexes]
+        rename = lambda cols: tuple(col.name if c == op.column else c for c in cols)  # noqa: E731
+        t.indexes = [Index(ix.name, rename(ix.columns), ix.unique, ix.file, ix.line) for ix in t.indexes]
+        t.foreign_keys = [ForeignKey(rename(fk.columns), fk.ref_table, fk.ref_columns, fk.name, fk.file, fk.line)
+                          for fk in t.foreign_keys]
     elif k == ops.CREATE_INDEX:
         t = _table(state, op.table)
         t.indexes.append(Index(op.name, op.columns, op.unique, op.file, op.line))
@@ -224,6 +226,7 @@ def fingerprint(state: State) -> dict:
             "indexes": sorted((ix.name or "", ix.columns) for ix in t.indexes),
             "foreign_keys": sorted((fk.columns, fk.ref_table) for fk in t.foreign_keys),
             "constraints": sorted(state.constraints.get(t.name, {})),
+            "stub": t.source == "stub",
         }
     return {"tables": out, "enums": sorted(state.schema.enums)}
 
@@ -262,8 +265,10 @@ def compare(before: dict, after: dict) -> list[str]:
         diffs.append(f"table {name} is missing")
     for name in sorted(set(bt) & set(at)):
         b, a = bt[name], at[name]
+        stub = b["stub"]   # a table from history we could not see: its full content is unknown
         for col in sorted(set(a["columns"]) - set(b["columns"])):
-            diffs.append(f"column {name}.{col} is left behind")
+            if not stub:
+                diffs.append(f"column {name}.{col} is left behind")
         for col in sorted(set(b["columns"]) - set(a["columns"])):
             diffs.append(f"column {name}.{col} is missing")
         for col in sorted(set(a["columns"]) & set(b["columns"])):
@@ -274,7 +279,7 @@ def compare(before: dict, after: dict) -> list[str]:
             gone = [x for x in b[key] if x not in a[key]]
             label = key.rstrip("es") if key == "indexes" else key[:-1].replace("_", " ")
             label = "index" if key == "indexes" else label
-            for x in extra:
+            for x in extra if not stub else []:
                 diffs.append(f"{label} {_show(x)} on {name} is left behind")
             for x in gone:
                 diffs.append(f"{label} {_show(x)} on {name} is missing")
