@@ -1,0 +1,61 @@
+"""Benchmark: the whole audit against semgrep (same rules) and bandit (same tests) run by hand.
+
+Target (issue 2): `auditor audit` within 1.2x of the slower engine run alone, on a generated
+repository of about 200,000 lines of Python. Usage:
+
+    python bench/bench_audit.py [--lines 200000] [--root /tmp/bench-repo] [--repeat 1]
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate_repo import generate  # noqa: E402
+from measure import fmt, measure  # noqa: E402
+
+from auditor.engines.bandit import bandit_item_map  # noqa: E402
+from auditor.engines.base import locate_executable  # noqa: E402
+from auditor.engines.semgrep import OFFLINE_ENV, semgrep_rules_dir  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lines", type=int, default=200_000)
+    parser.add_argument("--root", type=Path, help="existing or new folder for the generated repository")
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+
+    root = args.root or Path(tempfile.mkdtemp(prefix="auditor-bench-"))
+    if not any(root.glob("app/*")):
+        print(f"generated {generate(root, args.lines)} lines in {root}")
+    semgrep = locate_executable("semgrep", "AUDITOR_SEMGREP")
+    bandit = locate_executable("bandit", "AUDITOR_BANDIT")
+    auditor = shutil.which("auditor") or str(Path(sys.executable).parent / "auditor")
+    out = Path(tempfile.mkdtemp(prefix="auditor-bench-out-"))
+    commands = {
+        "semgrep alone (same rules)": ([semgrep, "scan", "--metrics=off", "--disable-version-check", "--json",
+                                        "--quiet", "--config", str(semgrep_rules_dir()), "--x-ignore-semgrepignore-files",
+                                        str(root)], OFFLINE_ENV),
+        "bandit alone (same tests)": ([bandit, "-r", str(root), "-f", "json", "-q", "-t",
+                                       ",".join(sorted(bandit_item_map()))], None),
+        "auditor audit (everything)": ([auditor, "audit", str(root), "--format", "json", "--output", str(out),
+                                        "--fail-on", "none"], None),
+    }
+    results = {}
+    for label, (cmd, env) in commands.items():
+        runs = [measure(cmd, env=env) for _ in range(args.repeat)]
+        best = min(runs, key=lambda r: r["seconds"])
+        results[label] = best
+        print(f"{label:30} {fmt(best)}")
+    slower_engine = max(results["semgrep alone (same rules)"]["seconds"], results["bandit alone (same tests)"]["seconds"])
+    ratio = results["auditor audit (everything)"]["seconds"] / slower_engine
+    print(f"audit / slower engine alone = {ratio:.2f}x (target <= 1.2x)")
+
+
+if __name__ == "__main__":
+    main()
