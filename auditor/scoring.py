@@ -57,10 +57,11 @@ def score_results(catalog: Catalog, results: dict[str, ItemResult]) -> Scorecard
                            "items": [i.id for i in cat.items if i.id in results]})
     overall = weighted_score(all_pairs)
     grade = grade_for(overall)
-    capped_by = [i.id for i in catalog.items
-                 if i.id in results and i.severity == "critical" and results[i.id].verdict == "fail"]
-    if capped_by and grade < CRITICAL_FAIL_GRADE_CAP:  # letters: later is worse
-        grade = CRITICAL_FAIL_GRADE_CAP
+    critical_fails = [i.id for i in catalog.items
+                      if i.id in results and i.severity == "critical" and results[i.id].verdict == "fail"]
+    capped_by: list[str] = []
+    if critical_fails and grade < CRITICAL_FAIL_GRADE_CAP:  # letters: later is worse
+        grade, capped_by = CRITICAL_FAIL_GRADE_CAP, critical_fails
     return Scorecard(overall, grade, capped_by, categories)
 
 
