@@ -126,6 +126,8 @@ def test_high_entropy_values_assigned_to_secret_names_are_found(line: str, mode:
     ("  'password': 'required|min:8',", CODE),
     ('password = "dummy-password-123"', CODE),
     ('csrf_token_name = "csrfmiddlewaretoken"', CODE),
+    ('  "resetPassword": "Réinitialiser",', CONFIG),                     # a translation
+    ('  passwordConfirm: "Passwords do not match",', CODE),
     ("POSTGRES_PASSWORD: example", CONFIG),
     ("POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?required}", CONFIG),
     ("- POSTGRES_PASSWORD=${POSTGRES_PASSWORD}", CONFIG),
@@ -257,7 +259,7 @@ def test_skipped_files(path: str, reason: str | None) -> None:
     ("Dockerfile", CONFIG), ("app/settings.py", CODE), ("src/server.js", CODE), ("cmd/main.go", CODE),
     ("tests/test_auth.py", KNOWN), ("app/conftest.py", KNOWN), ("docs/setup.md", KNOWN), (".env.example", KNOWN),
     ("README.md", KNOWN), ("src/api.test.ts", KNOWN), ("proj/settings/test.py", KNOWN),
-    ("proj/settings_ci.py", KNOWN), ("proj/settings/production.py", CODE),
+    ("proj/settings_ci.py", KNOWN), ("proj/settings/production.py", CODE), (".env.test", KNOWN),
 ])
 def test_scan_modes(path: str, mode: str) -> None:
     assert scan_mode(path) == mode

@@ -36,10 +36,11 @@ EXTRA_CODE_EXTENSIONS = frozenset({".sh", ".bash", ".zsh", ".ps1", ".tf", ".hcl"
 TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".tpl", ".tmpl", ".default", ".orig")
 # tests, fixtures, docs and examples: known formats only
 _REFERENCE_PATH = re.compile(
-    r"(^|/)(tests?|__tests__|spec|specs|testdata|test_data|fixtures?|__fixtures__|__mocks__|mocks?|e2e|"
+    r"(^|/)(tests?|__tests__|spec|specs|testdata|test_data|fixtures?|__fixtures__|__mocks__|mocks?|e2e|cypress|"
     r"docs?|documentation|examples?|samples?|demo)/"
     r"|(^|/)test_[^/]+$|(^|/)conftest\.py$|_test\.(py|go|rb)$|_spec\.rb$|\.(test|spec)\.[jt]sx?$"
-    r"|(^|/)(settings|config)/(test|tests|testing|ci)\.py$|(^|/)(settings|config)_(test|testing|ci)\.py$",
+    r"|(^|/)(settings|config)/(test|tests|testing|ci)\.py$|(^|/)(settings|config)_(test|testing|ci)\.py$"
+    r"|(^|/)\.env\.(test|testing|ci)$",
     re.IGNORECASE)
 DOC_EXTENSIONS = frozenset({".md", ".rst", ".txt", ".adoc", ".html", ".htm", ".ipynb", ".csv", ".svg"})
 

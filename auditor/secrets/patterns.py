@@ -179,6 +179,8 @@ def looks_like_secret_value(value: str) -> bool:
         return False   # sentences: labels, help texts, validation messages
     if value.startswith(("http://", "https://", "/", "./", "../", "~/")):
         return False   # a URL or path; credentials inside URLs have their own rule
+    if value.isalpha() and len(value) < 20:
+        return False   # a word in any language ("Réinitialiser"): labels and translations, not keys
     if _IDENTIFIER_LIKE.fullmatch(value) or _FILE_PATH.fullmatch(value) or _RULE_LIST.fullmatch(value):
         return False
     if is_placeholder(value):

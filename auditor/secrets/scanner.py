@@ -194,7 +194,7 @@ def _assignment(name: str, value: str, start: int, prefix: str, add) -> None:
     if JWT.match(value):
         add(_Hit("jwt-token", "JWT assigned to a secret-like name", start, start + len(value), value, name))
     elif looks_like_secret_value(value):
-        add(_Hit("generic-secret", f"high-entropy value assigned to {name!r}",
+        add(_Hit("generic-secret", f"hard-coded secret assigned to {name!r}",
                  start, start + len(value), value, name))
 
 
