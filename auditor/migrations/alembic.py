@@ -352,7 +352,9 @@ class _BodyReader:
         name = string(arg(call, 0, "constraint_name"))
         if table is None:
             table = (string(arg(call, 1, "table_name")) or "").lower()
-        self.op(ops.DROP_CONSTRAINT, call, table=table, name=name, opaque=name is None)
+        self.op(ops.DROP_CONSTRAINT, call, table=table, name=name, opaque=name is None,
+                note="" if name else "drop_constraint(None, ...): no name to verify, and Alembic cannot drop an "
+                                     "unnamed constraint unless a naming convention supplies one")
 
     def op_drop_table(self, call: ast.Call) -> None:
         table = string(arg(call, 0, "table_name"))
