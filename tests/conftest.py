@@ -1,36 +1,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SCHEMA = ROOT / "auditor" / "schema" / "report.schema.json"
+from helpers import FIXTURES, ROOT, SCHEMA, item, run_cli, write_files  # noqa: F401  (re-exported)
 
-os.environ.setdefault("SEMGREP_ENABLE_VERSION_CHECK", "0")
-
-
-def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run the real command line in a child process, as a user or CI would."""
-    return subprocess.run([sys.executable, "-m", "auditor", *args], capture_output=True, text=True,
-                          cwd=cwd, env={**os.environ, **(env or {})}, timeout=timeout)
-
-
-def item(report: dict, item_id: str) -> dict:
-    return next(i for i in report["items"] if i["id"] == item_id)
-
-
-def write_files(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
+# The repositories under fixtures/ are scanned by the auditor, never run: their own tests are not ours.
+collect_ignore = ["fixtures"]
 
 
 @pytest.fixture(scope="session")

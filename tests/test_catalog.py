@@ -5,7 +5,7 @@ from pathlib import Path
 
 from auditor.catalog import AUTOMATION_LEVELS, load_catalog
 from auditor.model import SEVERITIES
-from conftest import ROOT, run_cli
+from helpers import ROOT, run_cli
 
 DESIGN = ROOT.parent / "shared" / "DESIGN.md"
 CONTRACT_IDS = {

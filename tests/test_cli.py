@@ -7,7 +7,7 @@ import subprocess
 import jsonschema
 import pytest
 
-from conftest import item, run_cli, write_files
+from helpers import item, run_cli, write_files
 
 VULNERABLE_APP = {
     "app.py": (

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import item, run_cli, write_files
+from helpers import item, run_cli, write_files
 
 APP = {"app.py": "import os\nDEBUG = os.environ.get('DEBUG') == '1'\nprint(eval('1 + 1'))\n"}
 SEMGREP_ITEMS = ("SEC-SQLI", "SEC-INJECTION", "SEC-DEBUG")

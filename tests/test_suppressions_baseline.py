@@ -6,7 +6,7 @@ import pytest
 
 from auditor.model import Evidence, ItemResult
 from auditor.suppressions import apply_suppressions, parse_suppressions
-from conftest import item, run_cli, write_files
+from helpers import item, run_cli, write_files
 
 KNOWN = {"SEC-DEBUG", "SEC-SQLI", "SEC-INJECTION"}
 
