@@ -486,7 +486,7 @@ def evaluate_error_format(item_id: str, handlers: list[Finding], defaults: list[
                           f"no central exception handler: looked for errorhandler, exception_handler, "
                           f"add_exception_handler, DRF EXCEPTION_HANDLER, Django handler404/500 and Express error "
                           f"middleware with 4 arguments in {files} file(s). Error shapes seen: {names}.",
-                          _cap(shape_evidence), {"error_shapes": sorted(shapes.first_place)})
+                          _cap(shape_evidence), details={"error_shapes": sorted(shapes.first_place)})
     if len(shapes.first_place) > 1:
         return ItemResult(item_id, "partial",
                           f"central exception handling present, but error bodies come in {len(shapes.first_place)} "
@@ -494,7 +494,7 @@ def evaluate_error_format(item_id: str, handlers: list[Finding], defaults: list[
                           details={"error_shapes": sorted(shapes.first_place)})
     return ItemResult(item_id, "pass", f"central exception handling ({central[0].file}:{central[0].line}); one "
                       f"error shape ({names}) (heuristic).", _cap(central + shape_evidence),
-                      {"error_shapes": sorted(shapes.first_place)})
+                      details={"error_shapes": sorted(shapes.first_place)})
 
 
 @check("API-ERROR-FORMAT")

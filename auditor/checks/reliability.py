@@ -106,7 +106,7 @@ def evaluate_practice_around_calls(item_id: str, findings: list[Finding], calls:
                           f"{len(calls)} outbound call site(s) and no {practice} anywhere (heuristic); "
                           f"looked for {looked_for}.",
                           _missing_at(calls, "no-" + practice.replace(" ", "-"), f"outbound call without {practice}"),
-                          {"outbound_calls": [_where(f) for f in calls]})
+                          details={"outbound_calls": [_where(f) for f in calls]})
     total = len(good) + len(bad)
     return partial_result(item_id, len(good), total,
                           f"{len(good)} of {total} {practice} declaration(s) are sound; {len(bad)} are not "
@@ -217,7 +217,7 @@ def evaluate_health(item_id: str, routes: list[HealthRoute], route_files: int) -
     paths = sorted({r.path for r in routes})
     return ItemResult(item_id, "pass", f"health route(s) {', '.join(paths)}; " + "; ".join(notes) + ".",
                       _cap([r.evidence for r in routes]),
-                      {"routes": paths, "readiness": bool(readiness), "checks_dependencies": bool(deps)})
+                      details={"routes": paths, "readiness": bool(readiness), "checks_dependencies": bool(deps)})
 
 
 def _evidence_text(ctx: AuditContext, ev: Evidence) -> str:
@@ -349,7 +349,7 @@ def python_fallbacks(tree: ast.AST) -> list[tuple[int, int, int | None]]:
 
 
 JS_TRY = re.compile(r"\btry\s*\{")
-JS_CATCH = re.compile(r"^\s*catch\s*(\([^)]*\))?\s*\{")
+JS_CATCH = re.compile(r"\s*catch\s*(\([^)]*\))?\s*\{")
 
 
 def js_fallbacks(text: str) -> list[tuple[int, int, int | None]]:
@@ -403,12 +403,12 @@ def evaluate_graceful_degradation(item_id: str, guarded: list[GuardedCall],
         return ItemResult(item_id, "pass",
                           f"{len(with_fallback)} of {len(guarded)} outbound call(s) have a fallback when they fail "
                           f"(heuristic: an except/catch that returns or assigns a value instead of re-raising).{note}",
-                          _cap(evidence), {"with_fallback": len(with_fallback), "calls": len(guarded)})
+                          _cap(evidence), details={"with_fallback": len(with_fallback), "calls": len(guarded)})
     return ItemResult(item_id, "fail",
                       f"none of {len(guarded)} outbound call(s) has a fallback: looked for a try/except (catch) "
                       f"around the call that returns or assigns a default instead of re-raising (heuristic).{note}",
                       _missing_at([g.call for g in guarded], "no-fallback", "no fallback when this call fails"),
-                      {"with_fallback": 0, "calls": len(guarded)})
+                      details={"with_fallback": 0, "calls": len(guarded)})
 
 
 @check("REL-GRACEFUL-DEGRADATION")
@@ -483,7 +483,7 @@ def evaluate_error_handling(item_id: str, handlers: int, violations: list[Findin
     if log_evidence or not needs_logging:
         how = f"logging configured at {_where(log_evidence[0])}" if log_evidence else "no logging set-up needed for this language"
         return ItemResult(item_id, "pass", f"no swallowed exception or bare except in {handlers} handler(s); {how}.",
-                          _cap(log_evidence), {"handlers": handlers, "logging_configured": bool(log_evidence)})
+                          _cap(log_evidence), details={"handlers": handlers, "logging_configured": bool(log_evidence)})
     return ItemResult(item_id, "partial",
                       f"no swallowed exception in {handlers} handler(s), but logging is not configured: looked for "
                       "logging.basicConfig/dictConfig/fileConfig, structlog.configure, Django LOGGING, winston, pino, bunyan.",

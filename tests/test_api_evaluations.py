@@ -1,0 +1,89 @@
+"""Pure API evaluations on hand-built endpoint lists and findings (no engine runs)."""
+from auditor.checks.api import (ErrorShapes, evaluate_docs, evaluate_error_format, evaluate_filtering,
+                                evaluate_pagination, evaluate_rate_limit, evaluate_rest_semantics,
+                                evaluate_versioning, query_parameters, read_openapi, rest_problems)
+from auditor.model import Endpoint, Evidence, Finding
+
+NO_TEXT = lambda e: ""  # noqa: E731
+
+
+def ep(method, path, handler="h", line=1, **kw):
+    return Endpoint(method, path, handler, "app.py", line, kw.pop("framework", "flask"), **kw)
+
+
+def test_rest_problems():
+    assert "verb in the path" in rest_problems(ep("GET", "/getUser"), "")[0]
+    assert rest_problems(ep("GET", "/settings"), "") == []
+    assert "GET must be safe" in rest_problems(ep("GET", "/users"), "db.execute('DELETE FROM users')")[0]
+    assert "answers 200" in rest_problems(ep("POST", "/users", "create_user"), "db.execute('INSERT INTO users')")[0]
+    assert rest_problems(ep("POST", "/users", "create_user"), "INSERT INTO users ...\nreturn x, 201") == []
+    assert "PUT or PATCH" in rest_problems(ep("POST", "/users/{id}"), "UPDATE users SET a = 1")[0]
+
+
+def test_rest_semantics_counts_endpoints_and_status_violations():
+    eps = [ep("GET", "/getUser", line=3), ep("GET", "/users", line=9)]
+    status = [Finding("API-REST-SEMANTICS", Evidence("app.py", 20, rule_id="error-answered-with-200-python"))]
+    result = evaluate_rest_semantics("API-REST-SEMANTICS", eps, NO_TEXT, NO_TEXT, status)
+    assert result.verdict == "partial"
+    assert [e.line for e in result.evidence] == [3, 20]
+
+
+def test_versioning():
+    eps = [ep("GET", "/api/v1/items"), ep("GET", "/api/items"), ep("GET", "/health"), ep("POST", "/auth/token")]
+    result = evaluate_versioning("API-VERSIONING", eps, [], NO_TEXT)
+    assert result.verdict == "partial" and result.details["unversioned"] == ["GET /api/items"]
+    header = [Finding("API-VERSIONING", Evidence("settings.py", 4, kind="practice"))]
+    assert evaluate_versioning("API-VERSIONING", eps, header, NO_TEXT).verdict == "pass"
+    assert evaluate_versioning("API-VERSIONING", eps[2:], [], NO_TEXT).verdict == "not_applicable"
+
+
+def test_openapi_reading_and_docs_verdicts():
+    good = read_openapi("openapi.yaml", "openapi: 3.0.0\npaths:\n  /a:\n    get:\n      responses:\n"
+                                        "        '200': {description: ok}\n        '404': {description: no}\n")
+    assert good.error is None and good.operations == 1 and good.with_error_responses == 1
+    broken = read_openapi("swagger.json", '{"swagger": "2.0", "paths": {')
+    assert broken.error and broken.error.startswith("does not parse")
+    assert evaluate_docs("API-DOCS", [good], []).verdict == "pass"
+    assert evaluate_docs("API-DOCS", [broken], []).verdict == "fail"
+    assert "looked for an OpenAPI" in evaluate_docs("API-DOCS", [], []).rationale
+    generated = [Finding("API-DOCS", Evidence("main.py", 5, kind="practice"))]
+    assert evaluate_docs("API-DOCS", [], generated).verdict == "pass"
+
+
+def test_pagination_and_upper_bound():
+    eps = [ep("GET", "/a", line=1, paginated=True, protections={"paginated": ["limit/offset"]}),
+           ep("GET", "/b", line=2, paginated=True, protections={"paginated": ["limit/offset"]}),
+           ep("GET", "/c", line=3, paginated=False), ep("GET", "/c/{id}", line=4)]
+    sources = {1: "limit: int = Query(20, le=100)", 2: "limit = request.args.get('limit')"}
+    result = evaluate_pagination("API-PAGINATION", eps, lambda e: sources.get(e.line, ""), NO_TEXT, [])
+    assert result.verdict == "partial"
+    kinds = {(e.line, e.rule_id) for e in result.evidence}
+    assert kinds == {(1, "paginated-list"), (2, "unbounded-page-size"), (3, "unpaginated-list")}
+    assert evaluate_pagination("API-PAGINATION", eps[3:], NO_TEXT, NO_TEXT, []).verdict == "not_applicable"
+
+
+def test_filtering_parameters():
+    assert query_parameters("def f(limit: int = Query(20), status: str | None = None, db=Depends(x)):\n    pass") == {"limit", "status"}
+    assert query_parameters("const { rows } = await db.query('SELECT 1'); const s = req.query.sort;") == {"sort"}
+    eps = [ep("GET", "/a", paginated=True), ep("GET", "/b", line=2, paginated=False)]
+    sources = {1: "request.args.get('category')"}
+    result = evaluate_filtering("API-FILTERING", eps, lambda e: sources.get(e.line, ""), NO_TEXT, [])
+    assert result.verdict == "partial"
+
+
+def test_error_format():
+    shapes = ErrorShapes()
+    shapes.add("error", Evidence("a.py", 3))
+    handler = [Finding("API-ERROR-FORMAT", Evidence("a.py", 10, kind="practice"))]
+    assert evaluate_error_format("API-ERROR-FORMAT", handler, [], shapes, 2).verdict == "pass"
+    assert "looked for errorhandler" in evaluate_error_format("API-ERROR-FORMAT", [], [], shapes, 2).rationale
+    shapes.add("detail", Evidence("b.py", 7))
+    mixed = evaluate_error_format("API-ERROR-FORMAT", handler, [], shapes, 2)
+    assert mixed.verdict == "partial" and mixed.details["error_shapes"] == ["detail", "error"]
+
+
+def test_rate_limit():
+    eps = [ep("POST", "/login", rate_limited=True), ep("GET", "/items", line=2, rate_limited=False)]
+    assert evaluate_rate_limit("API-RATE-LIMIT", [], eps, NO_TEXT).verdict == "partial"
+    glob = [Finding("API-RATE-LIMIT", Evidence("app.py", 5, kind="practice"))]
+    assert evaluate_rate_limit("API-RATE-LIMIT", glob, None, NO_TEXT).verdict == "pass"
