@@ -1,6 +1,8 @@
 """Shared evaluations that turn an item's findings into a verdict (no @check here)."""
 from __future__ import annotations
 
+from typing import Callable
+
 from auditor.catalog import CatalogItem
 from auditor.context import AuditContext, Unavailable
 from auditor.model import Evidence, Finding, ItemResult, partial_result
@@ -30,24 +32,27 @@ def coverage_note(ctx: AuditContext, covered: frozenset[str] = SEMGREP_LANGUAGES
 
 def violations_fail(ctx: AuditContext, item: CatalogItem, clean: str,
                     engines: tuple[str, ...] = ("semgrep", "bandit"),
-                    extra: list[Finding] | None = None) -> ItemResult:
+                    extra: list[Finding] | None = None,
+                    where: Callable[[Finding], bool] | None = None) -> ItemResult:
     """Any violation fails the item; no violation in analysed code passes it.
 
-    `extra` adds findings from in-process probes. Unknown when an engine failed or no language of the
-    repo is covered by the rules.
+    `extra` adds findings from in-process probes; `where` keeps only the findings it accepts (e.g. drops
+    test code). Unknown when an engine failed or no language of the repo is covered by the rules.
     """
     ctx.require_engines(*engines)
     analysed, unanalysed = coverage_note(ctx)
     if not analysed:
         raise Unavailable(f"no rules for the repository's languages ({', '.join(sorted(unanalysed))})")
-    found = dedupe(ctx.violations(item.id) + list(extra or []))
+    keep = where or (lambda f: True)
+    found = dedupe([f for f in ctx.violations(item.id) + list(extra or []) if keep(f)])
     note = f" Not analysed: {', '.join(sorted(unanalysed))} code." if unanalysed else ""
     if found:
         files = len({f.file for f in found})
         return ItemResult(item.id, "fail",
                           f"{len(found)} violation(s) in {files} file(s).{note}",
                           [f.evidence for f in found])
-    return ItemResult(item.id, "pass", clean + note, [f.evidence for f in ctx.practices(item.id)][:20])
+    return ItemResult(item.id, "pass", clean + note,
+                      [f.evidence for f in ctx.practices(item.id) if keep(f)][:20])
 
 
 def proportion(ctx: AuditContext, item: CatalogItem, what: str, none_found: str,
