@@ -2,7 +2,7 @@
 import pytest
 
 from auditor.pipeline import run_audit
-from conftest import FIXTURES, item
+from helpers import FIXTURES, item
 from test_reliability_fixtures import line_of, places
 
 DOCUMENTED = FIXTURES / "api" / "documented-api"

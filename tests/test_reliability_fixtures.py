@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from auditor.pipeline import run_audit
-from conftest import FIXTURES, item
+from helpers import FIXTURES, item
 
 RESILIENT = FIXTURES / "reliability" / "resilient-service"
 FRAGILE = FIXTURES / "reliability" / "fragile-service"
