@@ -8,12 +8,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
+from dataclasses import dataclass, field
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from auditor import __version__
 from auditor.applicability import not_applicable_reason
+from auditor.cache import FindingsCache
 from auditor.catalog import CatalogItem, load_catalog
 from auditor.context import AuditContext, Unavailable
 from auditor.engines.bandit import run_bandit
@@ -63,7 +65,36 @@ def validate_target(path: Path) -> Path:
     return path.resolve()
 
 
+EngineRunner = Callable[[Repository, AuditOptions], list[EngineRun]]
+
+
+def run_engines(repo: Repository, options: AuditOptions) -> list[EngineRun]:
+    """semgrep and bandit over the whole repository, concurrently: one process each."""
+    cache = FindingsCache.for_repository(repo.root, options.cache_dir) if options.use_cache else None
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine") as pool:
+        semgrep_job = pool.submit(run_semgrep, repo, options.engine_timeout, cache=cache)
+        bandit_job = pool.submit(run_bandit, repo, options.engine_timeout, cache=cache)
+        return [semgrep_job.result(), bandit_job.result()]
+
+
+@dataclass
+class AuditRun:
+    """One audit's report with what produced it, for callers that derive more from it (per-service, history)."""
+    ctx: AuditContext
+    items: list[CatalogItem]
+    report: dict
+    suppressions: list = field(default_factory=list)
+    changed: dict | None = None
+    generated_at: str = ""
+
+
 def run_audit(path: Path, options: AuditOptions | None = None, progress: Any = None) -> dict:
+    return audit_repository(path, options, progress).report
+
+
+def audit_repository(path: Path, options: AuditOptions | None = None, progress: Any = None,
+                     engines: EngineRunner | None = None) -> AuditRun:
+    """run_audit, keeping the context; `engines` replaces the semgrep+bandit run (history reuses findings)."""
     options = options or AuditOptions()
     root = validate_target(path)
     items = selected_items(options)
@@ -75,33 +106,58 @@ def run_audit(path: Path, options: AuditOptions | None = None, progress: Any = N
     if not repo.files:
         raise AuditError(f"nothing to audit: {path} has no files (after excludes)")
     _note(progress, f"{len(repo.files)} files")
+    ctx = gather_context(repo, options, progress, engines or run_engines)
+    suppressions = find_suppressions(repo, set(load_catalog().by_id))
+    changed = changed_lines(root, options.diff_base) if options.diff_base else None
+    report = judge(ctx, items, options, generated_at, started, suppressions, changed)
+    return AuditRun(ctx, items, report, suppressions, changed, generated_at)
 
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine") as pool:
-        semgrep_job = pool.submit(run_semgrep, repo, options.engine_timeout)
-        bandit_job = pool.submit(run_bandit, repo, options.engine_timeout)
+
+def gather_context(repo: Repository, options: AuditOptions, progress: Any, engines: EngineRunner,
+                   findings: list | None = None) -> AuditContext:
+    """Inventory and collectors while the engines run; `findings` given (a per-service view) skips the engines."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="engines") as pool:
+        engine_job = pool.submit(engines, repo, options) if findings is None else None
         inventory = build_inventory(repo)
         ctx = AuditContext(repo=repo, inventory=inventory, options=dataclasses.asdict(options))
         _run_collectors(ctx, progress)
-        _note(progress, "waiting for semgrep and bandit")
-        engines = [semgrep_job.result(), bandit_job.result()]
-    ctx.engines = {run.name: run for run in engines}
-    ctx.findings = sorted((f for run in engines for f in run.findings),
-                          key=lambda f: (f.item_id, f.file, f.line or 0, f.evidence.rule_id))
+        if engine_job is not None:
+            _note(progress, "waiting for semgrep and bandit")
+            runs = engine_job.result()
+            ctx.engines = {run.name: run for run in runs}
+            findings = [f for run in runs for f in run.findings]
+    ctx.findings = sorted(findings, key=lambda f: (f.item_id, f.file, f.line or 0, f.evidence.rule_id))
+    return ctx
+
+
+def judge(ctx: AuditContext, items: list[CatalogItem], options: AuditOptions, generated_at: str, started: float,
+          suppressions: list, changed: dict | None, path_prefix: str = "") -> dict:
+    """Verdicts, suppressions, baseline and diff marks, scores and gate, as the report dict.
+
+    path_prefix: the context is a service folder's; its evidence paths are made repository-relative first,
+    so suppressions, baseline fingerprints and changed lines (all repository-relative) apply unchanged."""
     results = {item.id: evaluate_item(item, ctx) for item in items}
-    suppressions = find_suppressions(repo, set(load_catalog().by_id))
+    if path_prefix:
+        results = {item_id: _prefixed(r, path_prefix) for item_id, r in results.items()}
     results = {item_id: apply_suppressions(r, suppressions) for item_id, r in results.items()}
     ctx.collected["suppressed"] = [s.to_json() for s in suppressions]
     if options.baseline is not None:
         mark_baselined(results, load_baseline(options.baseline))
-    if options.diff_base:
-        mark_changed(results, changed_lines(root, options.diff_base))
+    if changed is not None:
+        mark_changed(results, changed)
     catalog = load_catalog()
     card = score_results(catalog, results)
     engine_failures = [f"{r.name} {r.status}" + (f": {r.error}" if r.error else "")
-                       for r in engines if r.status != OK]
+                       for r in ctx.engines.values() if r.status != OK]
     policy = GatePolicy(options.fail_under, options.fail_on, options.allow_unknown, options.category_minimums)
     passed, reasons = evaluate_gate(policy, card, items, results, engine_failures, counts_for_gate)
     return build_report(ctx, items, results, card, passed, reasons, generated_at, time.monotonic() - started)
+
+
+def _prefixed(result: ItemResult, prefix: str) -> ItemResult:
+    result.evidence = [dataclasses.replace(ev, file=f"{prefix}/{ev.file}") if ev.file else ev
+                       for ev in result.evidence]
+    return result
 
 
 def _note(progress: Any, message: str) -> None:
