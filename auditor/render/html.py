@@ -105,6 +105,7 @@ def build_view(report: dict, compare: dict | None, evidence_limit: int) -> dict:
         "suppressed": suppression_rows(report),
         "inventory": _inventory_view(report.get("inventory") or {}),
         "evidence_limit": evidence_limit,
+        "services": _service_views(report),
     }
 
 
@@ -301,3 +302,21 @@ def _inventory_view(inventory: dict) -> dict:
     return {"languages": [str(x) for x in languages], "frameworks": [str(x) for x in frameworks],
             "skipped": [s for s in inventory.get("skipped_files") or [] if isinstance(s, dict)],
             "collector_errors": sorted(errors.items()) if isinstance(errors, dict) else []}
+
+
+def _service_views(report: dict) -> list[dict]:
+    """--per-service: each service's score, grade, gate, verdict counts and category scores."""
+    rows = []
+    titles = category_titles(report)
+    for svc in report.get("services") or []:
+        if not isinstance(svc, dict):
+            continue
+        summary = svc.get("summary") or {}
+        by_id = {c.get("id"): c.get("score") for c in svc.get("categories") or []}
+        rows.append({"path": svc.get("path") or "", "languages": ", ".join(svc.get("languages") or []),
+                     "score_text": format_score(summary.get("score")), "band": _band(summary.get("score")),
+                     "grade": summary.get("grade") or "N/A", "gate": (summary.get("gate") or {}).get("passed"),
+                     "failing": [r.get("id") for r in svc.get("items") or [] if r.get("verdict") == "fail"],
+                     "categories": [(titles.get(cid) or cid, format_score(by_id.get(cid)), _band(by_id.get(cid)))
+                                    for cid in [c.get("id") for c in report.get("categories") or []]]})
+    return rows

@@ -50,6 +50,9 @@ def render_junit(report: dict) -> str:
             suite.set(key, str(value))
             totals[key] += value
         suite.set("time", "0")
+    for service in report.get("services") or []:
+        _service_suite(root, service, titles, report, totals)
+    root.set("tests", str(len(items) + sum(len(s.get("items") or []) for s in report.get("services") or [])))
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root, space="  ")
@@ -118,3 +121,27 @@ def _t(value) -> str:
 def _seconds(value) -> str:
     return f"{value:.3f}" if isinstance(value, (int, float)) else "0"
 
+
+def _service_suite(root: ET.Element, service: dict, titles: dict, report: dict, totals: dict) -> None:
+    """--per-service: one test suite per service, one test case per item, named after the service."""
+    path = str(service.get("path") or "?")
+    members = [row for row in service.get("items") or [] if isinstance(row, dict)]
+    summary = service.get("summary") or {}
+    suite = ET.SubElement(root, "testsuite", name=_t(f"service {path}"), tests=str(len(members)),
+                          timestamp=_t(report.get("generated_at") or ""))
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (("service", path), ("score", format_score(summary.get("score"))),
+                        ("grade", summary.get("grade")),
+                        ("gate", "passed" if (summary.get("gate") or {}).get("passed") else "failed")):
+        ET.SubElement(properties, "property", name=name, value=_t(value))
+    counts = {"failures": 0, "errors": 0, "skipped": 0}
+    for row in members:
+        category = row.get("category") or "other"
+        kind = _testcase(suite, row, titles.get(category) or category)
+        suite[-1].set("classname", _t(f"backend-auditor.{path}.{category}"))
+        if kind:
+            counts[kind] += 1
+    for key, value in counts.items():
+        suite.set(key, str(value))
+        totals[key] += value
+    suite.set("time", "0")

@@ -81,6 +81,7 @@ def render_markdown(report: dict, compare: dict | None = None) -> str:
         if fixed:
             out += [f"**Fixed since the previous report ({len(fixed)}):** "
                     + ", ".join(code(row.get("id"), in_table=False) for row in fixed[:OTHER_LIMIT]), ""]
+    out += _services_section(report)
     suppressions = suppression_rows(report)
     if suppressions:
         invalid = [row for row in suppressions if row["problem"]]
@@ -155,3 +156,19 @@ def _footer(report: dict) -> str:
     where += f" on {code(branch, in_table=False)}" if branch else ""
     return (f"<sub>{text(tool.get('name') or 'backend-auditor')} {text(tool.get('version') or '')}{where}, "
             f"{text(report.get('generated_at') or '')}. Full evidence in the HTML, SARIF and JSON reports.</sub>")
+
+
+def _services_section(report: dict) -> list[str]:
+    """--per-service: one table row per service (score, grade, gate, failing items)."""
+    services = [s for s in report.get("services") or [] if isinstance(s, dict)]
+    if not services:
+        return []
+    out = [f"### Services ({len(services)})", "", "| Service | Score | Grade | Gate | Failing items |", "|---|---|---|---|---|"]
+    for svc in services:
+        summary = svc.get("summary") or {}
+        gate = (summary.get("gate") or {}).get("passed")
+        failing = [row.get("id") for row in svc.get("items") or [] if row.get("verdict") == "fail"]
+        listed = ", ".join(code(i) for i in failing[:8]) + (f", and {len(failing) - 8} more" if len(failing) > 8 else "")
+        out.append(f"| {code(svc.get('path'))} | {format_score(summary.get('score'))} | {text(summary.get('grade') or 'N/A')} "
+                   f"| {'✅' if gate is True else '❌' if gate is False else ''} | {listed or 'none'} |")
+    return out + [""]

@@ -63,6 +63,8 @@ def print_summary(report: dict, console: Console) -> None:
     unknown = [i for i in report["items"] if i["verdict"] == "unknown"]
     if unknown:
         console.print(Text(f"{len(unknown)} item(s) unknown: {', '.join(i['id'] for i in unknown)}", style="magenta"))
+    if report.get("services"):
+        print_services(report, console)
     gate = summary["gate"]
     if gate["passed"]:
         console.print(Text("Gate: passed", style="bold green"))
@@ -70,3 +72,22 @@ def print_summary(report: dict, console: Console) -> None:
         console.print(Text("Gate: FAILED", style="bold red"))
         for reason in gate["reasons"]:
             console.print(Text(f"  - {reason}", style="red"))
+
+
+def print_services(report: dict, console: Console) -> None:
+    """--per-service: one row per service, its overall score and grade, gate and per-category scores."""
+    categories = [c for c in report["categories"] if c["items"]]
+    table = Table(title="Services", title_justify="left", show_edge=False, pad_edge=False)
+    for name in ("service", "score", "grade", "gate", "fail"):
+        table.add_column(name, justify="right" if name in ("score", "fail") else "left")
+    for cat in categories:
+        table.add_column(cat.get("title", cat["id"])[:12], justify="right")
+    for svc in report["services"]:
+        s = svc["summary"]
+        by_id = {c["id"]: c["score"] for c in svc["categories"]}
+        table.add_row(svc["path"], "n/a" if s["score"] is None else f"{s['score']:g}",
+                      Text(s["grade"], GRADE_STYLE.get(s["grade"], "bold")),
+                      Text("passed", "green") if s["gate"]["passed"] else Text("FAILED", "red"),
+                      str(s.get("verdicts", {}).get("fail", 0)),
+                      *("—" if by_id.get(c["id"]) is None else f"{by_id[c['id']]:g}" for c in categories))
+    console.print(table)
