@@ -21,6 +21,7 @@ class EngineRun:
     findings: list[Finding] = field(default_factory=list)
     scanned_files: int | None = None
     messages: list[str] = field(default_factory=list)   # non-fatal engine errors (a file it could not parse)
+    cache: dict | None = None   # with a findings cache: {"reused": files, "rescanned": files} (not in the report)
 
     def to_json(self) -> dict:
         return {

@@ -5,7 +5,9 @@ import json
 import time
 from pathlib import Path
 
+from auditor.cache import FindingsCache, blake, context_key, executable_identity, file_hash, tree_hash
 from auditor.engines.base import FAILED, MISSING, OK, TIMEOUT, EngineRun, locate_executable
+from auditor.engines.incremental import Merged, ScanOutput, run_incremental
 from auditor.engines.process import last_line, run_process
 from auditor.model import Evidence, Finding, PRACTICE, VIOLATION
 from auditor.repo import DEFAULT_EXCLUDED_DIRS, Repository
@@ -19,23 +21,62 @@ def semgrep_rules_dir() -> Path:
     return rules_dir() / "semgrep"
 
 
-def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None) -> EngineRun:
+def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
+                cache: "FindingsCache | None" = None) -> EngineRun:
+    """One semgrep process with every rule. With a cache, only the files whose content changed are scanned."""
     run = EngineRun("semgrep")
     exe = locate_executable("semgrep", "AUDITOR_SEMGREP")
     if exe is None:
         run.status, run.error = MISSING, "semgrep executable not found (install semgrep or set AUDITOR_SEMGREP)"
         return run
-    started = time.monotonic()
-    cmd = [exe, "scan", "--metrics=off", "--disable-version-check", "--json", "--quiet",
-           "--config", str(rules or semgrep_rules_dir()), "--timeout", "20",
-           "--max-target-bytes", "2000000", "--x-ignore-semgrepignore-files"]
+    rules = rules or semgrep_rules_dir()
+    base_cmd = [exe, "scan", "--metrics=off", "--disable-version-check", "--json", "--quiet",
+                "--config", str(rules), "--timeout", "20",
+                "--max-target-bytes", "2000000", "--x-ignore-semgrepignore-files"]
     for name in sorted(DEFAULT_EXCLUDED_DIRS):
-        cmd += ["--exclude", name]
+        base_cmd += ["--exclude", name]
     for pattern in repo.extra_excludes:
-        cmd += ["--exclude", pattern]
-    cmd.append(str(repo.root))
-    result = run_process(cmd, timeout, env=OFFLINE_ENV, cwd=str(repo.root))
+        base_cmd += ["--exclude", pattern]
+    started = time.monotonic()
+
+    def scan(targets: list[str] | None):
+        cmd = list(base_cmd)
+        for rel in targets or ():
+            cmd += ["--include", "/" + _glob_escape(rel)]
+        cmd.append(str(repo.root))
+        return _scan(cmd, timeout, repo)
+
+    universe = repo.paths()
+    if cache is None:
+        out = scan(None)
+        if isinstance(out, EngineRun):
+            out.duration_s = time.monotonic() - started
+            return out
+        merged = Merged(out.version, out.results, len(out.scanned & set(universe)), out.messages, len(out.scanned), 0)
+    else:
+        context = context_key(engine="semgrep", exe=executable_identity(exe), rules=tree_hash(rules),
+                              cmd=base_cmd[1:], ignores=_ignore_files_hash(repo))
+        store = cache.open("semgrep", context)
+        merged = run_incremental(store, cache.file_hashes(repo.root, universe), scan, _includable)
+        if isinstance(merged, EngineRun):
+            merged.duration_s = time.monotonic() - started
+            return merged
+        run.cache = {"reused": merged.reused, "rescanned": merged.rescanned}
     run.duration_s = time.monotonic() - started
+    run.status = OK
+    run.version = merged.version
+    run.scanned_files = merged.scanned
+    run.messages = merged.messages
+    known = set(universe)
+    for rel in sorted(merged.results):
+        if rel in known:  # never a file the walker left out (a symlink's target, an excluded folder)
+            run.findings.extend(f for f in (_finding(r, repo) for r in merged.results[rel]) if f is not None)
+    return run
+
+
+def _scan(cmd: list[str], timeout: float, repo: Repository) -> "ScanOutput | EngineRun":
+    run = EngineRun("semgrep")
+    result = run_process(cmd, timeout, env=OFFLINE_ENV, cwd=str(repo.root))
     if result.launch_error:
         run.status, run.error = MISSING, result.launch_error
         return run
@@ -51,16 +92,45 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None) -> 
         run.status, run.error = FAILED, f"semgrep gave no valid JSON ({exc}); {detail}"
         return run
     # semgrep exits 0 (no findings) or 1 (findings); 2+ with results means partial errors
-    fatal = [e for e in data.get("errors", []) if e.get("level") == "error" and not e.get("path")]
+    errors = [e for e in data.get("errors", []) if isinstance(e, dict)]
+    fatal = [e for e in errors if e.get("level") == "error" and not e.get("path")]
     if result.returncode not in (0, 1) and fatal:
         run.status, run.error = FAILED, "; ".join(_error_text(e) for e in fatal)[:500]
         return run
-    run.status = OK
-    run.version = data.get("version")
-    run.scanned_files = len(data.get("paths", {}).get("scanned", []))
-    run.messages = [_error_text(e) for e in data.get("errors", [])]
-    run.findings = [f for f in (_finding(r, repo) for r in data["results"]) if f is not None]
-    return run
+    out = ScanOutput(version=data.get("version"))
+    out.scanned = {_relative(p, repo.root) for p in data.get("paths", {}).get("scanned", [])}
+    out.messages = [_error_text(e) for e in errors]
+    out.errored = {_relative(e["path"], repo.root) for e in errors if e.get("path")}
+    for r in data["results"]:
+        try:
+            rel = _relative(r["path"], repo.root)
+            extra = r.get("extra", {})
+            out.results.setdefault(rel, []).append({
+                "check_id": r["check_id"], "path": rel,
+                "start": {"line": r["start"]["line"]}, "end": {"line": r["end"]["line"]},
+                "extra": {"metadata": extra.get("metadata", {}), "message": extra.get("message", ""),
+                          "severity": extra.get("severity")},
+            })
+        except (KeyError, TypeError):
+            continue
+    return out
+
+
+def _glob_escape(rel: str) -> str:
+    return "".join("\\" + ch if ch in "\\*?[]" else ch for ch in rel)
+
+
+def _includable(rel: str) -> bool:
+    """Names an --include glob can state exactly; others make the run scan the whole repository."""
+    return not any(ch in rel for ch in "\n\r\\") and rel == rel.strip()
+
+
+def _ignore_files_hash(repo: Repository) -> str:
+    """Semgrep skips git-ignored files: a changed .gitignore changes which files it scans."""
+    names = [p for p in repo.paths() if p.rsplit("/", 1)[-1] == ".gitignore"]
+    hashes = [(p, file_hash(repo.root / p)) for p in names]
+    hashes.append(("info/exclude", file_hash(repo.root / ".git" / "info" / "exclude")))
+    return blake(repr(hashes).encode())
 
 
 def _error_text(error: dict) -> str:

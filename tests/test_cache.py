@@ -1,0 +1,190 @@
+"""The content-hash cache: a warm audit rescans only changed files and never changes a verdict.
+
+The engines are the real semgrep and bandit; semgrep runs with a one-rule config here (the cache logic does
+not depend on the rules, and semgrep starts faster), except for the end-to-end CLI test.
+"""
+import json
+import subprocess
+
+import pytest
+
+from auditor.cache import FindingsCache
+from auditor.engines.bandit import run_bandit
+from auditor.engines.semgrep import run_semgrep
+from auditor.repo import Repository
+from conftest import run_cli, write_files
+
+RULE = """rules:
+- id: eval-call
+  pattern: eval(...)
+  message: eval of data
+  languages: [python]
+  severity: ERROR
+  metadata: {item: SEC-INJECTION, kind: violation}
+"""
+FILES = {
+    "app/a.py": "x = eval(input())\n",
+    "app/b.py": "import pickle\n\n\ndef load(blob):\n    return pickle.loads(blob)\n",
+    "app/c.py": "def ok():\n    return 1\n",
+    "web/main.js": "const x = 1;\n",
+}
+
+
+def keys(run):
+    return sorted((f.item_id, f.file, f.line, f.evidence.rule_id, f.evidence.snippet) for f in run.findings)
+
+
+@pytest.fixture
+def rules(tmp_path):
+    path = tmp_path / "rules" / "eval.yml"
+    path.parent.mkdir()
+    path.write_text(RULE)
+    return path.parent
+
+
+@pytest.fixture
+def repo_root(tmp_path):
+    return write_files(tmp_path / "repo", FILES)
+
+
+def semgrep(root, rules, cache):
+    return run_semgrep(Repository.scan(root), 120, rules=rules, cache=cache)
+
+
+def bandit(root, cache):
+    return run_bandit(Repository.scan(root), 120, cache=cache)
+
+
+def test_warm_run_reuses_every_file_and_gives_the_same_findings(repo_root, rules, tmp_path):
+    cache = FindingsCache(tmp_path / "cache")
+    uncached_s, uncached_b = semgrep(repo_root, rules, None), bandit(repo_root, None)
+    cold_s, cold_b = semgrep(repo_root, rules, cache), bandit(repo_root, cache)
+    warm_s, warm_b = semgrep(repo_root, rules, cache), bandit(repo_root, cache)
+    assert keys(uncached_s) == keys(cold_s) == keys(warm_s) and keys(warm_s), keys(warm_s)
+    assert keys(uncached_b) == keys(cold_b) == keys(warm_b) and keys(warm_b), keys(warm_b)
+    assert cold_s.cache == {"reused": 0, "rescanned": 4} and warm_s.cache == {"reused": 4, "rescanned": 0}
+    assert warm_b.cache == {"reused": 3, "rescanned": 0}
+    assert warm_s.version == cold_s.version and warm_b.version == cold_b.version
+    assert warm_s.scanned_files == cold_s.scanned_files == uncached_s.scanned_files
+    assert (tmp_path / "cache" / ".gitignore").read_text().strip().endswith("*")
+
+
+def test_one_changed_file_is_the_only_one_rescanned(repo_root, rules, tmp_path):
+    cache = FindingsCache(tmp_path / "cache")
+    semgrep(repo_root, rules, cache), bandit(repo_root, cache)
+    # a.py loses its eval, c.py gains one (two lines down) and a pickle call
+    (repo_root / "app/c.py").write_text("import pickle\n\n\ndef bad(s):\n    return eval(s), pickle.loads(s)\n")
+    warm_s, warm_b = semgrep(repo_root, rules, cache), bandit(repo_root, cache)
+    assert warm_s.cache == {"reused": 3, "rescanned": 1}
+    assert warm_b.cache == {"reused": 2, "rescanned": 1}
+    assert keys(warm_s) == keys(semgrep(repo_root, rules, None))
+    assert keys(warm_b) == keys(bandit(repo_root, None))
+    assert ("SEC-INJECTION", "app/c.py", 5) in {k[:3] for k in keys(warm_s)}
+    assert ("SEC-INJECTION", "app/c.py", 5) in {k[:3] for k in keys(warm_b)}
+
+
+def test_new_and_deleted_files(repo_root, rules, tmp_path):
+    cache = FindingsCache(tmp_path / "cache")
+    semgrep(repo_root, rules, cache)
+    (repo_root / "app/a.py").unlink()
+    write_files(repo_root, {"app/new file [1].py": "y = eval('2' + input())\n"})
+    warm = semgrep(repo_root, rules, cache)
+    assert warm.cache == {"reused": 3, "rescanned": 1}
+    assert {k[1] for k in keys(warm)} == {"app/new file [1].py"}
+    assert keys(warm) == keys(semgrep(repo_root, rules, None))
+
+
+@pytest.mark.parametrize("garbage", ["{not json", '{"format": 1, "entries": []}', '{"format": 1, "entries": {"app/a.py": 3}}',
+                                     '{"format": 1, "entries": {"app/a.py": {"sha": "x", "results": "no"}}}', "\x00\xff"])
+def test_a_corrupt_cache_file_is_ignored_and_rewritten(repo_root, rules, tmp_path, garbage):
+    cache = FindingsCache(tmp_path / "cache")
+    expected = keys(semgrep(repo_root, rules, cache))
+    for path in (tmp_path / "cache").glob("semgrep-*.json"):
+        path.write_text(garbage, errors="surrogateescape")
+    again = semgrep(repo_root, rules, cache)
+    assert again.status == "ok" and again.cache["reused"] == 0 and keys(again) == expected
+    path = next((tmp_path / "cache").glob("semgrep-*.json"))
+    assert len(json.loads(path.read_text())["entries"]) == 4
+
+
+def test_a_tampered_entry_for_the_same_content_cannot_hide_a_change(repo_root, rules, tmp_path):
+    """Entries are matched on the content hash: an entry recorded for other content is not reused."""
+    cache = FindingsCache(tmp_path / "cache")
+    semgrep(repo_root, rules, cache)
+    path = next((tmp_path / "cache").glob("semgrep-*.json"))
+    doc = json.loads(path.read_text())
+    doc["entries"]["app/a.py"]["sha"] = "0" * 32
+    path.write_text(json.dumps(doc))
+    warm = semgrep(repo_root, rules, cache)
+    assert warm.cache == {"reused": 3, "rescanned": 1}
+    assert ("SEC-INJECTION", "app/a.py", 1) in {k[:3] for k in keys(warm)}
+
+
+def test_changed_rules_or_gitignore_invalidate_the_cache(repo_root, rules, tmp_path):
+    subprocess.run(["git", "init", "-q"], cwd=repo_root, check=True)
+    cache = FindingsCache(tmp_path / "cache")
+    semgrep(repo_root, rules, cache)
+    (rules / "eval.yml").write_text(RULE.replace("eval(...)", "pickle.loads(...)"))
+    changed_rules = semgrep(repo_root, rules, cache)
+    assert changed_rules.cache["reused"] == 0
+    assert {k[1] for k in keys(changed_rules)} == {"app/b.py"}
+    assert semgrep(repo_root, rules, cache).cache["reused"] == 4
+    write_files(repo_root, {".gitignore": "app/b.py\n"})
+    ignored = semgrep(repo_root, rules, cache)
+    assert ignored.cache["reused"] == 0
+    assert keys(ignored) == keys(semgrep(repo_root, rules, None))
+
+
+def test_a_file_the_engine_cannot_parse_is_never_cached(repo_root, rules, tmp_path):
+    write_files(repo_root, {"app/broken.py": "def f(:\n    print 'py2'\n"})
+    cache = FindingsCache(tmp_path / "cache")
+    cold_b = bandit(repo_root, cache)
+    assert any("broken.py" in m for m in cold_b.messages)
+    warm_b = bandit(repo_root, cache)
+    assert warm_b.cache == {"reused": 3, "rescanned": 1}
+    assert any("broken.py" in m for m in warm_b.messages), "the parse error is reported on every run"
+
+
+def test_an_engine_failure_is_not_cached(repo_root, rules, tmp_path, monkeypatch):
+    cache = FindingsCache(tmp_path / "cache")
+    fake = tmp_path / "fake-bandit"
+    fake.write_text("#!/bin/sh\necho garbage\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("AUDITOR_BANDIT", str(fake))
+    assert bandit(repo_root, cache).status == "failed"
+    assert not list((tmp_path / "cache").glob("bandit-*.json"))
+
+
+def test_an_unwritable_cache_folder_does_not_break_the_audit(repo_root, rules, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    cache = FindingsCache(blocker / "cache")
+    run = semgrep(repo_root, rules, cache)
+    assert run.status == "ok" and keys(run)
+
+
+def test_cli_cache_options(tmp_path):
+    root = write_files(tmp_path / "repo", {"app.py": "import os\nprint(eval(os.environ['X']))\n"})
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    outside = tmp_path / "cache"
+    first = run_cli("audit", str(root), "--format", "json", "--output", "-", "--cache-dir", str(outside))
+    assert first.returncode in (0, 1), first.stderr
+    assert not (root / ".auditor-cache").exists()
+    assert list(outside.glob("semgrep-*.json")) and list(outside.glob("bandit-*.json"))
+    second = run_cli("audit", str(root), "--format", "json", "--output", "-", "--cache-dir", str(outside))
+    drop = ("generated_at", "duration_s")
+    a, b = json.loads(first.stdout), json.loads(second.stdout)
+    for report in (a, b):
+        for key in drop:
+            report.pop(key)
+        for engine in report["engines"]:
+            engine.pop("duration_s")
+    assert a == b, "a warm audit gives the same report"
+    none = run_cli("audit", str(root), "--format", "json", "--output", "-", "--no-cache")
+    assert none.returncode == first.returncode and not (root / ".auditor-cache").exists()
+    default = run_cli("audit", str(root), "--format", "json", "--output", "-")
+    assert (root / ".auditor-cache" / ".gitignore").is_file()
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=root,
+                            capture_output=True, text=True, check=True).stdout
+    assert ".auditor-cache" not in status, "the cache never shows up as an untracked change"
+    assert json.loads(default.stdout)["items"] == a["items"]
