@@ -50,11 +50,13 @@ def cli() -> None:
 @click.option("--engine-timeout", type=click.FloatRange(min=1), help=f"Seconds each engine may run (default {DEFAULT_ENGINE_TIMEOUT:g}).")
 @click.option("--compare", "compare_file", type=click.Path(path_type=Path), help="A previous report.json: show each item's change.")
 @click.option("--ref", help="With a GIT-URL: the branch or tag to audit.")
+@click.option("--per-service", is_flag=True,
+              help="Monorepo: also one scorecard per service (a folder with its own manifest).")
 @click.option("--baseline", "baseline_file", type=click.Path(path_type=Path),
               help="Gate only on violations not in this baseline (see `auditor baseline create`).")
 @click.option("--diff-base", metavar="REF", help="Gate only on violations in lines changed since REF (its merge base with HEAD).")
 def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, config_file, only, skip, exclude,
-          engine_timeout, compare_file, ref, baseline_file, diff_base) -> None:
+          engine_timeout, compare_file, ref, baseline_file, diff_base, per_service=False) -> None:
     """Audit TARGET (a folder or a git URL) and gate on the result."""
     from auditor.remote import checkout_target, is_git_url
 
@@ -78,7 +80,7 @@ def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, conf
                                         fail_on, allow_unknown)
         options.baseline = baseline_file.resolve() if baseline_file else None
         options.diff_base = diff_base
-        report = _run_with_progress(root, options)
+        report = _run_with_progress(root, options, per_service)
         if is_git_url(target):
             report["repository"]["path"] = target
     if file_config.source:
@@ -143,13 +145,24 @@ def _load_compare(path: Path) -> dict:
     return data
 
 
-def _run_with_progress(root: Path, options: AuditOptions) -> dict:
+def _run_with_progress(root: Path, options: AuditOptions, per_service: bool = False) -> dict:
     from auditor.pipeline import run_audit
+    from auditor.services import audit_per_service
+    audit_fn = audit_per_service if per_service else run_audit
     err = Console(stderr=True)
-    if not err.is_terminal or os.environ.get("CI"):
-        return run_audit(root, options)
+    if not progress_wanted(err):
+        return audit_fn(root, options)
     with err.status("auditing…") as status:
-        return run_audit(root, options, progress=lambda msg: status.update(f"auditing: {msg}"))
+        return audit_fn(root, options, progress=lambda msg: status.update(f"auditing: {msg}"))
+
+
+def progress_wanted(err: Console) -> bool:
+    """A live display only for a person at a terminal: never in CI logs, a pipe or a file."""
+    try:
+        a_tty = err.file.isatty()      # the real stream: FORCE_COLOR makes rich *style* a pipe, not animate it
+    except (AttributeError, ValueError):
+        a_tty = False
+    return a_tty and err.is_terminal and not os.environ.get("CI") and os.environ.get("TERM") != "dumb"
 
 
 @cli.command()
@@ -231,6 +244,44 @@ def init(path: Path, force: bool) -> None:
         raise AuditError(f"{target} exists (use --force to overwrite)")
     write_atomic(target, STARTER)
     click.echo(f"wrote {target}")
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option("--commits", "count", type=click.IntRange(min=1), default=10, show_default=True,
+              help="How many of the last commits (first parent) to audit.")
+@click.option("--output", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("auditor-history"),
+              show_default=True, help="Folder for history.json and history.html.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file (read from the current work tree).")
+@click.option("--only", multiple=True, metavar="IDS")
+@click.option("--skip", multiple=True, metavar="IDS")
+@click.option("--exclude", multiple=True, metavar="GLOB")
+@click.option("--engine-timeout", type=click.FloatRange(min=1))
+@click.option("--no-reuse", is_flag=True, help="Rescan every file at every commit (for timing comparisons).")
+def history(path: Path, count: int, out: Path, config_file, only, skip, exclude, engine_timeout, no_reuse) -> None:
+    """Audit the last N commits of PATH in a temporary git worktree and write the score trend."""
+    from auditor.history import audit_history
+    from auditor.render.history import render_history_html
+    if not path.is_dir():
+        raise AuditError(f"not a folder: {path}")
+    options, _ = _options(path, config_file, only, skip, exclude, engine_timeout, None, None, None)
+    err = Console(stderr=True)
+    if progress_wanted(err):
+        with err.status("auditing history…") as status:
+            trend = audit_history(path, count, options, reuse=not no_reuse,
+                                  progress=lambda msg: status.update(f"auditing history: {msg}"))
+    else:
+        trend = audit_history(path, count, options, reuse=not no_reuse)
+    write_atomic(out / "history.json", json.dumps(trend, indent=2) + "\n")
+    write_atomic(out / "history.html", render_history_html(trend))
+    table = Table(show_edge=False, pad_edge=False)
+    for col in ("commit", "date", "score", "grade", "subject"):
+        table.add_column(col, justify="right" if col == "score" else "left")
+    for entry in reversed(trend["commits"]):
+        score = "—" if entry["score"] is None else f"{entry['score']:g}"
+        table.add_row(entry["short"], entry["date"][:10], score, entry["grade"], entry["subject"][:60])
+    Console(highlight=False).print(table)
+    click.echo(f"wrote {out / 'history.json'} and {out / 'history.html'} ({trend['duration_s']:g}s)", err=True)
 
 
 def main() -> None:
