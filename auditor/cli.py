@@ -58,7 +58,7 @@ def cli() -> None:
 def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, config_file, only, skip, exclude,
           engine_timeout, compare_file, ref, baseline_file, diff_base, per_service=False) -> None:
     """Audit TARGET (a folder or a git URL) and gate on the result."""
-    from auditor.remote import checkout_target, is_git_url
+    from auditor.remote import checkout_target, is_git_url, redact_url
 
     chosen = [f.strip().lower() for raw in (formats or ("terminal",)) for f in raw.split(",") if f.strip()]
     for fmt in chosen:
@@ -82,7 +82,7 @@ def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, conf
         options.diff_base = diff_base
         report = _run_with_progress(root, options, per_service)
         if is_git_url(target):
-            report["repository"]["path"] = target
+            report["repository"]["path"] = redact_url(target)   # no token in a report
     if file_config.source:
         report["config"] = {"source": file_config.source}
     _emit(report, chosen, output, compare)

@@ -11,10 +11,18 @@ from typing import Iterator
 from auditor.errors import AuditError
 
 _URL = re.compile(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
+_USERINFO = re.compile(r"^([a-z+]+://)[^/@]+@", re.I)
+# never wait for a password on a terminal nobody watches (CI): fail at once instead
+_CLONE_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "", "GCM_INTERACTIVE": "never"}
 
 
 def is_git_url(target: str) -> bool:
     return bool(_URL.match(target))
+
+
+def redact_url(target: str) -> str:
+    """The URL without a password or token (https://user:TOKEN@host/...), for messages and reports."""
+    return _USERINFO.sub(r"\1***@", target)
 
 
 @contextmanager
@@ -32,10 +40,11 @@ def checkout_target(target: str, ref: str | None = None) -> Iterator[Path]:
         if ref:
             kwargs["branch"] = ref
         try:
-            git.Repo.clone_from(target, dest, multi_options=["--no-tags"], **kwargs)
+            git.Repo.clone_from(target, dest, multi_options=["--no-tags"], env=_CLONE_ENV, **kwargs)
         except git.GitCommandError as exc:
             detail = (exc.stderr or "").strip().splitlines()
-            raise AuditError(f"cannot clone {target}: {detail[-1] if detail else exc}") from None
+            reason = detail[-1].strip().removeprefix("stderr: ").strip("'") if detail else str(exc)
+            raise AuditError(f"cannot clone {redact_url(target)}: {redact_url(reason)}") from None
         yield dest
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

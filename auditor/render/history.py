@@ -41,7 +41,7 @@ def render_history_html(history: dict) -> str:
     repo = escape(str(history.get("repository") or ""))
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{escape(csp)}">',
+        f'<meta http-equiv="Content-Security-Policy" content="{escape(csp, quote=False)}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Score history: {repo}</title>", f"<style>{STYLE}</style></head><body>",
         f"<h1>Score history</h1><p class=\"meta\">{repo} · last {len(commits)} commit(s), oldest first"
