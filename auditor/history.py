@@ -5,14 +5,17 @@ Each commit is checked out into ONE temporary git worktree (`git worktree add --
 working tree, index and branches are never touched; the worktree and its folder are removed afterwards,
 also on failure or Ctrl-C.
 
-Speed: the engines' per-file cache (auditor/cache.py: results keyed by file path and content hash) lives in
-the same temporary folder for the whole run, so each commit after the first rescans only the files that
-changed since the previous one. Collectors and checks run again per commit (they are pure Python and cheap).
+Speed: the engines dominate an audit (semgrep's start-up and rule loading alone take seconds), so they do
+not run once per commit: SharedScan runs semgrep and bandit ONCE over every distinct version of every file
+in the N commits, and each commit's audit takes the findings of its own file versions. A file unchanged
+between commits is scanned once. Inventory, collectors and checks run again per commit (pure Python, cheap).
+`--no-reuse` audits every commit from scratch (for comparisons).
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import shutil
 import tempfile
 import time
@@ -45,7 +48,18 @@ def commits_to_audit(path: Path, count: int) -> tuple[Any, list[Any], str]:
 
 def audit_history(path: Path, count: int, options: AuditOptions | None = None, reuse: bool = True,
                   progress: Callable[[str], None] | None = None) -> dict:
-    """The trend document (history.json): one entry per commit, oldest first."""
+    """The trend document (history.json): one entry per commit, oldest first.
+
+    Every git command (the worktree, the checkouts, the audits' own) runs with the repository's configured
+    commands disabled (auditor/gitsafe.py): a checkout must not run its hooks or smudge filters."""
+    from auditor.gitsafe import safe_git_environment
+
+    with safe_git_environment(path):
+        return _audit_history(path, count, options, reuse, progress)
+
+
+def _audit_history(path: Path, count: int, options: AuditOptions | None, reuse: bool,
+                   progress: Callable[[str], None] | None) -> dict:
     from auditor.pipeline import audit_repository
 
     options = options or AuditOptions()
@@ -55,20 +69,29 @@ def audit_history(path: Path, count: int, options: AuditOptions | None = None, r
     tree = workdir / "worktree"
     entries: list[dict] = []
     categories: dict[str, str] = {}
-    run_options = _with_cache(options, reuse, workdir / "cache")
+    run_options = _with_cache(options, False, workdir / "cache")   # the shared scan below replaces the cache
+    shared: SharedScan | None = None
     try:
         repo.git.worktree("add", "--detach", "--quiet", str(tree), commits[0].hexsha)
+
+        def checkout(commit) -> Path:
+            repo.git.execute(["git", "-C", str(tree), "checkout", "--quiet", "--detach", "--force", commit.hexsha])
+            return tree / sub if sub else tree
+
+        if reuse and len(commits) > 1:
+            if progress:
+                progress(f"one engine scan of the file versions of {len(commits)} commits")
+            shared = SharedScan.build(commits, checkout, run_options, workdir / "versions")
         for n, commit in enumerate(commits, 1):
             if progress:
                 progress(f"commit {n}/{len(commits)} {commit.hexsha[:10]}")
-            repo.git.execute(["git", "-C", str(tree), "checkout", "--quiet", "--detach", "--force", commit.hexsha])
-            target = tree / sub if sub else tree
+            target = checkout(commit)
             commit_started = time.monotonic()
             if not target.is_dir():
                 entries.append(_missing_entry(commit, f"{sub or '.'} does not exist in this commit"))
                 continue
             try:
-                run = audit_repository(target, run_options)
+                run = audit_repository(target, run_options, engines=shared.engine_runs if shared else None)
             except AuditError as exc:
                 entries.append(_missing_entry(commit, str(exc)))
                 continue
@@ -83,10 +106,99 @@ def audit_history(path: Path, count: int, options: AuditOptions | None = None, r
         "generated_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "commits_requested": count,
         "reuse": reuse,
+        "shared_scan": shared.summary() if shared else None,
         "duration_s": round(time.monotonic() - started, 3),
         "categories": [{"id": cid, "title": title} for cid, title in categories.items()],
         "commits": entries,
     }
+
+
+class SharedScan:
+    """semgrep and bandit run ONCE over every distinct version of every file of the N commits.
+
+    Both engines analyse one file at a time (semgrep's open-source engine and its taint mode are
+    intra-file; bandit is per file), so a file's findings depend on its content alone: a version seen in
+    several commits is scanned once. The versions are laid out as `_v<k>/<path>` (k-th distinct content of
+    that path), so a path keeps its name and its folders (rules filter on them: tests/, settings files);
+    the `_v<k>` prefix matches none of the rules' unanchored path globs. Each commit's audit then receives
+    the findings of its own file versions, with the engines' real status: a failed shared run makes the
+    items of every commit unknown, as a failed run would for one audit.
+    """
+
+    def __init__(self, runs: list, versions: dict[str, dict[str, int]], duration: float, files: int):
+        self.runs = runs
+        self.versions = versions            # path -> content digest -> k
+        self.duration = duration
+        self.files = files
+        self.by_version: dict[str, dict[tuple[str, int], list]] = {}
+        for run in runs:
+            index: dict[tuple[str, int], list] = {}
+            for finding in run.findings:
+                head, _, rel = finding.file.partition("/")
+                if head.startswith("_v") and head[2:].isdigit():
+                    index.setdefault((rel, int(head[2:])), []).append(finding)
+            self.by_version[run.name] = index
+
+    @classmethod
+    def build(cls, commits: list, checkout: Callable[[Any], Path], options: AuditOptions, stage: Path) -> "SharedScan":
+        from auditor.pipeline import run_engines
+        from auditor.repo import Repository
+
+        versions: dict[str, dict[str, int]] = {}
+        files = 0
+        for commit in commits:
+            target = checkout(commit)
+            if not target.is_dir():
+                continue
+            for f in Repository.scan(target, options.excludes).files:
+                if f.path.rsplit("/", 1)[-1] == ".git":
+                    continue    # a worktree's `.git` is a file pointing at the repository: not source
+                data = (target / f.path).read_bytes()
+                known = versions.setdefault(f.path, {})
+                digest = _digest(data)
+                if digest in known:
+                    continue
+                known[digest] = len(known)
+                dest = stage / f"_v{known[digest]}" / f.path
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(data)
+                files += 1
+        started = time.monotonic()
+        staged = Repository.scan(stage) if stage.is_dir() else Repository(root=stage)
+        runs = run_engines(staged, dataclasses.replace(options, excludes=())) if staged.files else []
+        return cls(runs, versions, time.monotonic() - started, files)
+
+    def engine_runs(self, repo, options) -> list:
+        """The pipeline's engine step for one commit: its files' findings from the shared run."""
+        from auditor.engines.base import OK, EngineRun
+
+        out = []
+        for shared in self.runs:
+            run = EngineRun(shared.name, status=shared.status, version=shared.version, error=shared.error,
+                            duration_s=0.0, messages=list(shared.messages[:20]))
+            if shared.status == OK:
+                index = self.by_version[shared.name]
+                for f in repo.files:
+                    try:
+                        k = self.versions.get(f.path, {}).get(_digest((repo.root / f.path).read_bytes()))
+                    except OSError:
+                        k = None
+                    for finding in index.get((f.path, k), ()) if k is not None else ():
+                        ev = finding.evidence
+                        run.findings.append(dataclasses.replace(finding, evidence=dataclasses.replace(ev, file=f.path)))
+                run.scanned_files = sum(1 for f in repo.files if f.path in self.versions)
+                run.messages.insert(0, f"results from one {shared.name} run over the file versions of all audited commits")
+            out.append(run)
+        return out
+
+    def summary(self) -> dict:
+        return {"file_versions": self.files, "duration_s": round(self.duration, 3),
+                "engines": {r.name: {"status": r.status, "duration_s": round(r.duration_s, 3),
+                                     "findings": len(r.findings)} for r in self.runs}}
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _with_cache(options: AuditOptions, reuse: bool, cache_dir: Path) -> AuditOptions:

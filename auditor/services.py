@@ -96,10 +96,12 @@ def audit_services(run, options: AuditOptions, progress: Any = None) -> list[dic
 
 def audit_per_service(path: Path, options: AuditOptions | None = None, progress: Any = None) -> dict:
     """The whole repository's report, with `services`: one scorecard per detected service."""
+    from auditor.gitsafe import safe_git_environment
     from auditor.pipeline import audit_repository
 
     options = options or AuditOptions()
-    run = audit_repository(path, options, progress)
-    report = run.report
-    report["services"] = audit_services(run, options, progress)
+    with safe_git_environment(path):   # as run_audit: git never runs the audited repository's commands
+        run = audit_repository(path, options, progress)
+        report = run.report
+        report["services"] = audit_services(run, options, progress)
     return report

@@ -33,12 +33,15 @@ def history_run(tmp_path_factory):
     shas = build_repo.build(repo)
     (repo / "helpers.py").write_text("# work in progress\n")        # uncommitted edit
     (repo / "notes.txt").write_text("untracked\n")                   # untracked file
+    hook = repo / ".git" / "hooks" / "post-checkout"                 # the repository's own code: never run
+    hook.write_text(f"#!/bin/sh\ntouch {base / 'hook-ran'}\n")
+    hook.chmod(0o755)
     before = (_git(repo, "status", "--porcelain"), _git(repo, "rev-parse", "HEAD"), _git(repo, "branch", "--show-current"))
     tmp = base / "tmp"
     tmp.mkdir()
     out = base / "out"
     proc = run_cli("history", str(repo), "--commits", "5", "--output", str(out), env={"TMPDIR": str(tmp)})
-    return {"proc": proc, "repo": repo, "shas": shas, "before": before, "tmp": tmp, "out": out}
+    return {"proc": proc, "repo": repo, "shas": shas, "before": before, "tmp": tmp, "out": out, "base": base}
 
 
 @pytest.fixture(scope="module")
@@ -64,13 +67,22 @@ def test_the_trend_follows_the_code(trend):
     assert third["categories"]["reliability"] > second["categories"]["reliability"]
 
 
-def test_unchanged_files_are_not_rescanned(trend):
-    cache = [entry["engines"]["semgrep"].get("cache") for entry in trend["commits"]]
-    if cache[0] is None:
-        pytest.skip("this build has no engine findings cache")
-    assert cache[0]["reused"] == 0
-    # commit 2 changes app.py only: the other files' results are reused
-    assert cache[1]["reused"] >= 2 and cache[1]["rescanned"] <= 2
+def test_the_engines_run_once_over_the_distinct_file_versions(trend):
+    shared = trend["shared_scan"]
+    # commit 1: requirements.txt, app.py, helpers.py; commit 2: app.py; commit 3: app.py, tests/test_app.py
+    assert shared["file_versions"] == 6
+    assert shared["engines"]["semgrep"]["status"] == "ok" and shared["engines"]["bandit"]["status"] == "ok"
+    for entry in trend["commits"]:
+        assert entry["engines"]["semgrep"]["duration_s"] == 0.0       # no engine process per commit
+
+
+def test_reused_results_are_the_results_of_auditing_each_commit_from_scratch(history_run, trend):
+    from auditor.history import audit_history
+    fresh = audit_history(history_run["repo"], 5, reuse=False)
+    assert fresh["shared_scan"] is None
+    keys = ("commit", "score", "grade", "categories", "verdicts", "failing")
+    assert [{k: e[k] for k in keys} for e in fresh["commits"]] == [{k: e[k] for k in keys} for e in trend["commits"]]
+    print(f"history of 3 commits: {trend['duration_s']:.1f}s with reuse, {fresh['duration_s']:.1f}s without")
 
 
 def test_the_users_working_tree_is_untouched_and_the_worktree_removed(history_run, trend):
@@ -80,6 +92,10 @@ def test_the_users_working_tree_is_untouched_and_the_worktree_removed(history_ru
     assert (repo / "helpers.py").read_text() == "# work in progress\n"
     assert len(_git(repo, "worktree", "list", "--porcelain").split("worktree ")) == 2   # the main one only
     assert [p.name for p in history_run["tmp"].iterdir() if p.name.startswith("auditor-history-")] == []
+
+
+def test_the_checkouts_run_none_of_the_repositorys_hooks(history_run, trend):
+    assert not (history_run["base"] / "hook-ran").exists()
 
 
 def test_the_html_is_self_contained_with_one_svg_line_per_series(history_run, trend):
