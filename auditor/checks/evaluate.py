@@ -13,14 +13,26 @@ BANDIT_LANGUAGES = frozenset({"python"})
 
 
 def dedupe(findings: list[Finding]) -> list[Finding]:
-    """One finding per (file, line): semgrep and bandit often report the same line."""
+    """One finding per (file, line): semgrep and bandit often report the same line.
+
+    A finding from one engine whose line falls inside a multi-line finding of the other engine (bandit
+    points at `shell=True` on line 432, semgrep at the call spanning 430-434) is the same problem too.
+    """
     seen: set[tuple[str, int | None]] = set()
+    spans: dict[str, list[tuple[int, int, str]]] = {}
     out = []
     for f in sorted(findings, key=lambda f: (f.file, f.line or 0, f.evidence.engine != "semgrep")):
         key = (f.file, f.line)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
+        if key in seen:
+            continue
+        start = f.line or 0
+        end = max(f.evidence.end_line or start, start)
+        if f.line is not None and any(engine != f.evidence.engine and (lo <= start <= hi or start <= lo <= end)
+                                      for lo, hi, engine in spans.get(f.file, ())):
+            continue
+        seen.add(key)
+        spans.setdefault(f.file, []).append((start, end, f.evidence.engine))
+        out.append(f)
     return out
 
 

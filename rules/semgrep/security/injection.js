@@ -19,6 +19,16 @@ app.get('/fn', (req, res) => {
 // ok: js-eval-of-data
 setTimeout(() => console.log('tick'), 1000);
 
+function sleep(ms) {
+  // ok: js-eval-of-data
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function later(code) {
+  // ruleid: js-eval-of-data
+  setTimeout('run(' + code + ')', 10);
+}
+
 app.get('/ping', (req, res) => {
   // ruleid: js-shell-command-from-data
   exec(`ping -c 1 ${req.query.host}`, (err, out) => res.send(out));

@@ -49,11 +49,13 @@ def restore(blob, stream, text):
     config = yaml.load(stream)
     # ruleid: python-unsafe-deserialisation
     other = yaml.load(text, Loader=yaml.Loader)
+    # ruleid: python-unsafe-deserialisation
+    positional = yaml.load(text, yaml.Loader)
     # ok: python-unsafe-deserialisation
     safe = yaml.load(text, Loader=yaml.SafeLoader)
     # ok: python-unsafe-deserialisation
     safer = yaml.safe_load(text)
-    return state, config, other, safe, safer
+    return state, config, other, positional, safe, safer
 
 
 @app.route("/download")

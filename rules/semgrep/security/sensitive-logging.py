@@ -53,3 +53,14 @@ def masked(token):
 
 def check_password(raw, hashed):
     return raw == hashed
+
+
+def call_api(requests, api_key):
+    r = requests.post("https://api.example.net/post", headers={"X-APIKEY": api_key})
+    # ok: python-secret-logged
+    print(r.text)
+
+
+def dump_token(token):
+    # ruleid: python-secret-logged
+    logger.info("token: %s", str(token).strip())

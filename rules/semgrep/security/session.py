@@ -37,6 +37,8 @@ def login_response(session_id):
     resp.set_cookie("csrftoken", "abc", secure=True, samesite="Strict")
     # ruleid: python-cookie-flag-disabled
     resp.set_cookie("sid", session_id, secure=False, httponly=True)
+    # ok: python-cookie-without-secure-flags
+    resp.set_cookie("session_id", "", expires=0)
     return resp
 
 
