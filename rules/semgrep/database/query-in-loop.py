@@ -51,3 +51,17 @@ def labels(rows):
         # ok: query-in-loop
         out.append(row.execute_label())
     return out
+
+
+def unread_counts(db, user_ids):
+    # ok: query-in-loop
+    for user in db.session.scalars(select(User).where(User.id.in_(user_ids))):
+        user.unread = user.pending
+    return user_ids
+
+
+def rebuild_index(session, batches):
+    for batch in batches:
+        # ruleid: query-in-loop
+        for row in session.scalars(select(Order).where(Order.batch == batch)):
+            row.indexed = True

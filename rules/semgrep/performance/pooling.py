@@ -6,11 +6,16 @@ import requests
 from flask import Flask
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
+from sqlmodel import create_engine as create_sqlmodel_engine
 
 # ruleid: db-pool-configured-python, engine-created-once-python
 engine = create_engine("postgresql://db/app", pool_size=10, max_overflow=5)
 # ruleid: engine-created-once-python
 default_engine = create_engine("postgresql://db/app")
+# ruleid: engine-created-once-python
+sqlmodel_engine = create_sqlmodel_engine(str(DATABASE_URL))
+# ruleid: db-pool-configured-python, engine-created-once-python
+tuned_engine = create_sqlmodel_engine(str(DATABASE_URL), pool_pre_ping=True)
 # ok: engine-created-once-python
 unpooled = create_engine("postgresql://db/app", poolclass=NullPool)
 # ruleid: shared-http-client-python
