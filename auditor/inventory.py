@@ -30,17 +30,44 @@ FRAMEWORK_SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "rails": (("rails",), ()),
 }
 WEB_FRAMEWORKS = frozenset(FRAMEWORK_SIGNATURES)
-DATABASE_DEPENDENCIES = (
-    "sqlalchemy", "django", "psycopg", "psycopg2", "psycopg2-binary", "asyncpg", "pymysql", "mysqlclient",
-    "aiosqlite", "peewee", "tortoise-orm", "sqlmodel", "pymongo", "motor", "mongoengine", "flask-sqlalchemy",
-    "alembic", "pg", "mysql", "mysql2", "sqlite3", "better-sqlite3", "knex", "sequelize", "typeorm",
-    "prisma", "@prisma/client", "mongoose", "gorm.io/gorm", "github.com/jmoiron/sqlx", "github.com/lib/pq",
-    "github.com/jackc/pgx", "activerecord", "rails",
+RELATIONAL = "relational"
+DOCUMENT = "document"
+# dependency name -> the kind of database it talks to. A cache or broker (redis, memcached) is not a database.
+# Names with a "/" also match their sub-packages (github.com/jackc/pgx/v5, @mikro-orm/postgresql).
+DATABASE_DEPENDENCY_KINDS: dict[str, str] = {
+    **dict.fromkeys((
+        "sqlalchemy", "django", "psycopg", "psycopg2", "psycopg2-binary", "psycopg-binary", "asyncpg", "pymysql",
+        "mysqlclient", "aiosqlite", "aiomysql", "peewee", "tortoise-orm", "sqlmodel", "flask-sqlalchemy",
+        "alembic", "pony", "databases", "records",
+        "pg", "pg-promise", "postgres", "mysql", "mysql2", "sqlite3", "better-sqlite3", "knex", "sequelize",
+        "typeorm", "drizzle-orm", "@mikro-orm/core", "@mikro-orm", "mikro-orm", "objection", "kysely", "mssql",
+        "tedious", "oracledb",
+        "gorm.io/gorm", "gorm.io/driver", "github.com/jmoiron/sqlx", "github.com/lib/pq", "github.com/jackc/pgx",
+        "github.com/go-sql-driver/mysql", "github.com/mattn/go-sqlite3", "modernc.org/sqlite", "entgo.io/ent",
+        "github.com/uptrace/bun", "activerecord", "rails"), RELATIONAL),
+    **dict.fromkeys((
+        "pymongo", "motor", "mongoengine", "beanie", "odmantic", "mongodb", "mongoose",
+        "go.mongodb.org/mongo-driver", "mongoid"), DOCUMENT),
+    # Prisma talks to relational databases unless its schema says `provider = "mongodb"` (see _prisma_kind)
+    "prisma": RELATIONAL, "@prisma/client": RELATIONAL,
+}
+DATABASE_DEPENDENCIES = tuple(DATABASE_DEPENDENCY_KINDS)
+# import/require lines of database libraries: (kind, pattern); the group named lib is the library
+DATABASE_IMPORTS: tuple[tuple[str, str], ...] = (
+    (RELATIONAL, r"^\s*(?:from|import)\s+(?P<lib>sqlalchemy|sqlite3|psycopg2?|asyncpg|aiomysql|pymysql|peewee|"
+                 r"sqlmodel|flask_sqlalchemy|tortoise|django\.db)\b"),
+    (DOCUMENT, r"^\s*(?:from|import)\s+(?P<lib>pymongo|motor|mongoengine|beanie|odmantic)\b"),
+    (RELATIONAL, r"(?:require\(\s*|\bfrom\s+)['\"](?P<lib>pg|pg-promise|postgres|mysql2?|mysql2/promise|knex|"
+                 r"sequelize|typeorm|better-sqlite3|sqlite3|mssql|kysely|@prisma/client|drizzle-orm(?:/[\w-]+)?|"
+                 r"@mikro-orm/[\w-]+)['\"]"),
+    (DOCUMENT, r"(?:require\(\s*|\bfrom\s+)['\"](?P<lib>mongodb|mongoose)['\"]"),
+    (RELATIONAL, r"\"(?P<lib>database/sql|gorm\.io/gorm|github\.com/jackc/pgx[\w/.-]*|github\.com/lib/pq|"
+                 r"github\.com/jmoiron/sqlx|entgo\.io/ent)\""),
+    (DOCUMENT, r"\"(?P<lib>go\.mongodb\.org/mongo-driver[\w/.-]*)\""),
 )
-DATABASE_IMPORT = re.compile(
-    r"^\s*(from|import)\s+(sqlalchemy|sqlite3|psycopg2?|asyncpg|pymysql|peewee|sqlmodel|django\.db)\b"
-    r"|\"database/sql\"|require\(['\"](pg|mysql2?|knex|sequelize|mongoose|better-sqlite3)['\"]\)",
-    re.M)
+DATABASE_IMPORT = re.compile("|".join(f"(?:{pattern})".replace("?P<lib>", "?:") for _, pattern in DATABASE_IMPORTS),
+                             re.M)
+_DATABASE_IMPORT_KINDS = tuple((kind, re.compile(pattern, re.M)) for kind, pattern in DATABASE_IMPORTS)
 MANIFEST_NAMES = ("requirements.txt", "requirements-dev.txt", "pyproject.toml", "Pipfile", "setup.py",
                   "setup.cfg", "package.json", "go.mod", "Gemfile", "pom.xml", "build.gradle",
                   "build.gradle.kts", "Cargo.toml", "composer.json")
@@ -49,7 +76,8 @@ LOCK_NAMES = ("poetry.lock", "uv.lock", "Pipfile.lock", "pdm.lock", "package-loc
 CONFIG_PATTERNS = (".env", ".env.*", "*.env", "settings.py", "*/settings.py", "*/settings/*.py", "config.py",
                    "*/config.py", "config/*", "*.ini", "*.cfg", "docker-compose*.yml", "Dockerfile",
                    "*.toml", "app.yaml", "application.yml", "application.properties", "nginx*.conf")
-TEST_FILE = re.compile(r"(^|/)(tests?|__tests__|spec|specs)/|(^|/)test_[^/]+\.py$|_test\.(py|go)$|"
+# tests.py: a root test module, and the file Django's startapp creates in every app
+TEST_FILE = re.compile(r"(^|/)(tests?|__tests__|spec|specs)/|(^|/)test_[^/]+\.py$|(^|/)tests\.py$|_test\.(py|go)$|"
                        r"\.(test|spec)\.(js|ts|jsx|tsx|mjs)$")
 
 
@@ -74,6 +102,7 @@ class Inventory:
     config_files: list[str] = field(default_factory=list)
     migration_systems: dict[str, list[str]] = field(default_factory=dict)  # system -> folders
     database_evidence: list[str] = field(default_factory=list)             # "file:line what"
+    database_kinds: dict[str, list[str]] = field(default_factory=dict)     # relational|document -> libraries
 
     @property
     def framework_names(self) -> set[str]:
@@ -95,6 +124,17 @@ class Inventory:
     def uses_database(self) -> bool:
         return bool(self.database_evidence or self.migration_systems)
 
+    @property
+    def uses_relational_database(self) -> bool:
+        """A SQL database: a relational driver/ORM, SQL files, or a migration system (all of which are SQL)."""
+        return bool(self.database_kinds.get(RELATIONAL) or self.migration_systems
+                    or (self.database_evidence and not self.database_kinds))
+
+    @property
+    def document_database_only(self) -> bool:
+        """Every database library found talks to a document store (MongoDB), none to a SQL database."""
+        return bool(self.database_kinds.get(DOCUMENT)) and not self.uses_relational_database
+
     def to_json(self) -> dict:
         return {
             "languages": self.languages,
@@ -104,6 +144,7 @@ class Inventory:
             "config_files": self.config_files,
             "migration_systems": self.migration_systems,
             "database_evidence": self.database_evidence[:20],
+            "database_kinds": self.database_kinds,
         }
 
 
@@ -207,20 +248,61 @@ def _detect_frameworks(repo: Repository, inv: Inventory) -> None:
     inv.frameworks = sorted(found.values(), key=lambda fw: fw.name)
 
 
+def database_kind(dependency: str) -> str | None:
+    """relational, document, or None when the dependency is not a database library."""
+    if dependency in DATABASE_DEPENDENCY_KINDS:
+        return DATABASE_DEPENDENCY_KINDS[dependency]
+    for name, kind in DATABASE_DEPENDENCY_KINDS.items():
+        if dependency.startswith(name + "/"):
+            return kind
+    return None
+
+
+def _prisma_kind(repo: Repository) -> str:
+    for f in repo.files:
+        if f.path.endswith(".prisma"):
+            if re.search(r"provider\s*=\s*[\"']mongodb[\"']", repo.read_text(f.path) or ""):
+                return DOCUMENT
+    return RELATIONAL
+
+
+def _record_kind(inv: Inventory, kind: str, library: str) -> None:
+    libraries = inv.database_kinds.setdefault(kind, [])
+    if library not in libraries:
+        libraries.append(library)
+
+
 def _detect_database(repo: Repository, inv: Inventory) -> None:
+    prisma_kind = None
     for manifest in inv.manifests:
         for dep, line, _ in manifest_dependencies(repo, manifest):
-            if dep in DATABASE_DEPENDENCIES:
-                inv.database_evidence.append(f"{manifest}:{line} depends on {dep}")
+            kind = database_kind(dep)
+            if kind is None:
+                continue
+            if dep in ("prisma", "@prisma/client"):
+                prisma_kind = prisma_kind or _prisma_kind(repo)
+                kind = prisma_kind
+            inv.database_evidence.append(f"{manifest}:{line} depends on {dep}")
+            _record_kind(inv, kind, dep)
     for f in repo.files:
         if f.language == "sql" and not TEST_FILE.search(f.path):
             inv.database_evidence.append(f"{f.path} SQL file")
+            _record_kind(inv, RELATIONAL, "SQL files")
             continue
         if f.language not in ("python", "javascript", "typescript", "go") or TEST_FILE.search(f.path):
             continue
         text = repo.read_text(f.path) or ""
-        m = DATABASE_IMPORT.search(text)
-        if m:
-            inv.database_evidence.append(f"{f.path}:{text.count(chr(10), 0, m.start()) + 1} imports a database library")
+        first = None
+        for kind, pattern in _DATABASE_IMPORT_KINDS:
+            m = pattern.search(text)
+            if m:
+                library = m.group("lib")
+                if library == "@prisma/client":
+                    prisma_kind = prisma_kind or _prisma_kind(repo)
+                    kind = prisma_kind
+                _record_kind(inv, kind, library)
+                first = m if first is None or m.start() < first.start() else first
+        if first is not None:
+            inv.database_evidence.append(f"{f.path}:{text.count(chr(10), 0, first.start()) + 1} imports a database library")
         if len(inv.database_evidence) > 50:
             break

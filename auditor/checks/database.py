@@ -12,7 +12,7 @@ from auditor.catalog import CatalogItem
 from auditor.checks.evaluate import dedupe
 from auditor.collectors.orm_models import is_migration_file
 from auditor.context import AuditContext, Unavailable
-from auditor.inventory import TEST_FILE
+from auditor.inventory import DOCUMENT, TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Evidence, Finding, ItemResult, partial_result
 from auditor.orm.coltypes import family
 from auditor.orm.merge import JudgedSchema, merge_schemas
@@ -116,6 +116,13 @@ def _python_sources(ctx: AuditContext, skip_migrations: bool = True):
             yield rel, tree
 
 
+def _document_store_unanalysed(ctx: AuditContext, what: str) -> None:
+    """Raise Unavailable when every database library found is a document store, which `what` does not read."""
+    if ctx.inventory.document_database_only:
+        libraries = ", ".join(ctx.inventory.database_kinds.get(DOCUMENT, []))
+        raise Unavailable(f"the database is a document store ({libraries}); {what}")
+
+
 # ---- checks ------------------------------------------------------------------------------------------
 @check("DB-FK-INDEX")
 def foreign_keys_indexed(ctx: AuditContext, item: CatalogItem) -> ItemResult:
@@ -178,6 +185,8 @@ def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     if "python" not in ctx.inventory.code_languages:
         raise Unavailable("multi-write detection reads Python code only; this repository has "
                           + ", ".join(sorted(ctx.inventory.code_languages)))
+    _document_store_unanalysed(ctx, "multi-write detection reads Django, SQLAlchemy/SQLModel and SQL writes only, "
+                                    "not MongoDB operations")
     models = ctx.collected.get("orm_models")
     atomic_at = None
     if models is not None and models.django.atomic_requests_at:
@@ -237,6 +246,12 @@ def queries_bounded(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     note = f" Not analysed: {', '.join(unanalysed)} code." if unanalysed else ""
     scope = (f"Heuristic: SELECT * in SQL strings and {len(sql_files)} .sql file(s), queries inside loops, "
              "whole-table .all() in list handlers without limit or pagination.")
+    if not found and not sql_files and not languages & {"python", "javascript", "typescript"}:
+        raise Unavailable(f"query analysis reads Python, JavaScript/TypeScript and SQL files; this repository's code "
+                          f"is {', '.join(sorted(languages))}")
+    if not found:
+        _document_store_unanalysed(ctx, "the query rules read SQL strings, .sql files and Django/SQLAlchemy "
+                                        "queries, not MongoDB queries (find() without limit, $where)")
     if found:
         by_rule = Counter(f.evidence.rule_id for f in found)
         return ItemResult(item.id, "fail", f"{len(found)} query problem(s) in {len({f.file for f in found})} file(s). "

@@ -10,8 +10,8 @@ import re
 
 from auditor.catalog import CatalogItem
 from auditor.checks.evaluate import dedupe
-from auditor.context import AuditContext
-from auditor.inventory import TEST_FILE
+from auditor.context import AuditContext, Unavailable
+from auditor.inventory import DOCUMENT, TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Evidence, Finding, ItemResult, partial_result
 from auditor.probes import nplusone
 from auditor.registry import check
@@ -77,6 +77,13 @@ def no_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     details = {"query_loops": len(loops), "n_plus_one_loops": len(bad), "eager_loaded_loops": len(safe),
                "relations_known": sorted(relations.lazy)}
     if not loops and not eager:
+        if "python" not in ctx.inventory.code_languages:
+            raise Unavailable("N+1 detection reads Python ORM code (Django, SQLAlchemy) only; this repository's code "
+                              f"is {', '.join(sorted(ctx.inventory.code_languages))}")
+        if ctx.inventory.document_database_only:
+            raise Unavailable("the database is a document store ("
+                              + ", ".join(ctx.inventory.database_kinds.get(DOCUMENT, []))
+                              + "); N+1 detection reads Django and SQLAlchemy queries, not MongoDB calls")
         return ItemResult(item.id, "not_applicable",
                           "Heuristic: no loop over ORM or SQL query results and no eager loading in Python code, "
                           "so there is no N+1 surface to judge." + note, details=details)
@@ -165,7 +172,8 @@ def connection_pooling(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     none = ItemResult(item.id, "fail",
                       "Heuristic: no connection pooling found. Looked for SQLAlchemy engines (pool settings or "
                       "a module-level engine), CONN_MAX_AGE, psycopg/asyncpg/aiomysql pools, shared "
-                      "requests.Session/httpx.Client, pg.Pool/mysql.createPool/Prisma, Go SetMaxOpenConns/pgxpool."
+                      "requests.Session/httpx.Client, pg.Pool/mysql.createPool/Prisma, a shared MongoClient/Mongoose connection, "
+                      "Go SetMaxOpenConns/pgxpool."
                       + _other_languages_note(ctx, {"python", "javascript", "typescript", "go"}))
     return _practice_violation_verdict(ctx, item, ctx.practices(item.id),
                                        ctx.violations(item.id) + django_settings_without_conn_max_age(ctx),

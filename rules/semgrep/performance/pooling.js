@@ -9,3 +9,18 @@ const conn = mysql.createConnection({ host: process.env.DB_HOST });
 const cache = new Map();
 // ruleid: db-pool-configured-js
 const pool2 = mysql.createPool({ host: process.env.DB_HOST, connectionLimit: 10 });
+
+const MongoClient = require('mongodb').MongoClient;
+const express = require('express');
+const app = express();
+
+// ruleid: mongo-client-shared-js
+MongoClient.connect(process.env.MONGODB_URI, (err, db) => {
+  app.locals.db = db;
+});
+
+app.get('/orders', async (req, res) => {
+  // ok: mongo-client-shared-js
+  const client = new MongoClient(process.env.MONGODB_URI);
+  res.json(await client.db().collection('orders').find().limit(50).toArray());
+});

@@ -61,3 +61,14 @@ def report():
 def health():
     # ok: connection-per-request-python
     return http.get("http://upstream/health", timeout=2).status_code
+
+
+import pymongo
+
+# ruleid: mongo-client-shared-python
+mongo = pymongo.MongoClient(os.environ["MONGO_URL"])
+
+
+def orders_collection():
+    # ok: mongo-client-shared-python
+    return pymongo.MongoClient(os.environ["MONGO_URL"]).shop.orders

@@ -12,3 +12,9 @@ const agent = new https.Agent({ keepAlive: true, maxSockets: 50 });
 const other = new Pool({ connectionString: process.env.DATABASE_URL });
 
 module.exports = { pool, limit, agent, other };
+
+const { MongoClient } = require('mongodb');
+// ruleid: mongo-driver-bounded-pool-js
+const mongo = new MongoClient(process.env.MONGODB_URI);
+// ok: mongo-driver-bounded-pool-js
+const unbounded = new MongoClient(process.env.MONGODB_URI, { maxPoolSize: 0 });
