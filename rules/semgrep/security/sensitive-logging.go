@@ -16,3 +16,11 @@ func Login(w http.ResponseWriter, r *http.Request) {
 	// ok: go-secret-logged
 	log.Printf("password length %d", len(password))
 }
+
+func Routes() {
+	http.HandleFunc("/reset", func(w http.ResponseWriter, r *http.Request) {
+		token := r.FormValue("token")
+		// ruleid: go-secret-logged
+		log.Printf("reset with token %s", token)
+	})
+}

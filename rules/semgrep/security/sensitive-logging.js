@@ -1,4 +1,5 @@
 const logger = require('./logger');
+const router = require('express').Router();
 
 function login(req, res) {
   const { username, password } = req.body;
@@ -13,5 +14,12 @@ function login(req, res) {
   // ok: js-secret-logged
   console.log('password length', password.length);
 }
+
+router.post('/login', (req, res) => {
+  const { email, password } = req.body;
+  // ruleid: js-secret-logged
+  console.log('login attempt', email, password);
+  res.json({ ok: true });
+});
 
 module.exports = { login };
