@@ -38,6 +38,9 @@ ROLE = re.compile(r"req\.user\.(role|roles|isAdmin|permissions|scope)\b")
 BODY_VALIDATION = re.compile(r"\.(validate|validateAsync|parse|safeParse|parseAsync)\s*\(\s*req\.|validationResult\(req\)|"
                              r"matchedData\(req\)")
 SINGLE_ROW = re.compile(r"WHERE\s+(\w+\.)?(id|_id|uuid)\s*=|findOne|findById|findByPk|findUnique|rows\[0\]", re.I)
+# a collection read by name: `dao.getAllMemos(`, `Customer.listCustomers(`; `GET /getCustomers`, `/listOrders`
+LIST_CALL = re.compile(r"\.(getAll|findAll|fetchAll|list)[A-Z]\w*\(")
+LIST_PATH = re.compile(r"/(get|list|fetch)(All)?[A-Z][a-z]\w*s/?$|/(get|list|fetch)[-_]?all[-_]?\w+/?$", re.I)
 REQ_INPUT = re.compile(r"req\.(body|query|params)\b")
 PAGINATION = re.compile(r"req\.query\.(limit|offset|page|perPage|per_page|pageSize|cursor|skip|take)\b|\bLIMIT\s+[$?:]|"
                         r"\.limit\(|\.skip\(|\.offset\(")
@@ -53,6 +56,9 @@ class _File:
     exports: str | None = None
     defs: dict[str, str] = field(default_factory=dict)          # name -> definition text
     calls: list[Call] = field(default_factory=list)
+    functions: dict[str, list[str]] = field(default_factory=dict)  # function name -> parameter names
+    export_params: list[str] | None = None                      # parameters of the exported function
+    aliases: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # param -> (caller file, arg, offset)
 
 
 @dataclass
@@ -65,6 +71,112 @@ class _Mount:
 class _Global:
     session: list[str] = field(default_factory=list)
     bearer: list[str] = field(default_factory=list)
+
+
+# function declarations and function-valued consts: `function routes(app, db) {`, `const index = (app, db) => {`
+FUNCTION_DEF = re.compile(
+    r"function\s+(?P<name>[\w$]+)\s*\((?P<params>[^()]*)\)\s*\{|"
+    r"(?:const|let|var)\s+(?P<const>[\w$]+)\s*=\s*(?:async\s+)?(?:function\s*[\w$]*\s*\((?P<fparams>[^()]*)\)|"
+    r"\((?P<aparams>[^()]*)\)\s*=>|(?P<single>[\w$]+)\s*=>)")
+# `module.exports = function (app) {`, `module.exports = (app, db) => {`, `export default function (app) {`
+EXPORTED_FUNCTION = re.compile(
+    r"(?:module\.exports|export\s+default)\s*=?\s*(?:async\s+)?(?:function\s*[\w$]*\s*\((?P<params>[^()]*)\)|"
+    r"\((?P<aparams>[^()]*)\)\s*=>|(?P<single>[\w$]+)\s*=>)")
+
+
+def _params(m: re.Match) -> str:
+    return next((g for g in (m.groupdict().get(k) for k in ("params", "fparams", "aparams", "single")) if g), "")
+
+
+def _link_parameters(files: dict[str, _File]) -> None:
+    """`require('./routes')(app, db)` / `routes(app, db)`: the callee's parameters alias the caller's app/router.
+
+    Runs to a fixed point so a parameter passed on again (`module.exports = (app) => { api(app) }`) links too.
+    """
+    calls = []
+    for f in files.values():
+        for m in re.finditer(r"require\(\s*['\"]([^'\"]+)['\"]\s*\)\s*\(|(?<![\w$.])([\w$]+)\s*\(", f.src):
+            if m.group(2):
+                if m.group(2) not in f.requires or re.search(r"\bnew\s+$", f.src[max(0, m.start() - 6):m.start()]):
+                    continue
+                target = f.requires[m.group(2)]
+            else:
+                target = _resolve_in(files, f.path, m.group(1))
+            if target not in files or not files[target].export_params:
+                continue
+            close = matching_paren(f.src, m.end() - 1)
+            if close < 0:
+                continue
+            calls.append((f, target, split_args(f.src[m.end():close]), m.start()))
+    for _ in range(4):
+        changed = False
+        for f, target, args, offset in calls:
+            callee = files[target]
+            for param, a in zip(callee.export_params or [], args):
+                a = a.strip()
+                if param in callee.aliases or not re.fullmatch(r"[\w$]+", a):
+                    continue
+                if a in f.apps or a in f.routers or a in f.aliases:
+                    callee.aliases[param] = (f.path, a, offset)
+                    changed = True
+        if not changed:
+            break
+
+
+def _resolve_in(files: dict[str, _File], base: str, spec: str) -> str | None:
+    if not spec.startswith("."):
+        return None
+    root = posixpath.normpath(posixpath.join(posixpath.dirname(base), spec))
+    for cand in (root, root + ".js", root + ".ts", root + ".mjs", root + "/index.js", root + "/index.ts"):
+        if cand in files:
+            return cand
+    return None
+
+
+def _canonical(files: dict[str, _File], f: _File, owner: str):
+    """(file, name) of the app or router `owner` stands for, and the parameter passings that led there."""
+    callers: list[tuple[str, str, int]] = []
+    path, name = f.path, owner
+    for _ in range(6):
+        alias = files[path].aliases.get(name)
+        if alias is None:
+            break
+        callers.append(alias)
+        path, name = alias[0], alias[1]
+    return (path, name), callers
+
+
+def _caller_chain(files: dict[str, _File], callers: list[tuple[str, str, int]], path: str) -> list[tuple[str, str]]:
+    """Middleware the callers registered on the app before passing it in (outermost caller first)."""
+    out: list[tuple[str, str]] = []
+    for file, name, offset in reversed(callers):
+        out += _uses_before(files[file], name, offset, path)
+    return out
+
+
+def _handler_body(source_of, f: _File, handler: str) -> str:
+    """The handler's source: inline, a function of this file, or `obj.method` defined as `this.method = ...`,
+    `exports.method = ...` or a class/object method in the module `obj` comes from."""
+    h = handler.strip()
+    if re.fullmatch(r"[\w$]+", h):
+        return f.defs.get(h, "")
+    m = re.fullmatch(r"([\w$]+)\.([\w$]+)", h)
+    if not m:
+        return handler
+    obj, method = m.groups()
+    target = f.requires.get(obj)
+    if target is None:
+        ctor = re.match(r"new\s+([\w$]+)\s*\(", f.defs.get(obj, ""))
+        target = f.requires.get(ctor.group(1)) if ctor else None
+    src = source_of(target) if target else f.src
+    d = re.search(rf"(?:\bthis|\bexports|module\.exports|\.prototype)\s*\.\s*{re.escape(method)}\s*=|"
+                  rf"(?<![\w$.]){re.escape(method)}\s*:\s*(?:async\s+)?(?:function\b|\()|"
+                  rf"^\s*(?:async\s+)?{re.escape(method)}\s*\([^)]*\)\s*\{{", src, re.M)
+    if not d:
+        return ""
+    brace = src.find("{", d.end())
+    close = matching_paren(src, brace) if brace >= 0 else -1
+    return src[d.start():close + 1] if close > 0 else ""
 
 
 def is_js(path: str) -> bool:
@@ -81,6 +193,15 @@ def extract(repo: Repository) -> tuple[list[Endpoint], dict]:
                         and not re.search(r"\.(get|post|put|delete|patch|use)\(", text)):
             continue
         files[path] = _read(repo, path, strip_comments(text))
+    _link_parameters(files)
+    others: dict[str, str] = {}
+
+    def source_of(path: str) -> str:
+        if path in files:
+            return files[path].src
+        if path not in others:
+            others[path] = strip_comments(repo.read_text(path) or "")
+        return others[path]
     g = _Global()
     for f in files.values():
         for m in SESSION.finditer(f.src):
@@ -91,18 +212,24 @@ def extract(repo: Repository) -> tuple[list[Endpoint], dict]:
     endpoints: list[Endpoint] = []
     for f in files.values():
         for owner, path, method, mws, handler, line, offset in _routes(f):
-            key = (f.path, owner)
-            if owner not in f.apps and owner not in f.routers:
+            (target_file, target), callers = _canonical(files, f, owner)
+            tf = files[target_file]
+            if target not in tf.apps and target not in tf.routers:
                 continue
-            contexts = [_Mount("", [])] if owner in f.apps else (mounts.get(key) or [])
+            contexts = [_Mount("", [])] if target in tf.apps else (mounts.get((target_file, target)) or [])
             orphan = not contexts
+            passed_in = _caller_chain(files, callers, path)
             for ctx in contexts or [_Mount("", [])]:
-                chain = ctx.chain + _uses_before(f, owner, offset, path) + [(m, where(f.path, line)) for m in mws]
+                chain = ctx.chain + passed_in + _uses_before(f, owner, offset, path) + \
+                    [(m, where(f.path, line)) for m in mws]
                 ep = Endpoint(method, normalize_path(join_paths(ctx.prefix, path)), _handler_name(handler), f.path, line,
                               "express")
                 if orphan:
-                    ep.notes.append(f"router {owner!r} is not mounted by any app.use() found: path prefix unknown")
-                _protect(ep, f, chain, handler, g)
+                    ep.notes.append(f"router {target!r} is not mounted by any app.use() found: path prefix unknown")
+                if callers:
+                    ep.notes.append(f"registered on parameter {owner!r}, passed {target!r} at "
+                                    f"{where(callers[-1][0], line_of(files[callers[-1][0]].src, callers[-1][2]))}")
+                _protect(ep, f, chain, handler, g, _handler_body(source_of, f, handler))
                 endpoints.append(ep)
     glob = {"session": g.session[:3], "bearer_auth": g.bearer[:3]}
     return endpoints, {k: v for k, v in glob.items() if v}
@@ -140,8 +267,18 @@ def _read(repo: Repository, path: str, src: str) -> _File:
     for m in re.finditer(r"function\s+([\w$]+)\s*\(", src):
         f.defs.setdefault(m.group(1), f"function {m.group(1)}")
     exp = re.search(r"module\.exports\s*=\s*([\w$]+)\s*;?|export\s+default\s+([\w$]+)", src)
-    if exp:
+    if exp and exp.group(0).split("=")[-1].split()[-1] not in ("function", "async", "class"):
         f.exports = exp.group(1) or exp.group(2)
+    for m in FUNCTION_DEF.finditer(src):
+        name = m.group("name") or m.group("const")
+        params = [p.split("=")[0].strip() for p in split_args(_params(m))]
+        if name:
+            f.functions.setdefault(name, params)
+    inline = EXPORTED_FUNCTION.search(src)
+    if inline:
+        f.export_params = [p.split("=")[0].strip() for p in split_args(_params(inline))]
+    elif f.exports in f.functions:
+        f.export_params = f.functions[f.exports]
     f.calls = method_calls(src, VERBS | {"use", "route"})
     return f
 
@@ -177,13 +314,15 @@ def _mounts(files: dict[str, _File]) -> dict[tuple[str, str], list[_Mount]]:
                 continue
             prefix = string_literal(call.args[0])
             rest = call.args[1:] if prefix is not None else call.args
+            parent, callers = _canonical(files, f, call.receiver)
             for i, a in enumerate(rest):
                 target = _router_target(files, f, a)
                 if target is None:
                     continue
-                chain = _uses_before(f, call.receiver, call.start, prefix or "/") + \
+                chain = _caller_chain(files, callers, prefix or "/") + \
+                    _uses_before(f, call.receiver, call.start, prefix or "/") + \
                     [(m, where(f.path, call.line)) for m in rest[:i]]
-                edges.append(((f.path, call.receiver), target, prefix or "", chain))
+                edges.append((parent, target, prefix or "", chain))
     roots = {(f.path, a) for f in files.values() for a in f.apps}
     out: dict[tuple[str, str], list[_Mount]] = {}
 
@@ -265,12 +404,11 @@ def _kinds(f: _File, text: str) -> set[str]:
     return {kind for kind, rx in KINDS.items() if rx.search(expanded)}
 
 
-def _protect(ep: Endpoint, f: _File, chain: list[tuple[str, str]], handler: str, g: _Global) -> None:
+def _protect(ep: Endpoint, f: _File, chain: list[tuple[str, str]], handler: str, g: _Global, body: str) -> None:
     found: dict[str, list[str]] = {}
     for text, at in chain:
         for kind in _kinds(f, text):
             found.setdefault(kind, []).append(f"{text.strip()[:70]} at {at}")
-    body = f.defs.get(handler.strip(), "") if re.fullmatch(r"[\w$]+", handler.strip()) else handler
     if "auth" in found:
         mark(ep, "authenticated", True, found["auth"][0])
     else:
@@ -315,8 +453,9 @@ def _protect(ep: Endpoint, f: _File, chain: list[tuple[str, str]], handler: str,
     else:
         ep.notes.append("input: reads no request data")
 
-    if ep.method == "GET" and not ep.path.rstrip("/").endswith("}") and re.search(r"SELECT|\.find\(|\.findAll\(|\.findMany\(", body) \
-            and not SINGLE_ROW.search(body):
+    if ep.method == "GET" and not ep.path.rstrip("/").endswith("}") and not SINGLE_ROW.search(body) and (
+            re.search(r"SELECT|\.find\(|\.findAll\(|\.findMany\(", body) or LIST_CALL.search(body)
+            or LIST_PATH.search(ep.path)):
         ep.paginated = bool(PAGINATION.search(body)) or any("limit" in t for t, _ in chain)
         if ep.paginated:
             ep.protections.setdefault("paginated", []).append("limit/offset query parameters in the handler")
