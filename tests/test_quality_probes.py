@@ -156,3 +156,31 @@ def test_coverage_reports_are_read():
     final = '{"a.js": {"s": {"0": 1, "1": 0, "2": 3, "3": 0}}}'
     assert cov.report_percent("coverage-final.json", final).percent == 50.0
     assert cov.report_percent("coverage.xml", "<not-xml") is None
+
+
+def test_coverage_report_fail_under_in_ci_and_makefiles():
+    workflow = ("jobs:\n  test:\n    steps:\n      - run: uv run coverage run -m pytest\n"
+                "      - run: uv run coverage report --fail-under=90\n")
+    facts = cov.thresholds_in_text(".github/workflows/backend.yml", workflow)
+    assert [(f.line, f.percent, f.how) for f in facts] == [(5, 90.0, "coverage report --fail-under")]
+    makefile = "test:\n\tcoverage run -m pytest\n\tcoverage report --show-missing --fail-under 85\n"
+    assert [(f.line, f.percent) for f in cov.thresholds_in_text("Makefile", makefile)] == [(3, 85.0)]
+    # pytest-cov's flag is read once, not also as coverage.py's
+    assert [f.how for f in cov.thresholds_in_text("tox.ini", "commands = pytest --cov --cov-fail-under=80\n")] == [
+        "pytest-cov --cov-fail-under"]
+    # --fail-under of another tool is not a coverage threshold
+    assert cov.thresholds_in_text("Makefile", "lint:\n\tinterrogate --fail-under 60 src\n") == []
+
+
+def test_smokeshow_coverage_threshold():
+    workflow = "      - run: smokeshow upload htmlcov\n        env:\n          SMOKESHOW_GITHUB_COVERAGE_THRESHOLD: 90\n"
+    facts = cov.thresholds_in_text(".github/workflows/smokeshow.yml", workflow)
+    assert [(f.line, f.percent, f.how) for f in facts] == [(3, 90.0, "smokeshow coverage threshold")]
+
+
+def test_coverage_rationale_counts_every_file_read():
+    from auditor.checks.quality import files_read_note
+    paths = [f"pkg{i}/setup.cfg" for i in range(18)] + [".github/workflows/test-backend.yml", "Makefile"]
+    note = files_read_note(paths)
+    assert note.startswith("Read 20 files, including .github/workflows/test-backend.yml, Makefile, ")
+    assert files_read_note(["tox.ini"]) == "Read 1 file(s): tox.ini"

@@ -104,6 +104,17 @@ def _report_texts(ctx: AuditContext) -> list[tuple[str, str]]:
     return out
 
 
+def files_read_note(paths: list[str], shown: int = 6) -> str:
+    """'Read 20 files, including a, b, c': the count always, so a file not named was still read."""
+    if not paths:
+        return "No coverage configuration, build or CI file in the repository to read"
+    ci = [p for p in paths if p.startswith((".github/", ".circleci/", ".gitlab-ci")) or "Makefile" in p]
+    named = (ci + [p for p in paths if p not in ci])[:shown]
+    if len(paths) <= shown:
+        return f"Read {len(paths)} file(s): {', '.join(named)}"
+    return f"Read {len(paths)} files, including {', '.join(named)}"
+
+
 @check("QA-COVERAGE")
 def coverage_threshold(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     candidates = [f.path for f in ctx.repo.files if cov.is_coverage_config_candidate(f.path)]
@@ -113,11 +124,11 @@ def coverage_threshold(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     reports = [fact for fact in (cov.report_percent(p, t) for p, t in _report_texts(ctx)) if fact]
     facts = thresholds or reports
     if not facts:
-        looked = ", ".join(candidates[:8]) or "no coverage configuration or CI file in the repository"
         return ItemResult(item.id, "fail",
-                          "Heuristic: no coverage threshold configured (fail_under, --cov-fail-under, jest "
-                          "coverageThreshold, nyc check-coverage) and no coverage report (coverage.xml, lcov.info, "
-                          f"coverage-final.json) found. Looked in: {looked}.",
+                          "Heuristic: no coverage threshold configured (fail_under, --cov-fail-under, coverage report "
+                          "--fail-under, jest coverageThreshold, nyc check-coverage, smokeshow threshold) and no "
+                          "coverage report (coverage.xml, lcov.info, coverage-final.json) found. "
+                          f"{files_read_note(candidates)}.",
                           details={"files_checked": candidates})
     best = max(facts, key=lambda f: f.percent)
     evidence = [Evidence(f.file, f.line, f.text or (ctx.repo.snippet(f.file, f.line) if f.line else ""),

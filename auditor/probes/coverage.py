@@ -1,8 +1,8 @@
 """Coverage thresholds configured and coverage reports present, read from file text.
 
 Thresholds: coverage.py `fail_under` ([report] in .coveragerc, [coverage:report] in setup.cfg/tox.ini,
-[tool.coverage.report] in pyproject.toml), pytest-cov `--cov-fail-under` (pytest addopts, tox, CI files,
-Makefiles), jest `coverageThreshold` (jest.config.* or package.json), nyc `check-coverage` with
+[tool.coverage.report] in pyproject.toml), pytest-cov `--cov-fail-under` and `coverage report --fail-under`
+(pytest addopts, tox, CI files, Makefiles), smokeshow's SMOKESHOW_GITHUB_COVERAGE_THRESHOLD, jest `coverageThreshold` (jest.config.* or package.json), nyc `check-coverage` with
 `lines`/`statements` (.nycrc, package.json), c8 `--check-coverage --lines`, Go `-coverprofile` gates are
 rare and not read. Reports: Cobertura coverage.xml (line-rate), lcov.info (LF/LH), istanbul
 coverage-final.json / coverage-summary.json.
@@ -38,6 +38,10 @@ def _line_text(text: str, line: int) -> str:
 
 FAIL_UNDER = re.compile(r"^\s*fail_under\s*[=:]\s*['\"]?(\d+(?:\.\d+)?)", re.M)
 COV_FAIL_UNDER = re.compile(r"--cov-fail-under[=\s]+['\"]?(\d+(?:\.\d+)?)")
+# `coverage report --fail-under=90` (coverage.py's command line, in CI files, Makefiles, tox, nox)
+REPORT_FAIL_UNDER = re.compile(r"\bcoverage\b[^\n]*?(?<![\w-])--fail-under[=\s]+['\"]?(\d+(?:\.\d+)?)")
+# smokeshow's GitHub status gate (SMOKESHOW_GITHUB_COVERAGE_THRESHOLD: 90)
+SMOKESHOW_THRESHOLD = re.compile(r"SMOKESHOW_GITHUB_COVERAGE_THRESHOLD['\"]?\s*[:=]\s*['\"]?(\d+(?:\.\d+)?)")
 C8_LINES = re.compile(r"(?:c8|nyc)\b[^\n]*--check-coverage[^\n]*--(?:lines|statements)[=\s]+(\d+(?:\.\d+)?)")
 GO_COVER_GATE = re.compile(r"go tool cover[^\n]*\n?[^\n]*(?:-lt|<)\s*(\d+(?:\.\d+)?)")
 
@@ -56,6 +60,14 @@ def thresholds_in_text(path: str, text: str) -> list[CoverageFact]:
     for m in COV_FAIL_UNDER.finditer(text):
         line = _line_of(text, m.start())
         out.append(CoverageFact(path, line, float(m.group(1)), "threshold", "pytest-cov --cov-fail-under",
+                                _line_text(text, line)))
+    for m in REPORT_FAIL_UNDER.finditer(text):
+        line = _line_of(text, m.start(1))
+        out.append(CoverageFact(path, line, float(m.group(1)), "threshold", "coverage report --fail-under",
+                                _line_text(text, line)))
+    for m in SMOKESHOW_THRESHOLD.finditer(text):
+        line = _line_of(text, m.start())
+        out.append(CoverageFact(path, line, float(m.group(1)), "threshold", "smokeshow coverage threshold",
                                 _line_text(text, line)))
     for m in C8_LINES.finditer(text):
         line = _line_of(text, m.start())

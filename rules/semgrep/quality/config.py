@@ -43,3 +43,34 @@ DATABASES = {
 }
 # ok: hardcoded-environment-url-python
 ENGINE_URL = engine_url
+
+from config.env import env
+
+# ruleid: config-from-environment-python
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+# ruleid: config-from-environment-python
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="amqp://guest:guest@localhost//")
+# ruleid: config-from-environment-python
+USE_S3 = env.bool("USE_S3_STORAGE", default=False)
+# ok: config-from-environment-python
+label = env("staging")
+
+# ruleid: config-from-environment-python
+if os.environ.get("GITHUB_WORKFLOW"):
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            # ok: hardcoded-database-host-django
+            "HOST": "127.0.0.1",
+        }
+    }
+
+# ruleid: config-from-environment-python
+if os.getenv("CI"):
+    # ok: hardcoded-environment-url-python
+    REDIS_URL = "redis://localhost:6379/0"
+
+# ruleid: config-from-environment-python
+if os.environ.get("DEPLOY_TARGET") == "prod":
+    # ruleid: hardcoded-environment-url-python
+    REPORTS_URL = "http://reports.internal:8080/"
