@@ -125,6 +125,7 @@ def test_edit_after_a_later_migration_is_reported(edited_repo):
     assert [(e.file, e.summary, e.added, e.deleted) for e in edits] == [
         ("db/migrations/20240101000000_create_posts.sql", "tweak posts", 1, 2)]   # the tweak also dropped the review comment
     assert edits[0].date.startswith("2024-02-01")
+    assert edits[0].line == 3 and "VARCHAR(200)" in edits[0].line_text and edits[0].changed_parts == ("up section",)
 
 
 def test_immutable_verdict_from_git(edited_repo):
@@ -132,6 +133,9 @@ def test_immutable_verdict_from_git(edited_repo):
     assert item["verdict"] == "fail"
     assert item["evidence"][0]["file"] == "db/migrations/20240101000000_create_posts.sql"
     assert "tweak posts" in item["evidence"][0]["message"] and item["evidence"][0]["engine"] == "git"
+    # the edited line, found again in today's file (a later comment-only commit moved it down by one)
+    assert item["evidence"][0]["line"] == 4 and "VARCHAR(200)" in item["evidence"][0]["snippet"]
+    assert "only up section (the forward migration) changed" in item["evidence"][0]["message"]
 
 
 def test_no_git_history_is_unknown(tmp_path):

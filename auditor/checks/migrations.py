@@ -215,20 +215,66 @@ def mig_naming(ctx: AuditContext, item: CatalogItem) -> ItemResult:
 
 
 # ---- MIG-DOCUMENTED ------------------------------------------------------------------------------
+def _django_why(m: M.Migration) -> str:
+    if re.search(r"_auto_\d{8}", m.name):
+        return ", and its name is a timestamp Django chose because it could not describe the change"
+    if any(o.kind in ("run_python", "raw_sql", "unknown") or o.text.lstrip().startswith(("migrations.RunSQL", "RunSQL"))
+           for o in m.forward):
+        return ", and it holds hand-written operations (RunPython, RunSQL or custom) its name cannot explain"
+    return ""
+
+
 @check("MIG-DOCUMENTED")
 def mig_documented(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     inv = _inventory(ctx)
     undocumented = [m for m in inv.migrations if not m.documented]
-    evidence = [_ev(ctx, m.file, m.line, f"{m.version}: no message, docstring or comment states its purpose",
-                    "undocumented") for m in undocumented[:MAX_EVIDENCE]]
+    evidence = [_ev(ctx, m.file, m.line, f"{m.version}: no message, docstring or comment states its purpose"
+                    + (_django_why(m) if m.system == "django" else ""), "undocumented") for m in undocumented[:MAX_EVIDENCE]]
     good = len(inv.migrations) - len(undocumented)
+    by_name = [m for m in inv.migrations if m.documented_by == "name"]
+    rule = ""
+    if any(m.system == "django" for m in inv.migrations):
+        rule = (f" A Django migration that only holds operations makemigrations generated counts as documented by "
+                f"its descriptive name (`0003_user_email`, `0001_initial`): {len(by_name)} do. `auto_<timestamp>` "
+                "names, and migrations with RunPython, RunSQL or custom operations, need a docstring or comment.")
     return partial_result(item.id, good, len(inv.migrations),
                           f"{good} of {len(inv.migrations)} migrations state their purpose (a message, docstring or "
-                          "comment written by a person; generated headers and 'empty message' do not count).",
-                          evidence, {"undocumented": [m.file for m in undocumented]})
+                          f"comment written by a person; generated headers and 'empty message' do not count).{rule}",
+                          evidence, {"undocumented": [m.file for m in undocumented],
+                                     "documented_by_name": [m.file for m in by_name]})
 
 
 # ---- MIG-IMMUTABLE -------------------------------------------------------------------------------
+_ROLLBACK_PARTS = {"downgrade()", "down()", "down section"}
+_PART_ROLES = {"upgrade()": "the forward migration", "downgrade()": "the rollback", "up()": "the forward migration",
+               "down()": "the rollback", "change()": "the reversible change", "up section": "the forward migration",
+               "down section": "the rollback", "class Migration": "its operations"}
+
+
+def describe_changed_parts(parts: tuple[str, ...]) -> str:
+    """'only downgrade() (the rollback) changed', 'upgrade() (the forward migration) and downgrade() ... changed'."""
+    if not parts:
+        return "what changed could not be placed in upgrade() or downgrade()"
+    named = [f"{p} ({_PART_ROLES[p]})" if p in _PART_ROLES else p for p in parts]
+    if len(named) == 1:
+        return f"only {named[0]} changed"
+    return f"{', '.join(named[:-1])} and {named[-1]} changed"
+
+
+def edited_line_today(ctx: AuditContext, edit) -> tuple[int | None, bool]:
+    """(line of the edit in today's file, whether it moved since the commit); None when it is gone."""
+    if not edit.line:
+        return None, False
+    lines = (ctx.repo.read_text(edit.file) or "").splitlines()
+    if 0 < edit.line <= len(lines) and lines[edit.line - 1].strip() == edit.line_text:
+        return edit.line, False
+    if edit.line_text:
+        for n, text in enumerate(lines, 1):
+            if text.strip() == edit.line_text:
+                return n, True
+    return None, False
+
+
 @check("MIG-IMMUTABLE")
 def mig_immutable(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     inv = _inventory(ctx)
@@ -238,15 +284,22 @@ def mig_immutable(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     if not history.files_with_history:
         raise Unavailable("none of the migration files is committed yet, so there is no history to read")
     if history.edits:
-        evidence = [Evidence(e.file, None, "", rule_id="edited-migration", engine="git",
-                             message=f"edited in commit {e.commit[:10]} on {e.date} by {e.author} "
-                                     f"(+{e.added}/-{e.deleted} lines): {e.summary}")
-                    for e in history.edits[:MAX_EVIDENCE]]
+        evidence = []
+        for e in history.edits[:MAX_EVIDENCE]:
+            line, moved = edited_line_today(ctx, e)
+            where = "" if line or not e.line else f" (line {e.line} in that commit; the line is no longer in the file)"
+            evidence.append(Evidence(e.file, line, ctx.repo.snippet(e.file, line) if line else "",
+                                     rule_id="edited-migration", engine="git",
+                                     message=f"edited in commit {e.commit[:10]} on {e.date} by {e.author} "
+                                             f"(+{e.added}/-{e.deleted} lines), {describe_changed_parts(e.changed_parts)}"
+                                             f"{where}{' (line moved since)' if moved else ''}: {e.summary}"))
         files = sorted({e.file for e in history.edits})
+        rollback_only = sum(1 for e in history.edits if e.changed_parts and set(e.changed_parts) <= _ROLLBACK_PARTS)
+        note = f" {rollback_only} of the edits changed only the rollback." if rollback_only else ""
         return ItemResult(item.id, "fail",
                           f"{len(files)} migration(s) edited after a later migration had been added "
                           f"({len(history.edits)} edit(s) that change what they do; {history.cosmetic_edits} "
-                          "cosmetic edit(s) ignored).", evidence,
+                          f"cosmetic edit(s) ignored).{note}", evidence,
                           details={"edits": [e.to_json() for e in history.edits]})
     return ItemResult(item.id, "pass",
                       f"git history of {history.files_with_history} of {len(inv.migrations)} migration files: none was "

@@ -292,8 +292,11 @@ class _BodyReader:
             new_type = ops.normalise_type(ast.unparse(type_node))
         nullable = const(kwarg(call, "nullable"))
         if new_type or isinstance(nullable, bool):
+            old_type_node = kwarg(call, "existing_type")
             self.op(ops.ALTER_COLUMN, call, table=table, column=col, new_type=new_type,
-                    nullable=nullable if isinstance(nullable, bool) else None)
+                    nullable=nullable if isinstance(nullable, bool) else None,
+                    type_text=ast.unparse(type_node) if type_node is not None else "",
+                    old_type_text=ast.unparse(old_type_node) if old_type_node is not None else "")
         new_name = string(kwarg(call, "new_column_name"))
         if new_name:
             self.op(ops.RENAME_COLUMN, call, table=table, column=col, new_name=new_name.lower())
@@ -352,7 +355,9 @@ class _BodyReader:
         name = string(arg(call, 0, "constraint_name"))
         if table is None:
             table = (string(arg(call, 1, "table_name")) or "").lower()
-        self.op(ops.DROP_CONSTRAINT, call, table=table, name=name, opaque=name is None,
+        ctype = {"foreignkey": "foreign_key", "unique": "unique", "primary": "primary_key", "check": "check"}.get(
+            string(kwarg(call, "type_")) or "")
+        self.op(ops.DROP_CONSTRAINT, call, table=table, name=name, opaque=name is None, constraint_type=ctype,
                 note="" if name else "drop_constraint(None, ...): no name to verify, and Alembic cannot drop an "
                                      "unnamed constraint unless a naming convention supplies one")
 

@@ -96,8 +96,11 @@ def _round_trip(m: Migration, state: State, forward: list, rollback: list) -> No
     result = round_trip(state, forward, rollback)
     if result.ok is None:
         m.rollback_class, m.rollback_correct = M.UNVERIFIABLE, None
-        opaque = next(o for o in forward + rollback if o.opaque)
-        m.rollback_note = m.rollback_note or f"{opaque.kind} at {opaque.file}:{opaque.line} ({opaque.note}) cannot be verified"
+        opaque = next((o for o in forward + rollback if o.opaque), None)
+        if opaque is None:
+            m.rollback_note = m.rollback_note or result.note
+        else:
+            m.rollback_note = m.rollback_note or f"{opaque.kind} at {opaque.file}:{opaque.line} ({opaque.note}) cannot be verified"
         return
     if result.ok:
         m.rollback_class, m.rollback_correct = M.VERIFIED, True
@@ -186,6 +189,9 @@ def dangerous_operations(m: Migration, state: State, dialect: str | None) -> Non
             old = before.type if before else ""
             if (old and old != o.new_type) or (not old and o.note != "AlterField"):
                 m.dangerous.append((o, f"column type change{f' from {old}' if old else ''} to {o.new_type} rewrites or locks the table"))
+            elif ops.narrows_length(o.old_type_text, o.type_text):
+                m.dangerous.append((o, f"column type change from {o.old_type_text} to {o.type_text} (a tighter length "
+                                       "limit) rewrites or locks the table"))
         elif o.kind in (ops.RENAME_COLUMN, ops.RENAME_TABLE):
             m.dangerous.append((o, "rename breaks code still using the old name during the deploy"))
         elif o.kind in (ops.DROP_COLUMN, ops.DROP_TABLE):

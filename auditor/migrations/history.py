@@ -24,10 +24,14 @@ class Edit:
     summary: str
     added: int
     deleted: int
+    line: int | None = None          # the first edited line, in the file as that commit left it
+    line_text: str = ""              # that line's text, to find it again in today's file
+    changed_parts: tuple[str, ...] = ()   # 'upgrade()', 'downgrade()', 'class Migration', 'migrate:down', ...
 
     def to_json(self) -> dict:
         return {"file": self.file, "commit": self.commit, "date": self.date, "author": self.author,
-                "summary": self.summary, "lines_added": self.added, "lines_deleted": self.deleted}
+                "summary": self.summary, "lines_added": self.added, "lines_deleted": self.deleted,
+                "line": self.line, "changed_parts": list(self.changed_parts)}
 
 
 class NoHistory(Exception):
@@ -53,6 +57,61 @@ def meaning(path: str, text: str | None) -> str | None:
     text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
     comment = r"--[^\n]*" if path.endswith(".sql") else r"(#|//)[^\n]*"
     return " ".join(re.sub(comment, " ", text).split()).lower()
+
+
+def _python_parts(text: str) -> dict[str, tuple[str, int, int]] | None:
+    """Top-level functions and classes: name -> (meaning, first line, last line)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    parts = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            label = f"class {node.name}" if isinstance(node, ast.ClassDef) else f"{node.name}()"
+            parts[label] = (meaning("x.py", ast.unparse(node)) or "", node.lineno, node.end_lineno or node.lineno)
+    return parts
+
+
+_SQL_SECTION = re.compile(r"^\s*--\s*(\+migrate\s+(up|down)|migrate:(up|down)|\+goose\s+(up|down))", re.I)
+
+
+def _sql_section(lines: list[str], line: int) -> str | None:
+    """The dbmate/sql-migrate/goose section ('up'/'down') holding a line of a sectioned SQL file."""
+    for text in reversed(lines[:line]):
+        m = _SQL_SECTION.match(text)
+        if m:
+            return (m.group(2) or m.group(3) or m.group(4)).lower()
+    return None
+
+
+def locate_edit(path: str, before: str, after: str) -> tuple[int | None, str, tuple[str, ...]]:
+    """(first edited line in `after`, its text, the parts whose meaning changed) for one real edit.
+
+    For Python migrations the parts are the top-level functions and classes whose meaning differs
+    (so an edit of downgrade() alone says so); the line is the first changed line inside one of them.
+    For sectioned SQL files the part is the up or down section of that line."""
+    import difflib
+    old_lines, new_lines = before.splitlines(), after.splitlines()
+    changed_lines: list[int] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
+        if tag != "equal":
+            changed_lines.append(min(j1 + 1, len(new_lines)) if new_lines else 1)
+    parts: tuple[str, ...] = ()
+    line = changed_lines[0] if changed_lines else None
+    if path.endswith(".py"):
+        old_parts, new_parts = _python_parts(before), _python_parts(after)
+        if old_parts is not None and new_parts is not None:
+            parts = tuple(name for name in sorted(set(old_parts) | set(new_parts))
+                          if (old_parts.get(name) or ("",))[0] != (new_parts.get(name) or ("",))[0])
+            spans = [new_parts[name][1:] for name in parts if name in new_parts]
+            inside = [n for n in changed_lines if any(a <= n <= b for a, b in spans)]
+            line = inside[0] if inside else line
+    elif line is not None:
+        section = _sql_section(new_lines, line)
+        parts = (f"{section} section",) if section else ()
+    text = new_lines[line - 1].strip() if line and 0 < line <= len(new_lines) else ""
+    return line, text, parts
 
 
 def _content(commit, path: str) -> str | None:
@@ -125,5 +184,6 @@ def migration_edits(root: Path, files: list[str], folders: dict[str, str]) -> tu
                 if meaning(rel, before) == meaning(rel, after):
                     cosmetic += 1
                     continue
-                edits.append(Edit(rel, sha, date, author, summary, added, deleted))
+                line, line_text, parts = locate_edit(rel, before, after)
+                edits.append(Edit(rel, sha, date, author, summary, added, deleted, line, line_text, parts))
     return sorted(edits, key=lambda e: (e.file, e.date)), len([f for f in history if f in wanted]), cosmetic

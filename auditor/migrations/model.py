@@ -57,6 +57,7 @@ class Migration:
     mismatch_evidence: list[tuple[str, int | None, str]] = field(default_factory=list)  # (file, line, message)
     documented: bool = False
     doc: str = ""
+    documented_by: str = ""             # "name": a Django migration whose descriptive name states its purpose
     dangerous: list[tuple[Operation, str]] = field(default_factory=list)   # (operation, why)
     problems: list[ParseProblem] = field(default_factory=list)
 

@@ -53,6 +53,8 @@ class Operation:
     ref_table: str | None = None
     new_type: str | None = None          # alter_column: the new type, when it changes
     nullable: bool | None = None         # alter_column: the new nullability, when it changes
+    type_text: str = ""                  # alter_column: the new type as written ('sa.String(length=255)')
+    old_type_text: str = ""              # alter_column: the declared existing type as written, when given
     unique: bool = False                 # create_index
     concurrently: bool = False           # create/drop index CONCURRENTLY (Postgres)
     if_exists: bool = False
@@ -98,6 +100,7 @@ _TYPE_ALIASES = {
     "double precision": "float", "float8": "float", "float4": "float", "datetime": "timestamp",
     "timestamp without time zone": "timestamp", "timestamp with time zone": "timestamptz",
     "largebinary": "bytea", "blob": "bytea", "binary": "bytea", "jsonb": "jsonb",
+    "autostring": "varchar",   # sqlmodel.sql.sqltypes.AutoString: a String (VARCHAR) without a length
 }
 
 
@@ -111,3 +114,18 @@ def normalise_type(type_: str) -> str:
     if t.endswith("type") and len(t) > 6:   # sqlalchemy_utils' TSVectorType, UUIDType, ...
         t = t[:-4]
     return _TYPE_ALIASES.get(t, t)
+
+
+def type_length(type_text: str) -> int | None:
+    """The length limit written in a type ('String(length=255)', 'VARCHAR(40)'), None when it has none."""
+    import re
+    m = re.search(r"\(\s*(?:length\s*=\s*)?(\d+)", type_text or "")
+    return int(m.group(1)) if m else None
+
+
+def narrows_length(old_type_text: str, new_type_text: str) -> bool:
+    """A length limit added or lowered: the database must check (Postgres: rewrite) every row."""
+    if not old_type_text or not new_type_text:
+        return False
+    old, new = type_length(old_type_text), type_length(new_type_text)
+    return new is not None and (old is None or new < old)

@@ -18,6 +18,54 @@ from auditor.migrations.operations import Operation
 class State:
     schema: Schema = field(default_factory=Schema)
     constraints: dict[str, dict[str, str]] = field(default_factory=dict)   # table -> constraint name -> type
+    unnamed: dict[str, set[str]] = field(default_factory=dict)   # table -> types of constraints created without a
+                                                                 # name whose database-given name is not known
+
+
+# Postgres names a constraint created without a name `<table>_<columns>_<suffix>` (`<table>_pkey` for a primary
+# key), truncated to 63 bytes in a way the replay does not reproduce: longer names stay unknown.
+_PG_SUFFIX = {"foreign_key": "fkey", "unique": "key", "primary_key": "pkey", "check": "check"}
+_PG_MAX_NAME = 63
+
+
+def default_constraint_name(dialect: str | None, table: str | None, columns: tuple[str, ...], ctype: str | None) -> str | None:
+    """The name the database gives a constraint created without one, or None when the replay cannot know it."""
+    if dialect != "postgres" or not table or ctype not in _PG_SUFFIX:
+        return None
+    if ctype == "primary_key":
+        name = f"{table}_pkey"
+    elif not columns:
+        return None
+    else:
+        name = f"{table}_{'_'.join(columns)}_{_PG_SUFFIX[ctype]}"
+    return name if len(name) <= _PG_MAX_NAME else None
+
+
+def _name_table_keys(state: State, t: Table, op: Operation) -> None:
+    """Primary and unique keys declared inside CREATE TABLE, under the names the database gives them."""
+    pk = tuple(c.name for c in op.column_defs if c.primary_key)
+    declared = ([("primary_key", pk)] if pk else []) + [("unique", cols) for cols in op.unique_sets] + \
+        [("unique", (c.name,)) for c in op.column_defs if c.unique and not c.primary_key]
+    for ctype, cols in declared:
+        name = default_constraint_name(state.schema.dialect, t.name, cols, ctype)
+        if name is None:
+            state.unnamed.setdefault(t.name, set()).add(ctype)
+        else:
+            state.constraints.setdefault(t.name, {})[name] = ctype
+
+
+def _name_foreign_keys(state: State, table: str, fks: list[ForeignKey]) -> list[ForeignKey]:
+    """Foreign keys with the database's default name where they were declared without one."""
+    out = []
+    for fk in fks:
+        if fk.name is None:
+            name = default_constraint_name(state.schema.dialect, table, fk.columns, "foreign_key")
+            if name is None:
+                state.unnamed.setdefault(table, set()).add("foreign_key")
+            else:
+                fk = ForeignKey(fk.columns, fk.ref_table, fk.ref_columns, name, fk.file, fk.line)
+        out.append(fk)
+    return out
 
 
 class Missing(Exception):
@@ -55,8 +103,9 @@ def apply(state: State, op: Operation, source: str = "") -> None:
         t = Table(op.table or "?", file=op.file, line=op.line, source=source)
         for c in op.column_defs:
             t.columns[c.name] = copy.copy(c)
-        t.foreign_keys = list(op.foreign_keys)
+        t.foreign_keys = _name_foreign_keys(state, t.name, list(op.foreign_keys))
         t.unique_sets = list(op.unique_sets)
+        _name_table_keys(state, t, op)
         tables[t.name] = t
     elif k == ops.DROP_TABLE:
         if op.table not in tables:
@@ -65,6 +114,7 @@ def apply(state: State, op: Operation, source: str = "") -> None:
             raise Missing("table", op.table, None)
         del tables[op.table]
         state.constraints.pop(op.table, None)
+        state.unnamed.pop(op.table, None)
     elif k == ops.RENAME_TABLE:
         t = _table(state, op.table)
         del tables[op.table]
@@ -72,18 +122,30 @@ def apply(state: State, op: Operation, source: str = "") -> None:
         tables[t.name] = t
         if op.table in state.constraints:
             state.constraints[t.name] = state.constraints.pop(op.table)
+        if op.table in state.unnamed:
+            state.unnamed[t.name] = state.unnamed.pop(op.table)
     elif k == ops.ADD_COLUMN:
         t = _table(state, op.table)
         for c in op.column_defs:
             t.columns[c.name] = copy.copy(c)
-        t.foreign_keys.extend(op.foreign_keys)
+        t.foreign_keys.extend(_name_foreign_keys(state, t.name, list(op.foreign_keys)))
     elif k == ops.DROP_COLUMN:
         t = _table(state, op.table)
         if op.column not in t.columns:
             if op.if_exists:
                 return
             raise Missing("column", op.table, op.column)
+        was_pk = t.columns[op.column].primary_key
         del t.columns[op.column]
+        named = state.constraints.get(t.name, {})
+        for fk in t.foreign_keys:
+            if op.column in fk.columns and fk.name:
+                named.pop(fk.name, None)
+        # the database drops the constraints on a dropped column with it (the default-named ones are known)
+        for name in (default_constraint_name(state.schema.dialect, t.name, (op.column,), "unique"),
+                     default_constraint_name(state.schema.dialect, t.name, (), "primary_key") if was_pk else None):
+            if name:
+                named.pop(name, None)
         t.foreign_keys = [fk for fk in t.foreign_keys if op.column not in fk.columns]
         t.indexes = [ix for ix in t.indexes if op.column not in ix.columns]
     elif k == ops.ALTER_COLUMN:
@@ -115,16 +177,20 @@ def apply(state: State, op: Operation, source: str = "") -> None:
         t.indexes = [ix for ix in t.indexes if ix.name != op.name]
     elif k == ops.ADD_CONSTRAINT:
         t = _table(state, op.table)
+        name = op.name or default_constraint_name(state.schema.dialect, t.name, op.columns, op.constraint_type)
         if op.constraint_type == "foreign_key":
-            t.foreign_keys.extend(op.foreign_keys or [ForeignKey(op.columns, op.ref_table or "", (), op.name)])
+            t.foreign_keys.extend(_name_foreign_keys(state, t.name, list(op.foreign_keys)) if op.foreign_keys
+                                  else [ForeignKey(op.columns, op.ref_table or "", (), name)])
         elif op.constraint_type == "unique" and op.columns:
             t.unique_sets.append(op.columns)
         elif op.constraint_type == "primary_key":
             for c in op.columns:
                 if c in t.columns:
                     t.columns[c].primary_key = True
-        if op.name:
-            state.constraints.setdefault(t.name, {})[op.name] = op.constraint_type or ""
+        if name:
+            state.constraints.setdefault(t.name, {})[name] = op.constraint_type or ""
+        elif name is None:
+            state.unnamed.setdefault(t.name, set()).add(op.constraint_type or "?")
     elif k == ops.DROP_CONSTRAINT:
         table = op.table or _constraint_table(state, op.name)
         t = tables.get(table) if table else None
@@ -208,7 +274,8 @@ def substate(state: State, operations: list[Operation]) -> State:
                 names.add(t)
     schema = Schema(tables={n: _clone(state.schema.tables[n]) for n in names if n in state.schema.tables},
                     enums={k: list(v) for k, v in state.schema.enums.items()}, dialect=state.schema.dialect)
-    return State(schema, {n: dict(state.constraints[n]) for n in names if n in state.constraints})
+    return State(schema, {n: dict(state.constraints[n]) for n in names if n in state.constraints},
+                 {n: set(state.unnamed[n]) for n in names if n in state.unnamed})
 
 
 def _clone(t: Table) -> Table:
@@ -225,7 +292,7 @@ def fingerprint(state: State) -> dict:
             "columns": {c.name: c.type for c in t.columns.values()},
             "indexes": sorted((ix.name or "", ix.columns) for ix in t.indexes),
             "foreign_keys": sorted((fk.columns, fk.ref_table) for fk in t.foreign_keys),
-            "constraints": sorted(state.constraints.get(t.name, {})),
+            "constraints": sorted(set(state.constraints.get(t.name, {})) | {fk.name for fk in t.foreign_keys if fk.name}),
             "stub": t.source == "stub",
         }
     return {"tables": out, "enums": sorted(state.schema.enums)}
@@ -236,6 +303,7 @@ class RoundTrip:
     ok: bool | None                       # None when the operations hold opaque code or SQL
     differences: list[str] = field(default_factory=list)
     rollback_errors: list[tuple[Operation, str]] = field(default_factory=list)
+    note: str = ""                        # why ok is None when no operation is opaque
 
 
 def round_trip(state: State, forward: list[Operation], rollback: list[Operation]) -> RoundTrip:
@@ -245,14 +313,23 @@ def round_trip(state: State, forward: list[Operation], rollback: list[Operation]
     for op in forward:
         apply_lenient(work, op, before=before)
     errors: list[tuple[Operation, str]] = []
+    unknown_names: list[str] = []
     for op in rollback:
         try:
             apply(work, op)
         except Missing as miss:
+            unnamed = work.unnamed.get(miss.table or "", set()) | before.unnamed.get(miss.table or "", set())
+            if miss.what == "constraint" and unnamed and (op.constraint_type is None or op.constraint_type in unnamed):
+                unknown_names.append(f"the rollback's {op.describe()} at {op.file}:{op.line} names a constraint the "
+                                     f"replay cannot see: {miss.table} has constraints created without a name, whose "
+                                     f"name the {state.schema.dialect or 'unidentified'} database chooses")
+                continue
             errors.append((op, f"the rollback's {op.describe()} refers to {miss} which does not exist after the forward migration"))
     diffs = compare(fingerprint(before), fingerprint(work))
     if any(op.opaque for op in forward + rollback):
         return RoundTrip(None, diffs, errors)
+    if unknown_names:
+        return RoundTrip(None, diffs, errors, note=unknown_names[0])
     return RoundTrip(not diffs and not errors, diffs, errors)
 
 
