@@ -13,7 +13,7 @@ from auditor.checks.evaluate import dedupe
 from auditor.context import AuditContext, Unavailable
 from auditor.inventory import DOCUMENT, TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Evidence, Finding, ItemResult, partial_result
-from auditor.probes import nplusone
+from auditor.probes import nplusone, slowwork
 from auditor.registry import check
 
 
@@ -114,30 +114,121 @@ def no_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
 
 # ---- PERF-CACHING ----------------------------------------------------------------------------
 
+REDIS_CONSTRUCTOR = re.compile(r"\b(?:Redis|StrictRedis|from_url)\s*\(")
+CACHE_COMMAND = r"\.(?:get|set|setex|setnx|getex|mget|mset|hget|hset|hgetall|incr|decr|expire|delete|exists|ttl)\s*\("
+
+
+def _assigned_name(tree: ast.Module, line: int) -> str | None:
+    """The dotted target (`r`, `app.redis`) assigned on `line`, if that line is an assignment."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.lineno == line:
+            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+            try:
+                return ast.unparse(target)
+            except (ValueError, AttributeError):
+                return None
+    return None
+
+
+def broker_only_redis(ctx: AuditContext, findings: list[Finding]) -> tuple[list[Finding], list[str]]:
+    """Drop Redis connections whose only use is a job queue's broker (rq.Queue(connection=r), Worker):
+    a queue connection caches nothing. A connection also used with get/set-style commands stays."""
+    kept, dropped = [], []
+    code = None
+    for f in findings:
+        text = (ctx.repo.read_text(f.file) or "") if f.file.endswith(".py") else ""
+        line_text = text.splitlines()[f.line - 1] if f.line and 0 < f.line <= text.count("\n") + 1 else ""
+        tree = ctx.repo.python_ast(f.file) if REDIS_CONSTRUCTOR.search(line_text) else None
+        name = _assigned_name(tree, f.line) if tree is not None else None
+        if not name or not re.search(rf"\bconnection\s*=\s*{re.escape(name)}\b", text):
+            kept.append(f)
+            continue
+        if code is None:
+            code = "\n".join(ctx.repo.read_text(p) or "" for p in ctx.repo.paths("python") if not TEST_FILE.search(p))
+        last = name.rsplit(".", 1)[-1]
+        if re.search(rf"\b{re.escape(last)}{CACHE_COMMAND}", code):
+            kept.append(f)
+        else:
+            dropped.append(f"{f.file}:{f.line} {name} (job queue connection only)")
+    return kept, dropped
+
+
 @check("PERF-CACHING")
 def caching(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
+    practices, queue_only = broker_only_redis(ctx, ctx.practices(item.id))
+    queue_note = (f" Not counted as caches: {'; '.join(queue_only)}." if queue_only else "")
     none = ItemResult(item.id, "fail",
                       "Heuristic: no cache found. Looked for Redis/memcached clients, Django CACHES with a shared "
                       "backend, cache_page/cache.get_or_set, flask-caching, fastapi-cache, cachetools, "
-                      "functools.lru_cache/cache, node redis/ioredis/lru-cache, go-redis/bigcache."
+                      "functools.lru_cache/cache (not on settings or credential loaders), node "
+                      "redis/ioredis/lru-cache, go-redis/bigcache." + queue_note
                       + _other_languages_note(ctx, {"python", "javascript", "typescript", "go"}))
-    return _practice_violation_verdict(ctx, item, ctx.practices(item.id), ctx.violations(item.id),
-                                       "hot data is cached", "caching is misconfigured", none)
+    result = _practice_violation_verdict(ctx, item, practices, ctx.violations(item.id),
+                                         "hot data is cached", "caching is misconfigured", none)
+    if queue_only and result is not none:
+        result.rationale += queue_note
+        result.details["queue_connections"] = queue_only
+    return result
 
 
 # ---- PERF-ASYNC ------------------------------------------------------------------------------
 
+PYTHON_FRAMEWORKS = ("flask", "fastapi", "django", "drf", "aiohttp", "starlette")
+SLOW_WORK_ANALYSED = {"python", "javascript", "typescript"}
+
+
+def helper_slow_work(ctx: AuditContext) -> tuple[list[Finding], dict]:
+    """Slow work in Python handlers and one level down in same-repository helpers (ast)."""
+    endpoints = ctx.get("endpoints").endpoints
+    python_endpoints = [e for e in endpoints if e.framework in PYTHON_FRAMEWORKS and e.file.endswith(".py")]
+    modules = {path: slowwork.read_module(path, tree) for path, tree in _python_sources(ctx)}
+    project = slowwork.Project(list(modules.values()))
+    findings: list[Finding] = []
+    handlers = helpers = 0
+    seen: set[tuple[str, int]] = set()
+    for ep in python_endpoints:
+        mod = modules.get(ep.file)
+        fn = slowwork.find_handler(mod, ep.handler, ep.line) if mod else None
+        if fn is None or (ep.file, fn.lineno) in seen:
+            continue
+        seen.add((ep.file, fn.lineno))
+        handlers += 1
+        found, read = slowwork.slow_work_in_handler(project, mod, fn, ep.handler)
+        helpers += read
+        for work in found:
+            via = f" through {work.via}" if work.via else ""
+            findings.append(Finding(item_id="PERF-ASYNC", evidence=Evidence(
+                work.file, work.line, ctx.repo.snippet(work.file, work.line), rule_id="slow-work-in-handler",
+                engine="ast", kind=VIOLATION,
+                message=f"{ep.method} {ep.path} ({work.handler}) {work.what}{via} while the client waits; "
+                        "hand it to a background job")))
+    return findings, {"python_handlers_read": handlers, "helper_calls_followed": helpers,
+                      "endpoints": len(endpoints)}
+
+
 @check("PERF-ASYNC")
 def background_work(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
+    helper_findings, scan = helper_slow_work(ctx)
+    looked_for = ("mail (smtplib, emails, yagmail, Flask-Mail, Django mail), subprocesses and PDF rendering in "
+                  f"{scan['python_handlers_read']} Python handler(s) and the {scan['helper_calls_followed']} "
+                  "same-repository function call(s) they make (one level), and background job systems (Celery, "
+                  "RQ, Dramatiq, arq, Huey, FastAPI BackgroundTasks, BullMQ)")
+    violations = ctx.violations(item.id) + helper_findings
+    if not ctx.practices(item.id) and not violations:
+        unanalysed = sorted(ctx.inventory.code_languages - SLOW_WORK_ANALYSED)
+        if unanalysed:
+            raise Unavailable(f"no slow work found, but {', '.join(unanalysed)} handlers are not analysed. "
+                              f"Looked for {looked_for}.")
     none = ItemResult(item.id, "not_applicable",
-                      "Heuristic: no slow work (mail, subprocess, PDF rendering) inside request handlers and no "
-                      "background job system (Celery, RQ, Dramatiq, arq, Huey, FastAPI BackgroundTasks, BullMQ): "
-                      "nothing found that needs moving off the request path.")
-    return _practice_violation_verdict(ctx, item, ctx.practices(item.id), ctx.violations(item.id),
-                                       "heavy work is handed to background jobs",
-                                       "slow work runs inside request handlers without a background job", none)
+                      f"Heuristic: no slow work and no job system found. Looked for {looked_for}.",
+                      details=scan)
+    result = _practice_violation_verdict(ctx, item, ctx.practices(item.id), violations,
+                                         "heavy work is handed to background jobs",
+                                         "slow work runs inside request handlers without a background job", none)
+    result.details.update(scan)
+    return result
 
 
 # ---- PERF-POOLING ----------------------------------------------------------------------------

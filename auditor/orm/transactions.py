@@ -4,7 +4,8 @@ Heuristic, from the ast of each function (nested functions are separate):
 - Autocommit writes (Django ORM: `.save()`, `.objects.create()`, queryset `.update(...)`, `.delete()`,
   `bulk_create`, ...) are each their own transaction: two or more outside `transaction.atomic` are not atomic.
 - Unit-of-work writes (SQLAlchemy `session.add/delete/merge`, `execute(INSERT|UPDATE|DELETE ...)` on a
-  session, connection or cursor) stay in one transaction until `commit()`: they are not atomic only when a
+  session, connection or cursor, with SQL text or a statement builder such as `table.delete().where(...)`
+  or `delete(Model)`, SQLModel `session.exec(delete(...))`) stay in one transaction until `commit()`: they are not atomic only when a
   commit falls between two of them (or a loop both writes and commits).
 - Protection: `@transaction.atomic` / `@atomic`, `with transaction.atomic()`, `with session.begin()`,
   `with engine.begin()`, `with conn.transaction()`, `with conn:` (DB-API connection block), an explicit
@@ -28,6 +29,12 @@ WRITE_SQL = re.compile(r"^\s*(insert|update|delete|merge|replace|upsert)\b", re.
 BEGIN_SQL = re.compile(r"^\s*(begin|start\s+transaction)\b", re.I)
 TRANSACTION_CONTEXTS = {"atomic", "begin", "begin_nested", "transaction", "Atomic"}
 ATOMIC_DECORATORS = {"atomic", "transactional", "transaction", "with_transaction"}
+EXECUTE_METHODS = {"execute", "executemany", "exec_driver_sql", "exec"}   # exec: SQLModel's Session.exec
+# methods chained on a SQLAlchemy statement (`table.delete().where(...)`): their receiver builds a statement
+# that writes only when executed, so `.delete()` / `.update()` there is not a Django autocommit write
+STATEMENT_CHAIN = {"where", "values", "returning", "filter", "filter_by", "execution_options", "prefix_with",
+                   "on_conflict_do_nothing", "on_conflict_do_update", "on_duplicate_key_update", "ordered_values",
+                   "with_dialect_options", "inline", "from_select"}
 NON_REQUEST_CODE = re.compile(r"(^|/)(tasks?|jobs?|workers?|celery|management/commands|scripts?|cli)(/|\.py$)")
 
 
@@ -57,8 +64,9 @@ class WritingFunction:
         return sum(2 if w.in_loop else 1 for w in self.writes + self.protected_writes)
 
 
-def classify_write(call: ast.Call) -> str | None:
-    """AUTOCOMMIT, UNIT_OF_WORK, or None when this call is not a database write."""
+def classify_write(call: ast.Call, statements: frozenset[str] = frozenset()) -> str | None:
+    """AUTOCOMMIT, UNIT_OF_WORK, or None when this call is not a database write. `statements`: local names
+    bound to a write statement (`stmt = delete(Item).where(...)`), so `session.exec(stmt)` is a write."""
     if not isinstance(call.func, ast.Attribute):
         return None
     attr = call.func.attr
@@ -67,7 +75,7 @@ def classify_write(call: ast.Call) -> str | None:
         return UNIT_OF_WORK
     if attr == "delete" and len(call.args) == 1 and "session" in receiver:
         return UNIT_OF_WORK
-    if attr in ("execute", "executemany", "exec_driver_sql") and call.args:
+    if attr in EXECUTE_METHODS and call.args:
         first = call.args[0]
         if isinstance(first, ast.Call) and last_name(first.func) in ("text", "SQL") and first.args:
             first = first.args[0]  # sqlalchemy.text("INSERT ..."), psycopg.sql.SQL("UPDATE ...")
@@ -78,6 +86,8 @@ def classify_write(call: ast.Call) -> str | None:
             return UNIT_OF_WORK
         if isinstance(first, ast.Call) and last_name(first.func) in ("insert", "update", "delete") \
                 or _chain_root_name(first) in ("insert", "update", "delete"):
+            return UNIT_OF_WORK
+        if isinstance(first, ast.Name) and first.id in statements:
             return UNIT_OF_WORK
         return None
     if attr in ("save", "asave") and not call.args and "session" not in receiver:
@@ -97,9 +107,39 @@ def _queryset_like(receiver: str) -> bool:
 
 
 def _chain_root_name(node: ast.AST) -> str:
-    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+    """The first call of a method chain: `delete` for `users.delete().where(...)` and `delete(User).where(...)`."""
+    last_call = None
+    while isinstance(node, ast.Call):
+        last_call = node
+        if not isinstance(node.func, ast.Attribute):
+            break
         node = node.func.value
-    return last_name(node) if isinstance(node, ast.Call) else ""
+    return last_name(last_call.func) if last_call is not None else ""
+
+
+def _write_statement_names(fn: ast.AST) -> set[str]:
+    """Local names assigned an insert/update/delete statement builder in this function."""
+    names = set()
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
+                and _chain_root_name(node.value) in ("insert", "update", "delete"):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return names
+
+
+def _statement_builders(call: ast.Call) -> list[ast.Call]:
+    """Calls that only build a SQL statement: every call inside the arguments of execute()/exec(), and the
+    receivers of a `.where()/.values()/...` chain."""
+    out: list[ast.Call] = []
+    if isinstance(call.func, ast.Attribute) and call.func.attr in EXECUTE_METHODS:
+        for arg in call.args:
+            out += [n for n in ast.walk(arg) if isinstance(n, ast.Call)]
+    if isinstance(call.func, ast.Attribute) and call.func.attr in STATEMENT_CHAIN:
+        node = call.func.value
+        while isinstance(node, ast.Call):
+            out.append(node)
+            node = node.func.value if isinstance(node.func, ast.Attribute) else None
+    return out
 
 
 def _is_commit(call: ast.Call) -> bool:
@@ -140,6 +180,8 @@ class _FunctionScan:
         self.result = result
         self.explicit_begin: int | None = None
         self.protection_lines: list[tuple[int, str]] = []
+        self.builders: set[int] = set()      # ids of calls that build a statement, not write
+        self.statements = frozenset(_write_statement_names(fn))
 
     def run(self) -> None:
         for stmt in self.fn.body:
@@ -168,7 +210,8 @@ class _FunctionScan:
                 self.visit(stmt, in_loop, inner)
             return
         if isinstance(node, ast.Call):
-            kind = classify_write(node)
+            self.builders.update(id(c) for c in _statement_builders(node))
+            kind = classify_write(node, self.statements) if id(node) not in self.builders else None
             if kind:
                 write = Write(node.lineno, kind, ast.unparse(node)[:80], in_loop)
                 (self.result.protected_writes if protected else self.result.writes).append(write)

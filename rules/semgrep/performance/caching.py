@@ -1,3 +1,4 @@
+import os
 import functools
 from functools import lru_cache
 
@@ -26,6 +27,24 @@ def popular_products():
 @lru_cache(maxsize=128)
 def tax_rate(country):
     return 0.2
+
+
+# ok: cache-client-python
+@lru_cache
+def get_settings():
+    return Settings()
+
+
+# ok: cache-client-python
+@lru_cache(maxsize=None)
+def s3_get_credentials():
+    return {"key": os.environ["AWS_ACCESS_KEY_ID"]}
+
+
+# ruleid: cache-client-python
+@lru_cache(maxsize=1024)
+def exchange_rates_for(day):
+    return {}
 
 
 # ruleid: cache-client-python

@@ -1,0 +1,219 @@
+"""Slow work reached from a request handler: mail over SMTP, subprocesses, PDF rendering, called in the
+handler itself or one level down in a function of the same repository (`send_email(...)` in a route, whose
+body sends the message). Pure: works on parsed modules, never imports them.
+
+A call is resolved through the module's imports (`import emails`, `from app.utils import send_email`,
+`from . import utils`) to a dotted name; a dotted name that names a top-level function of a scanned module
+is followed once. A helper that hands the work off (Thread(...).start(), executor.submit, .delay,
+.enqueue, add_task) is not slow work: it returns at once.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+# dotted call names that are slow by themselves
+SLOW_CALLS: dict[str, str] = {
+    "smtplib.SMTP": "opens an SMTP connection (smtplib)",
+    "smtplib.SMTP_SSL": "opens an SMTP connection (smtplib)",
+    "django.core.mail.send_mail": "sends mail (Django send_mail)",
+    "django.core.mail.send_mass_mail": "sends mail (Django send_mass_mail)",
+    "django.core.mail.mail_admins": "sends mail (Django mail_admins)",
+    "django.core.mail.mail_managers": "sends mail (Django mail_managers)",
+    "subprocess.run": "runs a subprocess", "subprocess.call": "runs a subprocess",
+    "subprocess.check_call": "runs a subprocess", "subprocess.check_output": "runs a subprocess",
+    "subprocess.Popen": "starts a subprocess", "os.system": "runs a shell command",
+    "pdfkit.from_string": "renders a PDF (pdfkit)", "pdfkit.from_url": "renders a PDF (pdfkit)",
+    "pdfkit.from_file": "renders a PDF (pdfkit)", "xhtml2pdf.pisa.CreatePDF": "renders a PDF (xhtml2pdf)",
+}
+# message/client constructors whose `.send(...)` / `.write_pdf(...)` in the same function is the slow part
+SLOW_WHEN_SENT: dict[str, str] = {
+    "emails.Message": "sends mail over SMTP (emails.Message.send)",
+    "emails.message.Message": "sends mail over SMTP (emails.Message.send)",
+    "emails.html": "sends mail over SMTP (emails.html(...).send)",
+    "yagmail.SMTP": "sends mail over SMTP (yagmail)",
+    "flask_mail.Message": "sends mail over SMTP (Flask-Mail Message + mail.send)",
+    "flask_mail.Mail": "sends mail over SMTP (Flask-Mail)",
+    "django.core.mail.EmailMessage": "sends mail (Django EmailMessage.send)",
+    "django.core.mail.EmailMultiAlternatives": "sends mail (Django EmailMultiAlternatives.send)",
+    "weasyprint.HTML": "renders a PDF (weasyprint write_pdf)",
+}
+SEND_METHODS = {"send", "send_message", "write_pdf"}
+# calls that hand the work to another thread, process or queue
+HANDOFF_METHODS = {"start", "submit", "delay", "apply_async", "enqueue", "enqueue_call", "add_task",
+                   "send_task", "kiq", "enqueue_job", "run_in_executor", "to_thread"}
+HANDOFF_CALLS = {"threading.Thread", "multiprocessing.Process", "asyncio.create_task", "asyncio.to_thread"}
+
+
+@dataclass
+class Module:
+    path: str
+    tree: ast.Module
+    aliases: dict[str, str] = field(default_factory=dict)                   # local name -> dotted
+    functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SlowWork:
+    file: str            # the handler's file
+    line: int            # the call in the handler
+    handler: str
+    what: str            # "sends mail over SMTP (emails.Message.send)"
+    via: str = ""        # "send_email() at app/utils.py:33" when reached through a helper
+    via_file: str = ""
+    via_line: int = 0
+
+
+def module_names(path: str) -> list[str]:
+    """Every dotted name a file can be imported as: backend/app/utils.py -> backend.app.utils, app.utils, utils."""
+    parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return [".".join(parts[i:]) for i in range(len(parts))] if parts else []
+
+
+def _package(path: str) -> list[str]:
+    return path.split("/")[:-1]
+
+
+def read_module(path: str, tree: ast.Module) -> Module:
+    mod = Module(path, tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    mod.aliases[a.asname] = a.name
+                else:
+                    mod.aliases[a.name.split(".")[0]] = a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                pkg = _package(path)
+                pkg = pkg[:len(pkg) - (node.level - 1)] if node.level > 1 else pkg
+                base = ".".join([*pkg, *([base] if base else [])])
+            for a in node.names:
+                if a.name != "*":
+                    mod.aliases[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            mod.functions[node.name] = node
+    return mod
+
+
+def dotted_call(mod: Module, func: ast.expr) -> str | None:
+    parts = []
+    node = func
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    parts.reverse()
+    head = mod.aliases.get(parts[0])
+    if head is not None:
+        return ".".join([head, *parts[1:]])
+    return ".".join(parts)
+
+
+def _calls(fn: ast.AST) -> list[ast.Call]:
+    """Calls in the function's own body (nested functions and classes are separate units)."""
+    out = []
+    stack = list(ast.iter_child_nodes(fn))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Call):
+            out.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return sorted(out, key=lambda c: (c.lineno, c.col_offset))
+
+
+def _hands_off(mod: Module, fn: ast.AST) -> bool:
+    for call in _calls(fn):
+        name = dotted_call(mod, call.func) or ""
+        if name in HANDOFF_CALLS or name.rsplit(".", 1)[-1] == "Thread":
+            return True
+        if isinstance(call.func, ast.Attribute) and call.func.attr in HANDOFF_METHODS:
+            return True
+    return False
+
+
+def slow_calls(mod: Module, fn: ast.AST) -> list[tuple[int, str]]:
+    """(line, what) for each slow call made directly in `fn`."""
+    calls = _calls(fn)
+    sends = any(isinstance(c.func, ast.Attribute) and c.func.attr in SEND_METHODS for c in calls)
+    out = []
+    for call in calls:
+        name = dotted_call(mod, call.func)
+        if name in SLOW_CALLS:
+            out.append((call.lineno, SLOW_CALLS[name]))
+        elif name in SLOW_WHEN_SENT and sends:
+            out.append((call.lineno, SLOW_WHEN_SENT[name]))
+        elif isinstance(call.func, ast.Attribute) and call.func.attr in SEND_METHODS and isinstance(call.func.value, ast.Call):
+            inner = dotted_call(mod, call.func.value.func)
+            if inner in SLOW_WHEN_SENT:
+                out.append((call.lineno, SLOW_WHEN_SENT[inner]))
+    seen: set[tuple[int, str]] = set()
+    return [x for x in out if not (x in seen or seen.add(x))]
+
+
+class Project:
+    """The scanned Python modules, indexed by every dotted name they can be imported as."""
+
+    def __init__(self, modules: list[Module]):
+        self.modules = {m.path: m for m in modules}
+        self.by_name: dict[str, Module] = {}
+        for m in modules:
+            for name in module_names(m.path):
+                self.by_name.setdefault(name, m)
+
+    def function(self, mod: Module, call: ast.Call) -> tuple[Module, ast.FunctionDef | ast.AsyncFunctionDef] | None:
+        """The same-repository top-level function a call names, if any."""
+        if isinstance(call.func, ast.Name) and call.func.id in mod.functions and call.func.id not in mod.aliases:
+            return mod, mod.functions[call.func.id]
+        name = dotted_call(mod, call.func)
+        if not name or "." not in name:
+            return None
+        module_name, func = name.rsplit(".", 1)
+        target = self.by_name.get(module_name)
+        if target is not None and func in target.functions:
+            return target, target.functions[func]
+        return None
+
+
+def find_handler(mod: Module, handler: str, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The function named by an endpoint's handler ("view", "UserApi.post") nearest its line."""
+    name = handler.rsplit(".", 1)[-1]
+    owner = handler.rsplit(".", 1)[0] if "." in handler else None
+    candidates = []
+    for node in ast.walk(mod.tree):
+        if owner and isinstance(node, ast.ClassDef) and node.name == owner:
+            candidates += [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                           and n.name == name]
+        elif not owner and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            candidates.append(node)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda n: abs(n.lineno - line))
+
+
+def slow_work_in_handler(project: Project, mod: Module, fn: ast.AST, handler: str) -> tuple[list[SlowWork], int]:
+    """Slow work in the handler and in the same-repository functions it calls (one level).
+    Returns the findings and how many helper functions were read."""
+    out = [SlowWork(mod.path, line, handler, what) for line, what in slow_calls(mod, fn)]
+    helpers = 0
+    for call in _calls(fn):
+        found = project.function(mod, call)
+        if found is None or found[1] is fn:
+            continue
+        helper_mod, helper = found
+        helpers += 1
+        if _hands_off(helper_mod, helper):
+            continue
+        for line, what in slow_calls(helper_mod, helper)[:1]:
+            out.append(SlowWork(mod.path, call.lineno, handler, what,
+                                via=f"{helper.name}() at {helper_mod.path}:{line}",
+                                via_file=helper_mod.path, via_line=line))
+    return out, helpers
