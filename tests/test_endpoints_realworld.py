@@ -90,3 +90,266 @@ def test_express_routes_on_an_app_passed_to_an_exported_function(tmp_path):
     assert eps[("GET", "/orders/{orderId}")].authorized is False
     assert eps[("GET", "/getCustomers")].paginated is False  # a list read without a limit
     assert eps[("GET", "/")].authenticated is False
+
+
+def flask_project(tmp_path, files):
+    repo = make_repo(tmp_path, files)
+    return PyProject(repo)
+
+
+FLASK_APP = {
+    "blog/__init__.py": """
+        from flask import Flask
+        from blog.site import site
+        from blog.api import api
+        app = Flask(__name__)
+        app.register_blueprint(site)
+        app.register_blueprint(api, url_prefix="/api")
+        """,
+    "blog/forms.py": """
+        from flask_wtf import FlaskForm
+        from wtforms import StringField
+
+        class CommentForm(FlaskForm):
+            body = StringField("body")
+
+        class SearchBox(FlaskForm):
+            q = StringField("q")
+            class Meta:
+                csrf = False
+        """,
+    "blog/site.py": """
+        from flask import Blueprint, request, redirect, render_template
+        from flask_login import login_required, current_user
+        from blog.forms import CommentForm, SearchBox
+        site = Blueprint("site", __name__)
+
+        @site.route("/comments", methods=["GET", "POST"])
+        @login_required
+        def comments():
+            form = CommentForm()
+            if form.validate_on_submit():
+                save(form.body.data, current_user)
+                return redirect("/comments")
+            page = request.args.get("page", 1, type=int)
+            return render_template("comments.html", form=form, page=page)
+
+        @site.route("/search", methods=["POST"])
+        def search():
+            box = SearchBox()
+            if box.validate_on_submit():
+                return redirect("/results")
+            return render_template("search.html")
+
+        @site.route("/feed")
+        def feed():
+            kind = request.args.get("kind")
+            return render_template("feed.html", kind=kind)
+        """,
+    "blog/auth.py": """
+        from flask_httpauth import HTTPTokenAuth
+        token_auth = HTTPTokenAuth()
+        """,
+    "blog/api.py": """
+        import sqlalchemy as sa
+        from flask import Blueprint, request
+        from blog.auth import token_auth
+        api = Blueprint("api", __name__)
+
+        @api.route("/posts", methods=["GET"])
+        @token_auth.login_required
+        def list_posts():
+            page = request.args.get("page", 1, type=int)
+            per_page = min(request.args.get("per_page", 20, type=int), 100)
+            return Post.to_collection_dict(sa.select(Post), page, per_page)
+
+        @api.route("/posts/<int:post_id>", methods=["DELETE"])
+        @token_auth.login_required
+        def delete_post(post_id):
+            return "", 204
+
+        @api.route("/accounts", methods=["POST"])
+        def create_account():
+            data = request.get_json()
+            return {"id": make_account(data)}, 201
+        """,
+}
+
+
+def test_flask_wtf_form_csrf_token_auth_typed_reads_and_lists(tmp_path):
+    eps = by_route(flask.extract(flask_project(tmp_path, FLASK_APP))[0])
+    comments = eps[("POST", "/comments")]
+    assert comments.csrf_applies is True and comments.csrf_protected is True
+    assert "CommentForm (FlaskForm)" in comments.protections["csrf_protected"][0]
+    search = eps[("POST", "/search")]                    # Meta.csrf = False: the form does not check
+    assert search.csrf_applies is True and search.csrf_protected is False
+    assert eps[("DELETE", "/api/posts/{post_id}")].csrf_applies is False      # bearer token on the route
+    assert eps[("POST", "/api/accounts")].csrf_applies is False             # token API blueprint, no session use
+    assert eps[("GET", "/comments")].input_validated is True                # request.args.get(..., type=int)
+    assert eps[("GET", "/feed")].input_validated is False                   # untyped read
+    posts = eps[("GET", "/api/posts")]
+    assert posts.paginated is True and posts.input_validated is True
+
+
+def test_several_django_projects_each_walked_with_its_own_settings(tmp_path):
+    repo = make_repo(tmp_path, {
+        "manage.py": """
+            import os
+            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+            """,
+        "shop/settings.py": """
+            ROOT_URLCONF = "shop.urls"
+            MIDDLEWARE = ["django.middleware.csrf.CsrfViewMiddleware"]
+            """,
+        "shop/urls.py": """
+            from django.urls import path
+            from shop import views
+            urlpatterns = [path("", views.home), path("cart/add/", views.add_to_cart)]
+            """,
+        "shop/views.py": """
+            from django.shortcuts import render
+            def home(request):
+                return render(request, "home.html")
+            def add_to_cart(request):
+                if request.method == "POST":
+                    return render(request, "cart.html", {"item": request.POST.get("item")})
+                return render(request, "cart.html")
+            """,
+        "labs/xss/manage.py": """
+            import os
+            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xsslab.settings")
+            """,
+        "labs/xss/xsslab/settings.py": """
+            ROOT_URLCONF = "xsslab.urls"
+            MIDDLEWARE = []
+            """,
+        "labs/xss/xsslab/urls.py": """
+            from django.urls import path
+            from xsslab import views
+            urlpatterns = [path("echo/", views.echo)]
+            """,
+        "labs/xss/xsslab/views.py": """
+            from django.http import HttpResponse
+            def echo(request):
+                if request.method != "POST":
+                    return HttpResponse("post only")
+                return HttpResponse(request.POST["text"])
+            """,
+        "legacy/urls.py": """
+            from django.urls import path
+            from legacy import views
+            urlpatterns = [
+                path("old/", views.old),
+                path("older/", views.old),
+            ]
+            """,
+        "legacy/views.py": """
+            def old(request):
+                return None
+            """,
+    })
+    eps, protections = django.extract(PyProject(repo))
+    routes = by_route(eps)
+    assert {("GET", "/cart/add/"), ("POST", "/cart/add/"), ("ANY", "/"), ("POST", "/echo/")} <= set(routes)
+    assert routes[("POST", "/cart/add/")].csrf_protected is True      # shop's own CsrfViewMiddleware
+    assert routes[("POST", "/echo/")].csrf_protected is False         # the lab has no CSRF middleware
+    assert protections["csrf"][0].startswith("CsrfViewMiddleware in MIDDLEWARE at shop/settings.py")  # shallowest
+    assert "labs.xss.xsslab.settings" in protections["other_projects"]
+    assert protections["_unattached"] == ["legacy/urls.py:5", "legacy/urls.py:6"]
+    assert any("legacy/urls.py (2 route(s)) is not reached" in n for n in protections["notes"])
+
+
+def ep(method, path, handler="h", authenticated=None):
+    e = Endpoint(method, path, handler, "f.py", 1, "x")
+    e.authenticated = authenticated
+    return e
+
+
+def test_classification_of_pages_tokens_profiles_signup_and_revocation():
+    from auditor.endpoints.classify import is_entry_point, is_object_endpoint, is_public_by_nature, is_sensitive
+    assert is_public_by_nature(ep("ANY", "/"))                       # a Django function view answers every method
+    assert is_public_by_nature(ep("ANY", "/about/"))
+    assert not is_public_by_nature(ep("ANY", "/orders/"))
+    assert not is_public_by_nature(ep("GET", "/api/auth/me"))        # behind the auth prefix, not the login page
+    assert is_public_by_nature(ep("GET", "/auth/login"))
+    assert not is_object_endpoint(ep("GET", "/reset/{token}"))       # one-time token link
+    assert not is_object_endpoint(ep("POST", "/accounts/reset/{uidb64}/{token}/"))
+    assert not is_object_endpoint(ep("GET", "/user/{username}"))     # public profile read
+    assert not is_object_endpoint(ep("GET", "/api/users/{id}/followers"))
+    assert is_object_endpoint(ep("PUT", "/api/users/{id}"))          # writing a user is still an object endpoint
+    assert is_object_endpoint(ep("GET", "/allocations/{userId}"))
+    assert is_entry_point(ep("POST", "/api/users", "create_user", authenticated=False))   # API sign-up
+    assert not is_entry_point(ep("POST", "/api/users", "create_user", authenticated=True))
+    assert not is_sensitive(ep("DELETE", "/api/tokens", "revoke_token"))
+    assert is_sensitive(ep("POST", "/api/tokens", "get_token"))
+
+
+def test_fastapi_router_included_under_a_development_guard_is_marked(tmp_path):
+    repo = make_repo(tmp_path, {
+        "app/main.py": """
+            from fastapi import FastAPI, APIRouter
+            from app.core.config import settings
+            from app.routes import items, seed
+            app = FastAPI()
+            api = APIRouter()
+            api.include_router(items.router)
+            if settings.ENVIRONMENT == "local":
+                api.include_router(seed.router)
+            app.include_router(api, prefix="/api")
+            """,
+        "app/core/config.py": "ENVIRONMENT = 'local'\n",
+        "app/routes/items.py": """
+            from fastapi import APIRouter
+            router = APIRouter(prefix="/items")
+            @router.get("/")
+            def list_items(skip: int = 0, limit: int = 100):
+                return []
+            """,
+        "app/routes/seed.py": """
+            from fastapi import APIRouter
+            router = APIRouter(prefix="/seed")
+            @router.post("/users")
+            def seed_users():
+                return {}
+            """,
+    })
+    eps = by_route(fastapi.extract(PyProject(repo))[0])
+    assert any(n.startswith("development only: included under if settings.ENVIRONMENT == 'local'")
+               for n in eps[("POST", "/api/seed/users")].notes)
+    assert not any(n.startswith("development only") for n in eps[("GET", "/api/items/")].notes)
+
+
+def test_unattached_route_calls_are_reported_and_block_when_they_outnumber_endpoints(tmp_path):
+    repo = make_repo(tmp_path, {
+        "package.json": '{"dependencies": {"express": "4.19.2", "axios": "1.7.0"}}',
+        "server.js": """
+            const express = require('express');
+            const app = express();
+            app.get('/health', (req, res) => res.send('ok'));
+            const modules = ['orders', 'users'];
+            modules.forEach((m) => require('./routes/' + m)(app));
+            app.listen(3000);
+            """,
+        "routes/orders.js": """
+            module.exports = function (server) {
+                server.get('/orders', (req, res) => res.json([]));
+                server.post('/orders', (req, res) => res.sendStatus(201));
+            };
+            """,
+        "routes/users.js": """
+            const axios = require('axios');
+            module.exports = (server) => {
+                server.get('/users/:id', async (req, res) => {
+                    const r = await axios.get('/profile-service/users', { params: req.params });
+                    res.json(r.data);
+                });
+            };
+            """,
+        "frontend/src/api.js": "export const load = () => http.get('/api/orders', (r) => r);\n",
+    })
+    inv = extract_endpoints(repo, build_inventory(repo))
+    assert [(e.method, e.path) for e in inv.endpoints] == [("GET", "/health")]
+    assert inv.unattached == ["routes/orders.js:3", "routes/orders.js:4", "routes/users.js:4"]
+    blocking, gap = inv.gap()
+    assert blocking and "3 route registration call(s) not attached" in gap
+    assert inv.warnings == [f"endpoints: 1 (express); {gap}"]

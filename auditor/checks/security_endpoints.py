@@ -12,7 +12,8 @@ from typing import Callable
 from auditor.catalog import CatalogItem
 from auditor.context import AuditContext, Unavailable
 from auditor.endpoints import EndpointInventory
-from auditor.endpoints.classify import is_object_endpoint, is_public_by_nature, is_sensitive, label
+from auditor.endpoints.classify import (is_development_only, is_object_endpoint, is_public_by_nature, is_sensitive,
+                                       label)
 from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, ItemResult, partial_result
 from auditor.registry import check
 
@@ -21,16 +22,31 @@ MAX_NAMED = 5
 
 
 def endpoint_inventory(ctx: AuditContext) -> list[Endpoint]:
-    """The endpoints, or Unavailable when a framework's routes cannot be read or none were found."""
+    """The endpoints, or Unavailable when a framework's routes cannot be read, none were found, or more
+    route registrations were left unattached than endpoints extracted (the verdict would be about the
+    wrong surface)."""
     inv: EndpointInventory = ctx.get("endpoints")
     if inv.unsupported:
         raise Unavailable("the repository uses a web framework whose routes cannot be extracted: "
                           + "; ".join(inv.unsupported))
+    blocking, gap = inv.gap()
     if not inv.endpoints:
         frameworks = ", ".join(sorted(ctx.inventory.framework_names)) or "a web framework"
         raise Unavailable(f"{frameworks} detected but no routes were found (routes declared dynamically "
-                          "or in a layout the extractors do not read)")
+                          "or in a layout the extractors do not read)" + (f"; {gap}" if gap else ""))
+    if blocking:
+        raise Unavailable(f"the endpoint inventory is too incomplete to judge on: {len(inv.endpoints)} endpoint(s) "
+                          f"extracted, {gap}")
     return inv.endpoints
+
+
+def with_gap(ctx: AuditContext, result: ItemResult) -> ItemResult:
+    """Name the route calls left out of the inventory in the rationale (the verdict stands: most were read)."""
+    _, gap = ctx.get("endpoints").gap()
+    if gap and result.verdict not in ("unknown", "manual"):
+        result.rationale = f"{result.rationale} Not judged: {gap}."
+        result.details["unattached_routes"] = ctx.get("endpoints").unattached
+    return result
 
 
 def declared_public(ep: Endpoint) -> bool:
@@ -86,25 +102,36 @@ def evaluate_endpoints(ctx: AuditContext, item: CatalogItem, candidates: list[En
 @check("SEC-AUTHN")
 def authentication_required(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     endpoints = endpoint_inventory(ctx)
-    public = [ep for ep in endpoints if is_public_by_nature(ep) or declared_public(ep)]
-    protected = [ep for ep in endpoints if ep not in public]
+    development = [ep for ep in endpoints if is_development_only(ep)]
+    production = [ep for ep in endpoints if ep not in development]
+    public = [ep for ep in production
+              if (is_public_by_nature(ep) or declared_public(ep)) and ep.authenticated is not True]
+    protected = [ep for ep in production if ep not in public]
     result = evaluate_endpoints(
         ctx, item, protected, "authenticated",
         "endpoints that should require authentication have it", "no authentication",
-        f"all {len(endpoints)} endpoints are public by nature (login, sign-up, health, docs) or declared public")
+        f"all {len(production)} endpoints are public by nature (login, sign-up, health, docs) or declared public")
     result.details["public_by_nature"] = [label(ep) for ep in public]
-    return result
+    if development:
+        result.rationale += (f" {len(development)} development-only endpoint(s) left out "
+                             f"({', '.join(label(ep) for ep in development[:MAX_NAMED])}).")
+        result.details["development_only"] = [label(ep) for ep in development]
+    return with_gap(ctx, result)
 
 
 @check("SEC-AUTHZ")
 def authorization_checks(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     endpoints = endpoint_inventory(ctx)
-    objects = [ep for ep in endpoints if is_object_endpoint(ep) and not is_public_by_nature(ep) and not declared_public(ep)]
-    return evaluate_endpoints(
+    objects = [ep for ep in endpoints if is_object_endpoint(ep) and not is_public_by_nature(ep)
+               and not declared_public(ep) and not is_development_only(ep)]
+    result = evaluate_endpoints(
         ctx, item, objects, "authorized",
         "endpoints that address a record by id check permission or ownership",
         "no permission check or ownership filter",
         "no non-public endpoint addresses an individual record by identifier")
+    result.rationale += (" Heuristic: an object endpoint is one with a path parameter, leaving out sign-in, "
+                         "one-time token links and public profile reads.")
+    return with_gap(ctx, result)
 
 
 @check("SEC-CSRF")
@@ -114,27 +141,27 @@ def csrf_protection(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     exposed = [ep for ep in changing if ep.csrf_applies is not False]
     undecided = [ep for ep in exposed if ep.csrf_applies is None]
     if not changing:
-        return ItemResult(item.id, "not_applicable", "no state-changing endpoint (POST/PUT/PATCH/DELETE)")
+        return with_gap(ctx, ItemResult(item.id, "not_applicable", "no state-changing endpoint (POST/PUT/PATCH/DELETE)"))
     if undecided and len(undecided) == len(exposed):
         raise Unavailable(f"could not tell whether CSRF applies to {len(undecided)} state-changing endpoint(s) "
                           f"({', '.join(sorted({ep.framework for ep in undecided}))})")
     reason = (f"none of the {len(changing)} state-changing endpoints is authenticated by cookie or session "
               "(bearer tokens or no session), so CSRF does not apply")
-    return evaluate_endpoints(
+    return with_gap(ctx, evaluate_endpoints(
         ctx, item, exposed, "csrf_protected",
         "state-changing endpoints exposed to CSRF (cookie/session authentication) are protected",
         "no CSRF protection", reason,
-        has=lambda ep: None if ep.csrf_applies is None else ep.csrf_protected is True if ep.csrf_protected is not None else False)
+        has=lambda ep: None if ep.csrf_applies is None else ep.csrf_protected is True if ep.csrf_protected is not None else False))
 
 
 @check("SEC-RATE-LIMIT")
 def rate_limit_sensitive(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     endpoints = endpoint_inventory(ctx)
     sensitive = [ep for ep in endpoints if is_sensitive(ep)]
-    return evaluate_endpoints(
+    return with_gap(ctx, evaluate_endpoints(
         ctx, item, sensitive, "rate_limited",
         "sensitive endpoints (login, token, password reset, sign-up) are rate limited", "no rate limit",
-        "no login, token, password-reset or sign-up endpoint found")
+        "no login, token, password-reset or sign-up endpoint found"))
 
 
 @check("SEC-INPUT-VALIDATION")
@@ -142,7 +169,7 @@ def input_validation(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     endpoints = endpoint_inventory(ctx)
     takes_input = [ep for ep in endpoints
                    if ep.input_validated is not None or not any(n.startswith("input:") for n in ep.notes)]
-    return evaluate_endpoints(
+    return with_gap(ctx, evaluate_endpoints(
         ctx, item, takes_input, "input_validated",
         "endpoints that take a body or parameters validate them with a schema", "input not validated",
-        "no endpoint reads a request body or parameters")
+        "no endpoint reads a request body or parameters"))

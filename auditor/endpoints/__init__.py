@@ -3,7 +3,10 @@
 One module per framework reads routes without importing or running the code (Python `ast`, a small
 JavaScript/Go reader). `extract_endpoints(repo, inventory)` runs the extractors that apply and returns
 an `EndpointInventory`: the endpoints sorted by (path, method), the frameworks found whose routes we
-cannot read (with the reason) and the app-wide protections each extractor understood.
+cannot read (with the reason), the app-wide protections each extractor understood, and the route
+registrations it saw but could not attach to an application (`unattached`, file:line), summed up in
+`warnings` for the report's summary. `gap()` tells the endpoint items whether the inventory is too
+incomplete to judge on.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ UNSUPPORTED_REASONS = {
     "spring": "Spring controllers (Java) are not read",
     "rails": "Rails routes (Ruby) are not read",
 }
+MAX_FILES_NAMED = 5
 
 
 @dataclass
@@ -28,6 +32,33 @@ class EndpointInventory:
     unsupported: list[str] = field(default_factory=list)
     global_protections: dict[str, Any] = field(default_factory=dict)
     frameworks: list[str] = field(default_factory=list)     # frameworks whose routes were extracted
+    unattached: list[str] = field(default_factory=list)     # "file:line" of route calls that produced no endpoint
+    notes: list[str] = field(default_factory=list)          # skipped surfaces (development-only routers, ...)
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line each for the report's summary: how many routes were read and what was left out."""
+        if not self.unattached:
+            return []
+        frameworks = ", ".join(self.frameworks) or "no framework"
+        return [f"endpoints: {len(self.endpoints)} ({frameworks}); {self.unattached_summary()}"]
+
+    def unattached_summary(self) -> str:
+        counts: dict[str, int] = {}
+        for loc in self.unattached:
+            counts[loc.rsplit(":", 1)[0]] = counts.get(loc.rsplit(":", 1)[0], 0) + 1
+        files = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        named = ", ".join(f"{path} ({n})" for path, n in files[:MAX_FILES_NAMED])
+        more = f" and {len(files) - MAX_FILES_NAMED} more file(s)" if len(files) > MAX_FILES_NAMED else ""
+        return (f"{len(self.unattached)} route registration call(s) not attached to an application and not "
+                f"counted: {named}{more}")
+
+    def gap(self) -> tuple[bool, str]:
+        """(blocking, text). Blocking when more route calls were left out than endpoints extracted: an
+        endpoint item judged on that inventory would be judged on the wrong surface."""
+        if not self.unattached:
+            return False, ""
+        return len(self.unattached) > len(self.endpoints), self.unattached_summary()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -35,6 +66,9 @@ class EndpointInventory:
             "unsupported": self.unsupported,
             "global_protections": self.global_protections,
             "frameworks": self.frameworks,
+            "unattached": self.unattached,
+            "notes": self.notes,
+            "warnings": self.warnings,
         }
 
 
@@ -61,10 +95,13 @@ def extract_endpoints(repo, inventory) -> EndpointInventory:
         runs.append(("express", lambda: express.extract(repo)))
     if names & {"go-nethttp", "gin", "chi", "gorilla-mux"}:
         runs.append(("go", lambda: go.extract(repo)))
+    unattached: list[str] = []
     for name, run in runs:
         endpoints, protections = run()
         result.endpoints.extend(endpoints)
         result.frameworks.append(name)
+        unattached += protections.pop("_unattached", []) if protections else []
+        result.notes += protections.pop("_notes", []) if protections else []
         if protections:
             result.global_protections[name] = protections
     for name in sorted(names):
@@ -78,4 +115,12 @@ def extract_endpoints(repo, inventory) -> EndpointInventory:
             seen.add(key)
             unique.append(ep)
     result.endpoints = unique
+    from auditor.endpoints.classify import is_development_only
+    development = [ep for ep in unique if is_development_only(ep)]
+    if development:
+        result.notes.append(f"{len(development)} endpoint(s) registered only under a development guard "
+                            "(marked 'development only', left out of SEC-AUTHN)")
+    from auditor.endpoints.unattached import unattached_routes
+    unattached += unattached_routes(repo, unique, python=python is not None, javascript="express" in names)
+    result.unattached = sorted(set(unattached), key=lambda loc: (loc.rsplit(":", 1)[0], int(loc.rsplit(":", 1)[1])))
     return result

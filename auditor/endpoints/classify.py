@@ -1,4 +1,7 @@
-"""Which endpoints a security item is about: public by nature, sensitive (brute-force targets), object, list."""
+"""Which endpoints a security item is about: public by nature, sensitive (brute-force targets), object, list.
+
+All of it is heuristic (names of paths and handlers), and the items that use it say so.
+"""
 from __future__ import annotations
 
 import re
@@ -27,32 +30,74 @@ def _bare(path: str) -> str:
 LOGOUT = re.compile(r"(^|/)(logout|log-out|sign-?out|signout)(/|$)", re.I)
 
 
+# sign-up through the REST collection: POST /users, /api/accounts without authentication
+SIGNUP_COLLECTION = re.compile(r"(^|/)(users|accounts|members|customers)/?$", re.I)
+# one-time links: password reset, e-mail verification, invitation, account activation
+TOKEN_PATH = re.compile(r"(^|/)(reset|verify|verification|confirm|confirmation|activate|activation|invite|invitation|"
+                        r"unsubscribe|magic[-_]?link|password[-_]?reset\w*|reset[-_]?password\w*)(/|$)", re.I)
+TOKEN_PARAM = re.compile(r"\{(\w*token\w*|uidb64|uidb36|activation_key|reset_key)\}", re.I)
+# a person's public page and its public lists: /user/{username}, /api/users/{id}/followers
+PROFILE_READ = re.compile(r"(^|/)(users?|profiles?|authors?|members?|u|people)/\{[^}]+\}"
+                          r"(/(followers|following|posts|popup|avatar|profile|card))?/?$", re.I)
+# other pages meant for visitors (GET, or a Django function view that answers every method)
+PUBLIC_PAGE = re.compile(r"^/(about|about-us|contact|contact-us|privacy|terms|tos|legal|help|faq|home|index|"
+                         r"pricing|features)(\.html?)?/?$", re.I)
+READ_METHODS = ("GET", "HEAD", "ANY")
+
+
 def is_entry_point(ep: Endpoint) -> bool:
-    """Login, token, sign-up, password reset: reachable before one has credentials."""
-    if ep.method in ("GET", "HEAD", "OPTIONS") or LOGOUT.search(ep.path):
+    """Login, token, sign-up, password reset: reachable before one has credentials.
+
+    Not a DELETE (revoking one's own token is not a way in), not a logout. POST on the users collection
+    without authentication is the API's sign-up."""
+    if ep.method in ("GET", "HEAD", "OPTIONS", "DELETE") or LOGOUT.search(ep.path):
         return False
+    if ep.method == "POST" and ep.authenticated is False and SIGNUP_COLLECTION.search(ep.path):
+        return True
     return bool(ENTRY.search(_bare(ep.path)) or ENTRY_HANDLER.search(ep.handler.rsplit(".", 1)[-1]))
 
 
 def is_sensitive(ep: Endpoint) -> bool:
     """Endpoints that must be rate limited: entry points plus password change, OTP and MFA checks."""
-    if ep.method in ("GET", "HEAD", "OPTIONS") or LOGOUT.search(ep.path):
+    if ep.method in ("GET", "HEAD", "OPTIONS", "DELETE") or LOGOUT.search(ep.path):
         return False
     return is_entry_point(ep) or bool(SENSITIVE_ONLY.search(_bare(ep.path)))
 
 
 def is_public_by_nature(ep: Endpoint) -> bool:
-    """Endpoints that are meant to be reachable without logging in."""
-    if ep.path == "/" and ep.method in ("GET", "HEAD"):
+    """Endpoints that are meant to be reachable without logging in. Method ANY (a Django function view
+    that does not restrict methods) counts like GET for pages."""
+    if ep.method in READ_METHODS and (ep.path == "/" or PUBLIC_PAGE.search(ep.path)):
         return True
-    if ep.method in ("GET", "HEAD") and ENTRY.search(_bare(ep.path)):  # the login or sign-up page itself
+    last = "/" + _bare(ep.path).rstrip("/").rsplit("/", 1)[-1]
+    if ep.method in READ_METHODS and ENTRY.search(last):  # the login or sign-up page itself, not /auth/me
         return True
     return bool(PUBLIC.search(_bare(ep.path))) or is_entry_point(ep)
 
 
+def is_token_path(ep: Endpoint) -> bool:
+    """A one-time link (reset/verify/confirm token): the token is the credential, not a record id."""
+    return bool(TOKEN_PARAM.search(ep.path) or ("{" in ep.path and TOKEN_PATH.search(_bare(ep.path))))
+
+
+def is_profile_read(ep: Endpoint) -> bool:
+    """Reading a person's public profile by name or id (and its public lists): public by design."""
+    return ep.method in ("GET", "HEAD") and bool(PROFILE_READ.search(ep.path))
+
+
 def is_object_endpoint(ep: Endpoint) -> bool:
-    """Addresses one record by identifier: the place where insecure direct object references happen."""
-    return "{" in ep.path
+    """Addresses one record by identifier: the place where insecure direct object references happen.
+
+    Heuristic: a path parameter, except entry points, one-time token links and public profile reads."""
+    return "{" in ep.path and not is_entry_point(ep) and not is_token_path(ep) and not is_profile_read(ep)
+
+
+DEVELOPMENT_ONLY = "development only"
+
+
+def is_development_only(ep: Endpoint) -> bool:
+    """Registered only under a development guard (`if settings.ENVIRONMENT == "local":`): not production surface."""
+    return any(n.startswith(DEVELOPMENT_ONLY) for n in ep.notes)
 
 
 def label(ep: Endpoint) -> str:

@@ -12,10 +12,11 @@ Protections follow Django's and DRF's own rules:
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from auditor.endpoints.common import SAFE_METHODS, join_paths, mark, normalize_path, where
-from auditor.endpoints.django_settings import DjangoSettings, read_settings
+from auditor.endpoints.django_settings import DjangoSettings, module_near, read_projects
 from auditor.endpoints.pyast import (PyModule, PyProject, arg, class_attr, class_bases, class_chain, class_method,
                                      const_str, dotted, kwarg, last_name, source_text, str_list)
 from auditor.endpoints.pyprotect import (AUTH_DECORATOR, AUTHZ_DECORATOR, ROLE_CHECK, ownership_filter,
@@ -85,12 +86,59 @@ def uses_django(mod: PyModule) -> bool:
 
 
 def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
-    c = _Ctx(project, read_settings(project))
-    _find_routers(c)
-    roots = _root_urlconfs(c)
-    for mod in roots:
-        _walk_urlconf(c, mod, "", 0)
-    return c.endpoints, _global_protections(c)
+    """Walk the ROOT_URLCONF of every Django project of the repository (each with its own settings),
+    shallowest first. urls modules no project reaches are noted, and their route calls are reported as
+    `_unattached` (file:line) so the inventory can say what it left out."""
+    projects = read_projects(project)
+    endpoints: list[Endpoint] = []
+    visited: set[str] = set()
+    walked_roots: set[str] = set()
+    protections: dict = {}
+    others: dict[str, dict] = {}
+    any_root = any(s.root_urlconf and project.find_module(s.root_urlconf) for s in projects)  # noqa: E501
+    for i, settings in enumerate(projects):
+        c = _Ctx(project, settings)
+        _find_routers(c)
+        if settings.root_urlconf or not any_root:
+            roots = [m for m in _root_urlconfs(c) if m.name not in walked_roots]
+        else:
+            roots = []
+            c.notes.append(f"settings {settings.name or settings.modules[:1]} set no ROOT_URLCONF")
+        for mod in roots:
+            walked_roots.add(mod.name)
+            _walk_urlconf(c, mod, "", 0)
+        visited |= {key.split("@", 1)[0] for key in c.visited}
+        if len(projects) > 1:
+            for ep in c.endpoints:
+                ep.notes.append(f"django project: {settings.name} (ROOT_URLCONF {settings.root_urlconf})")
+        endpoints += c.endpoints
+        if i == 0:
+            protections = _global_protections(c)
+        else:
+            others[settings.name] = _global_protections(c)
+    if others:
+        protections["other_projects"] = others
+    unattached, notes = _unwalked_urls(project, visited)
+    if notes:
+        protections.setdefault("notes", []).extend(notes)
+    if unattached:
+        protections["_unattached"] = unattached
+    return endpoints, protections
+
+
+def _unwalked_urls(project: PyProject, visited: set[str]) -> tuple[list[str], list[str]]:
+    """Route calls (path/re_path/url) in urls modules that no ROOT_URLCONF reaches."""
+    unattached, notes = [], []
+    for mod in sorted(project.modules.values(), key=lambda m: m.path):
+        if mod.name in visited or "urlpatterns" not in mod.assignments:
+            continue
+        lines = sorted({n.lineno for n in ast.walk(mod.tree) if isinstance(n, ast.Call)
+                        and last_name(n.func) in ("path", "re_path", "url") and n.args and const_str(n.args[0]) is not None})
+        if lines:
+            unattached += [where(mod.path, ln) for ln in lines]
+            notes.append(f"urls module {mod.path} ({len(lines)} route(s)) is not reached from any ROOT_URLCONF: "
+                         "its routes are not listed")
+    return unattached, notes
 
 
 def _global_protections(c: _Ctx) -> dict:
@@ -118,7 +166,8 @@ def _global_protections(c: _Ctx) -> dict:
 def _root_urlconfs(c: _Ctx) -> list[PyModule]:
     name = c.settings.root_urlconf
     if name:
-        mod = c.project.find_module(name)
+        where_set = c.settings.where.get("ROOT_URLCONF", "").rsplit(":", 1)[0]
+        mod = module_near(c.project, name, where_set) if where_set else c.project.find_module(name)
         if mod is not None:
             return [mod]
         c.notes.append(f"ROOT_URLCONF {name!r} not found in the repository")
@@ -629,6 +678,13 @@ def _protect_drf(c: _Ctx, ep: Endpoint, v: _View, fn, action: str, dec: ast.Call
     else:
         ep.notes.append("input: reads no request data beyond the URL")
 
+    if action == "get" and not ep.path.rstrip("/").endswith("}"):
+        generic_list = fn is None and v.cls is not None and any(
+            b in ("ListAPIView", "ListCreateAPIView") for b in class_bases(c.project, v.cls_module, v.cls))
+        if generic_list:
+            action = "list"
+        elif fn is not None:
+            _list_in_body(ep, fn, v)
     if action == "list":
         pag = class_attr(c.project, v.cls_module, v.cls, "pagination_class") if v.cls is not None else None
         if pag is not None:
@@ -641,6 +697,39 @@ def _protect_drf(c: _Ctx, ep: Endpoint, v: _View, fn, action: str, dec: ast.Call
                 f"DEFAULT_PAGINATION_CLASS {s.rest_str('DEFAULT_PAGINATION_CLASS')} at {s.rest_where()}")
         else:
             ep.paginated = False
+
+
+PAGINATOR_CALLS = ("paginate_queryset", "get_paginated_response", "paginate", "Paginator", "get_page", "page")
+JSON_RESPONSES = ("JsonResponse", "Response", "JSONResponse")
+
+
+def _list_in_body(ep: Endpoint, fn, v: _View) -> None:
+    """A GET handler written by hand that returns a collection: it calls a paginator (paginated), or builds
+    a JSON response from a whole queryset (`for u in M.objects.all()`, `many=True`, `list(qs)`: not paginated).
+    Template pages that list objects are left alone (API-PAGINATION is about API lists)."""
+    calls = [n for n in ast.walk(fn) if isinstance(n, ast.Call)]
+    names = {last_name(n.func) for n in calls}
+    paginator = next((n for n in calls if last_name(n.func) in PAGINATOR_CALLS and
+                      (last_name(n.func) not in ("page", "get_page") or "Paginator" in names)), None)
+    pagination_class = v.cls is not None and any(
+        isinstance(b, ast.ClassDef) and any((dotted(x) or "").endswith("Pagination") for x in b.bases) for b in v.cls.body)
+    if paginator is not None:
+        ep.paginated = True
+        ep.protections.setdefault("paginated", []).append(
+            f"{last_name(paginator.func)}() in {ep.handler}" + (" (view's own Pagination class)" if pagination_class else ""))
+        return
+    if not names & set(JSON_RESPONSES):
+        return
+    text = source_text(fn)
+    whole = [n for n in calls if last_name(n.func) in ("all", "filter", "values", "values_list", "exclude", "order_by")
+             and ".objects." in source_text(n) + "."]
+    if not whole or re.search(r"\[\s*:?\s*\d+\s*\]|\.first\(\)|\.objects\.get\(|get_object_or_404|\.count\(\)|"
+                              r"\.exists\(\)", text):
+        return
+    iterated = any(isinstance(n, (ast.For, ast.comprehension)) and any(m in ast.walk(n.iter) for m in whole)
+                   for n in ast.walk(fn))
+    if iterated or "many=True" in text or "safe=False" in text or re.search(r"\blist\(\s*\w+\.objects", text):
+        ep.paginated = False
 
 
 def _ratelimit_decorator(v: _View, fn) -> str | None:
@@ -718,6 +807,8 @@ def _protect_django(c: _Ctx, ep: Endpoint, v: _View, fn) -> None:
 
     if body is None:
         return
+    if fn is not None and ep.method in ("GET", "ANY") and not ep.path.rstrip("/").endswith("}"):
+        _list_in_body(ep, fn, v)
     reads = takes_any(body, REQUEST_INPUT) + (["json.loads(request.body)"] if "request.body" in source_text(body) else [])
     form = validation_in_body(body)
     form_view = [b for b in bases if b in ("FormView", "CreateView", "UpdateView")]

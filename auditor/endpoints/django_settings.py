@@ -1,7 +1,9 @@
 """Django settings read from the AST: MIDDLEWARE, REST_FRAMEWORK, ROOT_URLCONF (never imported).
 
 When a project has several settings modules (base/dev/prod), the one named by DJANGO_SETTINGS_MODULE in
-manage.py/wsgi.py/asgi.py wins; missing keys are filled from the others.
+manage.py/wsgi.py/asgi.py wins; missing keys are filled from the others of its package. A repository may hold
+several Django projects (a main site and a lab, each with its own manage.py): `read_projects` returns one
+DjangoSettings per settings module named by a launcher, shallowest first.
 """
 from __future__ import annotations
 
@@ -18,6 +20,11 @@ class DjangoSettings:
     values: dict[str, ast.AST] = field(default_factory=dict)
     where: dict[str, str] = field(default_factory=dict)   # key -> "file:line"
     modules: list[str] = field(default_factory=list)
+    name: str = ""                                         # the settings module named by the launcher
+
+    @property
+    def depth(self) -> int:
+        return self.modules[0].count("/") if self.modules else 0
 
     @property
     def found(self) -> bool:
@@ -70,12 +77,63 @@ def _strings(node: ast.AST | None) -> list[str]:
     return []
 
 
+def _candidates(project: PyProject) -> list[PyModule]:
+    return [m for m in project.modules.values() if _assigns(m, ("MIDDLEWARE", "MIDDLEWARE_CLASSES",
+                                                                "INSTALLED_APPS", "ROOT_URLCONF"))]
+
+
 def read_settings(project: PyProject) -> DjangoSettings:
-    candidates = [m for m in project.modules.values() if _assigns(m, ("MIDDLEWARE", "MIDDLEWARE_CLASSES",
-                                                                       "INSTALLED_APPS", "ROOT_URLCONF"))]
-    preferred = _settings_module_names(project)
+    candidates = _candidates(project)
+    preferred = [name for name, _ in _settings_module_names(project)]
     candidates.sort(key=lambda m: (0 if any(m.name == p or m.name.endswith("." + p) for p in preferred) else 1,
                                    "test" in m.name, m.name))
+    return _merge(candidates)
+
+
+def read_projects(project: PyProject) -> list[DjangoSettings]:
+    """One settings per Django project: each module named by a manage.py/wsgi.py/asgi.py (resolved next to
+    its launcher), filled from the settings modules of its own package. Shallowest project first. Falls
+    back to `[read_settings(project)]` when no launcher names a settings module of the repository."""
+    candidates = _candidates(project)
+    found: dict[str, PyModule] = {}
+    for name, launcher in _settings_module_names(project):
+        mod = module_near(project, name, launcher)
+        if mod is not None and mod.name not in found:
+            found[mod.name] = mod
+    # settings modules that set ROOT_URLCONF outside every launcher's package: projects of their own
+    packages = {m.rsplit(".", 1)[0] for m in found}
+    rooted = [m for m in candidates if _assigns(m, ("ROOT_URLCONF",)) and "test" not in m.name.rsplit(".", 1)[-1]
+              and m.name not in found and m.name.rsplit(".", 1)[0] not in packages
+              and not any(m.name.startswith(p + ".") for p in packages)]
+    if not found and len(rooted) < 2:
+        return [read_settings(project)]
+    found.update({m.name: m for m in rooted})
+    out = []
+    for mod in found.values():
+        package = mod.name.rsplit(".", 1)[0] if "." in mod.name else ""
+        siblings = [m for m in candidates if m is not mod and package and m.name.startswith(package + ".")
+                    and m.name not in found]
+        siblings.sort(key=lambda m: ("test" in m.name, m.name))
+        s = _merge([mod] + siblings)
+        s.name = mod.name
+        out.append(s)
+    out.sort(key=lambda s: (s.depth, s.name))
+    return out
+
+
+def module_near(project: PyProject, name: str, launcher: str) -> PyModule | None:
+    """`sensitive_data_lab.settings` named by lab/manage.py is lab/sensitive_data_lab/settings.py."""
+    folder = launcher.rsplit("/", 1)[0] if "/" in launcher else ""
+    parts = folder.split("/") if folder else []
+    for i in range(len(parts), -1, -1):   # the launcher's folder, then its parents (manage.py beside the package)
+        prefix = ".".join(parts[:i])
+        mod = project.modules.get(f"{prefix}.{name}" if prefix else name)
+        if mod is not None:
+            return mod
+    return project.find_module(name)
+
+
+def _merge(candidates: list[PyModule]) -> DjangoSettings:
     s = DjangoSettings()
     for mod in candidates:
         s.modules.append(mod.path)
@@ -93,7 +151,8 @@ def _assigns(mod: PyModule, keys: tuple[str, ...]) -> bool:
                for n in mod.tree.body)
 
 
-def _settings_module_names(project: PyProject) -> list[str]:
+def _settings_module_names(project: PyProject) -> list[tuple[str, str]]:
+    """(settings module name, launcher path) for every DJANGO_SETTINGS_MODULE default in a launcher."""
     names = []
     for mod in project.modules.values():
         if mod.path.rsplit("/", 1)[-1] not in ("manage.py", "wsgi.py", "asgi.py"):
@@ -102,5 +161,5 @@ def _settings_module_names(project: PyProject) -> list[str]:
             if len(call.args) == 2 and const_str(call.args[0]) == "DJANGO_SETTINGS_MODULE":
                 value = const_str(call.args[1])
                 if value:
-                    names.append(value)
+                    names.append((value, mod.path))
     return names

@@ -16,6 +16,7 @@ from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, join_paths, mar
 from auditor.endpoints.pyast import (PyModule, PyProject, alias_value, arg, const_str, dotted, kwarg, last_name,
                                      literal_str, str_list)
 from auditor.endpoints.pyprotect import ROLE_CHECK, ownership_filter, reads_pagination, source_text
+from auditor.endpoints.classify import DEVELOPMENT_ONLY
 from auditor.model import Endpoint
 
 AUTH_DEP_NAME = re.compile(r"(current_user|current_active|get_user|authenticat|auth|token|jwt|login|verify|"
@@ -45,6 +46,27 @@ class _Mount:
     prefix: str
     deps: list[tuple[str, str]]
     at: str
+    guard: str | None = None         # `if settings.ENVIRONMENT == "local":` around the include_router
+
+
+# a condition that holds only outside production: == "development"/"local", != "production", DEBUG
+DEV_GUARD = re.compile(r"==\s*['\"](development|develop|dev|local|debug|test|testing)['\"]|"
+                       r"['\"](development|develop|dev|local|debug|test|testing)['\"]\s*==|"
+                       r"!=\s*['\"](production|prod)['\"]|\bDEBUG\b|\bin\s*[(\[{]\s*['\"](local|dev|development)['\"]",
+                       re.I)
+
+
+def _dev_guarded(tree: ast.AST) -> dict[int, str]:
+    """id(node) -> guard text for every node in the body of a development-only `if`."""
+    out: dict[int, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If):
+            test = ast.unparse(node.test)
+            if DEV_GUARD.search(test):
+                for stmt in node.body:
+                    for sub in ast.walk(stmt):
+                        out.setdefault(id(sub), f"if {test}: ({node.lineno})")
+    return out
 
 
 @dataclass
@@ -83,23 +105,28 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
                                 _prefix(project, mod, kwarg(node.value, "prefix")),
                                 _deps_list(kwarg(node.value, "dependencies"), mod.path), node.lineno)
     for mod in mods:
+        guarded = _dev_guarded(mod.tree)
         for call in (n for n in ast.walk(mod.tree) if isinstance(n, ast.Call)):
             if isinstance(call.func, ast.Attribute) and call.func.attr == "include_router" and call.args:
                 parent = _key(project, mod, dotted(call.func.value) or "", routers)
                 child = _key(project, mod, dotted(call.args[0]) or "", routers)
                 if child in routers:
+                    guard = guarded.get(id(call))
                     mounts.setdefault(child, []).append(_Mount(
                         parent, _prefix(project, mod, kwarg(call, "prefix")),
-                        _deps_list(kwarg(call, "dependencies"), mod.path), where(mod.path, call.lineno)))
+                        _deps_list(kwarg(call, "dependencies"), mod.path), where(mod.path, call.lineno),
+                        f"{guard.rsplit(' (', 1)[0]} at {where(mod.path, call.lineno)}" if guard else None))
     endpoints: list[Endpoint] = []
     for mod in mods:
         for fn, dec, owner, path, methods, extra_deps in _routes(mod):
             key = _key(project, mod, owner, routers)
             chains = _chains(key, routers, mounts)
-            for prefix, deps in chains:
+            for prefix, deps, guards in chains:
                 for method in methods:
                     ep = Endpoint(method, normalize_path(join_paths(prefix, path)), fn.name, mod.path,
                                   dec.lineno, "fastapi")
+                    if guards:
+                        ep.notes.append(f"{DEVELOPMENT_ONLY}: included under {guards[0]}")
                     if key not in routers:
                         ep.notes.append(f"route owner {owner!r} is not a known FastAPI app or APIRouter")
                     _protect(ep, fn, mod, deps + extra_deps, c, dec)
@@ -132,12 +159,13 @@ def _key(project: PyProject, mod: PyModule, expr: str, routers) -> tuple[str, st
     return key
 
 
-def _chains(key, routers, mounts, depth: int = 0) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Every (full prefix, inherited dependencies) under which a router's routes are served."""
+def _chains(key, routers, mounts, depth: int = 0) -> list[tuple[str, list[tuple[str, str]], list[str]]]:
+    """Every (full prefix, inherited dependencies, development-only guards) under which a router's routes
+    are served."""
     r = routers.get(key)
     if r is None:
-        return [("", [])]
-    own = (r.prefix, [(d, f"{w} (dependencies of {r.var})") for d, w in r.deps])
+        return [("", [], [])]
+    own = (r.prefix, [(d, f"{w} (dependencies of {r.var})") for d, w in r.deps], [])
     if r.kind == "app" or depth > 6:
         return [own]
     parents = mounts.get(key)
@@ -145,9 +173,10 @@ def _chains(key, routers, mounts, depth: int = 0) -> list[tuple[str, list[tuple[
         return [own]
     out = []
     for m in parents:
-        for pprefix, pdeps in _chains(m.parent, routers, mounts, depth + 1):
+        for pprefix, pdeps, pguards in _chains(m.parent, routers, mounts, depth + 1):
             out.append((join_paths(pprefix, m.prefix, r.prefix),
-                        pdeps + [(d, f"{m.at} (include_router)") for d, _ in m.deps] + own[1]))
+                        pdeps + [(d, f"{m.at} (include_router)") for d, _ in m.deps] + own[1],
+                        pguards + ([m.guard] if m.guard else [])))
     return out
 
 

@@ -7,11 +7,12 @@ role checks and ownership filters (authorisation), Flask-WTF CSRFProtect and `@c
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, join_paths, mark, normalize_path, where
-from auditor.endpoints.pyast import (PyModule, PyProject, arg, const_str, dotted, kwarg, last_name, literal_str,
-                                     str_list)
+from auditor.endpoints.pyast import (PyModule, PyProject, arg, class_bases, const_str, dotted, kwarg, last_name,
+                                     literal_str, str_list)
 from auditor.endpoints.pyprotect import (AUTH_DECORATOR, AUTHZ_DECORATOR, RATE_LIMIT_DECORATOR,
                                          VALIDATION_DECORATOR, ownership_filter, reads_pagination, role_check,
                                          takes_any, validation_in_body)
@@ -51,6 +52,9 @@ class _Globals:
     limiter_names: set[str] = field(default_factory=set)
     csrf_names: set[str] = field(default_factory=set)
     bearer_auth: list[str] = field(default_factory=list)
+    token_auth_names: set[str] = field(default_factory=set)   # HTTPTokenAuth() objects: per-route bearer auth
+    token_owners: set[tuple[str, str]] = field(default_factory=set)  # blueprints with token-auth routes
+    project: PyProject | None = None
 
 
 def uses_flask(mod: PyModule) -> bool:
@@ -61,7 +65,7 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
     mods = [m for m in project.modules.values() if uses_flask(m) or _has_route_decorators(m)]
     apps: dict[tuple[str, str], PyModule] = {}
     blueprints: dict[tuple[str, str], _Blueprint] = {}
-    g = _Globals()
+    g = _Globals(project=project)
     for mod in mods:
         for node in ast.walk(mod.tree):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
@@ -83,7 +87,9 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
                         g.csrf_names.add(var)
                         if node.value.args:
                             g.csrf.append(f"CSRFProtect(app) at {where(mod.path, node.lineno)}")
-                    elif ctor in ("HTTPTokenAuth", "JWTManager"):
+                    elif ctor == "HTTPTokenAuth":
+                        g.token_auth_names.add(var)
+                    elif ctor == "JWTManager":
                         g.bearer_auth.append(f"{ctor} at {where(mod.path, node.lineno)}")
             if isinstance(node, ast.Call):
                 name = dotted(node.func) or ""
@@ -91,9 +97,17 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
                     g.csrf.append(f"{name}(app) at {where(mod.path, node.lineno)}")
                 if last_name(node.func) == "CSRFProtect" and node.args and not g.csrf:
                     g.csrf.append(f"CSRFProtect(app) at {where(mod.path, node.lineno)}")
+    for mod in project.modules.values():   # flask_httpauth objects often live in their own module
+        for node in mod.tree.body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
+                    last_name(node.value.func) == "HTTPTokenAuth":
+                g.token_auth_names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
     routes = [r for mod in mods for r in _routes(mod)]
     _guards(mods, blueprints)
     registrations = _registrations(project, mods, blueprints)
+    for r in routes:
+        if r.handler is not None and _token_auth(r.handler, g):
+            g.token_owners.add(_owner_key(project, r, set(blueprints) | set(apps)))
     endpoints = []
     for r in routes:
         owner = _owner_key(project, r, set(blueprints) | set(apps))
@@ -108,7 +122,7 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
                               r.line, "flask")
                 if bp is None and owner not in apps:
                     ep.notes.append(f"route owner {r.owner!r} is neither a Flask app nor a known blueprint")
-                _protect(ep, r, bp, g)
+                _protect(ep, r, bp, g, _owner_key(project, r, set(blueprints) | set(apps)) in g.token_owners)
                 endpoints.append(ep)
     glob = {"csrf": g.csrf, "rate_limit": g.limiter_default, "bearer_auth": g.bearer_auth}
     return endpoints, {k: v for k, v in glob.items() if v}
@@ -244,7 +258,7 @@ def _registrations(project: PyProject, mods: list[PyModule],
     return out
 
 
-def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals) -> None:
+def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_blueprint: bool = False) -> None:
     fn = r.handler
     decorators = [(dotted(d) or "") for d in (fn.decorator_list if fn is not None else [])]
     if r.view_class is not None:
@@ -283,20 +297,32 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals) -> Non
 
     # CSRF
     exempt = any(d.endswith(".exempt") and d.split(".")[0] in g.csrf_names | {"csrf"} for d in decorators)
+    token = _token_auth(fn, g) if fn is not None else None
+    form_check = _flask_form_check(g.project, r.module, fn) if fn is not None else None
     if ep.method in SAFE_METHODS:
         mark(ep, "csrf_applies", False, None)
         ep.csrf_applies = False
+    elif token:
+        ep.csrf_applies = False
+        ep.notes.append(f"csrf: not applicable, bearer-token authentication (@{token} at {at})")
+    elif token_blueprint and fn is not None and not _uses_cookie_session(fn):
+        ep.csrf_applies = False
+        ep.notes.append("csrf: not applicable, a token-authenticated API blueprint and this route neither reads "
+                        "a form nor uses the login session")
     elif g.bearer_auth and not g.csrf:
         ep.csrf_applies = False
         ep.notes.append(f"csrf: not applicable, token authentication ({g.bearer_auth[0]})")
     else:
         ep.csrf_applies = True
-        if g.csrf and not exempt:
-            mark(ep, "csrf_protected", True, g.csrf[0])
-        elif exempt:
+        if exempt:
             mark(ep, "csrf_protected", False, f"@csrf.exempt at {at}")
+        elif g.csrf:
+            mark(ep, "csrf_protected", True, g.csrf[0])
+        elif form_check:
+            mark(ep, "csrf_protected", True, form_check)
         else:
-            mark(ep, "csrf_protected", False, "no CSRFProtect (Flask-WTF) in the app")
+            mark(ep, "csrf_protected", False, "no CSRFProtect (Flask-WTF) in the app and no FlaskForm validated "
+                                              "in the handler")
 
     # rate limiting
     limited = [d for d in decorators if RATE_LIMIT_DECORATOR.search(d) and d.split(".")[0] in g.limiter_names | {"limiter"}]
@@ -314,10 +340,13 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals) -> Non
     reads = takes_any(fn, REQUEST_INPUT)
     validators = [d for d in decorators if VALIDATION_DECORATOR.search(d)]
     in_body = validation_in_body(fn)
+    typed = _typed_query_reads(fn)
     if validators:
         mark(ep, "input_validated", True, f"@{validators[0]} at {at}")
     elif in_body:
         mark(ep, "input_validated", True, f"`{in_body}` in {r.handler_name}")
+    elif reads and typed:
+        mark(ep, "input_validated", True, f"typed query reads (request.args.get(..., type=...)) in {r.handler_name}")
     elif reads:
         mark(ep, "input_validated", False, f"reads {reads[0]} without a schema or form")
     elif "{" in ep.path:
@@ -341,10 +370,93 @@ def _angle_params(path: str) -> list[str]:
     return re.findall(r"<([^>]+)>", path)
 
 
+SINGLE_ROW_CALLS = ("scalar", "scalar_one", "scalar_one_or_none", "first", "one", "one_or_none", "first_or_404",
+                    "get_or_404", "one_or_404", "get")
+
+
 def _returns_collection(fn: ast.AST) -> bool:
     for node in ast.walk(fn):
         if isinstance(node, ast.Call) and last_name(node.func) in ("all", "fetchall", "paginate", "find"):
             return True
         if isinstance(node, ast.ListComp):
             return True
+    # a query handed to a collection helper with page parameters: to_collection_dict(sa.select(User), page, per_page)
+    return reads_pagination(fn) and _unbound_select(fn)
+
+
+def _unbound_select(fn: ast.AST) -> bool:
+    """A select()/query built in the handler that is not fed to a single-row accessor."""
+    single: set[int] = set()
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and last_name(node.func) in SINGLE_ROW_CALLS:
+            single |= {id(n) for n in ast.walk(node)}
+    return any(isinstance(n, ast.Call) and last_name(n.func) in ("select", "query") and id(n) not in single
+               for n in ast.walk(fn))
+
+
+def _typed_query_reads(fn: ast.AST) -> bool:
+    """Every request read is `request.args.get(name, default, type=int)`: converted (a bad value falls back to
+    the default), so the input is validated."""
+    typed: set[int] = set()
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and dotted(node.func) in ("request.args.get", "request.values.get") and \
+                kwarg(node, "type") is not None:
+            typed |= {id(n) for n in ast.walk(node)}
+    if not typed:
+        return False
+    for node in ast.walk(fn):
+        name = dotted(node) if isinstance(node, (ast.Attribute, ast.Call)) else None
+        if name and any(name == p or name.startswith(p + ".") for p in REQUEST_INPUT) and id(node) not in typed:
+            return False
+    return True
+
+
+def _token_auth(fn: ast.AST, g: _Globals) -> str | None:
+    """`@token_auth.login_required` with token_auth = HTTPTokenAuth(): credentials in a header, not a cookie."""
+    for d in getattr(fn, "decorator_list", []):
+        name = dotted(d) or ""
+        if name.endswith(".login_required") and name.rsplit(".", 1)[0].rsplit(".", 1)[-1] in g.token_auth_names:
+            return name
+    return None
+
+
+def _uses_cookie_session(fn: ast.AST) -> bool:
+    text = ast.unparse(fn)   # flask-login's current_user, not flask-httpauth's token_auth.current_user()
+    return bool(re.search(r"request\.form|(?<![.\w])current_user\b|\blogin_user\(|(?<![.\w])session\b|"
+                          r"validate_on_submit", text))
+
+
+def _flask_form_check(project: PyProject | None, mod: PyModule, fn: ast.AST) -> str | None:
+    """Flask-WTF checks the CSRF token of every FlaskForm it validates (`form.validate_on_submit()`), with no
+    CSRFProtect needed, unless the form turns it off (`class Meta: csrf = False`)."""
+    forms: dict[str, str] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], ast.Name):
+            forms[node.targets[0].id] = dotted(node.value.func) or ""
+    for node in ast.walk(fn):
+        if not (isinstance(node, ast.Call) and last_name(node.func) == "validate_on_submit"
+                and isinstance(node.func, ast.Attribute)):
+            continue
+        var = dotted(node.func.value) or ""
+        cls_name = forms.get(var)
+        if not cls_name or project is None:
+            continue
+        found = project.resolve_class(mod, cls_name)
+        if found is None:
+            continue
+        if "FlaskForm" not in class_bases(project, found[0], found[1]) or _csrf_disabled(found[1]):
+            continue
+        return (f"{found[1].name} (FlaskForm) validate_on_submit() checks the CSRF token "
+                f"({where(mod.path, node.lineno)})")
+    return None
+
+
+def _csrf_disabled(cls: ast.ClassDef) -> bool:
+    for sub in cls.body:
+        if isinstance(sub, ast.ClassDef) and sub.name == "Meta":
+            for a in sub.body:
+                if isinstance(a, ast.Assign) and any(getattr(t, "id", "") == "csrf" for t in a.targets) and \
+                        isinstance(a.value, ast.Constant) and a.value.value is False:
+                    return True
     return False
