@@ -30,8 +30,15 @@ SourceOf = Callable[[Endpoint], str]
 
 # ---- shared helpers (reliability.py uses them too) -----------------------------------------------
 def endpoint_inventory(ctx: AuditContext):
-    """The endpoint inventory (`.endpoints`, `.unsupported`); raises Unavailable until it exists."""
-    return ctx.get("endpoints")
+    """The endpoint inventory (`.endpoints`, `.unsupported`); raises Unavailable until it exists, and when
+    more route registrations were left unattached than endpoints extracted (judging on that inventory would
+    judge the wrong surface; see EndpointInventory.gap)."""
+    inv = ctx.get("endpoints")
+    blocking, gap = inv.gap() if hasattr(inv, "gap") else (False, "")
+    if blocking:
+        raise Unavailable(f"the endpoint inventory is too incomplete to judge on: {len(inv.endpoints)} endpoint(s) "
+                          f"extracted, {gap}")
+    return inv
 
 
 def production_findings(findings: list[Finding]) -> list[Finding]:
