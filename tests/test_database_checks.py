@@ -250,3 +250,44 @@ def test_select_star_in_sql_files():
     found = select_star_in_sql("q.sql", "SELECT count(*) FROM t;\nSELECT * FROM t;\n"
                                         "SELECT a FROM t WHERE EXISTS (SELECT * FROM u);\n")
     assert [f.line for f in found] == [2]
+
+
+def _writers(src):
+    return {f.name: f for f in scan_functions("app/models.py", ast.parse(textwrap.dedent(src)))}
+
+
+def test_sqlalchemy_statement_builder_is_one_session_write_not_a_django_delete():
+    found = _writers('''
+        class Account:
+            def replace_flag(self, name):
+                db.session.execute(self.flags.delete().where(Flag.name == name))
+                db.session.add(Flag(name=name, account=self))
+    ''')
+    fn = found["replace_flag"]
+    assert fn.atomic and [w.kind for w in fn.writes] == ["unit_of_work", "unit_of_work"]
+    assert "committed by the caller" in fn.protection
+
+
+def test_sqlmodel_exec_of_delete_and_insert_are_writes():
+    found = _writers('''
+        def remove_owner(session, owner):
+            stmt = delete(Book).where(Book.owner_id == owner.id)
+            session.exec(stmt)
+            session.exec(insert(AuditRow).values(action="remove", owner_id=owner.id))
+            session.delete(owner)
+            session.commit()
+
+        def list_books(session):
+            return session.exec(select(Book)).all()
+    ''')
+    assert set(found) == {"remove_owner"}
+    assert found["remove_owner"].atomic and len(found["remove_owner"].writes) == 3
+
+
+def test_django_queryset_delete_is_still_autocommit():
+    found = _writers('''
+        def purge(request, pk):
+            Comment.objects.filter(post_id=pk).delete()
+            Post.objects.filter(pk=pk).delete()
+    ''')
+    assert not found["purge"].atomic and "autocommitted" in found["purge"].reason

@@ -102,3 +102,64 @@ def test_eager_loading_uses_are_positive_evidence():
 
 def test_relations_default_empty():
     assert Relations().lazy == set()
+
+
+def _project(files):
+    import ast as _ast
+    import textwrap as _tw
+
+    from auditor.probes import slowwork
+    mods = [slowwork.read_module(p, _ast.parse(_tw.dedent(src))) for p, src in files.items()]
+    return slowwork, slowwork.Project(mods), {m.path: m for m in mods}
+
+
+def test_slow_work_one_level_down_and_handoff_helpers():
+    slowwork, project, mods = _project({
+        "app/email.py": '''
+            from threading import Thread
+            from flask_mail import Message
+            from app import mail
+
+            def send_now(to, body):
+                msg = Message("Hi", recipients=[to], body=body)
+                mail.send(msg)
+
+            def send_later(to, body):
+                msg = Message("Hi", recipients=[to], body=body)
+                Thread(target=mail.send, args=(msg,)).start()
+        ''',
+        "app/routes.py": '''
+            import smtplib
+            from app.email import send_later, send_now
+            from . import email as outbox
+
+            def signup():
+                send_now("a@example.org", "welcome")
+                send_later("a@example.org", "welcome")
+                return "ok"
+
+            def contact():
+                outbox.send_now("b@example.org", "thanks")
+
+            def ping():
+                with smtplib.SMTP("mail") as s:
+                    s.noop()
+        ''',
+    })
+    routes = mods["app/routes.py"]
+    signup, _ = slowwork.slow_work_in_handler(project, routes, routes.functions["signup"], "signup")
+    assert [(w.line, w.via.split(" at ")[0]) for w in signup] == [(7, "send_now()")]
+    assert "Flask-Mail" in signup[0].what and signup[0].via_file == "app/email.py"
+    contact, _ = slowwork.slow_work_in_handler(project, routes, routes.functions["contact"], "contact")
+    assert [w.line for w in contact] == [12]
+    ping, _ = slowwork.slow_work_in_handler(project, routes, routes.functions["ping"], "ping")
+    assert [(w.line, w.via) for w in ping] == [(15, "")]
+
+
+def test_same_named_repo_class_is_not_a_mail_message():
+    slowwork, project, mods = _project({
+        "app/models.py": "class Message:\n    def send(self):\n        return None\n",
+        "app/views.py": "from app.models import Message\n\ndef post():\n    Message().send()\n",
+    })
+    views = mods["app/views.py"]
+    assert slowwork.slow_work_in_handler(project, views, views.functions["post"], "post")[0] == []
