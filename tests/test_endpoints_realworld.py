@@ -353,3 +353,105 @@ def test_unattached_route_calls_are_reported_and_block_when_they_outnumber_endpo
     blocking, gap = inv.gap()
     assert blocking and "3 route registration call(s) not attached" in gap
     assert inv.warnings == [f"endpoints: 1 (express); {gap}"]
+
+
+def test_django_hand_written_list_views(tmp_path):
+    repo = make_repo(tmp_path, {
+        "manage.py": """
+            import os
+            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_cfg.settings")
+            """,
+        "site_cfg/settings.py": 'ROOT_URLCONF = "site_cfg.urls"\nMIDDLEWARE = []\n',
+        "site_cfg/urls.py": """
+            from django.urls import path
+            from crm import views
+            urlpatterns = [
+                path("api/customers/", views.CustomerListApi.as_view()),
+                path("api/customers/<int:pk>/", views.CustomerDetailApi.as_view()),
+                path("api/export/", views.export_all),
+                path("invoices/", views.invoices),
+                path("dashboard/", views.dashboard),
+            ]
+            """,
+        "crm/views.py": """
+            from django.core.paginator import Paginator
+            from django.http import JsonResponse
+            from django.shortcuts import render
+            from rest_framework.pagination import LimitOffsetPagination
+            from rest_framework.response import Response
+            from rest_framework.views import APIView
+            from crm.models import Customer, Invoice
+
+            class CustomerListApi(APIView):
+                class Pagination(LimitOffsetPagination):
+                    max_limit = 50
+
+                def get(self, request):
+                    paginator = self.Pagination()
+                    page = paginator.paginate_queryset(Customer.objects.all(), request, view=self)
+                    return paginator.get_paginated_response([c.name for c in page])
+
+            class CustomerDetailApi(APIView):
+                def get(self, request, pk):
+                    return Response({"name": Customer.objects.get(pk=pk).name})
+
+            def export_all(request):
+                rows = []
+                for c in Customer.objects.all():
+                    rows.append({"name": c.name, "email": c.email})
+                return JsonResponse(rows, safe=False)
+
+            def invoices(request):
+                page = Paginator(Invoice.objects.order_by("-id"), 25).get_page(request.GET.get("page"))
+                return render(request, "invoices.html", {"page": page})
+
+            def dashboard(request):
+                return render(request, "dashboard.html", {"customers": Customer.objects.all()})
+            """,
+    })
+    routes = by_route(django.extract(PyProject(repo))[0])
+    assert routes[("GET", "/api/customers/")].paginated is True
+    assert routes[("GET", "/api/customers/{pk}/")].paginated is None      # one record
+    assert routes[("ANY", "/api/export/")].paginated is False              # whole table as JSON
+    assert routes[("ANY", "/invoices/")].paginated is True                 # Django Paginator
+    assert routes[("ANY", "/dashboard/")].paginated is None                # a template page is not an API list
+
+
+def judge(tmp_path, inv, item_id):
+    from auditor.catalog import load_catalog
+    from auditor.checks import security_endpoints
+    from auditor.context import AuditContext, Unavailable
+    repo = make_repo(tmp_path, {"app.py": "import flask\n"})
+    ctx = AuditContext(repo, build_inventory(repo))
+    ctx.collected["endpoints"] = inv
+    item = next(i for c in load_catalog().categories for i in c.items if i.id == item_id)
+    check = {"SEC-AUTHN": security_endpoints.authentication_required,
+             "SEC-AUTHZ": security_endpoints.authorization_checks}[item_id]
+    try:
+        return check(ctx, item)
+    except Unavailable as exc:
+        return str(exc)
+
+
+def endpoint(method, path, authenticated, authorized=None, notes=()):
+    e = Endpoint(method, path, "h", "app.py", 1, "fastapi")
+    e.authenticated, e.authorized = authenticated, authorized
+    e.notes = list(notes)
+    return e
+
+
+def test_checks_leave_out_development_routes_say_heuristic_and_respect_the_gap(tmp_path):
+    from auditor.endpoints import EndpointInventory
+    eps = [endpoint("GET", "/api/items", True), endpoint("DELETE", "/api/items/{id}", True, True),
+           endpoint("POST", "/api/private/users", False, notes=["development only: included under if DEBUG at m.py:9"]),
+           endpoint("GET", "/api/auth/me", True)]
+    authn = judge(tmp_path / "a", EndpointInventory(endpoints=eps, frameworks=["fastapi"]), "SEC-AUTHN")
+    assert authn.verdict == "pass" and "1 development-only endpoint(s) left out" in authn.rationale
+    assert authn.details["compliant"] == 3                       # /api/auth/me is counted, not "public"
+    authz = judge(tmp_path / "b", EndpointInventory(endpoints=eps, frameworks=["fastapi"]), "SEC-AUTHZ")
+    assert authz.verdict == "pass" and "Heuristic" in authz.rationale
+    small_gap = EndpointInventory(endpoints=eps, frameworks=["fastapi"], unattached=["api/legacy.py:4"])
+    kept = judge(tmp_path / "c", small_gap, "SEC-AUTHN")
+    assert kept.verdict == "pass" and "Not judged: 1 route registration call(s)" in kept.rationale
+    big_gap = EndpointInventory(endpoints=eps[:1], frameworks=["fastapi"], unattached=["a.py:1", "a.py:9"])
+    assert "too incomplete to judge on" in judge(tmp_path / "d", big_gap, "SEC-AUTHN")
