@@ -55,8 +55,11 @@ def cli() -> None:
 @click.option("--baseline", "baseline_file", type=click.Path(path_type=Path),
               help="Gate only on violations not in this baseline (see `auditor baseline create`).")
 @click.option("--diff-base", metavar="REF", help="Gate only on violations in lines changed since REF (its merge base with HEAD).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Engine results cache (default: .auditor-cache/ in the audited folder).")
+@click.option("--no-cache", is_flag=True, help="Scan every file again; read and write no cache.")
 def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, config_file, only, skip, exclude,
-          engine_timeout, compare_file, ref, baseline_file, diff_base, per_service=False) -> None:
+          engine_timeout, compare_file, ref, baseline_file, diff_base, cache_dir=None, no_cache=False, per_service=False) -> None:
     """Audit TARGET (a folder or a git URL) and gate on the result."""
     from auditor.remote import checkout_target, is_git_url, redact_url
 
@@ -80,6 +83,9 @@ def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, conf
                                         fail_on, allow_unknown)
         options.baseline = baseline_file.resolve() if baseline_file else None
         options.diff_base = diff_base
+        # a cloned URL's checkout is thrown away: a cache there would only cost time, unless --cache-dir
+        options.use_cache = not no_cache and (cache_dir is not None or not is_git_url(target))
+        options.cache_dir = cache_dir.resolve() if cache_dir else None
         report = _run_with_progress(root, options, per_service)
         if is_git_url(target):
             report["repository"]["path"] = redact_url(target)   # no token in a report
@@ -110,7 +116,10 @@ def _options(root: Path, config_file, only, skip, exclude, engine_timeout, fail_
 
 
 def _emit(report: dict, chosen: list[str], output: str | None, compare: dict | None) -> None:
-    stdout_console = Console(highlight=False, soft_wrap=False)
+    # in a CI log (not a terminal) long lines stay whole: wrapping at 80 columns splits paths mid-token
+    stdout_console = Console(highlight=False) if sys.stdout.isatty() else Console(highlight=False, width=200, soft_wrap=True)
+    if "terminal" not in chosen:
+        click.echo(_one_line_summary(report), err=True)
     for fmt in chosen:
         if fmt == "terminal":
             from auditor.render.terminal import print_summary
@@ -124,6 +133,17 @@ def _emit(report: dict, chosen: list[str], output: str | None, compare: dict | N
             path = Path(output) / FILE_NAMES[fmt]
             write_atomic(path, text)
             click.echo(f"wrote {path}", err=True)
+
+
+def _one_line_summary(report: dict) -> str:
+    """The verdict on stderr whatever the format, so a CI log says why the step failed."""
+    summary = report["summary"]
+    score = "n/a" if summary["score"] is None else f"{summary['score']:g}/100"
+    gate = summary["gate"]
+    line = f"auditor: score {score}, grade {summary['grade']}, gate {'passed' if gate['passed'] else 'FAILED'}"
+    if not gate["passed"]:
+        line += ": " + "; ".join(gate["reasons"][:5]) + (f" (+{len(gate['reasons']) - 5} more)" if len(gate["reasons"]) > 5 else "")
+    return line
 
 
 def _check_item_ids(options: AuditOptions, source: str | None) -> None:
