@@ -455,3 +455,42 @@ def test_checks_leave_out_development_routes_say_heuristic_and_respect_the_gap(t
     assert kept.verdict == "pass" and "Not judged: 1 route registration call(s)" in kept.rationale
     big_gap = EndpointInventory(endpoints=eps[:1], frameworks=["fastapi"], unattached=["a.py:1", "a.py:9"])
     assert "too incomplete to judge on" in judge(tmp_path / "d", big_gap, "SEC-AUTHN")
+
+
+def test_repo_defined_login_decorator_and_actions_performed_as_the_current_user(tmp_path):
+    repo = make_repo(tmp_path, {
+        "social/__init__.py": """
+            from flask import Flask, redirect
+            from flask_login import current_user
+            from functools import wraps
+            app = Flask(__name__)
+
+            def members_only(func):
+                @wraps(func)
+                def wrapper(*args, **kwargs):
+                    if not current_user.is_authenticated:
+                        return redirect("/login")
+                    return func(*args, **kwargs)
+                return wrapper
+
+            @app.post("/follow/<name>")
+            @members_only
+            def follow(name):
+                person = Person.query.filter_by(name=name).first_or_404()
+                current_user.follow(person)
+                return redirect("/")
+
+            @app.post("/notes/<int:note_id>/delete")
+            @members_only
+            def delete_note(note_id):
+                note = Note.query.get_or_404(note_id)
+                db.session.delete(note)
+                current_user.touch()
+                return redirect("/")
+            """,
+    })
+    eps = by_route(flask.extract(PyProject(repo))[0])
+    follow = eps[("POST", "/follow/{name}")]
+    assert follow.authenticated is True and "members_only" in follow.protections["authenticated"][0]
+    assert follow.authorized is True                       # current_user.follow(person)
+    assert eps[("POST", "/notes/{note_id}/delete")].authorized is False   # deletes any note by id

@@ -20,7 +20,7 @@ from auditor.endpoints.django_settings import DjangoSettings, module_near, read_
 from auditor.endpoints.pyast import (PyModule, PyProject, arg, class_attr, class_bases, class_chain, class_method,
                                      const_str, dotted, kwarg, last_name, source_text, str_list)
 from auditor.endpoints.pyprotect import (AUTH_DECORATOR, AUTHZ_DECORATOR, ROLE_CHECK, ownership_filter,
-                                         takes_any, validation_in_body)
+                                         repo_auth_decorator, takes_any, validation_in_body)
 from auditor.model import Endpoint
 
 ROUTERS = ("DefaultRouter", "SimpleRouter", "ExtendedSimpleRouter", "ExtendedDefaultRouter", "NestedSimpleRouter",
@@ -761,8 +761,11 @@ def _protect_django(c: _Ctx, ep: Endpoint, v: _View, fn) -> None:
     auth = [t for t, _ in texts if AUTH_DECORATOR.search(last_name(ast.parse(t, mode="eval").body) if _parses(t) else t)
             or "login_required" in t]
     mixins = [b for b in bases if b in AUTH_MIXINS]
+    custom = next((found for found in (repo_auth_decorator(c.project, mod, d) for d in decs) if found), None)
     if auth:
         mark(ep, "authenticated", True, f"@{auth[0][:60]} ({mod.path})")
+    elif custom:
+        mark(ep, "authenticated", True, custom)
     elif mixins:
         mark(ep, "authenticated", True, f"{mixins[0]} on {v.name}")
     elif any(m.endswith("LoginRequiredMiddleware") for m in mw) and not any("login_not_required" in t for t, _ in texts):

@@ -14,7 +14,8 @@ from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, join_paths, mar
 from auditor.endpoints.pyast import (PyModule, PyProject, arg, class_bases, const_str, dotted, kwarg, last_name,
                                      literal_str, str_list)
 from auditor.endpoints.pyprotect import (AUTH_DECORATOR, AUTHZ_DECORATOR, RATE_LIMIT_DECORATOR,
-                                         VALIDATION_DECORATOR, ownership_filter, reads_pagination, role_check,
+                                         VALIDATION_DECORATOR, ownership_filter, reads_pagination,
+                                         acts_as_current_user, repo_auth_decorator, role_check,
                                          takes_any, validation_in_body)
 from auditor.model import Endpoint
 
@@ -269,8 +270,12 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
 
     # authentication
     auth = [d for d in decorators if AUTH_DECORATOR.search(d)]
+    custom = next((found for found in (repo_auth_decorator(g.project, r.module, d)
+                                       for d in (fn.decorator_list if fn is not None else [])) if found), None)
     if auth:
         mark(ep, "authenticated", True, f"@{auth[0]} at {at}")
+    elif custom:
+        mark(ep, "authenticated", True, custom)
     elif bp is not None and bp.guards:
         mark(ep, "authenticated", True, bp.guards[0])
     elif fn is None:
@@ -286,10 +291,13 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
     authz = [d for d in decorators if AUTHZ_DECORATOR.search(d)]
     own = ownership_filter(fn) if fn is not None else None
     role = role_check(fn) if fn is not None else None
+    actor = acts_as_current_user(fn) if fn is not None and ep.authenticated else None
     if authz:
         mark(ep, "authorized", True, f"@{authz[0]} at {at}")
     elif own:
         mark(ep, "authorized", True, f"ownership filter `{own}` in {r.handler_name}")
+    elif actor:
+        mark(ep, "authorized", True, f"acts as the logged-in user on the addressed record (`{actor}`)")
     elif role:
         mark(ep, "authorized", True, f"role check `{role}` in {r.handler_name}")
     elif fn is not None:

@@ -120,3 +120,44 @@ def validation_in_body(fn: ast.AST) -> str | None:
         if re.search(r"(Form)$", last) and last[:1].isupper() and any("request" in source_text(a) for a in call.args):
             return source_text(call)[:120]
     return None
+
+
+AUTH_CHECK_IN_BODY = re.compile(r"\.is_authenticated\b|\bis_anonymous\b|\blogin_required\b|verify_jwt_in_request\(")
+
+
+def repo_auth_decorator(project, mod, decorator: ast.AST) -> str | None:
+    """A decorator defined in the repository whose wrapper checks that the user is logged in
+    (`if request.user.is_authenticated: return func(...)` / `redirect('login')`). Returns where it is defined."""
+    name = dotted(decorator.func if isinstance(decorator, ast.Call) else decorator)
+    if not name or project is None:
+        return None
+    found = project.resolve_function(mod, name)
+    if found is None:
+        return None
+    text = ast.unparse(found[1])
+    if AUTH_CHECK_IN_BODY.search(text):
+        return f"@{name} (checks the login, defined at {found[0].path}:{found[1].lineno})"
+    return None
+
+
+ACTOR_KEYWORDS = ("author", "sender", "owner", "user", "created_by", "follower", "actor")
+
+
+def acts_as_current_user(fn: ast.AST, user: str = "current_user") -> str | None:
+    """The record named in the path is only the other party of an action the current user performs:
+    `current_user.follow(user)`, `Message(author=current_user, recipient=user)`. The caller cannot act on
+    someone else's behalf there, so it is not an insecure direct object reference."""
+    params = {a.arg for a in getattr(fn, "args", ast.arguments([], [], None, [], [], None, [])).args}
+    derived = set(params)
+    for node in ast.walk(fn):   # names computed from the path parameters: user = db.first_or_404(... username ...)
+        if isinstance(node, ast.Assign) and {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)} & params:
+            derived |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    for call in (n for n in ast.walk(fn) if isinstance(n, ast.Call)):
+        if isinstance(call.func, ast.Attribute) and dotted(call.func.value) == user and \
+                any(isinstance(a, ast.Name) and a.id in derived for a in call.args):
+            return source_text(call)[:80]
+        kws = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+        if any(dotted(kws.get(k)) == user for k in ACTOR_KEYWORDS) and \
+                any(isinstance(v, ast.Name) and v.id in derived for v in kws.values()):
+            return source_text(call)[:80]
+    return None
