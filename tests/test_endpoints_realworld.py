@@ -494,3 +494,25 @@ def test_repo_defined_login_decorator_and_actions_performed_as_the_current_user(
     assert follow.authenticated is True and "members_only" in follow.protections["authenticated"][0]
     assert follow.authorized is True                       # current_user.follow(person)
     assert eps[("POST", "/notes/{note_id}/delete")].authorized is False   # deletes any note by id
+
+
+def test_get_branch_source_drops_post_only_branches():
+    from auditor.endpoints.branches import get_branch_source
+    view = '''
+@bp.route("/edit", methods=["GET", "POST"])
+def edit():
+    form = EditForm()
+    if form.validate_on_submit():
+        current_user.about = form.about.data
+        db.session.commit()
+    elif request.method == "GET":
+        form.about.data = current_user.about
+    if request.method == "POST":
+        Audit.objects.create(kind="edit")
+    current_user.last_seen = now()
+    return render_template("edit.html", form=form)
+'''
+    text = get_branch_source(view)
+    assert "commit()" not in text and "objects.create" not in text
+    assert "form.about.data = current_user.about" in text and "last_seen" in text
+    assert get_branch_source("app.get('/x', (req, res) => res.send('ok'))") == "app.get('/x', (req, res) => res.send('ok'))"
