@@ -38,10 +38,14 @@ def blake(data: bytes) -> str:
 
 
 def file_hash(path: Path) -> str | None:
+    h = hashlib.blake2b(digest_size=16)
     try:
-        return blake(path.read_bytes())
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                h.update(chunk)
     except OSError:
         return None
+    return h.hexdigest()
 
 
 def tree_hash(root: Path) -> str:

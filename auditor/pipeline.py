@@ -16,6 +16,8 @@ from typing import Any, Callable
 from auditor import __version__
 from auditor.applicability import not_applicable_reason
 from auditor.cache import FindingsCache
+from auditor.gitsafe import safe_git_environment
+from auditor.notices import audit_warnings, engines_failed
 from auditor.catalog import CatalogItem, load_catalog
 from auditor.context import AuditContext, Unavailable
 from auditor.engines.bandit import run_bandit
@@ -89,7 +91,8 @@ class AuditRun:
 
 
 def run_audit(path: Path, options: AuditOptions | None = None, progress: Any = None) -> dict:
-    return audit_repository(path, options, progress).report
+    with safe_git_environment(Path(path)):  # git must not run the audited repository's configured commands
+        return audit_repository(path, options, progress).report
 
 
 def audit_repository(path: Path, options: AuditOptions | None = None, progress: Any = None,
@@ -240,6 +243,8 @@ def build_report(ctx: AuditContext, items: list[CatalogItem], results: dict[str,
             "score": card.score, "grade": card.grade, "grade_capped_by": card.grade_capped_by,
             "verdicts": counts,
             "gate": {"passed": passed, "reasons": reasons},
+            "engines_failed": engines_failed(ctx.engines.values()),
+            "warnings": audit_warnings(ctx.engines.values(), ctx.collector_errors, inventory["skipped_files"]),
         },
         "categories": categories,
         "items": item_rows,

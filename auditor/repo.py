@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import fnmatch
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -134,9 +135,13 @@ class Repository:
             try:
                 tree = ast.parse(text, filename=rel)
             except (SyntaxError, ValueError) as exc:
-                line = getattr(exc, "lineno", None)
-                where = f" at line {line}" if line else ""
-                self.skipped.append(SkippedFile(rel, f"does not parse as Python 3{where}: {exc.msg if isinstance(exc, SyntaxError) else exc}"))
+                tree = _parse_newer_python(text, rel)
+                if tree is None:
+                    line = getattr(exc, "lineno", None)
+                    where = f" at line {line}" if line else ""
+                    self.skipped.append(SkippedFile(rel, f"does not parse as Python 3{where}: {exc.msg if isinstance(exc, SyntaxError) else exc}"))
+            except (RecursionError, MemoryError):
+                self.skipped.append(SkippedFile(rel, "too deeply nested to parse"))
         self._asts[rel] = tree
         return tree
 
@@ -164,6 +169,21 @@ class Repository:
                     text = data.decode("latin-1")
         self._texts[rel] = text
         return text
+
+
+# PEP 758 (Python 3.14): `except A, B:` without parentheses. Rewritten in place (no line moves) so code
+# written for a newer Python than ours still parses; every other syntax error stays an error.
+_PEP758_EXCEPT = re.compile(r"^(\s*except\*?\s+)(?!\()([\w.]+(?:\s*,\s*[\w.]+)+)(\s*:)", re.M)
+
+
+def _parse_newer_python(text: str, rel: str) -> ast.Module | None:
+    fixed = _PEP758_EXCEPT.sub(lambda m: f"{m.group(1)}({m.group(2)}){m.group(3)}", text)
+    if fixed == text:
+        return None
+    try:
+        return ast.parse(fixed, filename=rel)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def language_of(name: str) -> str | None:

@@ -41,8 +41,6 @@ def secrets_not_in_code(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         "tree_secrets": len(tree_evidence), "engine_secrets": len(engine_evidence),
         "history_secrets": len(history_evidence),
         "history_secrets_still_in_tree": sum(1 for s in tree.findings if s.match.fingerprint in committed_in),
-        "tree_scan_s": round(tree.duration_s, 3),
-        "history_scan_s": round(history.duration_s, 3) if history else None,
     }
     if evidence:
         parts = []

@@ -14,6 +14,7 @@ from auditor.repo import DEFAULT_EXCLUDED_DIRS, Repository
 from auditor.resources import rules_dir
 
 OFFLINE_ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
+MAX_TARGET_BYTES = 2_000_000   # semgrep skips larger files: they are neither hashed nor cached
 SEVERITY_BY_SEMGREP = {"ERROR": "high", "WARNING": "medium", "INFO": "low"}
 
 
@@ -32,7 +33,7 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
     rules = rules or semgrep_rules_dir()
     base_cmd = [exe, "scan", "--metrics=off", "--disable-version-check", "--json", "--quiet",
                 "--config", str(rules), "--timeout", "20",
-                "--max-target-bytes", "2000000", "--x-ignore-semgrepignore-files"]
+                "--max-target-bytes", str(MAX_TARGET_BYTES), "--x-ignore-semgrepignore-files"]
     for name in sorted(DEFAULT_EXCLUDED_DIRS):
         base_cmd += ["--exclude", name]
     for pattern in repo.extra_excludes:
@@ -46,7 +47,7 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
         cmd.append(str(repo.root))
         return _scan(cmd, timeout, repo)
 
-    universe = repo.paths()
+    universe = [f.path for f in repo.files if f.size <= MAX_TARGET_BYTES]
     if cache is None:
         out = scan(None)
         if isinstance(out, EngineRun):

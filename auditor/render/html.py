@@ -88,6 +88,7 @@ def build_view(report: dict, compare: dict | None, evidence_limit: int) -> dict:
         "grade_cap": CRITICAL_FAIL_GRADE_CAP,
         "ring": _ring(summary.get("score")),
         "gate": summary.get("gate") or {"passed": None, "reasons": []},
+        "warnings": [str(w) for w in summary.get("warnings") or []],
         "unknown_count": verdict_counts.get("unknown", 0),
         "verdict_counts": [(v, verdict_label(v), n) for v, n in verdict_counts.items() if n],
         "categories": _category_views(report, items, titles),

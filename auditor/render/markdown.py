@@ -47,6 +47,10 @@ def render_markdown(report: dict, compare: dict | None = None) -> str:
     items = sorted((row for row in report.get("items", []) if isinstance(row, dict)), key=problem_order)
     changes = item_changes(report, compare)
     out = [_headline(report, summary, compare), ""]
+    warnings = [w for w in summary.get("warnings") or [] if w]
+    if warnings:
+        out += [f"> ⚠️ {text(w)}" + ("  " if i < min(len(warnings), 8) - 1 else "") for i, w in enumerate(warnings[:8])]
+        out += ([f"> and {len(warnings) - 8} more"] if len(warnings) > 8 else []) + [""]
     gate = summary.get("gate") or {}
     if gate.get("passed") is True:
         out.append("**Gate: ✅ passed**")

@@ -21,14 +21,12 @@ def print_summary(report: dict, console: Console) -> None:
     if repo.get("commit"):
         console.print(Text(f"commit {repo['commit'][:12]} on {repo.get('branch') or '(detached)'}"
                            + (" (uncommitted changes)" if repo.get("dirty") else ""), style="dim"))
+    for warning in _warnings(report):
+        console.print(Text(f"! {warning}", style="bold magenta"))
     console.print(Text.assemble("Score ", (score, "bold"), "   Grade ",
                                 (summary["grade"], GRADE_STYLE.get(summary["grade"], "bold"))))
     if summary.get("grade_capped_by"):
         console.print(Text(f"grade capped by failed critical item(s): {', '.join(summary['grade_capped_by'])}", style="red"))
-    broken = [e for e in report["engines"] if e["status"] != "ok"]
-    for engine in broken:
-        console.print(Text(f"! {engine['name']} {engine['status']}: {engine.get('error') or ''} — its items are unknown",
-                           style="bold magenta"))
 
     cats = Table(title="Categories", title_justify="left", show_edge=False, pad_edge=False)
     cats.add_column("category")
@@ -72,6 +70,15 @@ def print_summary(report: dict, console: Console) -> None:
         console.print(Text("Gate: FAILED", style="bold red"))
         for reason in gate["reasons"]:
             console.print(Text(f"  - {reason}", style="red"))
+
+
+def _warnings(report: dict) -> list[str]:
+    """summary.warnings (engines that failed first); older reports without it: their failed engines."""
+    warnings = report["summary"].get("warnings")
+    if warnings is not None:
+        return list(warnings)
+    return [f"{e['name']} {e['status']}: {e.get('error') or ''} — its items are unknown"
+            for e in report.get("engines", []) if e.get("status") != "ok"]
 
 
 def print_services(report: dict, console: Console) -> None:
