@@ -66,8 +66,134 @@ def handler_source(repo: Repository, ep: Endpoint, whole_class: bool = False) ->
     if ep.file.endswith((".py", ".pyi")):
         return _python_handler(repo, ep, whole_class)
     if ep.file.endswith((".js", ".mjs", ".cjs", ".ts")):
-        return _js_call_text(repo.lines(ep.file), ep.line)
+        call = _js_call_text(repo.lines(ep.file), ep.line)
+        return call + "\n" + _js_named_handler(repo, call, ep.file)
     return ""
+
+
+JS_HANDLER_REF = re.compile(r",\s*(?:[A-Za-z_$][\w$]*\.)?([A-Za-z_$][\w$]*)\s*\)\s*;?\s*$")
+JS_DEFINITION = re.compile(r"\bthis\.([\w$]+)\s*=|\b(?:const|let|var)\s+([\w$]+)\s*=|\bfunction\s+([\w$]+)\s*\(|"
+                           r"^\s*(?:async\s+)?([\w$]+)\s*\([^)]*\)\s*\{|\b([\w$]+)\s*:\s*(?:async\s+)?(?:function\b|\()", re.M)
+
+
+def _js_definitions(repo: Repository) -> dict[str, list[tuple[str, int]]]:
+    """name -> [(file, line)] of every JS/TS function-like definition, built once per scanned repository."""
+    index = repo.__dict__.get("_auditor_js_definitions")
+    if index is None:
+        index = {}
+        for path in repo.paths():
+            if not path.endswith((".js", ".mjs", ".cjs", ".ts")) or TEST_FILE.search(path) or "node_modules/" in path:
+                continue
+            text = repo.read_text(path) or ""
+            for m in JS_DEFINITION.finditer(text):
+                name = next(g for g in m.groups() if g)
+                index.setdefault(name, []).append((path, text.count("\n", 0, m.start()) + 1))
+        repo.__dict__["_auditor_js_definitions"] = index
+    return index
+
+
+JS_REQUIRE = re.compile(r"""require\(\s*['"](\.{1,2}/[^'"]+)['"]\s*\)|\bfrom\s+['"](\.{1,2}/[^'"]+)['"]""")
+JS_DELEGATION = re.compile(r"(?:\bthis\.)?\b([A-Za-z_$][\w$]*)\(\s*req\s*,\s*res\b")
+
+
+def _js_required_files(repo: Repository, path: str) -> set[str]:
+    """Repository files a JS module requires or imports by relative path."""
+    import posixpath
+    folder = posixpath.dirname(path)
+    out = set()
+    for m in JS_REQUIRE.finditer(repo.read_text(path) or ""):
+        base = posixpath.normpath(posixpath.join(folder, m.group(1) or m.group(2)))
+        for candidate in (base, base + ".js", base + ".ts", base + ".mjs", base + "/index.js", base + "/index.ts"):
+            if repo.exists(candidate):
+                out.add(candidate)
+                break
+    return out
+
+
+def _js_definition_text(repo: Repository, name: str, route_file: str) -> tuple[str, str] | None:
+    """(file, text) of the one definition of `name` a route can mean: the only one in the repository, or
+    the only one among the route file and the modules it requires."""
+    places = _js_definitions(repo).get(name, [])
+    files = {path for path, _ in places}
+    if len(files) > 1:
+        near = files & (_js_required_files(repo, route_file) | {route_file})
+        if len(near) != 1:
+            return None   # defined in several files: do not guess which one the route uses
+        places = [p for p in places if p[0] in near]
+    if not places:
+        return None
+    path, line = places[0]
+    return path, _js_block_text(repo.lines(path), line)
+
+
+def _js_named_handler(repo: Repository, call: str, route_file: str = "") -> str:
+    """The body of the handler a route call names (`app.get('/x', auth, handlers.showX)`), when it can be
+    found (`this.showX = (req, res) => {`, `showX(req, res) {`, `function showX(`, `showX: function`), and of
+    the handler it hands the request to (`this.showList(req, res, next)`), one level deep."""
+    ref = JS_HANDLER_REF.search(call)
+    if not ref:
+        return ""
+    found = _js_definition_text(repo, ref.group(1), route_file)
+    if found is None:
+        return ""
+    path, text = found
+    delegate = next((m.group(1) for m in JS_DELEGATION.finditer(text) if m.group(1) != ref.group(1)), None)
+    if delegate:
+        inner = _js_definition_text(repo, delegate, path)
+        if inner is not None:
+            text += "\n" + inner[1]
+    return text
+
+
+def _js_block_text(lines: list[str], line: int) -> str:
+    """From `line` to the close of the first brace block opened there (at most 150 lines)."""
+    depth, out, started = 0, [], False
+    for text in lines[line - 1:line + 150]:
+        out.append(text)
+        for ch in text:
+            if ch == "{":
+                depth, started = depth + 1, True
+            elif ch == "}":
+                depth -= 1
+        if started and depth <= 0:
+            break
+    return "\n".join(out)
+
+
+# ---- JSON API routes and server-rendered HTML pages -----------------------------------------------
+HTML_RESPONSE = re.compile(r"\brender_template(_string)?\(|\brender_to_response\(|\brender\(\s*request\b|"
+                           r"\bTemplateResponse\(|\bres(ponse)?\.render\(|\bHTMLResponse\b|^\s*template_name\s*=|"
+                           r"\bredirect\(|\bHttpResponseRedirect\(|\bres(ponse)?\.redirect\(", re.M)
+JSON_RESPONSE = re.compile(r"\bjsonify\(|\bJsonResponse\(|\bJSONResponse\(|\bres(ponse)?\.(json|jsonp)\(|"
+                           r"\bjson\.dumps\(|application/json|\bresponse_model\s*=|\bSerializer\b|\bserializer\b|"
+                           r"^\s*return\s+[\[{]|\bres(ponse)?\.send\(\s*[\[{]|\bc\.JSON\(|\bjson\.NewEncoder\(", re.M)
+
+
+def response_kind(ep: Endpoint, source: str) -> str:
+    """'html' for a server-rendered page (renders a template or redirects, and answers no JSON), 'json' for an
+    API route, 'unknown' when the handler text says neither. Only 'html' is left out of the API items."""
+    if ep.framework in ("drf", "fastapi") and not re.search(r"\bHTMLResponse\b|TemplateResponse\(|RedirectResponse\(", source):
+        return "json"
+    if JSON_RESPONSE.search(source):
+        return "json"
+    if HTML_RESPONSE.search(source):
+        return "html"
+    return "unknown"
+
+
+def split_html_routes(endpoints: list[Endpoint], source_of: SourceOf) -> tuple[list[Endpoint], list[Endpoint]]:
+    """(API routes, server-rendered HTML routes)."""
+    api, html = [], []
+    for ep in endpoints:
+        (html if response_kind(ep, source_of(ep)) == "html" else api).append(ep)
+    return api, html
+
+
+def html_only_result(item_id: str, html: list[Endpoint], what: str, routes: str = "route(s)") -> ItemResult:
+    sample = ", ".join(_label(e) for e in html[:3])
+    return ItemResult(item_id, "not_applicable",
+                      f"all {len(html)} {routes} serve server-rendered HTML pages (their handlers render templates or "
+                      f"redirect, e.g. {sample}); {what} applies to JSON APIs")
 
 
 def _node_text(lines: list[str], node: ast.AST) -> str:
@@ -164,7 +290,7 @@ def rest_problems(ep: Endpoint, source: str) -> list[str]:
     short = ep.handler.rsplit(".", 1)[-1]
     creates = CREATE_HANDLER.match(short) or (source and CREATES.search(source))
     if (method == "POST" and source and creates and not last.startswith(("{", "<", ":"))
-            and not CREATED_STATUS.search(source)):
+            and not CREATED_STATUS.search(source) and response_kind(ep, source) != "html"):   # a form post answers a page
         problems.append("creates a resource but answers 200 (use 201 Created with its location)")
     return problems
 
@@ -219,9 +345,12 @@ def is_infrastructure(ep: Endpoint) -> bool:
 
 
 def evaluate_versioning(item_id: str, endpoints: list[Endpoint], negotiation: list[Finding],
-                        snippet_of: SourceOf) -> ItemResult:
-    api = [e for e in endpoints if not is_infrastructure(e)]
+                        snippet_of: SourceOf, source_of: SourceOf = lambda e: "") -> ItemResult:
+    routes, html = split_html_routes([e for e in endpoints if not is_infrastructure(e)], source_of)
+    api = routes
     if not api:
+        if html:
+            return html_only_result(item_id, html, "versioning")
         return ItemResult(item_id, "not_applicable",
                           f"only infrastructure routes (health, docs, auth) among {len(endpoints)} endpoint(s)")
     if negotiation:
@@ -233,9 +362,10 @@ def evaluate_versioning(item_id: str, endpoints: list[Endpoint], negotiation: li
                  for e in unversioned]
                 + [_ep_evidence(e, snippet_of(e), "versioned-route", f"{_label(e)} is versioned", PRACTICE)
                    for e in versioned[:5]])
+    skipped = f"; {len(html)} server-rendered HTML route(s) not counted" if html else ""
     return partial_result(item_id, len(versioned), len(api),
                           f"{len(versioned)} of {len(api)} API endpoint(s) carry a version in the path; no header "
-                          "or media-type versioning found (health, docs, admin and auth routes not counted).",
+                          f"or media-type versioning found (health, docs, admin and auth routes not counted{skipped}).",
                           _cap(evidence), {"versioned": len(versioned), "unversioned": [_label(e) for e in unversioned]})
 
 
@@ -245,7 +375,7 @@ def check_versioning(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     if not inv.endpoints:
         return _no_endpoints(item.id, inv)
     return evaluate_versioning(item.id, inv.endpoints, production_findings(ctx.practices(item.id)),
-                               lambda e: ctx.repo.snippet(e.file, e.line))
+                               lambda e: ctx.repo.snippet(e.file, e.line), lambda e: handler_source(ctx.repo, e, whole_class=True))
 
 
 # ---- API-DOCS ------------------------------------------------------------------------------------
@@ -292,7 +422,9 @@ def read_openapi(path: str, text: str) -> OpenApiDocument:
     return doc
 
 
-def evaluate_docs(item_id: str, documents: list[OpenApiDocument], findings: list[Finding]) -> ItemResult:
+def evaluate_docs(item_id: str, documents: list[OpenApiDocument], findings: list[Finding],
+                  html_routes: list[Endpoint] | None = None) -> ItemResult:
+    """html_routes: every route when all of them serve server-rendered pages (then nothing needs API docs)."""
     disabled = dedupe([f for f in findings if f.kind == VIOLATION])
     generators = dedupe([f for f in findings if f.kind == PRACTICE])
     broken = [d for d in documents if d.error]
@@ -304,6 +436,8 @@ def evaluate_docs(item_id: str, documents: list[OpenApiDocument], findings: list
                                     f"with error responses, {d.with_examples} with examples")
                    for d in good_docs] + [f.evidence for f in generators])
     if not good_docs and not generators:
+        if html_routes and not broken and not disabled:
+            return html_only_result(item_id, html_routes, "API documentation")
         if broken or disabled:
             return ItemResult(item_id, "fail", f"{len(broken)} OpenAPI file(s) do not parse and {len(disabled)} "
                               "app(s) disable their generated docs; no working API documentation.", _cap(evidence))
@@ -342,19 +476,75 @@ def check_docs(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         if OPENAPI_NAME.search(path) or OPENAPI_MARKER.search(text[:4000]):
             if OPENAPI_MARKER.search(text[:4000]) or OPENAPI_NAME.search(path):
                 documents.append(read_openapi(path, text))
-    return evaluate_docs(item.id, documents, production_findings(ctx.findings_for(item.id)))
+    html: list[Endpoint] = []
+    try:
+        endpoints = endpoint_inventory(ctx).endpoints
+    except Unavailable:
+        endpoints = []
+    if endpoints:
+        api, html = split_html_routes([e for e in endpoints if not is_infrastructure(e)],
+                                      lambda e: handler_source(ctx.repo, e, whole_class=True))
+        html = html if not api else []
+    return evaluate_docs(item.id, documents, production_findings(ctx.findings_for(item.id)), html)
 
 
 # ---- API-PAGINATION ------------------------------------------------------------------------------
 UPPER_BOUND = re.compile(r"\ble\s*=|\blt\s*=|\bmax\s*:|max_value\s*=|\bmin\(|Math\.min\(|max_limit|max_page_size|"
                          r"max_per_page|MAX_(PAGE|LIMIT)|\.clamp\(|\[:\s*\d+\]", re.I)
 LIMIT_PARAM = re.compile(r"\b(limit|page_size|per_page|pageSize|perPage|size)\b")
+SIZE_NAMES = r"limit|page_size|per_page|pageSize|perPage|size|page_limit|pageLimit|take|count|max_results"
+SIZE_FROM_REQUEST = re.compile(
+    rf"(?:request\.(?:args|GET|query_params|query|values|params)(?:\.get(?:_int)?\(|\[)\s*['\"](?:{SIZE_NAMES})['\"]|"
+    rf"req\.query\.(?:{SIZE_NAMES})\b|req\.query\[\s*['\"](?:{SIZE_NAMES})['\"]|"
+    rf"\{{[^}}]*\b(?:{SIZE_NAMES})\b[^}}]*\}}\s*=\s*req\.query\b|searchParams\.get\(\s*['\"](?:{SIZE_NAMES})['\"]|"
+    rf"(?<![.\w])(?:Query|query)\(\s*['\"](?:{SIZE_NAMES})['\"]|c\.(?:Query|DefaultQuery)\(\s*\"(?:{SIZE_NAMES})\")")
+# a size set by the server: `per_page=current_app.config['POSTS_PER_PAGE']`, `limit = settings.PAGE_SIZE`, `size=20`
+SERVER_SIZE = re.compile(rf"\b(?:{SIZE_NAMES})\s*=\s*(?:[\w.]*config\b[\w.]*[\[.(]|settings\.|app\.config|\d+\s*[,)\n]|"
+                         r"[A-Z][A-Z0-9_]{2,}\b)")
+SIZE_MENTION = re.compile(rf"\b(?:{SIZE_NAMES.replace('|count', '')})\b")
+
+
+def handler_size_parameters(source: str) -> set[str]:
+    """Page-size names among the handler's own parameters (FastAPI `limit: int = 100`, a path parameter)."""
+    try:
+        tree = ast.parse(source.strip() if source.lstrip().startswith(("@", "def", "async")) else "")
+    except SyntaxError:
+        return set()
+    if not tree.body or not isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return set()
+    fn = tree.body[0]
+    names = {a.arg for a in fn.args.args + fn.args.kwonlyargs}
+    return {n for n in names if re.fullmatch(SIZE_NAMES, n)}
+
+
+def page_size_origin(source: str) -> tuple[str, str]:
+    """Where a paginated handler's page size comes from: ('client', how) when the request sets it (a query
+    parameter read, a handler parameter), ('server', how) when only configuration or a constant sets it,
+    ('none', "") when no size is named, ('unknown', name) when a size is named but its origin is not seen."""
+    read = SIZE_FROM_REQUEST.search(source)
+    if read:
+        return "client", read.group(0)
+    params = handler_size_parameters(source)
+    if params:
+        return "client", f"handler parameter {', '.join(sorted(params))}"
+    setters = [m for m in SIZE_MENTION.finditer(source) if re.match(r"\s*[:=](?!=)", source[m.end():m.end() + 4])]
+    if not setters:
+        return "none", ""
+    server = list(SERVER_SIZE.finditer(source))
+    if all(any(s.start() == m.start() for s in server) for m in setters):
+        first = server[0].start()
+        line_end = source.find("\n", first)
+        return "server", source[first:line_end if line_end >= 0 else None].strip().rstrip(",")
+    return "unknown", setters[0].group(0)
 
 
 def evaluate_pagination(item_id: str, endpoints: list[Endpoint], source_of: SourceOf, snippet_of: SourceOf,
                         defaults: list[Finding]) -> ItemResult:
-    lists = [e for e in endpoints if e.paginated is not None]
+    candidates = [e for e in endpoints if e.paginated is not None]
+    lists, html = split_html_routes(candidates, source_of)
     if not lists:
+        if html:
+            return html_only_result(item_id, html, "API pagination", "list route(s)")
         return ItemResult(item_id, "not_applicable",
                           f"no list endpoint among {len(endpoints)} endpoint(s) (a GET returning a collection)")
     good, bad = [], []
@@ -365,16 +555,21 @@ def evaluate_pagination(item_id: str, endpoints: list[Endpoint], source_of: Sour
                                     f"{_label(ep)} returns the whole collection (no limit/offset, cursor or page)"))
             continue
         source = source_of(ep)
-        if source and LIMIT_PARAM.search(source) and not UPPER_BOUND.search(source) and "DEFAULT_PAGINATION" not in how:
+        origin, size = page_size_origin(source) if source else ("none", "")
+        if origin in ("client", "unknown") and not UPPER_BOUND.search(source) and "DEFAULT_PAGINATION" not in how:
+            whence = "the client sets it" if origin == "client" else "its origin is not seen"
             bad.append(_ep_evidence(ep, snippet_of(ep), "unbounded-page-size",
-                                    f"{_label(ep)} takes a page size with no upper bound ({how})"))
+                                    f"{_label(ep)} takes a page size with no upper bound ({how}; {whence}: {size})"))
             continue
-        good.append(_ep_evidence(ep, snippet_of(ep), "paginated-list", f"{_label(ep)} paginated: {how}", PRACTICE))
+        bound = f"; page size fixed by the server ({size})" if origin == "server" else ""
+        good.append(_ep_evidence(ep, snippet_of(ep), "paginated-list", f"{_label(ep)} paginated: {how}{bound}", PRACTICE))
     evidence = bad + good + [f.evidence for f in dedupe(defaults)]
+    skipped = f" {len(html)} server-rendered HTML list page(s) not counted." if html else ""
     return partial_result(item_id, len(good), len(lists),
-                          f"{len(good)} of {len(lists)} list endpoint(s) are paginated with a bounded page size "
-                          "(heuristic).", _cap(evidence),
-                          {"list_endpoints": [_label(e) for e in lists]})
+                          f"{len(good)} of {len(lists)} list endpoint(s) are paginated with a bounded page size; a "
+                          "size only counts as unbounded when the request sets it (heuristic)." + skipped,
+                          _cap(evidence), {"list_endpoints": [_label(e) for e in lists],
+                                           "html_list_pages": [_label(e) for e in html]})
 
 
 @check("API-PAGINATION")
@@ -467,10 +662,31 @@ class ErrorShapes:
         self.first_place.setdefault(shape, evidence)
 
 
-def error_shapes(path: str, text: str) -> list[tuple[str, int]]:
-    """(shape, line) for each error response in a source file: the body's first key, or 'plain text'."""
-    out = []
+def code_lines(path: str, text: str):
+    """(number, line) of the lines that hold code: comment lines (`#`, `//`, inside `/* */`) are left out."""
+    python = path.endswith((".py", ".pyi"))
+    in_block = False
     for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not python:
+            if in_block:
+                in_block = "*/" not in stripped
+                continue
+            if stripped.startswith("/*"):
+                in_block = "*/" not in stripped
+                continue
+            if stripped.startswith(("//", "*")):
+                continue
+        elif stripped.startswith("#"):
+            continue
+        yield number, line
+
+
+def error_shapes(path: str, text: str) -> list[tuple[str, int]]:
+    """(shape, line) for each error response in a source file: the body's first key, or 'plain text'.
+    Commented-out code is not an error response."""
+    out = []
+    for number, line in code_lines(path, text):
         if TEXT_ERROR.search(line):
             out.append(("plain text", number))
             continue

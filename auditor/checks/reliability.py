@@ -116,13 +116,97 @@ def evaluate_practice_around_calls(item_id: str, findings: list[Finding], calls:
                           {"sound": len(good), "unsound": len(bad), "outbound_calls": len(calls)})
 
 
+STARTUP_FILE = re.compile(r"(?i)(^|/)[\w-]*(pre_?start|prestart|wait[_-]?for[\w-]*|entrypoint|bootstrap|startup)[\w-]*\.py$")
+STARTUP_FUNCTION = re.compile(r"(?i)^(wait_?for\w*|wait_?until\w*|\w*pre_?start\w*|\w*startup\w*|\w*_(is_)?ready|"
+                              r"check_(db|database)\w*|ping_(db|database)\w*|(db|database)_(is_)?up)$")
+PROBES_DEPENDENCY = re.compile(r"(?i)\bselect\(\s*1\s*\)|\bSELECT 1\b|\.connect\(|\.ping\(|ensure_connection\(|"
+                               r"\.cursor\(|OperationalError|\.exec(ute)?\(")
+NO_BACKOFF_RULES = frozenset({"retry-without-backoff", "retry-loop-with-constant-sleep"})
+
+
+def enclosing_function(tree: ast.AST, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The innermost function whose decorators or body hold `line`."""
+    best = None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            if start <= line <= (node.end_lineno or node.lineno) and (best is None or start >= best[0]):
+                best = (start, node)
+    return best[1] if best else None
+
+
+def startup_wait(path: str, tree: ast.AST | None, line: int, route_files: set[str]) -> str | None:
+    """Why a fixed-delay retry is a start-up wait for a dependency rather than a request-path retry, or None.
+
+    A `*_pre_start.py` script or a `wait_for_db` function that polls the database before the app serves
+    requests: a fixed delay there hammers nothing, since no user request waits on it. Files that declare
+    routes never qualify."""
+    if path in route_files or tree is None:
+        return None
+    fn = enclosing_function(tree, line)
+    named = STARTUP_FILE.search(path) or (fn is not None and STARTUP_FUNCTION.match(fn.name))
+    if not named or fn is None or not PROBES_DEPENDENCY.search(ast.unparse(fn)):
+        return None
+    return f"{fn.name}() in {path} polls a dependency at start-up, outside any request handler"
+
+
+def evaluate_retry(item_id: str, findings: list[Finding], calls: list[Finding],
+                   startup: list[tuple[Finding, str]]) -> ItemResult:
+    """REL-RETRY over the findings, with start-up waits for a dependency set aside (and said so)."""
+    skipped = {(f.file, f.line) for f, _ in startup}
+    findings = [f for f in findings if (f.file, f.line) not in skipped]
+    sdk = dedupe([f for f in findings if f.evidence.rule_id == AWS_SDK_RETRY])
+    declared = [f for f in findings if f.evidence.rule_id != AWS_SDK_RETRY]
+    if sdk and not declared:
+        # the SDK's retries cover the AWS clients only: every other outbound call is judged on its own
+        result = _sdk_only_retry(item_id, sdk, calls)
+    else:
+        result = evaluate_practice_around_calls(
+            item_id, findings, calls, "retry with exponential backoff",
+            "tenacity wait_exponential, backoff.expo, urllib3 Retry(backoff_factor), Celery retry_backoff, "
+            "the AWS SDK's built-in retries")
+    if startup:
+        result.rationale += (f" {len(startup)} fixed-delay retr{'y' if len(startup) == 1 else 'ies'} not counted: "
+                             f"start-up wait for a dependency, not a request-path retry ({startup[0][1]}).")
+        result.details["startup_waits"] = [_where(f) for f, _ in startup]
+    if sdk and declared:
+        result.rationale += " boto3/botocore clients retry with exponential backoff by default."
+    return result
+
+
+AWS_SDK_RETRY = "aws-sdk-builtin-retry"
+AWS_CLIENT = re.compile(r"\bboto3\.|\bbotocore\.|\.create_client\(")
+
+
+def _sdk_only_retry(item_id: str, sdk: list[Finding], calls: list[Finding]) -> ItemResult:
+    """AWS SDK clients (retrying by default) are the good places; other outbound calls with no retry policy
+    declared anywhere are the bad ones."""
+    sdk_lines = {(f.file, f.line) for f in sdk}
+    others = [c for c in calls if (c.file, c.line) not in sdk_lines and not AWS_CLIENT.search(c.evidence.snippet or "")]
+    rationale = (f"{len(sdk)} boto3/botocore client(s) retry with exponential backoff by default; "
+                 f"{len(others)} other outbound call site(s) have no retry policy (looked for tenacity "
+                 "wait_exponential, backoff.expo, urllib3 Retry(backoff_factor), Celery retry_backoff).")
+    return partial_result(item_id, len(sdk), len(sdk) + len(others), rationale,
+                          _cap(_missing_at(others, "no-retry-with-backoff", "outbound call without retry with backoff")
+                               + [f.evidence for f in sdk]),
+                          {"aws_sdk_clients": [_where(f) for f in sdk], "outbound_calls_without_retry": [_where(c) for c in others]})
+
+
 @check("REL-RETRY")
 def check_retry(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
-    return evaluate_practice_around_calls(
-        item.id, production_findings(ctx.findings_for(item.id)), outbound_calls(ctx),
-        "retry with exponential backoff",
-        "tenacity wait_exponential, backoff.expo, urllib3 Retry(backoff_factor), Celery retry_backoff")
+    findings = production_findings(ctx.findings_for(item.id))
+    try:
+        route_files = {e.file for e in endpoint_inventory(ctx).endpoints}
+    except Unavailable:
+        route_files = set()
+    startup = []
+    for f in findings:
+        if f.evidence.rule_id in NO_BACKOFF_RULES and f.file.endswith(".py"):
+            why = startup_wait(f.file, ctx.repo.python_ast(f.file), f.line or 0, route_files)
+            if why:
+                startup.append((f, why))
+    return evaluate_retry(item.id, findings, outbound_calls(ctx), startup)
 
 
 @check("REL-CIRCUIT-BREAKER")
@@ -172,8 +256,30 @@ HEALTH_SEGMENT = re.compile(r"(?i)^_?(health|healthz|healthcheck|health-check|he
                             r"ready|readyz|readiness|ping|status)$")
 READINESS_SEGMENT = re.compile(r"(?i)^(ready|readyz|readiness)$")
 DEPENDENCY_TOUCH = re.compile(
-    r"\.execute\(|cursor\(|\bSELECT 1\b|\.ping\(|\.Ping(Context)?\(|\.query\(|Depends\(get_(db|session)|"
-    r"\bredis\b|\.connection\b|\bengine\.connect\(|\.check_health\(|\bhealth_check\(", re.I)
+    r"\.execute\(|\.exec\(|cursor\(|\bSELECT 1\b|\.ping\(|\.Ping(Context)?\(|\.query\(|\.scalars?\(|"
+    r"\bredis\.|\bcache\.(get|set)\(|\.connection\b|\bengine\.connect\(|\.check_health\(|"
+    r"\bconnection\.ensure_connection\(|\.admin\.command\(\s*['\"]ping|\.raw\(|\bobjects\.(exists|count|first)\(", re.I)
+
+
+def handler_body(text: str) -> str:
+    """The handler's body without its decorators, signature and docstring, so the handler's own name
+    (`def health_check():`) or route text is never read as a call to a dependency. Comments are dropped."""
+    try:
+        tree = ast.parse(text.strip()) if text.lstrip().startswith(("@", "def", "async")) else None
+    except SyntaxError:
+        tree = None
+    if tree is not None and tree.body and isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+        body = tree.body[0].body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]
+        return "\n".join(ast.unparse(stmt) for stmt in body)
+    lines = [line for line in text.splitlines() if not line.strip().startswith(("//", "#", "*", "/*"))]
+    start = next((i for i, line in enumerate(lines) if re.search(r"=>|\bfunction\b|\bfunc\b|\bdef\b", line)), None)
+    if start is None:
+        return "\n".join(lines)
+    first = lines[start]
+    rest = re.split(r"=>|\)\s*\{", first, maxsplit=1)
+    return "\n".join(([rest[1]] if len(rest) > 1 else []) + lines[start + 1:])
 
 
 @dataclass(frozen=True)
@@ -189,12 +295,20 @@ class HealthRoute:
 
     @property
     def checks_dependencies(self) -> bool:
-        return bool(DEPENDENCY_TOUCH.search(self.handler_text))
+        return bool(DEPENDENCY_TOUCH.search(handler_body(self.handler_text)))
+
+
+PREFIX_SEGMENT = re.compile(r"(?i)^(api|v\d+(\.\d+)*|utils?|internal|system|sys|ops|admin|management|monitoring|"
+                            r"_?meta|private|public|service|app|\d+)$")
 
 
 def is_health_path(path: str) -> bool:
+    """A route whose last segment names a health probe, under at most 3 other segments, or under any number
+    of prefix segments (`/api/v1/utils/health-check/`)."""
     segments = [s for s in path.strip("/").split("/") if s and not s.startswith("{")]
-    return bool(segments) and bool(HEALTH_SEGMENT.match(segments[-1])) and len(segments) <= 3
+    if not segments or not HEALTH_SEGMENT.match(segments[-1]):
+        return False
+    return len(segments) <= 3 or all(PREFIX_SEGMENT.match(s) for s in segments[:-1])
 
 
 def evaluate_health(item_id: str, routes: list[HealthRoute], route_files: int) -> ItemResult:
@@ -397,13 +511,17 @@ def evaluate_graceful_degradation(item_id: str, guarded: list[GuardedCall],
     with_fallback = [g for g in guarded if g.fallback_line]
     note = f" {len(unanalysed)} call(s) in other languages not analysed." if unanalysed else ""
     if with_fallback:
-        evidence = [Evidence(g.call.file, g.fallback_line, "", rule_id="fallback-on-failure", engine="ast",
-                             message=f"falls back when the call at line {g.call.line} fails", kind=PRACTICE)
-                    for g in with_fallback]
-        return ItemResult(item_id, "pass",
-                          f"{len(with_fallback)} of {len(guarded)} outbound call(s) have a fallback when they fail "
-                          f"(heuristic: an except/catch that returns or assigns a value instead of re-raising).{note}",
-                          _cap(evidence), details={"with_fallback": len(with_fallback), "calls": len(guarded)})
+        # like REL-TIMEOUTS: each call is one place, so 1 of 7 calls with a fallback is partial, not pass
+        good = [Evidence(g.call.file, g.fallback_line, "", rule_id="fallback-on-failure", engine="ast",
+                         message=f"falls back when the call at line {g.call.line} fails", kind=PRACTICE)
+                for g in with_fallback]
+        bad = _missing_at([g.call for g in guarded if not g.fallback_line], "no-fallback",
+                          "no fallback when this call fails")
+        return partial_result(item_id, len(with_fallback), len(guarded),
+                              f"{len(with_fallback)} of {len(guarded)} outbound call(s) have a fallback when they fail "
+                              f"(heuristic: an except/catch that returns or assigns a value instead of re-raising).{note}",
+                              _cap(bad + good), {"with_fallback": len(with_fallback), "calls": len(guarded),
+                                                 "without_fallback": [_where(g.call) for g in guarded if not g.fallback_line]})
     return ItemResult(item_id, "fail",
                       f"none of {len(guarded)} outbound call(s) has a fallback: looked for a try/except (catch) "
                       f"around the call that returns or assigns a default instead of re-raising (heuristic).{note}",
@@ -411,10 +529,25 @@ def evaluate_graceful_degradation(item_id: str, guarded: list[GuardedCall],
                       details={"with_fallback": 0, "calls": len(guarded)})
 
 
+CLIENT_CONSTRUCTOR = re.compile(r"\b(httpx\.(Async)?Client|requests\.Session|aiohttp\.ClientSession|axios\.create|"
+                                r"boto3\.(client|resource)|http\.Client\s*\{)\s*[({]?")
+
+
+def is_client_constructor(f: Finding) -> bool:
+    """A client being built (`httpx.Client(timeout=...)`): no request is made there, so nothing can fail to
+    fall back from. REL-TIMEOUTS counts it (its timeout bounds every call); graceful degradation does not."""
+    return bool(CLIENT_CONSTRUCTOR.search(f.evidence.snippet or ""))
+
+
 @check("REL-GRACEFUL-DEGRADATION")
 def check_graceful_degradation(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
-    calls = outbound_calls(ctx)
+    found = outbound_calls(ctx)
+    calls = [f for f in found if not is_client_constructor(f)]
+    clients = [f for f in found if is_client_constructor(f)]
+    if clients and not calls:
+        raise Unavailable(f"only client constructors found ({', '.join(_where(f) for f in clients[:3])}); the calls "
+                          "made through them are not traced, so whether they fall back cannot be judged")
     guarded: list[GuardedCall] = []
     unanalysed: list[Finding] = []
     blocks_by_file: dict[str, list[tuple[int, int, int | None]]] = {}

@@ -86,3 +86,19 @@ async def apoll(client, url):
         except Exception:
             # ruleid: retry-loop-with-constant-sleep
             await asyncio.sleep(1)
+
+
+import boto3
+from botocore.config import Config
+
+
+def storage():
+    # ruleid: aws-sdk-builtin-retry
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    # ruleid: aws-sdk-builtin-retry
+    table = boto3.resource("dynamodb").Table("orders")
+    # ruleid: aws-sdk-builtin-retry
+    sqs = boto3.session.Session(profile_name="shop").client("sqs")
+    # ok: aws-sdk-builtin-retry
+    once = boto3.client("s3", config=Config(retries={"max_attempts": 0}))
+    return s3, table, sqs, once

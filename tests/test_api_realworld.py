@@ -1,0 +1,146 @@
+"""API evaluations on the shapes real backends write: server-fixed page sizes, server-rendered HTML routes,
+error middleware in another module, commented-out error responses."""
+from pathlib import Path
+
+from auditor.checks.api import (_js_named_handler, error_shapes, evaluate_docs, evaluate_pagination,
+                                evaluate_versioning, page_size_origin, response_kind)
+from auditor.model import Endpoint
+from auditor.repo import Repository
+
+NO_TEXT = lambda e: ""  # noqa: E731
+
+
+def ep(method, path, handler="h", line=1, framework="flask", **kw):
+    return Endpoint(method, path, handler, "app/routes.py", line, framework, **kw)
+
+
+BLOG_INDEX = '''@bp.route('/explore')
+@login_required
+def explore():
+    page = request.args.get('page', 1, type=int)
+    posts = db.paginate(sa.select(Post).order_by(Post.created.desc()), page=page,
+                        per_page=current_app.config['POSTS_PER_PAGE'], error_out=False)
+    return render_template('index.html', posts=posts.items)
+'''
+API_ARTICLES = '''@bp.route('/api/v1/articles')
+def list_articles():
+    page = request.args.get('page', 1, type=int)
+    per_page = request.args.get('per_page', 20, type=int)
+    rows = db.paginate(sa.select(Article), page=page, per_page=per_page)
+    return jsonify([a.to_dict() for a in rows.items])
+'''
+API_ARTICLES_BOUNDED = API_ARTICLES.replace("per_page = request.args.get('per_page', 20, type=int)",
+                                            "per_page = min(request.args.get('per_page', 20, type=int), 100)")
+API_CONFIG_SIZE = '''@bp.route('/api/v1/tags')
+def list_tags():
+    page = request.args.get('page', 1, type=int)
+    rows = db.paginate(sa.select(Tag), page=page, per_page=current_app.config['TAGS_PER_PAGE'])
+    return {'items': [t.name for t in rows.items]}
+'''
+
+
+def test_page_size_from_config_is_a_server_bound_not_a_client_size():
+    assert page_size_origin(API_CONFIG_SIZE)[0] == "server"
+    assert page_size_origin(API_ARTICLES) == ("client", "request.args.get('per_page'")
+    assert page_size_origin("async def read_items(skip: int = 0, limit: int = 100):\n    return []\n")[0] == "client"
+    assert page_size_origin("def tags():\n    return Tag.query.limit(50).all()\n")[0] == "none"
+    assert page_size_origin("def tags():\n    args = request.args\n    limit = args.get('limit')\n")[0] == "unknown"
+
+
+def test_pagination_counts_client_sizes_only_and_leaves_html_pages_out():
+    eps = [ep("GET", "/api/v1/tags", "list_tags", 1, paginated=True, protections={"paginated": ["page"]}),
+           ep("GET", "/api/v1/articles", "list_articles", 2, paginated=True, protections={"paginated": ["page"]}),
+           ep("GET", "/explore", "explore", 3, paginated=True, protections={"paginated": ["page"]})]
+    sources = {1: API_CONFIG_SIZE, 2: API_ARTICLES, 3: BLOG_INDEX}
+    result = evaluate_pagination("API-PAGINATION", eps, lambda e: sources[e.line], NO_TEXT, [])
+    assert result.verdict == "partial" and result.details["html_list_pages"] == ["GET /explore"]
+    rows = {e.line: e.rule_id for e in result.evidence}
+    assert rows == {1: "paginated-list", 2: "unbounded-page-size"}
+    sources[2] = API_ARTICLES_BOUNDED
+    assert evaluate_pagination("API-PAGINATION", eps, lambda e: sources[e.line], NO_TEXT, []).verdict == "pass"
+
+
+def test_html_only_site_is_not_applicable_for_versioning_docs_and_pagination():
+    login = "def login():\n    form = LoginForm()\n    if form.validate_on_submit():\n        return redirect(url_for('index'))\n    return render_template('login.html', form=form)\n"
+    eps = [ep("GET", "/explore", "explore", 1, paginated=True), ep("GET", "/login", "login", 2),
+           ep("POST", "/login", "login", 2)]
+    sources = {1: BLOG_INDEX, 2: login}
+    versioning = evaluate_versioning("API-VERSIONING", eps, [], NO_TEXT, lambda e: sources[e.line])
+    assert versioning.verdict == "not_applicable" and "server-rendered HTML" in versioning.rationale
+    pages = evaluate_pagination("API-PAGINATION", eps, lambda e: sources[e.line], NO_TEXT, [])
+    assert pages.verdict == "not_applicable" and "JSON APIs" in pages.rationale
+    assert evaluate_docs("API-DOCS", [], [], eps).verdict == "not_applicable"
+    assert evaluate_docs("API-DOCS", [], []).verdict == "fail"   # no routes known: documentation is still asked for
+
+
+def test_response_kind():
+    assert response_kind(ep("GET", "/explore"), BLOG_INDEX) == "html"
+    assert response_kind(ep("GET", "/api/v1/tags"), API_CONFIG_SIZE) == "json"
+    assert response_kind(ep("GET", "/users/{id}"), "def get_user(id):\n    return User.query.get_or_404(id).to_dict()\n") == "unknown"
+    assert response_kind(ep("GET", "/items", framework="fastapi"), "def items():\n    return []\n") == "json"
+    assert response_kind(ep("GET", "/memos", framework="express"),
+                         "app.get('/memos', memos.list)\nthis.list = (req, res) => { res.render('memos', {memos}); }") == "html"
+
+
+def test_versioning_counts_json_routes_next_to_html_pages():
+    eps = [ep("GET", "/explore", "explore", 1), ep("GET", "/api/v1/tags", "list_tags", 2), ep("GET", "/api/tags", "t", 3)]
+    sources = {1: BLOG_INDEX, 2: API_CONFIG_SIZE, 3: API_CONFIG_SIZE}
+    result = evaluate_versioning("API-VERSIONING", eps, [], NO_TEXT, lambda e: sources[e.line])
+    assert result.verdict == "partial" and result.details["unversioned"] == ["GET /api/tags"]
+    assert "1 server-rendered HTML route(s) not counted" in result.rationale
+
+
+def test_commented_out_error_responses_are_not_error_shapes():
+    py = ("def users(request):\n"
+          "    # return JsonResponse({'error': 'not allowed'}, status=403)\n"
+          "    return JsonResponse({'detail': 'not allowed'}, status=403)\n")
+    assert error_shapes("views.py", py) == [("detail", 3)]
+    js = ("app.get('/a', (req, res) => {\n"
+          "  // res.status(404).json({ message: 'gone' })\n"
+          "  /* res.status(500).json({ msg: 'x' })\n"
+          "     res.status(500).json({ msg: 'y' }) */\n"
+          "  res.status(404).json({ error: 'not found' })\n"
+          "})\n")
+    assert error_shapes("routes.js", js) == [("error", 5)]
+
+
+def test_express_handler_named_in_a_route_is_read_from_its_module(tmp_path: Path):
+    (tmp_path / "routes").mkdir()
+    (tmp_path / "routes" / "index.js").write_text(
+        "const Memos = require('./memos');\nmodule.exports = (app, db) => {\n  const memos = new Memos(db);\n"
+        "  app.get('/memos', isLoggedIn, memos.displayMemos);\n};\n")
+    (tmp_path / "routes" / "memos.js").write_text(
+        "function Memos(db) {\n  this.displayMemos = (req, res, next) => {\n    db.find({}).toArray((err, memos) => {\n"
+        "      res.render('memos', { memos });\n    });\n  };\n}\nmodule.exports = Memos;\n")
+    repo = Repository.scan(tmp_path)
+    text = _js_named_handler(repo, "  app.get('/memos', isLoggedIn, memos.displayMemos);")
+    assert "res.render('memos'" in text and text.rstrip().endswith("};")
+
+
+def test_handler_named_in_two_modules_is_read_from_the_required_one_and_its_delegate(tmp_path: Path):
+    (tmp_path / "app" / "data").mkdir(parents=True)
+    (tmp_path / "app" / "routes").mkdir(parents=True)
+    (tmp_path / "app" / "routes" / "index.js").write_text(
+        "const Notes = require('./notes');\nmodule.exports = (app, db) => {\n  const notes = new Notes(db);\n"
+        "  app.post('/notes', notes.addNote);\n};\n")
+    (tmp_path / "app" / "routes" / "notes.js").write_text(
+        "const NotesDAO = require('../data/notes-dao');\nfunction Notes(db) {\n  const dao = new NotesDAO(db);\n"
+        "  this.addNote = (req, res, next) => {\n    dao.addNote(req.body.text, (err) => {\n"
+        "      if (err) return next(err);\n      this.showNotes(req, res, next);\n    });\n  };\n"
+        "  this.showNotes = (req, res, next) => {\n    res.render('notes', { notes: [] });\n  };\n}\n"
+        "module.exports = Notes;\n")
+    (tmp_path / "app" / "data" / "notes-dao.js").write_text(
+        "function NotesDAO(db) {\n  this.addNote = (text, callback) => {\n    db.collection('notes').insertOne({ text }, callback);\n  };\n}\n"
+        "module.exports = NotesDAO;\n")
+    repo = Repository.scan(tmp_path)
+    text = _js_named_handler(repo, "  app.post('/notes', notes.addNote);", "app/routes/index.js")
+    assert "dao.addNote(req.body.text" in text and "res.render('notes'" in text
+    assert "insertOne" not in text
+
+
+def test_a_form_post_that_renders_a_page_is_not_asked_for_201():
+    from auditor.checks.api import rest_problems
+    form = "this.addNote = (req, res) => {\n  dao.insert(req.body.text);\n  res.render('notes', {});\n};"
+    assert rest_problems(ep("POST", "/notes", "notes.addNote", framework="express"), form) == []
+    api = "this.addNote = (req, res) => {\n  dao.insert(req.body.text);\n  res.json({ ok: true });\n};"
+    assert "answers 200" in rest_problems(ep("POST", "/notes", "notes.addNote", framework="express"), api)[0]
