@@ -87,3 +87,22 @@ def test_rate_limit():
     assert evaluate_rate_limit("API-RATE-LIMIT", [], eps, NO_TEXT).verdict == "partial"
     glob = [Finding("API-RATE-LIMIT", Evidence("app.py", 5, kind="practice"))]
     assert evaluate_rate_limit("API-RATE-LIMIT", glob, None, NO_TEXT).verdict == "pass"
+
+
+def test_get_handler_of_a_get_post_view_is_judged_without_its_post_branch():
+    from auditor.checks.api import rest_problems
+    from auditor.model import Endpoint
+    source = (
+        "@bp.route('/edit_profile', methods=['GET', 'POST'])\n"
+        "def edit_profile():\n"
+        "    form = EditProfileForm()\n"
+        "    if form.validate_on_submit():\n"
+        "        current_user.about_me = form.about_me.data\n"
+        "        db.session.commit()\n"
+        "        return redirect(url_for('main.edit_profile'))\n"
+        "    return render_template('edit_profile.html', form=form)\n"
+    )
+    get = Endpoint("GET", "/edit_profile", "edit_profile", "app/routes.py", 1, "flask")
+    assert not [p for p in rest_problems(get, source) if "writes" in p]
+    writes_on_get = source.replace("    if form.validate_on_submit():\n", "    if True:\n")
+    assert any("writes" in p for p in rest_problems(get, writes_on_get))

@@ -18,6 +18,7 @@ import yaml
 from auditor.catalog import CatalogItem
 from auditor.checks.evaluate import dedupe
 from auditor.context import AuditContext, Unavailable
+from auditor.endpoints.branches import get_branch_source
 from auditor.endpoints.classify import PUBLIC
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, Finding, ItemResult, partial_result
@@ -282,8 +283,9 @@ def rest_problems(ep: Endpoint, source: str) -> list[str]:
             problems.append(f"verb in the path segment '{seg}' (use a noun and the HTTP method)")
             break
     method = ep.method.upper()
-    if method in ("GET", "HEAD") and source and WRITES.search(source):
-        problems.append(f"{method} handler writes ({WRITES.search(source).group(0).strip()}): GET must be safe")
+    on_get = get_branch_source(source) if method in ("GET", "HEAD") and source else ""  # POST-only branches left out
+    if on_get and WRITES.search(on_get):
+        problems.append(f"{method} handler writes ({WRITES.search(on_get).group(0).strip()}): GET must be safe")
     last = _segments(ep.path)[-1] if _segments(ep.path) else ""
     if method == "POST" and last.startswith(("{", "<", ":")) and source and re.search(r"\bUPDATE\s+\w+\s+SET\b|\.save\(", source, re.I):
         problems.append("POST updates an existing resource at its own URI (use PUT or PATCH)")
@@ -614,9 +616,10 @@ def query_parameters(source: str) -> set[str]:
 
 def evaluate_filtering(item_id: str, endpoints: list[Endpoint], source_of: SourceOf, snippet_of: SourceOf,
                        framework_filters: list[Finding]) -> ItemResult:
-    lists = [e for e in endpoints if e.paginated is not None]
+    lists, html = split_html_routes([e for e in endpoints if e.paginated is not None], source_of)
     if not lists:
-        return ItemResult(item_id, "not_applicable", f"no list endpoint among {len(endpoints)} endpoint(s)")
+        pages = f" ({len(html)} server-rendered HTML list page(s) are not API endpoints)" if html else ""
+        return ItemResult(item_id, "not_applicable", f"no API list endpoint among {len(endpoints)} endpoint(s){pages}")
     global_filters = [f for f in framework_filters if "DEFAULT_FILTER_BACKENDS" in f.evidence.snippet]
     good, bad = [], []
     for ep in lists:
