@@ -58,6 +58,31 @@ def test_known_formats_are_found_in_any_file(line: str, rule: str) -> None:
     assert rules(line, mode) == [rule]
 
 
+def test_aws_key_id_alone_is_an_identifier_not_a_leak() -> None:
+    # a sample presigned-POST response in a docstring: the key id is in a credential scope, no secret near it
+    sample = ('    """\n    Response:\n    {\n        \'x-amz-credential\': \'AKIAQX7RM2ZL5TNP3VWD/20240312/eu-west-1/s3/'
+              'aws4_request\',\n        \'x-amz-signature\': \'3c1f9be0a47d52c8e6b13f0a9d7e4c2b8a5f6d1e0c9b8a7f6e5d4c3b2a1f0e9d\'\n'
+              '    }\n    """\n')
+    [match] = scan_text(sample, CODE)
+    assert match.rule_id == "aws-access-key-id" and match.identifier_only and match.line == 4
+    # a key id in code whose secret comes from the environment is an identifier too
+    [match] = scan_text(f'client = boto3.client("s3", aws_access_key_id="{AWS_KEY_ID}",\n'
+                        '    aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"])\n', CODE)
+    assert match.identifier_only
+
+
+@pytest.mark.parametrize("text, mode", [
+    (f"[default]\naws_access_key_id = {AWS_KEY_ID}\naws_secret_access_key = {AWS_SECRET}\n", CONFIG),
+    (f'boto3.client("s3",\n    aws_access_key_id="{AWS_KEY_ID}",\n    aws_secret_access_key="{AWS_SECRET}")\n', CODE),
+    # the secret under a name the AWS format does not know, a few lines away
+    (f'AWS_KEY = "{AWS_KEY_ID}"\nREGION = "eu-west-1"\nBUCKET = "invoices"\nSIGNING = "{AWS_SECRET}"\n', CODE),
+])
+def test_aws_key_id_with_its_secret_near_is_a_leak(text: str, mode: str) -> None:
+    found = scan_text(text, mode)
+    key_ids = [m for m in found if m.rule_id == "aws-access-key-id"]
+    assert len(key_ids) == 1 and not key_ids[0].identifier_only
+
+
 def test_private_key_with_its_body_on_the_next_line() -> None:
     pem = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAABlwAAAAdzc2gtcn\n"
     found = scan_text(pem, KNOWN)
@@ -279,6 +304,11 @@ def git(repo: Path, *args: str, date: str | None = None) -> str:
     return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout.strip()
 
 
+def counted(findings: list) -> list:
+    """Findings that count as secrets: the compliant fixture's sample AWS key id is an identifier only."""
+    return [f for f in findings if not f.match.identifier_only]
+
+
 @pytest.fixture(scope="module")
 def leaky_history(tmp_path_factory) -> tuple[Path, str]:
     """A clean working tree whose history once held a Stripe key and a hard-coded settings key."""
@@ -301,7 +331,7 @@ def test_history_reports_a_removed_secret_with_its_commit(leaky_history) -> None
     repo, leak = leaky_history
     history = scan_history(repo)
     assert history.is_git and history.commits_scanned == 3 and not history.more_commits
-    [found] = history.findings
+    [found] = counted(history.findings)
     clean_lines = len((repo / "billing" / "settings.py").read_text().splitlines())
     assert (found.path, found.commit, found.date[:10]) == ("billing/settings.py", leak, "2024-02-03")
     assert found.match.rule_id == "stripe-live-key"
@@ -316,7 +346,7 @@ def test_history_commit_limit(leaky_history) -> None:
 
 def test_history_of_a_subfolder_reports_paths_relative_to_it(leaky_history) -> None:
     history = scan_history(leaky_history[0] / "billing")
-    assert [h.path for h in history.findings] == ["settings.py"]
+    assert [h.path for h in counted(history.findings)] == ["settings.py"]
 
 
 def test_history_of_a_folder_outside_git(tmp_path) -> None:
@@ -376,7 +406,7 @@ def test_git_ignored_files_are_not_scanned(tmp_path) -> None:
     (repo / ".env").write_text(f"STRIPE_SECRET_KEY={STRIPE}\n")     # a local .env that .gitignore keeps out
     git(repo, "init", "-q", "-b", "main")
     scan = scan_tree(Repository.scan(repo))
-    assert scan.findings == [] and scan.skipped[".env"] == "ignored by git (never committed)"
+    assert counted(scan.findings) == [] and scan.skipped[".env"] == "ignored by git (never committed)"
 
 
 def fast_import_history(repo: Path, commits: int, lines_per_commit: int) -> None:
@@ -470,4 +500,7 @@ def test_compliant_fixture_passes_with_what_was_scanned(compliant_report) -> Non
     assert result["verdict"] == "pass", result["rationale"]
     assert result["evidence"] == []
     assert "file(s)" in result["rationale"] and "1 commit(s) of git history" in result["rationale"]
+    # the key id in billing/storage.py's sample response is noted, not counted
+    assert result["details"]["identifiers_not_counted"] == ["billing/storage.py:17"]
+    assert "AWS access key id(s) with no secret access key near them were not counted" in result["rationale"]
     assert "not the 1 file(s) git ignores" in result["rationale"]

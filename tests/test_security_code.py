@@ -98,6 +98,16 @@ def fastapi_plain():
     return audit("fastapi-plain")
 
 
+@pytest.fixture(scope="module")
+def flask_tooling():
+    return audit("flask-tooling")
+
+
+@pytest.fixture(scope="module")
+def express_tooling():
+    return audit("express-tooling")
+
+
 # ------------------------------------------------------------------ Flask
 
 
@@ -237,3 +247,77 @@ def test_web_app_without_https_enforcement_is_partial(fastapi_plain):
     assert "never enforces HTTPS" in https["rationale"]
     others = {i: r["verdict"] for i, r in results.items() if i != "SEC-HTTPS"}
     assert others == {i: "pass" for i in ITEMS if i != "SEC-HTTPS"}
+
+
+# ------------------------------------------------------------------ regressions from real repositories
+
+
+def test_cli_and_build_tooling_do_not_count_as_injection(flask_tooling):
+    """`flask translate init LANG` (click), a management command and an argparse script run what their
+    operator typed; a chat slash command runs what any chat user typed, and still counts."""
+    injection = items(flask_tooling)["SEC-INJECTION"]
+    assert_flags(flask_tooling, "flask-tooling", "SEC-INJECTION",
+                 [("shop/chatops.py", 'os.system("git log --oneline " + command["text"]')])
+    assert "finding(s) in CLI/build tooling not counted" in injection["rationale"]
+    tooling = injection["details"]["cli_or_build_tooling"]
+    fx = "flask-tooling"
+    for rel, needle in [("shop/cli.py", 'os.system("pybabel init'),
+                        ("shop/management/commands/rebuild_search.py", "subprocess.run("),
+                        ("tools/export_orders.py", "subprocess.run(")]:
+        assert f"{rel}:{line_of(fx, rel, needle)}" in tooling, tooling
+
+
+def test_gruntfile_and_settimeout_with_a_function_are_not_injection(express_tooling):
+    injection = items(express_tooling)["SEC-INJECTION"]
+    assert injection["verdict"] == "pass", injection["rationale"]
+    line = line_of("express-tooling", "Gruntfile.js", "execSync(")
+    assert injection["details"]["cli_or_build_tooling"] == [f"Gruntfile.js:{line}"]
+    # lib/sleep.js: new Promise((resolve) => setTimeout(resolve, ms)) is not code evaluation
+    assert not [e for e in injection["evidence"] if e["file"] == "lib/sleep.js"]
+
+
+def test_send_result_of_a_call_that_took_a_password_is_not_a_logged_secret(flask_tooling):
+    logging_item = items(flask_tooling)["SEC-SENSITIVE-LOGGING"]
+    assert logging_item["verdict"] == "pass", logging_item["rationale"]
+
+
+def test_template_engines_with_escaping_off(flask_tooling, express_tooling):
+    assert_flags(express_tooling, "express-tooling", "SEC-XSS",
+                 [("server.js", "swig.setDefaults({ autoescape: false })")])
+    # a bare jinja2.Template renders the HTML e-mail with autoescape off
+    assert_flags(flask_tooling, "flask-tooling", "SEC-XSS", [("shop/mail.py", "Template(source).render(context)")])
+
+
+def test_express_session_without_secure_cookie(express_tooling):
+    assert_flags(express_tooling, "express-tooling", "SEC-SESSION", [("server.js", "app.use(session({")])
+
+
+def test_flask_session_cookies_not_marked_secure_is_partial(flask_tooling):
+    session = items(flask_tooling)["SEC-SESSION"]
+    assert session["verdict"] == "partial", session["rationale"]
+    assert "SESSION_COOKIE_SECURE and REMEMBER_COOKIE_SECURE is never set" in session["rationale"]
+    assert "cookies set in code carry" not in session["rationale"]
+
+
+def test_session_rationale_says_when_no_cookie_is_set(fastapi_plain, express_secure):
+    plain = items(fastapi_plain)["SEC-SESSION"]
+    assert plain["verdict"] == "pass"
+    assert "No cookie setting found in code" in plain["rationale"]
+    secure = items(express_secure)["SEC-SESSION"]
+    assert secure["verdict"] == "pass"
+    assert "Cookie settings with Secure/HttpOnly" in secure["rationale"]
+    assert any(e["kind"] == "practice" for e in secure["evidence"])
+
+
+def test_stack_logged_on_the_server_is_not_debug_output(express_tooling):
+    debug = items(express_tooling)["SEC-DEBUG"]
+    assert debug["verdict"] == "pass", debug["rationale"]
+
+
+def test_traefik_redirect_and_tls_entrypoint_enforce_https(express_tooling):
+    https = items(express_tooling)["SEC-HTTPS"]
+    assert https["verdict"] == "pass", https["rationale"]
+    fx, rel = "express-tooling", "docker-compose.yml"
+    lines = {(e["file"], e["line"]) for e in https["evidence"] if e["kind"] == "practice"}
+    assert (rel, line_of(fx, rel, "redirections.entrypoint.scheme=https")) in lines
+    assert (rel, line_of(fx, rel, "websecure.address=:443")) in lines

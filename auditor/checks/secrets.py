@@ -24,10 +24,14 @@ def secrets_not_in_code(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     history: HistoryScan | None = ctx.collected.get("secret_history")
     history_error = ctx.collector_errors.get("secret_history")
 
-    committed_in = _first_commit_by_fingerprint(history)
-    tree_evidence = [_tree_evidence(s, committed_in.get(s.match.fingerprint)) for s in tree.findings]
+    # identifiers that are half a credential (an AWS key id with no secret near it) are noted, not counted
+    identifiers = [f"{s.path}:{s.match.line}" for s in tree.findings if s.match.identifier_only]
+    tree_findings = [s for s in tree.findings if not s.match.identifier_only]
+    history_findings = [h for h in (history.findings if history else []) if not h.match.identifier_only]
+    committed_in = _first_commit_by_fingerprint(history_findings)
+    tree_evidence = [_tree_evidence(s, committed_in.get(s.match.fingerprint)) for s in tree_findings]
     in_tree = {s.match.fingerprint for s in tree.findings}
-    removed = [h for h in (history.findings if history else []) if h.match.fingerprint not in in_tree]
+    removed = [h for h in history_findings if h.match.fingerprint not in in_tree]
     history_evidence = [_history_evidence(h) for h in removed]
     seen_lines = {(e.file, e.line) for e in tree_evidence}
     engine_evidence = [_redacted(f.evidence) for f in dedupe(ctx.violations(item.id))
@@ -40,8 +44,14 @@ def secrets_not_in_code(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         "commits_scanned": history.commits_scanned if history else 0,
         "tree_secrets": len(tree_evidence), "engine_secrets": len(engine_evidence),
         "history_secrets": len(history_evidence),
-        "history_secrets_still_in_tree": sum(1 for s in tree.findings if s.match.fingerprint in committed_in),
+        "history_secrets_still_in_tree": sum(1 for s in tree_findings if s.match.fingerprint in committed_in),
+        "identifiers_not_counted": identifiers,
     }
+    note = ""
+    if identifiers:
+        note = (f" {len(identifiers)} AWS access key id(s) with no secret access key near them were not counted "
+                f"(an id alone signs nothing; check it is not a live key's id): "
+                f"{', '.join(identifiers[:5])}{' and more' if len(identifiers) > 5 else ''}.")
     if evidence:
         parts = []
         if tree_evidence or engine_evidence:
@@ -53,8 +63,8 @@ def secrets_not_in_code(ctx: AuditContext, item: CatalogItem) -> ItemResult:
             parts.append(f"{len(history_evidence)} secret(s) committed in {commits} commit(s) and removed since "
                          f"(still in the history)")
         more = f" Showing the first {MAX_EVIDENCE}." if len(evidence) > MAX_EVIDENCE else ""
-        return ItemResult(item.id, "fail", "; ".join(parts) + f". {scanned}{more}", evidence[:MAX_EVIDENCE],
-                          details=details)
+        return ItemResult(item.id, "fail", "; ".join(parts) + f". {scanned}{more}{note}",
+                          evidence[:MAX_EVIDENCE], details=details)
 
     if history_error:
         raise Unavailable(f"no secret in the working tree ({scanned.rstrip('.')}), but the git history "
@@ -63,7 +73,7 @@ def secrets_not_in_code(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     if problem:
         raise Unavailable(f"no secret found by the scanner ({scanned.rstrip('.')}), but the semgrep secret "
                           f"rules did not run: {problem}")
-    return ItemResult(item.id, "pass", f"No secret found. {scanned}", details=details)
+    return ItemResult(item.id, "pass", f"No secret found. {scanned}{note}", details=details)
 
 
 def _scanned(tree: TreeScan, history: HistoryScan | None, history_error: str | None) -> str:
@@ -88,9 +98,9 @@ def _scanned(tree: TreeScan, history: HistoryScan | None, history_error: str | N
     return what + f" and the lines added by {history.commits_scanned} commit(s) of git history{limit}."
 
 
-def _first_commit_by_fingerprint(history: HistoryScan | None) -> dict[str, tuple[str, str]]:
+def _first_commit_by_fingerprint(findings: list) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
-    for h in (history.findings if history else []):
+    for h in findings:
         out.setdefault(h.match.fingerprint, (h.short, h.date[:10]))   # findings are oldest first
     return out
 

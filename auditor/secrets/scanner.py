@@ -62,6 +62,9 @@ class SecretMatch:
     snippet: str              # the line with every secret on it redacted
     fingerprint: str          # sha256 prefix of the secret: compares occurrences without keeping it
     name: str = ""            # the variable or key it was assigned to, when known
+    # an identifier, not a credential: an AWS access key id with no secret access key near it (a sample
+    # response in a docstring, a credential scope in a signed URL). Reported as a note, never a leak.
+    identifier_only: bool = False
 
 
 def redact(secret: str) -> str:
@@ -97,7 +100,32 @@ def scan_text(text: str, mode: str = CODE) -> list[SecretMatch]:
         hits = _line_hits(line, lines[idx + 1] if idx + 1 < len(lines) else "", mode, idx in known)
         if hits:
             out.extend(_matches(idx + 1, line.rstrip("\r"), hits))
+    if any(m.rule_id == "aws-access-key-id" for m in out):
+        out = [_unpaired_key_id(m, out, lines) if m.rule_id == "aws-access-key-id" else m for m in out]
     return out
+
+
+# An AWS access key id is half of a credential: it signs nothing without its secret access key. It is a
+# leak when that secret is near it (a credentials file, a .env, a boto3 call); alone it is an identifier.
+KEY_PAIR_WINDOW = 6        # lines either side
+_AWS_SECRET_SHAPE = next(f for f in KNOWN_FORMATS if f.rule_id == "aws-secret-access-key")
+PAIRING_RULES = frozenset({"aws-secret-access-key", "generic-secret", "private-key"})
+
+
+def _unpaired_key_id(key_id: SecretMatch, found: list[SecretMatch], lines: list[str]) -> SecretMatch:
+    near = range(key_id.line - KEY_PAIR_WINDOW, key_id.line + KEY_PAIR_WINDOW + 1)
+    if any(m.rule_id == "aws-secret-access-key" or (m.rule_id in PAIRING_RULES and m.line in near)
+           for m in found):
+        return key_id
+    # a 40-character secret-key-shaped value nearby, even under a name the scanner does not know
+    for idx in range(max(0, key_id.line - 1 - KEY_PAIR_WINDOW), min(len(lines), key_id.line + KEY_PAIR_WINDOW)):
+        for m in _AWS_SECRET_SHAPE.regex.finditer(lines[idx][:MAX_LINE]):
+            value = m.group("secret")
+            if shannon_entropy(value) >= _AWS_SECRET_SHAPE.min_entropy and not is_placeholder_token(value):
+                return key_id
+    return SecretMatch(key_id.rule_id, "AWS access key id without a secret access key near it (an identifier)",
+                       key_id.line, key_id.column, key_id.preview, key_id.snippet, key_id.fingerprint,
+                       key_id.name, identifier_only=True)
 
 
 def _lines_holding(low: str, words: tuple[str, ...], starts: list[int]) -> set[int]:
@@ -124,7 +152,7 @@ def scan_lines(numbered: Iterable[tuple[int, str]], mode: str = CODE) -> list[Se
 
 def _renumber(match: SecretMatch, line: int) -> SecretMatch:
     return SecretMatch(match.rule_id, match.description, line, match.column, match.preview, match.snippet,
-                       match.fingerprint, match.name)
+                       match.fingerprint, match.name, match.identifier_only)
 
 
 def _line_hits(line: str, next_line: str, mode: str, known: bool) -> list[_Hit]:

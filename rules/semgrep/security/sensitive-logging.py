@@ -64,3 +64,31 @@ def call_api(requests, api_key):
 def dump_token(token):
     # ruleid: python-secret-logged
     logger.info("token: %s", str(token).strip())
+
+
+def sign_in(form, user):
+    # ruleid: python-secret-logged
+    logger.debug("sign-in form: %s", form.get("password", ""))
+    # ruleid: python-secret-logged
+    logger.debug("sign-in form: %s", form["api_key"])
+    # ok: python-secret-logged
+    logger.info("sign-in for %s", user.username)  # never log the password
+    # ok: python-secret-logged
+    logger.info("password accepted for %s", user.email)
+
+
+def notify(settings, recipient, letter):
+    # regression (real repo): the SMTP options carry the password, the send result does not
+    smtp_options = {"host": settings.SMTP_HOST, "port": settings.SMTP_PORT}
+    if settings.SMTP_PASSWORD:
+        smtp_options["password"] = settings.SMTP_PASSWORD
+    response = letter.send(to=recipient, smtp=smtp_options)
+    # ok: python-secret-logged
+    logger.info(f"send email result: {response}")
+
+
+def connect_db(config):
+    # ruleid: python-secret-logged
+    logger.info("connecting with %s", config.db_password)
+    # ok: python-secret-logged
+    logger.info("password rotated at %s", config.password_changed_at)

@@ -22,12 +22,38 @@ function login(req, res, sid) {
   // ruleid: js-cookie-without-secure-flags
   res.cookie('sid', sid, { httpOnly: true });
   // ok: js-cookie-without-secure-flags
+  // ruleid: js-cookie-flags-set
   res.cookie('sid', sid, { httpOnly: true, secure: true, sameSite: 'lax' });
   // ok: js-cookie-without-secure-flags
+  // ruleid: js-cookie-flags-set
   res.cookie('sid', sid, { secure: process.env.NODE_ENV === 'production', httpOnly: true });
+  // ok: js-cookie-flags-set
+  // ruleid: js-cookie-without-secure-flags
+  res.cookie('theme', 'dark', { httpOnly: false, secure: true });
 }
 
 // ruleid: js-cookie-without-secure-flags
 const sessions = session({ secret: process.env.SESSION_SECRET, cookie: { secure: false } });
+
+// ruleid: express-session-cookie-not-secure
+const defaultSessions = session({ secret: process.env.SESSION_SECRET, resave: false, saveUninitialized: true });
+
+// ruleid: express-session-cookie-not-secure
+const lenientSessions = session({ secret: process.env.SESSION_SECRET, cookie: { maxAge: 3600000 } });
+
+// ok: express-session-cookie-not-secure
+// ruleid: js-cookie-flags-set
+const strictSessions = session({ secret: process.env.SESSION_SECRET, cookie: { secure: true, httpOnly: true } });
+
+// ok: express-session-cookie-not-secure
+// ruleid: js-cookie-flags-set
+const proxiedSessions = session({ secret: process.env.SESSION_SECRET, cookie: { secure: 'auto' } });
+
+const sessionOptions = { secret: process.env.SESSION_SECRET, cookie: {} };
+if (process.env.NODE_ENV === 'production') {
+  sessionOptions.cookie.secure = true;
+}
+// ok: express-session-cookie-not-secure
+const configuredSessions = session(sessionOptions);
 
 module.exports = { authenticate, authenticateOk, authenticateNone, login, sessions };

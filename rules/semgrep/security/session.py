@@ -32,6 +32,7 @@ def login_response(session_id):
     # ruleid: python-cookie-without-secure-flags
     resp.set_cookie("remember", "1", httponly=True)
     # ok: python-cookie-without-secure-flags
+    # ruleid: python-cookie-flags-set
     resp.set_cookie("session_id", session_id, secure=True, httponly=True, samesite="Lax")
     # ok: python-cookie-without-secure-flags
     resp.set_cookie("csrftoken", "abc", secure=True, samesite="Strict")
@@ -48,3 +49,14 @@ SESSION_COOKIE_HTTPONLY = False
 SESSION_COOKIE_SECURE = True
 # ok: python-secure-session-settings
 SESSION_COOKIE_SAMESITE = "Lax"
+# ruleid: python-secure-session-settings
+REMEMBER_COOKIE_SECURE = os.environ.get("REMEMBER_COOKIE_SECURE", "1") == "1"
+# ok: python-secure-session-settings
+SESSION_COOKIE_SECURE = False
+
+
+def configure(app):
+    # ruleid: python-secure-session-settings
+    app.config["REMEMBER_COOKIE_SECURE"] = True
+    # ok: python-secure-session-settings
+    app.config["SESSION_COOKIE_SECURE"] = False

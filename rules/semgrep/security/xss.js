@@ -29,3 +29,24 @@ app.get('/render', (req, res) => {
   // ok: express-response-of-request-data
   res.render('search', { q: req.query.q });
 });
+
+// ---- template engines with escaping switched off globally
+const swig = require('swig');
+const nunjucks = require('nunjucks');
+const Handlebars = require('handlebars');
+const { engine } = require('express-handlebars');
+
+// ruleid: js-template-autoescape-disabled
+swig.setDefaults({ cache: false, autoescape: false });
+// ok: js-template-autoescape-disabled
+swig.setDefaults({ cache: false });
+// ruleid: js-template-autoescape-disabled
+nunjucks.configure('views', { autoescape: false, express: app });
+// ok: js-template-autoescape-disabled
+nunjucks.configure('views', { autoescape: true, express: app });
+// ruleid: js-template-autoescape-disabled
+const renderCard = Handlebars.compile(cardSource, { noEscape: true });
+// ok: js-template-autoescape-disabled
+const renderRow = Handlebars.compile(rowSource);
+// ruleid: js-template-autoescape-disabled
+app.engine('hbs', engine({ extname: '.hbs', compilerOptions: { noEscape: true } }));

@@ -44,8 +44,29 @@ def hello():
 
 @app.route("/greet")
 def greet():
-    # ruleid: python-template-from-user-data
+    # ruleid: python-route-returns-request-data
     return f"<p>Hi {request.args['name']}</p>"
+
+
+@app.route("/results")
+def results():
+    term = request.args.get("q", "")
+    # ruleid: python-route-returns-request-data
+    return "<h1>Results for %s</h1>" % term
+
+
+@app.route("/count")
+def count():
+    term = request.args.get("q", "")
+    hits = 3
+    # ok: python-route-returns-request-data
+    return f"<p>{hits} results</p>"
+
+
+@app.route("/escaped")
+def escaped():
+    # ok: python-route-returns-request-data
+    return f"<p>Hi {markupsafe.escape(request.args['name'])}</p>"
 
 
 @app.route("/page")
@@ -73,3 +94,59 @@ def notice(message):
 def notice_ok(message):
     # ok: python-template-string-formatted
     return render_template_string("<div class='notice'>{{ message }}</div>", message=message)
+
+
+# ---- Jinja2 outside Flask/Django: a bare Environment or Template does not autoescape
+import jinja2
+from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
+from starlette.responses import HTMLResponse
+
+# ruleid: jinja-environment-html-without-autoescape
+pages = Environment(loader=FileSystemLoader("templates"))
+# ok: jinja-environment-html-without-autoescape
+safe_pages = Environment(loader=FileSystemLoader("templates"), autoescape=select_autoescape(["html"]))
+# ok: jinja-environment-html-without-autoescape
+sql_templates = jinja2.Environment(loader=jinja2.PackageLoader("reports", "sql"))
+
+
+def profile_page(user):
+    return pages.get_template("profile.html").render(user=user)
+
+
+def profile_page_safe(user):
+    return safe_pages.get_template("profile.html").render(user=user)
+
+
+def monthly_report_sql(month):
+    return sql_templates.get_template("monthly.sql").render(month=month)
+
+
+def welcome_email(template_path, context):
+    source = open(template_path).read()
+    # ruleid: jinja-template-html-without-autoescape
+    html_body = Template(source).render(context)
+    return html_body
+
+
+def welcome_email_escaped(template_path, context):
+    source = open(template_path).read()
+    # ok: jinja-template-html-without-autoescape
+    html_body = Template(source, autoescape=True).render(context)
+    return html_body
+
+
+def greeting_banner(name):
+    # ruleid: jinja-template-html-without-autoescape
+    return HTMLResponse(Template("<h1>Hello {{ name }}</h1>").render(name=name))
+
+
+def plain_text_notice(name):
+    # ok: jinja-template-html-without-autoescape
+    subject = Template("Welcome, {{ name }}").render(name=name)
+    return subject
+
+
+def static_footer():
+    # ok: jinja-template-html-without-autoescape
+    html_footer = Template("<footer>(c) Example Ltd</footer>").render()
+    return html_footer
