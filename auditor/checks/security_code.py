@@ -1,8 +1,9 @@
 """Code-level security items: each reads the semgrep rules under rules/semgrep/security and the bandit
 tests mapped in rules/bandit.yml, and turns their findings into one verdict.
 
-Findings in test code, examples and docs are left out of every verdict here: a SQL string built in a
-test or `verify=False` against a local test server is not shipped. The rationale says how many were left
+Findings in test code, examples, docs and generated files are left out of every verdict here: a SQL
+string built in a test or `verify=False` against a local test server is not shipped, and a generated API
+client is the generator's code. The rationale says how many were left
 out, so a reviewer can still look.
 """
 from __future__ import annotations
@@ -11,9 +12,10 @@ import ast
 import re
 
 from auditor.catalog import CatalogItem
-from auditor.checks.evaluate import violations_fail
+from auditor.checks.evaluate import dedupe, violations_fail
 from auditor.context import AuditContext
 from auditor.model import Evidence, Finding, ItemResult
+from auditor.probes.generated import is_generated
 from auditor.registry import check
 
 # code that does not ship: test suites, fixtures, examples, docs, the scanned project's own scripts for CI
@@ -38,7 +40,8 @@ TLS_VERIFICATION_RULES = frozenset({
 # configs, and scripts/ folders.
 CLI_OR_BUILD_PATH = re.compile(
     r"(^|/)(cli|manage|__main__)\.py$|(^|/)management/commands/[^/]+\.py$|(^|/)scripts?/"
-    r"|(^|/)(gruntfile|gulpfile|jakefile|webpack|rollup\.config|vite\.config|esbuild\.config)([.-][\w-]+)*\.[cm]?[jt]s$",
+    r"|(^|/)(gruntfile|gulpfile|jakefile|webpack|rollup\.config|vite\.config|esbuild\.config)"
+    r"([.-][\w-]+)*\.[cm]?[jt]s$",
     re.IGNORECASE)
 # click/typer command decorators: @click.command(), @cli.command(), @app.cli.command(), @translate.group()
 CLI_DECORATOR = re.compile(r"^(click|typer)\.|(^|\.)cli\.(command|group)$|^click$")
@@ -54,6 +57,10 @@ FLASK_SESSION_USE = re.compile(
 FLASK_REMEMBER_COOKIE = re.compile(r"\blogin_user\([^)]*\bremember\s*=")
 SESSION_SECURE_SETTING = re.compile(r"\b(SESSION|REMEMBER)_COOKIE_SECURE\b")
 
+# SEC-SESSION: a Flask session cookie whose Secure setting is nowhere in the repository (it may be set at
+# deployment, so neither a pass nor a fail)
+SESSION_UNSEEN_SCORE = 5
+
 # SEC-HTTPS without a violation but with no visible enforcement: HTTPS may well be enforced by a proxy or
 # load balancer we cannot see, so this is neither a pass nor a fail
 HTTPS_UNSEEN_SCORE = 5
@@ -61,9 +68,19 @@ HTTPS_UNSEEN_SCORE = 5
 
 def _production(ctx: AuditContext):
     test_files = set(ctx.inventory.test_files)
+    generated: dict[str, bool] = {}
+
+    def is_generated_file(rel: str) -> bool:
+        """A generated API client or protobuf module (`*.gen.ts`, "auto-generated" header) is regenerated,
+        never edited: a finding there is the generator's, not the team's."""
+        if rel not in generated:
+            generated[rel] = is_generated(rel, (ctx.repo.read_text(rel) or "")[:4000])
+        return generated[rel]
 
     def keep(finding: Finding) -> bool:
         if finding.file in test_files or NON_PRODUCTION_PATH.search(finding.file):
+            return False
+        if is_generated_file(finding.file):
             return False
         if finding.evidence.rule_id in SETTINGS_RULES:
             stem = finding.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
@@ -73,12 +90,12 @@ def _production(ctx: AuditContext):
 
 
 def _left_out_note(ctx: AuditContext, item_ids: tuple[str, ...], keep) -> str:
-    dropped = [f for item_id in item_ids for f in ctx.violations(item_id) if not keep(f)]
+    dropped = dedupe([f for item_id in item_ids for f in ctx.violations(item_id) if not keep(f)])
     if not dropped:
         return ""
     files = len({f.file for f in dropped})
-    return (f" {len(dropped)} finding(s) in test, example or development-settings code ({files} file(s)) "
-            "were not counted.")
+    return (f" {len(dropped)} finding(s) in test, example, generated or development-settings code "
+            f"({files} file(s)) were not counted.")
 
 
 def cli_or_build_tooling(ctx: AuditContext, finding: Finding, cache: dict[str, frozenset[int]]) -> bool:
@@ -210,10 +227,11 @@ def session_management(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         where = f"{used_at.file}:{used_at.line}"
         return ItemResult(
             item.id, "partial",
-            f"The Flask app keeps a session cookie ({where}) but {' and '.join(missing)} is never set to True "
-            "in the repository: Flask's default is False, so the cookie is also sent over plain http. Set it "
-            f"in the production config (or confirm it is set at deployment). {result.rationale}",
-            [used_at] + cookie_settings[:19], partial_score=HTTPS_UNSEEN_SCORE,
+            f"The Flask app keeps a session cookie ({where}) but {' and '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} never set in the repository: Flask's default is False, so "
+            "the cookie is also sent over plain http. Set it to True in the production config (or confirm it "
+            f"is set at deployment). {result.rationale}",
+            [used_at] + cookie_settings[:19], partial_score=SESSION_UNSEEN_SCORE,
             details={**result.details, "missing_settings": missing})
     if cookie_settings:
         files = sorted({e.file for e in cookie_settings})
@@ -244,7 +262,7 @@ def _flask_cookie_settings_missing(ctx: AuditContext, settings: list[Evidence]) 
                 if text[m.start()] == "\n":
                     line += 1
                 used_at = Evidence(file=rel, line=line, snippet=ctx.repo.snippet(rel, line),
-                                   rule_id="flask-session-cookie", engine="auditor",
+                                   rule_id="flask-session-cookie", engine="text",
                                    message="The Flask session (or Flask-Login) cookie is used here.",
                                    kind="violation")
         remember = remember or bool(FLASK_REMEMBER_COOKIE.search(text))
@@ -268,8 +286,8 @@ def code_and_command_injection(ctx: AuditContext, item: CatalogItem) -> ItemResu
                              where=lambda f: keep(f) and id(f) not in tooling_ids)
     result.rationale += _left_out_note(ctx, (item.id,), keep)
     if tooling:
-        places = sorted({f"{f.file}:{f.line}" for f in tooling})
-        result.rationale += (f" {len(tooling)} finding(s) in CLI/build tooling not counted (its input is the "
+        places = sorted({f"{f.file}:{f.line}" for f in dedupe(tooling)})
+        result.rationale += (f" {len(places)} finding(s) in CLI/build tooling not counted (its input is the "
                              f"operator's own command line, not a request): {', '.join(places[:5])}"
                              f"{' and more' if len(places) > 5 else ''}.")
         result.details["cli_or_build_tooling"] = places
