@@ -1,9 +1,14 @@
 """Semgrep: every rule under rules/semgrep in ONE process, offline (no metrics, no version check)."""
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import tempfile
 import time
 from pathlib import Path
+
+import yaml
 
 from auditor.cache import FindingsCache, blake, context_key, executable_identity, file_hash, tree_hash
 from auditor.engines.base import FAILED, MISSING, OK, TIMEOUT, EngineRun, locate_executable
@@ -22,6 +27,33 @@ def semgrep_rules_dir() -> Path:
     return rules_dir() / "semgrep"
 
 
+def combined_rules_file(rules: Path) -> Path:
+    """Every rule under `rules` in one YAML file, written once per content (keyed by its hash).
+
+    Semgrep loads a folder of configs one file at a time, and that costs more than the scan itself on a
+    small repository (about 2x the whole run here); one file with the same rules loads in one pass. Files
+    without a top-level `rules` list (semgrep's `*.test.yaml` targets) are left out, as semgrep does.
+    """
+    if rules.is_file():
+        return rules
+    combined: list = []
+    for path in sorted(rules.rglob("*")):
+        if path.suffix not in (".yml", ".yaml") or not path.is_file():
+            continue
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and isinstance(data.get("rules"), list):
+            combined.extend(data["rules"])
+    text = yaml.safe_dump({"rules": combined}, sort_keys=False, allow_unicode=True)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+    target = Path(tempfile.gettempdir()) / f"backend-auditor-rules-{digest}.yml"
+    if not target.is_file():
+        fd, tmp = tempfile.mkstemp(prefix=".backend-auditor-rules-", suffix=".yml", dir=target.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    return target
+
+
 def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
                 cache: "FindingsCache | None" = None) -> EngineRun:
     """One semgrep process with every rule. With a cache, only the files whose content changed are scanned."""
@@ -32,7 +64,7 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
         return run
     rules = rules or semgrep_rules_dir()
     base_cmd = [exe, "scan", "--metrics=off", "--disable-version-check", "--json", "--quiet",
-                "--config", str(rules), "--timeout", "20",
+                "--config", str(combined_rules_file(rules)), "--timeout", "20",
                 "--max-target-bytes", str(MAX_TARGET_BYTES), "--x-ignore-semgrepignore-files"]
     for name in sorted(DEFAULT_EXCLUDED_DIRS):
         base_cmd += ["--exclude", name]
