@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from auditor.probes.generated import is_generated
+
 DEFAULT_EXCLUDED_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", "bower_components", ".venv", "venv", "env", ".env.d",
     "virtualenv", ".tox", ".nox", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
@@ -95,6 +97,9 @@ class Repository:
                 language = language_of(name)
                 if language and size > MAX_FILE_BYTES:
                     self.skipped.append(SkippedFile(rel, f"larger than {MAX_FILE_BYTES} bytes"))
+                    continue
+                if language in CODE_LANGUAGES and is_generated(rel, _head(full)):
+                    self.skipped.append(SkippedFile(rel, "generated code (name or header marker): nobody edits it by hand"))
                     continue
                 self.files.append(SourceFile(rel, language, size))
 
@@ -183,6 +188,14 @@ def _parse_newer_python(text: str, rel: str) -> ast.Module | None:
     try:
         return ast.parse(fixed, filename=rel)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _head(full: str, size: int = 2048) -> str | None:
+    try:
+        with open(full, "rb") as handle:
+            return handle.read(size).decode("utf-8", errors="replace")
+    except OSError:
         return None
 
 
