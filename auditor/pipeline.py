@@ -163,6 +163,12 @@ def _prefixed(result: ItemResult, prefix: str) -> ItemResult:
     return result
 
 
+def _endpoint_warnings(endpoints: Any) -> list[str]:
+    """Route calls the inventory could not attach: a thin inventory must not read as a clean bill."""
+    warnings = getattr(endpoints, "warnings", None)
+    return list(warnings() if callable(warnings) else warnings or [])
+
+
 def _note(progress: Any, message: str) -> None:
     if progress is not None:
         progress(message)
@@ -244,7 +250,8 @@ def build_report(ctx: AuditContext, items: list[CatalogItem], results: dict[str,
             "verdicts": counts,
             "gate": {"passed": passed, "reasons": reasons},
             "engines_failed": engines_failed(ctx.engines.values()),
-            "warnings": audit_warnings(ctx.engines.values(), ctx.collector_errors, inventory["skipped_files"]),
+            "warnings": audit_warnings(ctx.engines.values(), ctx.collector_errors, inventory["skipped_files"])
+            + _endpoint_warnings(endpoints),
         },
         "categories": categories,
         "items": item_rows,
