@@ -49,12 +49,15 @@ def one_python_file(root: Path) -> Path:
     return candidates[len(candidates) // 2]
 
 
-def best(cmd: list[str], repeat: int, env: dict | None = None, before=None) -> dict:
+def best(cmd: list[str], repeat: int, env: dict | None = None, before=None, label: str = "") -> dict:
     runs = []
     for _ in range(repeat):
         if before:
             before()
         runs.append(measure(cmd, env=env))
+        # progress as it happens: on a loaded machine a whole run can outlast the caller's patience
+        print(f"  {label}: {runs[-1]['seconds']:.1f} s, peak {runs[-1]['peak_rss_mb']:.0f} MB, exit {runs[-1]['returncode']}",
+              file=sys.stderr, flush=True)
     return min(runs, key=lambda r: r["seconds"])
 
 
@@ -69,12 +72,12 @@ def bench_target(label: str, root: Path, repeat: int) -> dict:
     row = {"target": label, "files": files, "lines": lines}
     row["semgrep alone"] = best([semgrep, "scan", "--metrics=off", "--disable-version-check", "--json", "--quiet",
                                  "--config", str(semgrep_rules_dir()), "--x-ignore-semgrepignore-files", str(root)],
-                                repeat, env=OFFLINE_ENV)
+                                repeat, env=OFFLINE_ENV, label="semgrep alone")
     row["bandit alone"] = best([bandit, "-r", str(root), "-f", "json", "-q", "-t", ",".join(sorted(bandit_item_map()))],
-                               repeat)
-    row["audit, no cache"] = best(audit + ["--no-cache"], repeat)
+                               repeat, label="bandit alone")
+    row["audit, no cache"] = best(audit + ["--no-cache"], repeat, label="audit, no cache")
     row["audit, cold cache"] = best(audit + ["--cache-dir", str(cache)], repeat,
-                                    before=lambda: shutil.rmtree(cache, ignore_errors=True))
+                                    before=lambda: shutil.rmtree(cache, ignore_errors=True), label="audit, cold cache")
     target = one_python_file(root)
     original = target.read_bytes()
     counter = [0]
@@ -84,7 +87,8 @@ def bench_target(label: str, root: Path, repeat: int) -> dict:
         target.write_bytes(original + CHANGE.encode() + f"# run {counter[0]}\n".encode())
 
     try:
-        row["audit, 1 file changed"] = best(audit + ["--cache-dir", str(cache)], repeat, before=change_one_file)
+        row["audit, 1 file changed"] = best(audit + ["--cache-dir", str(cache)], repeat, before=change_one_file,
+                                            label="audit, 1 file changed")
     finally:
         target.write_bytes(original)
     row["changed file"] = target.relative_to(root).as_posix()
