@@ -13,3 +13,31 @@ collect_ignore = ["fixtures"]
 @pytest.fixture(scope="session")
 def report_schema() -> dict:
     return json.loads(SCHEMA.read_text())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def reuse_identical_engine_runs():
+    """Many test modules audit the same fixture repository: run the real engines once per identical input.
+
+    The key is everything an engine run depends on (the files with their sizes and modification times,
+    the engine executables, time limit and excludes), so an edited tmp repository is scanned again.
+    """
+    import copy
+    import os
+
+    import auditor.pipeline as pipeline
+
+    real = pipeline.run_engines
+    memo: dict = {}
+
+    def run_engines(repo, options):
+        files = tuple((f.path, f.size, os.stat(repo.root / f.path).st_mtime_ns) for f in repo.files)
+        key = (str(repo.root), files, os.environ.get("AUDITOR_SEMGREP"), os.environ.get("AUDITOR_BANDIT"),
+               options.engine_timeout, tuple(options.excludes), options.use_cache)
+        if key not in memo:
+            memo[key] = real(repo, options)
+        return copy.deepcopy(memo[key])
+
+    pipeline.run_engines = run_engines
+    yield
+    pipeline.run_engines = real
