@@ -200,9 +200,11 @@ def test_fifty_thousand_small_files(tmp_path):
 def test_semgrep_partial_errors_are_listed_not_fatal(hostile):
     semgrep = next(e for e in hostile["report"]["engines"] if e["name"] == "semgrep")
     assert semgrep["status"] == "ok"
-    assert any("syntax_error.py" in m for m in semgrep["messages"]), semgrep["messages"]
+    # which files semgrep's parsers reject depends on which rules pre-select them (it skips a file no rule
+    # can match): the minified bundle and the broken logo.js are rejected whatever the Python rules are
+    assert any("logo.js" in m or "bundle.min.js" in m for m in semgrep["messages"]), semgrep["messages"]
     warnings = hostile["report"]["summary"]["warnings"]
-    assert any(w.startswith("semgrep reported") and "syntax_error.py" in w for w in warnings), warnings
+    assert any(w.startswith("semgrep reported") and ".js" in w for w in warnings), warnings
     assert hostile["report"]["summary"]["engines_failed"] == []
 
 
