@@ -64,6 +64,15 @@ def handler_source(repo: Repository, ep: Endpoint, whole_class: bool = False) ->
     when the method is inherited (DRF viewsets). JavaScript/TypeScript: the route call from `ep.line` to
     its closing parenthesis. Other languages: "".
     """
+    # several items read every handler: find each one once per scanned repository
+    memo = repo.__dict__.setdefault("_auditor_handler_sources", {})
+    key = (ep.file, ep.line, ep.handler, whole_class)
+    if key not in memo:
+        memo[key] = _handler_source(repo, ep, whole_class)
+    return memo[key]
+
+
+def _handler_source(repo: Repository, ep: Endpoint, whole_class: bool) -> str:
     if ep.file.endswith((".py", ".pyi")):
         return _python_handler(repo, ep, whole_class)
     if ep.file.endswith((".js", ".mjs", ".cjs", ".ts")):
