@@ -48,35 +48,9 @@ def strip_comments(src: str) -> str:
     return "".join(out)
 
 
-def matching_paren(src: str, open_at: int) -> int:
-    """Index of the ')' closing the '(' at open_at, or -1."""
-    depth = 0
-    quote = None
-    i = open_at
-    while i < len(src):
-        ch = src[i]
-        if quote:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == quote:
-                quote = None
-        elif ch in "'\"`":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
-
-
-def split_args(text: str) -> list[str]:
-    """Top-level comma-separated arguments of an argument list's inner text."""
-    args, depth, quote, start = [], 0, None, 0
-    i = 0
+def _outside_strings(text: str, start: int = 0):
+    """(index, char, bracket depth after it) for each character of `text` outside string literals."""
+    depth, quote, i = 0, None, start
     while i < len(text):
         ch = text[i]
         if quote:
@@ -87,14 +61,30 @@ def split_args(text: str) -> list[str]:
                 quote = None
         elif ch in "'\"`":
             quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
+        else:
+            if ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                depth -= 1
+            yield i, ch, depth
+        i += 1
+
+
+def matching_paren(src: str, open_at: int) -> int:
+    """Index of the ')' closing the '(' at open_at, or -1."""
+    for i, ch, depth in _outside_strings(src, open_at):
+        if ch in ")]}" and depth == 0:
+            return i
+    return -1
+
+
+def split_args(text: str) -> list[str]:
+    """Top-level comma-separated arguments of an argument list's inner text."""
+    args, start = [], 0
+    for i, ch, depth in _outside_strings(text):
+        if ch == "," and depth == 0:
             args.append(text[start:i].strip())
             start = i + 1
-        i += 1
     tail = text[start:].strip()
     if tail:
         args.append(tail)
