@@ -168,7 +168,7 @@ class SharedScan:
         runs = run_engines(staged, dataclasses.replace(options, excludes=())) if staged.files else []
         return cls(runs, versions, time.monotonic() - started, files)
 
-    def engine_runs(self, repo, options) -> list:
+    def engine_runs(self, repo, options, side_lane=None) -> list:
         """The pipeline's engine step for one commit: its files' findings from the shared run."""
         from auditor.engines.base import OK, EngineRun
 

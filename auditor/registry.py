@@ -19,6 +19,7 @@ class Collector:
     name: str
     fn: Callable[..., Any]
     after: tuple[str, ...] = ()
+    serves: tuple[str, ...] = ()   # the only items that read it; empty: any item may
 
 
 COLLECTORS: dict[str, Collector] = {}
@@ -33,10 +34,14 @@ def check(item_id: str) -> Callable[[CheckFn], CheckFn]:
     return register
 
 
-def collector(name: str, after: tuple[str, ...] = ()) -> Callable[[CheckFn], CheckFn]:
-    """Register fn(ctx) -> data; the data lands in ctx.collected[name]. `after`: collectors it reads."""
+def collector(name: str, after: tuple[str, ...] = (), serves: tuple[str, ...] = ()) -> Callable[[CheckFn], CheckFn]:
+    """Register fn(ctx) -> data; the data lands in ctx.collected[name]. `after`: collectors it reads.
+
+    Collectors run while semgrep and bandit do, so a check's own code analysis belongs in one: the check
+    then only weighs the collected facts against the engine findings. `serves`: the items that read it, so
+    an audit that evaluates none of them (--only, not applicable) skips the work."""
     def register(fn: CheckFn) -> CheckFn:
-        COLLECTORS[name] = Collector(name, fn, tuple(after))
+        COLLECTORS[name] = Collector(name, fn, tuple(after), tuple(serves))
         return fn
     return register
 

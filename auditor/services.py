@@ -74,7 +74,8 @@ def audit_services(run, options: AuditOptions, progress: Any = None) -> list[dic
         repo = service_repository(whole.repo, service)
         if not repo.files:
             continue
-        ctx = gather_context(repo, options, None, engines=None, findings=service_findings(whole.findings, service))
+        ctx = gather_context(repo, options, None, engines=None, findings=service_findings(whole.findings, service),
+                             items=run.items)
         ctx.engines = whole.engines
         prefix = service.path + "/"
         suppressions = [dataclasses.replace(s, matched=[]) for s in run.suppressions if s.file.startswith(prefix)]

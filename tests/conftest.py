@@ -30,12 +30,12 @@ def reuse_identical_engine_runs():
     real = pipeline.run_engines
     memo: dict = {}
 
-    def run_engines(repo, options):
+    def run_engines(repo, options, **kwargs):
         files = tuple((f.path, f.size, os.stat(repo.root / f.path).st_mtime_ns) for f in repo.files)
         key = (str(repo.root), files, os.environ.get("AUDITOR_SEMGREP"), os.environ.get("AUDITOR_BANDIT"),
                options.engine_timeout, tuple(options.excludes), options.use_cache)
         if key not in memo:
-            memo[key] = real(repo, options)
+            memo[key] = real(repo, options, **kwargs)
         return copy.deepcopy(memo[key])
 
     pipeline.run_engines = run_engines

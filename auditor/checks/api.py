@@ -15,6 +15,7 @@ from typing import Callable
 
 import yaml
 
+from auditor.astwalk import nodes_of
 from auditor.catalog import CatalogItem
 from auditor.checks.evaluate import dedupe
 from auditor.context import AuditContext, Unavailable
@@ -219,21 +220,20 @@ def _python_handler(repo: Repository, ep: Endpoint, whole_class: bool) -> str:
     funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
     if "." in ep.handler:
         cls_name, method = ep.handler.rsplit(".", 1)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef) and node.name == cls_name.rsplit(".", 1)[-1]:
+        for node in nodes_of(tree, ast.ClassDef):
+            if node.name == cls_name.rsplit(".", 1)[-1]:
                 for sub in node.body:
                     if isinstance(sub, funcs) and sub.name == method:
                         return _node_text(lines, sub)
                 return _node_text(lines, node) if whole_class else ""
     best = None
-    for node in ast.walk(tree):
-        if isinstance(node, funcs):
-            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
-            if start <= ep.line <= node.end_lineno and (best is None or node.lineno > best.lineno):
-                best = node
+    for node in nodes_of(tree, funcs):
+        start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        if start <= ep.line <= node.end_lineno and (best is None or node.lineno > best.lineno):
+            best = node
     if best is None:
         short = ep.handler.rsplit(".", 1)[-1]
-        best = next((n for n in ast.walk(tree) if isinstance(n, funcs) and n.name == short), None)
+        best = next((n for n in nodes_of(tree, funcs) if n.name == short), None)
     return _node_text(lines, best) if best is not None else ""
 
 

@@ -20,7 +20,7 @@ from auditor.orm.queries import select_star_in_sql, unbounded_handler_queries
 from auditor.orm.schema_probes import (Place, constraint_places, data_type_places, foreign_key_index_places,
                                        json_dumps_into_text, normalization_hints, nullable_foreign_keys)
 from auditor.orm.transactions import scan_functions
-from auditor.registry import check
+from auditor.registry import check, collector
 
 MAX_PRACTICE_EVIDENCE = 30
 
@@ -180,13 +180,9 @@ def appropriate_types(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                        heuristic=True)
 
 
-@check("DB-TRANSACTIONS")
-def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
-    if "python" not in ctx.inventory.code_languages:
-        raise Unavailable("multi-write detection reads Python code only; this repository has "
-                          + ", ".join(sorted(ctx.inventory.code_languages)))
-    _document_store_unanalysed(ctx, "multi-write detection reads Django, SQLAlchemy/SQLModel and SQL writes only, "
-                                    "not MongoDB operations")
+@collector("writing_functions", after=("orm_models",), serves=("DB-TRANSACTIONS",))
+def collect_writing_functions(ctx: AuditContext) -> tuple[list, int]:
+    """(functions that write two or more times, Python files read): the ast scan behind DB-TRANSACTIONS."""
     models = ctx.collected.get("orm_models")
     atomic_at = None
     if models is not None and models.django.atomic_requests_at:
@@ -197,6 +193,17 @@ def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     for rel, tree in _python_sources(ctx):
         scanned += 1
         functions += scan_functions(rel, tree, atomic_at)
+    return functions, scanned
+
+
+@check("DB-TRANSACTIONS")
+def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    if "python" not in ctx.inventory.code_languages:
+        raise Unavailable("multi-write detection reads Python code only; this repository has "
+                          + ", ".join(sorted(ctx.inventory.code_languages)))
+    _document_store_unanalysed(ctx, "multi-write detection reads Django, SQLAlchemy/SQLModel and SQL writes only, "
+                                    "not MongoDB operations")
+    functions, scanned = ctx.get("writing_functions")
     others = sorted(ctx.inventory.code_languages - {"python"})
     note = f" Not analysed: {', '.join(others)} code." if others else ""
     if not functions:

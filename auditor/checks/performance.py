@@ -8,13 +8,14 @@ from __future__ import annotations
 import ast
 import re
 
+from auditor.astwalk import walk
 from auditor.catalog import CatalogItem
 from auditor.checks.evaluate import dedupe
 from auditor.context import AuditContext, Unavailable
 from auditor.inventory import DOCUMENT, TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Evidence, Finding, ItemResult, partial_result
 from auditor.probes import nplusone, slowwork
-from auditor.registry import check
+from auditor.registry import check, collector
 
 
 def _python_sources(ctx: AuditContext) -> list[tuple[str, ast.Module]]:
@@ -58,8 +59,9 @@ def _practice_violation_verdict(ctx: AuditContext, item: CatalogItem, practices:
 
 # ---- PERF-N-PLUS-1 ---------------------------------------------------------------------------
 
-@check("PERF-N-PLUS-1")
-def no_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+@collector("query_loops", serves=("PERF-N-PLUS-1",))
+def collect_query_loops(ctx: AuditContext) -> tuple[nplusone.Relations, list[nplusone.QueryLoop], list[Evidence]]:
+    """(ORM relations, loops over query results, eager-loading calls): the ast scan behind PERF-N-PLUS-1."""
     sources = _python_sources(ctx)
     relations = nplusone.Relations()
     for path, tree in sources:
@@ -71,6 +73,12 @@ def no_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         for line, call in nplusone.eager_loading_uses(tree):
             eager.append(Evidence(path, line, ctx.repo.snippet(path, line), rule_id="eager-loading", engine="ast",
                                   message=f"{call}: related rows loaded up front", kind=PRACTICE))
+    return relations, loops, eager
+
+
+@check("PERF-N-PLUS-1")
+def no_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    relations, loops, eager = ctx.get("query_loops")
     note = _other_languages_note(ctx, {"python"})
     bad = [loop for loop in loops if loop.n_plus_one]
     safe = [loop for loop in loops if loop.accesses and not loop.n_plus_one]
@@ -120,7 +128,7 @@ CACHE_COMMAND = r"\.(?:get|set|setex|setnx|getex|mget|mset|hget|hset|hgetall|inc
 
 def _assigned_name(tree: ast.Module, line: int) -> str | None:
     """The dotted target (`r`, `app.redis`) assigned on `line`, if that line is an assignment."""
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.lineno == line:
             target = node.targets[0] if isinstance(node, ast.Assign) else node.target
             try:
@@ -178,6 +186,7 @@ PYTHON_FRAMEWORKS = ("flask", "fastapi", "django", "drf", "aiohttp", "starlette"
 SLOW_WORK_ANALYSED = {"python", "javascript", "typescript"}
 
 
+@collector("handler_slow_work", after=("endpoints",), serves=("PERF-ASYNC",))
 def helper_slow_work(ctx: AuditContext) -> tuple[list[Finding], dict]:
     """Slow work in Python handlers and one level down in same-repository helpers (ast)."""
     endpoints = ctx.get("endpoints").endpoints
@@ -210,7 +219,7 @@ def helper_slow_work(ctx: AuditContext) -> tuple[list[Finding], dict]:
 @check("PERF-ASYNC")
 def background_work(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
-    helper_findings, scan = helper_slow_work(ctx)
+    helper_findings, scan = ctx.get("handler_slow_work")
     looked_for = ("mail (smtplib, emails, yagmail, Flask-Mail, Django mail), subprocesses and PDF rendering in "
                   f"{scan['python_handlers_read']} Python handler(s) and the {scan['helper_calls_followed']} "
                   "same-repository function call(s) they make (one level), and background job systems (Celery, "

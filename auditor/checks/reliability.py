@@ -11,8 +11,9 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable
 
+from auditor.astwalk import walk
 from auditor.catalog import CatalogItem
 from auditor.checks.api import endpoint_inventory, handler_source, production_findings, route_file_count
 from auditor.checks.evaluate import dedupe
@@ -127,7 +128,7 @@ NO_BACKOFF_RULES = frozenset({"retry-without-backoff", "retry-loop-with-constant
 def enclosing_function(tree: ast.AST, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     """The innermost function whose decorators or body hold `line`."""
     best = None
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             start = min([node.lineno] + [d.lineno for d in node.decorator_list])
             if start <= line <= (node.end_lineno or node.lineno) and (best is None or start >= best[0]):
@@ -443,10 +444,10 @@ class GuardedCall:
 
 def _handler_falls_back(handler: ast.ExceptHandler) -> bool:
     """The except block answers something instead of failing: returns or assigns a value, no raise."""
-    has_raise = any(isinstance(n, ast.Raise) for n in ast.walk(handler))
+    has_raise = any(isinstance(n, ast.Raise) for n in walk(handler))
     if has_raise:
         return False
-    returns_value = any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(handler))
+    returns_value = any(isinstance(n, ast.Return) and n.value is not None for n in walk(handler))
     assigns = any(isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)) for n in handler.body)
     return returns_value or assigns
 
@@ -454,7 +455,7 @@ def _handler_falls_back(handler: ast.ExceptHandler) -> bool:
 def python_fallbacks(tree: ast.AST) -> list[tuple[int, int, int | None]]:
     """(first line, last line, fallback except line or None) of every try block."""
     out = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Try) and node.body:
             first, last = node.body[0].lineno, max(getattr(n, "end_lineno", n.lineno) for n in node.body)
             fallback = next((h.lineno for h in node.handlers if _handler_falls_back(h)), None)
@@ -581,11 +582,11 @@ def _is_swallow_body(body: list[ast.stmt]) -> bool:
 def python_handler_findings(path: str, tree: ast.AST, snippet: Callable[[int], str]) -> tuple[int, list[Finding]]:
     """(number of except handlers, findings for the ones that swallow or are bare without re-raise)."""
     count, found = 0, []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if not isinstance(node, ast.ExceptHandler):
             continue
         count += 1
-        reraises = any(isinstance(n, ast.Raise) for n in ast.walk(node))
+        reraises = any(isinstance(n, ast.Raise) for n in walk(node))
         if _is_swallow_body(node.body):
             rule, msg = "swallowed-exception", "the exception is swallowed (except: pass/continue): nobody learns it failed"
         elif node.type is None and not reraises:

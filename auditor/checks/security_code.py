@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 
+from auditor.astwalk import walk
 from auditor.catalog import CatalogItem
 from auditor.checks.evaluate import dedupe, violations_fail
 from auditor.context import AuditContext
@@ -129,9 +130,9 @@ def _span(node: ast.AST) -> range:
 
 def _cli_lines(tree: ast.Module) -> set[int]:
     lines: set[int] = set()
-    groups = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+    groups = {t.id for n in walk(tree) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
               and _dotted(n.value.func) in CLI_GROUP_FACTORIES for t in n.targets if isinstance(t, ast.Name)}
-    functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    functions = [n for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     for fn in functions:   # functions decorated as groups are groups too: @cli.command() below @click.group()
         if any(_dotted(d).endswith("group") and CLI_DECORATOR.search(_dotted(d)) for d in fn.decorator_list):
             groups.add(fn.name)
@@ -145,7 +146,7 @@ def _cli_lines(tree: ast.Module) -> set[int]:
         return False
 
     argparse_script = False
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.If) and _is_main_guard(node.test):
             lines.update(_span(node))
             argparse_script = True
@@ -159,7 +160,7 @@ def _cli_lines(tree: ast.Module) -> set[int]:
     # a module that parses its own argv with argparse and runs as a script is a script throughout
     if argparse_script and any(isinstance(n, ast.Call) and _dotted(n.func) in ("argparse.ArgumentParser",
                                                                                  "ArgumentParser")
-                               for n in ast.walk(tree)):
+                               for n in walk(tree)):
         lines.update(range(1, _last_line(tree) + 1))
     return lines
 

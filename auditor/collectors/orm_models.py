@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from auditor.astwalk import walk
 from auditor.context import AuditContext
 from auditor.dbschema import Schema
 from auditor.inventory import TEST_FILE
@@ -51,7 +52,7 @@ def read_django_settings(repo: Repository, python_files: list[str]) -> DjangoSet
         tree = repo.python_ast(rel)
         if tree is None:
             continue
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 target, value = node.targets[0].id, literal(node.value)
                 if target == "USE_TZ" and isinstance(value, bool):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 
+from auditor.astwalk import walk
 from auditor.endpoints.common import SAFE_METHODS, mark, normalize_path
 from auditor.endpoints.pyast import PyModule, PyProject, arg, const_str, dotted, last_name
 from auditor.endpoints.pyprotect import AUTH_DECORATOR, RATE_LIMIT_DECORATOR
@@ -24,7 +25,7 @@ def uses_aiohttp(mod: PyModule) -> bool:
 def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
     endpoints = []
     for mod in (m for m in project.modules.values() if uses_aiohttp(m)):
-        for node in ast.walk(mod.tree):
+        for node in walk(mod.tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 name = node.func.attr
                 verb = name[4:] if name.startswith("add_") else name

@@ -15,6 +15,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+from auditor.astwalk import walk
 from auditor.endpoints.common import SAFE_METHODS, join_paths, mark, normalize_path, where
 from auditor.endpoints.django_settings import DjangoSettings, module_near, read_projects
 from auditor.endpoints.pyast import (PyModule, PyProject, arg, class_attr, class_bases, class_chain, class_method,
@@ -132,7 +133,7 @@ def _unwalked_urls(project: PyProject, visited: set[str]) -> tuple[list[str], li
     for mod in sorted(project.modules.values(), key=lambda m: m.path):
         if mod.name in visited or "urlpatterns" not in mod.assignments:
             continue
-        lines = sorted({n.lineno for n in ast.walk(mod.tree) if isinstance(n, ast.Call)
+        lines = sorted({n.lineno for n in walk(mod.tree) if isinstance(n, ast.Call)
                         and last_name(n.func) in ("path", "re_path", "url") and n.args and const_str(n.args[0]) is not None})
         if lines:
             unattached += [where(mod.path, ln) for ln in lines]
@@ -175,7 +176,7 @@ def _root_urlconfs(c: _Ctx) -> list[PyModule]:
     urlmods = [m for m in c.project.modules.values() if "urlpatterns" in m.assignments]
     included = set()
     for m in urlmods:
-        for call in (n for n in ast.walk(m.tree) if isinstance(n, ast.Call) and last_name(n.func) == "include"):
+        for call in (n for n in walk(m.tree) if isinstance(n, ast.Call) and last_name(n.func) == "include"):
             target = const_str(arg(call, 0))
             if target:
                 found = c.project.find_module(target)
@@ -189,7 +190,7 @@ def _patterns_nodes(mod: PyModule) -> list[ast.AST]:
     out: list[ast.AST] = []
     for node in mod.tree.body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "urlpatterns" for t in node.targets):
-            if any(isinstance(n, ast.Name) and n.id == "urlpatterns" for n in ast.walk(node.value)):
+            if any(isinstance(n, ast.Name) and n.id == "urlpatterns" for n in walk(node.value)):
                 # urlpatterns = wrapper(urlpatterns) / urlpatterns + [...]: keeps the earlier patterns
                 out.append(node.value)
             else:
@@ -302,14 +303,14 @@ def _clean(path: str) -> str:
 # ---- routers and viewsets ------------------------------------------------------------------------------
 def _find_routers(c: _Ctx) -> None:
     for mod in c.project.modules.values():
-        for node in ast.walk(mod.tree):
+        for node in walk(mod.tree):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and last_name(node.value.func) in ROUTERS:
                 for t in node.targets:
                     if isinstance(t, ast.Name):
                         c.routers[(mod.name, t.id)] = []
                         ts = kwarg(node.value, "trailing_slash")
                         c.trailing[(mod.name, t.id)] = not (isinstance(ts, ast.Constant) and ts.value in (False, ""))
-        for call in (n for n in ast.walk(mod.tree) if isinstance(n, ast.Call)):
+        for call in (n for n in walk(mod.tree) if isinstance(n, ast.Call)):
             if isinstance(call.func, ast.Attribute) and call.func.attr == "register" and len(call.args) >= 2:
                 owner = dotted(call.func.value) or ""
                 key = (mod.name, owner)
@@ -487,7 +488,7 @@ def _function_methods(fn, decorators: dict[str, ast.AST]) -> list[str]:
     # if request.method != "POST": return ... ; if request.method == "POST": ... (else: GET)
     only: list[str] = []
     seen: list[str] = []
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, ast.Compare) and dotted(node.left) == "request.method" and len(node.ops) == 1:
             values = str_list(node.comparators[0]) or []
             if isinstance(node.ops[0], (ast.NotEq, ast.NotIn)):
@@ -508,7 +509,7 @@ def _perm_names(node: ast.AST | None) -> list[str] | None:
     if isinstance(node, (ast.List, ast.Tuple)):
         out = []
         for e in node.elts:
-            names = [n for n in (last_name(x) for x in ast.walk(e) if isinstance(x, (ast.Name, ast.Attribute))) if n[:1].isupper()]
+            names = [n for n in (last_name(x) for x in walk(e) if isinstance(x, (ast.Name, ast.Attribute))) if n[:1].isupper()]
             if isinstance(e, ast.BinOp) and isinstance(e.op, ast.BitOr):
                 out.append("|".join(dict.fromkeys(names)))
             elif names:
@@ -707,7 +708,7 @@ def _list_in_body(ep: Endpoint, fn, v: _View) -> None:
     """A GET handler written by hand that returns a collection: it calls a paginator (paginated), or builds
     a JSON response from a whole queryset (`for u in M.objects.all()`, `many=True`, `list(qs)`: not paginated).
     Template pages that list objects are left alone (API-PAGINATION is about API lists)."""
-    calls = [n for n in ast.walk(fn) if isinstance(n, ast.Call)]
+    calls = [n for n in walk(fn) if isinstance(n, ast.Call)]
     names = {last_name(n.func) for n in calls}
     paginator = next((n for n in calls if last_name(n.func) in PAGINATOR_CALLS and
                       (last_name(n.func) not in ("page", "get_page") or "Paginator" in names)), None)
@@ -726,8 +727,8 @@ def _list_in_body(ep: Endpoint, fn, v: _View) -> None:
     if not whole or re.search(r"\[\s*:?\s*\d+\s*\]|\.first\(\)|\.objects\.get\(|get_object_or_404|\.count\(\)|"
                               r"\.exists\(\)", text):
         return
-    iterated = any(isinstance(n, (ast.For, ast.comprehension)) and any(m in ast.walk(n.iter) for m in whole)
-                   for n in ast.walk(fn))
+    iterated = any(isinstance(n, (ast.For, ast.comprehension)) and any(m in walk(n.iter) for m in whole)
+                   for n in walk(fn))
     if iterated or "many=True" in text or "safe=False" in text or re.search(r"\blist\(\s*\w+\.objects", text):
         ep.paginated = False
 

@@ -10,6 +10,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+from auditor.astwalk import walk
 from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, join_paths, mark, normalize_path, where
 from auditor.endpoints.pyast import (PyModule, PyProject, arg, class_bases, const_str, dotted, kwarg, last_name,
                                      literal_str, str_list)
@@ -68,7 +69,7 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
     blueprints: dict[tuple[str, str], _Blueprint] = {}
     g = _Globals(project=project)
     for mod in mods:
-        for node in ast.walk(mod.tree):
+        for node in walk(mod.tree):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 ctor = last_name(node.value.func)
                 for target in node.targets:
@@ -131,7 +132,7 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
 
 def _has_route_decorators(mod: PyModule) -> bool:
     """Views modules often use an app or blueprint imported from elsewhere without importing flask."""
-    for fn in ast.walk(mod.tree):
+    for fn in walk(mod.tree):
         if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for dec in fn.decorator_list:
                 if isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute) and dec.func.attr == "route":
@@ -151,7 +152,7 @@ def _owner_key(project: PyProject, r: _Route, known) -> tuple[str, str]:
 
 def _routes(mod: PyModule) -> list[_Route]:
     out = []
-    for node in ast.walk(mod.tree):
+    for node in walk(mod.tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for dec in node.decorator_list:
                 if not isinstance(dec, ast.Call) or not isinstance(dec.func, ast.Attribute):
@@ -220,7 +221,7 @@ def _registrations(project: PyProject, mods: list[PyModule],
     """Blueprint -> [(url prefix, where registered)]; nested blueprints get their parent's prefix."""
     edges: list[tuple[tuple[str, str] | None, tuple[str, str], str, str]] = []
     for mod in mods:
-        for call in (n for n in ast.walk(mod.tree) if isinstance(n, ast.Call)):
+        for call in (n for n in walk(mod.tree) if isinstance(n, ast.Call)):
             if not (isinstance(call.func, ast.Attribute) and call.func.attr == "register_blueprint" and call.args):
                 continue
             target = dotted(call.args[0]) or ""
@@ -383,7 +384,7 @@ SINGLE_ROW_CALLS = ("scalar", "scalar_one", "scalar_one_or_none", "first", "one"
 
 
 def _returns_collection(fn: ast.AST) -> bool:
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, ast.Call) and last_name(node.func) in ("all", "fetchall", "paginate", "find"):
             return True
         if isinstance(node, ast.ListComp):
@@ -395,24 +396,24 @@ def _returns_collection(fn: ast.AST) -> bool:
 def _unbound_select(fn: ast.AST) -> bool:
     """A select()/query built in the handler that is not fed to a single-row accessor."""
     single: set[int] = set()
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, ast.Call) and last_name(node.func) in SINGLE_ROW_CALLS:
-            single |= {id(n) for n in ast.walk(node)}
+            single |= {id(n) for n in walk(node)}
     return any(isinstance(n, ast.Call) and last_name(n.func) in ("select", "query") and id(n) not in single
-               for n in ast.walk(fn))
+               for n in walk(fn))
 
 
 def _typed_query_reads(fn: ast.AST) -> bool:
     """Every request read is `request.args.get(name, default, type=int)`: converted (a bad value falls back to
     the default), so the input is validated."""
     typed: set[int] = set()
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, ast.Call) and dotted(node.func) in ("request.args.get", "request.values.get") and \
                 kwarg(node, "type") is not None:
-            typed |= {id(n) for n in ast.walk(node)}
+            typed |= {id(n) for n in walk(node)}
     if not typed:
         return False
-    for node in ast.walk(fn):
+    for node in walk(fn):
         name = dotted(node) if isinstance(node, (ast.Attribute, ast.Call)) else None
         if name and any(name == p or name.startswith(p + ".") for p in REQUEST_INPUT) and id(node) not in typed:
             return False
@@ -438,11 +439,11 @@ def _flask_form_check(project: PyProject | None, mod: PyModule, fn: ast.AST) -> 
     """Flask-WTF checks the CSRF token of every FlaskForm it validates (`form.validate_on_submit()`), with no
     CSRFProtect needed, unless the form turns it off (`class Meta: csrf = False`)."""
     forms: dict[str, str] = {}
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1 and \
                 isinstance(node.targets[0], ast.Name):
             forms[node.targets[0].id] = dotted(node.value.func) or ""
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if not (isinstance(node, ast.Call) and last_name(node.func) == "validate_on_submit"
                 and isinstance(node.func, ast.Attribute)):
             continue

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from auditor.astwalk import walk
 from auditor.repo import Repository
 
 
@@ -70,13 +71,13 @@ def module_name(path: str) -> str:
 
 
 def calls_in(node: ast.AST):
-    for sub in ast.walk(node):
+    for sub in walk(node):
         if isinstance(sub, ast.Call):
             yield sub
 
 
 def names_in(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return {n.id for n in walk(node) if isinstance(n, ast.Name)}
 
 
 def source_text(node: ast.AST) -> str:
@@ -202,7 +203,7 @@ def _tolerant_parse(text: str | None) -> ast.Module | None:
 def _imports(tree: ast.Module, modname: str, is_package: bool) -> dict[str, str]:
     out: dict[str, str] = {}
     package = modname if is_package else modname.rpartition(".")[0]
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 import re
 
+from auditor.astwalk import walk
 from auditor.endpoints.pyast import dotted, last_name, source_text
 
 AUTH_DECORATOR = re.compile(
@@ -55,19 +56,19 @@ def user_refs(names: set[str] | None = None):
 def ownership_filter(body: ast.AST, user_names: set[str] | None = None) -> str | None:
     """Source of the first query call filtered by the current user, e.g. `filter(owner=request.user)`."""
     is_user = user_refs(user_names)
-    for call in (n for n in ast.walk(body) if isinstance(n, ast.Call)):
+    for call in (n for n in walk(body) if isinstance(n, ast.Call)):
         if last_name(call.func) not in QUERY_CALLS:
             continue
-        for sub in ast.walk(call):
+        for sub in walk(call):
             if sub is call.func:
                 continue
             if isinstance(sub, (ast.Name, ast.Attribute)) and is_user(sub):
                 return source_text(call)[:120]
     # an ORM expression kept in a variable: q = ...; q.filter(Item.owner_id == user.id)
-    for cmp in (n for n in ast.walk(body) if isinstance(n, ast.Compare)):
-        if any(isinstance(s, (ast.Name, ast.Attribute)) and is_user(s) for s in ast.walk(cmp)) \
+    for cmp in (n for n in walk(body) if isinstance(n, ast.Compare)):
+        if any(isinstance(s, (ast.Name, ast.Attribute)) and is_user(s) for s in walk(cmp)) \
                 and any(isinstance(s, ast.Attribute) and re.search(r"(owner|user|author|tenant|account)", s.attr)
-                        for s in ast.walk(cmp)):
+                        for s in walk(cmp)):
             return source_text(cmp)[:120]
     return None
 
@@ -81,7 +82,7 @@ def role_check(body: ast.AST) -> str | None:
 def takes_any(fn: ast.AST, patterns: tuple[str, ...]) -> list[str]:
     """Dotted request accessors (e.g. 'request.form') used in the body."""
     found = []
-    for node in ast.walk(fn):
+    for node in walk(fn):
         name = dotted(node) if isinstance(node, (ast.Attribute, ast.Call)) else None
         if name and any(name == p or name.startswith(p + ".") for p in patterns):
             found.append(name)
@@ -90,7 +91,7 @@ def takes_any(fn: ast.AST, patterns: tuple[str, ...]) -> list[str]:
 
 def reads_pagination(fn: ast.AST) -> bool:
     """The handler reads a limit/offset/page parameter or paginates a query."""
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in PAGINATION_PARAMS:
             return True
         if isinstance(node, ast.Call) and last_name(node.func) in ("paginate", "paginate_queryset", "limit", "slice"):
@@ -102,7 +103,7 @@ def reads_pagination(fn: ast.AST) -> bool:
 
 def validation_in_body(fn: ast.AST) -> str | None:
     """A schema applied to the request inside the handler: marshmallow load, WTForms validate, pydantic, serializers."""
-    for call in (n for n in ast.walk(fn) if isinstance(n, ast.Call)):
+    for call in (n for n in walk(fn) if isinstance(n, ast.Call)):
         name = dotted(call.func) or ""
         last = name.rsplit(".", 1)[-1]
         if last in ("validate_on_submit", "is_valid", "model_validate", "parse_obj", "model_validate_json",
@@ -149,10 +150,10 @@ def acts_as_current_user(fn: ast.AST, user: str = "current_user") -> str | None:
     someone else's behalf there, so it is not an insecure direct object reference."""
     params = {a.arg for a in getattr(fn, "args", ast.arguments([], [], None, [], [], None, [])).args}
     derived = set(params)
-    for node in ast.walk(fn):   # names computed from the path parameters: user = db.first_or_404(... username ...)
-        if isinstance(node, ast.Assign) and {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)} & params:
+    for node in walk(fn):   # names computed from the path parameters: user = db.first_or_404(... username ...)
+        if isinstance(node, ast.Assign) and {n.id for n in walk(node.value) if isinstance(n, ast.Name)} & params:
             derived |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-    for call in (n for n in ast.walk(fn) if isinstance(n, ast.Call)):
+    for call in (n for n in walk(fn) if isinstance(n, ast.Call)):
         if isinstance(call.func, ast.Attribute) and dotted(call.func.value) == user and \
                 any(isinstance(a, ast.Name) and a.id in derived for a in call.args):
             return source_text(call)[:80]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import re
 
+from auditor.astwalk import walk
 from auditor.endpoints.jsparse import matching_paren, split_args, strip_comments
 from auditor.inventory import TEST_FILE
 from auditor.model import Endpoint
@@ -79,7 +80,7 @@ def _py_unattached(repo, path: str, lines: set[int]) -> list[int]:
     if tree is None:
         return []
     out = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         for dec in node.decorator_list:

@@ -54,6 +54,20 @@ def combined_rules_file(rules: Path) -> Path:
     return target
 
 
+def semgrep_jobs() -> int:
+    """Every core but one: bandit and our own collectors run on the last one while semgrep scans.
+
+    Semgrep's scanning threads share one heap and wait for each other at every garbage collection, so a
+    thread that loses its core to bandit stalls the others (semgrep's --jobs help warns against
+    oversubscription). On 2 cores, `--jobs 2` beside bandit stretched semgrep from 76 s alone to 95 s
+    of a 102 s audit; `--jobs 1` alone takes 85 s and burns 30% less CPU."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, cores - 1)
+
+
 def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
                 cache: "FindingsCache | None" = None) -> EngineRun:
     """One semgrep process with every rule. With a cache, only the files whose content changed are scanned."""
@@ -64,7 +78,7 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
         return run
     rules = rules or semgrep_rules_dir()
     base_cmd = [exe, "scan", "--metrics=off", "--disable-version-check", "--json", "--quiet",
-                "--config", str(combined_rules_file(rules)), "--timeout", "20",
+                "--config", str(combined_rules_file(rules)), "--jobs", str(semgrep_jobs()), "--timeout", "20",
                 "--max-target-bytes", str(MAX_TARGET_BYTES), "--x-ignore-semgrepignore-files"]
     for name in sorted(DEFAULT_EXCLUDED_DIRS):
         base_cmd += ["--exclude", name]

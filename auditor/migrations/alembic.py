@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 import re
 
+from auditor.astwalk import walk
 from auditor.dbschema import ForeignKey
 from auditor.migrations import operations as ops
 from auditor.migrations.model import Migration, ParseProblem
@@ -85,7 +86,7 @@ def _ref_table(target: str) -> str:
 def _module_enums(tree: ast.Module) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Variables bound to sa.Enum(..., name=X) / postgresql.ENUM(...): var -> (type name, values)."""
     out = {}
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             enum = _enum_of(node.value)
             if enum:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from auditor.astwalk import walk
 from auditor.orm.pyast import dotted, last_name
 from auditor.orm.sql_ddl import guess_dialect, parse_statement, split_statements
 
@@ -51,7 +52,7 @@ def _is_handler(fn: ast.FunctionDef | ast.AsyncFunctionDef, rel: str, in_class: 
 def _chain_names(node: ast.AST) -> list[str]:
     """Names of every call and attribute along a method chain and inside its call arguments."""
     names = []
-    for sub in ast.walk(node):
+    for sub in walk(node):
         if isinstance(sub, ast.Call):
             names.append(last_name(sub.func))
         elif isinstance(sub, ast.Attribute):
@@ -73,14 +74,14 @@ def _whole_table_all(call: ast.Call) -> bool:
 
 def unbounded_handler_queries(rel: str, tree: ast.Module) -> list[QueryFinding]:
     found = []
-    classes = {id(fn) for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+    classes = {id(fn) for node in walk(tree) if isinstance(node, ast.ClassDef)
                for fn in node.body if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    for fn in ast.walk(tree):
+    for fn in walk(tree):
         if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or not _is_handler(fn, rel, id(fn) in classes):
             continue
-        calls = [n for n in ast.walk(fn) if isinstance(n, ast.Call)]
+        calls = [n for n in walk(fn) if isinstance(n, ast.Call)]
         if any(last_name(c.func) in ("paginate", "Paginator", "paginate_queryset", "limit") for c in calls) \
-                or any(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Slice) for n in ast.walk(fn)):
+                or any(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Slice) for n in walk(fn)):
             continue
         for call in calls:
             if _whole_table_all(call):

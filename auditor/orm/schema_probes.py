@@ -9,6 +9,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from auditor.astwalk import walk
 from auditor.dbschema import Schema, Table
 from auditor.orm.coltypes import family
 from auditor.orm.pyast import dotted
@@ -178,7 +179,7 @@ def json_dumps_into_text(rel: str, tree: ast.Module, text_columns: set[str]) -> 
     def is_dumps(node: ast.AST | None) -> bool:
         return isinstance(node, ast.Call) and dotted(node.func) in ("json.dumps", "dumps", "simplejson.dumps", "orjson.dumps")
 
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Assign) and is_dumps(node.value):
             for target in node.targets:
                 if isinstance(target, ast.Attribute) and target.attr in text_columns:

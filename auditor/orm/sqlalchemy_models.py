@@ -12,6 +12,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from auditor.astwalk import walk
 from auditor.dbschema import Column, ForeignKey, Index, Table
 from auditor.orm.coltypes import PYTHON_ANNOTATION_TYPES, SQLALCHEMY_TYPES
 from auditor.orm.pyast import class_body_assignments, dotted, is_true, kwarg, kwarg_literal, last_name, literal, NOT_LITERAL
@@ -40,7 +41,7 @@ def read_sqlalchemy(modules: list[tuple[str, ast.Module]]) -> ReadResult:
     bases: set[str] = set()
     annotation_map: dict[str, str] = {}
     for rel, tree in modules:
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if isinstance(node, ast.ClassDef):
                 classes.setdefault(node.name, _ClassInfo(rel, node))
                 for name, value, _, _ in class_body_assignments(node):
@@ -130,7 +131,7 @@ class _Reader:
     # ---- reading -----------------------------------------------------------------------------------
     def read_module(self, rel: str, tree: ast.Module) -> None:
         found = False
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if isinstance(node, ast.ClassDef) and self._is_declarative(node):
                 if self._own_flag(node, "__abstract__"):
                     continue

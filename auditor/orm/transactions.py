@@ -18,6 +18,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+from auditor.astwalk import nodes_of, walk
 from auditor.orm.pyast import dotted, last_name, literal
 
 AUTOCOMMIT = "autocommit"
@@ -120,7 +121,7 @@ def _chain_root_name(node: ast.AST) -> str:
 def _write_statement_names(fn: ast.AST) -> set[str]:
     """Local names assigned an insert/update/delete statement builder in this function."""
     names = set()
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
                 and _chain_root_name(node.value) in ("insert", "update", "delete"):
             names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
@@ -133,7 +134,7 @@ def _statement_builders(call: ast.Call) -> list[ast.Call]:
     out: list[ast.Call] = []
     if isinstance(call.func, ast.Attribute) and call.func.attr in EXECUTE_METHODS:
         for arg in call.args:
-            out += [n for n in ast.walk(arg) if isinstance(n, ast.Call)]
+            out += [n for n in walk(arg) if isinstance(n, ast.Call)]
     if isinstance(call.func, ast.Attribute) and call.func.attr in STATEMENT_CHAIN:
         node = call.func.value
         while isinstance(node, ast.Call):
@@ -223,11 +224,23 @@ class _FunctionScan:
             self.visit(child, in_loop, protected)
 
 
+# Every method name classify_write can call a write: a function calling none of them has no write to judge.
+WRITE_METHOD_NAMES = (SESSION_WRITES | EXECUTE_METHODS | DJANGO_MANAGER_WRITES
+                      | {"delete", "adelete", "save", "asave", "update", "aupdate"})
+
+
+def _may_write(node: ast.AST) -> bool:
+    return any(isinstance(n.func, ast.Attribute) and n.func.attr in WRITE_METHOD_NAMES
+               for n in nodes_of(node, ast.Call))
+
+
 def scan_functions(rel: str, tree: ast.Module, atomic_requests_at: str | None = None) -> list[WritingFunction]:
     """Every function in the module that performs two or more writes, with its atomicity judged."""
     out = []
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    if not _may_write(tree):
+        return out
+    for node in nodes_of(tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if not _may_write(node):
             continue
         fn = WritingFunction(rel, node.name, node.lineno)
         scan = _FunctionScan(node, fn)

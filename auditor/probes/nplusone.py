@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from auditor.astwalk import walk
+
 
 EAGER_CALLS = {"select_related", "prefetch_related", "joinedload", "selectinload", "subqueryload",
                "contains_eager", "immediateload", "raiseload"}
@@ -81,7 +83,7 @@ def _callee(call: ast.Call) -> str | None:
 def collect_relations(path: str, tree: ast.Module, into: Relations | None = None) -> Relations:
     """Add the relationship names this module's models declare."""
     rel = into if into is not None else Relations()
-    for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+    for cls in (n for n in walk(tree) if isinstance(n, ast.ClassDef)):
         for stmt in cls.body:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
                 name, value = stmt.targets[0].id, stmt.value
@@ -118,11 +120,11 @@ def collect_relations(path: str, tree: ast.Module, into: Relations | None = None
 
 
 def _chain_calls(expr: ast.AST) -> list[ast.Call]:
-    return [n for n in ast.walk(expr) if isinstance(n, ast.Call)]
+    return [n for n in walk(expr) if isinstance(n, ast.Call)]
 
 
 def _chain_attrs(expr: ast.AST) -> set[str]:
-    return {n.attr for n in ast.walk(expr) if isinstance(n, ast.Attribute)}
+    return {n.attr for n in walk(expr) if isinstance(n, ast.Attribute)}
 
 
 def query_source(expr: ast.AST) -> str | None:
@@ -223,7 +225,7 @@ class _FunctionScan(ast.NodeVisitor):
         var = target.id
         seen: set[tuple[int, str]] = set()
         for stmt in body:
-            for node in ast.walk(stmt):
+            for node in walk(stmt):
                 access = None
                 if source != "dbapi" and isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
                         and node.value.id == var:
@@ -268,5 +270,5 @@ def query_loops(path: str, tree: ast.Module, relations: Relations, text: str = "
 
 def eager_loading_uses(tree: ast.Module) -> list[tuple[int, str]]:
     """(line, call name) of every eager-loading call: positive evidence of the practice."""
-    return sorted((n.lineno, _callee(n)) for n in ast.walk(tree)
+    return sorted((n.lineno, _callee(n)) for n in walk(tree)
                   if isinstance(n, ast.Call) and _callee(n) in EAGER_CALLS - {"raiseload"})

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from auditor.astwalk import nodes_of, walk
+
 
 # dotted call names that are slow by themselves
 SLOW_CALLS: dict[str, str] = {
@@ -78,7 +80,7 @@ def _package(path: str) -> list[str]:
 
 def read_module(path: str, tree: ast.Module) -> Module:
     mod = Module(path, tree)
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.asname:
@@ -188,12 +190,13 @@ def find_handler(mod: Module, handler: str, line: int) -> ast.FunctionDef | ast.
     name = handler.rsplit(".", 1)[-1]
     owner = handler.rsplit(".", 1)[0] if "." in handler else None
     candidates = []
-    for node in ast.walk(mod.tree):
-        if owner and isinstance(node, ast.ClassDef) and node.name == owner:
-            candidates += [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-                           and n.name == name]
-        elif not owner and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
-            candidates.append(node)
+    if owner:
+        for node in nodes_of(mod.tree, ast.ClassDef):
+            if node.name == owner:
+                candidates += [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                               and n.name == name]
+    else:
+        candidates = [n for n in nodes_of(mod.tree, (ast.FunctionDef, ast.AsyncFunctionDef)) if n.name == name]
     if not candidates:
         return None
     return min(candidates, key=lambda n: abs(n.lineno - line))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from auditor.astwalk import walk
+
 
 UNIT = "unit"
 INTEGRATION = "integration"
@@ -59,12 +61,12 @@ def _call_name(node: ast.AST) -> str | None:
 
 
 def _names_used(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | \
-           {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+    return {n.id for n in walk(node) if isinstance(n, ast.Name)} | \
+           {n.attr for n in walk(node) if isinstance(n, ast.Attribute)}
 
 
 def _integration_call(node: ast.AST) -> str | None:
-    for sub in ast.walk(node):
+    for sub in walk(node):
         if isinstance(sub, ast.Call):
             name = _call_name(sub)
             if name in PY_CLIENT_CALLS:
@@ -95,7 +97,7 @@ def _module_client_names(tree: ast.Module) -> set[str]:
 def integration_fixtures(tree: ast.Module) -> set[str]:
     """Names of pytest fixtures defined in this module (e.g. conftest.py) that build a client or database."""
     names = set()
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
                 _call_name(d) == "fixture" or (isinstance(d, ast.Attribute) and d.attr == "fixture")
                 or (isinstance(d, ast.Call) and _call_name(d.func) == "fixture") for d in node.decorator_list):
@@ -107,7 +109,7 @@ def integration_fixtures(tree: ast.Module) -> set[str]:
 
 def _integration_imports(tree: ast.Module) -> set[str]:
     names = set()
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(PY_INTEGRATION_MODULES):
             names |= {a.asname or a.name for a in node.names}
     return names

@@ -1,0 +1,57 @@
+"""`ast.walk` with the node list kept on the tree, so the many probes that walk one module share one pass.
+
+A repository's parsed modules are cached for the whole audit (`Repository.python_ast`), and a dozen
+extractors and checks each walk every module, often once per handler. `ast.walk` rebuilds its generator
+and calls `iter_child_nodes` for every node every time; here the first walk of a node stores its
+breadth-first node list (the same order as `ast.walk`) on the node and later walks read it back.
+Trees must not be changed after they are first walked; nothing in the auditor edits a parsed tree.
+"""
+from __future__ import annotations
+
+import ast
+
+_CACHE = "_auditor_walk"
+_AST = ast.AST
+
+
+def walk(node: ast.AST) -> list[ast.AST]:
+    """Every node under `node` (itself first), breadth-first, exactly as `ast.walk` yields them."""
+    nodes = node.__dict__.get(_CACHE)
+    if nodes is None:
+        nodes = _flatten(node)
+        setattr(node, _CACHE, nodes)
+    return nodes
+
+
+def _flatten(root: ast.AST) -> list[ast.AST]:
+    out = [root]
+    append = out.append
+    i = 0
+    while i < len(out):
+        node = out[i]
+        i += 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, _AST):
+                append(value)
+            elif isinstance(value, list):
+                for child in value:
+                    if isinstance(child, _AST):
+                        append(child)
+    return out
+
+
+_BY_TYPE = "_auditor_by_type"
+
+
+def nodes_of(node: ast.AST, types: type | tuple[type, ...]) -> list:
+    """The nodes under `node` that are instances of `types`, in `walk` order; each filter is kept too, so
+    finding the handler of every endpoint in a module reads the module's functions, not all its nodes."""
+    cache = node.__dict__.get(_BY_TYPE)
+    if cache is None:
+        cache = {}
+        setattr(node, _BY_TYPE, cache)
+    found = cache.get(types)
+    if found is None:
+        found = cache[types] = [n for n in walk(node) if isinstance(n, types)]
+    return found
