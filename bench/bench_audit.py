@@ -18,9 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_repo import generate  # noqa: E402
 from measure import fmt, measure  # noqa: E402
 
-from auditor.engines.bandit import bandit_item_map  # noqa: E402
-from auditor.engines.base import locate_executable  # noqa: E402
-from auditor.engines.semgrep import OFFLINE_ENV, semgrep_rules_dir  # noqa: E402
+from baseline import bandit_alone, semgrep_alone  # noqa: E402
 
 
 def main() -> None:
@@ -33,24 +31,20 @@ def main() -> None:
     root = args.root or Path(tempfile.mkdtemp(prefix="auditor-bench-"))
     if not any(root.glob("app/*")):
         print(f"generated {generate(root, args.lines)} lines in {root}")
-    semgrep = locate_executable("semgrep", "AUDITOR_SEMGREP")
-    bandit = locate_executable("bandit", "AUDITOR_BANDIT")
     auditor = shutil.which("auditor") or str(Path(sys.executable).parent / "auditor")
     out = Path(tempfile.mkdtemp(prefix="auditor-bench-out-"))
     commands = {
-        "semgrep alone (same rules)": ([semgrep, "scan", "--metrics=off", "--disable-version-check", "--json",
-                                        "--quiet", "--config", str(semgrep_rules_dir()), "--x-ignore-semgrepignore-files",
-                                        str(root)], OFFLINE_ENV),
-        "bandit alone (same tests)": ([bandit, "-r", str(root), "-f", "json", "-q", "-t",
-                                       ",".join(sorted(bandit_item_map()))], None),
+        "semgrep alone (same rules)": semgrep_alone(root),
+        "bandit alone (same tests)": (bandit_alone(root), None),
         "auditor audit (everything)": ([auditor, "audit", str(root), "--format", "json", "--output", str(out),
-                                        "--fail-on", "none"], None),
+                                        "--fail-on", "none", "--no-cache"], None),
     }
-    results = {}
-    for label, (cmd, env) in commands.items():
-        runs = [measure(cmd, env=env) for _ in range(args.repeat)]
-        best = min(runs, key=lambda r: r["seconds"])
-        results[label] = best
+    runs: dict[str, list[dict]] = {label: [] for label in commands}
+    for _ in range(args.repeat):  # interleaved, so a machine that slows down mid-run weighs on every row alike
+        for label, (cmd, env) in commands.items():
+            runs[label].append(measure(cmd, env=env))
+    results = {label: min(rows, key=lambda r: r["seconds"]) for label, rows in runs.items()}
+    for label, best in results.items():
         print(f"{label:30} {fmt(best)}")
     slower_engine = max(results["semgrep alone (same rules)"]["seconds"], results["bandit alone (same tests)"]["seconds"])
     ratio = results["auditor audit (everything)"]["seconds"] / slower_engine

@@ -23,9 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_repo import generate  # noqa: E402
 from measure import measure  # noqa: E402
 
-from auditor.engines.bandit import bandit_item_map  # noqa: E402
-from auditor.engines.base import locate_executable  # noqa: E402
-from auditor.engines.semgrep import OFFLINE_ENV, semgrep_rules_dir  # noqa: E402
+from baseline import bandit_alone, semgrep_alone  # noqa: E402
 from auditor.repo import Repository  # noqa: E402
 
 CHANGE = "\n\ndef bench_cache_probe(value):\n    return eval(value)\n"
@@ -62,19 +60,15 @@ def best(cmd: list[str], repeat: int, env: dict | None = None, before=None, labe
 
 
 def bench_target(label: str, root: Path, repeat: int) -> dict:
-    semgrep = locate_executable("semgrep", "AUDITOR_SEMGREP")
-    bandit = locate_executable("bandit", "AUDITOR_BANDIT")
     out = Path(tempfile.mkdtemp(prefix="auditor-bench-out-"))
     cache = Path(tempfile.mkdtemp(prefix="auditor-bench-cache-"))
     audit = [sys.executable, "-m", "auditor", "audit", str(root), "--format", "json", "--output", str(out),
              "--fail-on", "none"]
     files, lines = count_lines(root)
     row = {"target": label, "files": files, "lines": lines}
-    row["semgrep alone"] = best([semgrep, "scan", "--metrics=off", "--disable-version-check", "--json", "--quiet",
-                                 "--config", str(semgrep_rules_dir()), "--x-ignore-semgrepignore-files", str(root)],
-                                repeat, env=OFFLINE_ENV, label="semgrep alone")
-    row["bandit alone"] = best([bandit, "-r", str(root), "-f", "json", "-q", "-t", ",".join(sorted(bandit_item_map()))],
-                               repeat, label="bandit alone")
+    semgrep_cmd, semgrep_env = semgrep_alone(root)
+    row["semgrep alone"] = best(semgrep_cmd, repeat, env=semgrep_env, label="semgrep alone")
+    row["bandit alone"] = best(bandit_alone(root), repeat, label="bandit alone")
     row["audit, no cache"] = best(audit + ["--no-cache"], repeat, label="audit, no cache")
     row["audit, cold cache"] = best(audit + ["--cache-dir", str(cache)], repeat,
                                     before=lambda: shutil.rmtree(cache, ignore_errors=True), label="audit, cold cache")

@@ -54,8 +54,9 @@ def combined_rules_file(rules: Path) -> Path:
     return target
 
 
-def semgrep_jobs() -> int:
-    """Every core but one: bandit and our own collectors run on the last one while semgrep scans.
+def semgrep_jobs(repo: Repository) -> int:
+    """Every core but one when there is Python code: bandit and our own collectors (mostly Python ast work)
+    run on the last one while semgrep scans. Without Python code, every core.
 
     Semgrep's scanning threads share one heap and wait for each other at every garbage collection, so a
     thread that loses its core to bandit stalls the others (semgrep's --jobs help warns against
@@ -65,7 +66,7 @@ def semgrep_jobs() -> int:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    return max(1, cores - 1)
+    return max(1, cores - 1) if repo.paths("python") else cores
 
 
 def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
@@ -78,7 +79,7 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
         return run
     rules = rules or semgrep_rules_dir()
     base_cmd = [exe, "scan", "--metrics=off", "--disable-version-check", "--json", "--quiet",
-                "--config", str(combined_rules_file(rules)), "--jobs", str(semgrep_jobs()), "--timeout", "20",
+                "--config", str(combined_rules_file(rules)), "--timeout", "20",
                 "--max-target-bytes", str(MAX_TARGET_BYTES), "--x-ignore-semgrepignore-files"]
     for name in sorted(DEFAULT_EXCLUDED_DIRS):
         base_cmd += ["--exclude", name]
@@ -86,8 +87,10 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
         base_cmd += ["--exclude", pattern]
     started = time.monotonic()
 
+    jobs = ["--jobs", str(semgrep_jobs(repo))]  # not in base_cmd: the cache key, as it changes no finding
+
     def scan(targets: list[str] | None):
-        cmd = list(base_cmd)
+        cmd = base_cmd + jobs
         for rel in targets or ():
             cmd += ["--include", "/" + _glob_escape(rel)]
         cmd.append(str(repo.root))
