@@ -5,6 +5,9 @@ extractors and checks each walk every module, often once per handler. `ast.walk`
 and calls `iter_child_nodes` for every node every time; here the first walk of a node stores its
 breadth-first node list (the same order as `ast.walk`) on the node and later walks read it back.
 Trees must not be changed after they are first walked; nothing in the auditor edits a parsed tree.
+Only modules, classes and functions keep their lists: they are walked again and again, while the many
+small expressions a probe walks once would only cost memory (on saleor, 850,000 lines, that is the
+difference between a comfortable and a marginal peak under 1 GiB).
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import ast
 
 _CACHE = "_auditor_walk"
 _AST = ast.AST
+_KEPT = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def walk(node: ast.AST) -> list[ast.AST]:
@@ -19,7 +23,8 @@ def walk(node: ast.AST) -> list[ast.AST]:
     nodes = node.__dict__.get(_CACHE)
     if nodes is None:
         nodes = _flatten(node)
-        setattr(node, _CACHE, nodes)
+        if isinstance(node, _KEPT):
+            setattr(node, _CACHE, nodes)
     return nodes
 
 
@@ -47,6 +52,8 @@ _BY_TYPE = "_auditor_by_type"
 def nodes_of(node: ast.AST, types: type | tuple[type, ...]) -> list:
     """The nodes under `node` that are instances of `types`, in `walk` order; each filter is kept too, so
     finding the handler of every endpoint in a module reads the module's functions, not all its nodes."""
+    if not isinstance(node, _KEPT):
+        return [n for n in walk(node) if isinstance(n, types)]
     cache = node.__dict__.get(_BY_TYPE)
     if cache is None:
         cache = {}

@@ -15,6 +15,7 @@ A write inside a loop counts as several writes.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -229,19 +230,21 @@ WRITE_METHOD_NAMES = (SESSION_WRITES | EXECUTE_METHODS | DJANGO_MANAGER_WRITES
                       | {"delete", "adelete", "save", "asave", "update", "aupdate"})
 
 
-def _may_write(node: ast.AST) -> bool:
-    return any(isinstance(n.func, ast.Attribute) and n.func.attr in WRITE_METHOD_NAMES
-               for n in nodes_of(node, ast.Call))
+def _write_call_lines(tree: ast.Module) -> list[int]:
+    return sorted(n.lineno for n in nodes_of(tree, ast.Call)
+                  if isinstance(n.func, ast.Attribute) and n.func.attr in WRITE_METHOD_NAMES)
 
 
 def scan_functions(rel: str, tree: ast.Module, atomic_requests_at: str | None = None) -> list[WritingFunction]:
     """Every function in the module that performs two or more writes, with its atomicity judged."""
     out = []
-    if not _may_write(tree):
+    write_lines = _write_call_lines(tree)
+    if not write_lines:
         return out
     for node in nodes_of(tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        if not _may_write(node):
-            continue
+        first = bisect.bisect_left(write_lines, node.lineno)
+        if first == len(write_lines) or write_lines[first] > node.end_lineno:
+            continue  # no call in its lines could be a write (the line range is read, not its subtree)
         fn = WritingFunction(rel, node.name, node.lineno)
         scan = _FunctionScan(node, fn)
         scan.run()
