@@ -29,3 +29,16 @@ def write_files(root: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return root
+
+
+def line_of(root: Path, rel: str, text: str) -> int:
+    """1-based line of the first line of the fixture file containing `text` (never hard-coded numbers)."""
+    for number, line in enumerate((root / rel).read_text().splitlines(), 1):
+        if text in line:
+            return number
+    raise AssertionError(f"{text!r} not in {rel}")
+
+
+def places(row: dict, kind: str | None = None) -> set[tuple[str, int]]:
+    """(file, line) of an item's evidence, of one kind (violation, practice) or all."""
+    return {(e["file"], e["line"]) for e in row["evidence"] if kind is None or e["kind"] == kind}

@@ -2,8 +2,7 @@
 import pytest
 
 from auditor.pipeline import run_audit
-from helpers import FIXTURES, item
-from test_reliability_fixtures import line_of, places
+from helpers import FIXTURES, item, line_of, places
 
 DOCUMENTED = FIXTURES / "api" / "documented-api"
 SLOPPY = FIXTURES / "api" / "sloppy-api"

@@ -4,17 +4,10 @@ database, boto3) and an Express site of server-rendered pages whose error middle
 import pytest
 
 from auditor.pipeline import run_audit
-from helpers import FIXTURES, item
+from helpers import FIXTURES, item, line_of
 
 BLOG = FIXTURES / "api" / "flask-blog"
 PAGES = FIXTURES / "api" / "express-pages"
-
-
-def line_of(root, rel: str, text: str) -> int:
-    for number, line in enumerate((root / rel).read_text().splitlines(), 1):
-        if text in line:
-            return number
-    raise AssertionError(f"{text!r} not in {rel}")
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import os
 import threading
 import time
 from pathlib import Path
@@ -52,8 +53,7 @@ def test_a_collector_nothing_reads_is_skipped():
     assert result["verdict"] != "unknown", result
 
 
-def test_semgrep_leaves_one_core_to_bandit_and_collectors_only_when_there_is_python(tmp_path: Path):
-    import os
+def test_semgrep_leaves_one_core_to_bandit_and_collectors_only_when_there_is_python():
     cores = len(os.sched_getaffinity(0))
     python_repo = Repository.scan(FIXTURES / "apps" / "flask-noncompliant")
     js_repo = Repository.scan(FIXTURES / "apps" / "express-compliant")

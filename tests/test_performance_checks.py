@@ -5,17 +5,10 @@ import pytest
 
 from auditor.options import AuditOptions
 from auditor.pipeline import run_audit
+from helpers import line_of, places
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PERF_IDS = ("PERF-N-PLUS-1", "PERF-CACHING", "PERF-ASYNC", "PERF-POOLING", "PERF-COMPRESSION")
-
-
-def line_of(root: Path, rel: str, text: str) -> int:
-    """1-based line of the first line of `rel` containing `text` (so tests survive fixture edits)."""
-    for number, line in enumerate((root / rel).read_text().splitlines(), 1):
-        if text in line:
-            return number
-    raise AssertionError(f"{text!r} not in {rel}")
 
 
 def audit(path: Path) -> dict:
@@ -31,10 +24,6 @@ def compliant():
 @pytest.fixture(scope="module")
 def noncompliant():
     return audit(FIXTURES / "performance" / "noncompliant")
-
-
-def places(item, kind=None):
-    return {(e["file"], e["line"]) for e in item["evidence"] if kind is None or e["kind"] == kind}
 
 
 ROOT_OK = FIXTURES / "performance" / "compliant"

@@ -9,17 +9,11 @@ import pytest
 
 from auditor.options import AuditOptions
 from auditor.pipeline import run_audit
+from helpers import line_of, places
 
 ROOT = Path(__file__).parent / "fixtures" / "performance" / "sqlmodel_app"
 IDS = ("PERF-ASYNC", "PERF-CACHING", "PERF-POOLING", "REL-BULKHEAD", "DB-TRANSACTIONS", "DB-QUERY-OPTIMIZATION",
        "QA-TESTS", "QA-COVERAGE")
-
-
-def line_of(rel: str, text: str) -> int:
-    for number, line in enumerate((ROOT / rel).read_text().splitlines(), 1):
-        if text in line:
-            return number
-    raise AssertionError(f"{text!r} not in {rel}")
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +22,10 @@ def items():
     return {item["id"]: item for item in report["items"]}
 
 
-def places(item, kind=None):
-    return {(e["file"], e["line"]) for e in item["evidence"] if kind is None or e["kind"] == kind}
-
-
 def test_mail_sent_through_a_helper_is_slow_work_in_the_handler(items):
     item = items["PERF-ASYNC"]
     assert item["verdict"] == "partial"
-    assert places(item, "violation") == {("app/main.py", line_of("app/main.py", "send_welcome(email, email)"))}
+    assert places(item, "violation") == {("app/main.py", line_of(ROOT, "app/main.py", "send_welcome(email, email)"))}
     message = next(e["message"] for e in item["evidence"] if e["kind"] == "violation")
     assert "send_welcome() at app/mailer.py:" in message and "emails.Message.send" in message
     assert item["details"]["python_handlers_read"] == 3 and item["details"]["helper_calls_followed"] >= 2
@@ -48,7 +38,7 @@ def test_settings_loader_and_queue_connection_are_not_caches(items):
 
 
 def test_sqlmodel_engine_is_pooled_and_bounded(items):
-    db_line = ("app/core/db.py", line_of("app/core/db.py", "engine = create_engine"))
+    db_line = ("app/core/db.py", line_of(ROOT, "app/core/db.py", "engine = create_engine"))
     assert items["PERF-POOLING"]["verdict"] == "pass" and db_line in places(items["PERF-POOLING"], "practice")
     assert items["REL-BULKHEAD"]["verdict"] == "pass" and db_line in places(items["REL-BULKHEAD"], "practice")
 
@@ -57,7 +47,7 @@ def test_sqlmodel_exec_delete_is_a_write_in_one_unit_of_work(items):
     item = items["DB-TRANSACTIONS"]
     assert item["verdict"] == "pass"
     main = (ROOT / "app/main.py").read_text().splitlines()
-    commit = next(n for n in range(line_of("app/main.py", "def delete_user"), len(main) + 1)
+    commit = next(n for n in range(line_of(ROOT, "app/main.py", "def delete_user"), len(main) + 1)
                   if "session.commit()" in main[n - 1])
     assert places(item, "practice") == {("app/main.py", commit)}
     assert "delete_user()" in item["evidence"][0]["message"]
@@ -69,7 +59,7 @@ def test_query_as_loop_iterable_is_one_query(items):
 
 def test_root_tests_py_and_ci_coverage_gate(items):
     tests = items["QA-TESTS"]
-    assert tests["verdict"] == "partial" and ("tests.py", line_of("tests.py", "def test_subject")) in places(tests)
+    assert tests["verdict"] == "partial" and ("tests.py", line_of(ROOT, "tests.py", "def test_subject")) in places(tests)
     coverage = items["QA-COVERAGE"]
     assert coverage["verdict"] == "pass"
-    assert places(coverage) == {(".github/workflows/test.yml", line_of(".github/workflows/test.yml", "--fail-under=90"))}
+    assert places(coverage) == {(".github/workflows/test.yml", line_of(ROOT, ".github/workflows/test.yml", "--fail-under=90"))}

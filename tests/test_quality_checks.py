@@ -5,6 +5,7 @@ import pytest
 
 from auditor.options import AuditOptions
 from auditor.pipeline import run_audit
+from helpers import line_of, places
 
 FIXTURES = Path(__file__).parent / "fixtures"
 QA_IDS = ("QA-TESTS", "QA-COVERAGE", "QA-CONFIG", "QA-DEPENDENCIES", "QA-AUDIT-LOG")
@@ -13,20 +14,9 @@ ROOT_BAD = FIXTURES / "quality" / "noncompliant"
 APPS = FIXTURES / "apps"
 
 
-def line_of(root: Path, rel: str, text: str) -> int:
-    for number, line in enumerate((root / rel).read_text().splitlines(), 1):
-        if text in line:
-            return number
-    raise AssertionError(f"{text!r} not in {rel}")
-
-
 def audit(path: Path) -> dict:
     report = run_audit(path, AuditOptions(only=QA_IDS))
     return {item["id"]: item for item in report["items"]}
-
-
-def places(item, kind=None):
-    return {(e["file"], e["line"]) for e in item["evidence"] if kind is None or e["kind"] == kind}
 
 
 @pytest.fixture(scope="module")

@@ -1,26 +1,12 @@
 """Reliability items end to end: real semgrep and bandit on small fixture services, verdict and evidence."""
-from pathlib import Path
-
 import pytest
 
 from auditor.pipeline import run_audit
-from helpers import FIXTURES, item
+from helpers import FIXTURES, item, line_of, places
 
 RESILIENT = FIXTURES / "reliability" / "resilient-service"
 FRAGILE = FIXTURES / "reliability" / "fragile-service"
 APPS = FIXTURES / "apps"
-
-
-def line_of(root: Path, rel: str, text: str) -> int:
-    """1-based line of the first occurrence of `text` in the fixture file (never hard-coded numbers)."""
-    for number, line in enumerate((root / rel).read_text().splitlines(), 1):
-        if text in line:
-            return number
-    raise AssertionError(f"{text!r} not in {rel}")
-
-
-def places(row: dict, kind: str | None = None) -> set[tuple[str, int]]:
-    return {(e["file"], e["line"]) for e in row["evidence"] if kind is None or e["kind"] == kind}
 
 
 @pytest.fixture(scope="module")
