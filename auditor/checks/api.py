@@ -158,13 +158,18 @@ def _js_named_handler(repo: Repository, call: str, route_file: str = "") -> str:
 
 def _js_block_text(lines: list[str], line: int) -> str:
     """From `line` to the close of the first brace block opened there (at most 150 lines)."""
+    return _balanced_lines(lines, line, "{", "}", 150)
+
+
+def _balanced_lines(lines: list[str], line: int, opening: str, closing: str, limit: int) -> str:
+    """The lines from `line` to the one that closes the first `opening` bracket (at most `limit` more)."""
     depth, out, started = 0, [], False
-    for text in lines[line - 1:line + 150]:
+    for text in lines[line - 1:line + limit]:
         out.append(text)
         for ch in text:
-            if ch == "{":
+            if ch == opening:
                 depth, started = depth + 1, True
-            elif ch == "}":
+            elif ch == closing:
                 depth -= 1
         if started and depth <= 0:
             break
@@ -238,17 +243,7 @@ def _python_handler(repo: Repository, ep: Endpoint, whole_class: bool) -> str:
 
 
 def _js_call_text(lines: list[str], line: int) -> str:
-    depth, out, started = 0, [], False
-    for text in lines[line - 1:line + 120]:
-        out.append(text)
-        for ch in text:
-            if ch == "(":
-                depth, started = depth + 1, True
-            elif ch == ")":
-                depth -= 1
-        if started and depth <= 0:
-            break
-    return "\n".join(out)
+    return _balanced_lines(lines, line, "(", ")", 120)
 
 
 def _cap(evidence: list[Evidence]) -> list[Evidence]:
