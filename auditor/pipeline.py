@@ -77,10 +77,10 @@ EngineRunner = Callable[..., list[EngineRun]]
 def run_engines(repo: Repository, options: AuditOptions, side_lane: threading.Lock | None = None) -> list[EngineRun]:
     """semgrep and bandit over the whole repository, concurrently: one process each.
 
-    Semgrep scans on every core but one (semgrep_jobs); bandit runs on the last, taking turns there with
-    our collectors when `side_lane` is given (whoever works holds it). Three busy tasks on two cores
-    stall semgrep's threads far longer than the turn-taking costs: on the 200,000-line benchmark, bandit
-    beside the collectors and semgrep made semgrep 11 s slower than semgrep beside bandit alone."""
+    Semgrep scans on every core (semgrep_jobs, with a larger OCaml minor heap: see SEMGREP_GC). Bandit
+    takes turns with our collectors when `side_lane` is given (whoever works holds it), so at most one
+    Python task competes with semgrep's threads at a time: each one that takes a core from them stalls
+    all of them at their next collection."""
     cache = FindingsCache.for_repository(repo.root, options.cache_dir) if options.use_cache else None
     lane = side_lane or contextlib.nullcontext()
 

@@ -16,7 +16,7 @@ from helpers import FIXTURES, ROOT
 import auditor.pipeline as pipeline
 from auditor.astwalk import nodes_of, walk
 from auditor.engines.base import OK, EngineRun
-from auditor.engines.semgrep import semgrep_jobs
+from auditor.engines.semgrep import SEMGREP_GC, semgrep_env, semgrep_jobs
 from auditor.options import AuditOptions
 from auditor.repo import Repository
 
@@ -53,13 +53,17 @@ def test_a_collector_nothing_reads_is_skipped():
     assert result["verdict"] != "unknown", result
 
 
-def test_semgrep_leaves_one_core_to_bandit_and_collectors_only_when_there_is_python():
-    cores = len(os.sched_getaffinity(0))
-    python_repo = Repository.scan(FIXTURES / "apps" / "flask-noncompliant")
-    js_repo = Repository.scan(FIXTURES / "apps" / "express-compliant")
-    assert not js_repo.paths("python")
-    assert semgrep_jobs(python_repo) == max(1, cores - 1)
-    assert semgrep_jobs(js_repo) == cores
+def test_semgrep_scans_on_every_core_with_a_larger_minor_heap(monkeypatch):
+    assert semgrep_jobs() == len(os.sched_getaffinity(0))
+    monkeypatch.delenv("OCAMLRUNPARAM", raising=False)
+    env = semgrep_env()
+    assert env["OCAMLRUNPARAM"] == SEMGREP_GC
+    assert env["SEMGREP_ENABLE_VERSION_CHECK"] == "0"
+
+
+def test_a_users_own_ocaml_runtime_setting_is_kept(monkeypatch):
+    monkeypatch.setenv("OCAMLRUNPARAM", "v=0")
+    assert "OCAMLRUNPARAM" not in semgrep_env()  # run_process passes the user's environment through
 
 
 def test_bandit_waits_for_the_side_lane(monkeypatch):
