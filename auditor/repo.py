@@ -9,6 +9,7 @@ import ast
 import fnmatch
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +34,8 @@ LANGUAGE_BY_EXTENSION = {
 CODE_LANGUAGES = frozenset({"python", "javascript", "typescript", "go", "ruby", "java", "kotlin",
                             "php", "csharp", "rust"})
 MAX_FILE_BYTES = 2_000_000  # larger files are generated or data: listed as skipped, not parsed
+RECENT_LINES_KEPT = 16        # files whose split lines Repository.lines keeps
+_RECENT_LINES_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -120,8 +123,18 @@ class Repository:
         return self._texts.get(rel) if rel in self._texts else self._load(rel)
 
     def lines(self, rel: str) -> list[str]:
-        text = self.read_text(rel)
-        return text.splitlines() if text is not None else []
+        """The file's lines (shared: do not modify). The last few files' lines are kept, because evidence
+        snippets come in runs from one file and splitting a long file for each cost more than the checks."""
+        kept = self._recent_lines
+        found = kept.get(rel)
+        if found is None:
+            text = self.read_text(rel)
+            found = text.splitlines() if text is not None else []
+            with _RECENT_LINES_LOCK:  # the engine threads make snippets while the collectors run
+                if len(kept) >= RECENT_LINES_KEPT:
+                    del kept[next(iter(kept))]
+                kept[rel] = found
+        return found
 
     def snippet(self, rel: str, line: int | None, end_line: int | None = None) -> str:
         if not line:
@@ -156,6 +169,10 @@ class Repository:
 
     @cached_property
     def _asts(self) -> dict[str, ast.Module | None]:
+        return {}
+
+    @cached_property
+    def _recent_lines(self) -> dict[str, list[str]]:
         return {}
 
     def _load(self, rel: str) -> str | None:

@@ -693,14 +693,17 @@ def error_shapes(path: str, text: str) -> list[tuple[str, int]]:
     """(shape, line) for each error response in a source file: the body's first key, or 'plain text'.
     Commented-out code is not an error response."""
     out = []
+    if not ERROR_STATUS.search(text):  # a TEXT_ERROR line has a 4xx/5xx status too; neither spans lines
+        return out
     for number, line in code_lines(path, text):
+        if not ERROR_STATUS.search(line):
+            continue
         if TEXT_ERROR.search(line):
             out.append(("plain text", number))
             continue
-        if ERROR_STATUS.search(line):
-            body = ERROR_BODY.search(line)
-            if body:
-                out.append((body.group(1), number))
+        body = ERROR_BODY.search(line)
+        if body:
+            out.append((body.group(1), number))
     return out
 
 

@@ -427,6 +427,8 @@ def check_idempotency(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     for path in ctx.repo.paths():
         if TEST_FILE.search(path) or not path.endswith((".py", ".js", ".ts", ".go")):
             continue
+        if "idempot" not in (ctx.repo.read_text(path) or "").lower():  # every GLOBAL_IDEMPOTENCY match spells it
+            continue
         for number, line in enumerate(ctx.repo.lines(path), 1):
             if GLOBAL_IDEMPOTENCY.search(line) and re.search(r"(?i)(middleware|app\.use|MIDDLEWARE|use\()", line):
                 global_evidence.append(Evidence(path, number, line.strip(), rule_id="idempotency-middleware",

@@ -256,7 +256,8 @@ def _flask_cookie_settings_missing(ctx: AuditContext, settings: list[Evidence]) 
         if rel in test_files or NON_PRODUCTION_PATH.search(rel):
             continue
         text = ctx.repo.read_text(rel) or ""
-        if used_at is None:
+        # every FLASK_SESSION_USE match spells "flask" and "session" or "flask_login"
+        if used_at is None and "flask" in text and ("session" in text or "flask_login" in text):
             m = FLASK_SESSION_USE.search(text)
             if m:
                 line = text.count("\n", 0, m.start()) + 1
@@ -266,7 +267,7 @@ def _flask_cookie_settings_missing(ctx: AuditContext, settings: list[Evidence]) 
                                    rule_id="flask-session-cookie", engine="text",
                                    message="The Flask session (or Flask-Login) cookie is used here.",
                                    kind="violation")
-        remember = remember or bool(FLASK_REMEMBER_COOKIE.search(text))
+        remember = remember or ("login_user(" in text and bool(FLASK_REMEMBER_COOKIE.search(text)))
     if used_at is None:
         return [], None
     seen = {m.group(1) for e in settings for m in SESSION_SECURE_SETTING.finditer(e.snippet or "")}
