@@ -51,10 +51,14 @@ CLI_GROUP_FACTORIES = frozenset({"click.group", "click.Group", "typer.Typer", "T
 
 # SEC-SESSION: a Flask app keeps its session in a cookie; Flask (and Flask-Login's remember-me cookie)
 # default to Secure=False, so without the setting the cookie also travels over plain http
-FLASK_SESSION_USE = re.compile(
-    r"^\s*from\s+flask\s+import\s+(?:\([^)]*\bsession\b[^)]*\)|[^\n]*\bsession\b)|\bflask\.session\b"
-    r"|^\s*(?:from|import)\s+flask_login\b",
-    re.MULTILINE)
+# Where code uses the Flask session (or Flask-Login) cookie, each with a word it cannot match without: a
+# pattern that starts with ^ or \b gets no fast literal scan from `re`, so the word is looked for first.
+FLASK_SESSION_USE = (
+    (re.compile(r"^\s*from\s+flask\s+import\s+(?:\([^)]*\bsession\b[^)]*\)|[^\n]*\bsession\b)", re.MULTILINE),
+     "session"),
+    (re.compile(r"\bflask\.session\b"), "flask.session"),
+    (re.compile(r"^\s*(?:from|import)\s+flask_login\b", re.MULTILINE), "flask_login"),
+)
 FLASK_REMEMBER_COOKIE = re.compile(r"\blogin_user\([^)]*\bremember\s*=")
 SESSION_SECURE_SETTING = re.compile(r"\b(SESSION|REMEMBER)_COOKIE_SECURE\b")
 
@@ -245,6 +249,14 @@ def session_management(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     return result
 
 
+def _first_flask_session_use(text: str) -> int | None:
+    """Offset of the first FLASK_SESSION_USE match in the text (what one alternation would find), or None."""
+    if "flask" not in text:
+        return None
+    starts = [m.start() for pattern, word in FLASK_SESSION_USE if word in text for m in [pattern.search(text)] if m]
+    return min(starts, default=None)
+
+
 def _flask_cookie_settings_missing(ctx: AuditContext, settings: list[Evidence]) -> tuple[list[str], Evidence | None]:
     """The Flask secure-cookie settings this app needs but never sets, and where it uses the cookie."""
     if "flask" not in ctx.inventory.framework_names:
@@ -256,17 +268,15 @@ def _flask_cookie_settings_missing(ctx: AuditContext, settings: list[Evidence]) 
         if rel in test_files or NON_PRODUCTION_PATH.search(rel):
             continue
         text = ctx.repo.read_text(rel) or ""
-        # every FLASK_SESSION_USE match spells "flask" and "session" or "flask_login"
-        if used_at is None and "flask" in text and ("session" in text or "flask_login" in text):
-            m = FLASK_SESSION_USE.search(text)
-            if m:
-                line = text.count("\n", 0, m.start()) + 1
-                if text[m.start()] == "\n":
-                    line += 1
-                used_at = Evidence(file=rel, line=line, snippet=ctx.repo.snippet(rel, line),
-                                   rule_id="flask-session-cookie", engine="text",
-                                   message="The Flask session (or Flask-Login) cookie is used here.",
-                                   kind="violation")
+        start = _first_flask_session_use(text) if used_at is None else None
+        if start is not None:
+            line = text.count("\n", 0, start) + 1
+            if text[start] == "\n":
+                line += 1
+            used_at = Evidence(file=rel, line=line, snippet=ctx.repo.snippet(rel, line),
+                               rule_id="flask-session-cookie", engine="text",
+                               message="The Flask session (or Flask-Login) cookie is used here.",
+                               kind="violation")
         remember = remember or ("login_user(" in text and bool(FLASK_REMEMBER_COOKIE.search(text)))
     if used_at is None:
         return [], None
