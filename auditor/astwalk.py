@@ -47,12 +47,20 @@ def _flatten(root: ast.AST) -> list[ast.AST]:
 
 
 _BY_TYPE = "_auditor_by_type"
+_BY_CLASS = "_auditor_by_class"
 
 
 def nodes_of(node: ast.AST, types: type | tuple[type, ...]) -> list:
-    """The nodes under `node` that are instances of `types`, in `walk` order; each filter is kept too, so
-    finding the handler of every endpoint in a module reads the module's functions, not all its nodes."""
-    if not isinstance(node, _KEPT):
+    """The nodes under `node` that are instances of `types`, in `walk` order. Shared lists: do not modify.
+
+    On a module, the first call sorts every node into a list per node class in one pass, so asking for
+    one concrete class (ast.Call, ast.Try...) afterwards costs nothing: a dozen probes each used to
+    filter all 1.7 million nodes of the 200,000-line benchmark for their own class. Tuples and abstract
+    classes (ast.stmt) are filtered once per module, class or function and kept too."""
+    single_class = isinstance(types, type) and _is_leaf(types)
+    if isinstance(node, ast.Module) and single_class:
+        return _by_class(node).get(types, _EMPTY)
+    if single_class or not isinstance(node, _KEPT):  # kept only for modules and tuples: memory
         return [n for n in walk(node) if isinstance(n, types)]
     cache = node.__dict__.get(_BY_TYPE)
     if cache is None:
@@ -62,3 +70,29 @@ def nodes_of(node: ast.AST, types: type | tuple[type, ...]) -> list:
     if found is None:
         found = cache[types] = [n for n in walk(node) if isinstance(n, types)]
     return found
+
+
+_EMPTY: list = []
+_LEAF: dict[type, bool] = {}
+
+
+def _is_leaf(cls: type) -> bool:
+    """A node class nothing derives from: its instances are exactly the nodes whose class it is."""
+    leaf = _LEAF.get(cls)
+    if leaf is None:
+        leaf = _LEAF[cls] = not cls.__subclasses__()
+    return leaf
+
+
+def _by_class(module: ast.Module) -> dict[type, list]:
+    index = module.__dict__.get(_BY_CLASS)
+    if index is None:
+        index = {}
+        for n in walk(module):
+            bucket = index.get(n.__class__)
+            if bucket is None:
+                index[n.__class__] = [n]
+            else:
+                bucket.append(n)
+        setattr(module, _BY_CLASS, index)
+    return index

@@ -168,6 +168,8 @@ def appropriate_types(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                     if family(c.type) == "text"}
     if text_columns:
         for rel, tree in _python_sources(ctx):
+            if "dumps" not in (ctx.repo.read_text(rel) or ""):  # every call json_dumps_into_text looks for
+                continue
             for line, column in json_dumps_into_text(rel, tree, text_columns):
                 places.append(Place(False, rel, line, f"json.dumps(...) stored in text column {column} "
                                     "(use a JSON column)", column, "code", "json-dumps-into-text"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import re
 
-from auditor.astwalk import walk
+from auditor.astwalk import nodes_of
 from auditor.catalog import CatalogItem
 from auditor.checks.evaluate import dedupe
 from auditor.context import AuditContext, Unavailable
@@ -128,8 +128,8 @@ CACHE_COMMAND = r"\.(?:get|set|setex|setnx|getex|mget|mset|hget|hset|hgetall|inc
 
 def _assigned_name(tree: ast.Module, line: int) -> str | None:
     """The dotted target (`r`, `app.redis`) assigned on `line`, if that line is an assignment."""
-    for node in walk(tree):
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.lineno == line:
+    for node in nodes_of(tree, (ast.Assign, ast.AnnAssign)):
+        if node.lineno == line:
             target = node.targets[0] if isinstance(node, ast.Assign) else node.target
             try:
                 return ast.unparse(target)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from auditor.astwalk import walk
+from auditor.astwalk import nodes_of, walk
 from auditor.catalog import CatalogItem
 from auditor.checks.api import endpoint_inventory, handler_source, production_findings, route_file_count
 from auditor.checks.evaluate import dedupe
@@ -128,11 +128,10 @@ NO_BACKOFF_RULES = frozenset({"retry-without-backoff", "retry-loop-with-constant
 def enclosing_function(tree: ast.AST, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     """The innermost function whose decorators or body hold `line`."""
     best = None
-    for node in walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
-            if start <= line <= (node.end_lineno or node.lineno) and (best is None or start >= best[0]):
-                best = (start, node)
+    for node in nodes_of(tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        if start <= line <= (node.end_lineno or node.lineno) and (best is None or start >= best[0]):
+            best = (start, node)
     return best[1] if best else None
 
 
@@ -457,8 +456,8 @@ def _handler_falls_back(handler: ast.ExceptHandler) -> bool:
 def python_fallbacks(tree: ast.AST) -> list[tuple[int, int, int | None]]:
     """(first line, last line, fallback except line or None) of every try block."""
     out = []
-    for node in walk(tree):
-        if isinstance(node, ast.Try) and node.body:
+    for node in nodes_of(tree, ast.Try):
+        if node.body:
             first, last = node.body[0].lineno, max(getattr(n, "end_lineno", n.lineno) for n in node.body)
             fallback = next((h.lineno for h in node.handlers if _handler_falls_back(h)), None)
             out.append((first, last, fallback))
@@ -584,9 +583,7 @@ def _is_swallow_body(body: list[ast.stmt]) -> bool:
 def python_handler_findings(path: str, tree: ast.AST, snippet: Callable[[int], str]) -> tuple[int, list[Finding]]:
     """(number of except handlers, findings for the ones that swallow or are bare without re-raise)."""
     count, found = 0, []
-    for node in walk(tree):
-        if not isinstance(node, ast.ExceptHandler):
-            continue
+    for node in nodes_of(tree, ast.ExceptHandler):
         count += 1
         reraises = any(isinstance(n, ast.Raise) for n in walk(node))
         if _is_swallow_body(node.body):

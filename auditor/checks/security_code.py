@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import re
 
-from auditor.astwalk import walk
+from auditor.astwalk import nodes_of
 from auditor.catalog import CatalogItem
 from auditor.checks.evaluate import dedupe, violations_fail
 from auditor.context import AuditContext
@@ -134,9 +134,9 @@ def _span(node: ast.AST) -> range:
 
 def _cli_lines(tree: ast.Module) -> set[int]:
     lines: set[int] = set()
-    groups = {t.id for n in walk(tree) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+    groups = {t.id for n in nodes_of(tree, ast.Assign) if isinstance(n.value, ast.Call)
               and _dotted(n.value.func) in CLI_GROUP_FACTORIES for t in n.targets if isinstance(t, ast.Name)}
-    functions = [n for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    functions = nodes_of(tree, (ast.FunctionDef, ast.AsyncFunctionDef))
     for fn in functions:   # functions decorated as groups are groups too: @cli.command() below @click.group()
         if any(_dotted(d).endswith("group") and CLI_DECORATOR.search(_dotted(d)) for d in fn.decorator_list):
             groups.add(fn.name)
@@ -150,21 +150,19 @@ def _cli_lines(tree: ast.Module) -> set[int]:
         return False
 
     argparse_script = False
-    for node in walk(tree):
-        if isinstance(node, ast.If) and _is_main_guard(node.test):
+    for node in nodes_of(tree, ast.If):
+        if _is_main_guard(node.test):
             lines.update(_span(node))
             argparse_script = True
-        elif isinstance(node, ast.ClassDef) and any(_dotted(b).endswith("BaseCommand") or
-                                                      _dotted(b) in ("LabelCommand", "AppCommand")
-                                                      for b in node.bases):
+    for node in nodes_of(tree, ast.ClassDef):
+        if any(_dotted(b).endswith("BaseCommand") or _dotted(b) in ("LabelCommand", "AppCommand") for b in node.bases):
             lines.update(_span(node))   # a Django management command: handle() and its helpers
     for fn in functions:
         if is_command(fn):
             lines.update(_span(fn))
     # a module that parses its own argv with argparse and runs as a script is a script throughout
-    if argparse_script and any(isinstance(n, ast.Call) and _dotted(n.func) in ("argparse.ArgumentParser",
-                                                                                 "ArgumentParser")
-                               for n in walk(tree)):
+    if argparse_script and any(_dotted(n.func) in ("argparse.ArgumentParser", "ArgumentParser")
+                               for n in nodes_of(tree, ast.Call)):
         lines.update(range(1, _last_line(tree) + 1))
     return lines
 

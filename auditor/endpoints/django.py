@@ -15,7 +15,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from auditor.astwalk import walk
+from auditor.astwalk import nodes_of, walk
 from auditor.endpoints.common import SAFE_METHODS, join_paths, mark, normalize_path, where
 from auditor.endpoints.django_settings import DjangoSettings, module_near, read_projects
 from auditor.endpoints.pyast import (PyModule, PyProject, arg, class_attr, class_bases, class_chain, class_method,
@@ -303,14 +303,14 @@ def _clean(path: str) -> str:
 # ---- routers and viewsets ------------------------------------------------------------------------------
 def _find_routers(c: _Ctx) -> None:
     for mod in c.project.modules.values():
-        for node in walk(mod.tree):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and last_name(node.value.func) in ROUTERS:
+        for node in nodes_of(mod.tree, ast.Assign):
+            if isinstance(node.value, ast.Call) and last_name(node.value.func) in ROUTERS:
                 for t in node.targets:
                     if isinstance(t, ast.Name):
                         c.routers[(mod.name, t.id)] = []
                         ts = kwarg(node.value, "trailing_slash")
                         c.trailing[(mod.name, t.id)] = not (isinstance(ts, ast.Constant) and ts.value in (False, ""))
-        for call in (n for n in walk(mod.tree) if isinstance(n, ast.Call)):
+        for call in nodes_of(mod.tree, ast.Call):
             if isinstance(call.func, ast.Attribute) and call.func.attr == "register" and len(call.args) >= 2:
                 owner = dotted(call.func.value) or ""
                 key = (mod.name, owner)
@@ -488,8 +488,8 @@ def _function_methods(fn, decorators: dict[str, ast.AST]) -> list[str]:
     # if request.method != "POST": return ... ; if request.method == "POST": ... (else: GET)
     only: list[str] = []
     seen: list[str] = []
-    for node in walk(fn):
-        if isinstance(node, ast.Compare) and dotted(node.left) == "request.method" and len(node.ops) == 1:
+    for node in nodes_of(fn, ast.Compare):
+        if dotted(node.left) == "request.method" and len(node.ops) == 1:
             values = str_list(node.comparators[0]) or []
             if isinstance(node.ops[0], (ast.NotEq, ast.NotIn)):
                 only += values

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from auditor.astwalk import walk
+from auditor.astwalk import nodes_of
 from auditor.endpoints.pyast import PyModule, PyProject, const_str, str_list
 
 KEYS = ("MIDDLEWARE", "MIDDLEWARE_CLASSES", "REST_FRAMEWORK", "ROOT_URLCONF", "INSTALLED_APPS")
@@ -158,7 +158,7 @@ def _settings_module_names(project: PyProject) -> list[tuple[str, str]]:
     for mod in project.modules.values():
         if mod.path.rsplit("/", 1)[-1] not in ("manage.py", "wsgi.py", "asgi.py"):
             continue
-        for call in (n for n in walk(mod.tree) if isinstance(n, ast.Call)):
+        for call in nodes_of(mod.tree, ast.Call):
             if len(call.args) == 2 and const_str(call.args[0]) == "DJANGO_SETTINGS_MODULE":
                 value = const_str(call.args[1])
                 if value:

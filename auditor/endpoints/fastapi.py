@@ -12,7 +12,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from auditor.astwalk import walk
+from auditor.astwalk import nodes_of, walk
 from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, join_paths, mark, normalize_path, where
 from auditor.endpoints.pyast import (PyModule, PyProject, alias_value, arg, const_str, dotted, kwarg, last_name,
                                      literal_str, str_list)
@@ -60,13 +60,12 @@ DEV_GUARD = re.compile(r"==\s*['\"](development|develop|dev|local|debug|test|tes
 def _dev_guarded(tree: ast.AST) -> dict[int, str]:
     """id(node) -> guard text for every node in the body of a development-only `if`."""
     out: dict[int, str] = {}
-    for node in walk(tree):
-        if isinstance(node, ast.If):
-            test = ast.unparse(node.test)
-            if DEV_GUARD.search(test):
-                for stmt in node.body:
-                    for sub in walk(stmt):
-                        out.setdefault(id(sub), f"if {test}: ({node.lineno})")
+    for node in nodes_of(tree, ast.If):
+        test = ast.unparse(node.test)
+        if DEV_GUARD.search(test):
+            for stmt in node.body:
+                for sub in walk(stmt):
+                    out.setdefault(id(sub), f"if {test}: ({node.lineno})")
     return out
 
 
@@ -94,8 +93,8 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
     routers: dict[tuple[str, str], _Router] = {}
     mounts: dict[tuple[str, str], list[_Mount]] = {}
     for mod in mods:
-        for node in walk(mod.tree):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+        for node in nodes_of(mod.tree, ast.Assign):
+            if isinstance(node.value, ast.Call):
                 ctor = last_name(node.value.func)
                 if ctor in ("FastAPI", "APIRouter"):
                     for t in node.targets:
@@ -107,7 +106,7 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
                                 _deps_list(kwarg(node.value, "dependencies"), mod.path), node.lineno)
     for mod in mods:
         guarded = _dev_guarded(mod.tree)
-        for call in (n for n in walk(mod.tree) if isinstance(n, ast.Call)):
+        for call in nodes_of(mod.tree, ast.Call):
             if isinstance(call.func, ast.Attribute) and call.func.attr == "include_router" and call.args:
                 parent = _key(project, mod, dotted(call.func.value) or "", routers)
                 child = _key(project, mod, dotted(call.args[0]) or "", routers)
@@ -191,7 +190,7 @@ def _deps_list(node: ast.AST | None, path: str) -> list[tuple[str, str]]:
 
 
 def _routes(mod: PyModule):
-    for fn in (n for n in walk(mod.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
+    for fn in nodes_of(mod.tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
         for dec in fn.decorator_list:
             if not isinstance(dec, ast.Call) or not isinstance(dec.func, ast.Attribute):
                 continue
@@ -206,7 +205,7 @@ def _routes(mod: PyModule):
             else:
                 continue
             yield fn, dec, dotted(dec.func.value) or "", path, methods, _deps_list(kwarg(dec, "dependencies"), mod.path)
-    for call in (n for n in walk(mod.tree) if isinstance(n, ast.Call)):
+    for call in nodes_of(mod.tree, ast.Call):
         if isinstance(call.func, ast.Attribute) and call.func.attr == "add_api_route":
             path = const_str(arg(call, 0, "path"))
             target = dotted(arg(call, 1, "endpoint"))
@@ -233,7 +232,7 @@ def _scan_globals(project: PyProject, c: _Ctx) -> None:
         for cls in mod.classes.values():
             if any(last_name(b) in ("BaseModel", "SQLModel", "Schema") for b in cls.bases):
                 c.models.add(cls.name)
-        for call in (n for n in walk(mod.tree) if isinstance(n, ast.Call)):
+        for call in nodes_of(mod.tree, ast.Call):
             if last_name(call.func) == "add_middleware" and call.args:
                 mw = last_name(call.args[0])
                 if "csrf" in mw.lower():
@@ -275,8 +274,8 @@ def _deps_of(a: ast.arg, default: ast.AST | None, project: PyProject | None, mod
     for node in nodes:
         if node is None:
             continue
-        for sub in walk(node):
-            if isinstance(sub, ast.Call) and last_name(sub.func) in ("Depends", "Security"):
+        for sub in nodes_of(node, ast.Call):
+            if last_name(sub.func) in ("Depends", "Security"):
                 out.append(sub)
     return out
 

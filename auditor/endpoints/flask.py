@@ -10,7 +10,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from auditor.astwalk import walk
+from auditor.astwalk import nodes_of, walk
 from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, join_paths, mark, normalize_path, where
 from auditor.endpoints.pyast import (PyModule, PyProject, arg, class_bases, const_str, dotted, kwarg, last_name,
                                      literal_str, str_list)
@@ -132,11 +132,10 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
 
 def _has_route_decorators(mod: PyModule) -> bool:
     """Views modules often use an app or blueprint imported from elsewhere without importing flask."""
-    for fn in walk(mod.tree):
-        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for dec in fn.decorator_list:
-                if isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute) and dec.func.attr == "route":
-                    return True
+    for fn in nodes_of(mod.tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        for dec in fn.decorator_list:
+            if isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute) and dec.func.attr == "route":
+                return True
     return False
 
 
@@ -221,7 +220,7 @@ def _registrations(project: PyProject, mods: list[PyModule],
     """Blueprint -> [(url prefix, where registered)]; nested blueprints get their parent's prefix."""
     edges: list[tuple[tuple[str, str] | None, tuple[str, str], str, str]] = []
     for mod in mods:
-        for call in (n for n in walk(mod.tree) if isinstance(n, ast.Call)):
+        for call in nodes_of(mod.tree, ast.Call):
             if not (isinstance(call.func, ast.Attribute) and call.func.attr == "register_blueprint" and call.args):
                 continue
             target = dotted(call.args[0]) or ""
@@ -396,8 +395,8 @@ def _returns_collection(fn: ast.AST) -> bool:
 def _unbound_select(fn: ast.AST) -> bool:
     """A select()/query built in the handler that is not fed to a single-row accessor."""
     single: set[int] = set()
-    for node in walk(fn):
-        if isinstance(node, ast.Call) and last_name(node.func) in SINGLE_ROW_CALLS:
+    for node in nodes_of(fn, ast.Call):
+        if last_name(node.func) in SINGLE_ROW_CALLS:
             single |= {id(n) for n in walk(node)}
     return any(isinstance(n, ast.Call) and last_name(n.func) in ("select", "query") and id(n) not in single
                for n in walk(fn))

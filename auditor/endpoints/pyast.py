@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from auditor.astwalk import walk
+from auditor.astwalk import nodes_of, walk
 from auditor.repo import Repository
 
 
@@ -71,9 +71,8 @@ def module_name(path: str) -> str:
 
 
 def calls_in(node: ast.AST):
-    for sub in walk(node):
-        if isinstance(sub, ast.Call):
-            yield sub
+    for sub in nodes_of(node, ast.Call):
+        yield sub
 
 
 def names_in(node: ast.AST) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 import re
 
-from auditor.astwalk import walk
+from auditor.astwalk import nodes_of, walk
 from auditor.endpoints.pyast import dotted, last_name, source_text
 
 AUTH_DECORATOR = re.compile(
@@ -56,7 +56,7 @@ def user_refs(names: set[str] | None = None):
 def ownership_filter(body: ast.AST, user_names: set[str] | None = None) -> str | None:
     """Source of the first query call filtered by the current user, e.g. `filter(owner=request.user)`."""
     is_user = user_refs(user_names)
-    for call in (n for n in walk(body) if isinstance(n, ast.Call)):
+    for call in nodes_of(body, ast.Call):
         if last_name(call.func) not in QUERY_CALLS:
             continue
         for sub in walk(call):
@@ -65,7 +65,7 @@ def ownership_filter(body: ast.AST, user_names: set[str] | None = None) -> str |
             if isinstance(sub, (ast.Name, ast.Attribute)) and is_user(sub):
                 return source_text(call)[:120]
     # an ORM expression kept in a variable: q = ...; q.filter(Item.owner_id == user.id)
-    for cmp in (n for n in walk(body) if isinstance(n, ast.Compare)):
+    for cmp in nodes_of(body, ast.Compare):
         if any(isinstance(s, (ast.Name, ast.Attribute)) and is_user(s) for s in walk(cmp)) \
                 and any(isinstance(s, ast.Attribute) and re.search(r"(owner|user|author|tenant|account)", s.attr)
                         for s in walk(cmp)):
@@ -103,7 +103,7 @@ def reads_pagination(fn: ast.AST) -> bool:
 
 def validation_in_body(fn: ast.AST) -> str | None:
     """A schema applied to the request inside the handler: marshmallow load, WTForms validate, pydantic, serializers."""
-    for call in (n for n in walk(fn) if isinstance(n, ast.Call)):
+    for call in nodes_of(fn, ast.Call):
         name = dotted(call.func) or ""
         last = name.rsplit(".", 1)[-1]
         if last in ("validate_on_submit", "is_valid", "model_validate", "parse_obj", "model_validate_json",
@@ -153,7 +153,7 @@ def acts_as_current_user(fn: ast.AST, user: str = "current_user") -> str | None:
     for node in walk(fn):   # names computed from the path parameters: user = db.first_or_404(... username ...)
         if isinstance(node, ast.Assign) and {n.id for n in walk(node.value) if isinstance(n, ast.Name)} & params:
             derived |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-    for call in (n for n in walk(fn) if isinstance(n, ast.Call)):
+    for call in nodes_of(fn, ast.Call):
         if isinstance(call.func, ast.Attribute) and dotted(call.func.value) == user and \
                 any(isinstance(a, ast.Name) and a.id in derived for a in call.args):
             return source_text(call)[:80]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import re
 
-from auditor.astwalk import walk
+from auditor.astwalk import nodes_of
 from auditor.endpoints.jsparse import matching_paren, split_args, strip_comments
 from auditor.inventory import TEST_FILE
 from auditor.model import Endpoint
@@ -80,9 +80,7 @@ def _py_unattached(repo, path: str, lines: set[int]) -> list[int]:
     if tree is None:
         return []
     out = []
-    for node in walk(tree):
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
+    for node in nodes_of(tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
         for dec in node.decorator_list:
             if isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute) and dec.func.attr in PY_VERBS and \
                     dec.args and isinstance(dec.args[0], ast.Constant) and isinstance(dec.args[0].value, str) and \

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 import re
 
-from auditor.astwalk import walk
+from auditor.astwalk import nodes_of
 from auditor.dbschema import ForeignKey
 from auditor.migrations import operations as ops
 from auditor.migrations.model import Migration, ParseProblem
@@ -86,8 +86,8 @@ def _ref_table(target: str) -> str:
 def _module_enums(tree: ast.Module) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Variables bound to sa.Enum(..., name=X) / postgresql.ENUM(...): var -> (type name, values)."""
     out = {}
-    for node in walk(tree):
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+    for node in nodes_of(tree, ast.Assign):
+        if isinstance(node.value, ast.Call):
             enum = _enum_of(node.value)
             if enum:
                 for t in node.targets:

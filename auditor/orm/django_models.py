@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from auditor.astwalk import walk
+from auditor.astwalk import nodes_of
 from auditor.dbschema import Column, ForeignKey, Index, Table
 from auditor.orm.coltypes import DJANGO_TYPES
 from auditor.orm.pyast import class_body_assignments, dotted, inner_class, is_true, kwarg, kwarg_literal, last_name, literal, string_items
@@ -73,11 +73,10 @@ def read_django(modules: list[tuple[str, ast.Module]], settings: DjangoSettings 
     result = ReadResult()
     classes: dict[str, _Model] = {}
     for rel, tree in modules:
-        for node in walk(tree):
-            if isinstance(node, ast.ClassDef):
-                meta_cls = inner_class(node, "Meta")
-                meta = {name: value for name, value, _, _ in class_body_assignments(meta_cls)} if meta_cls else {}
-                classes.setdefault(node.name, _Model(rel, node, app_label_for(rel), meta))
+        for node in nodes_of(tree, ast.ClassDef):
+            meta_cls = inner_class(node, "Meta")
+            meta = {name: value for name, value, _, _ in class_body_assignments(meta_cls)} if meta_cls else {}
+            classes.setdefault(node.name, _Model(rel, node, app_label_for(rel), meta))
     models = {name: m for name, m in classes.items() if _is_model(m.node, classes)}
     for name, model in models.items():
         if model.abstract or model.proxy:

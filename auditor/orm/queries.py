@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from auditor.astwalk import walk
+from auditor.astwalk import nodes_of, walk
 from auditor.orm.pyast import dotted, last_name
 from auditor.orm.sql_ddl import guess_dialect, parse_statement, split_statements
 
@@ -74,10 +74,10 @@ def _whole_table_all(call: ast.Call) -> bool:
 
 def unbounded_handler_queries(rel: str, tree: ast.Module) -> list[QueryFinding]:
     found = []
-    classes = {id(fn) for node in walk(tree) if isinstance(node, ast.ClassDef)
+    classes = {id(fn) for node in nodes_of(tree, ast.ClassDef)
                for fn in node.body if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    for fn in walk(tree):
-        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or not _is_handler(fn, rel, id(fn) in classes):
+    for fn in nodes_of(tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if not _is_handler(fn, rel, id(fn) in classes):
             continue
         calls = [n for n in walk(fn) if isinstance(n, ast.Call)]
         if any(last_name(c.func) in ("paginate", "Paginator", "paginate_queryset", "limit") for c in calls) \

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from auditor.astwalk import walk
+from auditor.astwalk import nodes_of, walk
 
 
 EAGER_CALLS = {"select_related", "prefetch_related", "joinedload", "selectinload", "subqueryload",
@@ -83,7 +83,7 @@ def _callee(call: ast.Call) -> str | None:
 def collect_relations(path: str, tree: ast.Module, into: Relations | None = None) -> Relations:
     """Add the relationship names this module's models declare."""
     rel = into if into is not None else Relations()
-    for cls in (n for n in walk(tree) if isinstance(n, ast.ClassDef)):
+    for cls in nodes_of(tree, ast.ClassDef):
         for stmt in cls.body:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
                 name, value = stmt.targets[0].id, stmt.value

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from auditor.astwalk import walk
+from auditor.astwalk import nodes_of, walk
 
 
 UNIT = "unit"
@@ -66,11 +66,10 @@ def _names_used(node: ast.AST) -> set[str]:
 
 
 def _integration_call(node: ast.AST) -> str | None:
-    for sub in walk(node):
-        if isinstance(sub, ast.Call):
-            name = _call_name(sub)
-            if name in PY_CLIENT_CALLS:
-                return f"calls {name}()"
+    for sub in nodes_of(node, ast.Call):
+        name = _call_name(sub)
+        if name in PY_CLIENT_CALLS:
+            return f"calls {name}()"
     return None
 
 
@@ -109,8 +108,8 @@ def integration_fixtures(tree: ast.Module) -> set[str]:
 
 def _integration_imports(tree: ast.Module) -> set[str]:
     names = set()
-    for node in walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(PY_INTEGRATION_MODULES):
+    for node in nodes_of(tree, ast.ImportFrom):
+        if node.module and node.module.startswith(PY_INTEGRATION_MODULES):
             names |= {a.asname or a.name for a in node.names}
     return names
 
