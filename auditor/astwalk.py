@@ -58,9 +58,9 @@ def nodes_of(node: ast.AST, types: type | tuple[type, ...]) -> list:
     filter all 1.7 million nodes of the 200,000-line benchmark for their own class. Tuples and abstract
     classes (ast.stmt) are filtered once per module, class or function and kept too."""
     single_class = isinstance(types, type) and _is_leaf(types)
-    if isinstance(node, ast.Module) and single_class:
+    if single_class and isinstance(node, ast.Module) and types not in _NOT_INDEXED:
         return _by_class(node).get(types, _EMPTY)
-    if single_class or not isinstance(node, _KEPT):  # kept only for modules and tuples: memory
+    if single_class or not isinstance(node, _KEPT):  # filters kept only for tuples and abstract classes: memory
         return [n for n in walk(node) if isinstance(n, types)]
     cache = node.__dict__.get(_BY_TYPE)
     if cache is None:
@@ -73,6 +73,10 @@ def nodes_of(node: ast.AST, types: type | tuple[type, ...]) -> list:
 
 
 _EMPTY: list = []
+# Left out of the per-class index, for memory: the Load/Store/Del singletons and Name are half of all
+# nodes, and no probe asks a whole module for them (asking still works, by filtering). Constant has
+# subclasses, so it never comes from the index.
+_NOT_INDEXED = frozenset({ast.Load, ast.Store, ast.Del, ast.Name, ast.Constant})
 _LEAF: dict[type, bool] = {}
 
 
@@ -89,9 +93,12 @@ def _by_class(module: ast.Module) -> dict[type, list]:
     if index is None:
         index = {}
         for n in walk(module):
-            bucket = index.get(n.__class__)
+            cls = n.__class__
+            if cls in _NOT_INDEXED:
+                continue
+            bucket = index.get(cls)
             if bucket is None:
-                index[n.__class__] = [n]
+                index[cls] = [n]
             else:
                 bucket.append(n)
         setattr(module, _BY_CLASS, index)

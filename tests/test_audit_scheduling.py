@@ -35,6 +35,20 @@ def test_walk_yields_what_ast_walk_yields_in_the_same_order(path: Path):
         assert nodes_of(fn, ast.Call) == [n for n in ast.walk(fn) if isinstance(n, ast.Call)]
 
 
+NODE_KINDS = [ast.Call, ast.Try, ast.ExceptHandler, ast.ClassDef, ast.Assign, ast.If, ast.Compare, ast.ImportFrom,
+              ast.Name, ast.Load, ast.Store, ast.Constant, ast.stmt, ast.expr, (ast.Assign, ast.AnnAssign), ast.Global]
+
+
+@pytest.mark.parametrize("path", SOURCES[::8], ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_nodes_of_a_module_is_the_ast_walk_filter_for_every_kind_of_node(path: Path):
+    """Concrete classes come from the module's per-class index, the rest from filters: same nodes, same order."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for kind in NODE_KINDS:
+        expected = [id(n) for n in ast.walk(tree) if isinstance(n, kind)]
+        assert [id(n) for n in nodes_of(tree, kind)] == expected, kind
+        assert [id(n) for n in nodes_of(tree, kind)] == expected, kind  # and again, from what was kept
+
+
 def _no_engines(repo, options, side_lane=None):
     return [EngineRun("semgrep", status=OK), EngineRun("bandit", status=OK)]
 
