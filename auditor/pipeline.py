@@ -146,7 +146,7 @@ def gather_context(repo: Repository, options: AuditOptions, progress: Any, engin
     side_lane = threading.Lock()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="engines") as pool:
         engine_job = pool.submit(engines, repo, options, side_lane=side_lane) if findings is None else None
-        with side_lane:  # collectors take turns with bandit on the core semgrep leaves (see run_engines)
+        with side_lane:  # collectors take turns with bandit beside semgrep (see run_engines)
             inventory = build_inventory(repo)
             ctx = AuditContext(repo=repo, inventory=inventory, options=dataclasses.asdict(options))
             wanted = None if items is None else {i.id for i in items if not not_applicable_reason(i, inventory)}
