@@ -71,9 +71,9 @@ def semgrep_jobs() -> int:
 # collection, each stop waiting for the slowest thread. A thread that loses its core to bandit or to our
 # collectors therefore stalls all of them. A 4M-word minor heap (32 MB a thread, against the runtime's
 # default of 256k words) makes those stops 16 times rarer. Measured on 2 cores and the 200,000-line
-# benchmark: semgrep alone 69 -> 61 s; the whole audit, semgrep on both cores, 90 -> 76 s (it had been
-# 94 s with semgrep on one core). Same findings; about 100 MB more for semgrep. A user's own
-# OCAMLRUNPARAM is left as it is.
+# benchmark: semgrep alone 69 -> 61 s; the whole audit with semgrep on both cores 98 -> 76 s (94 s with
+# semgrep on one core and bandit on the other). Same findings; about 100 MB more for semgrep. A user's
+# own OCAMLRUNPARAM is left as it is.
 SEMGREP_GC = "s=4M"
 
 
