@@ -77,7 +77,7 @@ EngineRunner = Callable[..., list[EngineRun]]
 def run_engines(repo: Repository, options: AuditOptions, side_lane: threading.Lock | None = None) -> list[EngineRun]:
     """semgrep and bandit over the whole repository, concurrently: one process each.
 
-    Semgrep scans on every core (semgrep_jobs, with a larger OCaml minor heap: see SEMGREP_GC). Bandit
+    Semgrep scans on every core (semgrep_jobs, with a larger OCaml minor heap: see semgrep_gc). Bandit
     takes turns with our collectors when `side_lane` is given (whoever works holds it), so at most one
     Python task competes with semgrep's threads at a time: each one that takes a core from them stalls
     all of them at their next collection."""

@@ -3,7 +3,7 @@
 Two semgrep baselines:
 - `semgrep_alone`: by hand, as a user would run it (the issue's yardstick): semgrep's defaults otherwise.
 - `semgrep_as_audited`: exactly the semgrep run the audit makes (its --jobs and its OCaml GC setting,
-  SEMGREP_GC), so the audit's ratio to it is the auditor's own overhead, with no credit for the tuning.
+  semgrep_gc), so the audit's ratio to it is the auditor's own overhead, with no credit for the tuning.
 
 The rules are given as the one combined file the audit loads, so neither baseline pays semgrep's
 per-file config loading that the audit avoids."""
@@ -25,7 +25,8 @@ def semgrep_alone(root: Path) -> tuple[list[str], dict]:
 
 def semgrep_as_audited(root: Path) -> tuple[list[str], dict]:
     cmd, _ = semgrep_alone(root)
-    return cmd[:-1] + ["--jobs", str(semgrep_jobs()), cmd[-1]], semgrep_env()
+    jobs = semgrep_jobs()
+    return cmd[:-1] + ["--jobs", str(jobs), cmd[-1]], semgrep_env(jobs)
 
 
 def bandit_alone(root: Path) -> list[str]:

@@ -16,7 +16,7 @@ from helpers import FIXTURES, ROOT
 import auditor.pipeline as pipeline
 from auditor.astwalk import nodes_of, walk
 from auditor.engines.base import OK, EngineRun
-from auditor.engines.semgrep import SEMGREP_GC, semgrep_env, semgrep_jobs
+from auditor.engines.semgrep import semgrep_env, semgrep_gc, semgrep_jobs
 from auditor.options import AuditOptions
 from auditor.repo import Repository
 
@@ -70,14 +70,21 @@ def test_a_collector_nothing_reads_is_skipped():
 def test_semgrep_scans_on_every_core_with_a_larger_minor_heap(monkeypatch):
     assert semgrep_jobs() == len(os.sched_getaffinity(0))
     monkeypatch.delenv("OCAMLRUNPARAM", raising=False)
-    env = semgrep_env()
-    assert env["OCAMLRUNPARAM"] == SEMGREP_GC
+    env = semgrep_env(2)
+    assert env["OCAMLRUNPARAM"] == "s=4096k"  # 4M words a thread on the 2-core machine it was measured on
     assert env["SEMGREP_ENABLE_VERSION_CHECK"] == "0"
+
+
+def test_the_minor_heaps_share_one_budget_and_never_go_below_the_default():
+    assert semgrep_gc(1) == "s=8192k"
+    assert semgrep_gc(16) == "s=512k"
+    assert semgrep_gc(64) == "s=256k"   # OCaml's default
+    assert semgrep_gc(0) == "s=8192k"
 
 
 def test_a_users_own_ocaml_runtime_setting_is_kept(monkeypatch):
     monkeypatch.setenv("OCAMLRUNPARAM", "v=0")
-    assert "OCAMLRUNPARAM" not in semgrep_env()  # run_process passes the user's environment through
+    assert "OCAMLRUNPARAM" not in semgrep_env(2)  # run_process passes the user's environment through
 
 
 def test_bandit_waits_for_the_side_lane(monkeypatch):
