@@ -51,11 +51,10 @@ def combined_rules_file(rules: Path) -> Path:
         if isinstance(data, dict) and isinstance(data.get("rules"), list):
             combined.extend(data["rules"])
     text = yaml.safe_dump({"rules": combined}, sort_keys=False, allow_unicode=True)
-    if not target.is_file():
-        fd, tmp = tempfile.mkstemp(prefix=".backend-auditor-rules-", suffix=".yml", dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
+    fd, tmp = tempfile.mkstemp(prefix=".backend-auditor-rules-", suffix=".yml", dir=target.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, target)  # atomic: an audit running beside this one reads the old file or the new one
     return target
 
 
@@ -111,14 +110,15 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
         base_cmd += ["--exclude", pattern]
     started = time.monotonic()
 
-    jobs = ["--jobs", str(semgrep_jobs())]  # not in base_cmd: the cache key, as it changes no finding
+    jobs = semgrep_jobs()
+    env = semgrep_env(jobs)
 
     def scan(targets: list[str] | None):
-        cmd = base_cmd + jobs
+        cmd = base_cmd + ["--jobs", str(jobs)]  # not in base_cmd: the cache key, as it changes no finding
         for rel in targets or ():
             cmd += ["--include", "/" + _glob_escape(rel)]
         cmd.append(str(repo.root))
-        return _scan(cmd, timeout, repo)
+        return _scan(cmd, timeout, repo, env)
 
     universe = [f.path for f in repo.files if f.size <= MAX_TARGET_BYTES]
     if cache is None:
@@ -148,9 +148,9 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
     return run
 
 
-def _scan(cmd: list[str], timeout: float, repo: Repository) -> "ScanOutput | EngineRun":
+def _scan(cmd: list[str], timeout: float, repo: Repository, env: dict[str, str]) -> "ScanOutput | EngineRun":
     run = EngineRun("semgrep")
-    result = run_process(cmd, timeout, env=semgrep_env(semgrep_jobs()), cwd=str(repo.root))
+    result = run_process(cmd, timeout, env=env, cwd=str(repo.root))
     if result.launch_error:
         run.status, run.error = MISSING, result.launch_error
         return run
