@@ -200,8 +200,14 @@ def _tolerant_parse(text: str | None) -> ast.Module | None:
 
 
 def _imports(tree: ast.Module, modname: str, is_package: bool) -> dict[str, str]:
-    out: dict[str, str] = {}
     package = modname if is_package else modname.rpartition(".")[0]
+    return import_aliases(tree, package.split(".") if package else [])
+
+
+def import_aliases(tree: ast.Module, package: list[str]) -> dict[str, str]:
+    """Local name -> dotted name for every import in the module; `package`: the parts of the package the
+    module sits in, against which relative imports resolve."""
+    out: dict[str, str] = {}
     for node in walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -212,8 +218,7 @@ def _imports(tree: ast.Module, modname: str, is_package: bool) -> dict[str, str]
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                parts = package.split(".") if package else []
-                parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
+                parts = package[: len(package) - (node.level - 1)] if node.level > 1 else package
                 base = ".".join(p for p in (*parts, base) if p)
             for alias in node.names:
                 if alias.name == "*":

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from auditor.astwalk import nodes_of, walk
+from auditor.astwalk import nodes_of
+from auditor.endpoints.pyast import import_aliases
 
 
 # dotted call names that are slow by themselves
@@ -80,22 +81,7 @@ def _package(path: str) -> list[str]:
 
 def read_module(path: str, tree: ast.Module) -> Module:
     mod = Module(path, tree)
-    for node in walk(tree):
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                if a.asname:
-                    mod.aliases[a.asname] = a.name
-                else:
-                    mod.aliases[a.name.split(".")[0]] = a.name.split(".")[0]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                pkg = _package(path)
-                pkg = pkg[:len(pkg) - (node.level - 1)] if node.level > 1 else pkg
-                base = ".".join([*pkg, *([base] if base else [])])
-            for a in node.names:
-                if a.name != "*":
-                    mod.aliases[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
+    mod.aliases.update(import_aliases(tree, _package(path)))
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             mod.functions[node.name] = node
