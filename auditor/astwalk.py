@@ -57,10 +57,9 @@ def nodes_of(node: ast.AST, types: type | tuple[type, ...]) -> list:
     one concrete class (ast.Call, ast.Try...) afterwards costs nothing: a dozen probes each used to
     filter all 1.7 million nodes of the 200,000-line benchmark for their own class. Tuples and abstract
     classes (ast.stmt) are filtered once per module, class or function and kept too."""
-    single_class = isinstance(types, type) and _is_leaf(types)
-    if single_class and isinstance(node, ast.Module) and types in _INDEXED:
+    if types in _INDEXED and isinstance(node, ast.Module):
         return _by_class(node).get(types, _EMPTY)
-    if single_class or not isinstance(node, _KEPT):  # filters kept only for tuples and abstract classes: memory
+    if not isinstance(node, _KEPT) or (isinstance(types, type) and _is_leaf(types)):  # kept: tuples, abstract classes
         return [n for n in walk(node) if isinstance(n, types)]
     cache = node.__dict__.get(_BY_TYPE)
     if cache is None:
@@ -73,7 +72,8 @@ def nodes_of(node: ast.AST, types: type | tuple[type, ...]) -> list:
 
 
 _EMPTY: list = []
-# The classes the per-class index holds: statements and calls, the kinds probes ask a whole module for.
+# The classes the per-class index holds (all leaf classes): statements and calls, the kinds probes ask a
+# whole module for.
 # Names, attributes, constants and the Load/Store singletons (three quarters of all nodes) are left out
 # for memory; asking for them still works, by filtering.
 _INDEXED = frozenset({ast.Call, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign, ast.AnnAssign,

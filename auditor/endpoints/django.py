@@ -133,8 +133,8 @@ def _unwalked_urls(project: PyProject, visited: set[str]) -> tuple[list[str], li
     for mod in sorted(project.modules.values(), key=lambda m: m.path):
         if mod.name in visited or "urlpatterns" not in mod.assignments:
             continue
-        lines = sorted({n.lineno for n in walk(mod.tree) if isinstance(n, ast.Call)
-                        and last_name(n.func) in ("path", "re_path", "url") and n.args and const_str(n.args[0]) is not None})
+        lines = sorted({n.lineno for n in nodes_of(mod.tree, ast.Call)
+                        if last_name(n.func) in ("path", "re_path", "url") and n.args and const_str(n.args[0]) is not None})
         if lines:
             unattached += [where(mod.path, ln) for ln in lines]
             notes.append(f"urls module {mod.path} ({len(lines)} route(s)) is not reached from any ROOT_URLCONF: "

@@ -270,5 +270,4 @@ def query_loops(path: str, tree: ast.Module, relations: Relations, text: str = "
 
 def eager_loading_uses(tree: ast.Module) -> list[tuple[int, str]]:
     """(line, call name) of every eager-loading call: positive evidence of the practice."""
-    return sorted((n.lineno, _callee(n)) for n in walk(tree)
-                  if isinstance(n, ast.Call) and _callee(n) in EAGER_CALLS - {"raiseload"})
+    return sorted((n.lineno, _callee(n)) for n in nodes_of(tree, ast.Call) if _callee(n) in EAGER_CALLS - {"raiseload"})

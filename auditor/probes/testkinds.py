@@ -96,10 +96,9 @@ def _module_client_names(tree: ast.Module) -> set[str]:
 def integration_fixtures(tree: ast.Module) -> set[str]:
     """Names of pytest fixtures defined in this module (e.g. conftest.py) that build a client or database."""
     names = set()
-    for node in walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-                _call_name(d) == "fixture" or (isinstance(d, ast.Attribute) and d.attr == "fixture")
-                or (isinstance(d, ast.Call) and _call_name(d.func) == "fixture") for d in node.decorator_list):
+    for node in nodes_of(tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if any(_call_name(d) == "fixture" or (isinstance(d, ast.Attribute) and d.attr == "fixture")
+               or (isinstance(d, ast.Call) and _call_name(d.func) == "fixture") for d in node.decorator_list):
             params = {a.arg for a in node.args.args}
             if _integration_call(node) or params & PY_INTEGRATION_FIXTURES:
                 names.add(node.name)
