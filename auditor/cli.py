@@ -4,21 +4,26 @@ Exit codes (contract): 0 gate passed, 1 gate failed, 2 usage error or a path tha
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from auditor import __version__
 from auditor.catalog import load_catalog
 from auditor.config import STARTER, FileConfig, load_config
 from auditor.errors import AuditError
 from auditor.options import DEFAULT_ENGINE_TIMEOUT, AuditOptions
-from auditor.output import FILE_NAMES, FORMATS, renderer, write_atomic
+from auditor.output import FORMATS, plan_outputs, renderer, write_atomic
+from auditor.render.common import gating_summary
+from auditor.render.compare import different_repository
 from auditor.scoring import FAIL_ON_CHOICES
 
 EXIT_PASSED, EXIT_GATE_FAILED, EXIT_USAGE = 0, 1, 2
@@ -28,22 +33,69 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(v.strip().upper() for raw in values for v in raw.split(",") if v.strip())
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+MAIN_HELP = """Score a backend repository against the backend-engineer checklists, with evidence for every verdict.
+
+\b
+Examples:
+  auditor audit                          audit the current folder; the summary goes to the terminal
+  auditor audit path/to/repo -f html -o report.html
+  auditor checklist | grep SEC-          the checklist items
+  auditor explain SEC-SQLI               one item: the standard's words, why, how to fix
+
+Run `auditor COMMAND --help` for a command's options. Exit codes: 0 the gate passed, 1 the gate failed,
+2 a usage error or a path that cannot be audited.
+"""
+
+AUDIT_HELP = """Audit PATH (a folder, default the current one, or a git URL) and gate on the result.
+
+\b
+Examples:
+  auditor audit                                   summary of the current folder in the terminal
+  auditor audit ../shop -f html -o report.html    one format, one file
+  auditor audit . -f sarif,junit,markdown -o out  several formats: out/report.sarif, ...
+  auditor audit . -f json -o - | jq .summary      one format to stdout
+  auditor audit . --fail-under 70 --fail-on high  a CI gate
+  auditor audit . --baseline .auditor-baseline.json
+  auditor audit https://github.com/org/repo.git --ref main
+
+\b
+Exit codes:
+  0  the gate passed
+  1  the gate failed (the reasons are printed, and listed in every report)
+  2  usage error, or a path that cannot be audited (one line on stderr)
+
+\b
+Configuration, the first found: --config FILE, PATH/.auditor.toml, [tool.auditor] in
+PATH/pyproject.toml (`auditor init` writes a commented one). Flags override it.
+
+\b
+Environment: NO_COLOR (no colours or styles), CI (no progress display),
+AUDITOR_SEMGREP / AUDITOR_BANDIT (engine executables), AUDITOR_DEBUG=1 (traceback of an internal error).
+"""
+
+
+@click.group(help=MAIN_HELP, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="auditor")
 def cli() -> None:
-    """Score a backend repository against the backend-engineer checklists, with evidence for every verdict."""
+    pass
 
 
-@cli.command()
-@click.argument("target")
-@click.option("--format", "formats", multiple=True, metavar="LIST",
+def color_option(fn):
+    return click.option("--no-color", "no_color", is_flag=True,
+                        help="No colours or styles in the terminal output (also: the NO_COLOR environment variable).")(fn)
+
+
+@cli.command(help=AUDIT_HELP, short_help="Audit a repository and gate on the result.")
+@click.argument("target", default=".", metavar="[PATH|GIT-URL]")
+@click.option("-f", "--format", "formats", multiple=True, metavar="LIST",
               help=f"Comma-separated report formats: {', '.join(FORMATS)} (default: terminal).")
-@click.option("--output", "output", metavar="DIR|-",
-              help="Write each format to DIR/report.<ext>; '-' writes the one chosen format to stdout.")
+@click.option("-o", "--output", "output", metavar="FILE|DIR|-",
+              help="A file for one format (-o report.sarif), a folder for several (DIR/report.<ext>), "
+                   "'-' for stdout. Default: stdout.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), help="Gate: minimum overall score (0-100).")
 @click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), help="Gate: fail when an item of this severity or worse fails (default critical).")
 @click.option("--allow-unknown", is_flag=True, default=None, help="Pass the gate even when an engine could not run.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file (default: .auditor.toml or [tool.auditor] in pyproject.toml).")
+@click.option("-c", "--config", "config_file", type=click.Path(path_type=Path), help="Config file (default: .auditor.toml or [tool.auditor] in pyproject.toml).")
 @click.option("--only", multiple=True, metavar="IDS", help="Only these checklist items (comma-separated).")
 @click.option("--skip", multiple=True, metavar="IDS", help="Skip these checklist items (comma-separated).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Extra path globs to leave out.")
@@ -58,19 +110,22 @@ def cli() -> None:
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Engine results cache (default: .auditor-cache/ in the audited folder).")
 @click.option("--no-cache", is_flag=True, help="Scan every file again; read and write no cache.")
+@click.option("-q", "--quiet", is_flag=True, help="Only the verdict: score, grade and gate (and errors).")
+@click.option("-v", "--verbose", is_flag=True, help="Every evidence line of every listed item, and the engines.")
+@color_option
 def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, config_file, only, skip, exclude,
-          engine_timeout, compare_file, ref, baseline_file, diff_base, cache_dir=None, no_cache=False, per_service=False) -> None:
-    """Audit TARGET (a folder or a git URL) and gate on the result."""
+          engine_timeout, compare_file, ref, baseline_file, diff_base, cache_dir=None, no_cache=False, per_service=False,
+          quiet=False, verbose=False, no_color=False) -> None:
     from auditor.remote import checkout_target, is_git_url, redact_url
 
+    if quiet and verbose:
+        raise AuditError("--quiet and --verbose cannot be combined")
     chosen = [f.strip().lower() for raw in (formats or ("terminal",)) for f in raw.split(",") if f.strip()]
     for fmt in chosen:
         if fmt not in FORMATS:
             raise AuditError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
-    if output == "-" and len(chosen) != 1:
-        raise AuditError("--output - writes one format to stdout: choose exactly one with --format")
-    if output is None and len([f for f in chosen if f != "terminal"]) > 1:
-        raise AuditError("several formats need --output DIR (or choose one format to print it to stdout)")
+    chosen = list(dict.fromkeys(chosen))
+    destinations = plan_outputs(output, chosen)   # before the audit: a bad --output must not cost a scan
     compare = _load_compare(compare_file) if compare_file else None
     for fmt in chosen:
         if fmt != "terminal":
@@ -86,12 +141,12 @@ def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, conf
         # a cloned URL's checkout is thrown away: a cache there would only cost time, unless --cache-dir
         options.use_cache = not no_cache and (cache_dir is not None or not is_git_url(target))
         options.cache_dir = cache_dir.resolve() if cache_dir else None
-        report = _run_with_progress(root, options, per_service)
+        report = _run_with_progress(root, options, per_service, color=not no_color, quiet=quiet)
         if is_git_url(target):
             report["repository"]["path"] = redact_url(target)   # no token in a report
     if file_config.source:
         report["config"] = {"source": file_config.source}
-    _emit(report, chosen, output, compare)
+    _emit(report, destinations, compare, Verbosity(quiet, verbose, not no_color))
     sys.exit(EXIT_PASSED if report["summary"]["gate"]["passed"] else EXIT_GATE_FAILED)
 
 
@@ -115,24 +170,51 @@ def _options(root: Path, config_file, only, skip, exclude, engine_timeout, fail_
     return options, file_config
 
 
-def _emit(report: dict, chosen: list[str], output: str | None, compare: dict | None) -> None:
-    # in a CI log (not a terminal) long lines stay whole: wrapping at 80 columns splits paths mid-token
-    stdout_console = Console(highlight=False) if sys.stdout.isatty() else Console(highlight=False, width=200, soft_wrap=True)
-    if "terminal" not in chosen:
-        click.echo(_one_line_summary(report), err=True)
-    for fmt in chosen:
+@dataclass(frozen=True)
+class Verbosity:
+    quiet: bool = False
+    verbose: bool = False
+    color: bool = True
+
+
+def _emit(report: dict, destinations: dict, compare: dict | None, how: Verbosity) -> None:
+    from auditor.render.terminal import make_console, print_summary
+
+    terminal = destinations.get("terminal")
+    if terminal is None or how.quiet:
+        # the verdict whatever the format, so a CI log says why the step failed; with -q it is the whole
+        # terminal report, on stdout unless a report already goes there
+        report_on_stdout = any(fmt != "terminal" and d.path is None for fmt, d in destinations.items())
+        on_stdout = terminal is not None and terminal.path is None and not report_on_stdout
+        click.echo(_one_line_summary(report), err=not on_stdout)
+        mismatch = different_repository(report, compare)
+        if mismatch:
+            click.echo(f"auditor: warning: {mismatch}", err=True)
+    for fmt, where in destinations.items():
         if fmt == "terminal":
-            from auditor.render.terminal import print_summary
-            print_summary(report, stdout_console)
+            if how.quiet:
+                continue
+            if where.path is None:
+                print_summary(report, make_console(color=how.color), compare, verbose=how.verbose)
+            else:
+                buffer = io.StringIO()
+                plain = Console(file=buffer, highlight=False, width=200, soft_wrap=True, color_system=None)
+                print_summary(report, plain, compare, verbose=how.verbose)
+                write_atomic(where.path, buffer.getvalue())
+                _wrote(where.path, how)
             continue
         render = renderer(fmt)
         text = render(report, compare=compare) if fmt in ("html", "markdown") else render(report)
-        if output in (None, "-"):
+        if where.path is None:
             sys.stdout.write(text)
         else:
-            path = Path(output) / FILE_NAMES[fmt]
-            write_atomic(path, text)
-            click.echo(f"wrote {path}", err=True)
+            write_atomic(where.path, text)
+            _wrote(where.path, how)
+
+
+def _wrote(path: Path, how: Verbosity) -> None:
+    if not how.quiet:
+        click.echo(f"wrote {path}", err=True)
 
 
 def _one_line_summary(report: dict) -> str:
@@ -143,6 +225,9 @@ def _one_line_summary(report: dict) -> str:
     line = f"auditor: score {score}, grade {summary['grade']}, gate {'passed' if gate['passed'] else 'FAILED'}"
     if not gate["passed"]:
         line += ": " + "; ".join(gate["reasons"][:5]) + (f" (+{len(gate['reasons']) - 5} more)" if len(gate["reasons"]) > 5 else "")
+    gating = gating_summary(report)
+    if gating:
+        line += f" ({gating})"
     return line
 
 
@@ -165,12 +250,14 @@ def _load_compare(path: Path) -> dict:
     return data
 
 
-def _run_with_progress(root: Path, options: AuditOptions, per_service: bool = False) -> dict:
+def _run_with_progress(root: Path, options: AuditOptions, per_service: bool = False, color: bool = True,
+                       quiet: bool = False) -> dict:
     from auditor.pipeline import run_audit
+    from auditor.render.terminal import make_console
     from auditor.services import audit_per_service
     audit_fn = audit_per_service if per_service else run_audit
-    err = Console(stderr=True)
-    if not progress_wanted(err):
+    err = make_console(stderr=True, color=color)
+    if quiet or not progress_wanted(err):
         return audit_fn(root, options)
     with err.status("auditing…") as status:
         return audit_fn(root, options, progress=lambda msg: status.update(f"auditing: {msg}"))
@@ -185,20 +272,41 @@ def progress_wanted(err: Console) -> bool:
     return a_tty and err.is_terminal and not os.environ.get("CI") and os.environ.get("TERM") != "dumb"
 
 
+CHECKLIST_COLUMNS = ("id", "title", "category", "severity", "weight", "automation")
+
+
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-def checklist(fmt: str) -> None:
-    """List the checklist items."""
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@color_option
+def checklist(fmt: str, no_color: bool = False) -> None:
+    """List the checklist items (full ids always; plain columns when piped, for grep)."""
+    from auditor.render.terminal import make_console
     catalog = load_catalog()
     if fmt == "json":
         click.echo(json.dumps([i.to_json() for i in catalog.items], indent=2))
         return
+    rows = [(i.id, i.title, i.category, i.severity, str(i.weight), i.automation) for i in catalog.items]
+    console = make_console(color=not no_color)
+    if not sys.stdout.isatty():
+        click.echo("\n".join(_plain_columns([CHECKLIST_COLUMNS, *rows])))
+        return
+    # ids and words are never cut: the title wraps instead, and a narrow terminal leaves out the columns
+    # that do not fit whole (all of them: piped, or --format json)
+    shown = [n for n, col in enumerate(CHECKLIST_COLUMNS) if console.width >= 110 or col in ("id", "title", "severity")]
     table = Table(show_edge=False, pad_edge=False)
-    for col in ("id", "title", "category", "severity", "weight", "automation"):
-        table.add_column(col)
-    for item in catalog.items:
-        table.add_row(item.id, item.title, item.category, item.severity, str(item.weight), item.automation)
-    Console(highlight=False).print(table)
+    for n in shown:
+        col = CHECKLIST_COLUMNS[n]
+        table.add_column(col, no_wrap=col != "title", ratio=1 if col == "title" else None,
+                         min_width=16 if col == "title" else max(len(r[n]) for r in rows))
+    for row in rows:
+        table.add_row(*(row[n] for n in shown))
+    console.print(table)
+
+
+def _plain_columns(rows: list[tuple[str, ...]]) -> list[str]:
+    """Left-aligned columns, two spaces apart, nothing cut: one line per row whatever the width."""
+    widths = [max(len(row[n]) for row in rows) for n in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
 
 
 @cli.command()
@@ -234,9 +342,9 @@ def baseline() -> None:
 
 @baseline.command("create")
 @click.argument("path", default=".", type=click.Path(path_type=Path))
-@click.option("--output", "out", type=click.Path(path_type=Path),
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
               help="Baseline file to write (default: PATH/.auditor-baseline.json, meant to be committed).")
-@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file.")
+@click.option("-c", "--config", "config_file", type=click.Path(path_type=Path), help="Config file.")
 @click.option("--only", multiple=True, metavar="IDS")
 @click.option("--skip", multiple=True, metavar="IDS")
 @click.option("--exclude", multiple=True, metavar="GLOB")
@@ -244,10 +352,11 @@ def baseline() -> None:
 def baseline_create(path: Path, out: Path | None, config_file, only, skip, exclude, engine_timeout) -> None:
     """Audit PATH and write the fingerprints of its violations."""
     from auditor.gating import baseline_document
+    target = out or path / ".auditor-baseline.json"
+    plan_outputs(str(target), ["json"])   # checked before the audit runs
     options, _ = _options(path, config_file, only, skip, exclude, engine_timeout, None, None, None)
     report = _run_with_progress(path, options)
     document = baseline_document(report)
-    target = out or path / ".auditor-baseline.json"
     write_atomic(target, json.dumps(document, indent=2) + "\n")
     click.echo(f"wrote {target}: {len(document['fingerprints'])} accepted violation(s)")
 
@@ -268,24 +377,28 @@ def init(path: Path, force: bool) -> None:
 
 @cli.command()
 @click.argument("path", default=".", type=click.Path(path_type=Path))
-@click.option("--commits", "count", type=click.IntRange(min=1), default=10, show_default=True,
+@click.option("-n", "--commits", "count", type=click.IntRange(min=1), default=10, show_default=True,
               help="How many of the last commits (first parent) to audit.")
-@click.option("--output", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("auditor-history"),
+@click.option("-o", "--output", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("auditor-history"),
               show_default=True, help="Folder for history.json and history.html.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file (read from the current work tree).")
+@click.option("-c", "--config", "config_file", type=click.Path(path_type=Path), help="Config file (read from the current work tree).")
 @click.option("--only", multiple=True, metavar="IDS")
 @click.option("--skip", multiple=True, metavar="IDS")
 @click.option("--exclude", multiple=True, metavar="GLOB")
 @click.option("--engine-timeout", type=click.FloatRange(min=1))
 @click.option("--no-reuse", is_flag=True, help="Rescan every file at every commit (for timing comparisons).")
-def history(path: Path, count: int, out: Path, config_file, only, skip, exclude, engine_timeout, no_reuse) -> None:
+@color_option
+def history(path: Path, count: int, out: Path, config_file, only, skip, exclude, engine_timeout, no_reuse,
+            no_color: bool = False) -> None:
     """Audit the last N commits of PATH in a temporary git worktree and write the score trend."""
     from auditor.history import audit_history
-    from auditor.render.history import render_history_html
+    from auditor.render.history import history_warnings, render_history_html
+    from auditor.render.terminal import make_console
     if not path.is_dir():
         raise AuditError(f"not a folder: {path}")
+    plan_outputs(str(out) + os.sep, ["json"])   # checked before the audit runs
     options, _ = _options(path, config_file, only, skip, exclude, engine_timeout, None, None, None)
-    err = Console(stderr=True)
+    err = make_console(stderr=True, color=not no_color)
     if progress_wanted(err):
         with err.status("auditing history…") as status:
             trend = audit_history(path, count, options, reuse=not no_reuse,
@@ -294,13 +407,16 @@ def history(path: Path, count: int, out: Path, config_file, only, skip, exclude,
         trend = audit_history(path, count, options, reuse=not no_reuse)
     write_atomic(out / "history.json", json.dumps(trend, indent=2) + "\n")
     write_atomic(out / "history.html", render_history_html(trend))
-    table = Table(show_edge=False, pad_edge=False)
+    console = make_console(color=not no_color)
+    table = Table(title="Newest first", title_justify="left", show_edge=False, pad_edge=False)
     for col in ("commit", "date", "score", "grade", "subject"):
         table.add_column(col, justify="right" if col == "score" else "left")
     for entry in reversed(trend["commits"]):
         score = "—" if entry["score"] is None else f"{entry['score']:g}"
         table.add_row(entry["short"], entry["date"][:10], score, entry["grade"], entry["subject"][:60])
-    Console(highlight=False).print(table)
+    console.print(table)
+    for warning in history_warnings(trend):   # what `audit` would have said about each commit
+        console.print(Text(f"! {warning}", style="bold magenta"))
     click.echo(f"wrote {out / 'history.json'} and {out / 'history.html'} ({trend['duration_s']:g}s)", err=True)
 
 
@@ -334,8 +450,14 @@ def _command_line() -> None:
         cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except click.exceptions.NoArgsIsHelpError as exc:   # bare `auditor`: the help, as git and ruff do
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
+        sys.exit(EXIT_USAGE)
+    except click.UsageError as exc:
+        click.echo(f"auditor: error: {_usage_message(exc)}", err=True)
+        sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"auditor: error: {exc.format_message()}", err=True)
         sys.exit(EXIT_USAGE)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
@@ -353,3 +475,11 @@ def _command_line() -> None:
             raise
         click.echo(f"auditor: internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for the traceback)", err=True)
         sys.exit(EXIT_USAGE)
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    """Click's usage errors on one line, like every other error: the message and where to read more
+    (click's own form is a usage block, a blank line and the message)."""
+    message = " ".join(exc.format_message().split())
+    command = exc.ctx.command_path if exc.ctx is not None else "auditor"
+    return f"{message} (see `{command} --help`)"

@@ -220,6 +220,8 @@ def _entry(commit, run, duration: float) -> dict:
         "categories": {c["id"]: c["score"] for c in report["categories"]},
         "verdicts": summary.get("verdicts", {}),
         "failing": [i["id"] for i in report["items"] if i["verdict"] == "fail"],
+        "unknown": [i["id"] for i in report["items"] if i["verdict"] == "unknown"],
+        "warnings": list(summary.get("warnings") or []),   # what `audit` says at the top of this commit's report
         "engines": engines,
         "duration_s": round(duration, 3),
     }
@@ -227,7 +229,7 @@ def _entry(commit, run, duration: float) -> dict:
 
 def _missing_entry(commit, reason: str) -> dict:
     return {**_commit_facts(commit), "score": None, "grade": "N/A", "categories": {}, "verdicts": {},
-            "failing": [], "engines": {}, "error": reason}
+            "failing": [], "unknown": [], "warnings": [], "engines": {}, "error": reason}
 
 
 def _commit_facts(commit) -> dict:

@@ -32,7 +32,7 @@ from auditor.inventory import build_inventory
 from auditor.model import ItemResult
 from auditor.options import AuditOptions
 from auditor.registry import CHECKS, collector_order, load_plugins
-from auditor.repo import Repository
+from auditor.repo import CODE_LANGUAGES, Repository
 from auditor.scoring import GatePolicy, evaluate_gate, score_results
 from auditor.suppressions import apply_suppressions, find_suppressions
 from auditor.fingerprints import violation_fingerprints
@@ -129,12 +129,23 @@ def _audit_repository(path: Path, options: AuditOptions | None, progress: Any,
     repo = Repository.scan(root, options.excludes)
     if not repo.files:
         raise AuditError(f"nothing to audit: {path} has no files (after excludes)")
+    if not any(f.language in CODE_LANGUAGES for f in repo.files):
+        raise AuditError(no_source_code(path, repo, options))
     _note(progress, f"{len(repo.files)} files")
     ctx = gather_context(repo, options, progress, engines or run_engines, items=items)
     suppressions = find_suppressions(repo, set(load_catalog().by_id))
     changed = changed_lines(root, options.diff_base) if options.diff_base else None
     report = judge(ctx, items, options, generated_at, started, suppressions, changed)
     return AuditRun(ctx, items, report, suppressions, changed, generated_at)
+
+
+def no_source_code(path: Path, repo: Repository, options: AuditOptions) -> str:
+    """Why a folder with files but no code is not audited: every item but the secret scan would be
+    not_applicable, and that one alone would score 100/100, grade A (a README is not a compliant backend)."""
+    names = ", ".join(f.path for f in repo.files[:3]) + (f" and {len(repo.files) - 3} more" if len(repo.files) > 3 else "")
+    excluded = " after excludes" if options.excludes else ""
+    return (f"nothing to audit: {path} has no source code{excluded} (found {names}; the auditor reads "
+            f"{', '.join(sorted(CODE_LANGUAGES))})")
 
 
 def gather_context(repo: Repository, options: AuditOptions, progress: Any, engines: EngineRunner,

@@ -17,7 +17,7 @@ from typing import Any
 
 from auditor.model import Finding
 from auditor.options import AuditOptions
-from auditor.repo import Repository, SkippedFile, SourceFile
+from auditor.repo import CODE_LANGUAGES, Repository, SkippedFile, SourceFile
 
 SERVICE_MANIFESTS = frozenset({"pyproject.toml", "package.json", "go.mod", "manage.py", "requirements.txt"})
 
@@ -72,8 +72,8 @@ def audit_services(run, options: AuditOptions, progress: Any = None) -> list[dic
         _note(progress, f"service {service.path}")
         started = time.monotonic()
         repo = service_repository(whole.repo, service)
-        if not repo.files:
-            continue
+        if not any(f.language in CODE_LANGUAGES for f in repo.files):
+            continue   # no source code: a scorecard of the secret scan alone would read 100/100, grade A
         ctx = gather_context(repo, options, None, engines=None, findings=service_findings(whole.findings, service),
                              items=run.items)
         ctx.engines = whole.engines

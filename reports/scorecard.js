@@ -96,7 +96,8 @@
   // printing shows the evidence of every item the filters leave
   var reopen = [];
   window.addEventListener("beforeprint", function () {
-    reopen = items.filter(function (el) { return !el.open; });
+    reopen = items.concat(Array.prototype.slice.call(document.querySelectorAll("details.rest")))
+      .filter(function (el) { return !el.open; });
     reopen.forEach(function (el) { el.open = true; });
   });
   window.addEventListener("afterprint", function () {

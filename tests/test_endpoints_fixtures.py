@@ -220,5 +220,5 @@ def test_framework_without_routes_is_unknown(tmp_path):
     repo = Repository.scan(tmp_path)
     ctx = AuditContext(repo=repo, inventory=build_inventory(repo))
     ctx.collected["endpoints"] = collect_endpoints(ctx)
-    with pytest.raises(Unavailable, match="no routes were found"):
+    with pytest.raises(Unavailable, match="no route declaration was found"):
         verdict(ctx, "SEC-CSRF")

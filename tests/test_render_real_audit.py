@@ -43,3 +43,18 @@ def test_all_formats_render_from_a_real_report(report):
     assert len(list(junit.iter("testcase"))) == len(report["items"])
     md = render_markdown(report, compare=report)
     assert md.startswith("## backend-auditor:")
+
+
+def test_endpoint_matrix_totals_match_each_items_rationale(report):
+    """One source: the HTML matrix's "protected" total per column is the "N of M" its item says."""
+    import re
+    html = render_html(report)
+    footer = html.split("<tfoot>", 1)[1].split("</tfoot>", 1)[0]
+    checked = 0
+    for item_id in ("SEC-AUTHN", "SEC-AUTHZ", "SEC-CSRF", "SEC-RATE-LIMIT", "SEC-INPUT-VALIDATION", "API-PAGINATION"):
+        row = next(i for i in report["items"] if i["id"] == item_id)
+        said = re.match(r"(\d+) of (\d+)", row["rationale"])
+        if row["verdict"] in ("pass", "partial", "fail") and said:
+            assert f'href="#item-{item_id}">{said[1]}/{said[2]}</a>' in footer, (item_id, row["rationale"])
+            checked += 1
+    assert checked >= 5

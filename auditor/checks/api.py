@@ -266,6 +266,8 @@ def _no_endpoints(item_id: str, inv) -> ItemResult:
     missing = f" (not read: {'; '.join(inv.unsupported)})" if getattr(inv, "unsupported", None) else ""
     if missing:
         raise Unavailable(f"no endpoint extracted{missing}")
+    if getattr(inv, "frameworks", None) and hasattr(inv, "no_endpoints_reason"):
+        raise Unavailable(inv.no_endpoints_reason())   # a web framework with no endpoint read: not judged, not n/a
     return ItemResult(item_id, "not_applicable", "no endpoint found in the route declarations")
 
 
@@ -554,8 +556,11 @@ def evaluate_pagination(item_id: str, endpoints: list[Endpoint], source_of: Sour
         return ItemResult(item_id, "not_applicable",
                           f"no list endpoint among {len(endpoints)} endpoint(s) (a GET returning a collection)")
     good, bad = [], []
+    judged: list[dict] = []   # per endpoint, as the endpoint security items record it (the HTML matrix reads it)
     for ep in lists:
         how = "; ".join(ep.protections.get("paginated", []))
+        judged.append({"method": ep.method, "path": ep.path, "handler": ep.handler, "file": ep.file, "line": ep.line,
+                       "compliant": False})
         if not ep.paginated:
             bad.append(_ep_evidence(ep, snippet_of(ep), "unpaginated-list",
                                     f"{_label(ep)} returns the whole collection (no limit/offset, cursor or page)"))
@@ -569,13 +574,14 @@ def evaluate_pagination(item_id: str, endpoints: list[Endpoint], source_of: Sour
             continue
         bound = f"; page size fixed by the server ({size})" if origin == "server" else ""
         good.append(_ep_evidence(ep, snippet_of(ep), "paginated-list", f"{_label(ep)} paginated: {how}{bound}", PRACTICE))
+        judged[-1]["compliant"] = True
     evidence = bad + good + [f.evidence for f in dedupe(defaults)]
     skipped = f" {len(html)} server-rendered HTML list page(s) not counted." if html else ""
     return partial_result(item_id, len(good), len(lists),
                           f"{len(good)} of {len(lists)} list endpoint(s) are paginated with a bounded page size; a "
                           "size only counts as unbounded when the request sets it (heuristic)." + skipped,
                           _cap(evidence), {"list_endpoints": [_label(e) for e in lists],
-                                           "html_list_pages": [_label(e) for e in html]})
+                                           "html_list_pages": [_label(e) for e in html], "endpoints": judged})
 
 
 @check("API-PAGINATION")

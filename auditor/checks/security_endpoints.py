@@ -32,8 +32,7 @@ def endpoint_inventory(ctx: AuditContext) -> list[Endpoint]:
     blocking, gap = inv.gap()
     if not inv.endpoints:
         frameworks = ", ".join(sorted(ctx.inventory.framework_names)) or "a web framework"
-        raise Unavailable(f"{frameworks} detected but no routes were found (routes declared dynamically "
-                          "or in a layout the extractors do not read)" + (f"; {gap}" if gap else ""))
+        raise Unavailable(inv.no_endpoints_reason(frameworks))
     if blocking:
         raise Unavailable(f"the endpoint inventory is too incomplete to judge on: {len(inv.endpoints)} endpoint(s) "
                           f"extracted, {gap}")

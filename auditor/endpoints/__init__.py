@@ -34,10 +34,13 @@ class EndpointInventory:
     frameworks: list[str] = field(default_factory=list)     # frameworks whose routes were extracted
     unattached: list[str] = field(default_factory=list)     # "file:line" of route calls that produced no endpoint
     notes: list[str] = field(default_factory=list)          # skipped surfaces (development-only routers, ...)
+    declared: list[str] = field(default_factory=list)       # with no endpoint: "file:line" of the route declarations seen
 
     @property
     def warnings(self) -> list[str]:
         """One line each for the report's summary: how many routes were read and what was left out."""
+        if self.frameworks and not self.endpoints:
+            return [f"{self.no_endpoints_reason()}: the items judged per endpoint are unknown"]
         if not self.unattached:
             return []
         frameworks = ", ".join(self.frameworks) or "no framework"
@@ -52,6 +55,19 @@ class EndpointInventory:
         more = f" and {len(files) - MAX_FILES_NAMED} more file(s)" if len(files) > MAX_FILES_NAMED else ""
         return (f"{len(self.unattached)} route registration call(s) not attached to an application and not "
                 f"counted: {named}{more}")
+
+    def no_endpoints_reason(self, frameworks: str = "") -> str:
+        """Why a repository with a web framework has no endpoint, plainly: its route declarations were found
+        but none could be resolved, or none was found at all."""
+        names = frameworks or ", ".join(self.frameworks) or "a web framework"
+        if self.declared:
+            files = sorted({loc.rsplit(":", 1)[0] for loc in self.declared})
+            named = ", ".join(files[:MAX_FILES_NAMED]) + (f" and {len(files) - MAX_FILES_NAMED} more" if len(files) > MAX_FILES_NAMED else "")
+            return (f"{names}: {len(self.declared)} route declaration(s) found ({named}) but none could be resolved "
+                    "to an endpoint (for example a path prefix computed at run time, or a layout the extractors do "
+                    "not read)")
+        return (f"{names} detected but no route declaration was found (routes declared dynamically or in a layout "
+                "the extractors do not read)")
 
     def gap(self) -> tuple[bool, str]:
         """(blocking, text). Blocking when more route calls were left out than endpoints extracted: an
@@ -69,6 +85,7 @@ class EndpointInventory:
             "unattached": self.unattached,
             "notes": self.notes,
             "warnings": self.warnings,
+            "declared": self.declared,
         }
 
 
@@ -123,4 +140,10 @@ def extract_endpoints(repo, inventory) -> EndpointInventory:
     from auditor.endpoints.unattached import unattached_routes
     unattached += unattached_routes(repo, unique, python=python is not None, javascript="express" in names)
     result.unattached = sorted(set(unattached), key=lambda loc: (loc.rsplit(":", 1)[0], int(loc.rsplit(":", 1)[1])))
+    if result.frameworks and not unique:
+        from auditor.endpoints.unattached import django_route_declarations
+        declared = set(result.unattached)
+        if "django" in result.frameworks:
+            declared.update(django_route_declarations(repo))
+        result.declared = sorted(declared, key=lambda loc: (loc.rsplit(":", 1)[0], int(loc.rsplit(":", 1)[1])))
     return result

@@ -88,3 +88,28 @@ def _py_unattached(repo, path: str, lines: set[int]) -> list[int]:
                 if not any(dec.lineno <= ln <= node.lineno for ln in lines):
                     out.append(dec.lineno)
     return out
+
+
+DJANGO_ROUTE_CALLS = ("path", "re_path", "url")
+
+
+def django_route_declarations(repo) -> list[str]:
+    """`file:line` of path()/re_path()/url() calls in modules that define `urlpatterns`: the routes a Django
+    project declares, counted when none of them resolved to an endpoint (so the report can say that routes
+    were found but could not be resolved, rather than that there are none)."""
+    out = []
+    for path in repo.paths(language="python"):
+        if TEST_FILE.search(path):
+            continue
+        text = repo.read_text(path) or ""
+        if "urlpatterns" not in text:
+            continue
+        tree = repo.python_ast(path)
+        if tree is None:
+            continue
+        for call in nodes_of(tree, ast.Call):
+            func = call.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if name in DJANGO_ROUTE_CALLS and call.args:
+                out.append(f"{path}:{call.lineno}")
+    return out

@@ -28,10 +28,33 @@ def severity_rank(severity: str) -> int:
     return SEVERITY_RANK.get(severity, len(SEVERITIES))
 
 
+HIGH_RANK = SEVERITY_RANK["high"]
+
+
+def attention_tier(item: dict) -> int:
+    """0 a failed critical or high item; 1 an unknown item (it could hide a failure, counts as 0 and is not
+    analysed: a reader must see it before trusting the passes); 2 any other failed or partial item; 3 the rest."""
+    verdict = item.get("verdict")
+    if verdict == "fail" and severity_rank(item.get("severity", "")) <= HIGH_RANK:
+        return 0
+    if verdict == "unknown":
+        return 1
+    if verdict in ("fail", "partial"):
+        return 2
+    return 3
+
+
 def problem_order(item: dict) -> tuple:
-    """Sort key: fail before partial before unknown ..., then critical before high ..., then id."""
-    return (VERDICT_RANK.get(item.get("verdict"), len(VERDICT_ORDER)), severity_rank(item.get("severity", "")),
-            item.get("id", ""))
+    """Sort key, the same in every format: worst first (see attention_tier), then fail before partial before
+    pass ..., then critical before high ..., then id."""
+    return (attention_tier(item), VERDICT_RANK.get(item.get("verdict"), len(VERDICT_ORDER)),
+            severity_rank(item.get("severity", "")), item.get("id", ""))
+
+
+def needs_attention(item: dict) -> bool:
+    """Shown in every format's "needs attention" list: failed or partial critical/high items and every unknown."""
+    return item.get("verdict") == "unknown" or (
+        item.get("verdict") in ("fail", "partial") and severity_rank(item.get("severity", "")) <= HIGH_RANK)
 
 
 def location(evidence: dict) -> str:
@@ -97,3 +120,37 @@ def suppression_rows(report: dict) -> list[dict]:
                      "reason": reason, "valid": row.get("valid", problem is None), "problem": problem,
                      "matched": [m for m in matched if isinstance(m, dict)]})
     return rows
+
+
+GATE_STATES = ("new", "baselined", "existing")
+
+
+def gate_states(item: dict) -> dict[str, int]:
+    """How many of an item's violations are new, baselined (--baseline) or existing (outside --diff-base);
+    a failure with no line (a practice that is absent) counts once, by its details' gate_state."""
+    counts: dict[str, int] = {}
+    for ev in violations(item):
+        if ev.get("state") in GATE_STATES:
+            counts[ev["state"]] = counts.get(ev["state"], 0) + 1
+    state = (item.get("details") or {}).get("gate_state") if isinstance(item.get("details"), dict) else None
+    if state in GATE_STATES and not counts:
+        counts[state] = 1
+    return counts
+
+
+def gating_summary(report: dict) -> str | None:
+    """One sentence on what a baseline or --diff-base left out of the gate, or None when neither was used."""
+    totals: dict[str, int] = {}
+    for row in report.get("items", []):
+        if row.get("verdict") in ("fail", "partial"):
+            for state, n in gate_states(row).items():
+                totals[state] = totals.get(state, 0) + n
+    if not totals:
+        return None
+    new = totals.get("new", 0)
+    if totals.get("baselined"):
+        old, how = totals["baselined"], "baselined (accepted in the baseline file)"
+    else:
+        old, how = totals.get("existing", 0), "outside the lines changed since --diff-base"
+    return (f"{old} violation{'s' if old != 1 else ''} {'are' if old != 1 else 'is'} {how} and {new} "
+            f"{'are' if new != 1 else 'is'} new: --fail-on counts only the new ones (--fail-under uses the whole score)")

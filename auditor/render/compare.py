@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auditor.render.common import repository_name
+
 # how a verdict ranks for "better or worse" when scores alone do not say (not_applicable/manual have none)
 _PROBLEM = {"fail": 0, "unknown": 1, "partial": 2, "pass": 3}
 
@@ -79,3 +81,17 @@ def change_counts(changes: dict[str, ItemChange]) -> dict[str, int]:
     for change in changes.values():
         counts[change.kind] = counts.get(change.kind, 0) + 1
     return counts
+
+
+def different_repository(report: dict, previous: dict | None) -> str | None:
+    """A warning when `previous` was made for another repository (by folder or URL name), else None.
+
+    The name is compared, not the full path: the same repository is checked out in different folders on a
+    laptop and in CI. A shallow clone may lack the previous commit, so commits are not compared."""
+    if not previous:
+        return None
+    here, there = repository_name(report), repository_name(previous)
+    if (previous.get("repository") or {}).get("path") and here != there:
+        return (f"the --compare report is for another repository ({there}, this one is {here}): "
+                "its changes below compare different code")
+    return None

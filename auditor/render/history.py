@@ -18,6 +18,10 @@ CATEGORY_COLOURS = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#089
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#111827;background:#fff}
 h1{font-size:20px;margin:0 0 4px}
+h2{font-size:15px;margin:18px 0 6px}
+.warn{background:#fff7e6;border:1px solid #f0c36d;border-radius:6px;padding:8px 12px;margin:8px 0}
+.warn ul{margin:4px 0 0;padding-left:20px}
+.scroll{overflow-x:auto}
 .meta{color:#6b7280;margin:0 0 16px}
 svg{max-width:100%;height:auto;border:1px solid #e5e7eb;border-radius:6px}
 .grid{stroke:#e5e7eb;stroke-width:1}
@@ -44,9 +48,12 @@ def render_history_html(history: dict) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{escape(csp, quote=False)}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Score history: {repo}</title>", f"<style>{STYLE}</style></head><body>",
-        f"<h1>Score history</h1><p class=\"meta\">{repo} · last {len(commits)} commit(s), oldest first"
+        f"<h1>Score history</h1><p class=\"meta\">{repo} · last {len(commits)} commit(s)"
         f" · generated {escape(str(history.get('generated_at') or ''))}</p>",
+        _warnings_html(history),
+        "<h2>Trend, oldest commit on the left</h2>",
         trend_svg(commits, categories),
+        "<h2>Commits, newest first</h2>",
         _table(commits, categories),
         "</body></html>",
     ]
@@ -109,6 +116,7 @@ def _table(commits: list[dict], categories: list[dict]) -> str:
     head = ("<tr><th>Commit</th><th>Date</th><th>Subject</th><th class=\"num\">Score</th><th>Grade</th>"
             + "".join(f'<th class="num">{escape(str(c.get("title") or c.get("id")))}</th>' for c in categories)
             + "<th>Failing items</th></tr>")
+    head = head.replace("<th>Failing items</th>", "<th>Failing items</th><th>Warnings</th>")
     rows = []
     for c in reversed(commits):   # newest first, as a log reads
         cats = c.get("categories") or {}
@@ -119,8 +127,37 @@ def _table(commits: list[dict], categories: list[dict]) -> str:
         rows.append(f"<tr><td><code>{escape(str(c.get('short') or ''))}</code></td>"
                     f"<td>{escape(str(c.get('date') or '')[:10])}</td><td>{escape(str(c.get('subject') or ''))}</td>"
                     f'<td class="num">{_score(c.get("score"))}</td><td>{escape(str(c.get("grade") or ""))}</td>'
-                    f"{cells}<td>{failing}</td></tr>")
-    return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+                    f"{cells}<td>{failing}</td><td>{_commit_warnings(c)}</td></tr>")
+    return f"<div class=\"scroll\"><table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table></div>"
+
+
+def _commit_warnings(commit: dict) -> str:
+    notes = [str(w) for w in commit.get("warnings") or []]
+    if commit.get("unknown"):
+        notes.append(f"{len(commit['unknown'])} item(s) unknown: {', '.join(commit['unknown'])}")
+    return "".join(f'<div class="err">{escape(n)}</div>' for n in notes)
+
+
+def history_warnings(history: dict) -> list[str]:
+    """What `auditor audit` would have printed at the top of each commit's report (engine and file errors,
+    analyses that failed, files skipped), and the commits that could not be audited, one line per distinct
+    text with the commits it applies to."""
+    by_text: dict[str, list[str]] = {}
+    for c in history.get("commits") or []:
+        short = str(c.get("short") or "")[:10]
+        if c.get("error"):
+            by_text.setdefault(f"not audited: {c['error']}", []).append(short)
+        for warning in c.get("warnings") or []:
+            by_text.setdefault(str(warning), []).append(short)
+    return [f"{text} (commit{'s' if len(shorts) > 1 else ''} {', '.join(shorts)})" for text, shorts in by_text.items()]
+
+
+def _warnings_html(history: dict) -> str:
+    warnings = history_warnings(history)
+    if not warnings:
+        return ""
+    items = "".join(f"<li>{escape(w)}</li>" for w in warnings)
+    return f'<div class="warn" role="alert"><strong>Read this first</strong><ul>{items}</ul></div>'
 
 
 def _score(value) -> str:

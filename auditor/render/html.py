@@ -4,7 +4,13 @@ One self-contained file: CSS and JS are inlined from reports/ and allowed by a C
 that names their SHA-256 hashes, so nothing else can run or load (`default-src 'none'`), charts are inline
 SVG sized by attributes (a strict CSP blocks style="..."), and no byte refers to another host.
 Everything from the scanned repository (file names, code, messages) is data: autoescape keeps it inert.
-Evidence per item is capped (`evidence_limit`, "and N more"): the JSON and SARIF reports carry all of it.
+Every piece of evidence is listed, so a reviewer never has to leave the page: the first `evidence_limit` per
+item in full (numbered code, the offending lines marked), the rest as one line each (location, code, message)
+in a collapsed list under them.
+
+The page reads only the report dict it is given (no catalog, no scoring): the endpoint matrix takes each
+protection column from the checklist item that judges it (its `details.endpoints`), so its totals are the
+item's own counts.
 """
 from __future__ import annotations
 
@@ -16,21 +22,26 @@ from functools import lru_cache
 import jinja2
 from markupsafe import Markup
 
-from auditor.render.common import (VERDICT_ORDER, category_titles, clean_text, format_score, location,
-                                   problem_order, repository_name, severity_rank, short_commit, suppression_rows,
-                                   verdict_label)
-from auditor.render.compare import change_counts, item_changes, score_change
+from auditor.render.common import (VERDICT_ORDER, attention_tier, category_titles, clean_text, format_score,
+                                   gate_states, gating_summary, location, needs_attention, problem_order,
+                                   repository_name, severity_rank, short_commit, suppression_rows, verdict_label)
+from auditor.render.compare import change_counts, different_repository, item_changes, score_change
 from auditor.resources import reports_dir
 from auditor.scoring import CRITICAL_FAIL_GRADE_CAP
 
-EVIDENCE_LIMIT = 20          # evidence blocks per item in the HTML
+EVIDENCE_LIMIT = 20          # evidence blocks per item shown in full; the rest one line each, collapsed
 SNIPPET_MAX_LINES = 12
 LINE_MAX_CHARS = 400
-ATTENTION_LIMIT = 8          # items in the "needs attention" panel
-ENDPOINT_COLUMNS = (("authenticated", "Authn"), ("authorized", "Authz"), ("csrf_protected", "CSRF"),
-                    ("rate_limited", "Rate limit"), ("input_validated", "Validated"), ("paginated", "Paginated"))
-MIGRATION_PREFERRED = ("system", "version", "revision", "down_revision", "file", "name", "description",
-                       "reversible", "documented", "dangerous_ops")
+COMPACT_CODE_CHARS = 160
+ATTENTION_LIMIT = 8          # failed critical/high items in the "needs attention" panel (unknown ones: all)
+# protection column: (endpoint field, header, the checklist item that judges it)
+ENDPOINT_COLUMNS = (("authenticated", "Authn", "SEC-AUTHN"), ("authorized", "Authz", "SEC-AUTHZ"),
+                    ("csrf_protected", "CSRF", "SEC-CSRF"), ("rate_limited", "Rate limit", "SEC-RATE-LIMIT"),
+                    ("input_validated", "Validated", "SEC-INPUT-VALIDATION"), ("paginated", "Paginated", "API-PAGINATION"))
+JUDGED = ("pass", "partial", "fail")
+# the migration columns a reviewer reads first; every other field is behind each row's "more"
+MIGRATION_LEAD = ("file", "reversible", "rollback_correct", "dangerous_operations")
+MIGRATION_ALIASES = {"dangerous_ops": "dangerous_operations"}
 
 
 @lru_cache(maxsize=1)
@@ -94,20 +105,29 @@ def build_view(report: dict, compare: dict | None, evidence_limit: int) -> dict:
         "categories": _category_views(report, items, titles),
         "severities": sorted({i["severity"] for i in items}, key=severity_rank),
         "items": items,
-        "attention": [i for i in items if i["verdict"] in ("fail", "partial", "unknown")
-                      and i["severity"] in ("critical", "high")][:ATTENTION_LIMIT],
+        **_attention(items),
         "compare": score_change(report, compare),
+        "compare_warning": different_repository(report, compare),
+        "gating": gating_summary(report),
         "change_counts": change_counts(changes),
-        "endpoints": _endpoint_views(report),
-        "endpoint_columns": ENDPOINT_COLUMNS,
-        "endpoint_totals": _endpoint_totals(report),
-        "migrations": _table(report.get("inventory", {}).get("migrations") or [], MIGRATION_PREFERRED),
+        **_endpoint_matrix(report),
+        "migrations": _migration_table(report.get("inventory", {}).get("migrations") or []),
         "engines": [_engine_view(e) for e in report.get("engines") or [] if isinstance(e, dict)],
         "suppressed": suppression_rows(report),
         "inventory": _inventory_view(report.get("inventory") or {}),
         "evidence_limit": evidence_limit,
         "services": _service_views(report),
     }
+
+
+def _attention(items: list[dict]) -> dict:
+    """The "needs attention" panel: failed or partial critical/high items (the first ATTENTION_LIMIT) and
+    every unknown item, whatever its severity: an item that was not analysed may hide a failure."""
+    flagged = [i for i in items if needs_attention(i) and i["verdict"] != "unknown"]
+    others = [i for i in items if i["verdict"] in ("fail", "partial") and not needs_attention(i)]
+    return {"attention": flagged[:ATTENTION_LIMIT], "attention_more": len(flagged) - len(flagged[:ATTENTION_LIMIT]),
+            "attention_unknown": [i for i in items if i["verdict"] == "unknown"],
+            "attention_others": len(others)}
 
 
 def _ring(score) -> dict:
@@ -127,8 +147,9 @@ def _band(score) -> str:
 def _item_view(row: dict, titles: dict, change, evidence_limit: int) -> dict:
     evidence = [e for e in row.get("evidence") or [] if isinstance(e, dict)]
     violations = [e for e in evidence if e.get("kind", "violation") == "violation"]
-    shown = evidence[:evidence_limit]
+    shown, rest = evidence[:evidence_limit], evidence[evidence_limit:]
     score = row.get("score")
+    states = gate_states(row)
     return {
         "id": row.get("id", ""), "title": row.get("title", ""), "verdict": row.get("verdict", "unknown"),
         "verdict_label": verdict_label(row.get("verdict", "unknown")),
@@ -138,10 +159,21 @@ def _item_view(row: dict, titles: dict, change, evidence_limit: int) -> dict:
         "score": score, "score_text": f"{score}/10" if isinstance(score, int) else "—",
         "rationale": row.get("rationale", ""), "remediation": row.get("remediation", ""),
         "violation_count": len(violations), "evidence_count": len(evidence),
-        "evidence": [_evidence_view(e) for e in shown], "more": len(evidence) - len(shown),
+        "evidence": [_evidence_view(e) for e in shown], "more": len(rest),
+        "rest": [_compact_evidence(e) for e in rest],
         "details": _details(row.get("details")),
-        "change": change,
+        "change": change, "tier": attention_tier(row),
+        "gate_states": ", ".join(f"{n} {state}" for state, n in sorted(states.items())),
     }
+
+
+def _compact_evidence(e: dict) -> dict:
+    """One line of evidence past the first `evidence_limit`: where, the first code line, the message."""
+    code = next((line.strip() for line in str(e.get("snippet") or "").split("\n") if line.strip()), "")
+    if len(code) > COMPACT_CODE_CHARS:
+        code = code[:COMPACT_CODE_CHARS] + " …"
+    return {"location": location(e), "kind": e.get("kind", "violation"), "code": code,
+            "message": e.get("message") or "", "rule_id": e.get("rule_id") or ""}
 
 
 def _evidence_view(e: dict) -> dict:
@@ -205,24 +237,23 @@ def _category_views(report: dict, items: list[dict], titles: dict) -> list[dict]
 
 
 def _cell(endpoint: dict, key: str) -> dict:
+    """A protection cell from the inventory's own field (used when no item judged the column)."""
     value = endpoint.get(key)
     applies = True
     if key == "csrf_protected" and endpoint.get("csrf_applies") is False:
         applies = False
     if key == "paginated" and value is None and str(endpoint.get("method", "")).upper() not in ("GET", "ANY"):
         applies = False
+    state = "na" if not applies else {True: "yes", False: "no"}.get(value, "unk")
+    return _cell_view(state, endpoint, key)
+
+
+def _cell_view(state: str, endpoint: dict, key: str, why: str = "") -> dict:
+    text = {"na": "—", "yes": "✓", "no": "✗", "unk": "?"}[state]
+    hint = why or {"na": "does not apply", "yes": "yes", "no": "no", "unk": "could not tell"}[state]
     provided = (endpoint.get("protections") or {}).get(key.replace("_protected", "")) or \
         (endpoint.get("protections") or {}).get(key) or []
-    if not applies:
-        state, text = "na", "—"
-    elif value is True:
-        state, text = "yes", "✓"
-    elif value is False:
-        state, text = "no", "✗"
-    else:
-        state, text = "unk", "?"
-    hint = {"na": "does not apply", "yes": "yes", "no": "no", "unk": "could not tell"}[state]
-    if provided:
+    if provided and state != "na":
         hint += ": " + ", ".join(str(p) for p in provided)
     notes = [str(n).split(":", 1)[1].strip() for n in endpoint.get("notes") or []
              if isinstance(n, str) and n.split(":", 1)[0] == key and ":" in n]
@@ -231,41 +262,82 @@ def _cell(endpoint: dict, key: str) -> dict:
     return {"state": state, "text": text, "hint": hint}
 
 
-def _endpoint_views(report: dict) -> list[dict]:
+def _endpoint_key(e: dict) -> tuple:
+    return (str(e.get("method") or ""), str(e.get("path") or ""), str(e.get("file") or ""), e.get("line"))
+
+
+def _judged_endpoints(item: dict | None) -> dict | None:
+    """{endpoint key: compliant (True/False/None)} of the endpoints the item judged, or None when it judged none."""
+    if not item or item.get("verdict") not in JUDGED:
+        return None
+    listed = (item.get("details") or {}).get("endpoints") if isinstance(item.get("details"), dict) else None
+    if not isinstance(listed, list):
+        return None
+    return {_endpoint_key(e): e.get("compliant") for e in listed if isinstance(e, dict)}
+
+
+def _endpoint_matrix(report: dict) -> dict:
+    """Rows, columns and totals of the endpoint matrix. A column whose item judged endpoints shows that
+    item's judgement per endpoint (an endpoint it did not judge reads "—") and its total is the item's own
+    count; a column whose item is not applicable shows "—"; otherwise (item unknown, not selected, or an
+    older report) the inventory's raw field, and the total names the item's verdict instead of a count."""
+    items = {row.get("id"): row for row in report.get("items") or [] if isinstance(row, dict)}
+    endpoints = [e for e in (report.get("inventory") or {}).get("endpoints") or [] if isinstance(e, dict)]
+    columns, totals, judged_by = [], [], []
+    for key, label, item_id in ENDPOINT_COLUMNS:
+        item = items.get(item_id)
+        judged = _judged_endpoints(item)
+        judged_by.append(judged)
+        verdict = (item or {}).get("verdict")
+        columns.append({"key": key, "label": label, "item": item_id if item else "",
+                        "title": f"judged by {item_id}" + (f" ({verdict_label(verdict).lower()})" if item else ", not in this report")})
+        if judged is not None:
+            good = sum(1 for v in judged.values() if v is True)
+            state = "yes" if good == len(judged) and judged else "no" if judged else "na"
+            totals.append({"text": f"{good}/{len(judged)}" if judged else "—", "state": state, "item": item_id,
+                           "hint": f"{item_id}: {good} of {len(judged)} endpoints it judges"})
+        elif verdict == "not_applicable":
+            totals.append({"text": "n/a", "state": "na", "item": item_id, "hint": f"{item_id}: {item.get('rationale', '')}"})
+        else:
+            word = verdict_label(verdict).lower() if item else "not judged"
+            totals.append({"text": word, "state": "unk" if verdict == "unknown" else "na", "item": item_id if item else "",
+                           "hint": f"{item_id}: {(item or {}).get('rationale') or 'not in this report'}"})
     rows = []
-    for e in (report.get("inventory") or {}).get("endpoints") or []:
-        if not isinstance(e, dict):
-            continue
+    for e in endpoints:
+        cells = []
+        for (key, _, item_id), judged, total in zip(ENDPOINT_COLUMNS, judged_by, totals):
+            if judged is not None:
+                k = _endpoint_key(e)
+                if k not in judged:
+                    cells.append(_cell_view("na", e, key, f"not among the endpoints {item_id} judges"))
+                else:
+                    cells.append(_cell_view({True: "yes", False: "no"}.get(judged[k], "unk"), e, key))
+            elif total["text"] == "n/a":
+                cells.append(_cell_view("na", e, key, total["hint"]))
+            else:
+                cells.append(_cell(e, key))
         rows.append({"method": str(e.get("method") or ""), "path": str(e.get("path") or ""),
                      "handler": str(e.get("handler") or ""), "framework": str(e.get("framework") or ""),
-                     "location": location(e), "cells": [_cell(e, key) for key, _ in ENDPOINT_COLUMNS]})
-    return rows
+                     "location": location(e), "cells": cells})
+    return {"endpoints": rows, "endpoint_columns": columns, "endpoint_totals": totals}
 
 
-def _endpoint_totals(report: dict) -> list[dict]:
-    """Per protection column: how many endpoints have it, of those where it applies."""
-    rows = _endpoint_views(report)
-    totals = []
-    for n, _ in enumerate(ENDPOINT_COLUMNS):
-        cells = [row["cells"][n] for row in rows]
-        applies = [c for c in cells if c["state"] != "na"]
-        good = sum(1 for c in applies if c["state"] == "yes")
-        state = "na" if not applies else "yes" if good == len(applies) else "no"
-        totals.append({"text": f"{good}/{len(applies)}" if applies else "—", "state": state})
-    return totals
-
-
-def _table(rows: list, preferred: tuple[str, ...]) -> dict:
-    """Generic table of dict rows: preferred columns first, then any others in first-seen order."""
-    rows = [r for r in rows if isinstance(r, dict)]
-    seen: list[str] = []
+def _migration_table(rows: list) -> dict:
+    """The lead columns (file, reversible, rollback correct, dangerous operations) and, per row, the rest."""
+    rows = [{MIGRATION_ALIASES.get(k, k): v for k, v in r.items()} for r in rows if isinstance(r, dict)]
+    lead = [c for c in MIGRATION_LEAD if any(c in r for r in rows)]
+    out = []
     for row in rows:
-        for key in row:
-            if key not in seen:
-                seen.append(key)
-    columns = [c for c in preferred if c in seen] + [c for c in seen if c not in preferred]
-    return {"columns": [(c, c.replace("_", " ")) for c in columns],
-            "rows": [[_plain(row.get(c)) for c in columns] for row in rows]}
+        where = location(row) if row.get("file") else ""
+        named = " ".join(str(row[k]) for k in ("version", "name", "description") if row.get(k) not in (None, ""))
+        cells = [{"text": where or "—", "state": "", "sub": named} if c == "file" else {**_plain(row.get(c)), "sub": ""}
+                 for c in lead]
+        if "rollback_correct" in lead and row.get("rollback_note"):
+            cells[lead.index("rollback_correct")]["sub"] = str(row["rollback_note"])
+        rest = [(k.replace("_", " "), _plain(v)["text"]) for k, v in row.items()
+                if k not in lead and k not in ("line", "rollback_note") and v not in (None, "", [], {})]
+        out.append({"cells": cells, "rest": rest})
+    return {"columns": [(c, c.replace("_", " ")) for c in lead], "rows": out}
 
 
 def _plain(value) -> dict:
@@ -295,14 +367,24 @@ def _engine_view(engine: dict) -> dict:
 def _inventory_view(inventory: dict) -> dict:
     languages = inventory.get("languages") or {}
     if isinstance(languages, dict):
-        languages = [f"{k} ({v})" if isinstance(v, int) else str(k) for k, v in languages.items()]
+        languages = [f"{k} ({v} files)" if isinstance(v, int) else
+                     f"{k} ({v['files']} files)" if isinstance(v, dict) and isinstance(v.get("files"), int) else str(k)
+                     for k, v in languages.items()]
     frameworks = inventory.get("frameworks") or []
     if isinstance(frameworks, dict):
         frameworks = list(frameworks)
     errors = inventory.get("collector_errors") or {}
-    return {"languages": [str(x) for x in languages], "frameworks": [str(x) for x in frameworks],
+    return {"languages": [str(x) for x in languages], "frameworks": [_framework(x) for x in frameworks],
             "skipped": [s for s in inventory.get("skipped_files") or [] if isinstance(s, dict)],
             "collector_errors": sorted(errors.items()) if isinstance(errors, dict) else []}
+
+
+def _framework(entry) -> str:
+    """A framework as its name and where it was found ("django (requirements.txt:1)"), never a raw dict."""
+    if not isinstance(entry, dict):
+        return str(entry)
+    name = str(entry.get("name") or "?")
+    return f"{name} ({location(entry)})" if entry.get("file") else name
 
 
 def _service_views(report: dict) -> list[dict]:

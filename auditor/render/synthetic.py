@@ -62,6 +62,7 @@ def synthetic_report(findings: int = 60, hostile: bool = False, seed: int = 7,
     counts: dict[str, int] = {}
     for r in results.values():
         counts[r.verdict] = counts.get(r.verdict, 0) + 1
+    endpoint_rows = [_endpoint(rng, n, hostile and n == 1) for n in range(endpoints)]
     item_rows = []
     for item in items:
         r = results[item.id]
@@ -70,7 +71,8 @@ def synthetic_report(findings: int = 60, hostile: bool = False, seed: int = 7,
             "id": item.id, "title": item.title, "category": item.category, "severity": item.severity,
             "weight": item.weight, "automation": item.automation, "verdict": r.verdict, "score": r.score,
             "rationale": r.rationale + (f" {HOSTILE_CODE}" if hostile and r.verdict == "fail" else ""),
-            "evidence": evs, "remediation": item.remediation, "details": {"places": len(evs)},
+            "evidence": evs, "remediation": item.remediation,
+            "details": {"places": len(evs), **_judged_endpoints(item.id, r.verdict, endpoint_rows)},
         })
     return {
         "schema_version": "1.0",
@@ -84,9 +86,10 @@ def synthetic_report(findings: int = 60, hostile: bool = False, seed: int = 7,
         "categories": card.categories,
         "items": item_rows,
         "inventory": {
-            "languages": {"python": 41, "javascript": 7},
-            "frameworks": ["flask", "express"],
-            "endpoints": [_endpoint(rng, n, hostile and n == 1) for n in range(endpoints)],
+            "languages": {"python": {"files": 41, "lines": 5210}, "javascript": {"files": 7, "lines": 830}},
+            "frameworks": [{"name": "flask", "file": "requirements.txt", "line": 3},
+                           {"name": "express", "file": "package.json", "line": 9}],
+            "endpoints": endpoint_rows,
             "migrations": [_migration(n, hostile and n == 2) for n in range(migrations)],
             "skipped_files": [{"path": "app/legacy.py", "reason": "does not parse as Python 3 at line 3"}],
             "collector_errors": {},
@@ -146,7 +149,31 @@ def _endpoint(rng: random.Random, n: int, hostile: bool) -> dict:
     }
 
 
+# the endpoint items' field, and which endpoints each judges (as auditor/checks/security_endpoints.py does)
+_JUDGES = {"SEC-AUTHN": ("authenticated", lambda e: True),
+           "SEC-AUTHZ": ("authorized", lambda e: "<id>" in e["path"] and e["method"] != "POST"),
+           "SEC-CSRF": ("csrf_protected", lambda e: e["csrf_applies"] is True),
+           "SEC-RATE-LIMIT": ("rate_limited", lambda e: e["line"] % 4 == 0),
+           "SEC-INPUT-VALIDATION": ("input_validated", lambda e: e["method"] != "DELETE"),
+           "API-PAGINATION": ("paginated", lambda e: e["method"] == "GET")}
+
+
+def _judged_endpoints(item_id: str, verdict: str, endpoints: list[dict]) -> dict:
+    """details.endpoints of an endpoint item that reached a verdict: the endpoints it judged and how."""
+    if item_id not in _JUDGES or verdict not in ("pass", "partial", "fail"):
+        return {}
+    field, judged = _JUDGES[item_id]
+    rows = [{"method": e["method"], "path": e["path"], "handler": e["handler"], "file": e["file"], "line": e["line"],
+             "compliant": e[field]} for e in endpoints if judged(e)]
+    return {"endpoints": rows, "compliant": sum(1 for r in rows if r["compliant"] is True)}
+
+
 def _migration(n: int, hostile: bool) -> dict:
-    return {"system": "alembic", "version": f"{n:04d}", "file": f"migrations/versions/{n:04d}_step.py",
-            "description": "<script>alert(8)</script>" if hostile else f"step {n}",
-            "reversible": n % 3 != 0, "dangerous_ops": ["drop_column users.email"] if n == 4 else []}
+    """A row of inventory.migrations, in the shape auditor/migrations/model.py writes."""
+    name = "<script>alert(8)</script>" if hostile else f"step_{n}"
+    return {"system": "alembic", "version": f"{n:04d}", "name": name,
+            "file": f"migrations/versions/{n:04d}_step.py", "line": 9, "rollback_file": None,
+            "reversible": "missing" if n % 3 == 0 else "verified", "rollback_correct": None if n % 3 == 0 else True,
+            "rollback_note": "", "documented": n % 2 == 0, "dependencies": [f"{n - 1:04d}"] if n else [],
+            "dangerous_operations": ["drop_column users.email (data loss) at migrations/versions/0004_step.py:12"]
+            if n == 4 else [], "operations": 2, "parse_problems": []}
