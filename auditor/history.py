@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 import shutil
 import tempfile
 import time
@@ -175,7 +176,7 @@ class SharedScan:
         out = []
         for shared in self.runs:
             run = EngineRun(shared.name, status=shared.status, version=shared.version, error=shared.error,
-                            duration_s=0.0, messages=list(shared.messages[:20]))
+                            duration_s=0.0, messages=self.messages_for(shared, repo))
             if shared.status == OK:
                 index = self.by_version[shared.name]
                 for f in repo.files:
@@ -187,14 +188,38 @@ class SharedScan:
                         ev = finding.evidence
                         run.findings.append(dataclasses.replace(finding, evidence=dataclasses.replace(ev, file=f.path)))
                 run.scanned_files = sum(1 for f in repo.files if f.path in self.versions)
-                run.messages.insert(0, f"results from one {shared.name} run over the file versions of all audited commits")
             out.append(run)
         return out
+
+    def messages_for(self, shared, repo) -> list[str]:
+        """The shared run's file errors that concern this commit's own file versions, with their real paths
+        (`_v1/app.py: syntax error` is this commit's `app.py: syntax error` only if its app.py is version 1);
+        messages naming no staged file concern every commit. They become this commit's warnings, as an
+        audit of the commit alone would show them."""
+        mine: set[str] = set()
+        for f in repo.files:
+            try:
+                k = self.versions.get(f.path, {}).get(_digest((repo.root / f.path).read_bytes()))
+            except OSError:
+                k = None
+            if k is not None:
+                mine.add(f"_v{k}/{f.path}")
+        out = []
+        for message in shared.messages:
+            staged = _STAGED_PATH.findall(message)
+            if not staged:
+                out.append(message)
+            elif any(f"_v{k}/{path}" in mine for k, path in staged):
+                out.append(_STAGED_PATH.sub(lambda m: m.group(2), message))
+        return out[:20]
 
     def summary(self) -> dict:
         return {"file_versions": self.files, "duration_s": round(self.duration, 3),
                 "engines": {r.name: {"status": r.status, "duration_s": round(r.duration_s, 3),
                                      "findings": len(r.findings)} for r in self.runs}}
+
+
+_STAGED_PATH = re.compile(r"(?<![\w/.-])_v(\d+)/([^\s:,;'\"]+)")
 
 
 def _digest(data: bytes) -> str:

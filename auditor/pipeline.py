@@ -288,6 +288,8 @@ def build_report(ctx: AuditContext, items: list[CatalogItem], results: dict[str,
         "summary": {
             "score": card.score, "grade": card.grade, "grade_capped_by": card.grade_capped_by,
             "verdicts": counts,
+            # items that could not be analysed, named before any item is listed: each counts as 0 and may hide a failure
+            "unknown": [row["id"] for row in item_rows if row["verdict"] == "unknown"],
             "gate": {"passed": passed, "reasons": reasons},
             "engines_failed": engines_failed(ctx.engines.values()),
             "warnings": audit_warnings(ctx.engines.values(), ctx.collector_errors, inventory["skipped_files"])

@@ -69,8 +69,8 @@ def test_the_trend_follows_the_code(trend):
 
 def test_the_engines_run_once_over_the_distinct_file_versions(trend):
     shared = trend["shared_scan"]
-    # commit 1: requirements.txt, app.py, helpers.py; commit 2: app.py; commit 3: app.py, tests/test_app.py
-    assert shared["file_versions"] == 6
+    # commit 1: requirements.txt, app.py, helpers.py; commit 2: app.py; commit 3: app.py, tests/test_app.py, legacy.py
+    assert shared["file_versions"] == 7
     assert shared["engines"]["semgrep"]["status"] == "ok" and shared["engines"]["bandit"]["status"] == "ok"
     for entry in trend["commits"]:
         assert entry["engines"]["semgrep"]["duration_s"] == 0.0       # no engine process per commit
@@ -80,7 +80,7 @@ def test_reused_results_are_the_results_of_auditing_each_commit_from_scratch(his
     from auditor.history import audit_history
     fresh = audit_history(history_run["repo"], 5, reuse=False)
     assert fresh["shared_scan"] is None
-    keys = ("commit", "score", "grade", "categories", "verdicts", "failing")
+    keys = ("commit", "score", "grade", "categories", "verdicts", "failing", "unknown", "warnings")
     assert [{k: e[k] for k in keys} for e in fresh["commits"]] == [{k: e[k] for k in keys} for e in trend["commits"]]
     print(f"history of 3 commits: {trend['duration_s']:.1f}s with reuse, {fresh['duration_s']:.1f}s without")
 
@@ -137,3 +137,25 @@ def test_a_folder_outside_git_is_a_one_line_error(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("auditor: error: history needs a git repository")
     assert not (tmp_path / "out").exists()
+
+
+def test_history_shows_the_warnings_audit_shows_for_each_commit(history_run, trend):
+    """Commit 3 adds a file that does not parse: its audit warns, so the history says so for that commit only."""
+    first, second, third = trend["commits"]
+    assert first["warnings"] == [] and second["warnings"] == []
+    assert any("legacy.py: syntax error" in w for w in third["warnings"])
+    assert not any("_v0/" in w for w in third["warnings"])          # the real path, not the staging folder's
+    out = history_run["proc"].stdout
+    assert f"legacy.py: syntax error while parsing AST from file (commit {third['short']})" in out
+    html = (history_run["out"] / "history.html").read_text()
+    assert "Read this first" in html and "legacy.py: syntax error" in html
+
+
+def test_history_html_says_which_way_each_part_reads(history_run, trend):
+    html = (history_run["out"] / "history.html").read_text()
+    assert "oldest first" not in html
+    assert html.index("Trend, oldest commit on the left") < html.index("<svg")
+    table = html.split("<h2>Commits, newest first</h2>", 1)[1]
+    shorts = [c["short"] for c in trend["commits"]]
+    assert table.index(shorts[-1]) < table.index(shorts[0])        # newest first, as the heading says
+    assert "Newest first" in history_run["proc"].stdout

@@ -64,3 +64,15 @@ def test_failure_body_lists_evidence_and_hostile_text_survives_as_text(parsed):
     assert "<script>alert(2)</script>.py:" in body      # parsed back: it was escaped in the XML
     assert "How to fix:" in body
     assert "\x00" not in ET.tostring(root, encoding="unicode")
+
+
+def test_within_each_suite_failed_critical_and_high_come_first_then_unknown(parsed):
+    report, root = parsed
+    by_id = {i["id"]: i for i in report["items"]}
+    for suite in root.iter("testsuite"):
+        kinds = []
+        for case in suite.iter("testcase"):
+            row = by_id[case.get("name").split(":", 1)[0]]
+            kinds.append(0 if row["verdict"] == "fail" and row["severity"] in ("critical", "high")
+                         else 1 if row["verdict"] == "unknown" else 2)
+        assert kinds == sorted(kinds), suite.get("name")

@@ -69,7 +69,7 @@ def test_stays_short_with_thousands_of_findings():
     report = synthetic_report(findings=5000, hostile=True)
     md = render_markdown(report)
     assert len(md) < 65_536
-    failing = [i for i in report["items"] if i["verdict"] == "fail"]
+    failing = [i for i in report["items"] if i["verdict"] in ("fail", "unknown")]
     assert len(table_rows(md)) - 2 == min(len(failing), FAILING_LIMIT)
     assert "and " in md and " more" in md
 
@@ -87,3 +87,19 @@ def test_passing_report_without_compare():
 def test_suppressions_are_counted_and_ignored_ones_named():
     md = render_markdown(synthetic_report(findings=5))
     assert "**Suppressions:** 2 inline, 1 finding suppressed; 1 ignored: `app/dev.py:4` (no reason given" in md
+
+
+def test_unknown_items_are_listed_right_after_the_failed_critical_and_high_ones():
+    report = synthetic_report(findings=20)
+    md = render_markdown(report)
+    rows = [line for line in table_rows(md)[2:]]
+    by_id = {i["id"]: i for i in report["items"]}
+    ids = [re.search(r"`([A-Z0-9-]+)`", row)[1] for row in rows]
+    kinds = ["top" if by_id[i]["verdict"] == "fail" and by_id[i]["severity"] in ("critical", "high")
+             else by_id[i]["verdict"] for i in ids]
+    unknown = [i for i in report["items"] if i["verdict"] == "unknown"]
+    assert unknown and kinds.count("unknown") == len(unknown)
+    first = kinds.index("unknown")
+    assert set(kinds[:first]) == {"top"} and kinds[first:first + len(unknown)] == ["unknown"] * len(unknown)
+    row = rows[first]
+    assert row.startswith("| ❔ |") and "could not be analysed" in row        # its reason, in place of evidence

@@ -116,3 +116,18 @@ def test_failing_item_without_evidence_and_suppressions_and_engine_errors(hostil
     assert "app/dev.py:4" in ignored["message"]["text"] and "no reason" in ignored["message"]["text"]
     assert invocation["executionSuccessful"] is False
     assert "zap-scanner failed" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+
+
+def test_unknown_items_are_named_as_notifications_after_engine_failures(hostile):
+    report, sarif = hostile
+    validate(sarif)
+    invocation = sarif["runs"][0]["invocations"][0]
+    notes = invocation["toolExecutionNotifications"]
+    unknown = [i["id"] for i in report["items"] if i["verdict"] == "unknown"]
+    named = [n["associatedRule"]["id"] for n in notes if n["descriptor"]["id"] == "item-unknown"]
+    assert unknown and sorted(named) == sorted(unknown)
+    assert notes[0]["descriptor"]["id"].startswith("engine/")        # the cause first, then what it left unknown
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert all(rules[n["associatedRule"]["index"]]["id"] == n["associatedRule"]["id"]
+               for n in notes if "associatedRule" in n)
+    assert invocation["executionSuccessful"] is False                # because an engine failed, not the unknowns

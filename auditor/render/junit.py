@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from auditor.render.common import (category_titles, clean_text, format_score, location, repository_name,
-                                   violations)
+from auditor.render.common import (category_titles, clean_text, format_score, location, problem_order,
+                                   repository_name, violations)
 
 EVIDENCE_LIMIT = 50   # per failure body; the JSON and SARIF reports carry all of it
 
@@ -33,7 +33,7 @@ def render_junit(report: dict) -> str:
                  ("gate", "passed" if (summary.get("gate") or {}).get("passed") else "failed"),
                  ("commit", (report.get("repository") or {}).get("commit")))
     for category in order:
-        members = [row for row in items if row.get("category") == category]
+        members = sorted((row for row in items if row.get("category") == category), key=problem_order)
         if not members:
             continue
         suite = ET.SubElement(root, "testsuite", name=_t(titles.get(category) or category),

@@ -1,6 +1,8 @@
 """A short Markdown summary for a pull-request comment or a CI step summary ($GITHUB_STEP_SUMMARY).
 
-Score, grade, change since a previous report, the gate, then the failing items with their top evidence.
+Score, grade, change since a previous report, the gate, then the failing and unknown items worst first
+(failed critical and high items, then the items that could not be analysed, then the rest: the order of
+every format) with their top evidence or reason.
 Stays well under GitHub's limits (65,536 characters for a comment, 1 MiB for a step summary): the number of
 items and evidence lines listed is capped, with "and N more". Text from the scanned repository is escaped
 so a file name or message cannot inject Markdown, HTML or break the tables.
@@ -62,17 +64,20 @@ def render_markdown(report: dict, compare: dict | None = None) -> str:
             if len(reasons) > 10:
                 out.append(f"- and {len(reasons) - 10} more")
     out += ["", _verdict_line(items), ""]
-    failing = [row for row in items if row.get("verdict") == "fail"]
+    failing = [row for row in items if row.get("verdict") in ("fail", "unknown")]
     if failing:
-        out += [f"### Failing items ({len(failing)})", "",
+        unknown = sum(1 for row in failing if row.get("verdict") == "unknown")
+        heading = "Failing items" + (f" and items not analysed ({len(failing) - unknown} failing, {unknown} unknown)"
+                                     if unknown else f" ({len(failing)})")
+        out += [f"### {heading}", "",
                 "| | Item | Severity | Evidence |" + (" Change |" if compare else ""),
                 "|---|---|---|---|" + ("---|" if compare else "")]
         for row in failing[:FAILING_LIMIT]:
             out.append(_failing_row(row, changes.get(row.get("id")), compare is not None))
         if len(failing) > FAILING_LIMIT:
-            out.append(f"\nand {len(failing) - FAILING_LIMIT} more failing items (see the HTML or JSON report)")
+            out.append(f"\nand {len(failing) - FAILING_LIMIT} more failing or unknown items (see the HTML or JSON report)")
         out.append("")
-    for verdict, heading in (("partial", "Partial"), ("unknown", "Not analysed")):
+    for verdict, heading in (("partial", "Partial"),):
         rows = [row for row in items if row.get("verdict") == verdict]
         if rows:
             listed = ", ".join(f"{code(row.get('id'), in_table=False)}{_score_suffix(row)}" for row in rows[:OTHER_LIMIT])
@@ -140,7 +145,8 @@ def _failing_row(row: dict, change, with_change: bool) -> str:
         evidence.append(f"and {len(found) - EVIDENCE_PER_ITEM} more")
     if not evidence:
         evidence.append(text(row.get("rationale") or ""))
-    cells = [ICON["fail"], f"{code(row.get('id'))} {text(row.get('title') or '')}", text(row.get("severity") or ""),
+    cells = [ICON.get(row.get("verdict"), ICON["fail"]), f"{code(row.get('id'))} {text(row.get('title') or '')}",
+             text(row.get("severity") or ""),
              "<br>".join(evidence)]
     if with_change:
         cells.append(text(f"{change.arrow} {change.label}".strip()) if change and change.kind != "same" else "")

@@ -18,7 +18,7 @@ from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from auditor.catalog import load_catalog
-from auditor.render.common import clean_text, location, suppression_rows, violations
+from auditor.render.common import clean_text, location, problem_order, suppression_rows, violations
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -53,7 +53,7 @@ def build_sarif(report: dict) -> dict:
             "informationUri": "https://pypi.org/project/backend-auditor/",
             "rules": rules,
         }},
-        "invocations": [_invocation(report)],
+        "invocations": [_invocation(report, rule_index)],
         "results": results,
         "columnKind": "unicodeCodePoints",
         "properties": {
@@ -190,7 +190,7 @@ def _suppressed_results(report: dict, by_id: dict, rule_index: dict) -> list[dic
     return results
 
 
-def _invocation(report: dict) -> dict:
+def _invocation(report: dict, rule_index: dict[str, int]) -> dict:
     engines = [e for e in report.get("engines") or [] if isinstance(e, dict)]
     notifications = []
     for e in engines:
@@ -198,7 +198,14 @@ def _invocation(report: dict) -> dict:
             text = f"engine {e.get('name', '?')} {e.get('status', '?')}" + (f": {e['error']}" if e.get("error") else "")
             notifications.append({"level": "error", "message": {"text": clean_text(text)},
                                   "descriptor": {"id": f"engine/{e.get('name', 'unknown')}"}})
-    invocation = {"executionSuccessful": not notifications, "toolExecutionNotifications": notifications,
+    failed_engines = bool(notifications)
+    # every item that could not be analysed, next: it has no result, yet it may hide one
+    for row in sorted((r for r in report.get("items") or [] if isinstance(r, dict) and r.get("verdict") == "unknown"),
+                      key=problem_order):
+        notifications.append({"level": "warning", "descriptor": {"id": "item-unknown"},
+                              "associatedRule": {"id": row["id"], "index": rule_index[row["id"]]},
+                              "message": {"text": clean_text(f"{row['id']} could not be analysed: {row.get('rationale') or ''}")}})
+    invocation = {"executionSuccessful": not failed_engines, "toolExecutionNotifications": notifications,
                   "toolConfigurationNotifications": _suppression_problems(report)}
     if report.get("generated_at"):
         invocation["endTimeUtc"] = report["generated_at"]
