@@ -1,5 +1,6 @@
 """The HTML scorecard in a real headless Chromium: no console errors (CSP violations show there), no network
-request, hostile input inert (no dialog), the filters leave the right rows; screenshots in test-artifacts/."""
+request, hostile input inert (no dialog), the filters leave the right rows, no sideways overflow at 1400 px
+and on a 390 px phone, every piece of evidence reachable; screenshots in test-artifacts/."""
 from __future__ import annotations
 
 import shutil
@@ -34,6 +35,10 @@ def _skip_reason() -> str | None:
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory):
     report = synthetic_report(findings=150, hostile=True)
+    busy = next(i for i in report["items"] if i["verdict"] == "fail" and i["evidence"])
+    template = busy["evidence"][-1]
+    busy["evidence"] += [{**template, "file": f"app/generated/module_{n}.py", "line": n + 1, "end_line": n + 1}
+                         for n in range(40)]   # more than the 20 shown in full
     previous = synthetic_report(findings=40, seed=3)
     previous["items"][0].update(verdict="pass", score=10)
     previous["summary"]["score"] = 48.0
@@ -139,3 +144,94 @@ def test_evidence_opens_with_the_offending_line_marked_and_screenshots(page, rep
     page.emulate_media(media="print", color_scheme="light")
     page.pdf(path=str(ARTIFACTS / "scorecard-print.pdf"))   # the print stylesheet, as a reviewer would print it
     assert page.events["console"] == [] and page.events["dialogs"] == []
+
+
+WIDTHS = {"desktop": 1400, "phone": 390}
+
+# elements wider than the page, outside the containers that scroll sideways on purpose (tables, code)
+OVERFLOWING = """() => {
+  const width = document.documentElement.clientWidth;
+  return Array.from(document.querySelectorAll('body *'))
+    .filter(e => e.getClientRects().length && e.getBoundingClientRect().right > width + 0.5
+                 && !e.closest('.scroll') && !e.closest('pre'))
+    .slice(0, 10).map(e => e.tagName.toLowerCase() + '.' + e.className + ': ' + Math.round(e.getBoundingClientRect().right));
+}"""
+
+# ids of the checklist rows whose id text wraps inside a word (a line break not right after a hyphen)
+BROKEN_IDS = """() => Array.from(document.querySelectorAll('details.item > summary .id')).filter(el => {
+  const text = el.firstChild;
+  if (!text || el.offsetParent === null) return false;
+  const range = document.createRange();
+  let lastTop = null;
+  for (let i = 0; i < text.length; i++) {
+    range.setStart(text, i); range.setEnd(text, i + 1);
+    const top = range.getBoundingClientRect().top;
+    if (lastTop !== null && top > lastTop + 2 && text.data[i - 1] !== '-') return true;
+    lastTop = top;
+  }
+  return false;
+}).map(el => el.textContent)"""
+
+
+# checklist rows whose verdict badge runs into the id beside it
+OVERLAPPING_BADGES = """() => Array.from(document.querySelectorAll('details.item > summary')).filter(row => {
+  const badge = row.querySelector('.badge'), id = row.querySelector('.id');
+  return row.offsetParent !== null && badge.getBoundingClientRect().right > id.getBoundingClientRect().left;
+}).map(row => row.querySelector('.id').textContent)"""
+
+
+@pytest.fixture(scope="module")
+def real_report_file(tmp_path_factory):
+    """A real audit's report (the bundled Django demo): the shape the pipeline writes, not a synthetic one."""
+    from auditor.pipeline import run_audit
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "apps" / "django-noncompliant"
+    report = run_audit(fixture)
+    path = tmp_path_factory.mktemp("real") / "report.html"
+    path.write_text(render_html(report), encoding="utf-8")
+    return report, path
+
+
+@pytest.mark.parametrize("name", list(WIDTHS))
+@pytest.mark.parametrize("source", ["synthetic", "real"])
+def test_no_sideways_overflow_and_whole_ids(browser, report_file, real_report_file, name, source):
+    report, path = report_file if source == "synthetic" else real_report_file
+    width = WIDTHS[name]
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme="light")
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    page.click("#f-expand")                       # every item open: evidence, details and code on the page
+    for more in page.locator("details.rest > summary").all():
+        more.click()
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, (scroll_width, page.evaluate(OVERFLOWING))
+    assert page.evaluate(OVERFLOWING) == []
+    assert page.evaluate(BROKEN_IDS) == []        # "SEC-INPUT-VALIDATI ON" no more: ids break at hyphens only
+    assert page.evaluate(OVERLAPPING_BADGES) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.click("#f-expand")                       # collapse again for readable screenshots
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(ARTIFACTS / f"scorecard-{source}-{name}-top.png"))
+    for section in ("attention", "endpoints", "migrations", "run"):
+        page.locator(f"#{section}").screenshot(path=str(ARTIFACTS / f"scorecard-{source}-{name}-{section}.png"))
+    first = next(i for i in sorted(report["items"], key=lambda i: i["verdict"] != "fail") if i["evidence"])
+    page.click(f"#item-{first['id']} > summary")
+    page.locator(f"#item-{first['id']}").screenshot(path=str(ARTIFACTS / f"scorecard-{source}-{name}-item.png"))
+    assert errors == []
+    context.close()
+
+
+def test_every_piece_of_evidence_is_reachable_in_the_page(page, report_file):
+    report, _ = report_file
+    busiest = max(report["items"], key=lambda i: len(i["evidence"]))
+    assert len(busiest["evidence"]) > 20
+    page.click(f"#item-{busiest['id']} > summary")
+    item = page.locator(f"#item-{busiest['id']}")
+    assert item.locator("figure.ev").count() == 20
+    item.locator("details.rest > summary").click()
+    rest = item.locator(".rest-list li")
+    assert rest.count() == len(busiest["evidence"]) - 20
+    last = busiest["evidence"][-1]
+    assert rest.last.is_visible() and f"{last['file']}:{last['line']}" in rest.last.text_content()
