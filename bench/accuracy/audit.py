@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/, for m
 
 from materialise import audit_dir  # noqa: E402
 from measure import measure  # noqa: E402
-from projects import Project  # noqa: E402
+from project_files import Project  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_RESULTS = HERE / "results"

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from projects import Project
+from project_files import Project
 
 DEFAULT_REPOS_DIR = Path("/tmp/accuracy-repos")
 DEFAULT_MIRRORS = Path("/work/.mirror")

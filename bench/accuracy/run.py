@@ -21,7 +21,7 @@ sys.path.insert(0, str(HERE))
 
 from audit import report_path, results_root, run_all, tag_dir  # noqa: E402
 from materialise import FetchError, materialise, repos_dir  # noqa: E402
-from projects import ProjectError, load_projects  # noqa: E402
+from project_files import ProjectError, load_projects  # noqa: E402
 from scoring import changes, summarise  # noqa: E402
 from tables import format_changes, format_summary  # noqa: E402
 
@@ -41,8 +41,9 @@ def cmd_validate(args) -> int:
         counts = {e: sum(1 for label in p.labels.values() if label.expect == e) for e in total}
         for e, n in counts.items():
             total[e] += n
+        short = "  (fewer than 20: still being labelled)" if len(p.labels) < 20 else ""
         print(f"{p.slug:32} {p.kind:10} {len(p.labels):3} labels "
-              f"(pass {counts['pass']}, fail {counts['fail']}, n/a {counts['not_applicable']})  {p.repo}")
+              f"(pass {counts['pass']}, fail {counts['fail']}, n/a {counts['not_applicable']})  {p.repo}{short}")
     print(f"{len(projects)} projects, {sum(total.values())} labels: pass {total['pass']}, "
           f"fail {total['fail']}, n/a {total['not_applicable']}")
     return 0

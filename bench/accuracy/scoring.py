@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from projects import Project
+from project_files import Project
 
 FLAGGED = ("fail", "partial")
 NO_VERDICT = ("unknown", "not_applicable", "manual")

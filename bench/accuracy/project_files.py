@@ -85,8 +85,10 @@ def parse_project(data: object, source: str) -> Project:
     subdir = str(data["subdir"] or "")
     if subdir.startswith("/") or ".." in Path(subdir).parts:
         raise bad("subdir must be a relative folder inside the repository")
-    if not isinstance(data["labels"], dict) or not data["labels"]:
-        raise bad("labels must be a non-empty mapping of item id to label")
+    if data["labels"] is None:  # a project whose labelling has just begun
+        data = {**data, "labels": {}}
+    if not isinstance(data["labels"], dict):
+        raise bad("labels must be a mapping of item id to label")
     labels = {}
     for item, body in data["labels"].items():
         if item not in ITEM_IDS:
