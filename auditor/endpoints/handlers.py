@@ -12,6 +12,7 @@ from auditor.astwalk import nodes_of
 from auditor.inventory import TEST_FILE
 from auditor.model import Endpoint
 from auditor.repo import Repository
+from auditor.text import line_of
 
 
 def handler_source(repo: Repository, ep: Endpoint, whole_class: bool = False) -> str:
@@ -54,7 +55,7 @@ def _js_definitions(repo: Repository) -> dict[str, list[tuple[str, int]]]:
             text = repo.read_text(path) or ""
             for m in JS_DEFINITION.finditer(text):
                 name = next(g for g in m.groups() if g)
-                index.setdefault(name, []).append((path, text.count("\n", 0, m.start()) + 1))
+                index.setdefault(name, []).append((path, line_of(text, m.start())))
         repo.__dict__["_auditor_js_definitions"] = index
     return index
 

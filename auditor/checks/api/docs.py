@@ -17,6 +17,7 @@ from auditor.endpoints.responses import split_html_routes
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, Finding, ItemResult, partial_result
 from auditor.registry import check
+from auditor.text import line_of
 
 OPENAPI_NAME = re.compile(r"(^|/)([\w.-]*(openapi|swagger)[\w.-]*)\.(ya?ml|json)$", re.I)
 OPENAPI_MARKER = re.compile(r"^\s*[\"']?(openapi|swagger)[\"']?\s*:", re.M)
@@ -35,7 +36,7 @@ class OpenApiDocument:
 def read_openapi(path: str, text: str) -> OpenApiDocument:
     doc = OpenApiDocument(path)
     marker = OPENAPI_MARKER.search(text)
-    doc.line = text.count("\n", 0, marker.start()) + 1 if marker else 1
+    doc.line = line_of(text, marker.start()) if marker else 1
     try:
         data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:

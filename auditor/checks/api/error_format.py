@@ -10,6 +10,7 @@ from auditor.context import AuditContext
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Evidence, Finding, ItemResult
 from auditor.registry import check
+from auditor.text import line_of
 
 ERROR_STATUS = re.compile(r"\b[45]\d\d\b|HTTP_[45]\d\d|status\.HTTP_[45]")
 ERROR_BODY = re.compile(r"(?:jsonify|JsonResponse|JSONResponse|Response|\.json|\.send)\(\s*\{\s*['\"]?(\w+)['\"]?\s*:")
@@ -102,7 +103,7 @@ def check_error_format(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         for path in (p for p in source_files if p.endswith(".py")):
             found = marker.search(ctx.repo.read_text(path) or "")
             if found:
-                line = (ctx.repo.read_text(path) or "").count("\n", 0, found.start()) + 1
+                line = line_of((ctx.repo.read_text(path) or ""), found.start())
                 defaults.append(Evidence(path, line, ctx.repo.snippet(path, line), rule_id="framework-exception-handler",
                                          engine="inventory", message=text, kind=PRACTICE))
                 break

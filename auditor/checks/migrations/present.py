@@ -9,6 +9,7 @@ from auditor.checks.shared.migrations import MAX_MIGRATION_EVIDENCE, migration_e
 from auditor.context import AuditContext
 from auditor.model import PRACTICE, ItemResult, partial_result
 from auditor.registry import check
+from auditor.text import line_of
 
 _MODEL_PATTERNS = re.compile(
     r"^[ \t]*class\s+\w+\([ \t]*(models\.Model|db\.Model|Base|DeclarativeBase|SQLModel)\b.*\)\s*:|"
@@ -30,7 +31,7 @@ def model_files(ctx: AuditContext) -> list[tuple[str, int]]:
         text = ctx.repo.read_text(f.path) or ""
         m = _MODEL_PATTERNS.search(text)
         if m:
-            out.append((f.path, text.count("\n", 0, m.start()) + 1))
+            out.append((f.path, line_of(text, m.start())))
     return out
 
 
@@ -61,7 +62,7 @@ def schema_files(ctx: AuditContext) -> list[tuple[str, int]]:
             text = ctx.repo.read_text(f.path) or ""
             m = _CREATE_TABLE.search(text)
             if m:
-                out.append((f.path, text.count("\n", 0, m.start()) + 1))
+                out.append((f.path, line_of(text, m.start())))
     return out
 
 

@@ -8,6 +8,7 @@ from auditor.checks.shared.migrations import MAX_MIGRATION_EVIDENCE, migration_e
 from auditor.context import AuditContext
 from auditor.model import PRACTICE, ItemResult
 from auditor.registry import check
+from auditor.text import line_of
 
 _TEST_SIGNS = re.compile(
     r"pytest[_-]alembic|command\.downgrade\(|alembic\s+downgrade|MigratorTestCase|django_test_migrations|"
@@ -26,7 +27,7 @@ def mig_tested(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         text = ctx.repo.read_text(path) or ""
         m = _TEST_SIGNS.search(text)
         if m:
-            line = text.count("\n", 0, m.start()) + 1
+            line = line_of(text, m.start())
             found.append(migration_evidence(ctx, path, line, f"runs migrations backwards: {m.group(0)}", "migration-test", PRACTICE))
     if found:
         return ItemResult(item.id, "pass", f"{len(found)} place(s) exercise downgrade/rollback of migrations.",

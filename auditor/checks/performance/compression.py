@@ -8,6 +8,7 @@ from auditor.checks.shared.verdicts import practice_violation_verdict
 from auditor.context import AuditContext
 from auditor.model import PRACTICE, Evidence, Finding, ItemResult
 from auditor.registry import check
+from auditor.text import line_of
 
 PROXY_COMPRESSION = (
     (re.compile(r"^\s*gzip\s+on\s*;", re.M), "nginx gzip on", lambda p: p.endswith(".conf") or "nginx" in p),
@@ -29,7 +30,7 @@ def proxy_compression(ctx: AuditContext) -> list[Finding]:
             text = ctx.repo.read_text(f.path) or ""
             m = pattern.search(text)
             if m:
-                line = text.count("\n", 0, m.start()) + 1
+                line = line_of(text, m.start())
                 out.append(Finding(item_id="PERF-COMPRESSION", evidence=Evidence(
                     f.path, line, ctx.repo.snippet(f.path, line), rule_id="proxy-compression", engine="text",
                     kind=PRACTICE, message=f"{what}: the reverse proxy compresses responses")))

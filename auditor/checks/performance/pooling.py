@@ -9,6 +9,7 @@ from auditor.context import AuditContext
 from auditor.inventory import TEST_FILE
 from auditor.model import VIOLATION, Evidence, Finding, ItemResult
 from auditor.registry import check
+from auditor.text import line_of
 
 DJANGO_DATABASES = re.compile(r"^DATABASES\s*=", re.M)
 
@@ -26,7 +27,7 @@ def django_settings_without_conn_max_age(ctx: AuditContext) -> list[Finding]:
             continue
         if re.search(r"CONN_MAX_AGE|conn_max_age|[\"']pool[\"']\s*:", text):
             continue
-        line = text.count("\n", 0, m.start()) + 1
+        line = line_of(text, m.start())
         out.append(Finding(item_id="PERF-POOLING", evidence=Evidence(
             path, line, ctx.repo.snippet(path, line), rule_id="django-conn-max-age-unset", engine="ast",
             kind=VIOLATION, message="DATABASES without CONN_MAX_AGE: Django opens a new database connection for "

@@ -12,6 +12,7 @@ from auditor.checks.shared.verdicts import cap, file_line
 from auditor.context import AuditContext, Unavailable
 from auditor.model import PRACTICE, Evidence, Finding, ItemResult, partial_result
 from auditor.registry import check
+from auditor.text import closing_bracket, line_of
 
 
 @dataclass(frozen=True)
@@ -59,25 +60,16 @@ def js_fallbacks(text: str) -> list[tuple[int, int, int | None]]:
         if catch_end is None:
             continue
         block = text[catch.end():catch_end]
-        first = text.count("\n", 0, m.start()) + 1
-        last = text.count("\n", 0, body_end) + 1
+        first = line_of(text, m.start())
+        last = line_of(text, body_end)
         falls_back = (("return" in block or re.search(r"\b\w+\s*=[^=]", block) is not None)
                       and not re.search(r"\bthrow\b|next\(\s*\w+\s*\)", block))
-        out.append((first, last, text.count("\n", 0, body_end) + 1 if falls_back else None))
+        out.append((first, last, line_of(text, body_end) if falls_back else None))
     return out
 
 
 def _match_brace(text: str, open_at: int) -> int | None:
-    depth = 0
-    for i in range(open_at, min(len(text), open_at + 20000)):
-        ch = text[i]
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return None
+    return closing_bracket(text, open_at, limit=20000)
 
 
 def evaluate_graceful_degradation(item_id: str, guarded: list[GuardedCall],

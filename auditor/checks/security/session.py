@@ -8,6 +8,7 @@ from auditor.checks.shared.code_findings import NON_PRODUCTION_PATH, code_item, 
 from auditor.context import AuditContext
 from auditor.model import Evidence, ItemResult
 from auditor.registry import check
+from auditor.text import line_of
 
 # SEC-SESSION: a Flask app keeps its session in a cookie; Flask (and Flask-Login's remember-me cookie)
 # default to Secure=False, so without the setting the cookie also travels over plain http
@@ -82,7 +83,7 @@ def _flask_cookie_settings_missing(ctx: AuditContext, settings: list[Evidence]) 
         text = ctx.repo.read_text(rel) or ""
         start = _first_flask_session_use(text) if used_at is None else None
         if start is not None:
-            line = text.count("\n", 0, start) + 1
+            line = line_of(text, start)
             if text[start] == "\n":
                 line += 1
             used_at = Evidence(file=rel, line=line, snippet=ctx.repo.snippet(rel, line),
