@@ -22,9 +22,23 @@ from functools import lru_cache
 import jinja2
 from markupsafe import Markup
 
-from auditor.render.common import (VERDICT_ORDER, attention_tier, category_titles, clean_text, format_score,
-                                   gate_states, gating_summary, location, needs_attention, problem_order,
-                                   repository_name, severity_rank, short_commit, suppression_rows, verdict_label)
+from auditor.render.common import (
+    VERDICT_ORDER,
+    attention_tier,
+    category_titles,
+    clean_text,
+    format_score,
+    gate_states,
+    gating_summary,
+    location,
+    needs_attention,
+    problem_order,
+    repository_name,
+    severity_rank,
+    short_commit,
+    suppression_rows,
+    verdict_label,
+)
 from auditor.render.compare import change_counts, different_repository, item_changes, score_change
 from auditor.resources import reports_dir
 from auditor.scoring import CRITICAL_FAIL_GRADE_CAP
