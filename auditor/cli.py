@@ -192,7 +192,7 @@ def _emit(report: dict, destinations: dict, compare: dict | None, how: Verbosity
             click.echo(f"auditor: warning: {mismatch}", err=True)
     for fmt, where in destinations.items():
         if fmt == "terminal":
-            if how.quiet:
+            if how.quiet and where.path is None:   # -q quiets the screen; a summary file asked for is still written
                 continue
             if where.path is None:
                 print_summary(report, make_console(color=how.color), compare, verbose=how.verbose)

@@ -13,6 +13,25 @@ SCHEMA = ROOT / "auditor" / "schema" / "report.schema.json"
 os.environ.setdefault("SEMGREP_ENABLE_VERSION_CHECK", "0")
 
 
+# a Flask app with an SQL injection (line 10) and debug mode (line 14): shared by the CLI tests
+FLASK_SQLI_APP = (
+    "import sqlite3\n"
+    "from flask import Flask, request\n"
+    "\n"
+    "app = Flask(__name__)\n"
+    "\n"
+    "\n"
+    "@app.route('/search')\n"
+    "def search():\n"
+    "    db = sqlite3.connect('shop.db')\n"
+    "    return str(db.execute(f\"SELECT id FROM items WHERE name = '{request.args['q']}'\").fetchall())\n"
+    "\n"
+    "\n"
+    "if __name__ == '__main__':\n"
+    "    app.run(debug=True)\n"
+)
+
+
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run the real command line in a child process, as a user or CI would."""
     return subprocess.run([sys.executable, "-m", "auditor", *args], capture_output=True, text=True,

@@ -7,27 +7,9 @@ import subprocess
 import jsonschema
 import pytest
 
-from helpers import item, run_cli, write_files
+from helpers import FLASK_SQLI_APP, item, run_cli, write_files
 
-VULNERABLE_APP = {
-    "app.py": (
-        "import sqlite3\n"
-        "from flask import Flask, request\n"
-        "\n"
-        "app = Flask(__name__)\n"
-        "\n"
-        "\n"
-        "@app.route('/search')\n"
-        "def search():\n"
-        "    db = sqlite3.connect('shop.db')\n"
-        "    return str(db.execute(f\"SELECT id FROM items WHERE name = '{request.args['q']}'\").fetchall())\n"
-        "\n"
-        "\n"
-        "if __name__ == '__main__':\n"
-        "    app.run(debug=True)\n"
-    ),
-    "requirements.txt": "flask\n",
-}
+VULNERABLE_APP = {"app.py": FLASK_SQLI_APP, "requirements.txt": "flask\n"}
 
 
 @pytest.fixture(scope="module")

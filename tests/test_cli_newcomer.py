@@ -14,32 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli import cli
-from helpers import run_cli, write_files
+from helpers import FLASK_SQLI_APP, run_cli, write_files
 
 SHOP = {
-    "shop/app.py": (
-        "import sqlite3\n"
-        "\n"
-        "import requests\n"
-        "from flask import Flask, request\n"
-        "\n"
-        "app = Flask(__name__)\n"
-        "\n"
-        "\n"
-        "@app.route('/search')\n"
-        "def search():\n"
-        "    db = sqlite3.connect('shop.db')\n"
-        "    return str(db.execute(f\"SELECT id FROM items WHERE name = '{request.args['q']}'\").fetchall())\n"
-        "\n"
-        "\n"
-        "@app.route('/rates')\n"
-        "def rates():\n"
-        "    return requests.get('https://rates.example.com/eur').text\n"
-        "\n"
-        "\n"
-        "if __name__ == '__main__':\n"
-        "    app.run(debug=True)\n"
-    ),
+    "shop/app.py": FLASK_SQLI_APP,
+    "shop/rates.py": "import requests\n\n\ndef rates():\n    return requests.get('https://rates.example.com/eur').text\n",
     "requirements.txt": "flask\nrequests\n",
 }
 
