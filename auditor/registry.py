@@ -1,6 +1,6 @@
 """Plug-in registries. A check module declares `@check("ITEM-ID")`; a collector module `@collector("name")`.
 
-Every module in auditor.checks and auditor.collectors is imported once, so adding an analysis is adding a
+Every module in auditor.checks and auditor.collectors (and their sub-packages) is imported once, so adding an analysis is adding a
 file: no central list to edit.
 """
 from __future__ import annotations
@@ -56,8 +56,9 @@ def load_plugins() -> None:
     import auditor.checks
     import auditor.collectors
     for package in (auditor.collectors, auditor.checks):
-        for module in pkgutil.iter_modules(package.__path__):
-            importlib.import_module(f"{package.__name__}.{module.name}")
+        # nested packages too: checks live in auditor/checks/<category>/<item>.py
+        for module in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}."):
+            importlib.import_module(module.name)
     _loaded = True
 
 
