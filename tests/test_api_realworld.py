@@ -2,7 +2,8 @@
 error middleware in another module, commented-out error responses."""
 from pathlib import Path
 
-from auditor.checks.api import (_js_named_handler, error_shapes, evaluate_docs, evaluate_pagination,
+from auditor.endpoints.access import _js_named_handler
+from auditor.checks.api import (error_shapes, evaluate_docs, evaluate_pagination,
                                 evaluate_versioning, page_size_origin, response_kind)
 from auditor.model import Endpoint
 from auditor.repo import Repository
