@@ -166,6 +166,6 @@ def evaluate_concurrency(item_id: str, places: list[ConcurrencyPlace], snippet=l
                           {"atomic_or_locked": len(good), "unprotected": [f"{p.file}:{p.line}" for p in bad]})
 
 
-@check(ITEM)
+@check("DB-CONCURRENCY")
 def check_concurrency(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     return evaluate_concurrency(item.id, ctx.get("concurrent_updates"), ctx.repo.snippet)

@@ -164,7 +164,7 @@ def unmanaged_tables(ctx: AuditContext, models: Schema) -> set[str]:
     return out
 
 
-@check(ITEM)
+@check("MIG-SCHEMA-SYNC")
 def check_schema_sync(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     migrations = ctx.get("migrations")
     models = ctx.get("orm_models").schema

@@ -193,6 +193,6 @@ def evaluate_cdn(item_id: str, facts: StaticDelivery) -> ItemResult:
                           {"cached": [f"{e.file}:{e.line}" for e in good], "uncached": [f"{e.file}:{e.line}" for e in bad]})
 
 
-@check(ITEM)
+@check("PERF-CDN")
 def check_cdn(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     return evaluate_cdn(item.id, ctx.get("static_delivery"))

@@ -142,6 +142,6 @@ def evaluate_docs(item_id: str, functions: list[ComplexFunction], snippet=lambda
                           evidence, details)
 
 
-@check(ITEM)
+@check("QA-DOCS")
 def check_docs(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     return evaluate_docs(item.id, ctx.get("complex_functions"), ctx.repo.snippet)

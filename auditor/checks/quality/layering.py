@@ -2,7 +2,7 @@
 ("Clear separation of concerns (controllers, services, repositories, utilities)", "Proper abstraction
 layers for external dependencies").
 
-For each endpoint of the inventory, the handler's own text (auditor.endpoints.access; the route call and
+For each endpoint of the inventory, the handler's own text (auditor.endpoints.handlers; the route call and
 its named handler for Express) is read for database access (ORM managers and queries, sessions, cursors,
 Mongoose/Sequelize/Prisma/Knex calls) and third-party SDK calls (HTTP clients, boto3, stripe, twilio,
 sendgrid, smtplib). A handler with neither delegates. Handlers whose text cannot be read (methods a DRF
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from auditor.catalog import CatalogItem
 from auditor.context import AuditContext
-from auditor.endpoints.access import endpoint_inventory, handler_source
+from auditor.checks.shared.endpoints import endpoint_inventory
+from auditor.endpoints.handlers import handler_source
 from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, ItemResult, partial_result
 from auditor.registry import check
 
@@ -77,7 +78,7 @@ def evaluate_layering(item_id: str, handlers: list[HandlerAccess], unread: int) 
                            "worst": [f"{h.endpoint.method} {h.endpoint.path}" for h in direct[:10]]})
 
 
-@check(ITEM)
+@check("QA-LAYERING")
 def check_layering(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     inv = endpoint_inventory(ctx)
     judged, unread = [], 0

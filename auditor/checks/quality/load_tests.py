@@ -90,7 +90,7 @@ def evaluate_load_tests(item_id: str, scenarios: list[Scenario], declared: list[
     return ItemResult(item_id, "fail", f"Heuristic: no load or performance test found. {looked}")
 
 
-@check(ITEM)
+@check("QA-LOAD-TESTS")
 def check_load_tests(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     imports: Imports = ctx.get("imports")
     declared = [Evidence(u.file, u.line, ctx.repo.snippet(u.file, u.line), rule_id="load-tool-declared",

@@ -125,7 +125,7 @@ def evaluate_observability(item_id: str, found: dict[str, list[Evidence]], decla
     return partial_result(item_id, len(present), len(ASPECT_ORDER), rationale, evidence, details)
 
 
-@check(ITEM)
+@check("REL-OBSERVABILITY")
 def check_observability(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     imports: Imports = ctx.get("imports")
     found = aspect_evidence(imports, ctx.get("logging_setup"), ctx.repo.snippet)

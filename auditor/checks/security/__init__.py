@@ -1,1 +1,1 @@
-"""Security checklist items, one module per item (issue 13 layout: auditor/checks/<category>/<item>.py)."""
+"""The security checklist: one module per item, named by its id (see ARCHITECTURE.md)."""

@@ -105,7 +105,7 @@ def evaluate_data_at_rest(item_id: str, fields: list[StoredField], protected: di
                            "protected": [f"{f.table}.{f.column}" for f in good]})
 
 
-@check(ITEM)
+@check("SEC-DATA-AT-REST")
 def check_data_at_rest(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     fields: list[StoredField] = []
     declared: set[str] = set()

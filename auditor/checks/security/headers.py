@@ -233,7 +233,7 @@ def evaluate_headers(item_id: str, facts: HeaderFacts, authenticated_endpoints: 
                           + ".", evidence, details)
 
 
-@check(ITEM)
+@check("SEC-HEADERS")
 def check_headers(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     facts: HeaderFacts = ctx.get("web_headers")
     try:

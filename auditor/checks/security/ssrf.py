@@ -9,7 +9,7 @@ these rules, and the rationale says so.
 from __future__ import annotations
 
 from auditor.catalog import CatalogItem
-from auditor.checks.evaluate import violations_fail
+from auditor.checks.shared.verdicts import violations_fail
 from auditor.context import AuditContext
 from auditor.inventory import TEST_FILE
 from auditor.model import Finding, ItemResult
@@ -24,7 +24,7 @@ def production(finding: Finding) -> bool:
     return not TEST_FILE.search(finding.file)
 
 
-@check(ITEM)
+@check("SEC-SSRF")
 def check_ssrf(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     result = violations_fail(ctx, item, "No request data reaches the URL of an outbound HTTP call (semgrep taint "
                              "rules for Python, JavaScript/TypeScript and Go).", engines=("semgrep",), where=production)

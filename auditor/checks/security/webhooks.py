@@ -1,7 +1,7 @@
 """SEC-WEBHOOKS: inbound webhook endpoints verify the sender's signature and reject replays ("Webhook handling").
 
 A webhook endpoint is one that accepts writes (POST, PUT or any method) and whose path or handler name
-says webhook, hook(s), notify/notification or ipn. Its handler's text (auditor.endpoints.access) is read
+says webhook, hook(s), notify/notification or ipn. Its handler's text (auditor.endpoints.handlers) is read
 for a signature check that holds: a provider SDK that verifies (Stripe's construct_event/constructEvent,
 svix, Octokit, Slack's SignatureVerifier, Twilio's RequestValidator, standardwebhooks) or an HMAC compared
 in constant time (hmac.compare_digest, crypto.timingSafeEqual); an HMAC compared with == is a violation.
@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from auditor.catalog import CatalogItem
 from auditor.context import AuditContext
-from auditor.endpoints.access import endpoint_inventory, handler_source
+from auditor.checks.shared.endpoints import endpoint_inventory
+from auditor.endpoints.handlers import handler_source
 from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, ItemResult, partial_result
 from auditor.registry import check
 
@@ -112,7 +113,7 @@ def with_local_callees(repo, ep: Endpoint, source: str) -> str:
     return "\n".join([source, *extra])
 
 
-@check(ITEM)
+@check("SEC-WEBHOOKS")
 def check_webhooks(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     inv = endpoint_inventory(ctx)
     handlers = [WebhookHandler(ep, with_local_callees(ctx.repo, ep, handler_source(ctx.repo, ep, whole_class=True)))

@@ -1,33 +1,18 @@
-"""What checks read about endpoints beyond the inventory rows: the inventory itself (refused when it is too
-incomplete to judge on) and the source text of each endpoint's handler.
+"""The source text of an endpoint's handler, for the items that read what a handler does.
 
-Several items read every handler (API, reliability, layering, webhooks), so the text is found once per
-endpoint per scanned repository. Python: the handler function from the parsed module; JavaScript and
-TypeScript: the route call and the named handler it points to, one delegation deep.
-"""
+Python: the function (or class) around the route, from the AST. JavaScript/TypeScript: the route call and the
+named handler it passes (found through a per-repository index of function definitions), one delegation deep.
+Both are memoised on the Repository, since several items read every handler."""
 from __future__ import annotations
 
 import ast
-import posixpath
 import re
 
 from auditor.astwalk import nodes_of
-from auditor.context import AuditContext, Unavailable
 from auditor.inventory import TEST_FILE
 from auditor.model import Endpoint
 from auditor.repo import Repository
-
-
-def endpoint_inventory(ctx: AuditContext):
-    """The endpoint inventory (`.endpoints`, `.unsupported`); raises Unavailable until it exists, and when
-    more route registrations were left unattached than endpoints extracted (judging on that inventory would
-    judge the wrong surface; see EndpointInventory.gap)."""
-    inv = ctx.get("endpoints")
-    blocking, gap = inv.gap() if hasattr(inv, "gap") else (False, "")
-    if blocking:
-        raise Unavailable(f"the endpoint inventory is too incomplete to judge on: {len(inv.endpoints)} endpoint(s) "
-                          f"extracted, {gap}")
-    return inv
+from auditor.text import line_of
 
 
 def handler_source(repo: Repository, ep: Endpoint, whole_class: bool = False) -> str:
@@ -70,7 +55,7 @@ def _js_definitions(repo: Repository) -> dict[str, list[tuple[str, int]]]:
             text = repo.read_text(path) or ""
             for m in JS_DEFINITION.finditer(text):
                 name = next(g for g in m.groups() if g)
-                index.setdefault(name, []).append((path, text.count("\n", 0, m.start()) + 1))
+                index.setdefault(name, []).append((path, line_of(text, m.start())))
         repo.__dict__["_auditor_js_definitions"] = index
     return index
 
@@ -81,6 +66,7 @@ JS_DELEGATION = re.compile(r"(?:\bthis\.)?\b([A-Za-z_$][\w$]*)\(\s*req\s*,\s*res
 
 def _js_required_files(repo: Repository, path: str) -> set[str]:
     """Repository files a JS module requires or imports by relative path."""
+    import posixpath
     folder = posixpath.dirname(path)
     out = set()
     for m in JS_REQUIRE.finditer(repo.read_text(path) or ""):
@@ -179,3 +165,13 @@ def _python_handler(repo: Repository, ep: Endpoint, whole_class: bool) -> str:
 
 def _js_call_text(lines: list[str], line: int) -> str:
     return _balanced_lines(lines, line, "(", ")", 120)
+
+
+ROUTE_DECLARATION = re.compile(
+    r"@\w+\.(route|get|post|put|patch|delete|api_route)\(|\burlpatterns\b|\b(app|router)\.(get|post|put|patch|"
+    r"delete|use|all)\(\s*['\"`]|\bHandleFunc\(|\.(GET|POST|PUT|DELETE)\(\s*\"")
+
+
+def route_file_count(repo: Repository) -> int:
+    return sum(1 for p in repo.paths() if p.endswith((".py", ".js", ".ts", ".mjs", ".go"))
+               and not TEST_FILE.search(p) and ROUTE_DECLARATION.search(repo.read_text(p) or ""))

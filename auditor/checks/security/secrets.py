@@ -2,12 +2,11 @@
 
 Sources: the working-tree scan (collector "secrets"), the history scan (collector "secret_history"),
 and semgrep's secret rules (literal keys passed to jwt.encode/sign, which no assignment reveals).
-Every snippet in the evidence is redacted: a report must never print a secret whole.
-"""
+Every snippet in the evidence is redacted: a report must never print a secret whole."""
 from __future__ import annotations
 
 from auditor.catalog import CatalogItem
-from auditor.checks.evaluate import dedupe
+from auditor.checks.shared.verdicts import dedupe
 from auditor.context import AuditContext, Unavailable
 from auditor.model import Evidence, ItemResult
 from auditor.registry import check
@@ -15,7 +14,7 @@ from auditor.secrets.history import HistoryScan
 from auditor.secrets.scanner import redact_literals
 from auditor.secrets.tree import TreeScan
 
-MAX_EVIDENCE = 200
+MAX_SECRET_EVIDENCE = 200
 
 
 @check("SEC-SECRETS")
@@ -62,9 +61,9 @@ def secrets_not_in_code(ctx: AuditContext, item: CatalogItem) -> ItemResult:
             commits = len({h.commit for h in removed})
             parts.append(f"{len(history_evidence)} secret(s) committed in {commits} commit(s) and removed since "
                          f"(still in the history)")
-        more = f" Showing the first {MAX_EVIDENCE}." if len(evidence) > MAX_EVIDENCE else ""
+        more = f" Showing the first {MAX_SECRET_EVIDENCE}." if len(evidence) > MAX_SECRET_EVIDENCE else ""
         return ItemResult(item.id, "fail", "; ".join(parts) + f". {scanned}{more}{note}",
-                          evidence[:MAX_EVIDENCE], details=details)
+                          evidence[:MAX_SECRET_EVIDENCE], details=details)
 
     if history_error:
         raise Unavailable(f"no secret in the working tree ({scanned.rstrip('.')}), but the git history "

@@ -1,10 +1,13 @@
-"""Shared evaluations that turn an item's findings into a verdict (no @check here)."""
+"""Verdict shapes several items share: dedupe findings, any-violation-fails, practice against violation,
+the evidence limit, which findings count as production code."""
 from __future__ import annotations
 
+import ast
 from typing import Callable
 
 from auditor.catalog import CatalogItem
 from auditor.context import AuditContext, Unavailable
+from auditor.inventory import TEST_FILE
 from auditor.model import Evidence, Finding, ItemResult, partial_result
 
 # languages our semgrep rules cover, per engine
@@ -67,18 +70,56 @@ def violations_fail(ctx: AuditContext, item: CatalogItem, clean: str,
                       [f.evidence for f in ctx.practices(item.id) if keep(f)][:20])
 
 
-def proportion(ctx: AuditContext, item: CatalogItem, what: str, none_found: str,
-               engines: tuple[str, ...] = ("semgrep",)) -> ItemResult:
-    """Places that comply (practice findings) against places that don't (violations): pass/partial/fail."""
-    ctx.require_engines(*engines)
-    bad = dedupe(ctx.violations(item.id))
-    good = dedupe(ctx.practices(item.id))
+MAX_EVIDENCE = 25
+
+
+def cap(evidence: list[Evidence]) -> list[Evidence]:
+    return evidence[:MAX_EVIDENCE]
+
+
+def file_line(f: Finding | Evidence) -> str:
+    return f"{f.file}:{f.line}"
+
+
+def production_findings(findings: list[Finding]) -> list[Finding]:
+    """Findings outside test code: a test calling an API without a timeout is not a production risk."""
+    return [f for f in findings if not TEST_FILE.search(f.file)]
+
+
+def python_sources(ctx: AuditContext) -> list[tuple[str, ast.Module]]:
+    out = []
+    for path in ctx.repo.paths("python"):
+        if TEST_FILE.search(path) or "/migrations/" in f"/{path}":
+            continue
+        tree = ctx.repo.python_ast(path)
+        if tree is not None:
+            out.append((path, tree))
+    return out
+
+
+def other_languages_note(ctx: AuditContext, covered: set[str]) -> str:
+    rest = sorted(ctx.inventory.code_languages - covered)
+    return f" Not analysed: {', '.join(rest)} code." if rest else ""
+
+
+def practice_violation_verdict(ctx: AuditContext, item: CatalogItem, practices: list[Finding],
+                                violations: list[Finding], what_good: str, what_bad: str,
+                                none: ItemResult) -> ItemResult:
+    """Practice only: pass; violations only: fail; both: partial by count; neither: `none`."""
+    good = dedupe(practices)
+    bad = dedupe(violations)
     bad_lines = {(f.file, f.line) for f in bad}
     good = [f for f in good if (f.file, f.line) not in bad_lines]
-    total = len(bad) + len(good)
-    if total == 0:
-        return ItemResult(item.id, "not_applicable", none_found)
-    evidence: list[Evidence] = [f.evidence for f in bad] + [f.evidence for f in good]
-    return partial_result(item.id, len(good), total,
-                          f"{len(good)} of {total} {what} comply; {len(bad)} do not.", evidence,
-                          {"compliant": len(good), "non_compliant": len(bad)})
+    evidence = [f.evidence for f in bad] + [f.evidence for f in good][:15]
+    details = {"practices": len(good), "violations": len(bad)}
+    if not good and not bad:
+        return none
+    if not bad:
+        return ItemResult(item.id, "pass", f"Heuristic: {what_good} ({len(good)} place(s)).", evidence,
+                          details=details)
+    if not good:
+        return ItemResult(item.id, "fail", f"Heuristic: {what_bad} ({len(bad)} place(s)).", evidence,
+                          details=details)
+    return partial_result(item.id, len(good), len(good) + len(bad),
+                          f"Heuristic: {what_good} in {len(good)} place(s), but {what_bad} in {len(bad)}.",
+                          evidence, details)
