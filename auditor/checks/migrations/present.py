@@ -8,6 +8,7 @@ from auditor.catalog import CatalogItem
 from auditor.checks.shared.migrations import MAX_MIGRATION_EVIDENCE, migration_evidence
 from auditor.context import AuditContext
 from auditor.model import PRACTICE, ItemResult, partial_result
+from auditor.paths import TEST_FOLDER
 from auditor.registry import check
 from auditor.text import line_of
 
@@ -26,7 +27,7 @@ def model_files(ctx: AuditContext) -> list[tuple[str, int]]:
     out = []
     for f in ctx.repo.files:
         if f.language not in ("python", "javascript", "typescript") or "/migrations/" in f"/{f.path}" \
-                or re.search(r"(^|/)(tests?|__tests__)/", f.path):
+                or TEST_FOLDER.search(f.path):
             continue
         text = ctx.repo.read_text(f.path) or ""
         m = _MODEL_PATTERNS.search(text)
