@@ -6,6 +6,7 @@ import re
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.migrations import MAX_MIGRATION_EVIDENCE, migration_evidence
+from auditor.collectors.orm_models import ORM_MODELS
 from auditor.context import AuditContext
 from auditor.model import PRACTICE, ItemResult, partial_result
 from auditor.paths import TEST_FOLDER
@@ -20,7 +21,7 @@ _CREATE_TABLE = re.compile(r"^\s*create\s+table\b", re.I | re.M)
 
 
 def model_files(ctx: AuditContext) -> list[tuple[str, int]]:
-    orm = ctx.collected.get("orm_models")
+    orm = ctx.get_optional(ORM_MODELS)
     files = getattr(orm, "model_files", None)
     if files:
         return [(f, 1) for f in files]
