@@ -44,7 +44,7 @@ class AuditContext:
             raise Unavailable(f"the {name} analysis failed: {self.collector_errors[name]}")
         if name not in self.collected:
             raise Unavailable(f"the {name} analysis did not run")
-        return self.collected[name]  # type: ignore[no-any-return]
+        return self.collected[name]
 
     def get_optional(self, key: Key[T]) -> T | None:
         """A collector's data, or None when it failed or did not run (the caller says what it misses)."""

@@ -1,7 +1,6 @@
 """The checklist catalog is data and covers every item id of the design contract."""
 import json
 import re
-from pathlib import Path
 
 from auditor.catalog import AUTOMATION_LEVELS, load_catalog
 from auditor.model import SEVERITIES

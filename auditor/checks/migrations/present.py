@@ -85,8 +85,8 @@ def mig_present(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                 if app not in django_dirs and concrete and not f.startswith(tuple(d + "/" for d in django_dirs)):
                     orphan.append((f, concrete))
         if orphan:
-            bad = [migration_evidence(ctx, f, l, "Django models in an app without a migrations folder", "models-without-migrations")
-                   for f, l in orphan]
+            bad = [migration_evidence(ctx, f, line, "Django models in an app without a migrations folder", "models-without-migrations")
+                   for f, line in orphan]
             total = len(django_dirs) + len(orphan)
             return partial_result(item.id, len(django_dirs), total,
                                   f"{len(orphan)} Django app(s) define models but have no migrations folder.",
@@ -97,8 +97,8 @@ def mig_present(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     if not found:
         return ItemResult(item.id, "not_applicable",
                           "no ORM models or schema files found, so there is no schema to migrate")
-    evidence = [migration_evidence(ctx, f, l, "ORM models / schema file without any migration system", "no-migrations")
-                for f, l in found[:MAX_MIGRATION_EVIDENCE]]
+    evidence = [migration_evidence(ctx, f, line, "ORM models / schema file without any migration system", "no-migrations")
+                for f, line in found[:MAX_MIGRATION_EVIDENCE]]
     return ItemResult(item.id, "fail",
                       f"{len(models)} model file(s) and {len(schemas)} schema file(s) but no migration system "
                       "(Alembic, Django, Knex, Flyway, golang-migrate, Prisma Migrate, Rails, dbmate).", evidence)
