@@ -7,9 +7,9 @@ import re
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.verdicts import dedupe, violations_fail
 from auditor.context import AuditContext
+from auditor.files import is_generated
 from auditor.model import Finding, ItemResult
 from auditor.paths import NON_PRODUCTION_PATH
-from auditor.probes.generated import is_generated
 
 # settings rules whose findings do not count in a settings module meant for development, local or test use
 # (semgrep `paths.exclude` would match folders above the scanned root inside a monorepo, so it is done here)
