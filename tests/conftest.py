@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from helpers import FIXTURES, ROOT, SCHEMA, item, run_cli, write_files  # noqa: F401  (re-exported)
+from helpers import SCHEMA
 
 # The repositories under fixtures/ are scanned by the auditor, never run: their own tests are not ours.
 collect_ignore = ["fixtures"]

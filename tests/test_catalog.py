@@ -2,6 +2,8 @@
 import json
 import re
 
+import pytest
+
 from auditor.catalog import AUTOMATION_LEVELS, load_catalog
 from auditor.model import SEVERITIES
 from helpers import ROOT, run_cli
@@ -30,7 +32,7 @@ def test_every_contract_id_is_in_the_catalog():
 
 def test_contract_ids_match_design_document_when_present():
     if not DESIGN.exists():
-        return
+        pytest.skip(f"no design document at {DESIGN} (it sits beside a fresh clone, as in CI)")
     text = DESIGN.read_text()
     section = text.split("## Checklist item ids (contract)")[1].split("## Endpoint inventory")[0]
     mentioned = set(re.findall(r"`([A-Z]+-[A-Z0-9-]+)`", section))
@@ -49,7 +51,7 @@ def test_items_carry_every_field():
 def test_seed_words_come_from_the_standard():
     seed = (ROOT.parent / "shared" / "seed" / "backend-engineer.md")
     if not seed.exists():
-        return
+        pytest.skip(f"no standard at {seed} (it sits beside a fresh clone, as in CI)")
     text = " ".join(seed.read_text().replace("**", "").split())
     for item in load_catalog().items:
         assert item.seed in text, f"{item.id}: seed text not found in the standard: {item.seed!r}"

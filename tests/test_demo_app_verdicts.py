@@ -1,4 +1,4 @@
-"""Issue 2's first real checks on the two demo apps: verdicts, evidence lines, and a valid JSON report.
+"""Verdicts, evidence lines and a schema-valid JSON report for the two demo apps (the first items built).
 
 flask-noncompliant plants one problem per item; fastapi-compliant does each thing right.
 Lines are found by searching the fixture text, so editing a fixture cannot silently shift an assertion.
