@@ -8,7 +8,6 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from auditor.pipeline import run_audit
 from helpers import FIXTURES, item
 
 APPS = FIXTURES / "apps"
@@ -24,13 +23,13 @@ def line_of(app: str, rel: str, needle: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def flask_report():
-    return run_audit(APPS / "flask-noncompliant")
+def flask_report(audited):
+    return audited(APPS / "flask-noncompliant")
 
 
 @pytest.fixture(scope="module")
-def fastapi_report():
-    return run_audit(APPS / "fastapi-compliant")
+def fastapi_report(audited):
+    return audited(APPS / "fastapi-compliant")
 
 
 def violations(row: dict) -> set[tuple[str, int]]:
