@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from auditor.errors import AuditError
+from auditor.files import write_atomic  # noqa: F401  (re-exported: the CLI writes reports with it)
 
 FILE_NAMES = {"json": "report.json", "html": "report.html", "sarif": "report.sarif",
               "junit": "report.junit.xml", "markdown": "report.md"}
@@ -40,9 +40,6 @@ def renderer(fmt: str) -> Callable[..., str]:
 class Destination:
     """Where one format is written: stdout (path None), or a file."""
     path: Path | None
-
-    def describe(self) -> str:
-        return "stdout" if self.path is None else str(self.path)
 
 
 def plan_outputs(output: str | None, formats: list[str]) -> dict[str, Destination]:
@@ -103,25 +100,3 @@ def _check_writable_folder(folder: Path, for_file: Path | None = None) -> None:
         raise AuditError(f"--output {named}: {probe} is a file, not a folder")
     if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
         raise AuditError(f"--output {named}: cannot write in {probe} (permission denied)")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is meant to be read by CI and others
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
