@@ -63,7 +63,7 @@ def audit_target(target: Target, previous_key: str | None = None, config_file: s
             result.status, result.reused, result.audit_key = OK, True, key_now
         else:
             report = audit_like_the_cli(target, config_file, cache_dir)
-            _fill(result, report, settings, target.ref)
+            fill_from_report(result, report, settings, target.ref)
     except AuditError as exc:
         result.error = str(exc)
     except Exception as exc:  # a bug of ours, for this target only: the fleet goes on
@@ -92,7 +92,8 @@ def audit_like_the_cli(target: Target, config_file: str | None, cache_dir: str |
     return report
 
 
-def _fill(result: TargetResult, report: dict, settings: str, ref: str | None) -> None:
+def fill_from_report(result: TargetResult, report: dict, settings: str, ref: str | None) -> None:
+    """The result of an audit: its report as JSON and HTML text, its summary, and its database rows."""
     from auditor.render.html import render_html
     from auditor.render.json_report import render_json
 
