@@ -238,11 +238,12 @@ def test_a_resumed_run_audits_only_the_changed_target(resumed_run, first_run):
 def test_exit_0_when_every_target_was_audited_and_report_and_export_commands(resumed_run, fleet_root, client, tmp_path):
     out = tmp_path / "copy"
     shutil.copytree(resumed_run["out"], out)
-    only_shop = tmp_path / "targets.yml"
-    only_shop.write_text(f"targets:\n  - target: {fleet_root / 'shop.git'}\n    team: payments\n")
+    only_shop = fleet_root / "only-shop.yml"     # shop.git as the first run named it: unchanged, not audited again
+    only_shop.write_text("targets:\n  - target: shop.git\n    team: payments\n")
     result = run_cli("fleet", "run", str(only_shop), "--output", str(out), "--scheduler", client.scheduler.address)
     assert result.returncode == 0, result.stderr
-    assert json.loads((out / "fleet.json").read_text())["summary"]["error"] == 0
+    summary = json.loads((out / "fleet.json").read_text())["summary"]
+    assert summary["error"] == 0 and summary["reused"] == 1
     (out / "fleet.html").unlink()
     assert run_cli("fleet", "report", str(out), "--run", "1").returncode == 0
     assert json.loads((out / "fleet.json").read_text())["run"]["id"] == 1 and (out / "fleet.html").is_file()

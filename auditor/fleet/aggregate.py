@@ -43,11 +43,12 @@ def fleet_document(store: FleetStore, run_id: int, out_dir: Path) -> dict:
 
 def _target_entry(row, out_dir: Path) -> dict:
     report = (out_dir / row["report_path"]).resolve() if row["status"] == "ok" and row["report_path"] else None
+    html = report.with_name("report.html") if report else None
     return {
         "target": row["target"], "team": row["team"], "ref": row["ref"], "status": row["status"],
         "score": row["score"], "grade": row["grade"], "error": row["error"],
         "report": str(report) if report else None,
-        "report_html": str(report.with_name("report.html")) if report else None,
+        "report_html": str(html) if html and html.is_file() else None,
         "commit": row["commit_sha"], "branch": row["branch"],
         "gate_passed": None if row["gate_passed"] is None else bool(row["gate_passed"]),
         "reused": bool(row["reused"]), "audited_at": row["audited_at"], "duration_s": row["duration_s"],

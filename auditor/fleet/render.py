@@ -72,9 +72,9 @@ def _target_view(entry: dict, out_dir: Path) -> dict:
                      if entry["score"] is not None and entry["previous_score"] is not None else None)
     view["report_href"] = view["json_href"] = None
     if entry["report"]:
-        report = Path(entry["report"])
-        view["json_href"] = _relative_href(report, out_dir)
-        view["report_href"] = _relative_href(report.with_name("report.html"), out_dir)
+        view["json_href"] = _relative_href(Path(entry["report"]), out_dir)
+    if entry["report_html"]:
+        view["report_href"] = _relative_href(Path(entry["report_html"]), out_dir)
     return view
 
 
@@ -110,8 +110,16 @@ def _heat(targets: list[dict], cells: dict[str, dict[str, str]]) -> dict:
     judged = {item_id for row in cells.values() for item_id in row}
     items = [i for i in load_catalog().items if i.id in judged]
     shown = audited[:HEATMAP_ROWS]
-    rows = [{"target": t["target"], "cells": [cells[t["target"]].get(i.id) for i in items]} for t in shown]
+    rows = [{"target": t["target"], "label": short_name(t["target"]),
+             "cells": [cells[t["target"]].get(i.id) for i in items]} for t in shown]
     return {"columns": items, "rows": rows, "total": len(audited), "truncated": len(audited) > len(shown)}
+
+
+def short_name(target: str) -> str:
+    """The last two parts of a target's path (org/repo), where a row label has no room for the whole URL."""
+    path = target.split("://", 1)[-1].rstrip("/")
+    parts = [p for p in path.replace(":", "/").split("/") if p]
+    return "/".join(parts[-2:]) if len(parts) > 1 else path
 
 
 def render_fleet_markdown(doc: dict) -> str:

@@ -62,7 +62,9 @@ def current_commit(target: Target) -> str | None:
 def _remote_commit(url: str, ref: str | None) -> str | None:
     """`git ls-remote`: the commit HEAD (or the branch or tag `ref`) points at, or None."""
     try:
-        result = subprocess.run(["git", "ls-remote", "--", url, ref or "HEAD"], capture_output=True, text=True,
+        # `REF^{}` too: a pattern matches whole name tails, so the peeled line of an annotated tag needs its own
+        patterns = [ref, f"{ref}^{{}}"] if ref else ["HEAD"]
+        result = subprocess.run(["git", "ls-remote", "--", url, *patterns], capture_output=True, text=True,
                                 timeout=LS_REMOTE_TIMEOUT, stdin=subprocess.DEVNULL, env={**os.environ, **_REMOTE_ENV})
     except (OSError, subprocess.SubprocessError):
         return None

@@ -84,7 +84,7 @@ def _run_on(client, targets: list[Target], settings: FleetSettings, store: Fleet
     for future in as_completed(futures):
         target = futures[future]
         result = _result_of(future, target)
-        _record(store, outcome.run_id, target, result, settings.out_dir)
+        record_result(store, outcome.run_id, target, result, settings.out_dir)
         outcome.results[target.target] = result
         if on_result is not None:
             on_result(len(outcome.results), outcome.total, result)
@@ -112,11 +112,12 @@ def _result_of(future, target: Target) -> TargetResult:
     return TargetResult(target.target, ERROR, error=error)
 
 
-def _record(store: FleetStore, run_id: int, target: Target, result: TargetResult, out: Path) -> None:
+def record_result(store: FleetStore, run_id: int, target: Target, result: TargetResult, out: Path) -> None:
     report_path = None
     if result.status == OK and not result.reused:
         folder = Path(REPORTS_DIR) / target.slug
-        write_atomic(out / folder / "report.html", result.report_html or "")
+        if result.report_html is not None:
+            write_atomic(out / folder / "report.html", result.report_html)
         write_atomic(out / folder / "report.json", result.report_json or "")
         report_path = (folder / "report.json").as_posix()
     store.record(run_id, result, target.team, target.ref, report_path, __version__)

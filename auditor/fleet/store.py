@@ -114,6 +114,7 @@ class FleetStore:
 
     @classmethod
     def open(cls, folder: Path) -> "FleetStore":
+        folder.mkdir(parents=True, exist_ok=True)
         return cls(folder / DB_NAME)
 
     @classmethod

@@ -62,8 +62,10 @@ def audit_target(target: Target, previous_key: str | None = None, config_file: s
         if previous_key is not None and key_now == previous_key:
             result.status, result.reused, result.audit_key = OK, True, key_now
         else:
+            from auditor.render.html import render_html
             report = audit_like_the_cli(target, config_file, cache_dir)
             fill_from_report(result, report, settings, target.ref)
+            result.report_html = render_html(report)
     except AuditError as exc:
         result.error = str(exc)
     except Exception as exc:  # a bug of ours, for this target only: the fleet goes on
@@ -93,8 +95,7 @@ def audit_like_the_cli(target: Target, config_file: str | None, cache_dir: str |
 
 
 def fill_from_report(result: TargetResult, report: dict, settings: str, ref: str | None) -> None:
-    """The result of an audit: its report as JSON and HTML text, its summary, and its database rows."""
-    from auditor.render.html import render_html
+    """The result of an audit: its report as JSON text, its summary, and its database rows."""
     from auditor.render.json_report import render_json
 
     repository, summary = report["repository"], report["summary"]
@@ -106,7 +107,6 @@ def fill_from_report(result: TargetResult, report: dict, settings: str, ref: str
     result.audit_key = audit_key(result.commit if repository.get("dirty") is False else None, ref, settings)
     result.audited_at = report.get("generated_at") or dt.datetime.now(dt.timezone.utc).isoformat()
     result.report_json = render_json(report)
-    result.report_html = render_html(report)
     for item in report["items"]:
         violations = [ev for ev in item["evidence"] if ev.get("kind") == "violation"]
         result.items.append((item["id"], item["category"], item["severity"], item["verdict"], item["score"],

@@ -1,0 +1,121 @@
+"""The organisation scorecard (fleet.html) in a real headless Chromium: offline, no console error (a CSP
+violation shows there), hostile target names and errors inert, the targets table sorts and filters, no
+sideways overflow at 1400 px and 390 px; screenshots in test-artifacts/."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from auditor.fleet.render import write_fleet_outputs
+from auditor.fleet.synthetic import HOSTILE_TARGET, synthetic_fleet
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+pytestmark = pytest.mark.browser
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - depends on the environment
+    sync_playwright = None
+
+
+def _skip_reason() -> str | None:
+    if sync_playwright is None:
+        return "playwright is not installed (pip install -e '.[test]')"
+    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
+        return f"chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def fleet_file(tmp_path_factory):
+    out = tmp_path_factory.mktemp("fleet-html")
+    synthetic_fleet(out, targets=24, runs=3, hostile=True)
+    doc = write_fleet_outputs(out)
+    return doc, out / "fleet.html"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    with sync_playwright() as p:
+        executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+        instance = p.chromium.launch(executable_path=executable, args=ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+def open_page(browser, path: Path, width: int):
+    context = browser.new_context(viewport={"width": width, "height": 1000}, color_scheme="light")
+    page = context.new_page()
+    events = {"console": [], "requests": [], "page_errors": [], "dialogs": []}
+    page.on("console", lambda m: events["console"].append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: events["page_errors"].append(str(e)))
+    page.on("request", lambda r: events["requests"].append(r.url))
+    page.on("dialog", lambda d: (events["dialogs"].append(d.message), d.dismiss()))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    page.events = events
+    return context, page
+
+
+@pytest.fixture()
+def page(browser, fleet_file):
+    context, page = open_page(browser, fleet_file[1], 1400)
+    yield page
+    context.close()
+
+
+def shown_rows(page) -> list[dict]:
+    return page.eval_on_selector_all(
+        "#t-table tbody tr", "rows => rows.filter(r => !r.hidden).map(r => ({team: r.dataset.team, "
+        "status: r.dataset.status, score: parseFloat(r.cells[2].dataset.value), target: r.cells[0].dataset.value}))")
+
+
+def test_loads_offline_without_errors_requests_or_running_hostile_text(page, fleet_file):
+    _, path = fleet_file
+    assert page.events["console"] == [], page.events["console"]
+    assert page.events["page_errors"] == []
+    assert page.events["requests"] == [path.as_uri()]
+    assert page.events["dialogs"] == []
+    assert page.locator("img").count() == 0 and page.locator("script").count() == 1
+    assert page.evaluate("document.documentElement.classList.contains('no-js')") is False
+    assert HOSTILE_TARGET in page.locator("#t-table").inner_text()      # shown as text, not markup
+
+
+def test_the_targets_table_sorts_by_score_and_filters_by_team_and_status(page, fleet_file):
+    doc, _ = fleet_file
+    page.click("#t-table th:nth-child(3) button")
+    scores = [r["score"] for r in shown_rows(page)]
+    assert scores == sorted(scores) and len(scores) == doc["summary"]["targets"]
+    page.click("#t-table th:nth-child(3) button")
+    assert [r["score"] for r in shown_rows(page)] == sorted(scores, reverse=True)
+    page.select_option("#t-team", "payments")
+    rows = shown_rows(page)
+    expected = [t for t in doc["targets"] if t["team"] == "payments"]
+    assert {r["target"] for r in rows} == {t["target"] for t in expected}
+    assert page.inner_text("#t-count") == f"{len(expected)} of {len(doc['targets'])}"
+    page.select_option("#t-team", "")
+    page.select_option("#t-status", "error")
+    assert len(shown_rows(page)) == doc["summary"]["error"]
+    assert all(r["status"] == "error" for r in shown_rows(page))
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_no_sideways_overflow_and_screenshots(browser, fleet_file, width):
+    context, page = open_page(browser, fleet_file[1], width)
+    try:
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"fleet-{width}.png"), full_page=True)
+        heat_cells = page.locator("#heatmap td.hm").count()
+        assert heat_cells > 0 and page.locator("#heatmap tbody tr").count() == fleet_file[0]["summary"]["ok"]
+    finally:
+        context.close()
