@@ -53,7 +53,10 @@ def fleet() -> None:
               help="Keep each target's engine cache here (a cloned target has none otherwise, as with `auditor audit`).")
 @click.option("--force", is_flag=True, help="Audit every target, even one whose commit, rules and config are unchanged.")
 def run(targets: Path, out: Path, workers, scheduler, memory_limit, config_file, cache_dir, force) -> None:
-    """Audit every target of TARGETS (a targets file or a folder of checkouts) and write the scorecard."""
+    """Audit every target of TARGETS (a targets file or a folder of checkouts) and write the scorecard.
+
+    Exit codes: 0 every target was audited (whatever their gates), 1 any target could not be, 2 usage error.
+    """
     from auditor.fleet.render import write_fleet_outputs
     from auditor.fleet.runner import FleetSettings, run_fleet
     from auditor.fleet.targets import load_targets

@@ -69,10 +69,8 @@ def load_targets(path: Path) -> list[Target]:
         except (OSError, UnicodeDecodeError) as exc:
             raise AuditError(f"cannot read targets file {path}: {getattr(exc, 'strerror', None) or exc}") from None
         base = path.resolve().parent
-        if path.suffix == ".toml":
-            targets = _from_entries(_toml(text, path), path, base)
-        elif path.suffix in (".yml", ".yaml"):
-            targets = _from_entries(_yaml(text, path), path, base)
+        if path.suffix in (".toml", ".yml", ".yaml"):
+            targets = _from_entries(_structured(text, path), path, base)
         else:
             targets = _from_lines(text, path, base)
     if not targets:
@@ -106,19 +104,13 @@ def _from_lines(text: str, path: Path, base: Path) -> list[Target]:
     return targets
 
 
-def _toml(text: str, path: Path) -> list:
+def _structured(text: str, path: Path) -> list:
+    """The `targets` list of the TOML or YAML form."""
+    kind = "TOML" if path.suffix == ".toml" else "YAML"
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise AuditError(f"{path}: not valid TOML: {exc}") from None
-    return _entries_of(data, path)
-
-
-def _yaml(text: str, path: Path) -> list:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise AuditError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        data = tomllib.loads(text) if kind == "TOML" else yaml.safe_load(text)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise AuditError(f"{path}: not valid {kind}: {str(exc).splitlines()[0]}") from None
     return _entries_of(data, path)
 
 

@@ -3,33 +3,15 @@ violation shows there), hostile target names and errors inert, the targets table
 sideways overflow at 1400 px and 390 px; screenshots in test-artifacts/."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from test_scorecard_browser import ARTIFACTS, browser  # noqa: F401  (the one headless Chromium fixture)
 
 from auditor.fleet.render import write_fleet_outputs
 from auditor.fleet.synthetic import HOSTILE_TARGET, synthetic_fleet
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
 pytestmark = pytest.mark.browser
-
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - depends on the environment
-    sync_playwright = None
-
-
-def _skip_reason() -> str | None:
-    if sync_playwright is None:
-        return "playwright is not installed (pip install -e '.[test]')"
-    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
-        return f"chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
-    return None
 
 
 @pytest.fixture(scope="module")
@@ -38,18 +20,6 @@ def fleet_file(tmp_path_factory):
     synthetic_fleet(out, targets=24, runs=3, hostile=True)
     doc = write_fleet_outputs(out)
     return doc, out / "fleet.html"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = _skip_reason()
-    if reason:
-        pytest.skip(reason)
-    with sync_playwright() as p:
-        executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-        instance = p.chromium.launch(executable_path=executable, args=ARGS, headless=True)
-        yield instance
-        instance.close()
 
 
 def open_page(browser, path: Path, width: int):
