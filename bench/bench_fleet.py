@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -75,6 +76,7 @@ def bench(workers: int, targets_file: Path, out: Path) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     targets = load_targets(targets_file)
     load_before = os.getloadavg()
+    cpu_before = _children_cpu()
     with dask_client(workers, None, None) as client:
         sampler = TreeMemorySampler(client)
         sampler.start()
@@ -83,6 +85,8 @@ def bench(workers: int, targets_file: Path, out: Path) -> dict:
         wall = time.monotonic() - started
         sampler.stop.set()
         sampler.join()
+    # the cluster is closed: its nannies were reaped, and with them their workers and the engines they ran
+    cpu = _children_cpu() - cpu_before
     results = list(outcome.results.values())
     ok = [r for r in results if r.status == "ok"]
     by_worker: dict[str, dict] = {}
@@ -96,6 +100,7 @@ def bench(workers: int, targets_file: Path, out: Path) -> dict:
         "errors": {r.target: r.error for r in results if r.status != "ok"},
         "wall_s": round(wall, 1), "targets_per_hour": round(len(results) / wall * 3600, 1),
         "audit_s_sum": round(sum(r.duration_s for r in results), 1),
+        "cpu_s": round(cpu, 1), "cpu_s_per_target": round(cpu / max(1, len(results)), 1),
         "audit_s_median": round(statistics.median(r.duration_s for r in ok), 1) if ok else None,
         "audit_s_max": round(max((r.duration_s for r in ok), default=0), 1),
         "slowest": max(ok, key=lambda r: r.duration_s).target if ok else None,
@@ -105,17 +110,25 @@ def bench(workers: int, targets_file: Path, out: Path) -> dict:
     }
 
 
+def _children_cpu() -> float:
+    """CPU seconds of every finished descendant (user + system), which is load-independent, unlike wall time."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def projection(one: dict, many: dict) -> list[str]:
     """On paper: how many workers an organisation of 5,000 repositories needs to finish overnight."""
-    per_worker_hour = many["targets_per_hour"] / many["workers"]
     peak = max(many["peak_tree_rss_mb_per_worker"].values(), default=0)
-    needed = ORGANISATION / (OVERNIGHT_HOURS * per_worker_hour)
+    core_hours = ORGANISATION * many["cpu_s_per_target"] / 3600
+    cores = core_hours / OVERNIGHT_HOURS
     return [
         f"scaling 1 -> {many['workers']} workers: {many['targets_per_hour'] / one['targets_per_hour']:.2f}x "
         f"({one['wall_s']} s -> {many['wall_s']} s for {many['targets']} targets)",
-        f"per worker (one core each): {per_worker_hour:.0f} targets/hour; peak memory per worker {peak} MB",
-        f"{ORGANISATION} repositories in {OVERNIGHT_HOURS} h at this mix: {ORGANISATION / OVERNIGHT_HOURS:.0f}/hour, "
-        f"so about {needed:.0f} one-core workers ({needed * peak / 1024:.0f} GiB in all at this peak)",
+        f"CPU per target: {one['cpu_s_per_target']} s (1 worker), {many['cpu_s_per_target']} s ({many['workers']} workers);"
+        f" peak memory per worker {peak} MB",
+        f"{ORGANISATION} repositories at this mix: {core_hours:.0f} core-hours, so {cores:.1f} busy cores for "
+        f"{OVERNIGHT_HOURS} h; with one worker per core and a margin of 1.5 for idle time and stragglers, "
+        f"{cores * 1.5:.0f} workers and {cores * 1.5 * peak / 1024:.0f} GiB",
     ]
 
 

@@ -267,3 +267,19 @@ def test_usage_errors_are_one_line_and_exit_2(args, message, tmp_path):
     result = run_cli(*args, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_interrupted_run_keeps_what_finished_and_says_it_is_incomplete(client, tmp_path):
+    (tmp_path / "t.txt").write_text("".join(f"{(tmp_path / f'gone-{n}.git').as_uri()}\n" for n in range(3)))
+
+    def interrupt(done, total, result):
+        raise KeyboardInterrupt   # as Ctrl-C arriving while the first result is recorded
+
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        run_fleet(load_targets(tmp_path / "t.txt"), FleetSettings(out, "t.txt", scheduler=client.scheduler.address),
+                  interrupt)
+    from auditor.fleet.render import write_fleet_outputs
+    doc = write_fleet_outputs(out)
+    assert doc["run"]["complete"] is False and doc["summary"]["targets"] == 1
+    assert "Incomplete run" in (out / "fleet.html").read_text() and "**Incomplete run**" in (out / "fleet.md").read_text()

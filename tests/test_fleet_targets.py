@@ -127,3 +127,17 @@ def test_a_finished_audit_is_keyed_by_commit_ref_and_settings(tmp_path):
     config = tmp_path / "policy.toml"
     config.write_text("fail_under = 50\n")
     assert settings_fingerprint(str(config)) != settings
+
+
+def test_a_target_that_killed_its_worker_every_time_is_an_error_not_a_crash():
+    """Fault injection: the future a dead worker leaves behind (Dask's KilledWorker after allowed-failures)."""
+    distributed = pytest.importorskip("distributed")
+    from auditor.fleet.runner import _result_of
+    from auditor.fleet.targets import Target
+
+    class Dead:
+        def result(self):
+            raise distributed.KilledWorker("auditor-fleet-x", "tcp://127.0.0.1:1", allowed_failures=3)
+
+    result = _result_of(Dead(), Target("big.git", "file:///big.git"))
+    assert result.status == "error" and "died each time" in result.error and "--memory-limit" in result.error
