@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from auditor.migrations.detect import detect_migration_systems
 from auditor.repo import CODE_LANGUAGES, Repository
+from auditor.text import line_of
 
 # framework name -> (dependency names in manifests, import/require patterns in code)
 FRAMEWORK_SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -240,7 +241,7 @@ def _detect_frameworks(repo: Repository, inv: Inventory) -> None:
                 continue
             m = pattern.search(text)
             if m:
-                found[fw] = Framework(fw, f.path, text.count("\n", 0, m.start()) + 1)
+                found[fw] = Framework(fw, f.path, line_of(text, m.start()))
     if "go-nethttp" in found and found.keys() & {"gin", "chi", "gorilla-mux"}:
         pass  # both are real: routers sit on net/http
     if any(p.endswith("config/routes.rb") for p in (f.path for f in repo.files)):

@@ -49,6 +49,18 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class ParseProblem:
+    """Something a reader (migrations, ORM models, SQL files) could not read, with where it is."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "line": self.line, "message": self.message}
+
+
+@dataclass(frozen=True)
 class Finding:
     """One normalised result from an engine or a probe, tied to a checklist item."""
 

@@ -10,33 +10,33 @@ import dataclasses
 import datetime as dt
 import threading
 import time
-from dataclasses import dataclass, field
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from auditor import __version__
 from auditor.applicability import not_applicable_reason
 from auditor.cache import FindingsCache
-from auditor.gcpolicy import audit_gc_thresholds
-from auditor.gitsafe import safe_git_environment
-from auditor.notices import audit_warnings, engines_failed
 from auditor.catalog import CatalogItem, load_catalog
 from auditor.context import AuditContext, Unavailable
 from auditor.engines.bandit import run_bandit
 from auditor.engines.base import OK, EngineRun
 from auditor.engines.semgrep import run_semgrep
 from auditor.errors import AuditError
+from auditor.fingerprints import violation_fingerprints
+from auditor.gating import changed_lines, counts_for_gate, load_baseline, mark_baselined, mark_changed
+from auditor.gcpolicy import audit_gc_thresholds
 from auditor.gitinfo import git_state
+from auditor.gitsafe import safe_git_environment
 from auditor.inventory import build_inventory
 from auditor.model import ItemResult
+from auditor.notices import audit_warnings, engines_failed
 from auditor.options import AuditOptions
 from auditor.registry import CHECKS, collector_order, load_plugins
 from auditor.repo import Repository
 from auditor.scoring import GatePolicy, evaluate_gate, score_results
 from auditor.suppressions import apply_suppressions, find_suppressions
-from auditor.fingerprints import violation_fingerprints
-from auditor.gating import changed_lines, counts_for_gate, load_baseline, mark_baselined, mark_changed
 
 SCHEMA_VERSION = "1.0"
 NO_ANALYSIS_YET = "no analysis yet: this item's check is not built, so nothing was concluded"

@@ -1,11 +1,12 @@
 """Plug-in registries. A check module declares `@check("ITEM-ID")`; a collector module `@collector("name")`.
 
-Every module in auditor.checks and auditor.collectors is imported once, so adding an analysis is adding a
-file: no central list to edit.
+Every module in auditor.checks (its category packages included) and auditor.collectors is imported once,
+so adding an analysis is adding a file: no central list to edit.
 """
 from __future__ import annotations
 
 import importlib
+import keyword
 import pkgutil
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -56,8 +57,8 @@ def load_plugins() -> None:
     import auditor.checks
     import auditor.collectors
     for package in (auditor.collectors, auditor.checks):
-        for module in pkgutil.iter_modules(package.__path__):
-            importlib.import_module(f"{package.__name__}.{module.name}")
+        for module in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}."):
+            importlib.import_module(module.name)
     _loaded = True
 
 
@@ -80,3 +81,18 @@ def collector_order() -> list[Collector]:
     for name in sorted(COLLECTORS):
         visit(COLLECTORS[name])
     return done
+
+
+def check_for(item_id: str) -> CheckFn:
+    """The check registered for a checklist item (KeyError when none is)."""
+    load_plugins()
+    return CHECKS[item_id]
+
+
+def check_module(item_id: str, category: str) -> str:
+    """Where an item's check lives: auditor.checks.<category>.<id without its prefix, in snake case>.
+
+    SEC-SQLI -> auditor.checks.security.sqli; a name that is a Python keyword takes a trailing underscore
+    (PERF-ASYNC -> auditor.checks.performance.async_)."""
+    stem = item_id.split("-", 1)[1].lower().replace("-", "_")
+    return f"auditor.checks.{category}.{stem}_" if keyword.iskeyword(stem) else f"auditor.checks.{category}.{stem}"

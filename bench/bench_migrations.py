@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 from auditor.catalog import load_catalog
-from auditor.checks import migrations as checks
 from auditor.collectors.migrations import MigrationHistory
 from auditor.context import AuditContext, Unavailable
 from auditor.inventory import build_inventory
+from auditor.registry import check_for
 from auditor.migrations.inventory import parse_repository
 from auditor.repo import Repository
 
@@ -99,12 +99,10 @@ def main() -> None:
                            collected={"migrations": migrations, "migration_history": MigrationHistory(unavailable="bench")})
         catalog = load_catalog().by_id
         verdicts = {}
-        for item_id, fn in [("MIG-PRESENT", checks.mig_present), ("MIG-REVERSIBLE", checks.mig_reversible),
-                            ("MIG-ROLLBACK-CORRECT", checks.mig_rollback_correct), ("MIG-NAMING", checks.mig_naming),
-                            ("MIG-DOCUMENTED", checks.mig_documented), ("MIG-IMMUTABLE", checks.mig_immutable),
-                            ("MIG-DANGEROUS-OPS", checks.mig_dangerous_ops), ("MIG-TESTED", checks.mig_tested)]:
+        for item_id in ("MIG-PRESENT", "MIG-REVERSIBLE", "MIG-ROLLBACK-CORRECT", "MIG-NAMING", "MIG-DOCUMENTED",
+                        "MIG-IMMUTABLE", "MIG-DANGEROUS-OPS", "MIG-TESTED"):
             try:
-                verdicts[item_id] = fn(ctx, catalog[item_id]).verdict
+                verdicts[item_id] = check_for(item_id)(ctx, catalog[item_id]).verdict
             except Unavailable:
                 verdicts[item_id] = "unknown"
         done = time.perf_counter()

@@ -1,7 +1,11 @@
 """Pure API evaluations on hand-built endpoint lists and findings (no engine runs)."""
-from auditor.checks.api import (ErrorShapes, evaluate_docs, evaluate_error_format, evaluate_filtering,
-                                evaluate_pagination, evaluate_rate_limit, evaluate_rest_semantics,
-                                evaluate_versioning, query_parameters, read_openapi, rest_problems)
+from auditor.checks.api.docs import evaluate_docs, read_openapi
+from auditor.checks.api.error_format import ErrorShapes, evaluate_error_format
+from auditor.checks.api.filtering import evaluate_filtering, query_parameters
+from auditor.checks.api.pagination import evaluate_pagination
+from auditor.checks.api.rate_limit import evaluate_rate_limit
+from auditor.checks.api.rest_semantics import evaluate_rest_semantics, rest_problems
+from auditor.checks.api.versioning import evaluate_versioning
 from auditor.model import Endpoint, Evidence, Finding
 
 NO_TEXT = lambda e: ""  # noqa: E731
@@ -90,7 +94,6 @@ def test_rate_limit():
 
 
 def test_get_handler_of_a_get_post_view_is_judged_without_its_post_branch():
-    from auditor.checks.api import rest_problems
     from auditor.model import Endpoint
     source = (
         "@bp.route('/edit_profile', methods=['GET', 'POST'])\n"

@@ -2,8 +2,13 @@
 error middleware in another module, commented-out error responses."""
 from pathlib import Path
 
-from auditor.checks.api import (_js_named_handler, error_shapes, evaluate_docs, evaluate_pagination,
-                                evaluate_versioning, page_size_origin, response_kind)
+from auditor.checks.api.docs import evaluate_docs
+from auditor.checks.api.error_format import error_shapes
+from auditor.checks.api.pagination import evaluate_pagination, page_size_origin
+from auditor.checks.api.rest_semantics import rest_problems
+from auditor.checks.api.versioning import evaluate_versioning
+from auditor.endpoints.handlers import _js_named_handler
+from auditor.endpoints.responses import response_kind
 from auditor.model import Endpoint
 from auditor.repo import Repository
 
@@ -139,7 +144,6 @@ def test_handler_named_in_two_modules_is_read_from_the_required_one_and_its_dele
 
 
 def test_a_form_post_that_renders_a_page_is_not_asked_for_201():
-    from auditor.checks.api import rest_problems
     form = "this.addNote = (req, res) => {\n  dao.insert(req.body.text);\n  res.render('notes', {});\n};"
     assert rest_problems(ep("POST", "/notes", "notes.addNote", framework="express"), form) == []
     api = "this.addNote = (req, res) => {\n  dao.insert(req.body.text);\n  res.json({ ok: true });\n};"

@@ -6,7 +6,6 @@ from types import SimpleNamespace
 import pytest
 
 from auditor.catalog import load_catalog
-from auditor.checks import database
 from auditor.collectors.orm_models import OrmModels
 from auditor.context import AuditContext, Unavailable
 from auditor.dbschema import Column, ForeignKey, Index, Schema, Table
@@ -15,6 +14,7 @@ from auditor.orm.merge import merge_schemas
 from auditor.orm.queries import select_star_in_sql, unbounded_handler_queries
 from auditor.orm.schema_probes import data_type_places, normalization_hints
 from auditor.orm.transactions import scan_functions
+from auditor.registry import check_for
 from auditor.repo import Repository
 
 
@@ -56,7 +56,7 @@ def test_fk_index_partial_by_proportion_with_fk_lines(make_ctx):
                    fks=[ForeignKey(("user_id",), "users", file="models.py", line=20),
                         ForeignKey(("shop_id",), "shops", file="models.py", line=21)],
                    indexes=[Index("ix_user", ("user_id",), file="models.py", line=30)])
-    result = database.foreign_keys_indexed(make_ctx(schema(orders)), ITEMS["DB-FK-INDEX"])
+    result = check_for("DB-FK-INDEX")(make_ctx(schema(orders)), ITEMS["DB-FK-INDEX"])
     assert result.verdict == "partial" and result.partial_score == 5
     bad = [e for e in result.evidence if e.kind == "violation"]
     good = [e for e in result.evidence if e.kind == "practice"]
@@ -70,7 +70,7 @@ def test_fk_index_prefers_the_migrations_final_schema(make_ctx):
     indexed = table("orders", PK(), Column("user_id", "integer"), fks=[ForeignKey(("user_id",), "users")],
                     indexes=[Index("ix", ("user_id",), file="migrations/0002.py", line=9)],
                     source="migrations:alembic", file="migrations/0001.py")
-    result = database.foreign_keys_indexed(make_ctx(schema(unindexed), schema(indexed)), ITEMS["DB-FK-INDEX"])
+    result = check_for("DB-FK-INDEX")(make_ctx(schema(unindexed), schema(indexed)), ITEMS["DB-FK-INDEX"])
     assert result.verdict == "pass"
     assert result.evidence[0].file == "migrations/0002.py" and result.evidence[0].engine == "migrations"
     assert "migrations:alembic" in result.rationale
@@ -78,20 +78,20 @@ def test_fk_index_prefers_the_migrations_final_schema(make_ctx):
 
 def test_no_schema_anywhere_is_unknown_not_pass(make_ctx):
     with pytest.raises(Unavailable, match="no schema was found"):
-        database.foreign_keys_indexed(make_ctx(Schema()), ITEMS["DB-FK-INDEX"])
+        check_for("DB-FK-INDEX")(make_ctx(Schema()), ITEMS["DB-FK-INDEX"])
 
 
 def test_failed_migrations_collector_falls_back_to_models_and_says_so(make_ctx):
     ctx = make_ctx(schema(table("users", PK())))
     ctx.collector_errors["migrations"] = "boom"
-    result = database.integrity_constraints(ctx, ITEMS["DB-CONSTRAINTS"])
+    result = check_for("DB-CONSTRAINTS")(ctx, ITEMS["DB-CONSTRAINTS"])
     assert result.verdict == "pass" and "boom" in " ".join(result.details["notes"])
 
 
 def test_constraints_missing_pk_and_undeclared_reference(make_ctx):
     users = table("users", PK())
     log = table("audit_log", Column("user_id", "integer"), Column("external_id", "integer"), line=10)
-    result = database.integrity_constraints(make_ctx(schema(users, log)), ITEMS["DB-CONSTRAINTS"])
+    result = check_for("DB-CONSTRAINTS")(make_ctx(schema(users, log)), ITEMS["DB-CONSTRAINTS"])
     messages = [e.message for e in result.evidence if e.kind == "violation"]
     assert any("audit_log has no primary key" in m for m in messages)
     assert any("audit_log.user_id refers to users" in m for m in messages)
@@ -115,7 +115,7 @@ def test_naive_timestamps_in_mysql_ddl_are_not_judged():
 
 
 def test_data_types_not_applicable_without_candidate_columns(make_ctx):
-    result = database.appropriate_types(make_ctx(schema(table("tags", PK(), Column("label", "varchar")))),
+    result = check_for("DB-DATA-TYPES")(make_ctx(schema(table("tags", PK(), Column("label", "varchar")))),
                                         ITEMS["DB-DATA-TYPES"])
     assert result.verdict == "not_applicable"
 
@@ -126,7 +126,7 @@ def test_normalization_is_manual_with_hints(make_ctx):
                    Column("tag_list", "text"), fks=[ForeignKey(("user_id",), "users")])
     hints = {h.rule for h in normalization_hints(schema(users, orders))}
     assert hints == {"repeated-group", "duplicated-column", "list-in-text"}
-    result = database.normalization_review(make_ctx(schema(users, orders)), ITEMS["DB-NORMALIZATION"])
+    result = check_for("DB-NORMALIZATION")(make_ctx(schema(users, orders)), ITEMS["DB-NORMALIZATION"])
     assert result.verdict == "manual" and len(result.evidence) == 3
 
 

@@ -9,20 +9,15 @@ from pathlib import Path
 import pytest
 
 from auditor.catalog import load_catalog
-from auditor.checks import security_endpoints as checks
 from auditor.collectors.endpoints import collect_endpoints
 from auditor.context import AuditContext, Unavailable
 from auditor.inventory import build_inventory
+from auditor.registry import check_for
 from auditor.repo import Repository
 
 APPS = Path(__file__).parent / "fixtures" / "apps"
-CHECKS = {
-    "SEC-AUTHN": checks.authentication_required,
-    "SEC-AUTHZ": checks.authorization_checks,
-    "SEC-CSRF": checks.csrf_protection,
-    "SEC-RATE-LIMIT": checks.rate_limit_sensitive,
-    "SEC-INPUT-VALIDATION": checks.input_validation,
-}
+CHECKS = {item_id: check_for(item_id)
+          for item_id in ("SEC-AUTHN", "SEC-AUTHZ", "SEC-CSRF", "SEC-RATE-LIMIT", "SEC-INPUT-VALIDATION")}
 
 
 def audit_context(app: str) -> AuditContext:

@@ -419,14 +419,13 @@ def test_django_hand_written_list_views(tmp_path):
 
 def judge(tmp_path, inv, item_id):
     from auditor.catalog import load_catalog
-    from auditor.checks import security_endpoints
     from auditor.context import AuditContext, Unavailable
+    from auditor.registry import check_for
     repo = make_repo(tmp_path, {"app.py": "import flask\n"})
     ctx = AuditContext(repo, build_inventory(repo))
     ctx.collected["endpoints"] = inv
     item = next(i for c in load_catalog().categories for i in c.items if i.id == item_id)
-    check = {"SEC-AUTHN": security_endpoints.authentication_required,
-             "SEC-AUTHZ": security_endpoints.authorization_checks}[item_id]
+    check = check_for(item_id)
     try:
         return check(ctx, item)
     except Unavailable as exc:

@@ -179,7 +179,7 @@ def test_smokeshow_coverage_threshold():
 
 
 def test_coverage_rationale_counts_every_file_read():
-    from auditor.checks.quality import files_read_note
+    from auditor.checks.quality.coverage import files_read_note
     paths = [f"pkg{i}/setup.cfg" for i in range(18)] + [".github/workflows/test-backend.yml", "Makefile"]
     note = files_read_note(paths)
     assert note.startswith("Read 20 files, including .github/workflows/test-backend.yml, Makefile, ")

@@ -1,9 +1,12 @@
 """Pure reliability evaluations on hand-built findings and endpoints (no engine runs)."""
 import ast
 
-from auditor.checks.reliability import (HealthRoute, evaluate_error_handling, evaluate_health, evaluate_idempotency,
-                                        evaluate_practice_around_calls, evaluate_timeouts, is_health_path,
-                                        js_fallbacks, python_fallbacks, python_handler_findings)
+from auditor.checks.reliability.error_handling import evaluate_error_handling, python_handler_findings
+from auditor.checks.reliability.graceful_degradation import js_fallbacks, python_fallbacks
+from auditor.checks.reliability.health import HealthRoute, evaluate_health, is_health_path
+from auditor.checks.reliability.idempotency import evaluate_idempotency
+from auditor.checks.reliability.timeouts import evaluate_timeouts
+from auditor.checks.shared.outbound import evaluate_practice_around_calls
 from auditor.model import Endpoint, Evidence, Finding
 
 

@@ -2,8 +2,10 @@
 named health_check, deep health paths, start-up waits for the database, the AWS SDK's own retries."""
 import ast
 
-from auditor.checks.reliability import (GuardedCall, HealthRoute, evaluate_graceful_degradation, evaluate_health,
-                                        evaluate_retry, handler_body, is_health_path, startup_wait)
+from auditor.checks.reliability.graceful_degradation import (GuardedCall, evaluate_graceful_degradation,
+                                                             is_client_constructor)
+from auditor.checks.reliability.health import HealthRoute, evaluate_health, handler_body, is_health_path
+from auditor.checks.reliability.retry import evaluate_retry, startup_wait
 from auditor.model import Evidence, Finding
 
 
@@ -104,7 +106,6 @@ def test_aws_sdk_clients_count_as_retry_with_backoff():
 
 
 def test_client_constructors_are_not_calls_that_need_a_fallback():
-    from auditor.checks.reliability import is_client_constructor
     built = Finding("REL-TIMEOUTS", Evidence("clients.py", 10, 'gateway = httpx.Client(base_url="https://gw.example.com", timeout=5)'))
     called = Finding("REL-TIMEOUTS", Evidence("clients.py", 27, 'return httpx.get(f"https://rates.example.com/{c}", timeout=2.0)'))
     s3 = Finding("REL-TIMEOUTS", Evidence("storage.py", 6, 's3 = boto3.client("s3")'))

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.catalog import load_catalog
-from auditor.checks.secrets import secrets_not_in_code
+from auditor.checks.security.secrets import secrets_not_in_code
 from auditor.context import AuditContext, Unavailable
 from auditor.inventory import build_inventory
 from auditor.pipeline import run_audit

@@ -16,7 +16,7 @@ from auditor.dbschema import Schema
 from auditor.inventory import TEST_FILE
 from auditor.orm.django_models import DjangoSettings, looks_like_django_models, read_django
 from auditor.orm.pyast import literal
-from auditor.orm.result import ReadProblem, ReadResult, SqlStats
+from auditor.orm.result import ParseProblem, ReadResult, SqlStats
 from auditor.orm.sql_ddl import looks_like_ddl, read_ddl
 from auditor.orm.sqlalchemy_models import looks_like_sqlalchemy, read_sqlalchemy
 from auditor.registry import collector
@@ -27,7 +27,7 @@ from auditor.repo import Repository
 class OrmModels:
     schema: Schema = field(default_factory=Schema)
     model_files: list[str] = field(default_factory=list)
-    problems: list[ReadProblem] = field(default_factory=list)
+    problems: list[ParseProblem] = field(default_factory=list)
     sql: SqlStats = field(default_factory=SqlStats)
     django: DjangoSettings = field(default_factory=DjangoSettings)
     kinds: list[str] = field(default_factory=list)   # "sqlalchemy", "django", "sql"
@@ -81,7 +81,7 @@ def collect_orm_models(repo: Repository, migration_folders: set[str], dialect_hi
             continue
         tree = repo.python_ast(rel)
         if tree is None:
-            combined.problems.append(ReadProblem(rel, None, "does not parse as Python: its models (if any) were not read"))
+            combined.problems.append(ParseProblem(rel, None, "does not parse as Python: its models (if any) were not read"))
             continue
         if is_sa:
             sqlalchemy_modules.append((rel, tree))

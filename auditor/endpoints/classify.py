@@ -102,3 +102,13 @@ def is_development_only(ep: Endpoint) -> bool:
 
 def label(ep: Endpoint) -> str:
     return f"{ep.method} {ep.path}"
+
+
+# routes that are conventionally not versioned, beside the PUBLIC ones (read by API-VERSIONING and API-DOCS)
+UNVERSIONED_BY_NATURE = re.compile(r"^/?(auth|oauth2?|token|login|logout|admin|static|\.well-known)(/|$)", re.I)
+
+
+def is_infrastructure(ep: Endpoint) -> bool:
+    """Health, docs, metrics, static, admin and OAuth/login routes are conventionally not versioned."""
+    bare = re.sub(r"\{[^}]*\}", "", ep.path)
+    return bool(PUBLIC.search(bare) or UNVERSIONED_BY_NATURE.search(bare))

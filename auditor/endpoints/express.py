@@ -13,10 +13,18 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.endpoints.common import SAFE_METHODS, join_paths, mark, normalize_path, where
-from auditor.endpoints.jsparse import Call, line_of, matching_paren, method_calls, split_args, strip_comments, string_literal
+from auditor.endpoints.jsparse import (
+    Call,
+    matching_paren,
+    method_calls,
+    split_args,
+    string_literal,
+    strip_comments,
+)
 from auditor.inventory import TEST_FILE
 from auditor.model import Endpoint
 from auditor.repo import Repository
+from auditor.text import line_of
 
 VERBS = frozenset({"get", "post", "put", "patch", "delete", "all", "options", "head"})
 KINDS = {

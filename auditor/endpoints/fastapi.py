@@ -13,11 +13,21 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.astwalk import nodes_of, walk
-from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, join_paths, mark, normalize_path, where
-from auditor.endpoints.pyast import (PyModule, PyProject, alias_value, arg, const_str, dotted, kwarg, last_name,
-                                     literal_str, str_list)
-from auditor.endpoints.pyprotect import ROLE_CHECK, ownership_filter, reads_pagination, source_text
 from auditor.endpoints.classify import DEVELOPMENT_ONLY
+from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, join_paths, mark, normalize_path, where
+from auditor.endpoints.pyast import (
+    PyModule,
+    PyProject,
+    alias_value,
+    arg,
+    const_str,
+    dotted,
+    kwarg,
+    last_name,
+    literal_str,
+    str_list,
+)
+from auditor.endpoints.pyprotect import ROLE_CHECK, ownership_filter, reads_pagination, source_text
 from auditor.model import Endpoint
 
 AUTH_DEP_NAME = re.compile(r"(current_user|current_active|get_user|authenticat|auth|token|jwt|login|verify|"

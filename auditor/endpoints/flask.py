@@ -12,12 +12,31 @@ from dataclasses import dataclass, field
 
 from auditor.astwalk import nodes_of, walk
 from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, join_paths, mark, normalize_path, where
-from auditor.endpoints.pyast import (PyModule, PyProject, arg, class_bases, const_str, dotted, kwarg, last_name,
-                                     literal_str, str_list)
-from auditor.endpoints.pyprotect import (AUTH_DECORATOR, AUTHZ_DECORATOR, RATE_LIMIT_DECORATOR,
-                                         VALIDATION_DECORATOR, ownership_filter, reads_pagination,
-                                         acts_as_current_user, repo_auth_decorator, role_check,
-                                         takes_any, validation_in_body)
+from auditor.endpoints.pyast import (
+    PyModule,
+    PyProject,
+    arg,
+    class_bases,
+    const_str,
+    dotted,
+    kwarg,
+    last_name,
+    literal_str,
+    str_list,
+)
+from auditor.endpoints.pyprotect import (
+    AUTH_DECORATOR,
+    AUTHZ_DECORATOR,
+    RATE_LIMIT_DECORATOR,
+    VALIDATION_DECORATOR,
+    acts_as_current_user,
+    ownership_filter,
+    reads_pagination,
+    repo_auth_decorator,
+    role_check,
+    takes_any,
+    validation_in_body,
+)
 from auditor.model import Endpoint
 
 REQUEST_INPUT = ("request.form", "request.json", "request.get_json", "request.args", "request.values",

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 
 from auditor.endpoints.common import SAFE_METHODS, join_paths, mark, normalize_path
-from auditor.endpoints.jsparse import line_of, matching_paren, split_args, string_literal, strip_comments
+from auditor.endpoints.jsparse import matching_paren, split_args, string_literal, strip_comments
 from auditor.model import Endpoint
 from auditor.repo import Repository
+from auditor.text import closing_bracket, line_of
 
 GIN = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "Any"}
 CHI = {"Get", "Post", "Put", "Patch", "Delete", "Head", "Options"}
@@ -100,12 +101,5 @@ def _file(path: str, src: str) -> list[Endpoint]:
 
 
 def _matching_brace(src: str, open_at: int) -> int:
-    depth = 0
-    for i in range(open_at, len(src)):
-        if src[i] == "{":
-            depth += 1
-        elif src[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return len(src)
+    close = closing_bracket(src, open_at)
+    return len(src) if close is None else close

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from auditor.text import closing_bracket, line_of
+
 
 def strip_comments(src: str) -> str:
     """Comments replaced by spaces (newlines kept so offsets and line numbers stay right)."""
@@ -72,10 +74,8 @@ def _outside_strings(text: str, start: int = 0):
 
 def matching_paren(src: str, open_at: int) -> int:
     """Index of the ')' closing the '(' at open_at, or -1."""
-    for i, ch, depth in _outside_strings(src, open_at):
-        if ch in ")]}" and depth == 0:
-            return i
-    return -1
+    close = closing_bracket(src, open_at, "([{", ")]}", skip_strings=True)
+    return -1 if close is None else close
 
 
 def split_args(text: str) -> list[str]:
@@ -121,9 +121,7 @@ def method_calls(src: str, methods: frozenset[str]) -> list[Call]:
         if close < 0:
             continue
         out.append(Call(m.group(1), m.group(2), split_args(src[open_at + 1:close]), m.start(),
-                        src.count("\n", 0, m.start()) + 1))
+                        line_of(src, m.start())))
     return out
 
 
-def line_of(src: str, offset: int) -> int:
-    return src.count("\n", 0, offset) + 1

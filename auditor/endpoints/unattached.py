@@ -18,6 +18,7 @@ from auditor.astwalk import nodes_of
 from auditor.endpoints.jsparse import matching_paren, split_args, strip_comments
 from auditor.inventory import TEST_FILE
 from auditor.model import Endpoint
+from auditor.text import line_of
 
 JS_ROUTE = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\.\s*(get|post|put|patch|delete|all|route)"
                       r"\s*\(\s*(['\"`])/")
@@ -61,7 +62,7 @@ def _js_unattached(text: str, lines: set[int]) -> list[int]:
         if close < 0:
             continue
         args = split_args(src[src.index("(", m.start(2)) + 1:close])
-        line = src.count("\n", 0, m.start()) + 1
+        line = line_of(src, m.start())
         if m.group(2) == "route":
             if len(args) != 1 or any(line <= ln <= line + 30 for ln in lines):
                 continue

@@ -14,7 +14,7 @@ from auditor.cache import FindingsCache, blake, context_key, executable_identity
 from auditor.engines.base import FAILED, MISSING, OK, TIMEOUT, EngineRun, locate_executable
 from auditor.engines.incremental import Merged, ScanOutput, run_incremental
 from auditor.engines.process import last_line, run_process
-from auditor.model import Evidence, Finding, PRACTICE, VIOLATION
+from auditor.model import PRACTICE, VIOLATION, Evidence, Finding
 from auditor.repo import DEFAULT_EXCLUDED_DIRS, Repository
 from auditor.resources import rules_dir
 

@@ -9,8 +9,18 @@ from auditor.dbschema import ForeignKey
 from auditor.migrations import operations as ops
 from auditor.migrations.model import Migration, ParseProblem
 from auditor.migrations.operations import Operation, column_def
-from auditor.migrations.pyast import (UNKNOWN, arg, const, dotted, is_empty_body, kwarg, raise_reason,
-                                      source_line, string, strings)
+from auditor.migrations.pyast import (
+    UNKNOWN,
+    arg,
+    const,
+    dotted,
+    is_empty_body,
+    kwarg,
+    raise_reason,
+    source_line,
+    string,
+    strings,
+)
 from auditor.migrations.sql import parse_sql
 
 _ENUM_TYPES = ("Enum", "ENUM")

@@ -13,8 +13,18 @@ from auditor.dbschema import ForeignKey
 from auditor.migrations import operations as ops
 from auditor.migrations.model import Migration, ParseProblem
 from auditor.migrations.operations import Operation, column_def
-from auditor.migrations.pyast import (UNKNOWN, arg, const, dotted, is_empty_body, kwarg, raise_reason,
-                                      human_comments, source_line, string)
+from auditor.migrations.pyast import (
+    UNKNOWN,
+    arg,
+    const,
+    dotted,
+    human_comments,
+    is_empty_body,
+    kwarg,
+    raise_reason,
+    source_line,
+    string,
+)
 from auditor.migrations.sql import parse_sql
 
 AUTO_REVERSED = frozenset({

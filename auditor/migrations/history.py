@@ -9,9 +9,9 @@ after the commit.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 import ast
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from auditor.dbschema import Schema
 from auditor.migrations import model as M
+from auditor.migrations import sqlfiles
 from auditor.migrations.alembic import parse_alembic
 from auditor.migrations.analyse import apply_order, replay_history
 from auditor.migrations.detect import detect_migration_systems
@@ -15,7 +16,6 @@ from auditor.migrations.model import Migration, ParseProblem
 from auditor.migrations.naming import naming_problems
 from auditor.migrations.rails import parse_rails
 from auditor.migrations.sql import guess_dialect
-from auditor.migrations import sqlfiles
 from auditor.repo import Repository
 
 _DIALECT_SOURCES = re.compile(r"(^|/)(requirements[^/]*\.(txt|in)|pyproject\.toml|Pipfile|setup\.py|setup\.cfg|"

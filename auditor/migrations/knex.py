@@ -7,6 +7,7 @@ from auditor.migrations import operations as ops
 from auditor.migrations.model import Migration
 from auditor.migrations.operations import Operation, column_def
 from auditor.migrations.sql import parse_sql
+from auditor.text import closing_bracket, line_of
 
 _FN = {
     "up": re.compile(r"(exports\.up\s*=|export\s+(?:async\s+)?function\s+up\b|export\s+const\s+up\s*=|\bup\s*[:(])"),
@@ -24,27 +25,12 @@ def _body(text: str, which: str) -> tuple[int, str] | None:
     arrow = text.find("=>", m.end())
     if arrow != -1 and (i == -1 or arrow < i) and not text[arrow + 2:].lstrip().startswith("{"):
         end = text.find("\n", arrow)
-        return text.count("\n", 0, arrow) + 1, text[arrow + 2:end if end != -1 else len(text)]
+        return line_of(text, arrow), text[arrow + 2:end if end != -1 else len(text)]
     if i == -1:
         return None
-    depth, j, quote = 0, i, None
-    while j < len(text):
-        c = text[j]
-        if quote:
-            if c == "\\":
-                j += 1
-            elif c == quote:
-                quote = None
-        elif c in "\"'`":
-            quote = c
-        elif c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                break
-        j += 1
-    return text.count("\n", 0, i) + 1, text[i + 1:j]
+    close = closing_bracket(text, i, skip_strings=True)
+    j = len(text) if close is None else close
+    return line_of(text, i), text[i + 1:j]
 
 
 def read_body(file: str, first_line: int, body: str, dialect: str | None) -> list[Operation]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from auditor.migrations.operations import Operation
+from auditor.model import ParseProblem  # noqa: F401  (re-exported: the readers' problem type)
 
 # Rollback classes, from the issue: each migration gets exactly one.
 MISSING = "missing"                    # no rollback at all
@@ -15,16 +16,6 @@ VERIFIED = "verified"                  # the rollback's operations undo the forw
 MISMATCHED = "mismatched"              # the rollback does not return the schema to where it was
 UNVERIFIABLE = "unverifiable"          # opaque code or SQL on either side
 ROLLBACK_CLASSES = (MISSING, EMPTY, NOOP, IRREVERSIBLE, IRREVERSIBLE_BY_NATURE, VERIFIED, MISMATCHED, UNVERIFIABLE)
-
-
-@dataclass
-class ParseProblem:
-    file: str
-    line: int | None
-    message: str
-
-    def to_json(self) -> dict:
-        return {"file": self.file, "line": self.line, "message": self.message}
 
 
 @dataclass

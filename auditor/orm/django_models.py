@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 from auditor.astwalk import nodes_of
 from auditor.dbschema import Column, ForeignKey, Index, Table
 from auditor.orm.coltypes import DJANGO_TYPES
-from auditor.orm.pyast import class_body_assignments, dotted, inner_class, is_true, kwarg, kwarg_literal, last_name, literal, string_items
+from auditor.orm.pyast import (
+    class_body_assignments,
+    dotted,
+    inner_class,
+    is_true,
+    kwarg,
+    kwarg_literal,
+    last_name,
+    literal,
+    string_items,
+)
 from auditor.orm.result import ReadResult
 
 SOURCE = "models:django"

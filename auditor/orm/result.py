@@ -4,16 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from auditor.dbschema import Schema, Table
-
-
-@dataclass(frozen=True)
-class ReadProblem:
-    file: str
-    line: int | None
-    message: str
-
-    def to_json(self) -> dict:
-        return {"file": self.file, "line": self.line, "message": self.message}
+from auditor.model import ParseProblem
 
 
 @dataclass
@@ -35,7 +26,7 @@ class SqlStats:
 class ReadResult:
     schema: Schema = field(default_factory=Schema)
     model_files: list[str] = field(default_factory=list)
-    problems: list[ReadProblem] = field(default_factory=list)
+    problems: list[ParseProblem] = field(default_factory=list)
     sql: SqlStats = field(default_factory=SqlStats)
 
     def add_table(self, table: Table) -> None:
@@ -44,7 +35,7 @@ class ReadResult:
         existing = self.schema.tables.get(key)
         if existing is not None:
             if (existing.file, existing.line) != (table.file, table.line):
-                self.problems.append(ReadProblem(table.file, table.line,
+                self.problems.append(ParseProblem(table.file, table.line,
                                                  f"table {table.name} is also declared in {existing.file}:{existing.line}; "
                                                  "the first declaration is used"))
             return

@@ -16,7 +16,8 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 
 from auditor.dbschema import Column, ForeignKey, Index, Table
-from auditor.orm.result import ReadProblem, ReadResult, SqlStats
+from auditor.orm.result import ParseProblem, ReadResult, SqlStats
+from auditor.text import line_of
 
 SOURCE_PREFIX = "sql:"
 _CREATE_TABLE = re.compile(r"\bcreate\s+(?:(?:global\s+|local\s+)?(?:temporary|temp|unlogged)\s+)?table\b", re.I)
@@ -70,7 +71,7 @@ def _split_naively(text: str) -> list[Statement]:
         stripped = chunk.strip()
         if stripped:
             lead = chunk.index(stripped[0])
-            out.append(Statement(stripped, text.count("\n", 0, offset + lead) + 1, offset + lead))
+            out.append(Statement(stripped, line_of(text, offset + lead), offset + lead))
         offset += len(chunk) + 1
     return out
 
@@ -98,11 +99,11 @@ def read_ddl(rel: str, text: str, dialect_hint: str | None = None) -> ReadResult
         tree = parse_statement(stmt, dialect)
         if tree is None:
             stats.unparsed += 1
-            result.problems.append(ReadProblem(rel, stmt.line, f"sqlglot ({dialect}) could not parse: {_head(stmt.text)}"))
+            result.problems.append(ParseProblem(rel, stmt.line, f"sqlglot ({dialect}) could not parse: {_head(stmt.text)}"))
             continue
         if isinstance(tree, exp.Command):
             stats.opaque += 1
-            result.problems.append(ReadProblem(rel, stmt.line, f"not understood (sqlglot returned an opaque command): {_head(stmt.text)}"))
+            result.problems.append(ParseProblem(rel, stmt.line, f"not understood (sqlglot returned an opaque command): {_head(stmt.text)}"))
             continue
         stats.understood += 1
         _apply(tree, stmt, rel, result)
@@ -167,7 +168,7 @@ def _apply(tree: exp.Expression, stmt: Statement, rel: str, result: ReadResult) 
                 table.indexes.append(Index(index.name or None, cols, unique=bool(tree.args.get("unique")),
                                            file=rel, line=stmt.line))
             else:
-                result.problems.append(ReadProblem(rel, stmt.line, f"index on unknown table {_name(index.args.get('table'))}"))
+                result.problems.append(ParseProblem(rel, stmt.line, f"index on unknown table {_name(index.args.get('table'))}"))
     elif isinstance(tree, exp.Alter) and (tree.args.get("kind") or "").upper() == "TABLE":
         table = tables.get(_name(tree.this).lower())
         if table is None:

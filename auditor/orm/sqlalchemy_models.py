@@ -15,8 +15,17 @@ from dataclasses import dataclass
 from auditor.astwalk import walk
 from auditor.dbschema import Column, ForeignKey, Index, Table
 from auditor.orm.coltypes import PYTHON_ANNOTATION_TYPES, SQLALCHEMY_TYPES
-from auditor.orm.pyast import class_body_assignments, dotted, is_true, kwarg, kwarg_literal, last_name, literal, NOT_LITERAL
-from auditor.orm.result import ReadProblem, ReadResult
+from auditor.orm.pyast import (
+    NOT_LITERAL,
+    class_body_assignments,
+    dotted,
+    is_true,
+    kwarg,
+    kwarg_literal,
+    last_name,
+    literal,
+)
+from auditor.orm.result import ParseProblem, ReadResult
 
 COLUMN_CALLS = {"Column", "mapped_column"}
 DECLARATIVE_BASE_CALLS = {"declarative_base", "generate_base"}
@@ -315,7 +324,7 @@ class _Reader:
             elif isinstance(obj, Index) and target is not None:
                 target.indexes.append(obj)
             elif isinstance(obj, Index):
-                self.result.problems.append(ReadProblem(obj.file, obj.line,
+                self.result.problems.append(ParseProblem(obj.file, obj.line,
                                                         f"index on {cls_name}, which is not a model found in the scanned code"))
 
 

@@ -14,6 +14,8 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from auditor.text import line_of
+
 THRESHOLD = 80.0
 
 
@@ -25,10 +27,6 @@ class CoverageFact:
     source: str       # "threshold" or "report"
     how: str          # e.g. "coverage.py fail_under", "jest coverageThreshold.global.lines"
     text: str = ""
-
-
-def _line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
 
 
 def _line_text(text: str, line: int) -> str:
@@ -54,23 +52,23 @@ def thresholds_in_text(path: str, text: str) -> list[CoverageFact]:
         for m in FAIL_UNDER.finditer(text):
             if name in ("setup.cfg", "tox.ini", "pyproject.toml") and not _in_coverage_section(text, m.start()):
                 continue
-            line = _line_of(text, m.start())
+            line = line_of(text, m.start())
             out.append(CoverageFact(path, line, float(m.group(1)), "threshold", "coverage.py fail_under",
                                     _line_text(text, line)))
     for m in COV_FAIL_UNDER.finditer(text):
-        line = _line_of(text, m.start())
+        line = line_of(text, m.start())
         out.append(CoverageFact(path, line, float(m.group(1)), "threshold", "pytest-cov --cov-fail-under",
                                 _line_text(text, line)))
     for m in REPORT_FAIL_UNDER.finditer(text):
-        line = _line_of(text, m.start(1))
+        line = line_of(text, m.start(1))
         out.append(CoverageFact(path, line, float(m.group(1)), "threshold", "coverage report --fail-under",
                                 _line_text(text, line)))
     for m in SMOKESHOW_THRESHOLD.finditer(text):
-        line = _line_of(text, m.start())
+        line = line_of(text, m.start())
         out.append(CoverageFact(path, line, float(m.group(1)), "threshold", "smokeshow coverage threshold",
                                 _line_text(text, line)))
     for m in C8_LINES.finditer(text):
-        line = _line_of(text, m.start())
+        line = line_of(text, m.start())
         out.append(CoverageFact(path, line, float(m.group(1)), "threshold", "c8/nyc --check-coverage",
                                 _line_text(text, line)))
     if name == "package.json" or name.startswith(("jest.config", ".nycrc")) or name in (".c8rc", ".c8rc.json"):
@@ -94,7 +92,7 @@ def _js_thresholds(path: str, text: str, name: str) -> list[CoverageFact]:
         for key in ("lines", "statements", "branches", "functions"):
             m = re.search(rf"[\"']?{key}[\"']?\s*:\s*(\d+(?:\.\d+)?)", body)
             if m:
-                line = _line_of(text, block.end() + m.start())
+                line = line_of(text, block.end() + m.start())
                 out.append(CoverageFact(path, line, float(m.group(1)), "threshold",
                                         f"jest coverageThreshold {key}", _line_text(text, line)))
                 break
@@ -103,7 +101,7 @@ def _js_thresholds(path: str, text: str, name: str) -> list[CoverageFact]:
         if re.search(r"[\"']?check-coverage[\"']?\s*:\s*true", text):
             m = re.search(r"[\"']?(lines|statements)[\"']?\s*:\s*(\d+(?:\.\d+)?)", text)
             if m:
-                line = _line_of(text, m.start())
+                line = line_of(text, m.start())
                 out.append(CoverageFact(path, line, float(m.group(2)), "threshold",
                                         f"nyc check-coverage {m.group(1)}", _line_text(text, line)))
     return out

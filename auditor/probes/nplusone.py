@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from auditor.astwalk import nodes_of, walk
 
+from auditor.astwalk import nodes_of, walk
 
 EAGER_CALLS = {"select_related", "prefetch_related", "joinedload", "selectinload", "subqueryload",
                "contains_eager", "immediateload", "raiseload"}

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+
 from auditor.astwalk import nodes_of
 from auditor.endpoints.pyast import import_aliases
-
 
 # dotted call names that are slow by themselves
 SLOW_CALLS: dict[str, str] = {

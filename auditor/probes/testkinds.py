@@ -9,8 +9,9 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from auditor.astwalk import nodes_of, walk
 
+from auditor.astwalk import nodes_of, walk
+from auditor.text import line_of
 
 UNIT = "unit"
 INTEGRATION = "integration"
@@ -177,17 +178,13 @@ GO_TEST = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.M)
 GO_INTEGRATION = re.compile(r"\bhttptest\.|\bsql\.Open\(|\bsqlmock\.|testcontainers|\bgorm\.Open\(")
 
 
-def _line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
-
-
 def javascript_tests(path: str, text: str) -> list[TestFunction]:
     """jest/mocha/vitest `it(` / `test(` calls; integration when the file drives the app (supertest...)."""
     m = JS_INTEGRATION.search(text)
     why = f"file uses {m.group(0).strip()}" if m else ("in an integration test folder" if is_integration_path(path) else "")
     out = []
     for t in JS_TEST.finditer(text):
-        line = _line_of(text, t.start())
+        line = line_of(text, t.start())
         name = text[t.end():].split("\n", 1)[0][:60].rstrip("'\"`, ")
         out.append(TestFunction(path, line, name, INTEGRATION if why else UNIT, why))
     return out
@@ -201,5 +198,5 @@ def go_tests(path: str, text: str) -> list[TestFunction]:
         body = text[m.end(): matches[i + 1].start() if i + 1 < len(matches) else len(text)]
         hit = GO_INTEGRATION.search(body)
         why = f"uses {hit.group(0).rstrip('(')}" if hit else ("in an integration test folder" if is_integration_path(path) else "")
-        out.append(TestFunction(path, _line_of(text, m.start()), m.group(1), INTEGRATION if why else UNIT, why))
+        out.append(TestFunction(path, line_of(text, m.start()), m.group(1), INTEGRATION if why else UNIT, why))
     return out

@@ -16,9 +16,19 @@ from functools import lru_cache
 import jinja2
 from markupsafe import Markup
 
-from auditor.render.common import (VERDICT_ORDER, category_titles, clean_text, format_score, location,
-                                   problem_order, repository_name, severity_rank, short_commit, suppression_rows,
-                                   verdict_label)
+from auditor.render.common import (
+    VERDICT_ORDER,
+    category_titles,
+    clean_text,
+    format_score,
+    location,
+    problem_order,
+    repository_name,
+    severity_rank,
+    short_commit,
+    suppression_rows,
+    verdict_label,
+)
 from auditor.render.compare import change_counts, item_changes, score_change
 from auditor.resources import reports_dir
 from auditor.scoring import CRITICAL_FAIL_GRADE_CAP

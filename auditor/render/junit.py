@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from auditor.render.common import (category_titles, clean_text, format_score, location, repository_name,
-                                   violations)
+from auditor.render.common import category_titles, clean_text, format_score, location, repository_name, violations
 
 EVIDENCE_LIMIT = 50   # per failure body; the JSON and SARIF reports carry all of it
 

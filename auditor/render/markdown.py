@@ -9,8 +9,18 @@ from __future__ import annotations
 
 import re
 
-from auditor.render.common import (VERDICT_ORDER, clean_text, format_score, location, problem_order,
-                                   repository_name, short_commit, suppression_rows, verdict_label, violations)
+from auditor.render.common import (
+    VERDICT_ORDER,
+    clean_text,
+    format_score,
+    location,
+    problem_order,
+    repository_name,
+    short_commit,
+    suppression_rows,
+    verdict_label,
+    violations,
+)
 from auditor.render.compare import item_changes, score_change
 
 FAILING_LIMIT = 25

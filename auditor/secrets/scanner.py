@@ -10,14 +10,23 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_right
-from itertools import accumulate
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Iterable
 
 from auditor.secrets.patterns import (
-    JWT, KNOWN_FORMATS, PRIVATE_KEY_BODY_LINE, PRIVATE_KEY_ENCRYPTED_PREAMBLE, PRIVATE_KEY_HEADER,
-    PRIVATE_KEY_INLINE_BODY, URL_CREDENTIALS, is_placeholder, is_secret_name, looks_like_secret_value,
-    looks_like_url_password, shannon_entropy,
+    JWT,
+    KNOWN_FORMATS,
+    PRIVATE_KEY_BODY_LINE,
+    PRIVATE_KEY_ENCRYPTED_PREAMBLE,
+    PRIVATE_KEY_HEADER,
+    PRIVATE_KEY_INLINE_BODY,
+    URL_CREDENTIALS,
+    is_placeholder,
+    is_secret_name,
+    looks_like_secret_value,
+    looks_like_url_password,
+    shannon_entropy,
 )
 
 # What a file may contain, from most to least checked:

@@ -1,0 +1,117 @@
+"""API-ERROR-FORMAT: central exception handling and one error body shape."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from auditor.catalog import CatalogItem
+from auditor.checks.shared.verdicts import cap, dedupe, production_findings
+from auditor.context import AuditContext
+from auditor.inventory import TEST_FILE
+from auditor.model import PRACTICE, VIOLATION, Evidence, Finding, ItemResult
+from auditor.registry import check
+from auditor.text import line_of
+
+ERROR_STATUS = re.compile(r"\b[45]\d\d\b|HTTP_[45]\d\d|status\.HTTP_[45]")
+ERROR_BODY = re.compile(r"(?:jsonify|JsonResponse|JSONResponse|Response|\.json|\.send)\(\s*\{\s*['\"]?(\w+)['\"]?\s*:")
+TEXT_ERROR = re.compile(r"\.status\(\s*[45]\d\d\s*\)\.send\(|^\s*return\s+['\"][^'\"]*['\"]\s*,\s*[45]\d\d\b")
+
+
+@dataclass
+class ErrorShapes:
+    """Top-level keys of error response bodies, with the first place each shape appears."""
+    first_place: dict[str, Evidence] = field(default_factory=dict)
+
+    def add(self, shape: str, evidence: Evidence) -> None:
+        self.first_place.setdefault(shape, evidence)
+
+
+def code_lines(path: str, text: str):
+    """(number, line) of the lines that hold code: comment lines (`#`, `//`, inside `/* */`) are left out."""
+    python = path.endswith((".py", ".pyi"))
+    in_block = False
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not python:
+            if in_block:
+                in_block = "*/" not in stripped
+                continue
+            if stripped.startswith("/*"):
+                in_block = "*/" not in stripped
+                continue
+            if stripped.startswith(("//", "*")):
+                continue
+        elif stripped.startswith("#"):
+            continue
+        yield number, line
+
+
+def error_shapes(path: str, text: str) -> list[tuple[str, int]]:
+    """(shape, line) for each error response in a source file: the body's first key, or 'plain text'.
+    Commented-out code is not an error response."""
+    out = []
+    if not ERROR_STATUS.search(text):  # a TEXT_ERROR line has a 4xx/5xx status too; neither spans lines
+        return out
+    for number, line in code_lines(path, text):
+        if not ERROR_STATUS.search(line):
+            continue
+        if TEXT_ERROR.search(line):
+            out.append(("plain text", number))
+            continue
+        body = ERROR_BODY.search(line)
+        if body:
+            out.append((body.group(1), number))
+    return out
+
+
+def evaluate_error_format(item_id: str, handlers: list[Finding], defaults: list[Evidence],
+                          shapes: ErrorShapes, files: int) -> ItemResult:
+    central = [f.evidence for f in dedupe(handlers)] + defaults
+    shape_evidence = [Evidence(ev.file, ev.line, ev.snippet, rule_id="error-shape", engine="text",
+                               message=f"error body shape: {shape}", kind=VIOLATION if len(shapes.first_place) > 1 else PRACTICE)
+                      for shape, ev in sorted(shapes.first_place.items())]
+    names = ", ".join(sorted(shapes.first_place)) or "none seen"
+    if not central:
+        return ItemResult(item_id, "fail",
+                          f"no central exception handler: looked for errorhandler, exception_handler, "
+                          f"add_exception_handler, DRF EXCEPTION_HANDLER, Django handler404/500 and Express error "
+                          f"middleware with 4 arguments in {files} file(s). Error shapes seen: {names}.",
+                          cap(shape_evidence), details={"error_shapes": sorted(shapes.first_place)})
+    if len(shapes.first_place) > 1:
+        return ItemResult(item_id, "partial",
+                          f"central exception handling present, but error bodies come in {len(shapes.first_place)} "
+                          f"shapes ({names}) (heuristic).", cap(shape_evidence + central), partial_score=5,
+                          details={"error_shapes": sorted(shapes.first_place)})
+    return ItemResult(item_id, "pass", f"central exception handling ({central[0].file}:{central[0].line}); one "
+                      f"error shape ({names}) (heuristic).", cap(central + shape_evidence),
+                      details={"error_shapes": sorted(shapes.first_place)})
+
+
+@check("API-ERROR-FORMAT")
+def check_error_format(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    ctx.require_engines("semgrep")
+    shapes = ErrorShapes()
+    defaults: list[Evidence] = []
+    source_files = [p for p in ctx.repo.paths() if p.endswith((".py", ".js", ".ts", ".mjs"))
+                    and not TEST_FILE.search(p) and "/migrations/" not in f"/{p}"]
+    names = ctx.inventory.framework_names
+    for name, marker, text in (
+            ("fastapi", re.compile(r"\bFastAPI\("), "FastAPI's built-in handler answers HTTPException as {\"detail\": ...}"),
+            ("drf", re.compile(r"^REST_FRAMEWORK\s*=", re.M), "DRF's exception_handler answers APIException as {\"detail\": ...}")):
+        if name not in names:
+            continue
+        for path in (p for p in source_files if p.endswith(".py")):
+            found = marker.search(ctx.repo.read_text(path) or "")
+            if found:
+                line = line_of((ctx.repo.read_text(path) or ""), found.start())
+                defaults.append(Evidence(path, line, ctx.repo.snippet(path, line), rule_id="framework-exception-handler",
+                                         engine="inventory", message=text, kind=PRACTICE))
+                break
+    for path in source_files:
+        text = ctx.repo.read_text(path) or ""
+        for shape, line in error_shapes(path, text):
+            shapes.add(shape, Evidence(path, line, ctx.repo.snippet(path, line)))
+    if defaults:  # validation and not-found errors of these frameworks always answer {"detail": ...}
+        shapes.add("detail", defaults[0])
+    return evaluate_error_format(item.id, production_findings(ctx.practices(item.id)), defaults, shapes,
+                                 len(source_files))

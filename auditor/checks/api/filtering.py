@@ -1,0 +1,79 @@
+"""API-FILTERING: list endpoints accept filter or sort query parameters."""
+from __future__ import annotations
+
+import ast
+import re
+
+from auditor.catalog import CatalogItem
+from auditor.checks.shared.endpoints import endpoint_inventory, no_endpoints, path_segments, route_evidence
+from auditor.checks.shared.verdicts import cap, production_findings
+from auditor.context import AuditContext
+from auditor.endpoints.classify import label
+from auditor.endpoints.handlers import handler_source
+from auditor.endpoints.responses import SourceOf, split_html_routes
+from auditor.model import PRACTICE, Endpoint, Finding, ItemResult, partial_result
+from auditor.registry import check
+
+PAGINATION_NAMES = {"limit", "offset", "page", "page_size", "per_page", "cursor", "size", "skip", "take",
+                    "pagesize", "perpage"}
+QUERY_READ = re.compile(r"(?:(?:request\.(?:args|GET|query_params)\.get\(|request\.(?:args|GET|query_params)\[|"
+                        r"req\.query\[|(?<![.\w])query\(|searchParams\.get\()\s*['\"](\w+)|req\.query\.(\w+))")
+FILTER_NAME = re.compile(r"(?i)(filter|sort|order|search|q$|status|since|until|from|to$|min|max|name|type|category)")
+
+
+def query_parameters(source: str) -> set[str]:
+    """Query parameter names a handler reads (text heuristic, plus FastAPI-style function parameters)."""
+    names = {m.group(1) or m.group(2) for m in QUERY_READ.finditer(source)}
+    try:
+        tree = ast.parse(source.strip() if source.lstrip().startswith(("@", "def", "async")) else "")
+    except SyntaxError:
+        tree = None
+    if tree is not None and tree.body and isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+        fn = tree.body[0]
+        args = fn.args.args + fn.args.kwonlyargs
+        defaults = [None] * (len(fn.args.args) - len(fn.args.defaults)) + list(fn.args.defaults) + list(fn.args.kw_defaults)
+        for arg, default in zip(args, defaults):
+            text = ast.unparse(default) if default is not None else ""
+            if "Depends(" in text or "Header(" in text or "Body(" in text or arg.arg in ("self", "request", "req"):
+                continue
+            annotation = ast.unparse(arg.annotation) if arg.annotation else ""
+            if text.startswith("Query(") or annotation in ("str", "int", "bool", "float", "str | None", "int | None",
+                                                            "Optional[str]", "Optional[int]"):
+                names.add(arg.arg)
+    return names
+
+
+def evaluate_filtering(item_id: str, endpoints: list[Endpoint], source_of: SourceOf, snippet_of: SourceOf,
+                       framework_filters: list[Finding]) -> ItemResult:
+    lists, html = split_html_routes([e for e in endpoints if e.paginated is not None], source_of)
+    if not lists:
+        pages = f" ({len(html)} server-rendered HTML list page(s) are not API endpoints)" if html else ""
+        return ItemResult(item_id, "not_applicable", f"no API list endpoint among {len(endpoints)} endpoint(s){pages}")
+    global_filters = [f for f in framework_filters if "DEFAULT_FILTER_BACKENDS" in f.evidence.snippet]
+    good, bad = [], []
+    for ep in lists:
+        source = source_of(ep)
+        params = {p for p in query_parameters(source) if p.lower() not in PAGINATION_NAMES}
+        path_params = {s.strip("{}<>:").split(":")[-1] for s in path_segments(ep.path) if s.startswith(("{", "<", ":"))}
+        params -= path_params
+        drf = ep.framework == "drf" and (global_filters or re.search(
+            r"filter_backends|filterset_fields|filterset_class|ordering_fields|search_fields", source))
+        if params or drf:
+            what = ", ".join(sorted(params)) if params else "DRF filter backends"
+            good.append(route_evidence(ep, snippet_of(ep), "filter-params", f"{label(ep)} filters/sorts by {what}", PRACTICE))
+        else:
+            bad.append(route_evidence(ep, snippet_of(ep), "no-filter-params",
+                                    f"{label(ep)} offers no filter or sort parameter"))
+    return partial_result(item_id, len(good), len(lists),
+                          f"{len(good)} of {len(lists)} list endpoint(s) accept filter or sort query parameters "
+                          "(heuristic).", cap(bad + good + [f.evidence for f in global_filters]))
+
+
+@check("API-FILTERING")
+def check_filtering(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    inv = endpoint_inventory(ctx)
+    if not inv.endpoints:
+        return no_endpoints(item.id, inv)
+    return evaluate_filtering(item.id, inv.endpoints, lambda e: handler_source(ctx.repo, e, whole_class=True),
+                              lambda e: ctx.repo.snippet(e.file, e.line),
+                              production_findings(ctx.practices(item.id)))

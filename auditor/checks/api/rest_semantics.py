@@ -1,0 +1,83 @@
+"""API-REST-SEMANTICS: nouns in paths, safe GETs, 201 for creation, no errors answered with 200."""
+from __future__ import annotations
+
+import re
+
+from auditor.catalog import CatalogItem
+from auditor.checks.shared.endpoints import endpoint_inventory, no_endpoints, path_segments, route_evidence
+from auditor.checks.shared.verdicts import cap, dedupe, production_findings
+from auditor.context import AuditContext, Unavailable
+from auditor.endpoints.branches import get_branch_source
+from auditor.endpoints.classify import label
+from auditor.endpoints.handlers import handler_source
+from auditor.endpoints.responses import SourceOf, response_kind
+from auditor.model import Endpoint, Evidence, Finding, ItemResult, partial_result
+from auditor.registry import check
+
+VERB_SEGMENT = re.compile(r"^(get|Get|create|Create|update|Update|delete|Delete|remove|Remove|fetch|Fetch|add|Add|"
+                          r"set|Set|list|List|make|edit|Edit|save|Save|insert|Insert|modify|Modify)([A-Z_-]|$)")
+WRITES = re.compile(r"\bINSERT\s+INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b|\.save\(|\.commit\(\)|"
+                    r"\.objects\.create\(|\.delete\(\)|session\.add\(|\.insert_one\(|\.update_one\(", re.I)
+CREATES = re.compile(r"\bINSERT\s+INTO\b|\.objects\.create\(|session\.add\(|\bdb\.add\(|\.insert_one\(|\.create\(", re.I)
+CREATE_HANDLER = re.compile(r"^(create|add|new|register|signup|sign_up)", re.I)
+CREATED_STATUS = re.compile(r"\b20[124]\b|HTTP_20[124]|HTTPStatus\.(CREATED|ACCEPTED|NO_CONTENT)|redirect\(|sendStatus\(20")
+
+
+def rest_problems(ep: Endpoint, source: str) -> list[str]:
+    """What breaks REST semantics on this endpoint (empty when nothing is found)."""
+    problems = []
+    for seg in path_segments(ep.path):
+        if not seg.startswith(("{", "<", ":")) and VERB_SEGMENT.match(seg):
+            problems.append(f"verb in the path segment '{seg}' (use a noun and the HTTP method)")
+            break
+    method = ep.method.upper()
+    on_get = get_branch_source(source) if method in ("GET", "HEAD") and source else ""  # POST-only branches left out
+    if on_get and WRITES.search(on_get):
+        problems.append(f"{method} handler writes ({WRITES.search(on_get).group(0).strip()}): GET must be safe")
+    last = path_segments(ep.path)[-1] if path_segments(ep.path) else ""
+    if method == "POST" and last.startswith(("{", "<", ":")) and source and re.search(r"\bUPDATE\s+\w+\s+SET\b|\.save\(", source, re.I):
+        problems.append("POST updates an existing resource at its own URI (use PUT or PATCH)")
+    short = ep.handler.rsplit(".", 1)[-1]
+    creates = CREATE_HANDLER.match(short) or (source and CREATES.search(source))
+    if (method == "POST" and source and creates and not last.startswith(("{", "<", ":"))
+            and not CREATED_STATUS.search(source) and response_kind(ep, source) != "html"):   # a form post answers a page
+        problems.append("creates a resource but answers 200 (use 201 Created with its location)")
+    return problems
+
+
+def evaluate_rest_semantics(item_id: str, endpoints: list[Endpoint], source_of: SourceOf,
+                            snippet_of: SourceOf, violations: list[Finding]) -> ItemResult:
+    bad_evidence: list[Evidence] = []
+    bad_endpoints = 0
+    for ep in endpoints:
+        problems = rest_problems(ep, source_of(ep))
+        if problems:
+            bad_endpoints += 1
+            bad_evidence.append(route_evidence(ep, snippet_of(ep), "rest-semantics", f"{label(ep)}: " + "; ".join(problems)))
+    status_bad = dedupe(violations)
+    good = len(endpoints) - bad_endpoints
+    total = good + bad_endpoints + len(status_bad)
+    evidence = bad_evidence + [f.evidence for f in status_bad]
+    return partial_result(item_id, good, total,
+                          f"{good} of {len(endpoints)} endpoint(s) show no REST problem; {bad_endpoints} do "
+                          f"(verbs in paths, GET that writes, create answering 200) and {len(status_bad)} error "
+                          "response(s) are answered with 200 (heuristic, from route paths and handler text).",
+                          cap(evidence), {"endpoints": len(endpoints), "problem_endpoints": bad_endpoints,
+                                           "errors_with_200": len(status_bad)})
+
+
+@check("API-REST-SEMANTICS")
+def check_rest_semantics(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    violations = production_findings(ctx.violations(item.id))
+    try:
+        inv = endpoint_inventory(ctx)
+    except Unavailable:
+        if violations:  # the violations stand on their own
+            return ItemResult(item.id, "fail", f"{len(violations)} error response(s) answered with 200 "
+                              "(endpoint inventory unavailable, so methods and paths were not checked).",
+                              cap([f.evidence for f in violations]))
+        raise
+    if not inv.endpoints:
+        return no_endpoints(item.id, inv)
+    return evaluate_rest_semantics(item.id, inv.endpoints, lambda e: handler_source(ctx.repo, e),
+                                   lambda e: ctx.repo.snippet(e.file, e.line), violations)

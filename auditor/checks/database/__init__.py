@@ -1,0 +1,1 @@
+"""The database checklist: one module per item, named by its id (see ARCHITECTURE.md)."""

@@ -1,0 +1,26 @@
+"""DB-CONSTRAINTS: a primary key per table and a declared FOREIGN KEY per reference column."""
+from __future__ import annotations
+
+from auditor.catalog import CatalogItem
+from auditor.checks.shared.schema import judged_schema, schema_proportion
+from auditor.context import AuditContext
+from auditor.model import ItemResult
+from auditor.orm.schema_probes import constraint_places, nullable_foreign_keys
+from auditor.registry import check
+
+
+@check("DB-CONSTRAINTS")
+def integrity_constraints(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    judged = judged_schema(ctx)
+    places = constraint_places(judged.schema)
+    result = schema_proportion(ctx, item, places, judged,
+                         "integrity checks (a primary key per table; a declared FOREIGN KEY per reference column):",
+                         "db-constraints")
+    hints = nullable_foreign_keys(judged.schema)
+    result.details["nullable_foreign_keys"] = [f"{h.file}:{h.line} {h.message}" for h in hints[:30]]
+    result.details["unique_constraints"] = sum(len(t.unique_sets) + sum(c.unique for c in t.columns.values())
+                                               for t in judged.schema.tables.values())
+    if hints:
+        result.rationale += (f" {len(hints)} foreign key column(s) are nullable: listed in details for review "
+                             "(an optional relation is legitimate, so they are not scored).")
+    return result

@@ -1,0 +1,21 @@
+"""DB-FK-INDEX: every foreign key column is indexed."""
+from __future__ import annotations
+
+from auditor.catalog import CatalogItem
+from auditor.checks.shared.schema import judged_schema, schema_details, schema_proportion
+from auditor.context import AuditContext
+from auditor.model import ItemResult
+from auditor.orm.schema_probes import foreign_key_index_places
+from auditor.registry import check
+
+
+@check("DB-FK-INDEX")
+def foreign_keys_indexed(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    judged = judged_schema(ctx)
+    places = foreign_key_index_places(judged.schema)
+    if not places:
+        return ItemResult(item.id, "not_applicable",
+                          f"no foreign keys declared in {len(judged.schema.tables)} table(s). {judged.describe()} "
+                          "(undeclared references are reported by DB-CONSTRAINTS)",
+                          details=schema_details(judged, ctx, places))
+    return schema_proportion(ctx, item, places, judged, "foreign key(s) indexed:", "db-fk-index")

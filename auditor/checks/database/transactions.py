@@ -1,0 +1,63 @@
+"""DB-TRANSACTIONS: functions that write two or more times do so atomically."""
+from __future__ import annotations
+
+from auditor.catalog import CatalogItem
+from auditor.checks.shared.schema import MAX_PRACTICE_EVIDENCE, application_modules, document_store_unanalysed
+from auditor.context import AuditContext, Unavailable
+from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
+from auditor.orm.transactions import scan_functions
+from auditor.registry import check, collector
+
+
+@collector("writing_functions", after=("orm_models",), serves=("DB-TRANSACTIONS",))
+def collect_writing_functions(ctx: AuditContext) -> tuple[list, int]:
+    """(functions that write two or more times, Python files read): the ast scan behind DB-TRANSACTIONS."""
+    models = ctx.collected.get("orm_models")
+    atomic_at = None
+    if models is not None and models.django.atomic_requests_at:
+        f, line = models.django.atomic_requests_at[0]
+        atomic_at = f"{f}:{line}"
+    functions = []
+    scanned = 0
+    for rel, tree in application_modules(ctx):
+        scanned += 1
+        functions += scan_functions(rel, tree, atomic_at)
+    return functions, scanned
+
+
+@check("DB-TRANSACTIONS")
+def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    if "python" not in ctx.inventory.code_languages:
+        raise Unavailable("multi-write detection reads Python code only; this repository has "
+                          + ", ".join(sorted(ctx.inventory.code_languages)))
+    document_store_unanalysed(ctx, "multi-write detection reads Django, SQLAlchemy/SQLModel and SQL writes only, "
+                                    "not MongoDB operations")
+    functions, scanned = ctx.get("writing_functions")
+    others = sorted(ctx.inventory.code_languages - {"python"})
+    note = f" Not analysed: {', '.join(others)} code." if others else ""
+    if not functions:
+        return ItemResult(item.id, "not_applicable",
+                          f"no function performs two or more database writes (heuristic ast scan of {scanned} "
+                          f"Python file(s)).{note}")
+    evidence = []
+    for fn in functions:
+        if fn.atomic:
+            line = fn.protection_line or fn.line
+            evidence.append(Evidence(fn.file, line, ctx.repo.snippet(fn.file, line), rule_id="db-transactions/atomic",
+                                     engine="ast", kind=PRACTICE,
+                                     message=f"{fn.name}(): {fn.write_count}+ writes, atomic by {fn.protection}"))
+        else:
+            lines = ", ".join(str(w.line) for w in fn.writes[:6])
+            evidence.append(Evidence(fn.file, fn.line, ctx.repo.snippet(fn.file, fn.line),
+                                     rule_id="db-transactions/not-atomic", engine="ast", kind=VIOLATION,
+                                     message=f"{fn.name}(): writes at lines {lines} are not atomic: {fn.reason}"))
+    good = sum(fn.atomic for fn in functions)
+    bad_first = sorted(evidence, key=lambda e: e.kind != VIOLATION)
+    kept = [e for e in bad_first if e.kind == VIOLATION] + [e for e in bad_first if e.kind == PRACTICE][:MAX_PRACTICE_EVIDENCE]
+    return partial_result(item.id, good, len(functions),
+                          f"{good} of {len(functions)} function(s) that write two or more times do so atomically. "
+                          f"Heuristic (ast): writes are .save()/.create()/.update()/.delete(), session.add/delete, "
+                          f"execute(INSERT|UPDATE|DELETE); protection is atomic/begin blocks or decorators, "
+                          f"ATOMIC_REQUESTS, or a single commit of one unit of work.{note}",
+                          kept, {"functions": len(functions), "atomic": good,
+                                 "not_atomic": [f"{fn.file}:{fn.line} {fn.name}" for fn in functions if not fn.atomic]})

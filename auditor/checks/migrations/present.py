@@ -1,0 +1,102 @@
+"""MIG-PRESENT: models or a schema imply a migration system, and every Django app with models has migrations."""
+from __future__ import annotations
+
+import ast
+import re
+
+from auditor.catalog import CatalogItem
+from auditor.checks.shared.migrations import MAX_MIGRATION_EVIDENCE, migration_evidence
+from auditor.context import AuditContext
+from auditor.model import PRACTICE, ItemResult, partial_result
+from auditor.registry import check
+from auditor.text import line_of
+
+_MODEL_PATTERNS = re.compile(
+    r"^[ \t]*class\s+\w+\([ \t]*(models\.Model|db\.Model|Base|DeclarativeBase|SQLModel)\b.*\)\s*:|"
+    r"\bdeclarative_base\s*\(|\bsequelize\.define\(|@Entity\(",
+    re.M)
+_CREATE_TABLE = re.compile(r"^\s*create\s+table\b", re.I | re.M)
+
+
+def model_files(ctx: AuditContext) -> list[tuple[str, int]]:
+    orm = ctx.collected.get("orm_models")
+    files = getattr(orm, "model_files", None)
+    if files:
+        return [(f, 1) for f in files]
+    out = []
+    for f in ctx.repo.files:
+        if f.language not in ("python", "javascript", "typescript") or "/migrations/" in f"/{f.path}" \
+                or re.search(r"(^|/)(tests?|__tests__)/", f.path):
+            continue
+        text = ctx.repo.read_text(f.path) or ""
+        m = _MODEL_PATTERNS.search(text)
+        if m:
+            out.append((f.path, line_of(text, m.start())))
+    return out
+
+
+def concrete_django_model(ctx: AuditContext, path: str) -> int | None:
+    """Line of the first concrete (not abstract) `models.Model` subclass in a file, from its AST."""
+    tree = ctx.repo.python_ast(path) if path.endswith(".py") else None
+    for node in tree.body if tree else []:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        if not any(isinstance(b, ast.Attribute) and b.attr == "Model" and isinstance(b.value, ast.Name)
+                   and b.value.id == "models" for b in node.bases):
+            continue
+        abstract = any(isinstance(s, ast.ClassDef) and s.name == "Meta" and any(
+            isinstance(a, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "abstract" for t in a.targets)
+            and isinstance(a.value, ast.Constant) and a.value.value is True for a in s.body) for s in node.body)
+        if not abstract:
+            return node.lineno
+    return None
+
+
+def schema_files(ctx: AuditContext) -> list[tuple[str, int]]:
+    out = []
+    for f in ctx.repo.files:
+        name = f.path.rsplit("/", 1)[-1]
+        if name == "schema.prisma":
+            out.append((f.path, 1))
+        elif f.language == "sql" and not re.search(r"migrat", f.path, re.I):
+            text = ctx.repo.read_text(f.path) or ""
+            m = _CREATE_TABLE.search(text)
+            if m:
+                out.append((f.path, line_of(text, m.start())))
+    return out
+
+
+@check("MIG-PRESENT")
+def mig_present(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    systems = ctx.inventory.migration_systems
+    models = model_files(ctx)
+    schemas = schema_files(ctx)
+    if systems:
+        evidence = [migration_evidence(ctx, folder, None, f"{system} migrations in {folder}", "migration-system", PRACTICE)
+                    for system, folders in systems.items() for folder in folders[:5]]
+        django_dirs = {f.rsplit("/migrations", 1)[0] for f in systems.get("django", [])}
+        orphan = []
+        if "django" in systems:
+            for f, _ in models:
+                app = f.rsplit("/models", 1)[0] if "/models" in f else f.rsplit("/", 1)[0]
+                concrete = concrete_django_model(ctx, f)
+                if app not in django_dirs and concrete and not f.startswith(tuple(d + "/" for d in django_dirs)):
+                    orphan.append((f, concrete))
+        if orphan:
+            bad = [migration_evidence(ctx, f, l, "Django models in an app without a migrations folder", "models-without-migrations")
+                   for f, l in orphan]
+            total = len(django_dirs) + len(orphan)
+            return partial_result(item.id, len(django_dirs), total,
+                                  f"{len(orphan)} Django app(s) define models but have no migrations folder.",
+                                  bad + evidence)
+        names = ", ".join(f"{s} ({len(f)} folder(s))" for s, f in systems.items())
+        return ItemResult(item.id, "pass", f"Schema changes go through migrations: {names}.", evidence)
+    found = models + schemas
+    if not found:
+        return ItemResult(item.id, "not_applicable",
+                          "no ORM models or schema files found, so there is no schema to migrate")
+    evidence = [migration_evidence(ctx, f, l, "ORM models / schema file without any migration system", "no-migrations")
+                for f, l in found[:MAX_MIGRATION_EVIDENCE]]
+    return ItemResult(item.id, "fail",
+                      f"{len(models)} model file(s) and {len(schemas)} schema file(s) but no migration system "
+                      "(Alembic, Django, Knex, Flyway, golang-migrate, Prisma Migrate, Rails, dbmate).", evidence)

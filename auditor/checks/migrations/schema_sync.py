@@ -1,0 +1,192 @@
+"""MIG-SCHEMA-SYNC: the schema the migrations build matches the ORM models ("Schema validation after each
+migration", "Verify schema matches specifications").
+
+The static equivalent of `makemigrations --check` and an Alembic autogenerate diff, from what the audit
+already has: the migrations replayed without a database (auditor.migrations.replay, the "migrations"
+collector's final schema) and the models read with `ast` (auditor.orm, the "orm_models" collector).
+Django models are compared with the Django migrations' state, SQLAlchemy/SQLModel models with the Alembic
+versions. Compared per table: presence, columns, type family (integer, text, float, timestamps, json,
+numeric; widths inside a family are not compared), nullability, uniqueness and indexes; primary keys are
+compared by presence only (their implicit types differ by setting). Each difference names the model's
+file:line and the migrations' file:line.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from auditor.catalog import CatalogItem
+from auditor.context import AuditContext, Unavailable
+from auditor.dbschema import Column, Schema, Table
+from auditor.model import VIOLATION, Evidence, ItemResult
+from auditor.orm.coltypes import family
+from auditor.registry import check
+
+ITEM = "MIG-SCHEMA-SYNC"
+# model source -> the migration system whose replay it is compared with
+PAIRINGS = {"models:django": "django", "models:sqlalchemy": "alembic"}
+UNMANAGED = re.compile(r"^\s*managed\s*=\s*False", re.M)
+MAX_EVIDENCE = 40
+
+
+@dataclass(frozen=True)
+class Difference:
+    table: str
+    what: str
+    model_at: tuple[str, int | None]        # where the model declares it ("", None when only in the migrations)
+    migrations_at: tuple[str, int | None]   # where the migrations declare it (the folder when missing there)
+
+
+def _at(obj: Table | Column | None, fallback: tuple[str, int | None]) -> tuple[str, int | None]:
+    if obj is None or not obj.file:
+        return fallback
+    return obj.file, obj.line
+
+
+def compare_table(model: Table, migrated: Table | None, folder: str) -> list[Difference]:
+    """Every difference between one model table and the table the migrations build."""
+    m_at = (model.file, model.line)
+    if migrated is None:
+        return [Difference(model.name, f"table {model.name} is declared by a model but no migration creates it",
+                           m_at, (folder, None))]
+    t_at = (migrated.file, migrated.line)
+    out = []
+    for col in model.columns.values():
+        other = migrated.columns.get(col.name)
+        where = _at(col, m_at)
+        if other is None:
+            out.append(Difference(model.name, f"column {model.name}.{col.name} is in the model but no migration adds it",
+                                  where, t_at))
+            continue
+        o_at = _at(other, t_at)
+        if col.primary_key or other.primary_key:
+            continue
+        mf, of = family(col.type), family(other.type)
+        if mf != of and "other" not in (mf, of):
+            out.append(Difference(model.name, f"column {model.name}.{col.name} is {col.type} in the model but "
+                                              f"{other.type} in the migrations", where, o_at))
+        if col.nullable != other.nullable:
+            out.append(Difference(model.name, f"column {model.name}.{col.name} is "
+                                              f"{'nullable' if col.nullable else 'NOT NULL'} in the model but "
+                                              f"{'nullable' if other.nullable else 'NOT NULL'} in the migrations",
+                                  where, o_at))
+        if col.unique != other.unique and not _unique_elsewhere(migrated if col.unique else model, col.name):
+            out.append(Difference(model.name, f"column {model.name}.{col.name} is "
+                                              f"{'unique' if col.unique else 'not unique'} in the model but "
+                                              f"{'unique' if other.unique else 'not unique'} in the migrations",
+                                  where, o_at))
+    for name, other in migrated.columns.items():
+        if name not in model.columns and not other.primary_key:
+            out.append(Difference(model.name, f"column {model.name}.{name} is in the migrations but not in the model "
+                                              "(removed from the model without a migration)", m_at, _at(other, t_at)))
+    migrated_indexes = {ix.columns for ix in migrated.indexes} | set(migrated.unique_sets)
+    for ix in model.indexes:
+        if ix.columns not in migrated_indexes and not _covered_by_column(migrated, ix.columns):
+            out.append(Difference(model.name, f"index on {model.name}({', '.join(ix.columns)}) is in the model but no "
+                                              "migration creates it", (ix.file or model.file, ix.line or model.line), t_at))
+    model_indexes = {ix.columns for ix in model.indexes} | set(model.unique_sets)
+    for cols in model.unique_sets:
+        if cols not in migrated_indexes:
+            out.append(Difference(model.name, f"unique constraint on {model.name}({', '.join(cols)}) is in the model but "
+                                              "no migration creates it", m_at, t_at))
+    for cols in migrated.unique_sets:
+        if cols not in model_indexes:
+            out.append(Difference(model.name, f"unique constraint on {model.name}({', '.join(cols)}) is in the "
+                                              "migrations but not in the model", m_at, t_at))
+    return out
+
+
+def _unique_elsewhere(table: Table, column: str) -> bool:
+    """A single-column unique index or constraint says the same as a unique column."""
+    return (column,) in set(table.unique_sets) or any(ix.unique and ix.columns == (column,) for ix in table.indexes)
+
+
+def _covered_by_column(table: Table, columns: tuple[str, ...]) -> bool:
+    """A single-column index the migrations express as the column's own unique/index flag (db_index, index=True)."""
+    return len(columns) == 1 and columns[0] in table.columns and table.columns[columns[0]].unique
+
+
+def compare(models: Schema, migrated: Schema, system: str, folder: str, source: str,
+            unmanaged: set[str] = frozenset()) -> tuple[list[Difference], int]:
+    """(differences, tables compared) between the models of one source and the migrations of its system."""
+    out, compared = [], 0
+    for table in sorted(models.tables.values(), key=lambda t: t.name):
+        if table.source != source or table.name in unmanaged:
+            continue
+        compared += 1
+        mig = migrated.tables.get(table.name)
+        out += compare_table(table, mig if mig is not None and mig.source == f"migrations:{system}" else None, folder)
+    return out, compared
+
+
+def evaluate_schema_sync(item_id: str, differences: list[Difference], compared: int, systems: list[str],
+                         unparsed: list[str], not_compared: list[str]) -> ItemResult:
+    notes = ""
+    if not_compared:
+        notes += f" Not compared: {', '.join(not_compared)}."
+    if unparsed:
+        notes += (f" {len(unparsed)} migration(s) hold operations the replay did not understand "
+                  f"({', '.join(unparsed[:3])}).")
+    if not compared:
+        raise Unavailable("no ORM model of a kind whose migrations are replayed (Django models with Django "
+                          "migrations, SQLAlchemy/SQLModel models with Alembic)." + notes)
+    evidence = [Evidence(d.model_at[0] or d.migrations_at[0], d.model_at[1] if d.model_at[0] else d.migrations_at[1],
+                         "", rule_id="schema-drift", engine="ast",
+                         message=f"{d.what}; migrations: {d.migrations_at[0]}"
+                                 + (f":{d.migrations_at[1]}" if d.migrations_at[1] else ""), kind=VIOLATION)
+                for d in differences[:MAX_EVIDENCE]]
+    details = {"tables_compared": compared, "differences": len(differences), "systems": systems,
+               "drift": [d.what for d in differences]}
+    if differences:
+        tables = len({d.table for d in differences})
+        return ItemResult(item_id, "fail",
+                          f"{len(differences)} difference(s) in {tables} of {compared} table(s) between the models and "
+                          f"the schema the {'/'.join(systems)} migrations build: a migration is missing or was edited "
+                          "by hand." + notes, evidence, details=details)
+    if unparsed:
+        raise Unavailable(f"the {compared} model table(s) match the replayed migrations, but the replay is incomplete:"
+                          + notes)
+    return ItemResult(item_id, "pass",
+                      f"All {compared} model table(s) match the schema the {'/'.join(systems)} migrations build "
+                      "(tables, columns, type families, nullability, uniqueness, indexes)." + notes,
+                      details=details)
+
+
+def unmanaged_tables(ctx: AuditContext, models: Schema) -> set[str]:
+    """Django models with Meta.managed = False: their tables are not the migrations' business."""
+    out = set()
+    for table in models.tables.values():
+        if table.source == "models:django" and table.line:
+            body = "\n".join(ctx.repo.lines(table.file)[table.line:table.line + 80])
+            end = re.search(r"^class\s", body, re.M)
+            if UNMANAGED.search(body[:end.start()] if end else body):
+                out.add(table.name)
+    return out
+
+
+@check("MIG-SCHEMA-SYNC")
+def check_schema_sync(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    migrations = ctx.get("migrations")
+    models = ctx.get("orm_models").schema
+    sources = {t.source for t in models.tables.values()}
+    differences, compared, systems, not_compared = [], 0, [], []
+    unmanaged = unmanaged_tables(ctx, models)
+    for source, system in PAIRINGS.items():
+        if source not in sources:
+            continue
+        if system not in migrations.systems:
+            not_compared.append(f"{source.split(':')[1]} models (no {system} migrations)")
+            continue
+        folder = ", ".join(migrations.systems[system])
+        found, n = compare(models, migrations.final_schema, system, folder, source, unmanaged)
+        differences += found
+        compared += n
+        systems.append(system)
+    for system in migrations.systems:
+        if system not in PAIRINGS.values():
+            not_compared.append(f"{system} migrations (no model reader pairs with them)")
+    unparsed = [m.file for m in migrations.unparsed() if m.system in systems]
+    result = evaluate_schema_sync(item.id, differences, compared, systems, unparsed, not_compared)
+    result.evidence = [Evidence(ev.file, ev.line, ctx.repo.snippet(ev.file, ev.line), rule_id=ev.rule_id,
+                                engine=ev.engine, message=ev.message, kind=ev.kind) for ev in result.evidence]
+    return result

@@ -1,0 +1,68 @@
+"""PERF-ASYNC: slow work (mail, subprocesses, PDF rendering) leaves the request for a background job.
+
+The file is async_.py because `async` is a Python keyword."""
+from __future__ import annotations
+
+from auditor.catalog import CatalogItem
+from auditor.checks.shared.verdicts import practice_violation_verdict, python_sources
+from auditor.context import AuditContext, Unavailable
+from auditor.model import VIOLATION, Evidence, Finding, ItemResult
+from auditor.probes import slowwork
+from auditor.registry import check, collector
+
+PYTHON_FRAMEWORKS = ("flask", "fastapi", "django", "drf", "aiohttp", "starlette")
+SLOW_WORK_ANALYSED = {"python", "javascript", "typescript"}
+
+
+@collector("handler_slow_work", after=("endpoints",), serves=("PERF-ASYNC",))
+def helper_slow_work(ctx: AuditContext) -> tuple[list[Finding], dict]:
+    """Slow work in Python handlers and one level down in same-repository helpers (ast)."""
+    endpoints = ctx.get("endpoints").endpoints
+    python_endpoints = [e for e in endpoints if e.framework in PYTHON_FRAMEWORKS and e.file.endswith(".py")]
+    modules = {path: slowwork.read_module(path, tree) for path, tree in python_sources(ctx)}
+    project = slowwork.Project(list(modules.values()))
+    findings: list[Finding] = []
+    handlers = helpers = 0
+    seen: set[tuple[str, int]] = set()
+    for ep in python_endpoints:
+        mod = modules.get(ep.file)
+        fn = slowwork.find_handler(mod, ep.handler, ep.line) if mod else None
+        if fn is None or (ep.file, fn.lineno) in seen:
+            continue
+        seen.add((ep.file, fn.lineno))
+        handlers += 1
+        found, read = slowwork.slow_work_in_handler(project, mod, fn, ep.handler)
+        helpers += read
+        for work in found:
+            via = f" through {work.via}" if work.via else ""
+            findings.append(Finding(item_id="PERF-ASYNC", evidence=Evidence(
+                work.file, work.line, ctx.repo.snippet(work.file, work.line), rule_id="slow-work-in-handler",
+                engine="ast", kind=VIOLATION,
+                message=f"{ep.method} {ep.path} ({work.handler}) {work.what}{via} while the client waits; "
+                        "hand it to a background job")))
+    return findings, {"python_handlers_read": handlers, "helper_calls_followed": helpers,
+                      "endpoints": len(endpoints)}
+
+
+@check("PERF-ASYNC")
+def background_work(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    ctx.require_engines("semgrep")
+    helper_findings, scan = ctx.get("handler_slow_work")
+    looked_for = ("mail (smtplib, emails, yagmail, Flask-Mail, Django mail), subprocesses and PDF rendering in "
+                  f"{scan['python_handlers_read']} Python handler(s) and the {scan['helper_calls_followed']} "
+                  "same-repository function call(s) they make (one level), and background job systems (Celery, "
+                  "RQ, Dramatiq, arq, Huey, FastAPI BackgroundTasks, BullMQ)")
+    violations = ctx.violations(item.id) + helper_findings
+    if not ctx.practices(item.id) and not violations:
+        unanalysed = sorted(ctx.inventory.code_languages - SLOW_WORK_ANALYSED)
+        if unanalysed:
+            raise Unavailable(f"no slow work found, but {', '.join(unanalysed)} handlers are not analysed. "
+                              f"Looked for {looked_for}.")
+    none = ItemResult(item.id, "not_applicable",
+                      f"Heuristic: no slow work and no job system found. Looked for {looked_for}.",
+                      details=scan)
+    result = practice_violation_verdict(ctx, item, ctx.practices(item.id), violations,
+                                         "heavy work is handed to background jobs",
+                                         "slow work runs inside request handlers without a background job", none)
+    result.details.update(scan)
+    return result

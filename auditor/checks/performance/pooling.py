@@ -1,0 +1,50 @@
+"""PERF-POOLING: database and HTTP connections are pooled and reused."""
+from __future__ import annotations
+
+import re
+
+from auditor.catalog import CatalogItem
+from auditor.checks.shared.verdicts import other_languages_note, practice_violation_verdict
+from auditor.context import AuditContext
+from auditor.inventory import TEST_FILE
+from auditor.model import VIOLATION, Evidence, Finding, ItemResult
+from auditor.registry import check
+from auditor.text import line_of
+
+DJANGO_DATABASES = re.compile(r"^DATABASES\s*=", re.M)
+
+
+def django_settings_without_conn_max_age(ctx: AuditContext) -> list[Finding]:
+    """Django settings declaring DATABASES with no CONN_MAX_AGE: Django then opens and closes a database
+    connection for every request (the default CONN_MAX_AGE is 0)."""
+    out = []
+    for path in ctx.repo.paths("python"):
+        if TEST_FILE.search(path):
+            continue
+        text = ctx.repo.read_text(path) or ""
+        m = DJANGO_DATABASES.search(text)
+        if not m or "django.db.backends" not in text and "dj_database_url" not in text and "env.db" not in text:
+            continue
+        if re.search(r"CONN_MAX_AGE|conn_max_age|[\"']pool[\"']\s*:", text):
+            continue
+        line = line_of(text, m.start())
+        out.append(Finding(item_id="PERF-POOLING", evidence=Evidence(
+            path, line, ctx.repo.snippet(path, line), rule_id="django-conn-max-age-unset", engine="ast",
+            kind=VIOLATION, message="DATABASES without CONN_MAX_AGE: Django opens a new database connection for "
+                                    "every request (CONN_MAX_AGE defaults to 0)")))
+    return out
+
+
+@check("PERF-POOLING")
+def connection_pooling(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    ctx.require_engines("semgrep")
+    none = ItemResult(item.id, "fail",
+                      "Heuristic: no connection pooling found. Looked for SQLAlchemy engines (pool settings or "
+                      "a module-level engine), CONN_MAX_AGE, psycopg/asyncpg/aiomysql pools, shared "
+                      "requests.Session/httpx.Client, pg.Pool/mysql.createPool/Prisma, a shared MongoClient/Mongoose connection, "
+                      "Go SetMaxOpenConns/pgxpool."
+                      + other_languages_note(ctx, {"python", "javascript", "typescript", "go"}))
+    return practice_violation_verdict(ctx, item, ctx.practices(item.id),
+                                       ctx.violations(item.id) + django_settings_without_conn_max_age(ctx),
+                                       "connections are pooled and reused",
+                                       "connections are opened per call or never pooled", none)

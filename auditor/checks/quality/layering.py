@@ -1,0 +1,95 @@
+"""QA-LAYERING: request handlers reach the database and third parties through service or repository layers
+("Clear separation of concerns (controllers, services, repositories, utilities)", "Proper abstraction
+layers for external dependencies").
+
+For each endpoint of the inventory, the handler's own text (auditor.endpoints.handlers; the route call and
+its named handler for Express) is read for database access (ORM managers and queries, sessions, cursors,
+Mongoose/Sequelize/Prisma/Knex calls) and third-party SDK calls (HTTP clients, boto3, stripe, twilio,
+sendgrid, smtplib). A handler with neither delegates. Handlers whose text cannot be read (methods a DRF
+viewset inherits) are not judged. Heuristic, and said so.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from auditor.catalog import CatalogItem
+from auditor.context import AuditContext
+from auditor.checks.shared.endpoints import endpoint_inventory
+from auditor.endpoints.handlers import handler_source
+from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, ItemResult, partial_result
+from auditor.registry import check
+
+ITEM = "QA-LAYERING"
+MAX_EVIDENCE = 15
+DATABASE_ACCESS = re.compile(
+    r"\.objects\.\w+\(|\.query\.\w+\(|\bdb\.session\.\w+\(|\bsession\.(?:add|add_all|commit|execute|query|delete|"
+    r"scalars|scalar|exec|flush|refresh)\(|\.cursor\(\)|\bcursor\.execute\(|\braw\(\s*['\"]SELECT|"
+    r"\b[A-Z]\w*\.(?:find|findOne|findById|findAll|findByPk|findUnique|findMany|create|updateOne|updateMany|"
+    r"deleteOne|deleteMany|destroy|aggregate|countDocuments|insertMany|findOneAndUpdate|findByIdAndUpdate)\(|"
+    r"\b(?:pool|knex|prisma|db)\.\w+[\.(]|\bknex\(\s*['\"]")
+SDK_CALL = re.compile(
+    r"\b(?:requests|httpx|boto3|stripe|twilio|sendgrid|smtplib|axios|got|superagent)\.\w+\(|\bfetch\(|\burlopen\(|"
+    r"\bnew\s+(?:Stripe|Twilio|AWS\.\w+|S3Client|SESClient)\(|\bsmtplib\.SMTP\w*\(|\bnodemailer\.createTransport\(")
+
+
+@dataclass(frozen=True)
+class HandlerAccess:
+    endpoint: Endpoint
+    database: tuple[str, ...]     # the direct database calls, as written
+    sdk: tuple[str, ...]          # the direct third-party calls
+
+
+def handler_access(ep: Endpoint, source: str) -> HandlerAccess:
+    database = tuple(m.group(0) for m in DATABASE_ACCESS.finditer(source))
+    sdk = tuple(m.group(0) for m in SDK_CALL.finditer(source))
+    return HandlerAccess(ep, database, sdk)
+
+
+def evaluate_layering(item_id: str, handlers: list[HandlerAccess], unread: int) -> ItemResult:
+    if not handlers:
+        return ItemResult(item_id, "not_applicable" if not unread else "unknown",
+                          "no endpoint handler to judge" if not unread else
+                          f"the text of none of the {unread} handler(s) could be read")
+    direct = sorted((h for h in handlers if h.database or h.sdk), key=lambda h: -(len(h.database) + len(h.sdk)))
+    layered = [h for h in handlers if not (h.database or h.sdk)]
+    evidence = []
+    for h in direct[:MAX_EVIDENCE]:
+        what = []
+        if h.database:
+            what.append(f"{len(h.database)} database call(s) ({', '.join(sorted(set(h.database))[:3])})")
+        if h.sdk:
+            what.append(f"{len(h.sdk)} third-party call(s) ({', '.join(sorted(set(h.sdk))[:3])})")
+        ep = h.endpoint
+        evidence.append(Evidence(ep.file, ep.line, "", rule_id="handler-direct-access", engine="inventory",
+                                 message=f"{ep.method} {ep.path} ({ep.handler}) makes {' and '.join(what)} itself",
+                                 kind=VIOLATION))
+    for h in layered[:5]:
+        ep = h.endpoint
+        evidence.append(Evidence(ep.file, ep.line, "", rule_id="handler-delegates", engine="inventory",
+                                 message=f"{ep.method} {ep.path} ({ep.handler}) delegates data and third-party access",
+                                 kind=PRACTICE))
+    note = f" {unread} handler(s) whose text could not be read are not judged." if unread else ""
+    return partial_result(item_id, len(layered), len(handlers),
+                          f"Heuristic: {len(layered)} of {len(handlers)} handler(s) reach the database and third "
+                          f"parties through other functions or modules; {len(direct)} query or call SDKs directly."
+                          + note, evidence,
+                          {"layered": len(layered), "direct": len(direct), "unread": unread,
+                           "worst": [f"{h.endpoint.method} {h.endpoint.path}" for h in direct[:10]]})
+
+
+@check("QA-LAYERING")
+def check_layering(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    inv = endpoint_inventory(ctx)
+    judged, unread = [], 0
+    for ep in inv.endpoints:
+        source = handler_source(ctx.repo, ep)
+        if not source.strip():
+            unread += 1
+            continue
+        judged.append(handler_access(ep, source))
+    result = evaluate_layering(item.id, judged, unread)
+    for i, ev in enumerate(result.evidence):
+        result.evidence[i] = Evidence(ev.file, ev.line, ctx.repo.snippet(ev.file, ev.line), rule_id=ev.rule_id,
+                                      engine=ev.engine, message=ev.message, kind=ev.kind)
+    return result

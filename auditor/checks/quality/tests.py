@@ -1,0 +1,75 @@
+"""QA-TESTS: unit and integration tests both exist."""
+from __future__ import annotations
+
+from auditor.catalog import CatalogItem
+from auditor.context import AuditContext, Unavailable
+from auditor.model import PRACTICE, Evidence, ItemResult
+from auditor.probes import testkinds
+from auditor.registry import check
+
+TEST_LANGUAGES = ("python", "javascript", "typescript", "go")
+
+
+def collect_tests(ctx: AuditContext) -> list[testkinds.TestFunction]:
+    repo = ctx.repo
+    conftest_fixtures: set[str] = set()
+    for path in repo.paths("python"):
+        if path.rsplit("/", 1)[-1] == "conftest.py":
+            tree = repo.python_ast(path)
+            if tree is not None:
+                conftest_fixtures |= testkinds.integration_fixtures(tree)
+    found: list[testkinds.TestFunction] = []
+    languages = {f.path: f.language for f in repo.files}
+    for path in ctx.inventory.test_files:
+        lang = languages.get(path)
+        name = path.rsplit("/", 1)[-1]
+        if lang == "python":
+            if name == "conftest.py":
+                continue
+            tree = repo.python_ast(path)
+            if tree is not None:
+                found += testkinds.python_tests(path, tree, frozenset(conftest_fixtures))
+        elif lang in ("javascript", "typescript"):
+            found += testkinds.javascript_tests(path, repo.read_text(path) or "")
+        elif lang == "go" and name.endswith("_test.go"):
+            found += testkinds.go_tests(path, repo.read_text(path) or "")
+    return found
+
+
+def _test_evidence(ctx: AuditContext, t: testkinds.TestFunction, count: int) -> Evidence:
+    why = f" ({t.why})" if t.why else " (no client or database)"
+    return Evidence(t.file, t.line, ctx.repo.snippet(t.file, t.line), rule_id=f"{t.kind}-test", engine="ast",
+                    message=f"{t.kind} test {t.name}{why}; {count} {t.kind} test(s) in total", kind=PRACTICE)
+
+
+@check("QA-TESTS")
+def tests_by_kind(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    tests = collect_tests(ctx)
+    unit = [t for t in tests if t.kind == testkinds.UNIT]
+    integration = [t for t in tests if t.kind == testkinds.INTEGRATION]
+    details = {"unit": len(unit), "integration": len(integration),
+               "test_files": len({t.file for t in tests}),
+               "by_file": {f: sum(1 for t in tests if t.file == f) for f in sorted({t.file for t in tests})}}
+    if not tests:
+        other = [p for p in ctx.inventory.test_files
+                 if next((f.language for f in ctx.repo.files if f.path == p), None) not in TEST_LANGUAGES]
+        if other and not set(ctx.inventory.code_languages) & set(TEST_LANGUAGES):
+            raise Unavailable(f"test files found ({', '.join(other[:3])}) in a language whose tests are not read")
+        looked = (f"{len(ctx.inventory.test_files)} test file(s) ({', '.join(ctx.inventory.test_files[:5])}) "
+                  "hold no test function" if ctx.inventory.test_files else
+                  "no test files (tests/, test_*.py, *_test.py, *_test.go, *.test.js/ts, *.spec.js/ts)")
+        return ItemResult(item.id, "fail",
+                          f"No tests: {looked}. Looked for pytest test_ functions, unittest TestCase methods, "
+                          "jest/mocha it()/test() and Go TestX(t *testing.T).", details=details)
+    evidence = []
+    if unit:
+        evidence.append(_test_evidence(ctx, unit[0], len(unit)))
+    if integration:
+        evidence.append(_test_evidence(ctx, integration[0], len(integration)))
+    counts = f"{len(unit)} unit and {len(integration)} integration test(s) in {details['test_files']} file(s)"
+    if unit and integration:
+        return ItemResult(item.id, "pass", f"Both kinds present: {counts}.", evidence, details=details)
+    missing = "integration tests (none drives the app through a test client or touches a database)" \
+        if unit else "unit tests (every test uses a client or a database)"
+    return ItemResult(item.id, "partial", f"Only one kind: {counts}; missing {missing}.", evidence,
+                      partial_score=5, details=details)

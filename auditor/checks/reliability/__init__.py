@@ -1,0 +1,1 @@
+"""The reliability checklist: one module per item, named by its id (see ARCHITECTURE.md)."""

@@ -1,0 +1,29 @@
+"""SEC-AUTHN: endpoints that should require authentication have it."""
+from __future__ import annotations
+
+from auditor.catalog import CatalogItem
+from auditor.checks.shared.endpoints import MAX_NAMED, declared_public, evaluate_endpoints, judged_endpoints, with_gap
+from auditor.context import AuditContext
+from auditor.endpoints.classify import is_development_only, is_public_by_nature, label
+from auditor.model import ItemResult
+from auditor.registry import check
+
+
+@check("SEC-AUTHN")
+def authentication_required(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    endpoints = judged_endpoints(ctx)
+    development = [ep for ep in endpoints if is_development_only(ep)]
+    production = [ep for ep in endpoints if ep not in development]
+    public = [ep for ep in production
+              if (is_public_by_nature(ep) or declared_public(ep)) and ep.authenticated is not True]
+    protected = [ep for ep in production if ep not in public]
+    result = evaluate_endpoints(
+        ctx, item, protected, "authenticated",
+        "endpoints that should require authentication have it", "no authentication",
+        f"all {len(production)} endpoints are public by nature (login, sign-up, health, docs) or declared public")
+    result.details["public_by_nature"] = [label(ep) for ep in public]
+    if development:
+        result.rationale += (f" {len(development)} development-only endpoint(s) left out "
+                             f"({', '.join(label(ep) for ep in development[:MAX_NAMED])}).")
+        result.details["development_only"] = [label(ep) for ep in development]
+    return with_gap(ctx, result)

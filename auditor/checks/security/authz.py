@@ -1,0 +1,24 @@
+"""SEC-AUTHZ: endpoints that address a record by id check permission or ownership."""
+from __future__ import annotations
+
+from auditor.catalog import CatalogItem
+from auditor.checks.shared.endpoints import declared_public, evaluate_endpoints, judged_endpoints, with_gap
+from auditor.context import AuditContext
+from auditor.endpoints.classify import is_development_only, is_object_endpoint, is_public_by_nature
+from auditor.model import ItemResult
+from auditor.registry import check
+
+
+@check("SEC-AUTHZ")
+def authorization_checks(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    endpoints = judged_endpoints(ctx)
+    objects = [ep for ep in endpoints if is_object_endpoint(ep) and not is_public_by_nature(ep)
+               and not declared_public(ep) and not is_development_only(ep)]
+    result = evaluate_endpoints(
+        ctx, item, objects, "authorized",
+        "endpoints that address a record by id check permission or ownership",
+        "no permission check or ownership filter",
+        "no non-public endpoint addresses an individual record by identifier")
+    result.rationale += (" Heuristic: an object endpoint is one with a path parameter, leaving out sign-in, "
+                         "one-time token links and public profile reads.")
+    return with_gap(ctx, result)

@@ -1,0 +1,141 @@
+"""SEC-DATA-AT-REST: tokens stored hashed, personal identifiers encrypted ("Encryption of sensitive data
+(at rest and in transit)"; transit is SEC-HTTPS).
+
+The columns come from the schema readers already run for the audit: ORM models (SQLAlchemy, SQLModel,
+Django; the "orm_models" collector) and, for tables no model declares, the schema the migrations build
+(Knex, Alembic, Django, SQL files; the "migrations" collector). Mongoose and Sequelize string fields are
+read from the model files' text. A column is sensitive when its name says API key, access/refresh/reset
+token, secret, TOTP/OTP seed, card number, IBAN, SSN, national or tax id, passport number; it is protected
+when its name says hashed/digest/encrypted, its declaration uses an encrypted or hashed type, or the code
+assigns it from a hash or encryption call (hashlib, hmac, bcrypt, Fernet, createHash, encrypt()).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from auditor.catalog import CatalogItem
+from auditor.context import AuditContext, Unavailable
+from auditor.inventory import TEST_FILE
+from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
+from auditor.registry import check, collector
+
+ITEM = "SEC-DATA-AT-REST"
+SENSITIVE = re.compile(r"(^|_)(api_?key|access_?token|refresh_?token|reset_?token|auth_?token|session_?token|"
+                       r"verification_?token|confirm(ation)?_?token|invite_?token|token|secret|client_secret|"
+                       r"otp_?(secret|seed|key)|totp_?(secret|seed|key)?|mfa_?secret|card_?number|cc_?number|pan|iban|"
+                       r"ssn|social_security(_number)?|national_?id(_number)?|tax_?id|passport_?(number|no))($|_)")
+NOT_THE_VALUE = re.compile(r"hash|digest|encrypt|cipher|hmac|fingerprint|last_?4|prefix|expire|expiry|(_at|_id|_type|"
+                           r"_count|_url|_name|_ttl|_len|_length|_version)$|^(is|has)_")
+PROTECTED_TYPE = re.compile(r"(?i)encrypt|fernet|hashed|\bhash|cryptography|pgcrypto|sealed")
+PROTECTING_CALL = r"(hashlib\.|hmac\.|make_password|generate_password_hash|bcrypt|argon2|sha256|fernet|encrypt\(|" \
+                  r"createHash\(|createHmac\(|\.hash\()"
+JS_STRING_FIELD = re.compile(r"^\s*(\w+)\s*:\s*(?:String\b|\{\s*type\s*:\s*(?:String\b|(?:DataTypes|Sequelize)\.(?:STRING|TEXT)\b)|"
+                             r"(?:DataTypes|Sequelize)\.(?:STRING|TEXT)\b)", re.M)
+
+
+@dataclass(frozen=True)
+class StoredField:
+    table: str
+    column: str
+    file: str
+    line: int | None
+    declaration: str          # the declaring line's text
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def is_sensitive(column: str) -> bool:
+    name = snake(column)
+    return bool(SENSITIVE.search(name)) and not NOT_THE_VALUE.search(name) and name != "password"
+
+
+def js_model_fields(rel: str, text: str) -> list[StoredField]:
+    """String fields of Mongoose schemas and Sequelize models."""
+    if not ("Schema(" in text or ".define(" in text or ".init(" in text):
+        return []
+    lines = text.splitlines()
+    out = []
+    for m in JS_STRING_FIELD.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        out.append(StoredField(rel.rsplit("/", 1)[-1].split(".")[0], m.group(1), rel, line, lines[line - 1].strip()))
+    return out
+
+
+@collector("js_model_fields", serves=(ITEM,))
+def collect_js_model_fields(ctx: AuditContext) -> list[StoredField]:
+    out: list[StoredField] = []
+    for f in ctx.repo.files:
+        if f.language in ("javascript", "typescript") and not TEST_FILE.search(f.path):
+            out += js_model_fields(f.path, ctx.repo.read_text(f.path) or "")
+    return out
+
+
+def protection(field: StoredField, assignments: str) -> str | None:
+    """Why a sensitive field is not stored in clear, or None."""
+    if PROTECTED_TYPE.search(field.declaration):
+        return "declared with an encrypted or hashed type"
+    pattern = re.compile(rf"\.{re.escape(field.column)}\s*=[^=\n][^\n]*{PROTECTING_CALL}|"
+                         rf"\b{re.escape(field.column)}\s*[=:][^=\n][^\n]*{PROTECTING_CALL}")
+    m = pattern.search(assignments)
+    if m:
+        return "assigned from a hash or encryption call"
+    return None
+
+
+def evaluate_data_at_rest(item_id: str, fields: list[StoredField], protected: dict[tuple[str, str], str]) -> ItemResult:
+    sensitive = [f for f in fields if is_sensitive(f.column)]
+    if not sensitive:
+        return ItemResult(item_id, "not_applicable",
+                          f"Heuristic: none of the {len(fields)} stored column(s) or field(s) holds a token, secret, "
+                          "TOTP seed, card number or national identifier by its name.")
+    good = [f for f in sensitive if (f.table, f.column) in protected]
+    bad = [f for f in sensitive if (f.table, f.column) not in protected]
+    evidence = [Evidence(f.file, f.line, f.declaration, rule_id="sensitive-field-in-clear", engine="ast",
+                         message=f"{f.table}.{f.column} stored in clear: hash tokens, encrypt personal identifiers",
+                         kind=VIOLATION) for f in bad[:25]]
+    evidence += [Evidence(f.file, f.line, f.declaration, rule_id="sensitive-field-protected", engine="ast",
+                          message=f"{f.table}.{f.column} {protected[(f.table, f.column)]}", kind=PRACTICE) for f in good[:10]]
+    return partial_result(item_id, len(good), len(sensitive),
+                          f"Heuristic: {len(good)} of {len(sensitive)} sensitive column(s) (tokens, secrets, card or "
+                          f"national identifiers) are hashed or encrypted; {len(bad)} are stored in clear.", evidence,
+                          {"in_clear": [f"{f.table}.{f.column}" for f in bad],
+                           "protected": [f"{f.table}.{f.column}" for f in good]})
+
+
+@check("SEC-DATA-AT-REST")
+def check_data_at_rest(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    fields: list[StoredField] = []
+    declared: set[str] = set()
+    problems = []
+    for name in ("orm_models", "migrations"):
+        try:
+            schema = ctx.get(name).schema if name == "orm_models" else ctx.get(name).final_schema
+        except Unavailable as exc:
+            problems.append(str(exc))
+            continue
+        for table in schema.tables.values():
+            if table.name in declared:
+                continue
+            declared.add(table.name)
+            for col in table.columns.values():
+                line = col.line or table.line
+                fields.append(StoredField(table.name, col.name, col.file or table.file, line,
+                                          ctx.repo.snippet(col.file or table.file, line) if line else ""))
+    fields += ctx.get("js_model_fields")
+    if not fields and problems:
+        raise Unavailable("; ".join(problems))
+    sensitive_names = {f.column for f in fields if is_sensitive(f.column)}
+    texts = []
+    if sensitive_names:
+        for rel in ctx.repo.paths():
+            if rel.endswith((".py", ".js", ".ts", ".mjs")) and not TEST_FILE.search(rel):
+                text = ctx.repo.read_text(rel) or ""
+                if any(n in text for n in sensitive_names):
+                    texts.append(text)
+    assignments = "\n".join(texts)
+    protected = {(f.table, f.column): why for f in fields if is_sensitive(f.column)
+                 for why in [protection(f, assignments)] if why}
+    return evaluate_data_at_rest(item.id, fields, protected)

@@ -1,0 +1,243 @@
+"""SEC-HEADERS: CORS restricted and security headers set (OWASP A05, security misconfiguration).
+
+Read from code and settings text (exact-word prefilters, then patterns), never by a semgrep rule over
+every file:
+- CORS: flask-cors `CORS(...)`/`@cross_origin`, django-cors-headers settings, Starlette/FastAPI
+  `CORSMiddleware`, the Express `cors(...)` middleware and hand-set Access-Control-Allow-Origin headers.
+  Any origin (`*`, a reflected origin, `origin: true`, an allow-all regex) together with credentials is a
+  violation; any origin on an application with authenticated endpoints is one too.
+- Security headers, asked for only where the application renders HTML: Content-Security-Policy,
+  X-Content-Type-Options, frame options (X-Frame-Options or CSP frame-ancestors) and Referrer-Policy, from
+  Helmet, flask-talisman, the `secure` package, Django's SecurityMiddleware / XFrameOptionsMiddleware /
+  django-csp, or the header names set by hand (in code or the reverse proxy's configuration).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from auditor.catalog import CatalogItem
+from auditor.context import AuditContext, Unavailable
+from auditor.inventory import TEST_FILE
+from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
+from auditor.registry import check, collector
+
+ITEM = "SEC-HEADERS"
+HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "frame options", "Referrer-Policy")
+CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts")
+
+# libraries that set all four headers by default once applied
+ALL_HEADERS_LIBRARIES = (
+    ("helmet", re.compile(r"\bhelmet\(")),
+    ("flask-talisman", re.compile(r"\bTalisman\(")),
+    ("secure", re.compile(r"\bsecure\.Secure\(|\bSecure\(\)\.(framework|set_headers)|SecureHeaders\(")),
+)
+# Django middleware and settings -> the headers they set
+DJANGO_HEADER_SOURCES = (
+    (re.compile(r"['\"]django\.middleware\.security\.SecurityMiddleware['\"]"),
+     ("X-Content-Type-Options", "Referrer-Policy"), "SecurityMiddleware (nosniff and Referrer-Policy by default)"),
+    (re.compile(r"['\"]django\.middleware\.clickjacking\.XFrameOptionsMiddleware['\"]"),
+     ("frame options",), "XFrameOptionsMiddleware"),
+    (re.compile(r"['\"]csp\.middleware\.CSPMiddleware['\"]|['\"]django\.middleware\.csp\.ContentSecurityPolicyMiddleware['\"]"
+                r"|^\s*SECURE_CSP\s*=", re.M),
+     ("Content-Security-Policy",), "Content-Security-Policy middleware"),
+)
+MANUAL_HEADERS = (
+    ("Content-Security-Policy", re.compile(r"Content-Security-Policy['\"\s]", re.I)),
+    ("X-Content-Type-Options", re.compile(r"X-Content-Type-Options['\"\s]", re.I)),
+    ("frame options", re.compile(r"X-Frame-Options['\"\s]|frame-ancestors", re.I)),
+    ("Referrer-Policy", re.compile(r"Referrer-Policy['\"\s]", re.I)),
+)
+HTML_RENDERING = re.compile(r"\brender_template(?:_string)?\(|\bTemplateResponse\(|\bHTMLResponse\b|"
+                            r"\brender\(\s*request\b|\bres\.render\(|\.set\(\s*['\"]view engine['\"]|"
+                            r"^\s*template_name\s*=", re.M)
+
+# ---- CORS ----------------------------------------------------------------------------------------
+FLASK_CORS_CALL = re.compile(r"\b(CORS|cross_origin)\(")
+CREDENTIALS_ON = re.compile(r"supports_credentials\s*=\s*True|allow_credentials\s*=\s*True|"
+                            r"\bcredentials\s*:\s*true|Access-Control-Allow-Credentials['\"]\s*,\s*['\"]?true")
+ANY_ORIGIN = re.compile(r"""(?:origins?|allow_origins)\s*[=:]\s*(?:\[\s*)?['"]\*['"]|allow_origin_regex\s*=\s*r?['"]\.\*|"""
+                        r"""\borigin\s*:\s*(?:true|['"]\*['"])|\borigin\s*:\s*\(\s*\w+\s*,\s*(\w+)\s*\)\s*=>\s*\1\(\s*null\s*,\s*true""")
+RESTRICTED_ORIGIN = re.compile(r"""(?:origins?|allow_origins)\s*[=:]\s*(?:\[\s*)?(?:[rfu]?['"]https?://|[A-Za-z_][\w.]*(?:\s*[\],)]))|"""
+                               r"""\borigin\s*:\s*(?:\[|['"]https?://|[A-Za-z_][\w.]*\s*[,}])""")
+DJANGO_ALLOW_ALL = re.compile(r"^\s*CORS_(?:ALLOW_ALL_ORIGINS|ORIGIN_ALLOW_ALL)\s*=\s*True", re.M)
+DJANGO_CREDENTIALS = re.compile(r"^\s*CORS_ALLOW_CREDENTIALS\s*=\s*True", re.M)
+DJANGO_ALLOWED = re.compile(r"^\s*CORS_(?:ALLOWED_ORIGINS|ORIGIN_WHITELIST)\s*=", re.M)
+DJANGO_REGEX_ALL = re.compile(r"^\s*CORS_ALLOWED_ORIGIN_REGEXES\s*=\s*[\[(]\s*r?['\"]\^?\.\*", re.M)
+STARLETTE_CORS = re.compile(r"add_middleware\(\s*CORSMiddleware|Middleware\(\s*CORSMiddleware")
+EXPRESS_CORS = re.compile(r"\bcors\(")
+HAND_SET_ORIGIN = re.compile(r"""['"]Access-Control-Allow-Origin['"]\s*,\s*(['"]\*['"]|req\.headers\.origin|req\.get\(['"]origin['"]\)|"""
+                             r"""request\.headers(?:\.get\(|\[)['"]Origin['"])""", re.I)
+
+
+@dataclass(frozen=True)
+class CorsSetting:
+    file: str
+    line: int
+    snippet: str
+    any_origin: bool
+    credentials: bool
+    what: str
+
+
+@dataclass
+class HeaderFacts:
+    cors: list[CorsSetting] = field(default_factory=list)
+    html: list[Evidence] = field(default_factory=list)                 # where HTML is rendered
+    headers: dict[str, list[Evidence]] = field(default_factory=dict)   # header -> what sets it
+
+
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _call_text(text: str, start: int, limit: int = 600) -> str:
+    """From `start` to the parenthesis closing the first one opened there."""
+    depth = 0
+    for i, ch in enumerate(text[start:start + limit]):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return text[start:start + i + 1]
+    return text[start:start + limit]
+
+
+def cors_settings(path: str, text: str) -> list[CorsSetting]:
+    """Every CORS configuration in one file."""
+    out: list[CorsSetting] = []
+    lines = text.splitlines()
+
+    def add(offset: int, call: str, any_origin: bool, credentials: bool, what: str) -> None:
+        line = _line(text, offset)
+        out.append(CorsSetting(path, line, lines[line - 1].strip(), any_origin, credentials, what))
+
+    if path.endswith(".py"):
+        if "CORS" in text or "cross_origin" in text:
+            for m in FLASK_CORS_CALL.finditer(text):
+                call = _call_text(text, m.start())
+                restricted = RESTRICTED_ORIGIN.search(call) and not ANY_ORIGIN.search(call)
+                add(m.start(), call, not restricted, bool(CREDENTIALS_ON.search(call)), f"flask-cors {m.group(1)}()")
+            for m in STARLETTE_CORS.finditer(text):
+                call = _call_text(text, m.start())
+                add(m.start(), call, bool(ANY_ORIGIN.search(call)), bool(CREDENTIALS_ON.search(call)), "CORSMiddleware")
+            allow_all = DJANGO_ALLOW_ALL.search(text) or DJANGO_REGEX_ALL.search(text)
+            if allow_all:
+                add(allow_all.start(), "", True, bool(DJANGO_CREDENTIALS.search(text)), "django-cors-headers")
+            elif DJANGO_ALLOWED.search(text):
+                m = DJANGO_ALLOWED.search(text)
+                add(m.start(), "", False, bool(DJANGO_CREDENTIALS.search(text)), "django-cors-headers")
+    elif "cors" in text:
+        for m in EXPRESS_CORS.finditer(text):
+            call = _call_text(text, m.start())
+            inner = call[len("cors("):-1].strip()
+            restricted = bool(inner) and RESTRICTED_ORIGIN.search(call) and not ANY_ORIGIN.search(call)
+            add(m.start(), call, not restricted, bool(CREDENTIALS_ON.search(call)), "cors middleware")
+    if "Access-Control-Allow-Origin" in text:
+        for m in HAND_SET_ORIGIN.finditer(text):
+            window = text[max(0, m.start() - 400):m.end() + 400]
+            add(m.start(), window, True, bool(CREDENTIALS_ON.search(window)), "Access-Control-Allow-Origin set by hand")
+    return out
+
+
+def header_sources(path: str, text: str) -> dict[str, list[Evidence]]:
+    found: dict[str, list[Evidence]] = {}
+    lines = text.splitlines()
+
+    def add(headers: tuple[str, ...], offset: int, message: str) -> None:
+        line = _line(text, offset)
+        ev = Evidence(path, line, lines[line - 1].strip(), rule_id="security-headers", engine="ast",
+                      message=message, kind=PRACTICE)
+        for h in headers:
+            found.setdefault(h, []).append(ev)
+
+    for name, pattern in ALL_HEADERS_LIBRARIES:
+        m = pattern.search(text)
+        if m:
+            add(HEADERS, m.start(), f"{name} sets the security headers")
+    if path.endswith(".py") and "django" in text:
+        for pattern, headers, message in DJANGO_HEADER_SOURCES:
+            m = pattern.search(text)
+            if m:
+                add(headers, m.start(), message)
+    for header, pattern in MANUAL_HEADERS:
+        m = pattern.search(text)
+        if m:
+            add((header,), m.start(), f"{header} set by hand")
+    return found
+
+
+@collector("web_headers", serves=(ITEM,))
+def collect_web_headers(ctx: AuditContext) -> HeaderFacts:
+    repo = ctx.repo
+    facts = HeaderFacts()
+    for rel in repo.paths():
+        if TEST_FILE.search(rel):
+            continue
+        proxy = rel.endswith(".conf") or rel.rsplit("/", 1)[-1] in ("Caddyfile", "vercel.json", "netlify.toml", "_headers")
+        if not rel.endswith(CODE_SUFFIXES) and not proxy:
+            continue
+        text = repo.read_text(rel) or ""
+        if not proxy:
+            facts.cors += cors_settings(rel, text)
+            m = HTML_RENDERING.search(text)
+            if m:
+                line = _line(text, m.start())
+                facts.html.append(Evidence(rel, line, repo.snippet(rel, line), rule_id="renders-html", engine="ast",
+                                           message="renders HTML", kind=PRACTICE))
+        for header, evs in header_sources(rel, text).items():
+            facts.headers.setdefault(header, []).extend(evs)
+    return facts
+
+
+def evaluate_headers(item_id: str, facts: HeaderFacts, authenticated_endpoints: int) -> ItemResult:
+    """Any CORS violation fails the item; otherwise, where HTML is rendered, the share of the four headers set."""
+    bad_cors, good_cors = [], []
+    for c in facts.cors:
+        if c.any_origin and c.credentials:
+            bad_cors.append((c, f"{c.what}: any origin allowed together with credentials: any web site can read "
+                                "authenticated responses"))
+        elif c.any_origin and authenticated_endpoints:
+            bad_cors.append((c, f"{c.what}: any origin allowed on an API with {authenticated_endpoints} authenticated "
+                                "endpoint(s)"))
+        elif not c.any_origin:
+            good_cors.append(c)
+    evidence = [Evidence(c.file, c.line, c.snippet, rule_id="cors-any-origin", engine="ast", message=msg, kind=VIOLATION)
+                for c, msg in bad_cors]
+    evidence += [Evidence(c.file, c.line, c.snippet, rule_id="cors-restricted", engine="ast",
+                          message=f"{c.what}: origins listed explicitly", kind=PRACTICE) for c in good_cors[:5]]
+    present = [h for h in HEADERS if facts.headers.get(h)]
+    missing = [h for h in HEADERS if h not in present]
+    for h in present:
+        if facts.headers[h][0] not in evidence:
+            evidence.append(facts.headers[h][0])
+    details = {"cors_settings": len(facts.cors), "cors_violations": len(bad_cors), "renders_html": bool(facts.html),
+               "headers_present": present, "headers_missing": missing if facts.html else []}
+    cors_note = (f"{len(facts.cors)} CORS setting(s), {len(bad_cors)} allowing any origin unsafely"
+                 if facts.cors else "no CORS opened (same-origin by default)")
+    if bad_cors:
+        return ItemResult(item_id, "fail", f"Heuristic: {cors_note}." + (
+            f" Security headers missing where HTML is rendered: {', '.join(missing)}." if facts.html and missing else ""),
+            evidence, details=details)
+    if not facts.html:
+        return ItemResult(item_id, "pass", f"Heuristic: {cors_note}; the application renders no HTML, so the browser "
+                          "security headers (CSP, frame options) are not asked for.", evidence, details=details)
+    html_at = facts.html[0]
+    if missing:
+        evidence.append(Evidence(html_at.file, html_at.line, html_at.snippet, rule_id="security-headers-missing",
+                                 engine="ast", message=f"HTML rendered without {', '.join(missing)}", kind=VIOLATION))
+    return partial_result(item_id, len(present), len(HEADERS),
+                          f"Heuristic: {cors_note}; HTML is rendered ({html_at.file}:{html_at.line}) and "
+                          f"{len(present)} of 4 security headers are set" + (f"; missing: {', '.join(missing)}" if missing else "")
+                          + ".", evidence, details)
+
+
+@check("SEC-HEADERS")
+def check_headers(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    facts: HeaderFacts = ctx.get("web_headers")
+    try:
+        authenticated = sum(1 for e in ctx.get("endpoints").endpoints if e.authenticated)
+    except Unavailable:
+        authenticated = 0
+    return evaluate_headers(item.id, facts, authenticated)

@@ -1,0 +1,136 @@
+"""Protections of plain Django views: login_required & co. or auth mixins, permission decorators and mixins,
+CsrfViewMiddleware unless @csrf_exempt, django-ratelimit, forms."""
+from __future__ import annotations
+
+import ast
+
+from auditor.endpoints.common import SAFE_METHODS, mark, where
+from auditor.endpoints.django.lists import list_in_body, ratelimit_decorator
+from auditor.endpoints.django.model import AUTH_MIXINS, AUTHZ_MIXINS, HTTP_NAMES, REQUEST_INPUT, UrlWalk, View
+from auditor.endpoints.pyast import class_bases, class_method, last_name, source_text
+from auditor.endpoints.pyprotect import (
+    AUTH_DECORATOR,
+    AUTHZ_DECORATOR,
+    ROLE_CHECK,
+    ownership_filter,
+    repo_auth_decorator,
+    takes_any,
+    validation_in_body,
+)
+from auditor.model import Endpoint
+
+
+def protect_django(c: UrlWalk, ep: Endpoint, v: View, fn) -> None:
+    """Every protection field of one plain Django endpoint, one concern at a time."""
+    mod = v.cls_module or v.module
+    decs, bases = _decorators_and_bases(c, v, fn)
+    texts = [(source_text(d), d.lineno) for d in decs]
+    if v.name.startswith(("login_required(", "permission_required(", "staff_member_required(")):
+        texts.append((v.name, None))
+    body = fn if fn is not None else v.cls
+    _authentication(c, ep, v, mod, decs, bases, texts)
+    _authorization(ep, bases, texts, body)
+    _csrf(c, ep, mod, texts)
+    _rate_limit(ep, v, fn)
+    if body is None:
+        return
+    if fn is not None and ep.method in ("GET", "ANY") and not ep.path.rstrip("/").endswith("}"):
+        list_in_body(ep, fn, v)
+    _input_validation(ep, body, bases)
+
+
+def _decorators_and_bases(c: UrlWalk, v: View, fn) -> tuple[list[ast.expr], list[str]]:
+    """The decorators that wrap the view (function, class, dispatch()) and the class's base names."""
+    decs = list(fn.decorator_list) if fn is not None else []
+    bases: list[str] = []
+    if v.cls is not None:
+        decs += v.cls.decorator_list
+        bases = class_bases(c.project, v.cls_module, v.cls)
+        for name in HTTP_NAMES + ("dispatch",):
+            found = class_method(c.project, v.cls_module, v.cls, name)
+            if found is not None and name == "dispatch":
+                decs += found[2].decorator_list
+    return decs, bases
+
+
+def _authentication(c: UrlWalk, ep: Endpoint, v: View, mod, decs: list, bases: list[str],
+                    texts: list[tuple[str, int | None]]) -> None:
+    """login_required & co., the repository's own auth decorator, an auth mixin, or LoginRequiredMiddleware."""
+    mw = c.settings.middleware
+    auth = [t for t, _ in texts if AUTH_DECORATOR.search(last_name(ast.parse(t, mode="eval").body) if _parses(t) else t)
+            or "login_required" in t]
+    mixins = [b for b in bases if b in AUTH_MIXINS]
+    custom = next((found for found in (repo_auth_decorator(c.project, mod, d) for d in decs) if found), None)
+    if auth:
+        mark(ep, "authenticated", True, f"@{auth[0][:60]} ({mod.path})")
+    elif custom:
+        mark(ep, "authenticated", True, custom)
+    elif mixins:
+        mark(ep, "authenticated", True, f"{mixins[0]} on {v.name}")
+    elif any(m.endswith("LoginRequiredMiddleware") for m in mw) and not any("login_not_required" in t for t, _ in texts):
+        mark(ep, "authenticated", True, f"LoginRequiredMiddleware ({c.settings.where.get('MIDDLEWARE')})")
+    else:
+        mark(ep, "authenticated", False, "no login_required, auth mixin or LoginRequiredMiddleware")
+
+
+def _authorization(ep: Endpoint, bases: list[str], texts: list[tuple[str, int | None]], body) -> None:
+    """A permission decorator or mixin, a query filtered by request.user, or a role check."""
+    authz = [t for t, _ in texts if AUTHZ_DECORATOR.search(t)]
+    authz_mixins = [b for b in bases if b in AUTHZ_MIXINS]
+    own = ownership_filter(body) if body is not None else None
+    role = ROLE_CHECK.search(source_text(body)) if body is not None else None
+    if authz or authz_mixins:
+        mark(ep, "authorized", True, (authz or authz_mixins)[0][:80])
+    elif own:
+        mark(ep, "authorized", True, f"ownership filter `{own}` in {ep.handler}")
+    elif role:
+        mark(ep, "authorized", True, f"role check `{role.group(0)}` in {ep.handler}")
+    else:
+        mark(ep, "authorized", False, "no permission decorator/mixin, role check or query filtered by request.user")
+
+
+def _csrf(c: UrlWalk, ep: Endpoint, mod, texts: list[tuple[str, int | None]]) -> None:
+    """CsrfViewMiddleware unless @csrf_exempt; @csrf_protect without the middleware."""
+    exempt = [(t, ln) for t, ln in texts if "csrf_exempt" in t]
+    protect = [(t, ln) for t, ln in texts if "csrf_protect" in t]
+    if ep.method in SAFE_METHODS:
+        ep.csrf_applies = False
+        return
+    ep.csrf_applies = True
+    if exempt:
+        mark(ep, "csrf_protected", False, f"@csrf_exempt at {where(mod.path, exempt[0][1])}")
+    elif protect:
+        mark(ep, "csrf_protected", True, f"@csrf_protect at {where(mod.path, protect[0][1])}")
+    elif any(m.endswith("CsrfViewMiddleware") for m in c.settings.middleware):
+        mark(ep, "csrf_protected", True, f"CsrfViewMiddleware ({c.settings.where.get('MIDDLEWARE')})")
+    else:
+        mark(ep, "csrf_protected", False, "CsrfViewMiddleware is not in MIDDLEWARE")
+
+
+def _rate_limit(ep: Endpoint, v: View, fn) -> None:
+    rl = ratelimit_decorator(v, fn)
+    if rl:
+        mark(ep, "rate_limited", True, rl)
+    else:
+        mark(ep, "rate_limited", False, "no @ratelimit (django-ratelimit)")
+
+
+def _input_validation(ep: Endpoint, body, bases: list[str]) -> None:
+    """A Django form (or serializer) validating what the view reads from the request."""
+    reads = takes_any(body, REQUEST_INPUT) + (["json.loads(request.body)"] if "request.body" in source_text(body) else [])
+    form = validation_in_body(body)
+    form_view = [b for b in bases if b in ("FormView", "CreateView", "UpdateView")]
+    if form or (form_view and ep.method == "POST"):
+        mark(ep, "input_validated", True, f"`{form}` in {ep.handler}" if form else f"{form_view[0]} form")
+    elif reads:
+        mark(ep, "input_validated", False, f"reads {reads[0]} without a form or serializer")
+    else:
+        ep.notes.append("input: reads no request data beyond the URL")
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text, mode="eval")
+        return True
+    except SyntaxError:
+        return False

@@ -1,0 +1,145 @@
+"""URL configuration: ROOT_URLCONF, urlpatterns (path/re_path/url), include() of modules and inline lists."""
+from __future__ import annotations
+
+import ast
+
+from auditor.astwalk import walk
+from auditor.endpoints.common import join_paths, normalize_path, where
+from auditor.endpoints.django.model import UrlWalk, clean_route
+from auditor.endpoints.django.routers import router_routes
+from auditor.endpoints.django.views import resolve_view, view_endpoints
+from auditor.endpoints.django_settings import module_near
+from auditor.endpoints.pyast import PyModule, arg, const_str, dotted, last_name, source_text
+from auditor.model import Endpoint
+
+
+def root_urlconfs(c: UrlWalk) -> list[PyModule]:
+    name = c.settings.root_urlconf
+    if name:
+        where_set = c.settings.where.get("ROOT_URLCONF", "").rsplit(":", 1)[0]
+        mod = module_near(c.project, name, where_set) if where_set else c.project.find_module(name)
+        if mod is not None:
+            return [mod]
+        c.notes.append(f"ROOT_URLCONF {name!r} not found in the repository")
+    # no settings: every urls module that no other urls module includes
+    urlmods = [m for m in c.project.modules.values() if "urlpatterns" in m.assignments]
+    included = set()
+    for m in urlmods:
+        for call in (n for n in walk(m.tree) if isinstance(n, ast.Call) and last_name(n.func) == "include"):
+            target = const_str(arg(call, 0))
+            if target:
+                found = c.project.find_module(target)
+                if found:
+                    included.add(found.name)
+    return [m for m in urlmods if m.name not in included]
+
+
+def patterns_nodes(mod: PyModule) -> list[ast.AST]:
+    """Every expression that feeds `urlpatterns` in a module (=, +=, .append/.extend)."""
+    out: list[ast.AST] = []
+    for node in mod.tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "urlpatterns" for t in node.targets):
+            if any(isinstance(n, ast.Name) and n.id == "urlpatterns" for n in walk(node.value)):
+                # urlpatterns = wrapper(urlpatterns) / urlpatterns + [...]: keeps the earlier patterns
+                out.append(node.value)
+            else:
+                out = [node.value]
+        elif isinstance(node, (ast.AugAssign,)) and isinstance(node.target, ast.Name) and node.target.id == "urlpatterns":
+            out.append(node.value)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and \
+                dotted(node.value.func) in ("urlpatterns.append", "urlpatterns.extend") and node.value.args:
+            value = node.value.args[0]
+            out.append(ast.List([value], ast.Load()) if dotted(node.value.func).endswith("append") else value)
+        elif isinstance(node, ast.If):  # if settings.DEBUG: urlpatterns += [...]
+            for sub in node.body:
+                if isinstance(sub, ast.AugAssign) and isinstance(sub.target, ast.Name) and sub.target.id == "urlpatterns":
+                    out.append(sub.value)
+    return out
+
+
+def walk_urlconf(c: UrlWalk, mod: PyModule, prefix: str, depth: int) -> None:
+    key = f"{mod.name}@{prefix}"
+    if key in c.visited or depth > 8:
+        return
+    c.visited.add(key)
+    for node in patterns_nodes(mod):
+        _walk_patterns(c, mod, node, prefix, depth)
+
+
+def _walk_patterns(c: UrlWalk, mod: PyModule, node: ast.AST, prefix: str, depth: int) -> None:
+    if isinstance(node, ast.BinOp):
+        _walk_patterns(c, mod, node.left, prefix, depth)
+        _walk_patterns(c, mod, node.right, prefix, depth)
+        return
+    if isinstance(node, ast.Call) and node.args and last_name(node.func) not in ("path", "re_path", "url", "include"):
+        for a in node.args:
+            _walk_patterns(c, mod, a, prefix, depth)
+        return
+    if isinstance(node, ast.Attribute) and node.attr == "urls":
+        router_routes(c, mod, node.value, prefix)
+        return
+    if isinstance(node, ast.Name) and node.id != "urlpatterns":
+        value = mod.assignments.get(node.id)
+        if value is not None:
+            _walk_patterns(c, mod, value, prefix, depth)
+        return
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return
+    for entry in node.elts:
+        if isinstance(entry, ast.Starred):
+            _walk_patterns(c, mod, entry.value, prefix, depth)
+            continue
+        if not isinstance(entry, ast.Call):
+            continue
+        fname = last_name(entry.func)
+        if fname not in ("path", "re_path", "url"):
+            continue
+        route = const_str(arg(entry, 0, "route"))
+        if route is None:
+            continue
+        style = "regex" if fname in ("re_path", "url") else ""
+        full = join_paths(prefix, normalize_path(route, style) if route else "")
+        view = arg(entry, 1, "view")
+        if isinstance(view, ast.Call) and last_name(view.func) == "include":
+            _include(c, mod, view, full, depth)
+        elif isinstance(view, ast.Attribute) and view.attr == "urls":
+            if dotted(view) == "admin.site.urls":
+                c.notes.append(f"Django admin at {full} ({where(mod.path, entry.lineno)}): staff login required, not listed")
+            else:
+                router_routes(c, mod, view.value, full)
+        elif isinstance(view, (ast.List, ast.Tuple)):
+            _walk_patterns(c, mod, view, full, depth + 1)
+        elif view is not None:
+            v = resolve_view(c, mod, view)
+            if v is None:
+                ep = Endpoint("ANY", clean_route(full), dotted(view) or source_text(view)[:60], mod.path, entry.lineno, "django")
+                ep.notes.append("view defined outside the repository or not resolved: protections unknown")
+                c.endpoints.append(ep)
+            else:
+                view_endpoints(c, v, clean_route(full), mod.path, entry.lineno)
+
+
+def _include(c: UrlWalk, mod: PyModule, call: ast.Call, prefix: str, depth: int) -> None:
+    target = arg(call, 0)
+    if isinstance(target, ast.Tuple) and target.elts:
+        target = target.elts[0]
+    name = const_str(target)
+    if name:
+        found = c.project.find_module(name)
+        if found is not None:
+            walk_urlconf(c, found, prefix, depth + 1)
+        else:
+            c.notes.append(f"include({name!r}) at {where(mod.path, call.lineno)}: module not in the repository")
+        return
+    if isinstance(target, ast.Attribute) and target.attr == "urls":
+        if dotted(target) == "admin.site.urls":
+            return
+        router_routes(c, mod, target.value, prefix)
+        return
+    if isinstance(target, (ast.List, ast.Tuple, ast.Name, ast.BinOp)):
+        if isinstance(target, ast.Name):
+            hit = c.project.resolve(mod, target.id)
+            if hit is not None and hit[0] is not mod and hit[1] == "urlpatterns":
+                walk_urlconf(c, hit[0], prefix, depth + 1)
+                return
+        _walk_patterns(c, mod, target, prefix, depth + 1)

@@ -1,0 +1,51 @@
+const express = require('express');
+const axios = require('axios');
+const got = require('got');
+const https = require('https');
+const fetch = require('node-fetch');
+
+const router = express.Router();
+const ALLOWED_HOSTS = new Set(['api.partner.example']);
+
+router.get('/preview', async (req, res) => {
+  // ruleid: js-ssrf-request-to-outbound-url
+  const response = await fetch(req.query.url);
+  res.send(await response.text());
+});
+
+router.post('/webhook-test', async (req, res) => {
+  const target = req.body.callbackUrl;
+  // ruleid: js-ssrf-request-to-outbound-url
+  await axios.post(target, { ping: true }, { timeout: 5000 });
+  res.sendStatus(204);
+});
+
+router.get('/avatar/:host', async (req, res) => {
+  const url = `https://${req.params.host}/avatar.png`;
+  // ruleid: js-ssrf-request-to-outbound-url
+  const body = await got(url).buffer();
+  res.type('png').send(body);
+});
+
+router.get('/status', (req, res) => {
+  // ruleid: js-ssrf-request-to-outbound-url
+  https.get(req.query.endpoint, (upstream) => upstream.pipe(res));
+});
+
+router.get('/checked', async (req, res) => {
+  const url = req.query.url;
+  if (!ALLOWED_HOSTS.has(new URL(url).hostname)) {
+    return res.status(400).end();
+  }
+  // ok: js-ssrf-request-to-outbound-url
+  const response = await axios.get(url, { timeout: 5000 });
+  res.json(response.data);
+});
+
+router.get('/fixed', async (req, res) => {
+  // ok: js-ssrf-request-to-outbound-url
+  const response = await axios.get('https://api.partner.example/status', { params: { q: req.query.q } });
+  res.json(response.data);
+});
+
+module.exports = router;
