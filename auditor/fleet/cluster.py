@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -57,6 +58,9 @@ def dask_client(workers: int, scheduler: str | None, memory_limit: str | int | N
             client.close()
         return
     limit = memory_limit if memory_limit is not None else default_memory_limit(workers)
+    # the scheduler's HTTP endpoint (health, metrics) listens on 127.0.0.1, on 8787 or, when another cluster
+    # has it, on a free port: that is fine, and not worth a warning on every second fleet
+    warnings.filterwarnings("ignore", message=r"Port \d+ is already in use", category=UserWarning)
     try:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=limit,
                                dashboard_address=None, silence_logs=logging.CRITICAL)
