@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from auditor.output import write_atomic
+from auditor.files import write_atomic
 
 CACHE_FORMAT = 1
 DEFAULT_DIR_NAME = ".auditor-cache"

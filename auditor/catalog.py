@@ -12,6 +12,7 @@ from auditor.resources import rules_dir
 CATEGORY_ORDER = ("security", "migrations", "database", "api", "reliability", "performance", "quality")
 AUTOMATION_LEVELS = ("automated", "heuristic", "manual")
 APPLICABILITY = ("always", "code", "database", "migrations", "endpoints")
+FEED_KINDS = ("semgrep", "bandit", "analyses")   # the keys of an item's `feeds` (tests check the first two)
 _REQUIRED = ("id", "title", "seed", "severity", "weight", "automation", "applies_when",
              "rationale", "remediation")
 
@@ -28,7 +29,10 @@ class CatalogItem:
     applies_when: str
     rationale: str
     remediation: str
-    feeds: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()            # everything that feeds the item, for display
+    semgrep_rules: tuple[str, ...] = ()    # rule ids under rules/semgrep whose metadata.item is this id
+    bandit_tests: tuple[str, ...] = ()     # bandit test ids mapped to this id in rules/bandit.yml
+    analyses: tuple[str, ...] = ()         # our own analyses (endpoint inventory, migration parsers, ...)
     cwe: tuple[str, ...] = ()
     owasp: tuple[str, ...] = ()
 
@@ -38,6 +42,8 @@ class CatalogItem:
             "severity": self.severity, "weight": self.weight, "automation": self.automation,
             "applies_when": self.applies_when, "rationale": self.rationale,
             "remediation": self.remediation, "feeds": list(self.feeds),
+            "semgrep_rules": list(self.semgrep_rules), "bandit_tests": list(self.bandit_tests),
+            "analyses": list(self.analyses),
             "cwe": list(self.cwe), "owasp": list(self.owasp),
         }
 
@@ -99,10 +105,16 @@ def _item(entry: dict, category: str, source: str) -> CatalogItem:
         raise CatalogError(f"{source}: {entry['id']} has unknown automation {entry['automation']!r}")
     if entry["applies_when"] not in APPLICABILITY:
         raise CatalogError(f"{source}: {entry['id']} has unknown applies_when {entry['applies_when']!r}")
+    feeds = entry.get("feeds") or {}
+    if not isinstance(feeds, dict) or set(feeds) - set(FEED_KINDS):
+        raise CatalogError(f"{source}: {entry['id']} feeds must be a mapping of {', '.join(FEED_KINDS)}")
+    semgrep, bandit, analyses = (tuple(str(v) for v in feeds.get(kind) or ()) for kind in FEED_KINDS)
     return CatalogItem(
         id=entry["id"], title=entry["title"], seed=entry["seed"], category=category,
         severity=entry["severity"], weight=int(entry["weight"]), automation=entry["automation"],
         applies_when=entry["applies_when"], rationale=" ".join(entry["rationale"].split()),
-        remediation=" ".join(entry["remediation"].split()), feeds=tuple(entry.get("feeds", ())),
+        remediation=" ".join(entry["remediation"].split()),
+        feeds=analyses + tuple(f"semgrep {r}" for r in semgrep) + tuple(f"bandit {b}" for b in bandit),
+        semgrep_rules=semgrep, bandit_tests=bandit, analyses=analyses,
         cwe=tuple(entry.get("cwe", ())), owasp=tuple(entry.get("owasp", ())),
     )

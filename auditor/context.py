@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from auditor.engines.base import EngineRun
 from auditor.inventory import Inventory
@@ -14,6 +14,18 @@ class Unavailable(Exception):
     """Raised inside a check when data it needs could not be gathered: the item becomes `unknown`."""
 
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Key(Generic[T]):
+    """The typed name of one collector's data. Defined beside the collector that fills it
+    (`ENDPOINTS: Key[EndpointInventory] = Key("endpoints")` in auditor/collectors/endpoints.py), so a check's
+    `ctx.get(ENDPOINTS)` is an EndpointInventory to an editor and to mypy, and go-to-definition leads from
+    the check to the collector."""
+    name: str
+
+
 @dataclass
 class AuditContext:
     repo: Repository
@@ -23,14 +35,24 @@ class AuditContext:
     collected: dict[str, Any] = field(default_factory=dict)
     collector_errors: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    suppressed: list[dict[str, Any]] = field(default_factory=list)   # every suppression, for the report
 
-    def get(self, name: str) -> Any:
-        """A collector's data; raises Unavailable with the reason when that collector failed."""
+    def get(self, key: Key[T]) -> T:
+        """A collector's data; raises Unavailable with the reason when that collector failed or did not run."""
+        name = key.name
         if name in self.collector_errors:
             raise Unavailable(f"the {name} analysis failed: {self.collector_errors[name]}")
         if name not in self.collected:
             raise Unavailable(f"the {name} analysis did not run")
         return self.collected[name]
+
+    def get_optional(self, key: Key[T]) -> T | None:
+        """A collector's data, or None when it failed or did not run (the caller says what it misses)."""
+        return self.collected.get(key.name)
+
+    def error_of(self, key: Key[Any]) -> str | None:
+        """Why a collector failed, or None."""
+        return self.collector_errors.get(key.name)
 
     def findings_for(self, item_id: str, kind: str | None = None, engines: tuple[str, ...] | None = None) -> list[Finding]:
         return [f for f in self.findings

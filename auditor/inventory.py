@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.migrations.detect import detect_migration_systems
+from auditor.paths import TEST_FILE  # noqa: F401  (re-exported: most readers take it from here)
 from auditor.repo import CODE_LANGUAGES, Repository
 from auditor.text import line_of
 
@@ -78,8 +79,6 @@ CONFIG_PATTERNS = (".env", ".env.*", "*.env", "settings.py", "*/settings.py", "*
                    "*/config.py", "config/*", "*.ini", "*.cfg", "docker-compose*.yml", "Dockerfile",
                    "*.toml", "app.yaml", "application.yml", "application.properties", "nginx*.conf")
 # tests.py: a root test module, and the file Django's startapp creates in every app
-TEST_FILE = re.compile(r"(^|/)(tests?|__tests__|spec|specs)/|(^|/)test_[^/]+\.py$|(^|/)tests\.py$|_test\.(py|go)$|"
-                       r"\.(test|spec)\.(js|ts|jsx|tsx|mjs)$")
 
 
 @dataclass

@@ -19,6 +19,8 @@ from auditor import __version__
 from auditor.applicability import not_applicable_reason
 from auditor.cache import FindingsCache
 from auditor.catalog import CatalogItem, load_catalog
+from auditor.collectors.endpoints import ENDPOINTS
+from auditor.collectors.migrations import MIGRATIONS
 from auditor.context import AuditContext, Unavailable
 from auditor.engines.bandit import run_bandit
 from auditor.engines.base import OK, EngineRun
@@ -170,7 +172,7 @@ def judge(ctx: AuditContext, items: list[CatalogItem], options: AuditOptions, ge
     if path_prefix:
         results = {item_id: _prefixed(r, path_prefix) for item_id, r in results.items()}
     results = {item_id: apply_suppressions(r, suppressions) for item_id, r in results.items()}
-    ctx.collected["suppressed"] = [s.to_json() for s in suppressions]
+    ctx.suppressed = [s.to_json() for s in suppressions]
     if options.baseline is not None:
         mark_baselined(results, load_baseline(options.baseline))
     if changed is not None:
@@ -258,8 +260,8 @@ def build_report(ctx: AuditContext, items: list[CatalogItem], results: dict[str,
     selected = {i.id for i in items}
     categories = [{**c, "items": [i for i in c["items"] if i in selected]} for c in card.categories]
     inventory = ctx.inventory.to_json()
-    endpoints = ctx.collected.get("endpoints")
-    migrations = ctx.collected.get("migrations")
+    endpoints = ctx.get_optional(ENDPOINTS)
+    migrations = ctx.get_optional(MIGRATIONS)
     inventory["endpoints"] = [e.to_json() for e in getattr(endpoints, "endpoints", [])] if endpoints else []
     inventory["migrations"] = migrations.to_json_rows() if hasattr(migrations, "to_json_rows") else []
     inventory["skipped_files"] = [{"path": s.path, "reason": s.reason}
@@ -286,5 +288,5 @@ def build_report(ctx: AuditContext, items: list[CatalogItem], results: dict[str,
         "items": item_rows,
         "inventory": inventory,
         "engines": [run.to_json() for run in ctx.engines.values()],
-        "suppressed": ctx.collected.get("suppressed", []),
+        "suppressed": ctx.suppressed,
     }

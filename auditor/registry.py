@@ -1,4 +1,4 @@
-"""Plug-in registries. A check module declares `@check("ITEM-ID")`; a collector module `@collector("name")`.
+"""Plug-in registries. A check module declares `@check("ITEM-ID")`; a collector `@collector(KEY)` with a typed Key.
 
 Every module in auditor.checks (its category packages included) and auditor.collectors is imported once,
 so adding an analysis is adding a file: no central list to edit.
@@ -10,6 +10,8 @@ import keyword
 import pkgutil
 from dataclasses import dataclass
 from typing import Any, Callable
+
+from auditor.context import Key
 
 CheckFn = Callable[..., Any]
 CHECKS: dict[str, CheckFn] = {}
@@ -35,14 +37,15 @@ def check(item_id: str) -> Callable[[CheckFn], CheckFn]:
     return register
 
 
-def collector(name: str, after: tuple[str, ...] = (), serves: tuple[str, ...] = ()) -> Callable[[CheckFn], CheckFn]:
-    """Register fn(ctx) -> data; the data lands in ctx.collected[name]. `after`: collectors it reads.
+def collector(key: Key[Any], after: tuple[Key[Any], ...] = (), serves: tuple[str, ...] = ()) -> Callable[[CheckFn], CheckFn]:
+    """Register fn(ctx) -> data; the data lands in the context under `key` (read it with ctx.get(key)).
+    `after`: the keys of the collectors it reads.
 
     Collectors run while semgrep and bandit do, so a check's own code analysis belongs in one: the check
     then only weighs the collected facts against the engine findings. `serves`: the items that read it, so
     an audit that evaluates none of them (--only, not applicable) skips the work."""
     def register(fn: CheckFn) -> CheckFn:
-        COLLECTORS[name] = Collector(name, fn, tuple(after), tuple(serves))
+        COLLECTORS[key.name] = Collector(key.name, fn, tuple(k.name for k in after), tuple(serves))
         return fn
     return register
 

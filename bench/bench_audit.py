@@ -16,10 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from baseline import bandit_alone, semgrep_alone, semgrep_as_audited  # noqa: E402
 from generate_repo import generate  # noqa: E402
 from measure import fmt, measure  # noqa: E402
-
-from baseline import bandit_alone, semgrep_alone, semgrep_as_audited  # noqa: E402
 
 
 def main() -> None:

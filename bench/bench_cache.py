@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from baseline import bandit_alone, semgrep_alone  # noqa: E402
 from generate_repo import generate  # noqa: E402
 from measure import measure  # noqa: E402
 
-from baseline import bandit_alone, semgrep_alone  # noqa: E402
 from auditor.repo import Repository  # noqa: E402
 
 CHANGE = "\n\ndef bench_cache_probe(value):\n    return eval(value)\n"

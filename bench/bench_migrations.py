@@ -14,8 +14,8 @@ from auditor.catalog import load_catalog
 from auditor.collectors.migrations import MigrationHistory
 from auditor.context import AuditContext, Unavailable
 from auditor.inventory import build_inventory
-from auditor.registry import check_for
 from auditor.migrations.inventory import parse_repository
+from auditor.registry import check_for
 from auditor.repo import Repository
 
 ALEMBIC = '''"""add column {i}

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from helpers import FIXTURES, ROOT, SCHEMA, item, run_cli, write_files  # noqa: F401  (re-exported)
+from helpers import SCHEMA
 
 # The repositories under fixtures/ are scanned by the auditor, never run: their own tests are not ours.
 collect_ignore = ["fixtures"]
@@ -42,3 +42,21 @@ def reuse_identical_engine_runs():
     pipeline.run_engines = run_engines
     yield
     pipeline.run_engines = real
+
+
+@pytest.fixture(scope="session")
+def audited():
+    """audited(path) -> the default audit's report of a fixture repository, computed once per test session
+    (many modules read the same demo apps). Each caller gets its own copy, so a test may change it."""
+    import copy
+
+    from auditor.pipeline import run_audit
+
+    reports: dict = {}
+
+    def audit(path):
+        key = str(path)
+        if key not in reports:
+            reports[key] = run_audit(path)
+        return copy.deepcopy(reports[key])
+    return audit

@@ -63,8 +63,8 @@ def test_sloppy_api_fails_with_the_offending_lines(sloppy):
     assert item(sloppy, "API-RATE-LIMIT")["verdict"] == "fail"
 
 
-def test_shared_apps_api_verdicts():
-    fastapi = run_audit(APPS / "fastapi-compliant")
+def test_shared_apps_api_verdicts(audited):
+    fastapi = audited(APPS / "fastapi-compliant")
     assert item(fastapi, "API-VERSIONING")["verdict"] == "pass"
     assert item(fastapi, "API-DOCS")["verdict"] == "pass"
     assert ("inventory/main.py", line_of(APPS / "fastapi-compliant", "inventory/main.py", "app = FastAPI(")) in \
@@ -73,13 +73,13 @@ def test_shared_apps_api_verdicts():
     assert item(fastapi, "API-ERROR-FORMAT")["verdict"] == "pass"
     assert item(fastapi, "API-RATE-LIMIT")["verdict"] == "partial"   # only the token endpoint is limited
 
-    django = run_audit(APPS / "django-compliant")
+    django = audited(APPS / "django-compliant")
     assert item(django, "API-RATE-LIMIT")["verdict"] == "pass"
     assert ("config/settings.py", line_of(APPS / "django-compliant", "config/settings.py", '"DEFAULT_THROTTLE_CLASSES"')) in \
         places(item(django, "API-RATE-LIMIT"), "practice")
     assert item(django, "API-PAGINATION")["verdict"] == "pass"
 
-    express = run_audit(APPS / "express-noncompliant")
+    express = audited(APPS / "express-noncompliant")
     rest = item(express, "API-REST-SEMANTICS")
     assert rest["verdict"] == "partial"
     assert ("routes/users.js", line_of(APPS / "express-noncompliant", "routes/users.js", "router.post('/users/:id'")) in \

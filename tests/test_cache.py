@@ -12,7 +12,7 @@ from auditor.cache import FindingsCache
 from auditor.engines.bandit import run_bandit
 from auditor.engines.semgrep import run_semgrep
 from auditor.repo import Repository
-from conftest import run_cli, write_files
+from helpers import run_cli, write_files
 
 RULE = """rules:
 - id: eval-call

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import FIXTURES, run_cli
+from helpers import FIXTURES, run_cli
 
 # a Django app with endpoints, models and migrations, plus an Express app and Alembic migrations: most collectors
 SOURCES = {"django": FIXTURES / "apps" / "django-noncompliant", "express": FIXTURES / "apps" / "express-noncompliant",

@@ -5,20 +5,19 @@ from pathlib import Path
 
 import pytest
 
-from auditor.pipeline import run_audit
 
 APPS = Path(__file__).parent / "fixtures" / "apps"
 ENDPOINT_ITEMS = ("SEC-AUTHN", "SEC-AUTHZ", "SEC-CSRF", "SEC-RATE-LIMIT", "SEC-INPUT-VALIDATION")
 
 
 @pytest.fixture(scope="module")
-def flask_report():
-    return run_audit(APPS / "flask-noncompliant")
+def flask_report(audited):
+    return audited(APPS / "flask-noncompliant")
 
 
 @pytest.fixture(scope="module")
-def fastapi_report():
-    return run_audit(APPS / "fastapi-compliant")
+def fastapi_report(audited):
+    return audited(APPS / "fastapi-compliant")
 
 
 def items(report) -> dict[str, dict]:

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import pytest
 
-from conftest import run_cli, write_files
+from helpers import run_cli, write_files
 
 OUTSIDE_SECRET = "AKIA" + "Q3EGRIXMDZ7TJ5VB"  # a secret-looking key that lives OUTSIDE the repository
 WEIRD_NAMES = ["with space/my file.py", "quotes/it's \"quoted\".py", "unicode/ünïcødé_视图.py",

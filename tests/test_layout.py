@@ -77,3 +77,66 @@ def test_no_check_imports_another_check():
     for path in item_files() + sorted((CHECKS_DIR / "shared").glob("*.py")):
         reached = imported_modules(path) & (items - {module_of(path)})
         assert not reached, f"{path.relative_to(CHECKS_DIR)} imports the item module(s) {sorted(reached)}"
+
+
+# ---- import floors: a module never imports from a floor above its own --------------------------------
+# Bottom to top. A module's floor is that of its longest listed prefix.
+FLOORS: list[tuple[str, ...]] = [
+    # 0: plain data and text tools every stage shares
+    ("auditor", "auditor.errors", "auditor.model", "auditor.text", "auditor.paths", "auditor.files", "auditor.resources",
+     "auditor.astwalk", "auditor.options", "auditor.gcpolicy", "auditor.fingerprints", "auditor.dbschema"),
+    # 1: the repository on disk and git
+    ("auditor.repo", "auditor.gitsafe", "auditor.gitinfo", "auditor.cache"),
+    # 2: readers of the repository, the engines, the catalog
+    ("auditor.endpoints", "auditor.migrations", "auditor.orm", "auditor.secrets", "auditor.probes",
+     "auditor.inventory", "auditor.catalog", "auditor.engines"),
+    # 3: what a check sees, and the plug-in registry
+    ("auditor.context", "auditor.registry", "auditor.applicability"),
+    # 4: collectors and checks (one file per item)
+    ("auditor.collectors", "auditor.checks"),
+    # 5: judging the whole audit
+    ("auditor.scoring", "auditor.suppressions", "auditor.gating", "auditor.notices", "auditor.config",
+     "auditor.pipeline", "auditor.services", "auditor.history", "auditor.remote"),
+    # 6: delivering the report
+    ("auditor.render", "auditor.output", "auditor.cli", "auditor.__main__"),
+]
+# (importer, imported): known exceptions, each to be removed by the change that fixes it
+FLOOR_EXCEPTIONS = {
+    ("auditor.registry", "auditor.checks"): "plug-in discovery imports every check module by design",
+    ("auditor.registry", "auditor.collectors"): "plug-in discovery imports every collector module by design",
+}
+
+
+def floor_of(module: str) -> int:
+    best, floor = -1, None
+    for number, prefixes in enumerate(FLOORS):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best:
+                best, floor = len(prefix), number
+    assert floor is not None, f"{module} has no floor: add it to FLOORS in tests/test_layout.py"
+    return floor
+
+
+def package_modules() -> dict[str, Path]:
+    out = {}
+    for path in sorted(CHECKS_DIR.parent.rglob("*.py")):
+        parts = path.relative_to(CHECKS_DIR.parent.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        out[name] = path
+    return out
+
+
+def test_no_module_imports_from_a_higher_floor():
+    modules = package_modules()
+    problems = []
+    for name, path in modules.items():
+        for imported in imported_modules(path):
+            if not imported.startswith("auditor") or imported not in modules and imported.rsplit(".", 1)[0] not in modules:
+                continue
+            target = imported if imported in modules else imported.rsplit(".", 1)[0]
+            if floor_of(target) <= floor_of(name):
+                continue
+            top = lambda m: ".".join(m.split(".")[:2])  # noqa: E731
+            if (top(name), top(target)) not in FLOOR_EXCEPTIONS:
+                problems.append(f"{name} (floor {floor_of(name)}) imports {target} (floor {floor_of(target)})")
+    assert not problems, "\n".join(sorted(set(problems)))

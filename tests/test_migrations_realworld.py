@@ -1,5 +1,4 @@
 """Rollback replay, MIG-IMMUTABLE edit location and Django MIG-DOCUMENTED, on the shapes real projects write."""
-from pathlib import Path
 
 import git
 
@@ -131,7 +130,7 @@ def _django(name, body, doc=""):
     return parse_django(text, f"shop/migrations/{name}.py", "postgres")
 
 
-ADD_EMAIL = "        migrations.AddField(model_name='customer', name='email', field=models.EmailField(max_length=254, default=''))," 
+ADD_EMAIL = "        migrations.AddField(model_name='customer', name='email', field=models.EmailField(max_length=254, default='')),"
 BACKFILL = "        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, write_files
+from helpers import run_cli, write_files
 
 FORMATS = "json,html,sarif,junit,markdown"
 EXPECTED_OUTPUTS = {"report.json", "report.html", "report.sarif", "report.junit.xml", "report.md"}

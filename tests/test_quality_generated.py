@@ -1,7 +1,7 @@
 """is_generated: generated files are recognised by name or header; hand-written code and migrations are not."""
 import pytest
 
-from auditor.probes.generated import is_generated
+from auditor.files import is_generated
 
 
 @pytest.mark.parametrize("path", [

@@ -93,8 +93,8 @@ def test_fragile_service_fails_with_the_offending_lines(fragile):
     ("express-compliant", {"REL-HEALTH": "pass", "REL-BULKHEAD": "pass"}),
     ("express-noncompliant", {"REL-HEALTH": "fail"}),
 ])
-def test_shared_framework_apps(app, expected):
-    report = run_audit(APPS / app)
+def test_shared_framework_apps(app, expected, audited):
+    report = audited(APPS / app)
     for item_id, verdict in expected.items():
         assert item(report, item_id)["verdict"] == verdict, (app, item_id, item(report, item_id)["rationale"])
     if app == "flask-noncompliant":

@@ -5,7 +5,7 @@ there?) are answered from this index instead of a semgrep rule over every file (
 """
 from __future__ import annotations
 
-from auditor.context import AuditContext
+from auditor.context import AuditContext, Key
 from auditor.inventory import TEST_FILE
 from auditor.probes.dependencies import parse_manifest
 from auditor.probes.presence import JS_SUFFIXES, Imports, Use, go_imports, js_imports, python_imports
@@ -14,7 +14,10 @@ from auditor.registry import collector
 PRESENCE_ITEMS = ("REL-OBSERVABILITY", "SEC-HEADERS", "PERF-CDN", "QA-LOAD-TESTS")
 
 
-@collector("imports", serves=PRESENCE_ITEMS)
+IMPORTS: Key[Imports] = Key("imports")
+
+
+@collector(IMPORTS, serves=PRESENCE_ITEMS)
 def collect_imports(ctx: AuditContext) -> Imports:
     repo = ctx.repo
     found = Imports()

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from auditor.context import AuditContext
+from auditor.context import AuditContext, Key
 from auditor.migrations.history import Edit, NoHistory, migration_edits
 from auditor.migrations.inventory import MigrationInventory, parse_repository
 from auditor.registry import collector
 
+MIGRATIONS: Key[MigrationInventory] = Key("migrations")
 
-@collector("migrations")
+
+@collector(MIGRATIONS)
 def collect_migrations(ctx: AuditContext) -> MigrationInventory:
     return parse_repository(ctx.repo, ctx.inventory.migration_systems)
 
@@ -22,9 +24,12 @@ class MigrationHistory:
     unavailable: str | None = None      # why there is no history (not a git repository, ...)
 
 
-@collector("migration_history", after=("migrations",))
+MIGRATION_HISTORY: Key[MigrationHistory] = Key("migration_history")
+
+
+@collector(MIGRATION_HISTORY, after=(MIGRATIONS,))
 def collect_migration_history(ctx: AuditContext) -> MigrationHistory:
-    inventory: MigrationInventory = ctx.collected["migrations"]
+    inventory = ctx.get(MIGRATIONS)
     folders = {}
     for m in inventory.migrations:
         folders[m.file] = m.folder

@@ -11,7 +11,7 @@ import ast
 from dataclasses import dataclass, field
 
 from auditor.astwalk import walk
-from auditor.context import AuditContext
+from auditor.context import AuditContext, Key
 from auditor.dbschema import Schema
 from auditor.inventory import TEST_FILE
 from auditor.orm.django_models import DjangoSettings, looks_like_django_models, read_django
@@ -123,7 +123,10 @@ def dialect_from_inventory(ctx: AuditContext) -> str | None:
     return None
 
 
-@collector("orm_models")
+ORM_MODELS: Key[OrmModels] = Key("orm_models")
+
+
+@collector(ORM_MODELS)
 def orm_models(ctx: AuditContext) -> OrmModels:
     folders = {folder for folders in ctx.inventory.migration_systems.values() for folder in folders}
     return collect_orm_models(ctx.repo, folders, dialect_from_inventory(ctx))

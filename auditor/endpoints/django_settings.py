@@ -45,7 +45,7 @@ class DjangoSettings:
         node = self._rest_node(key)
         return None if node is None else _strings(node)
 
-    def rest_dict(self, key: str) -> dict[str, str | None] | None:
+    def rest_dict(self, key: str) -> dict[str | None, str | None] | None:
         node = self._rest_node(key)
         if not isinstance(node, ast.Dict):
             return None

@@ -175,7 +175,7 @@ def _chains(key, routers, mounts, depth: int = 0) -> list[tuple[str, list[tuple[
     r = routers.get(key)
     if r is None:
         return [("", [], [])]
-    own = (r.prefix, [(d, f"{w} (dependencies of {r.var})") for d, w in r.deps], [])
+    own: tuple[str, list[tuple[str, str]], list[str]] = (r.prefix, [(d, f"{w} (dependencies of {r.var})") for d, w in r.deps], [])
     if r.kind == "app" or depth > 6:
         return [own]
     parents = mounts.get(key)

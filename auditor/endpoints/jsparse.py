@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from auditor.text import closing_bracket, line_of
+from auditor.text import bracket_depths, closing_bracket, line_of
 
 
 def strip_comments(src: str) -> str:
@@ -50,28 +50,6 @@ def strip_comments(src: str) -> str:
     return "".join(out)
 
 
-def _outside_strings(text: str, start: int = 0):
-    """(index, char, bracket depth after it) for each character of `text` outside string literals."""
-    depth, quote, i = 0, None, start
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == quote:
-                quote = None
-        elif ch in "'\"`":
-            quote = ch
-        else:
-            if ch in "([{":
-                depth += 1
-            elif ch in ")]}":
-                depth -= 1
-            yield i, ch, depth
-        i += 1
-
-
 def matching_paren(src: str, open_at: int) -> int:
     """Index of the ')' closing the '(' at open_at, or -1."""
     close = closing_bracket(src, open_at, "([{", ")]}", skip_strings=True)
@@ -81,7 +59,7 @@ def matching_paren(src: str, open_at: int) -> int:
 def split_args(text: str) -> list[str]:
     """Top-level comma-separated arguments of an argument list's inner text."""
     args, start = [], 0
-    for i, ch, depth in _outside_strings(text):
+    for i, ch, depth in bracket_depths(text):
         if ch == "," and depth == 0:
             args.append(text[start:i].strip())
             start = i + 1

@@ -31,7 +31,8 @@ def response_kind(ep: Endpoint, source: str) -> str:
 
 def split_html_routes(endpoints: list[Endpoint], source_of: SourceOf) -> tuple[list[Endpoint], list[Endpoint]]:
     """(API routes, server-rendered HTML routes)."""
-    api, html = [], []
+    api: list[Endpoint] = []
+    html: list[Endpoint] = []
     for ep in endpoints:
         (html if response_kind(ep, source_of(ep)) == "html" else api).append(ep)
     return api, html

@@ -1,16 +1,15 @@
 """Bandit: one recursive run over the repository; each test id is mapped to a checklist item by rules/bandit.yml."""
 from __future__ import annotations
 
-import json
 import time
 from functools import lru_cache
 
 import yaml
 
 from auditor.cache import FindingsCache, context_key, executable_identity, file_hash
-from auditor.engines.base import FAILED, MISSING, OK, TIMEOUT, EngineRun, locate_executable
-from auditor.engines.incremental import Merged, ScanOutput, run_incremental
-from auditor.engines.process import last_line, run_process
+from auditor.engines.base import MISSING, OK, EngineRun, json_process, locate_executable, run_scans
+from auditor.engines.incremental import ScanOutput
+from auditor.engines.process import run_process
 from auditor.model import Evidence, Finding
 from auditor.repo import DEFAULT_EXCLUDED_DIRS, Repository
 from auditor.resources import rules_dir
@@ -61,26 +60,14 @@ def run_bandit(repo: Repository, timeout: float, cache: "FindingsCache | None" =
         return _scan(exe, cmd, timeout, repo)
 
     universe = [p for p in repo.paths() if p.endswith(BANDIT_SUFFIXES)]
-    if cache is None:
-        out = scan(None)
-        if isinstance(out, EngineRun):
-            out.duration_s = time.monotonic() - started
-            return out
-        merged = Merged(out.version, out.results, len(out.scanned & set(universe)), out.messages, len(out.scanned), 0)
-    else:
-        context = context_key(engine="bandit", exe=executable_identity(exe), cmd=base_cmd[1:],
-                              config=file_hash(repo.root / ".bandit"))
-        store = cache.open("bandit", context)
-        merged = run_incremental(store, cache.file_hashes(repo.root, universe), scan)
-        if isinstance(merged, EngineRun):
-            merged.duration_s = time.monotonic() - started
-            return merged
-        run.cache = {"reused": merged.reused, "rescanned": merged.rescanned}
-    run.duration_s = time.monotonic() - started
-    run.status = OK
-    run.version = merged.version
-    run.scanned_files = merged.scanned
-    run.messages = merged.messages
+
+    def context() -> dict:
+        return context_key(engine="bandit", exe=executable_identity(exe), cmd=base_cmd[1:],
+                           config=file_hash(repo.root / ".bandit"))
+
+    run, merged = run_scans("bandit", scan, repo.root, universe, started, cache, context)
+    if merged is None:
+        return run
     min_severity = bandit_min_severity()
     known = set(universe)
     for rel in sorted(merged.results):
@@ -102,22 +89,10 @@ def run_bandit(repo: Repository, timeout: float, cache: "FindingsCache | None" =
 
 
 def _scan(exe: str, cmd: list[str], timeout: float, repo: Repository) -> "ScanOutput | EngineRun":
-    run = EngineRun("bandit")
-    result = run_process(cmd, timeout, cwd=str(repo.root))
-    if result.launch_error:
-        run.status, run.error = MISSING, result.launch_error
-        return run
-    if result.timed_out:
-        run.status, run.error = TIMEOUT, f"bandit ran past the {timeout:g}s engine time limit"
-        return run
-    try:
-        data = json.loads(result.stdout)
-        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-            raise ValueError("no results list")
-    except ValueError as exc:
-        detail = last_line(result.stderr) or f"exit code {result.returncode}"
-        run.status, run.error = FAILED, f"bandit gave no valid JSON ({exc}); {detail}"
-        return run
+    ran = json_process("bandit", cmd, timeout, str(repo.root))
+    if isinstance(ran, EngineRun):
+        return ran
+    _, data = ran
     out = ScanOutput(version=_version(exe))
     out.scanned = {_rel(k) for k in data.get("metrics", {}) if k != "_totals"}
     errors = [e for e in data.get("errors", []) if isinstance(e, dict)]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import tempfile
 import time
@@ -11,9 +10,8 @@ from pathlib import Path
 import yaml
 
 from auditor.cache import FindingsCache, blake, context_key, executable_identity, file_hash, tree_hash
-from auditor.engines.base import FAILED, MISSING, OK, TIMEOUT, EngineRun, locate_executable
-from auditor.engines.incremental import Merged, ScanOutput, run_incremental
-from auditor.engines.process import last_line, run_process
+from auditor.engines.base import FAILED, MISSING, EngineRun, json_process, locate_executable, run_scans
+from auditor.engines.incremental import ScanOutput
 from auditor.model import PRACTICE, VIOLATION, Evidence, Finding
 from auditor.repo import DEFAULT_EXCLUDED_DIRS, Repository
 from auditor.resources import rules_dir
@@ -121,26 +119,14 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
         return _scan(cmd, timeout, repo, env)
 
     universe = [f.path for f in repo.files if f.size <= MAX_TARGET_BYTES]
-    if cache is None:
-        out = scan(None)
-        if isinstance(out, EngineRun):
-            out.duration_s = time.monotonic() - started
-            return out
-        merged = Merged(out.version, out.results, len(out.scanned & set(universe)), out.messages, len(out.scanned), 0)
-    else:
-        context = context_key(engine="semgrep", exe=executable_identity(exe), rules=tree_hash(rules),
-                              cmd=base_cmd[1:], ignores=_ignore_files_hash(repo))
-        store = cache.open("semgrep", context)
-        merged = run_incremental(store, cache.file_hashes(repo.root, universe), scan, _includable)
-        if isinstance(merged, EngineRun):
-            merged.duration_s = time.monotonic() - started
-            return merged
-        run.cache = {"reused": merged.reused, "rescanned": merged.rescanned}
-    run.duration_s = time.monotonic() - started
-    run.status = OK
-    run.version = merged.version
-    run.scanned_files = merged.scanned
-    run.messages = merged.messages
+
+    def context() -> dict:
+        return context_key(engine="semgrep", exe=executable_identity(exe), rules=tree_hash(rules),
+                           cmd=base_cmd[1:], ignores=_ignore_files_hash(repo))
+
+    run, merged = run_scans("semgrep", scan, repo.root, universe, started, cache, context, _includable)
+    if merged is None:
+        return run
     known = set(universe)
     for rel in sorted(merged.results):
         if rel in known:  # never a file the walker left out (a symlink's target, an excluded folder)
@@ -149,22 +135,11 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
 
 
 def _scan(cmd: list[str], timeout: float, repo: Repository, env: dict[str, str]) -> "ScanOutput | EngineRun":
+    ran = json_process("semgrep", cmd, timeout, str(repo.root), env)
+    if isinstance(ran, EngineRun):
+        return ran
+    result, data = ran
     run = EngineRun("semgrep")
-    result = run_process(cmd, timeout, env=env, cwd=str(repo.root))
-    if result.launch_error:
-        run.status, run.error = MISSING, result.launch_error
-        return run
-    if result.timed_out:
-        run.status, run.error = TIMEOUT, f"semgrep ran past the {timeout:g}s engine time limit"
-        return run
-    try:
-        data = json.loads(result.stdout)
-        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-            raise ValueError("no results list")
-    except ValueError as exc:
-        detail = last_line(result.stderr) or f"exit code {result.returncode}"
-        run.status, run.error = FAILED, f"semgrep gave no valid JSON ({exc}); {detail}"
-        return run
     # semgrep exits 0 (no findings) or 1 (findings); 2+ with results means partial errors
     errors = [e for e in data.get("errors", []) if isinstance(e, dict)]
     fatal = [e for e in errors if e.get("level") == "error" and not e.get("path")]

@@ -415,6 +415,7 @@ class _BodyReader:
             self.op_add_column(call, table, arg(call, 0, "column"))
         elif method in ("drop_column", "alter_column", "create_index", "drop_index", "create_unique_constraint",
                         "create_foreign_key", "drop_constraint", "create_check_constraint", "create_primary_key"):
+            assert handler is not None, method   # every method listed has an op_<method>
             handler(call, table)
         elif method == "execute":
             self.execute(call, data_default=False)

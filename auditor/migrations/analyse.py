@@ -28,7 +28,7 @@ def topological(migs: list[Migration], ident, deps) -> list[Migration]:
             continue
         done.add(k)
         order.append(by_id[k])
-        newly = [o for o, v in pending.items() if o not in done and k in v and not (v.discard(k) or v)]
+        newly = [o for o, v in pending.items() if o not in done and k in v and not _without(v, k)]
         ready = sorted(set(ready) | set(newly))
     order.extend(sorted((m for m in migs if ident(m) not in done), key=lambda m: m.file))
     return order
@@ -212,3 +212,9 @@ def replay_history(ordered: list[Migration], dialect: str | None) -> Schema:
             if o.is_schema_change:
                 apply_lenient(state, o, source=f"migrations:{m.system}")
     return state.schema
+
+
+def _without(values: set, key) -> set:
+    """`values` after removing `key` from it (in place)."""
+    values.discard(key)
+    return values

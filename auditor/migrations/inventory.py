@@ -53,7 +53,7 @@ class MigrationInventory:
             "rollback_classes": {k: len(v) for k, v in self.by_class().items()},
             "migrations": self.to_json_rows(),
             "parse_errors": [p.to_json() for p in self.parse_errors],
-            "naming_problems": [{"message": msg, "file": f, "line": l} for msg, f, l in self.naming],
+            "naming_problems": [{"message": msg, "file": f, "line": line} for msg, f, line in self.naming],
             "final_schema": self.final_schema.to_json(),
         }
 

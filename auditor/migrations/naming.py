@@ -95,7 +95,7 @@ def check_django(migs: list[Migration]) -> list[Problem]:
                         problems.append((f"dependency {d} of {app}.{m.name} matches no migration", m.file, m.line))
         leaves = sorted((m for m in group if m.name not in depended), key=lambda m: m.file)
         if len(leaves) > 1:
-            listed = ", ".join(l.name for l in leaves)
+            listed = ", ".join(leaf.name for leaf in leaves)
             problems.append((f"conflicting Django migrations in app {app}: {len(leaves)} leaf nodes ({listed}); "
                              "run `makemigrations --merge`", leaves[-1].file, leaves[-1].line))
         del names

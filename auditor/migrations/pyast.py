@@ -83,7 +83,7 @@ def raise_reason(body: list[ast.stmt]) -> tuple[bool, str | None]:
             if isinstance(exc, ast.Call) and exc.args:
                 msg = string(exc.args[0])
                 if msg is None and isinstance(exc.args[0], ast.JoinedStr):
-                    msg = "".join(v.value for v in exc.args[0].values if isinstance(v, ast.Constant))
+                    msg = "".join(str(v.value) for v in exc.args[0].values if isinstance(v, ast.Constant))
                 return True, (msg or "").strip() or None
             return True, None
     return False, None

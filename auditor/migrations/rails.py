@@ -183,8 +183,8 @@ def parse_rails(text: str, file: str, dialect: str | None) -> Migration:
     mig = Migration("rails", version, name, file, 1, folder=file.rsplit("/", 1)[0])
     lines = text.splitlines()
     bodies = _bodies(lines)
-    comments = [l.strip("# ").strip() for l in lines if l.strip().startswith("#") and "frozen_string_literal" not in l
-                and "encoding:" not in l]
+    comments = [text.strip("# ").strip() for text in lines if text.strip().startswith("#") and "frozen_string_literal" not in text
+                and "encoding:" not in text]
     mig.doc, mig.documented = (comments[0] if comments else ""), bool(comments)
     if "change" in bodies:
         start, body = bodies["change"]
@@ -208,5 +208,5 @@ def parse_rails(text: str, file: str, dialect: str | None) -> Migration:
             mig.has_rollback = True
             mig.rollback_file, mig.rollback_line = file, start - 1
             mig.rollback, mig.rollback_raises, mig.irreversible_reason = read_body(file, start, body, dialect)
-            mig.rollback_empty = not any(l.strip() and not l.strip().startswith("#") for l in body)
+            mig.rollback_empty = not any(text.strip() and not text.strip().startswith("#") for text in body)
     return mig

@@ -184,9 +184,9 @@ def apply(state: State, op: Operation, source: str = "") -> None:
         elif op.constraint_type == "unique" and op.columns:
             t.unique_sets.append(op.columns)
         elif op.constraint_type == "primary_key":
-            for c in op.columns:
-                if c in t.columns:
-                    t.columns[c].primary_key = True
+            for column_name in op.columns:
+                if column_name in t.columns:
+                    t.columns[column_name].primary_key = True
         if name:
             state.constraints.setdefault(t.name, {})[name] = op.constraint_type or ""
         elif name is None:

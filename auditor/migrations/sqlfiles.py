@@ -100,8 +100,8 @@ def parse_flyway(files: dict[str, str], dialect: str | None) -> list[Migration]:
 def _sections(text: str, up_marker: re.Pattern, down_marker: re.Pattern):
     """(up sql, up first line, down sql or None, down first line) of a two-section file."""
     lines = text.splitlines(keepends=True)
-    up_at = next((i for i, l in enumerate(lines) if up_marker.match(l.strip())), None)
-    down_at = next((i for i, l in enumerate(lines) if down_marker.match(l.strip())), None)
+    up_at = next((i for i, text in enumerate(lines) if up_marker.match(text.strip())), None)
+    down_at = next((i for i, text in enumerate(lines) if down_marker.match(text.strip())), None)
     if up_at is None:
         up_at = -1
     if down_at is not None and down_at > up_at:

@@ -195,8 +195,9 @@ class _Reader:
         call = value if isinstance(value, ast.Call) and last_name(value.func) in COLUMN_CALLS else None
         if call is None:
             # `x: Mapped[int]` with no value is a column in SQLAlchemy 2.0
-            if value is None and annotation is not None and _mapped_inner(annotation) is not None:
-                inner, optional = _mapped_inner(annotation)
+            mapped = _mapped_inner(annotation) if value is None and annotation is not None else None
+            if mapped is not None:
+                inner, optional = mapped
                 type_name = self._annotation_type(inner)
                 if type_name:
                     return attr, Column(attr, type_name, nullable=optional, file=file, line=line), None, file
@@ -215,8 +216,9 @@ class _Reader:
         if type_kw is not None:
             type_name = _sa_type(type_kw)
         optional = None
-        if annotation is not None and _mapped_inner(annotation) is not None:
-            inner, optional = _mapped_inner(annotation)
+        mapped = _mapped_inner(annotation) if annotation is not None else None
+        if mapped is not None:
+            inner, optional = mapped
             if not type_name:
                 type_name = self._annotation_type(inner)
         primary_key = is_true(call, "primary_key")

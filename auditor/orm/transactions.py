@@ -237,7 +237,7 @@ def _write_call_lines(tree: ast.Module) -> list[int]:
 
 def scan_functions(rel: str, tree: ast.Module, atomic_requests_at: str | None = None) -> list[WritingFunction]:
     """Every function in the module that performs two or more writes, with its atomicity judged."""
-    out = []
+    out: list[WritingFunction] = []
     write_lines = _write_call_lines(tree)
     if not write_lines:
         return out

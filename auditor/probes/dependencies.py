@@ -357,7 +357,7 @@ def parse_package_json(text: str, file: str) -> list[Dependency]:
         deps = data.get(table)
         if not isinstance(deps, dict):
             continue
-        table_line = next((i for i, l in enumerate(lines, 1) if f'"{table}"' in l), 1)
+        table_line = next((i for i, text in enumerate(lines, 1) if f'"{table}"' in text), 1)
         for name, spec in deps.items():
             line = next((i for i in range(table_line, len(lines) + 1) if f'"{name}"' in lines[i - 1]), table_line)
             ok, reason = npm_style_constrained(str(spec))

@@ -252,7 +252,7 @@ class _FunctionScan(ast.NodeVisitor):
     visit_AsyncFor = visit_For
 
     def _comprehension(self, node: ast.AST) -> None:
-        gens = node.generators  # type: ignore[attr-defined]
+        gens = node.generators
         if len(gens) == 1:
             elts = [getattr(node, "elt", None), getattr(node, "key", None), getattr(node, "value", None)]
             self._loop(gens[0].target, gens[0].iter, [e for e in elts if e is not None] + gens[0].ifs, node.lineno)
@@ -270,4 +270,4 @@ def query_loops(path: str, tree: ast.Module, relations: Relations, text: str = "
 
 def eager_loading_uses(tree: ast.Module) -> list[tuple[int, str]]:
     """(line, call name) of every eager-loading call: positive evidence of the practice."""
-    return sorted((n.lineno, _callee(n)) for n in nodes_of(tree, ast.Call) if _callee(n) in EAGER_CALLS - {"raiseload"})
+    return sorted((n.lineno, str(_callee(n))) for n in nodes_of(tree, ast.Call) if _callee(n) in EAGER_CALLS - {"raiseload"})

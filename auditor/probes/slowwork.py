@@ -143,8 +143,7 @@ def slow_calls(mod: Module, fn: ast.AST) -> list[tuple[int, str]]:
             inner = dotted_call(mod, call.func.value.func)
             if inner in SLOW_WHEN_SENT:
                 out.append((call.lineno, SLOW_WHEN_SENT[inner]))
-    seen: set[tuple[int, str]] = set()
-    return [x for x in out if not (x in seen or seen.add(x))]
+    return list(dict.fromkeys(out))   # each (line, what) once, first occurrence first
 
 
 class Project:

@@ -11,14 +11,14 @@ def ratio(hits: int, total: int) -> str:
 
 
 def _row(name: str, t: dict) -> str:
-    return (f"{name:26} {ratio(t['detected'], t['true_failures']):>13}   "
+    return (f"{name:32} {ratio(t['detected'], t['true_failures']):>13}   "
             f"{ratio(t['false_alarms'], t['true_passes']):>13}   "
             f"{t['missed_no_verdict']:>4} {t['passes_no_verdict']:>4}   "
             f"{t['na_agreed']:>3}/{t['na_disagreed']:<3} {t['not_scored']:>6}")
 
 
-HEADER = (f"{'':26} {'detection':>13}   {'false alarms':>13}   {'no verdict':>9}   {'n/a':>7} {'not':>6}\n"
-          f"{'':26} {'flagged/fail':>13}   {'flagged/pass':>13}   {'fail':>4} {'pass':>4}   {'ok/dis':>7} {'scored':>6}")
+HEADER = (f"{'':32} {'detection':>13}   {'false alarms':>13}   {'no verdict':>9}   {'n/a':>7} {'not':>6}\n"
+          f"{'':32} {'flagged/fail':>13}   {'flagged/pass':>13}   {'fail':>4} {'pass':>4}   {'ok/dis':>7} {'scored':>6}")
 
 
 def _block(title: str, groups: dict) -> list[str]:
@@ -67,9 +67,9 @@ def _pair(before: dict | None, after: dict | None, hits: str, total: str) -> str
 
 def format_changes(diff: dict, before_name: str, after_name: str) -> str:
     lines = [f"Change {before_name} -> {after_name}", "",
-             f"{'item':26} {'detection':^30} {'false alarms':^30}"]
+             f"{'item':32} {'detection':^30} {'false alarms':^30}"]
     for item, pair in [*diff["by_item"].items(), ("OVERALL", diff["overall"])]:
-        lines.append(f"{item:26} {_pair(pair['before'], pair['after'], 'detected', 'true_failures')} "
+        lines.append(f"{item:32} {_pair(pair['before'], pair['after'], 'detected', 'true_failures')} "
                      f"{_pair(pair['before'], pair['after'], 'false_alarms', 'true_passes')}")
     lines += ["", f"Labels whose outcome changed ({len(diff['changed'])})"]
     for c in diff["changed"]:

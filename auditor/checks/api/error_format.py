@@ -49,7 +49,7 @@ def code_lines(path: str, text: str):
 def error_shapes(path: str, text: str) -> list[tuple[str, int]]:
     """(shape, line) for each error response in a source file: the body's first key, or 'plain text'.
     Commented-out code is not an error response."""
-    out = []
+    out: list[tuple[str, int]] = []
     if not ERROR_STATUS.search(text):  # a TEXT_ERROR line has a 4xx/5xx status too; neither spans lines
         return out
     for number, line in code_lines(path, text):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from auditor.astwalk import nodes_of, walk
 from auditor.catalog import CatalogItem
-from auditor.context import AuditContext
+from auditor.context import AuditContext, Key
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
 from auditor.registry import check, collector
@@ -124,7 +124,10 @@ def javascript_places(rel: str, text: str) -> list[ConcurrencyPlace]:
     return out
 
 
-@collector("concurrent_updates", serves=(ITEM,))
+CONCURRENT_UPDATES: Key[list[ConcurrencyPlace]] = Key("concurrent_updates")
+
+
+@collector(CONCURRENT_UPDATES, serves=(ITEM,))
 def collect_concurrent_updates(ctx: AuditContext) -> list[ConcurrencyPlace]:
     repo = ctx.repo
     out: list[ConcurrencyPlace] = []
@@ -145,7 +148,7 @@ def collect_concurrent_updates(ctx: AuditContext) -> list[ConcurrencyPlace]:
     return out
 
 
-def evaluate_concurrency(item_id: str, places: list[ConcurrencyPlace], snippet=lambda f, l: "") -> ItemResult:
+def evaluate_concurrency(item_id: str, places: list[ConcurrencyPlace], snippet=lambda f, text: "") -> ItemResult:
     if not places:
         return ItemResult(item_id, "not_applicable",
                           "Heuristic: no read-modify-write of a row (a value read, changed in code and saved back) and "
@@ -168,4 +171,4 @@ def evaluate_concurrency(item_id: str, places: list[ConcurrencyPlace], snippet=l
 
 @check("DB-CONCURRENCY")
 def check_concurrency(ctx: AuditContext, item: CatalogItem) -> ItemResult:
-    return evaluate_concurrency(item.id, ctx.get("concurrent_updates"), ctx.repo.snippet)
+    return evaluate_concurrency(item.id, ctx.get(CONCURRENT_UPDATES), ctx.repo.snippet)

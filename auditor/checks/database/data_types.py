@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.schema import application_modules, judged_schema, schema_details, schema_proportion
+from auditor.collectors.orm_models import ORM_MODELS
 from auditor.context import AuditContext
 from auditor.model import ItemResult
 from auditor.orm.coltypes import family
@@ -14,7 +15,7 @@ from auditor.registry import check
 def appropriate_types(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     judged = judged_schema(ctx)
     places = data_type_places(judged.schema)
-    models = ctx.collected.get("orm_models")
+    models = ctx.get_optional(ORM_MODELS)
     django = getattr(models, "django", None)
     use_tz_false = django is not None and not django.use_tz and django.use_tz_at
     if use_tz_false:

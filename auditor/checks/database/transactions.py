@@ -3,16 +3,19 @@ from __future__ import annotations
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.schema import MAX_PRACTICE_EVIDENCE, application_modules, document_store_unanalysed
-from auditor.context import AuditContext, Unavailable
+from auditor.collectors.orm_models import ORM_MODELS
+from auditor.context import AuditContext, Key, Unavailable
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
-from auditor.orm.transactions import scan_functions
+from auditor.orm.transactions import WritingFunction, scan_functions
 from auditor.registry import check, collector
 
+WRITING_FUNCTIONS: Key[tuple[list[WritingFunction], int]] = Key("writing_functions")
 
-@collector("writing_functions", after=("orm_models",), serves=("DB-TRANSACTIONS",))
-def collect_writing_functions(ctx: AuditContext) -> tuple[list, int]:
+
+@collector(WRITING_FUNCTIONS, after=(ORM_MODELS,), serves=("DB-TRANSACTIONS",))
+def collect_writing_functions(ctx: AuditContext) -> tuple[list[WritingFunction], int]:
     """(functions that write two or more times, Python files read): the ast scan behind DB-TRANSACTIONS."""
-    models = ctx.collected.get("orm_models")
+    models = ctx.get_optional(ORM_MODELS)
     atomic_at = None
     if models is not None and models.django.atomic_requests_at:
         f, line = models.django.atomic_requests_at[0]
@@ -32,7 +35,7 @@ def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                           + ", ".join(sorted(ctx.inventory.code_languages)))
     document_store_unanalysed(ctx, "multi-write detection reads Django, SQLAlchemy/SQLModel and SQL writes only, "
                                     "not MongoDB operations")
-    functions, scanned = ctx.get("writing_functions")
+    functions, scanned = ctx.get(WRITING_FUNCTIONS)
     others = sorted(ctx.inventory.code_languages - {"python"})
     note = f" Not analysed: {', '.join(others)} code." if others else ""
     if not functions:

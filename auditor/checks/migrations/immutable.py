@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.migrations import MAX_MIGRATION_EVIDENCE, migration_inventory
+from auditor.collectors.migrations import MIGRATION_HISTORY
 from auditor.context import AuditContext, Unavailable
 from auditor.model import Evidence, ItemResult
 from auditor.registry import check
@@ -40,7 +41,7 @@ def edited_line_today(ctx: AuditContext, edit) -> tuple[int | None, bool]:
 @check("MIG-IMMUTABLE")
 def mig_immutable(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     inv = migration_inventory(ctx)
-    history = ctx.get("migration_history")
+    history = ctx.get(MIGRATION_HISTORY)
     if history.unavailable:
         raise Unavailable(f"no git history: {history.unavailable}")
     if not history.files_with_history:

@@ -12,7 +12,7 @@ from auditor.registry import check
 def mig_naming(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     inv = migration_inventory(ctx)
     if inv.naming:
-        evidence = [migration_evidence(ctx, f, l, msg, "naming") for msg, f, l in inv.naming[:MAX_MIGRATION_EVIDENCE]]
+        evidence = [migration_evidence(ctx, f, line, msg, "naming") for msg, f, line in inv.naming[:MAX_MIGRATION_EVIDENCE]]
         return ItemResult(item.id, "fail", f"{len(inv.naming)} ordering/naming problem(s): {inv.naming[0][0]}",
                           evidence, details={"problems": [msg for msg, _, _ in inv.naming]})
     systems = sorted({m.system for m in inv.migrations})

@@ -6,8 +6,10 @@ import re
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.migrations import MAX_MIGRATION_EVIDENCE, migration_evidence
+from auditor.collectors.orm_models import ORM_MODELS
 from auditor.context import AuditContext
 from auditor.model import PRACTICE, ItemResult, partial_result
+from auditor.paths import TEST_FOLDER
 from auditor.registry import check
 from auditor.text import line_of
 
@@ -19,14 +21,14 @@ _CREATE_TABLE = re.compile(r"^\s*create\s+table\b", re.I | re.M)
 
 
 def model_files(ctx: AuditContext) -> list[tuple[str, int]]:
-    orm = ctx.collected.get("orm_models")
+    orm = ctx.get_optional(ORM_MODELS)
     files = getattr(orm, "model_files", None)
     if files:
         return [(f, 1) for f in files]
     out = []
     for f in ctx.repo.files:
         if f.language not in ("python", "javascript", "typescript") or "/migrations/" in f"/{f.path}" \
-                or re.search(r"(^|/)(tests?|__tests__)/", f.path):
+                or TEST_FOLDER.search(f.path):
             continue
         text = ctx.repo.read_text(f.path) or ""
         m = _MODEL_PATTERNS.search(text)
@@ -83,8 +85,8 @@ def mig_present(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                 if app not in django_dirs and concrete and not f.startswith(tuple(d + "/" for d in django_dirs)):
                     orphan.append((f, concrete))
         if orphan:
-            bad = [migration_evidence(ctx, f, l, "Django models in an app without a migrations folder", "models-without-migrations")
-                   for f, l in orphan]
+            bad = [migration_evidence(ctx, f, line, "Django models in an app without a migrations folder", "models-without-migrations")
+                   for f, line in orphan]
             total = len(django_dirs) + len(orphan)
             return partial_result(item.id, len(django_dirs), total,
                                   f"{len(orphan)} Django app(s) define models but have no migrations folder.",
@@ -95,8 +97,8 @@ def mig_present(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     if not found:
         return ItemResult(item.id, "not_applicable",
                           "no ORM models or schema files found, so there is no schema to migrate")
-    evidence = [migration_evidence(ctx, f, l, "ORM models / schema file without any migration system", "no-migrations")
-                for f, l in found[:MAX_MIGRATION_EVIDENCE]]
+    evidence = [migration_evidence(ctx, f, line, "ORM models / schema file without any migration system", "no-migrations")
+                for f, line in found[:MAX_MIGRATION_EVIDENCE]]
     return ItemResult(item.id, "fail",
                       f"{len(models)} model file(s) and {len(schemas)} schema file(s) but no migration system "
                       "(Alembic, Django, Knex, Flyway, golang-migrate, Prisma Migrate, Rails, dbmate).", evidence)

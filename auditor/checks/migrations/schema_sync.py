@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 
 from auditor.catalog import CatalogItem
+from auditor.collectors.migrations import MIGRATIONS
+from auditor.collectors.orm_models import ORM_MODELS
 from auditor.context import AuditContext, Unavailable
 from auditor.dbschema import Column, Schema, Table
 from auditor.model import VIOLATION, Evidence, ItemResult
@@ -166,8 +168,8 @@ def unmanaged_tables(ctx: AuditContext, models: Schema) -> set[str]:
 
 @check("MIG-SCHEMA-SYNC")
 def check_schema_sync(ctx: AuditContext, item: CatalogItem) -> ItemResult:
-    migrations = ctx.get("migrations")
-    models = ctx.get("orm_models").schema
+    migrations = ctx.get(MIGRATIONS)
+    models = ctx.get(ORM_MODELS).schema
     sources = {t.source for t in models.tables.values()}
     differences, compared, systems, not_compared = [], 0, [], []
     unmanaged = unmanaged_tables(ctx, models)

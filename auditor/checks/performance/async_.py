@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.verdicts import practice_violation_verdict, python_sources
-from auditor.context import AuditContext, Unavailable
+from auditor.collectors.endpoints import ENDPOINTS
+from auditor.context import AuditContext, Key, Unavailable
 from auditor.model import VIOLATION, Evidence, Finding, ItemResult
 from auditor.probes import slowwork
 from auditor.registry import check, collector
@@ -14,10 +15,13 @@ PYTHON_FRAMEWORKS = ("flask", "fastapi", "django", "drf", "aiohttp", "starlette"
 SLOW_WORK_ANALYSED = {"python", "javascript", "typescript"}
 
 
-@collector("handler_slow_work", after=("endpoints",), serves=("PERF-ASYNC",))
+HANDLER_SLOW_WORK: Key[tuple[list[Finding], dict]] = Key("handler_slow_work")
+
+
+@collector(HANDLER_SLOW_WORK, after=(ENDPOINTS,), serves=("PERF-ASYNC",))
 def helper_slow_work(ctx: AuditContext) -> tuple[list[Finding], dict]:
     """Slow work in Python handlers and one level down in same-repository helpers (ast)."""
-    endpoints = ctx.get("endpoints").endpoints
+    endpoints = ctx.get(ENDPOINTS).endpoints
     python_endpoints = [e for e in endpoints if e.framework in PYTHON_FRAMEWORKS and e.file.endswith(".py")]
     modules = {path: slowwork.read_module(path, tree) for path, tree in python_sources(ctx)}
     project = slowwork.Project(list(modules.values()))
@@ -47,7 +51,7 @@ def helper_slow_work(ctx: AuditContext) -> tuple[list[Finding], dict]:
 @check("PERF-ASYNC")
 def background_work(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
-    helper_findings, scan = ctx.get("handler_slow_work")
+    helper_findings, scan = ctx.get(HANDLER_SLOW_WORK)
     looked_for = ("mail (smtplib, emails, yagmail, Flask-Mail, Django mail), subprocesses and PDF rendering in "
                   f"{scan['python_handlers_read']} Python handler(s) and the {scan['helper_calls_followed']} "
                   "same-repository function call(s) they make (one level), and background job systems (Celery, "

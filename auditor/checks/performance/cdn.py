@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.catalog import CatalogItem
-from auditor.context import AuditContext
+from auditor.context import AuditContext, Key
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
 from auditor.registry import check, collector
@@ -138,7 +138,10 @@ def _merge(into: StaticDelivery, part: StaticDelivery) -> None:
     into.uncached += part.uncached
 
 
-@collector("static_delivery", serves=(ITEM,))
+STATIC_DELIVERY: Key[StaticDelivery] = Key("static_delivery")
+
+
+@collector(STATIC_DELIVERY, serves=(ITEM,))
 def collect_static_delivery(ctx: AuditContext) -> StaticDelivery:
     repo = ctx.repo
     out = StaticDelivery()
@@ -195,4 +198,4 @@ def evaluate_cdn(item_id: str, facts: StaticDelivery) -> ItemResult:
 
 @check("PERF-CDN")
 def check_cdn(ctx: AuditContext, item: CatalogItem) -> ItemResult:
-    return evaluate_cdn(item.id, ctx.get("static_delivery"))
+    return evaluate_cdn(item.id, ctx.get(STATIC_DELIVERY))

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.verdicts import other_languages_note, python_sources
-from auditor.context import AuditContext, Unavailable
+from auditor.context import AuditContext, Key, Unavailable
 from auditor.inventory import DOCUMENT
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
 from auditor.probes import nplusone
 from auditor.registry import check, collector
 
+QUERY_LOOPS: Key[tuple[nplusone.Relations, list[nplusone.QueryLoop], list[Evidence]]] = Key("query_loops")
 
-@collector("query_loops", serves=("PERF-N-PLUS-1",))
+
+@collector(QUERY_LOOPS, serves=("PERF-N-PLUS-1",))
 def collect_query_loops(ctx: AuditContext) -> tuple[nplusone.Relations, list[nplusone.QueryLoop], list[Evidence]]:
     """(ORM relations, loops over query results, eager-loading calls): the ast scan behind PERF-N-PLUS-1."""
     sources = python_sources(ctx)
@@ -29,7 +31,7 @@ def collect_query_loops(ctx: AuditContext) -> tuple[nplusone.Relations, list[npl
 
 @check("PERF-N-PLUS-1")
 def no_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
-    relations, loops, eager = ctx.get("query_loops")
+    relations, loops, eager = ctx.get(QUERY_LOOPS)
     note = other_languages_note(ctx, {"python"})
     bad = [loop for loop in loops if loop.n_plus_one]
     safe = [loop for loop in loops if loop.accesses and not loop.n_plus_one]

@@ -1,16 +1,12 @@
 """QA-CONFIG: configuration from the environment, no hard-coded per-environment values."""
 from __future__ import annotations
 
-import re
-
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.verdicts import dedupe
 from auditor.context import AuditContext
-from auditor.inventory import TEST_FILE
 from auditor.model import ItemResult, partial_result
+from auditor.paths import NOT_CONFIG_CODE, TEST_FILE
 from auditor.registry import check
-
-NOT_CONFIG_CODE = re.compile(r"(^|/)(conftest\.py|docs?/|examples?/|fixtures?/)")
 
 
 def _production_code(path: str) -> bool:

@@ -17,7 +17,7 @@ from radon.visitors import Function
 
 from auditor.astwalk import nodes_of
 from auditor.catalog import CatalogItem
-from auditor.context import AuditContext
+from auditor.context import AuditContext, Key
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
 from auditor.registry import check, collector
@@ -96,7 +96,10 @@ def _c_style_documentation(lines: list[str], start: int, end: int) -> str:
     return ""
 
 
-@collector("complex_functions", serves=(ITEM,))
+COMPLEX_FUNCTIONS: Key[list[ComplexFunction]] = Key("complex_functions")
+
+
+@collector(COMPLEX_FUNCTIONS, serves=(ITEM,))
 def collect_complex_functions(ctx: AuditContext) -> list[ComplexFunction]:
     repo = ctx.repo
     found: list[ComplexFunction] = []
@@ -112,7 +115,7 @@ def collect_complex_functions(ctx: AuditContext) -> list[ComplexFunction]:
     return found
 
 
-def evaluate_docs(item_id: str, functions: list[ComplexFunction], snippet=lambda f, l: "") -> ItemResult:
+def evaluate_docs(item_id: str, functions: list[ComplexFunction], snippet=lambda f, text: "") -> ItemResult:
     if not functions:
         return ItemResult(item_id, "not_applicable",
                           f"Heuristic: no function above cyclomatic complexity {COMPLEXITY_ABOVE} (radon, lizard) "
@@ -144,4 +147,4 @@ def evaluate_docs(item_id: str, functions: list[ComplexFunction], snippet=lambda
 
 @check("QA-DOCS")
 def check_docs(ctx: AuditContext, item: CatalogItem) -> ItemResult:
-    return evaluate_docs(item.id, ctx.get("complex_functions"), ctx.repo.snippet)
+    return evaluate_docs(item.id, ctx.get(COMPLEX_FUNCTIONS), ctx.repo.snippet)

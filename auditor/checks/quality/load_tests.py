@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 
 from auditor.catalog import CatalogItem
-from auditor.context import AuditContext
+from auditor.collectors.imports import IMPORTS
+from auditor.context import AuditContext, Key
 from auditor.model import PRACTICE, Evidence, ItemResult
 from auditor.probes.presence import Imports
 from auditor.registry import check, collector
@@ -57,7 +58,10 @@ def scenarios_in(path: str, text: str) -> list[Scenario]:
     return out
 
 
-@collector("load_tests", serves=(ITEM,))
+LOAD_TESTS: Key[list[Scenario]] = Key("load_tests")
+
+
+@collector(LOAD_TESTS, serves=(ITEM,))
 def collect_load_tests(ctx: AuditContext) -> list[Scenario]:
     suffixes = tuple({s for _, sfx, _, _ in SCENARIO_SIGNATURES for s in sfx})
     found = []
@@ -68,7 +72,7 @@ def collect_load_tests(ctx: AuditContext) -> list[Scenario]:
 
 
 def evaluate_load_tests(item_id: str, scenarios: list[Scenario], declared: list[Evidence],
-                        snippet=lambda f, l: "") -> ItemResult:
+                        snippet=lambda f, text: "") -> ItemResult:
     """Pass with a scenario; partial when a load tool is only declared in a manifest; fail with neither."""
     if scenarios:
         tools = sorted({s.tool for s in scenarios})
@@ -92,7 +96,7 @@ def evaluate_load_tests(item_id: str, scenarios: list[Scenario], declared: list[
 
 @check("QA-LOAD-TESTS")
 def check_load_tests(ctx: AuditContext, item: CatalogItem) -> ItemResult:
-    imports: Imports = ctx.get("imports")
+    imports: Imports = ctx.get(IMPORTS)
     declared = [Evidence(u.file, u.line, ctx.repo.snippet(u.file, u.line), rule_id="load-tool-declared",
                          engine="manifest", message=u.name, kind=PRACTICE) for u in imports.declared(*LOAD_TOOL_PACKAGES)]
-    return evaluate_load_tests(item.id, ctx.get("load_tests"), declared, ctx.repo.snippet)
+    return evaluate_load_tests(item.id, ctx.get(LOAD_TESTS), declared, ctx.repo.snippet)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from typing import Callable
 
@@ -77,7 +78,7 @@ def check_error_handling(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         tree = ctx.repo.python_ast(path)
         if tree is None:
             continue
-        count, found = python_handler_findings(path, tree, lambda line, p=path: ctx.repo.snippet(p, line))
+        count, found = python_handler_findings(path, tree, functools.partial(_snippet, ctx, path))
         handlers += count
         violations += found
     for lang in ("javascript", "typescript"):
@@ -89,3 +90,7 @@ def check_error_handling(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     needs_logging = bool(languages & {"python", "javascript", "typescript"})
     return evaluate_error_handling(item.id, handlers, violations + engine_findings,
                                    production_findings(ctx.practices(item.id)), needs_logging)
+
+
+def _snippet(ctx: AuditContext, path: str, line: int) -> str:
+    return ctx.repo.snippet(path, line)

@@ -40,7 +40,8 @@ def evaluate_idempotency(item_id: str, endpoints: list[Endpoint], source_of: Cal
         return ItemResult(item_id, "pass",
                           f"idempotency handled globally ({file_line(global_evidence[0])}) for {len(targets)} "
                           "order/payment endpoint(s) (heuristic).", cap(global_evidence))
-    good, bad = [], []
+    good: list[Evidence] = []
+    bad: list[Evidence] = []
     for ep in targets:
         src = source_of(ep)
         kind = PRACTICE if IDEMPOTENCY.search(src) else VIOLATION

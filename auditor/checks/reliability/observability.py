@@ -13,7 +13,8 @@ from typing import Callable
 
 from auditor.astwalk import nodes_of
 from auditor.catalog import CatalogItem
-from auditor.context import AuditContext
+from auditor.collectors.imports import IMPORTS
+from auditor.context import AuditContext, Key
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, Evidence, ItemResult, partial_result
 from auditor.probes.presence import Imports, matches
@@ -47,7 +48,10 @@ SETTING_STRINGS = re.compile(r"['\"](django_prometheus|elasticapm\.contrib\.djan
                              r"opentelemetry\.instrumentation[\w.]*|sentry_sdk[\w.]*)['\"]")
 
 
-@collector("logging_setup", serves=(ITEM,))
+LOGGING_SETUP: Key[list[Evidence]] = Key("logging_setup")
+
+
+@collector(LOGGING_SETUP, serves=(ITEM,))
 def collect_logging_setup(ctx: AuditContext) -> list[Evidence]:
     """Standard-library logging configured at start-up, Django LOGGING, and observability apps named in
     settings (INSTALLED_APPS / MIDDLEWARE strings such as "django_prometheus")."""
@@ -84,7 +88,7 @@ def logging_configuration(rel: str, tree: ast.Module, lines: list[str]) -> list[
 
 
 def aspect_evidence(imports: Imports, settings: list[Evidence],
-                    snippet: Callable[[str, int], str] = lambda f, l: "") -> dict[str, list[Evidence]]:
+                    snippet: Callable[[str, int], str] = lambda f, text: "") -> dict[str, list[Evidence]]:
     """aspect -> the places that show it (imports of its libraries, logging set-up, settings)."""
     found: dict[str, list[Evidence]] = {aspect: [] for aspect in ASPECT_ORDER}
     for use in imports.imports:
@@ -127,8 +131,8 @@ def evaluate_observability(item_id: str, found: dict[str, list[Evidence]], decla
 
 @check("REL-OBSERVABILITY")
 def check_observability(ctx: AuditContext, item: CatalogItem) -> ItemResult:
-    imports: Imports = ctx.get("imports")
-    found = aspect_evidence(imports, ctx.get("logging_setup"), ctx.repo.snippet)
+    imports: Imports = ctx.get(IMPORTS)
+    found = aspect_evidence(imports, ctx.get(LOGGING_SETUP), ctx.repo.snippet)
     declared_only = {aspect: sorted({u.name for u in imports.dependencies if matches(u.name, names)})
                      for aspect, names in ASPECTS.items() if not found[aspect]}
     return evaluate_observability(item.id, found, declared_only)

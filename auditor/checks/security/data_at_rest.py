@@ -15,7 +15,9 @@ import re
 from dataclasses import dataclass
 
 from auditor.catalog import CatalogItem
-from auditor.context import AuditContext, Unavailable
+from auditor.collectors.migrations import MIGRATIONS
+from auditor.collectors.orm_models import ORM_MODELS
+from auditor.context import AuditContext, Key, Unavailable
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
 from auditor.registry import check, collector
@@ -64,7 +66,10 @@ def js_model_fields(rel: str, text: str) -> list[StoredField]:
     return out
 
 
-@collector("js_model_fields", serves=(ITEM,))
+JS_MODEL_FIELDS: Key[list[StoredField]] = Key("js_model_fields")
+
+
+@collector(JS_MODEL_FIELDS, serves=(ITEM,))
 def collect_js_model_fields(ctx: AuditContext) -> list[StoredField]:
     out: list[StoredField] = []
     for f in ctx.repo.files:
@@ -110,9 +115,9 @@ def check_data_at_rest(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     fields: list[StoredField] = []
     declared: set[str] = set()
     problems = []
-    for name in ("orm_models", "migrations"):
+    for key in (ORM_MODELS, MIGRATIONS):
         try:
-            schema = ctx.get(name).schema if name == "orm_models" else ctx.get(name).final_schema
+            schema = ctx.get(ORM_MODELS).schema if key is ORM_MODELS else ctx.get(MIGRATIONS).final_schema
         except Unavailable as exc:
             problems.append(str(exc))
             continue
@@ -124,7 +129,7 @@ def check_data_at_rest(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                 line = col.line or table.line
                 fields.append(StoredField(table.name, col.name, col.file or table.file, line,
                                           ctx.repo.snippet(col.file or table.file, line) if line else ""))
-    fields += ctx.get("js_model_fields")
+    fields += ctx.get(JS_MODEL_FIELDS)
     if not fields and problems:
         raise Unavailable("; ".join(problems))
     sensitive_names = {f.column for f in fields if is_sensitive(f.column)}

@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.catalog import CatalogItem
-from auditor.context import AuditContext, Unavailable
+from auditor.collectors.endpoints import ENDPOINTS
+from auditor.context import AuditContext, Key, Unavailable
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
 from auditor.registry import check, collector
@@ -168,7 +169,10 @@ def header_sources(path: str, text: str) -> dict[str, list[Evidence]]:
     return found
 
 
-@collector("web_headers", serves=(ITEM,))
+WEB_HEADERS: Key[HeaderFacts] = Key("web_headers")
+
+
+@collector(WEB_HEADERS, serves=(ITEM,))
 def collect_web_headers(ctx: AuditContext) -> HeaderFacts:
     repo = ctx.repo
     facts = HeaderFacts()
@@ -235,9 +239,9 @@ def evaluate_headers(item_id: str, facts: HeaderFacts, authenticated_endpoints: 
 
 @check("SEC-HEADERS")
 def check_headers(ctx: AuditContext, item: CatalogItem) -> ItemResult:
-    facts: HeaderFacts = ctx.get("web_headers")
+    facts: HeaderFacts = ctx.get(WEB_HEADERS)
     try:
-        authenticated = sum(1 for e in ctx.get("endpoints").endpoints if e.authenticated)
+        authenticated = sum(1 for e in ctx.get(ENDPOINTS).endpoints if e.authenticated)
     except Unavailable:
         authenticated = 0
     return evaluate_headers(item.id, facts, authenticated)

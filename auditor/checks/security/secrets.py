@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.verdicts import dedupe
+from auditor.collectors.secrets import SECRET_HISTORY, TREE_SECRETS
 from auditor.context import AuditContext, Unavailable
 from auditor.model import Evidence, ItemResult
 from auditor.registry import check
@@ -19,9 +20,9 @@ MAX_SECRET_EVIDENCE = 200
 
 @check("SEC-SECRETS")
 def secrets_not_in_code(ctx: AuditContext, item: CatalogItem) -> ItemResult:
-    tree: TreeScan = ctx.get("secrets")
-    history: HistoryScan | None = ctx.collected.get("secret_history")
-    history_error = ctx.collector_errors.get("secret_history")
+    tree = ctx.get(TREE_SECRETS)
+    history = ctx.get_optional(SECRET_HISTORY)
+    history_error = ctx.error_of(SECRET_HISTORY)
 
     # identifiers that are half a credential (an AWS key id with no secret near it) are noted, not counted
     identifiers = [f"{s.path}:{s.match.line}" for s in tree.findings if s.match.identifier_only]

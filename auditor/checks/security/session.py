@@ -4,9 +4,10 @@ from __future__ import annotations
 import re
 
 from auditor.catalog import CatalogItem
-from auditor.checks.shared.code_findings import NON_PRODUCTION_PATH, code_item, production_filter
+from auditor.checks.shared.code_findings import code_item, production_filter
 from auditor.context import AuditContext
 from auditor.model import Evidence, ItemResult
+from auditor.paths import NON_PRODUCTION_PATH
 from auditor.registry import check
 from auditor.text import line_of
 

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 
 from auditor.catalog import CatalogItem
-from auditor.context import AuditContext
 from auditor.checks.shared.endpoints import endpoint_inventory
+from auditor.context import AuditContext
 from auditor.endpoints.handlers import handler_source
 from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, ItemResult, partial_result
 from auditor.registry import check

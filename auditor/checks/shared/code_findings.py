@@ -7,14 +7,10 @@ import re
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.verdicts import dedupe, violations_fail
 from auditor.context import AuditContext
+from auditor.files import is_generated
 from auditor.model import Finding, ItemResult
-from auditor.probes.generated import is_generated
+from auditor.paths import NON_PRODUCTION_PATH
 
-# code that does not ship: test suites, fixtures, examples, docs, the scanned project's own scripts for CI
-NON_PRODUCTION_PATH = re.compile(
-    r"(^|/)(tests?|testing|__tests__|spec|specs|fixtures?|examples?|samples?|docs?|e2e|benchmarks?)/"
-    r"|(^|/)test_[^/]+\.py$|(^|/)[^/]+_tests?\.(py|go)$|(^|/)conftest\.py$|\.(test|spec)\.[jt]sx?$",
-    re.IGNORECASE)
 # settings rules whose findings do not count in a settings module meant for development, local or test use
 # (semgrep `paths.exclude` would match folders above the scanned root inside a monorepo, so it is done here)
 SETTINGS_RULES = frozenset({"settings-debug-true", "django-https-setting-disabled", "python-cookie-flag-disabled"})

@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Callable
 
 from auditor.catalog import CatalogItem
+from auditor.collectors.endpoints import ENDPOINTS
 from auditor.context import AuditContext, Unavailable
-from auditor.endpoints import EndpointInventory
 from auditor.endpoints.classify import label
 from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, ItemResult, partial_result
 
@@ -14,7 +14,7 @@ def endpoint_inventory(ctx: AuditContext):
     """The endpoint inventory (`.endpoints`, `.unsupported`); raises Unavailable until it exists, and when
     more route registrations were left unattached than endpoints extracted (judging on that inventory would
     judge the wrong surface; see EndpointInventory.gap)."""
-    inv = ctx.get("endpoints")
+    inv = ctx.get(ENDPOINTS)
     blocking, gap = inv.gap() if hasattr(inv, "gap") else (False, "")
     if blocking:
         raise Unavailable(f"the endpoint inventory is too incomplete to judge on: {len(inv.endpoints)} endpoint(s) "
@@ -26,7 +26,7 @@ def judged_endpoints(ctx: AuditContext) -> list[Endpoint]:
     """The endpoints, or Unavailable when a framework's routes cannot be read, none were found, or more
     route registrations were left unattached than endpoints extracted (the verdict would be about the
     wrong surface)."""
-    inv: EndpointInventory = ctx.get("endpoints")
+    inv = ctx.get(ENDPOINTS)
     if inv.unsupported:
         raise Unavailable("the repository uses a web framework whose routes cannot be extracted: "
                           + "; ".join(inv.unsupported))
@@ -43,10 +43,10 @@ def judged_endpoints(ctx: AuditContext) -> list[Endpoint]:
 
 def with_gap(ctx: AuditContext, result: ItemResult) -> ItemResult:
     """Name the route calls left out of the inventory in the rationale (the verdict stands: most were read)."""
-    _, gap = ctx.get("endpoints").gap()
+    _, gap = ctx.get(ENDPOINTS).gap()
     if gap and result.verdict not in ("unknown", "manual"):
         result.rationale = f"{result.rationale} Not judged: {gap}."
-        result.details["unattached_routes"] = ctx.get("endpoints").unattached
+        result.details["unattached_routes"] = ctx.get(ENDPOINTS).unattached
     return result
 
 

@@ -1,6 +1,7 @@
 """The migration inventory as the MIG-* items read it, and their evidence."""
 from __future__ import annotations
 
+from auditor.collectors.migrations import MIGRATIONS
 from auditor.context import AuditContext, Unavailable
 from auditor.migrations.inventory import MigrationInventory
 from auditor.model import Evidence
@@ -10,7 +11,7 @@ MAX_MIGRATION_EVIDENCE = 40
 
 
 def migration_inventory(ctx: AuditContext) -> MigrationInventory:
-    inv = ctx.get("migrations")
+    inv = ctx.get(MIGRATIONS)
     if not inv.migrations:
         raise Unavailable("migration folders were detected but no migration file could be read")
     return inv

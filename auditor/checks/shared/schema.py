@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 from auditor.catalog import CatalogItem
-from auditor.collectors.orm_models import is_migration_file
+from auditor.collectors.migrations import MIGRATIONS
+from auditor.collectors.orm_models import ORM_MODELS, is_migration_file
 from auditor.context import AuditContext, Unavailable
 from auditor.inventory import DOCUMENT, TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
@@ -19,16 +20,16 @@ def judged_schema(ctx: AuditContext) -> JudgedSchema:
     """Migrations' final schema first, ORM models / schema files for the tables it lacks."""
     notes = []
     models = None
-    if "orm_models" in ctx.collector_errors:
-        notes.append(f"ORM model reader failed: {ctx.collector_errors['orm_models']}")
+    if ctx.error_of(ORM_MODELS):
+        notes.append(f"ORM model reader failed: {ctx.error_of(ORM_MODELS)}")
     else:
-        data = ctx.collected.get("orm_models")
+        data = ctx.get_optional(ORM_MODELS)
         models = getattr(data, "schema", None)
     final = None
-    if "migrations" in ctx.collector_errors:
-        notes.append(f"migrations analysis failed ({ctx.collector_errors['migrations']}); models used alone")
+    if ctx.error_of(MIGRATIONS):
+        notes.append(f"migrations analysis failed ({ctx.error_of(MIGRATIONS)}); models used alone")
     else:
-        final = getattr(ctx.collected.get("migrations"), "final_schema", None)
+        final = getattr(ctx.get_optional(MIGRATIONS), "final_schema", None)
     judged = merge_schemas(models, final)
     judged.notes = notes
     if not judged.schema.tables:
@@ -59,7 +60,7 @@ def place_evidence(ctx: AuditContext, places: list[Place], rule: str) -> list[Ev
 
 
 def schema_details(judged: JudgedSchema, ctx: AuditContext, places: list[Place]) -> dict:
-    models = ctx.collected.get("orm_models")
+    models = ctx.get_optional(ORM_MODELS)
     details = {
         "schema_sources": judged.sources,
         "checked": len(places),
@@ -76,7 +77,7 @@ def schema_details(judged: JudgedSchema, ctx: AuditContext, places: list[Place])
 
 
 def unread_note(ctx: AuditContext) -> str:
-    models = ctx.collected.get("orm_models")
+    models = ctx.get_optional(ORM_MODELS)
     if models is None or not models.problems:
         return ""
     opaque = models.sql.opaque + models.sql.unparsed

@@ -1,11 +1,14 @@
-"""Whether a file is generated code (a compiler's or code generator's output), which nobody edits by hand:
-findings there are noise for the people reading the report. Decided from the name and the first lines.
+"""What the tool does with files, below every other floor: write one atomically, and tell a generated file
+(a compiler's or code generator's output, which nobody edits by hand) by its name or its first lines.
 
-Meant for the repository walker: `is_generated(path, head_text)` with the file's first few kilobytes.
+`repo.py` (the walker marks generated files), `cache.py` and `output.py` (atomic writes) use these.
 """
 from __future__ import annotations
 
+import os
 import re
+import tempfile
+from pathlib import Path
 
 GENERATED_NAME = re.compile(
     r"(\.gen\.(ts|tsx|js|go|py)$"              # openapi-ts / hey-api clients, generated Go/Python
@@ -40,3 +43,25 @@ def is_generated(path: str, head_text: str | None) -> bool:
         return False
     head = "\n".join(head_text.splitlines()[:HEADER_LINES])
     return bool(GENERATED_HEADER.search(head))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is meant to be read by CI and others
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

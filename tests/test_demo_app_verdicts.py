@@ -1,4 +1,4 @@
-"""Issue 2's first real checks on the two demo apps: verdicts, evidence lines, and a valid JSON report.
+"""Verdicts, evidence lines and a schema-valid JSON report for the two demo apps (the first items built).
 
 flask-noncompliant plants one problem per item; fastapi-compliant does each thing right.
 Lines are found by searching the fixture text, so editing a fixture cannot silently shift an assertion.
@@ -8,7 +8,6 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from auditor.pipeline import run_audit
 from helpers import FIXTURES, item
 
 APPS = FIXTURES / "apps"
@@ -24,13 +23,13 @@ def line_of(app: str, rel: str, needle: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def flask_report():
-    return run_audit(APPS / "flask-noncompliant")
+def flask_report(audited):
+    return audited(APPS / "flask-noncompliant")
 
 
 @pytest.fixture(scope="module")
-def fastapi_report():
-    return run_audit(APPS / "fastapi-compliant")
+def fastapi_report(audited):
+    return audited(APPS / "fastapi-compliant")
 
 
 def violations(row: dict) -> set[tuple[str, int]]:
