@@ -70,7 +70,11 @@ def _remote_commit(url: str, ref: str | None) -> str | None:
         return None
     if result.returncode != 0:
         return None
-    refs = dict(reversed(line.split("\t", 1)) for line in result.stdout.splitlines() if "\t" in line)
+    refs: dict[str, str] = {}
+    for line in result.stdout.splitlines():
+        sha, _, name = line.partition("\t")
+        if name:
+            refs[name] = sha
     if ref is None:
         return refs.get("HEAD")
     # an annotated tag: the commit it points at (its ^{} line), as the clone checks out

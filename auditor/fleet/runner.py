@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from auditor import __version__
-from auditor.fleet.cluster import default_workers, dask_client
+from auditor.fleet.cluster import dask_client, default_workers
 from auditor.fleet.store import FleetStore
 from auditor.fleet.targets import Target
 from auditor.fleet.task import ERROR, OK, TargetResult, audit_target

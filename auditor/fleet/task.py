@@ -77,7 +77,7 @@ def audit_target(target: Target, previous_key: str | None = None, config_file: s
 
 def audit_like_the_cli(target: Target, config_file: str | None, cache_dir: str | None) -> dict:
     """`auditor audit TARGET [--ref REF] [--config FILE] [--cache-dir DIR]`, returning the report dict."""
-    from auditor.cli import _options as cli_options   # the CLI's own config rules, not a copy of them
+    from auditor.cli import _options as cli_options  # the CLI's own config rules, not a copy of them
     from auditor.pipeline import run_audit
     from auditor.remote import checkout_target, redact_url
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from pathlib import Path
 
 from auditor.fleet.cli import _line
 from auditor.fleet.render import write_fleet_outputs

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_scorecard_browser import ARTIFACTS, browser  # noqa: F401  (the one headless Chromium fixture)
 
 from auditor.fleet.render import write_fleet_outputs
 from auditor.fleet.synthetic import HOSTILE_TARGET, synthetic_fleet
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = pytest.mark.browser
 
