@@ -14,9 +14,9 @@ import jinja2
 from markupsafe import Markup
 
 from auditor.catalog import load_catalog
+from auditor.files import write_atomic
 from auditor.fleet.aggregate import GRADES, fleet_document, heatmap
 from auditor.fleet.store import FleetStore
-from auditor.output import write_atomic
 from auditor.render.common import VERDICT_ORDER, clean_text
 from auditor.render.history import trend_svg
 from auditor.render.html import _inline_asset

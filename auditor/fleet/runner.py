@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Callable
 
 from auditor import __version__
+from auditor.files import write_atomic
 from auditor.fleet.cluster import dask_client, default_workers
 from auditor.fleet.store import FleetStore
 from auditor.fleet.targets import Target
 from auditor.fleet.task import ERROR, OK, TargetResult, audit_target
-from auditor.output import write_atomic
 from auditor.remote import redact_url
 
 REPORTS_DIR = "targets"
