@@ -16,32 +16,12 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def fleet_file(tmp_path_factory):
+def report_file(tmp_path_factory):
+    """The fleet scorecard, for the shared `page` fixture (tests/browser/conftest.py)."""
     out = tmp_path_factory.mktemp("fleet-html")
     synthetic_fleet(out, targets=24, runs=3, hostile=True)
     doc = write_fleet_outputs(out)
     return doc, out / "fleet.html"
-
-
-def open_page(browser, path: Path, width: int):
-    context = browser.new_context(viewport={"width": width, "height": 1000}, color_scheme="light")
-    page = context.new_page()
-    events = {"console": [], "requests": [], "page_errors": [], "dialogs": []}
-    page.on("console", lambda m: events["console"].append(f"{m.type}: {m.text}"))
-    page.on("pageerror", lambda e: events["page_errors"].append(str(e)))
-    page.on("request", lambda r: events["requests"].append(r.url))
-    page.on("dialog", lambda d: (events["dialogs"].append(d.message), d.dismiss()))
-    page.goto(path.as_uri())
-    page.wait_for_load_state("load")
-    page.events = events
-    return context, page
-
-
-@pytest.fixture()
-def page(browser, fleet_file):
-    context, page = open_page(browser, fleet_file[1], 1400)
-    yield page
-    context.close()
 
 
 def shown_rows(page) -> list[dict]:
@@ -50,8 +30,8 @@ def shown_rows(page) -> list[dict]:
         "status: r.dataset.status, score: parseFloat(r.cells[2].dataset.value), target: r.cells[0].dataset.value}))")
 
 
-def test_loads_offline_without_errors_requests_or_running_hostile_text(page, fleet_file):
-    _, path = fleet_file
+def test_loads_offline_without_errors_requests_or_running_hostile_text(page, report_file):
+    _, path = report_file
     assert page.events["console"] == [], page.events["console"]
     assert page.events["page_errors"] == []
     assert page.events["requests"] == [path.as_uri()]
@@ -61,8 +41,8 @@ def test_loads_offline_without_errors_requests_or_running_hostile_text(page, fle
     assert HOSTILE_TARGET in page.locator("#t-table").inner_text()      # shown as text, not markup
 
 
-def test_the_targets_table_sorts_by_score_and_filters_by_team_and_status(page, fleet_file):
-    doc, _ = fleet_file
+def test_the_targets_table_sorts_by_score_and_filters_by_team_and_status(page, report_file):
+    doc, _ = report_file
     page.click("#t-table th:nth-child(3) button")
     scores = [r["score"] for r in shown_rows(page)]
     assert scores == sorted(scores) and len(scores) == doc["summary"]["targets"]
@@ -80,13 +60,10 @@ def test_the_targets_table_sorts_by_score_and_filters_by_team_and_status(page, f
 
 
 @pytest.mark.parametrize("width", [1400, 390])
-def test_no_sideways_overflow_and_screenshots(browser, fleet_file, width):
-    context, page = open_page(browser, fleet_file[1], width)
-    try:
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"fleet-{width}.png"), full_page=True)
-        heat_cells = page.locator("#heatmap td.hm").count()
-        assert heat_cells > 0 and page.locator("#heatmap tbody tr").count() == fleet_file[0]["summary"]["ok"]
-    finally:
-        context.close()
+def test_no_sideways_overflow_and_screenshots(page, report_file, width):
+    page.set_viewport_size({"width": width, "height": 1000})
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"fleet-{width}.png"), full_page=True)
+    assert page.locator("#heatmap td.hm").count() > 0
+    assert page.locator("#heatmap tbody tr").count() == report_file[0]["summary"]["ok"]
