@@ -420,6 +420,11 @@ def history(path: Path, count: int, out: Path, config_file, only, skip, exclude,
     click.echo(f"wrote {out / 'history.json'} and {out / 'history.html'} ({trend['duration_s']:g}s)", err=True)
 
 
+from auditor.fleet.cli import fleet  # noqa: E402  (the fleet command group lives in its own package)
+
+cli.add_command(fleet)
+
+
 def main() -> None:
     """Entry point: every error is one line on stderr and exit code 2, never a traceback."""
     try:

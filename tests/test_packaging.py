@@ -14,7 +14,8 @@ def test_the_wheel_ships_rules_templates_and_schema(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in ("auditor/_data/rules/checklist/security.yml", "auditor/_data/rules/bandit.yml",
                      "auditor/_data/reports/scorecard.html.j2", "auditor/schema/report.schema.json",
-                     "auditor/cli.py"):
+                     "auditor/cli.py", "auditor/_data/reports/fleet.html.j2", "auditor/_data/reports/fleet.css",
+                     "auditor/_data/reports/fleet.js", "auditor/schema/fleet.schema.json", "auditor/fleet/cli.py"):
         assert required in names, required
     semgrep_rules = [n for n in names if n.startswith("auditor/_data/rules/semgrep/") and n.endswith(".yml")]
     source_rules = list((ROOT / "rules" / "semgrep").rglob("*.yml"))
