@@ -11,6 +11,8 @@ from typing import Any
 VERDICTS = ("pass", "partial", "fail", "not_applicable", "unknown", "manual")
 SEVERITIES = ("critical", "high", "medium", "low", "info")  # worst first
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+# a `fail` on a critical item caps the grade here (DESIGN.md: an A with a SQL injection is a lie)
+CRITICAL_FAIL_GRADE_CAP = "D"
 
 # A finding either shows a violation of the item or shows the practice in place (positive evidence).
 VIOLATION = "violation"

@@ -5,11 +5,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from auditor.catalog import Catalog, CatalogItem
-from auditor.model import SEVERITY_RANK, ItemResult
+from auditor.model import CRITICAL_FAIL_GRADE_CAP, SEVERITY_RANK, ItemResult
 
 SCORED_VERDICTS = ("pass", "partial", "fail", "unknown")
 GRADE_FLOORS = (("A", 90), ("B", 80), ("C", 70), ("D", 60), ("F", 0))
-CRITICAL_FAIL_GRADE_CAP = "D"
 FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "none")
 
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from helpers import SCHEMA
+from helpers import FIXTURES, SCHEMA
 
 # The repositories under fixtures/ are scanned by the auditor, never run: their own tests are not ours.
 collect_ignore = ["fixtures"]
@@ -60,3 +60,15 @@ def audited():
             reports[key] = run_audit(path)
         return copy.deepcopy(reports[key])
     return audit
+
+
+@pytest.fixture(scope="session")
+def flask_report(audited):
+    """The demo Flask app with one planted problem per item (tests/fixtures/apps/flask-noncompliant)."""
+    return audited(FIXTURES / "apps" / "flask-noncompliant")
+
+
+@pytest.fixture(scope="session")
+def fastapi_report(audited):
+    """The demo FastAPI app that does each thing right (tests/fixtures/apps/fastapi-compliant)."""
+    return audited(FIXTURES / "apps" / "fastapi-compliant")

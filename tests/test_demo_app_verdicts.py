@@ -22,16 +22,6 @@ def line_of(app: str, rel: str, needle: str) -> int:
     return matches[0]
 
 
-@pytest.fixture(scope="module")
-def flask_report(audited):
-    return audited(APPS / "flask-noncompliant")
-
-
-@pytest.fixture(scope="module")
-def fastapi_report(audited):
-    return audited(APPS / "fastapi-compliant")
-
-
 def violations(row: dict) -> set[tuple[str, int]]:
     return {(e["file"], e["line"]) for e in row["evidence"] if e["kind"] == "violation"}
 

@@ -3,21 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 
 
 APPS = Path(__file__).parent / "fixtures" / "apps"
 ENDPOINT_ITEMS = ("SEC-AUTHN", "SEC-AUTHZ", "SEC-CSRF", "SEC-RATE-LIMIT", "SEC-INPUT-VALIDATION")
-
-
-@pytest.fixture(scope="module")
-def flask_report(audited):
-    return audited(APPS / "flask-noncompliant")
-
-
-@pytest.fixture(scope="module")
-def fastapi_report(audited):
-    return audited(APPS / "fastapi-compliant")
 
 
 def items(report) -> dict[str, dict]:

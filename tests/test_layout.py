@@ -140,3 +140,23 @@ def test_no_module_imports_from_a_higher_floor():
             if (top(name), top(target)) not in FLOOR_EXCEPTIONS:
                 problems.append(f"{name} (floor {floor_of(name)}) imports {target} (floor {floor_of(target)})")
     assert not problems, "\n".join(sorted(set(problems)))
+
+
+# renderers work from the report they are given: no catalog reload, no scoring call
+RENDER_EXCEPTIONS = {
+    "auditor.render.sarif": "reads each item's CWE/OWASP tags and catalog rationale from the catalog (not yet in the report)",
+    "auditor.render.synthetic": "builds a sample report from the catalog and scoring (a report generator, not a renderer)",
+}
+
+
+def test_renderers_read_only_the_report():
+    modules = package_modules()
+    problems = []
+    for name, path in modules.items():
+        if not name.startswith("auditor.render") or name in RENDER_EXCEPTIONS:
+            continue
+        reached = {m for m in imported_modules(path)
+                   if m.startswith(("auditor.catalog", "auditor.scoring", "auditor.pipeline"))}
+        if reached:
+            problems.append(f"{name} imports {sorted(reached)}")
+    assert not problems, "\n".join(problems)

@@ -22,6 +22,7 @@ from functools import lru_cache
 import jinja2
 from markupsafe import Markup
 
+from auditor.model import CRITICAL_FAIL_GRADE_CAP
 from auditor.render.common import (
     VERDICT_ORDER,
     attention_tier,
@@ -41,7 +42,6 @@ from auditor.render.common import (
 )
 from auditor.render.compare import change_counts, different_repository, item_changes, score_change
 from auditor.resources import reports_dir
-from auditor.scoring import CRITICAL_FAIL_GRADE_CAP
 
 EVIDENCE_LIMIT = 20          # evidence blocks per item shown in full; the rest one line each, collapsed
 SNIPPET_MAX_LINES = 12
