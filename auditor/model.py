@@ -19,6 +19,26 @@ VIOLATION = "violation"
 PRACTICE = "practice"
 
 
+FLOW_STEPS = ("source", "call", "return", "assign", "sink")
+
+
+@dataclass(frozen=True)
+class FlowStep:
+    """One step of a data flow through the program: where request data enters (source), each
+    same-repository call or return it passes through, and the sink that uses it. Shown with the
+    evidence it belongs to (JSON `flow`, SARIF codeFlows, HTML, Markdown, terminal)."""
+
+    file: str
+    line: int | None
+    snippet: str = ""
+    step: str = "call"             # one of FLOW_STEPS
+    label: str = ""                # short text: "request.args", "calls query(sql)", "cursor.execute"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "snippet": self.snippet, "step": self.step,
+                "label": self.label}
+
+
 @dataclass(frozen=True)
 class Evidence:
     file: str                      # relative to the repository root, with '/'
@@ -31,6 +51,7 @@ class Evidence:
     kind: str = VIOLATION          # VIOLATION or PRACTICE
     commit: str | None = None      # for evidence found in git history
     state: str | None = None       # None, or for gating: "new", "baselined", "existing" (outside the diff)
+    flow: tuple[FlowStep, ...] = ()  # source -> calls -> sink, when the finding was reached through calls
 
     def to_json(self) -> dict[str, Any]:
         row: dict[str, Any] = {
@@ -47,6 +68,8 @@ class Evidence:
             row["commit"] = self.commit
         if self.state:
             row["state"] = self.state
+        if self.flow:
+            row["flow"] = [step.to_json() for step in self.flow]
         return row
 
 
