@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 
 from auditor.files import is_generated
+from auditor.nonsource import nonsource_reason
 
 DEFAULT_EXCLUDED_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", "bower_components", ".venv", "venv", "env", ".env.d",
@@ -57,6 +58,9 @@ class Repository:
     files: list[SourceFile] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     extra_excludes: tuple[str, ...] = ()
+    # bundles and data tables (auditor/nonsource.py): not source, also listed in `skipped` with the reason;
+    # no engine or collector reads them, the secret scan does
+    nonsource: list[SourceFile] = field(default_factory=list)
 
     @classmethod
     def scan(cls, root: Path, extra_excludes: tuple[str, ...] = ()) -> "Repository":
@@ -103,6 +107,11 @@ class Repository:
                     continue
                 if language in CODE_LANGUAGES and is_generated(rel, _head(full)):
                     self.skipped.append(SkippedFile(rel, "generated code (name or header marker): nobody edits it by hand"))
+                    continue
+                reason = nonsource_reason(rel, language, size, lambda: _read(full)) if language in CODE_LANGUAGES else None
+                if reason:
+                    self.skipped.append(SkippedFile(rel, reason))
+                    self.nonsource.append(SourceFile(rel, language, size))
                     continue
                 self.files.append(SourceFile(rel, language, size))
 
@@ -205,6 +214,14 @@ def _parse_newer_python(text: str, rel: str) -> ast.Module | None:
     try:
         return ast.parse(fixed, filename=rel)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _read(full: str) -> bytes | None:
+    try:
+        with open(full, "rb") as handle:
+            return handle.read()
+    except OSError:
         return None
 
 

@@ -9,6 +9,8 @@ import subprocess
 import pytest
 
 from auditor.cache import FindingsCache
+from auditor.engines import semgrep as semgrep_engine
+from auditor.engines.base import json_process
 from auditor.engines.bandit import run_bandit
 from auditor.engines.semgrep import run_semgrep
 from auditor.repo import Repository
@@ -188,3 +190,39 @@ def test_cli_cache_options(tmp_path):
                             capture_output=True, text=True, check=True).stdout
     assert ".auditor-cache" not in status, "the cache never shows up as an untracked change"
     assert json.loads(default.stdout)["items"] == a["items"]
+
+
+def test_a_folder_inside_a_git_repository_rescans_its_changed_file(rules, tmp_path):
+    """`auditor audit outer/services/api`: semgrep anchors --include patterns at the git work tree, not at the
+    audited folder, so the changed file must be named from there (it used to select nothing)."""
+    outer = tmp_path / "outer"
+    root = write_files(outer / "services" / "api", FILES)
+    subprocess.run(["git", "init", "-q"], cwd=outer, check=True)
+    cache = FindingsCache(tmp_path / "cache")
+    semgrep(root, rules, cache)
+    (root / "app/c.py").write_text("def bad(s):\n    return eval(s)\n")
+    warm, uncached = semgrep(root, rules, cache), semgrep(root, rules, None)
+    assert warm.cache == {"reused": 3, "rescanned": 1} and warm.scanned_files == uncached.scanned_files == 3
+    assert ("SEC-INJECTION", "app/c.py", 2) in {k[:3] for k in keys(warm)}
+    assert keys(warm) == keys(uncached)
+
+
+def test_bundles_left_out_are_not_scanned_by_semgrep(rules, tmp_path, monkeypatch):
+    seen: list = []
+
+    def recording(*args, **kwargs):
+        ran = json_process(*args, **kwargs)
+        seen.extend(ran[1]["paths"]["scanned"])
+        return ran
+
+    monkeypatch.setattr(semgrep_engine, "json_process", recording)
+    (rules / "eval-js.yml").write_text(RULE.replace("[python]", "[javascript]").replace("eval-call", "eval-js"))
+    outer = tmp_path / "outer"
+    root = write_files(outer / "app", {**FILES, "static/vendor.min.js": "eval(location.hash)\n",
+                                       "static/assets/index.94b01c79.js": "eval(location.hash)\n"})
+    subprocess.run(["git", "init", "-q"], cwd=outer, check=True)
+    repo = Repository.scan(root)
+    assert {f.path for f in repo.nonsource} == {"static/vendor.min.js", "static/assets/index.94b01c79.js"}
+    run = run_semgrep(repo, 120, rules=rules)
+    assert run.scanned_files == 4 and {k[1] for k in keys(run)} == {"app/a.py"}
+    assert sorted(p.split("/outer/app/")[-1] for p in seen) == ["app/a.py", "app/b.py", "app/c.py", "web/main.js"]

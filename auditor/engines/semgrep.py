@@ -106,15 +106,17 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
         base_cmd += ["--exclude", name]
     for pattern in repo.extra_excludes:
         base_cmd += ["--exclude", pattern]
+    anchor = project_anchor(repo.root)
     started = time.monotonic()
 
     jobs = semgrep_jobs()
     env = semgrep_env(jobs)
 
     def scan(targets: list[str] | None):
-        cmd = base_cmd + ["--jobs", str(jobs)]  # not in base_cmd: the cache key, as it changes no finding
+        # not in base_cmd (the cache key): neither the jobs nor the files left out change a file's findings
+        cmd = base_cmd + ["--jobs", str(jobs)] + nonsource_excludes(repo, anchor)
         for rel in targets or ():
-            cmd += ["--include", "/" + _glob_escape(rel)]
+            cmd += ["--include", anchor + _glob_escape(rel)]
         cmd.append(str(repo.root))
         return _scan(cmd, timeout, repo, env)
 
@@ -162,6 +164,30 @@ def _scan(cmd: list[str], timeout: float, repo: Repository, env: dict[str, str])
             })
         except (KeyError, TypeError):
             continue
+    return out
+
+
+def project_anchor(root: Path) -> str:
+    """The prefix that anchors a path under `root` in semgrep's --include/--exclude patterns.
+
+    Semgrep reads an anchored pattern (`/app.py`) from its project root: the enclosing git work tree when
+    there is one (the nearest folder upward with a `.git`), else the scanned folder. Auditing
+    `repo/services/api` inside a git repository, `/app.py` names `repo/app.py`, so the re-audit's list of
+    changed files selected nothing; the anchor there is `/services/api/`."""
+    for folder in (root, *root.parents):
+        if (folder / ".git").exists():
+            prefix = root.relative_to(folder).as_posix()
+            return "/" if prefix == "." else "/" + _glob_escape(prefix) + "/"
+    return "/"
+
+
+def nonsource_excludes(repo: Repository, anchor: str) -> list[str]:
+    """--exclude for each bundle and data table the walker set aside (auditor/nonsource.py), so semgrep
+    spends no time on them."""
+    out: list[str] = []
+    for f in repo.nonsource:
+        if _includable(f.path):
+            out += ["--exclude", anchor + _glob_escape(f.path)]
     return out
 
 

@@ -31,7 +31,7 @@ def scan_tree(repo: Repository) -> TreeScan:
     started = time.monotonic()
     scan = TreeScan()
     candidates = []
-    for f in repo.files:
+    for f in [*repo.files, *repo.nonsource]:  # bundles and data tables are not source, but a key there leaks
         reason = skip_reason(f.path, f.size)
         if reason:
             scan.skipped[f.path] = reason
