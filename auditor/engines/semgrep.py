@@ -13,6 +13,7 @@ from auditor.cache import FindingsCache, blake, context_key, executable_identity
 from auditor.engines.base import FAILED, MISSING, EngineRun, json_process, locate_executable, run_scans
 from auditor.engines.incremental import ScanOutput
 from auditor.model import PRACTICE, VIOLATION, Evidence, Finding
+from auditor.probes.settings import repository_settings
 from auditor.repo import DEFAULT_EXCLUDED_DIRS, Repository
 from auditor.resources import rules_dir
 
@@ -133,6 +134,8 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
     for rel in sorted(merged.results):
         if rel in known:  # never a file the walker left out (a symlink's target, an excluded folder)
             run.findings.extend(f for f in (_finding(r, repo) for r in merged.results[rel]) if f is not None)
+    # the settings literals the rules no longer match (no prefilter made them cost every file): see the probe
+    run.findings.extend(repository_settings(repo))
     return run
 
 

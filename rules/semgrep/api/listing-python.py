@@ -4,9 +4,11 @@ from rest_framework.filters import OrderingFilter
 REST_FRAMEWORK = {
     # ruleid: drf-default-pagination
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
-    # ruleid: drf-filtering
+    # the settings probe answers this one (auditor/probes/settings.py), not the rule
+    # ok: drf-filtering
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    # ruleid: api-version-negotiation
+    # the settings probe answers this one (auditor/probes/settings.py), not the rule
+    # ok: api-version-negotiation
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.AcceptHeaderVersioning",
 }
 
@@ -18,3 +20,8 @@ class OrderViewSet(viewsets.ModelViewSet):
     ordering_fields = ["created_at"]
     # ok: drf-filtering
     serializer_class = None
+
+
+class VersionedView:
+    # ruleid: api-version-negotiation
+    versioning_class = "rest_framework.versioning.NamespaceVersioning"
