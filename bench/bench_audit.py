@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baseline import bandit_alone, semgrep_alone, semgrep_as_audited  # noqa: E402
 from generate_repo import generate  # noqa: E402
 from measure import fmt, measure  # noqa: E402
+from semgrep_profile import profile, report  # noqa: E402
 
 
 def main() -> None:
@@ -26,6 +27,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=200_000)
     parser.add_argument("--root", type=Path, help="existing or new folder for the generated repository")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--no-profile", action="store_true", help="skip the semgrep --time profile at the end")
     args = parser.parse_args()
 
     root = args.root or Path(tempfile.mkdtemp(prefix="auditor-bench-"))
@@ -53,6 +55,8 @@ def main() -> None:
         ratio = audit / max(results[label]["seconds"], bandit)
         print(f"audit / slower engine alone ({label}) = {ratio:.2f}x (target <= 1.2x): "
               + ("OK" if ratio <= 1.2 else "MISSED"))
+    if not args.no_profile:
+        print(report(profile(root)))
 
 
 if __name__ == "__main__":
