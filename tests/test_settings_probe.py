@@ -18,6 +18,9 @@ DATABASES = {
 REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.AcceptHeaderVersioning",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "EXCEPTION_HANDLER": "shop.errors.problem_handler",
 }
 '''
 
@@ -30,7 +33,10 @@ def found(source):
 def test_each_settings_literal_is_a_practice_at_its_line():
     assert found(SETTINGS) == [
         ("API-DOCS", "api-docs-generator-python", 1, 1),
+        ("API-ERROR-FORMAT", "central-error-handler-python", 16, 16),
         ("API-FILTERING", "drf-filtering", 12, 12),
+        ("API-PAGINATION", "drf-default-pagination", 14, 14),
+        ("API-RATE-LIMIT", "global-rate-limit-python", 15, 15),
         ("API-VERSIONING", "api-version-negotiation", 13, 13),
         ("PERF-COMPRESSION", "response-compression-python", 3, 3),
         ("PERF-POOLING", "db-pool-configured-python", 7, 7),
@@ -46,5 +52,5 @@ def test_switched_off_or_absent_settings_are_not_practices():
 def test_over_the_repository_with_snippets(tmp_path):
     write_files(tmp_path, {"proj/settings.py": SETTINGS, "proj/views.py": "def index():\n    return 1\n"})
     findings = repository_settings(Repository.scan(tmp_path))
-    assert {f.file for f in findings} == {"proj/settings.py"} and len(findings) == 6
+    assert {f.file for f in findings} == {"proj/settings.py"} and len(findings) == 9
     assert all(f.evidence.engine == "ast" and f.kind == "practice" and f.evidence.snippet for f in findings)

@@ -1,7 +1,8 @@
 """Presence questions a Python settings module answers, read from its parsed code (issue 17).
 
 "Is GZipMiddleware in MIDDLEWARE? Is drf_spectacular installed? Does DATABASES keep connections
-(CONN_MAX_AGE, the psycopg pool)? Is DEFAULT_FILTER_BACKENDS set?" are string literals and dictionary
+(CONN_MAX_AGE, the psycopg pool)? Are DRF's DEFAULT_FILTER_BACKENDS, DEFAULT_PAGINATION_CLASS,
+DEFAULT_THROTTLE_CLASSES, EXCEPTION_HANDLER set?" are string literals and dictionary
 entries. As semgrep patterns (`"django.middleware.gzip.GZipMiddleware"`, `{..., "CONN_MAX_AGE": $N, ...}`)
 they carry no literal semgrep can prefilter on, so their rules were matched against every node of every
 Python file: on a 250,000-line Django project the pooling rule alone cost 83 s of semgrep's time, the docs
@@ -35,6 +36,12 @@ COMPRESSION = Question("PERF-COMPRESSION", "response-compression-python",
                        "Responses are compressed by middleware declared here.")
 POOL = Question("PERF-POOLING", "db-pool-configured-python", "Database connections are pooled and reused here.")
 FILTERING = Question("API-FILTERING", "drf-filtering", "Filtering, search or ordering declared for DRF views here.")
+PAGINATION = Question("API-PAGINATION", "drf-default-pagination",
+                      "DRF paginates every list view by default (DEFAULT_PAGINATION_CLASS).")
+ERROR_HANDLER = Question("API-ERROR-FORMAT", "central-error-handler-python",
+                         "Central exception handler registered here (one place shapes every error response).")
+RATE_LIMIT = Question("API-RATE-LIMIT", "global-rate-limit-python",
+                      "A default rate limit for the whole API (or a router) is declared here.")
 VERSIONING = Question("API-VERSIONING", "api-version-negotiation",
                       "API version negotiated by header, media type or namespace (DRF versioning) here.")
 
@@ -46,6 +53,9 @@ STRINGS: dict[str, Question] = {
     "compression_middleware.middleware.CompressionMiddleware": COMPRESSION,
     "DEFAULT_FILTER_BACKENDS": FILTERING,
     "DEFAULT_VERSIONING_CLASS": VERSIONING,
+    "DEFAULT_PAGINATION_CLASS": PAGINATION,
+    "EXCEPTION_HANDLER": ERROR_HANDLER,
+    "DEFAULT_THROTTLE_CLASSES": RATE_LIMIT,
 }
 # values that turn the setting off
 OFF = ("0", "False")

@@ -2,7 +2,7 @@ from rest_framework import viewsets
 from rest_framework.filters import OrderingFilter
 
 REST_FRAMEWORK = {
-    # ruleid: drf-default-pagination
+    # the settings probe answers DEFAULT_PAGINATION_CLASS (auditor/probes/settings.py)
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     # the settings probe answers this one (auditor/probes/settings.py), not the rule
     # ok: drf-filtering
