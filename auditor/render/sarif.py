@@ -8,6 +8,8 @@
 - `partialFingerprints["auditor/v1"]` is content-based (item, engine rule, path, whitespace-normalised
   snippet, occurrence index among identical ones), never the line number: a finding keeps its identity
   when code above it moves, so code scanning does not close and reopen it.
+- An evidence that carries a data flow (report evidence `flow`) gives its result one `codeFlows` entry: one
+  thread flow whose locations are the steps, source first, each with its label as the message.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from urllib.parse import quote
 
 from auditor.catalog import load_catalog
 from auditor.render.common import clean_text, location, problem_order, suppression_rows, violations
+from auditor.render.flow import flow_line, flow_steps
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -28,6 +31,9 @@ SRCROOT = "%SRCROOT%"
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 _SPACE = re.compile(r"\s+")
+# a flow step's threadFlowLocation kinds (SARIF 2.1.0, 3.38.8) and importance
+FLOW_KINDS = {"source": ["taint", "source"], "sink": ["taint", "sink"], "call": ["call"], "return": ["return"],
+              "assign": ["taint"]}
 
 
 def render_sarif(report: dict) -> str:
@@ -142,6 +148,9 @@ def _item_results(row: dict, rule_index: int) -> list[dict]:
         location = _location(e)
         if location:
             result["locations"] = [location]
+        code_flow = _code_flow(e)
+        if code_flow:
+            result["codeFlows"] = [code_flow]
         results.append(result)
     return results
 
@@ -161,6 +170,20 @@ def _location(e: dict) -> dict | None:
             region["snippet"] = {"text": clean_text(e["snippet"])}
         physical["region"] = region
     return {"physicalLocation": physical}
+
+
+def _code_flow(e: dict) -> dict | None:
+    """The evidence's flow as one SARIF codeFlow (one threadFlow, a location per step), or None."""
+    locations = []
+    for order, step in enumerate(flow_steps(e), 1):
+        where = _location({"file": step["file"], "line": step["line"], "snippet": step["snippet"]}) or {}
+        where["message"] = {"text": clean_text(step["label"] or step["step"])}
+        locations.append({"location": where, "kinds": FLOW_KINDS[step["step"]], "executionOrder": order,
+                          "importance": "essential" if step["step"] in ("source", "sink") else "important"})
+    if not locations:
+        return None
+    return {"message": {"text": clean_text(flow_line(e))},
+            "threadFlows": [{"locations": locations}]}
 
 
 def _suppressed_results(report: dict, by_id: dict, rule_index: dict) -> list[dict]:
