@@ -1,7 +1,8 @@
 """SARIF 2.1.0 for code-scanning upload (GitHub, GitLab, Azure DevOps).
 
-- One rule per checklist item: full description (the catalog's rationale), help (its remediation), tags
-  (category, CWE, OWASP) and `security-severity` from the item's severity.
+- One rule per checklist item: full description (the item's `description`, the catalog's rationale), help
+  (its remediation), tags (category, its `cwe` and `owasp`) and `security-severity` from the item's severity,
+  all read from the report (the renderer never loads the catalog).
 - One result per violation: each `kind: violation` evidence of a `fail` or `partial` item. A failing item
   with no violation evidence (a required practice that is absent) gets one result without a location.
   Suppressed findings are listed as results carrying an in-source suppression with its reason.
@@ -19,7 +20,6 @@ import re
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from auditor.catalog import load_catalog
 from auditor.render.common import clean_text, location, problem_order, suppression_rows, violations
 from auditor.render.flow import flow_line, flow_steps
 
@@ -74,10 +74,11 @@ def build_sarif(report: dict) -> dict:
 
 
 def _rule(row: dict) -> dict:
-    catalog_item = load_catalog().get(row["id"])
-    cwe = list(catalog_item.cwe) if catalog_item else []
-    owasp = list(catalog_item.owasp) if catalog_item else []
-    rationale = catalog_item.rationale if catalog_item else row.get("rationale", "")
+    """The item as a SARIF rule, from the report item alone: its `description` (the catalog's rationale; an
+    older report without it: the verdict's rationale), `cwe` and `owasp` tags, remediation and severity."""
+    cwe = [str(c) for c in row.get("cwe") or []]
+    owasp = [str(o) for o in row.get("owasp") or []]
+    rationale = row.get("description") or row.get("rationale", "")
     severity = row.get("severity", "medium")
     tags = [row.get("category", "")] + (["security"] if row.get("category") == "security" else [])
     tags += cwe + [f"external/cwe/{c.lower()}" for c in cwe] + [f"OWASP-{o}" for o in owasp]
