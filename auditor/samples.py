@@ -1,4 +1,5 @@
-"""A synthetic report dict in the JSON contract's shape, for render tests, the browser test and bench/.
+"""Sample reports: a synthetic report dict in the JSON contract's shape, for render tests, the browser test,
+the fleet samples and bench/ (kept out of auditor/render/, whose modules read only the report they are given).
 
 It is built from the real catalog and scored with the real scoring, so every item id, category and
 severity is the product's; only the verdicts and evidence are made up (deterministically, from a seed).
@@ -76,6 +77,7 @@ def synthetic_report(findings: int = 60, hostile: bool = False, seed: int = 7,
             "rationale": r.rationale + (f" {HOSTILE_CODE}" if hostile and r.verdict == "fail" else ""),
             "evidence": evs, "remediation": item.remediation,
             "details": {"places": len(evs), **_judged_endpoints(item.id, r.verdict, endpoint_rows)},
+            "description": item.rationale, "cwe": list(item.cwe), "owasp": list(item.owasp),
         })
     return {
         "schema_version": "1.0",

@@ -16,7 +16,7 @@ from auditor.render.html import render_html
 from auditor.render.junit import render_junit
 from auditor.render.markdown import render_markdown
 from auditor.render.sarif import render_sarif
-from auditor.render.synthetic import synthetic_report
+from auditor.samples import synthetic_report
 from auditor.render.terminal import print_summary
 from tests.helpers import SCHEMA, item
 from tests.helpers import parse_html as parse

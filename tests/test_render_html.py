@@ -10,7 +10,7 @@ import time
 import pytest
 
 from auditor.render.html import EVIDENCE_LIMIT, render_html
-from auditor.render.synthetic import HOSTILE_NAME, synthetic_report
+from auditor.samples import HOSTILE_NAME, synthetic_report
 from tests.helpers import parse_html as parse
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from auditor.render.sarif import FINGERPRINT_KEY, SECURITY_SEVERITY, render_sarif
-from auditor.render.synthetic import synthetic_report
+from auditor.samples import synthetic_report
 from tests.helpers import validate_sarif as validate
 
 def fingerprints(sarif: dict) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor.render.html import render_html
-from auditor.render.synthetic import synthetic_report
+from auditor.samples import synthetic_report
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
