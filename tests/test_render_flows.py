@@ -60,6 +60,9 @@ def test_one_line_names_the_source_each_call_and_the_sink_once():
     # a step without a file is dropped, an unknown step kind reads as a call, no flow is ""
     assert [s["step"] for s in flow_steps({"flow": [{"line": 3}, {**FLOW[1], "step": "jump"}]})] == ["call"]
     assert flow_line({"file": "a.py", "line": 1}) == ""
+    # a step written with DESIGN.md's `note` instead of `label`
+    noted = [{k: v for k, v in step.items() if k != "label"} | {"note": step["label"]} for step in FLOW]
+    assert flow_line({"file": "app/db.py", "line": 24, "flow": noted}) == ONE_LINE
 
 
 def test_sarif_result_carries_a_code_flow_valid_against_sarif_2_1_0():
