@@ -25,6 +25,7 @@ from auditor.output import FORMATS, plan_outputs, renderer, write_atomic
 from auditor.render.common import gating_summary
 from auditor.render.compare import different_repository
 from auditor.scoring import FAIL_ON_CHOICES
+from auditor.text import printable
 
 EXIT_PASSED, EXIT_GATE_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -189,7 +190,7 @@ def _emit(report: dict, destinations: dict, compare: dict | None, how: Verbosity
         click.echo(_one_line_summary(report), err=not on_stdout)
         mismatch = different_repository(report, compare)
         if mismatch:
-            click.echo(f"auditor: warning: {mismatch}", err=True)
+            click.echo(f"auditor: warning: {printable(mismatch)}", err=True)
     for fmt, where in destinations.items():
         if fmt == "terminal":
             if how.quiet and where.path is None:   # -q quiets the screen; a summary file asked for is still written
@@ -214,7 +215,7 @@ def _emit(report: dict, destinations: dict, compare: dict | None, how: Verbosity
 
 def _wrote(path: Path, how: Verbosity) -> None:
     if not how.quiet:
-        click.echo(f"wrote {path}", err=True)
+        click.echo(f"wrote {printable(path)}", err=True)
 
 
 def _one_line_summary(report: dict) -> str:
@@ -223,11 +224,12 @@ def _one_line_summary(report: dict) -> str:
     score = "n/a" if summary["score"] is None else f"{summary['score']:g}/100"
     gate = summary["gate"]
     line = f"auditor: score {score}, grade {summary['grade']}, gate {'passed' if gate['passed'] else 'FAILED'}"
+    reasons = [printable(r) for r in gate["reasons"]]
     if not gate["passed"]:
-        line += ": " + "; ".join(gate["reasons"][:5]) + (f" (+{len(gate['reasons']) - 5} more)" if len(gate["reasons"]) > 5 else "")
+        line += ": " + "; ".join(reasons[:5]) + (f" (+{len(reasons) - 5} more)" if len(reasons) > 5 else "")
     gating = gating_summary(report)
     if gating:
-        line += f" ({gating})"
+        line += f" ({printable(gating)})"
     return line
 
 
@@ -413,10 +415,11 @@ def history(path: Path, count: int, out: Path, config_file, only, skip, exclude,
         table.add_column(col, justify="right" if col == "score" else "left")
     for entry in reversed(trend["commits"]):
         score = "—" if entry["score"] is None else f"{entry['score']:g}"
-        table.add_row(entry["short"], entry["date"][:10], score, entry["grade"], entry["subject"][:60])
+        table.add_row(*(Text(printable(cell)) for cell in (entry["short"], entry["date"][:10], score, entry["grade"],
+                                                             entry["subject"][:60])))
     console.print(table)
     for warning in history_warnings(trend):   # what `audit` would have said about each commit
-        console.print(Text(f"! {warning}", style="bold magenta"))
+        console.print(Text(f"! {printable(warning)}", style="bold magenta"))
     click.echo(f"wrote {out / 'history.json'} and {out / 'history.html'} ({trend['duration_s']:g}s)", err=True)
 
 
@@ -459,16 +462,16 @@ def _command_line() -> None:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
         sys.exit(EXIT_USAGE)
     except click.UsageError as exc:
-        click.echo(f"auditor: error: {_usage_message(exc)}", err=True)
+        click.echo(f"auditor: error: {printable(_usage_message(exc))}", err=True)
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
-        click.echo(f"auditor: error: {exc.format_message()}", err=True)
+        click.echo(f"auditor: error: {printable(exc.format_message())}", err=True)
         sys.exit(EXIT_USAGE)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(EXIT_USAGE)
     except AuditError as exc:
-        click.echo(f"auditor: error: {exc}", err=True)
+        click.echo(f"auditor: error: {printable(exc)}", err=True)
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         click.echo("auditor: interrupted", err=True)
@@ -478,7 +481,7 @@ def _command_line() -> None:
     except Exception as exc:  # a bug of ours: still one line, with a way to see more
         if os.environ.get("AUDITOR_DEBUG"):
             raise
-        click.echo(f"auditor: internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for the traceback)", err=True)
+        click.echo(f"auditor: internal error: {type(exc).__name__}: {printable(exc)} (set AUDITOR_DEBUG=1 for the traceback)", err=True)
         sys.exit(EXIT_USAGE)
 
 

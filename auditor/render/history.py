@@ -10,6 +10,9 @@ import base64
 import hashlib
 from html import escape
 
+from auditor.render.common import outside_scripts_and_styles
+from auditor.text import no_line_starts_a_workflow_command
+
 WIDTH, HEIGHT = 860, 320
 LEFT, RIGHT, TOP, BOTTOM = 48, 180, 16, 40
 OVERALL_COLOUR = "#111827"
@@ -57,7 +60,7 @@ def render_history_html(history: dict) -> str:
         _table(commits, categories),
         "</body></html>",
     ]
-    return "\n".join(parts) + "\n"
+    return outside_scripts_and_styles("\n".join(parts) + "\n", lambda part: no_line_starts_a_workflow_command(part, "&#58;"))
 
 
 def trend_svg(commits: list[dict], categories: list[dict]) -> str:
