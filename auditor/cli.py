@@ -14,7 +14,6 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from auditor import __version__
 from auditor.catalog import load_catalog
@@ -394,8 +393,8 @@ def history(path: Path, count: int, out: Path, config_file, only, skip, exclude,
             no_color: bool = False) -> None:
     """Audit the last N commits of PATH in a temporary git worktree and write the score trend."""
     from auditor.history import audit_history
-    from auditor.render.history import history_warnings, render_history_html
-    from auditor.render.terminal import make_console
+    from auditor.render.history import render_history_html
+    from auditor.render.terminal import make_console, print_history
     if not path.is_dir():
         raise AuditError(f"not a folder: {path}")
     plan_outputs(str(out) + os.sep, ["json"])   # checked before the audit runs
@@ -409,17 +408,7 @@ def history(path: Path, count: int, out: Path, config_file, only, skip, exclude,
         trend = audit_history(path, count, options, reuse=not no_reuse)
     write_atomic(out / "history.json", json.dumps(trend, indent=2) + "\n")
     write_atomic(out / "history.html", render_history_html(trend))
-    console = make_console(color=not no_color)
-    table = Table(title="Newest first", title_justify="left", show_edge=False, pad_edge=False)
-    for col in ("commit", "date", "score", "grade", "subject"):
-        table.add_column(col, justify="right" if col == "score" else "left")
-    for entry in reversed(trend["commits"]):
-        score = "—" if entry["score"] is None else f"{entry['score']:g}"
-        table.add_row(*(Text(printable(cell)) for cell in (entry["short"], entry["date"][:10], score, entry["grade"],
-                                                             entry["subject"][:60])))
-    console.print(table)
-    for warning in history_warnings(trend):   # what `audit` would have said about each commit
-        console.print(Text(f"! {printable(warning)}", style="bold magenta"))
+    print_history(trend, make_console(color=not no_color))
     click.echo(f"wrote {out / 'history.json'} and {out / 'history.html'} ({trend['duration_s']:g}s)", err=True)
 
 

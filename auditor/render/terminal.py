@@ -22,7 +22,7 @@ from rich.text import Text
 
 from auditor.render.common import format_score, gate_states, gating_summary, problem_order, violations
 from auditor.render.compare import different_repository, item_changes, score_change
-from auditor.text import printable_tree
+from auditor.text import printable, printable_tree
 
 VERDICT_STYLE = {"pass": "green", "partial": "yellow", "fail": "bold red", "unknown": "magenta",
                  "not_applicable": "dim", "manual": "cyan"}
@@ -231,3 +231,20 @@ def print_services(report: dict, console: Console) -> None:
                       str(s.get("verdicts", {}).get("fail", 0)),
                       *("—" if by_id.get(c["id"]) is None else f"{by_id[c['id']]:g}" for c in categories))
     console.print(table)
+
+
+def print_history(trend: dict, console: Console) -> None:
+    """`auditor history` on the terminal: one row per commit, newest first, then each commit's warnings.
+    Commit subjects are the committer's text: printable, and cells are Text (never markup)."""
+    from auditor.render.history import history_warnings
+
+    table = Table(title="Newest first", title_justify="left", show_edge=False, pad_edge=False)
+    for col in ("commit", "date", "score", "grade", "subject"):
+        table.add_column(col, justify="right" if col == "score" else "left")
+    for entry in reversed(trend["commits"]):
+        score = "—" if entry["score"] is None else f"{entry['score']:g}"
+        table.add_row(*(Text(printable(cell)) for cell in (entry["short"], entry["date"][:10], score, entry["grade"],
+                                                             entry["subject"][:60])))
+    console.print(table)
+    for warning in history_warnings(trend):   # what `audit` would have said about each commit
+        console.print(Text(f"! {printable(warning)}", style="bold magenta"))

@@ -136,3 +136,28 @@ def git_programs_repo(root: Path, marker_dir: Path) -> Path:
         executable(hooks / hook, marker_dir, "hook." + hook, "exit 0")
     write(root, {"app/db.py": DB_PY + "\n\ndef count():\n    return 1\n"})   # a dirty work tree
     return root
+
+
+ESC_NAME = "app/evil\x1b[2J\x1b]0;owned\x07\n::error file=app.py::forged by a file name.py"
+MARKUP_NAME = "app/[/]odd[red]name[/red].py"
+HOSTILE_SUBJECT = "fix \x1b[31mred\x1b[0m [/] [red]markup[/red] ::error::forged by a subject"
+ROUTE = "/items\x1b[2J\n::error::forged by a route"
+
+
+def injection_repo(root: Path) -> Path:
+    """File names, a route and a commit subject that try to restyle the terminal, start a CI workflow
+    command on a line of their own, or break rich markup; each file holds a finding, so its name is printed."""
+    root.mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    write(root, {
+        "app/__init__.py": "",
+        "app/db.py": DB_PY,
+        "app/views.py": ("from flask import Flask, request\n\nfrom app.db import find\n\napp = Flask(__name__)\n\n\n"
+                         f"@app.route({ROUTE!r})\ndef items():\n    return str(find(request.args['q']))\n"),
+        ESC_NAME: DB_PY,
+        MARKUP_NAME: "def run(code):\n    return eval(code)\n",
+        "requirements.txt": "flask==3.0.3\n",
+    })
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", HOSTILE_SUBJECT)
+    return root
