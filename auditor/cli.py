@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -419,10 +420,43 @@ cli.add_command(fleet)
 
 def main() -> None:
     """Entry point: every error is one line on stderr and exit code 2, never a traceback."""
+    _stop_on_signals()
     try:
         _command_line()
     except SystemExit as exc:
         _exit_now(exc.code)
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP: raised in the main thread so every `finally` runs (a clone's temporary
+    folder is removed, a report is not half written)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop_on_signals() -> None:
+    """On the first SIGINT/SIGTERM/SIGHUP: kill every running engine and clone (their whole process groups),
+    let none start again, and unwind the main thread. Later signals only kill again: the unwinding (the
+    removal of temporary folders) must not be cut short."""
+    from auditor.engines.process import stop_all
+
+    raised: list[int] = []
+
+    def on_signal(signum, frame) -> None:
+        stop_all()
+        if not raised:
+            raised.append(signum)
+            raise Interrupted(signum)
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            try:
+                signal.signal(sig, on_signal)
+            except (ValueError, OSError):   # not the main thread, or a platform without it
+                pass
 
 
 def _exit_now(code) -> None:
@@ -456,15 +490,16 @@ def _command_line() -> None:
     except click.ClickException as exc:
         click.echo(f"auditor: error: {printable(exc.format_message())}", err=True)
         sys.exit(EXIT_USAGE)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:   # click turns a KeyboardInterrupt into Abort
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            _interrupted(exc.__context__)
         click.echo("aborted", err=True)
         sys.exit(EXIT_USAGE)
     except AuditError as exc:
         click.echo(f"auditor: error: {printable(exc)}", err=True)
         sys.exit(EXIT_USAGE)
-    except KeyboardInterrupt:
-        click.echo("auditor: interrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        _interrupted(exc)
     except BrokenPipeError:
         sys.exit(EXIT_USAGE)
     except Exception as exc:  # a bug of ours: still one line, with a way to see more
@@ -472,6 +507,13 @@ def _command_line() -> None:
             raise
         click.echo(f"auditor: internal error: {type(exc).__name__}: {printable(exc)} (set AUDITOR_DEBUG=1 for the traceback)", err=True)
         sys.exit(EXIT_USAGE)
+
+
+def _interrupted(exc: KeyboardInterrupt) -> None:
+    signum = getattr(exc, "signum", signal.SIGINT)
+    click.echo(f"auditor: interrupted by {signal.Signals(signum).name}: engines stopped, temporary files removed",
+               err=True)
+    sys.exit(128 + signum)
 
 
 def _usage_message(exc: click.UsageError) -> str:
