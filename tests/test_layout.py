@@ -86,7 +86,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("auditor", "auditor.errors", "auditor.model", "auditor.text", "auditor.pyast", "auditor.paths", "auditor.files", "auditor.resources",
      "auditor.astwalk", "auditor.options", "auditor.gcpolicy", "auditor.fingerprints", "auditor.dbschema"),
     # 1: the repository on disk and git
-    ("auditor.repo", "auditor.gitsafe", "auditor.gitinfo", "auditor.cache"),
+    ("auditor.repo", "auditor.gitsafe", "auditor.gittree", "auditor.gitinfo", "auditor.cache"),
     # 2: readers of the repository, the engines, the catalog
     ("auditor.endpoints", "auditor.migrations", "auditor.orm", "auditor.secrets", "auditor.probes",
      "auditor.inventory", "auditor.catalog", "auditor.engines"),

@@ -34,6 +34,7 @@ from auditor.render.common import (
     gating_summary,
     location,
     needs_attention,
+    outside_scripts_and_styles,
     problem_order,
     repository_name,
     severity_rank,
@@ -44,6 +45,7 @@ from auditor.render.common import (
 from auditor.render.compare import change_counts, different_repository, item_changes, score_change
 from auditor.render.flow import flow_line, flow_steps, step_location
 from auditor.resources import reports_dir
+from auditor.text import no_line_starts_a_workflow_command
 
 EVIDENCE_LIMIT = 20          # evidence blocks per item shown in full; the rest one line each, collapsed
 SNIPPET_MAX_LINES = 12
@@ -81,7 +83,9 @@ def render_html(report: dict, compare: dict | None = None, evidence_limit: int =
     csp = (f"default-src 'none'; style-src {css_hash}; script-src {js_hash}; img-src data:; "
            "base-uri 'none'; form-action 'none'")
     view = build_view(report, compare, evidence_limit)
-    return _environment().get_template("scorecard.html.j2").render(css=css, js=js, csp=csp, **view)
+    page = _environment().get_template("scorecard.html.j2").render(css=css, js=js, csp=csp, **view)
+    return outside_scripts_and_styles(page, lambda part: no_line_starts_a_workflow_command(part, "&#58;"))
+
 
 
 def build_view(report: dict, compare: dict | None, evidence_limit: int) -> dict:

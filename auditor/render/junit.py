@@ -24,6 +24,7 @@ from auditor.render.common import (
     violations,
 )
 from auditor.render.flow import flow_line, flow_steps, step_location
+from auditor.text import no_line_starts_a_workflow_command
 
 EVIDENCE_LIMIT = 50   # per failure body; the JSON and SARIF reports carry all of it
 
@@ -64,7 +65,9 @@ def render_junit(report: dict) -> str:
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root, space="  ")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    document = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    # a multi-line message or snippet could put repository text at the start of a line of a CI log
+    return no_line_starts_a_workflow_command(document, "&#58;")
 
 
 def _testcase(suite: ET.Element, row: dict, category_title: str) -> str | None:

@@ -25,6 +25,7 @@ from auditor.render.common import (
 )
 from auditor.render.compare import item_changes, score_change
 from auditor.render.flow import flow_line, passes_through_evidence
+from auditor.text import no_line_starts_a_workflow_command
 
 FAILING_LIMIT = 25
 EVIDENCE_PER_ITEM = 2
@@ -116,7 +117,7 @@ def render_markdown(report: dict, compare: dict | None = None) -> str:
     body = "\n".join(out).rstrip() + "\n"
     if len(body) > MAX_CHARS:
         body = body[:MAX_CHARS].rsplit("\n", 1)[0] + "\n\n(summary truncated: see the HTML or JSON report)\n"
-    return body
+    return no_line_starts_a_workflow_command(body, "\\:")   # a step summary can be printed to a CI log
 
 
 def _headline(report: dict, summary: dict, compare: dict | None) -> str:
