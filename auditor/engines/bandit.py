@@ -52,7 +52,8 @@ def run_bandit(repo: Repository, timeout: float, cache: "FindingsCache | None" =
     mapping = bandit_item_map()
     excludes = [f"*/{name}/*" for name in sorted(DEFAULT_EXCLUDED_DIRS)]
     excludes += [f"./{p.rstrip('/')}/*" if not p.startswith(("*", "/")) else p for p in repo.extra_excludes]
-    base_cmd = [exe, "-f", "json", "-q", "-t", ",".join(sorted(mapping)), "-x", ",".join(excludes)]
+    # --ignore-nosec: the audited code's `# nosec` never hides a finding (auditor.suppressions lists it instead)
+    base_cmd = [exe, "-f", "json", "-q", "--ignore-nosec", "-t", ",".join(sorted(mapping)), "-x", ",".join(excludes)]
     started = time.monotonic()
 
     def scan(targets: list[str] | None):
