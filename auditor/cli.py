@@ -108,7 +108,8 @@ def color_option(fn):
               help="Gate only on violations not in this baseline (see `auditor baseline create`).")
 @click.option("--diff-base", metavar="REF", help="Gate only on violations in lines changed since REF (its merge base with HEAD).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Engine results cache (default: .auditor-cache/ in the audited folder).")
+              help="Engine results cache (default: per user, $XDG_CACHE_HOME/backend-auditor, never in the "
+                   "audited folder; a symlinked or git-tracked folder is refused).")
 @click.option("--no-cache", is_flag=True, help="Scan every file again; read and write no cache.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the verdict: score, grade and gate (and errors).")
 @click.option("-v", "--verbose", is_flag=True, help="Every evidence line of every listed item, and the engines.")

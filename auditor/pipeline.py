@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from auditor import __version__
 from auditor.applicability import not_applicable_reason
-from auditor.cache import FindingsCache
+from auditor.cache import FindingsCache, cache_refusal, default_cache_dir
 from auditor.catalog import CatalogItem, load_catalog
 from auditor.collectors.endpoints import ENDPOINTS
 from auditor.collectors.migrations import MIGRATIONS
@@ -135,6 +135,10 @@ def _audit_repository(path: Path, options: AuditOptions | None, progress: Any,
         raise AuditError(no_source_code(path, repo, options))
     _note(progress, f"{len(repo.files)} files")
     ctx = gather_context(repo, options, progress, engines or run_engines, items=items)
+    if options.use_cache:
+        refused = cache_refusal(options.cache_dir or default_cache_dir(root), root)
+        if refused:
+            ctx.warnings.append(f"{refused}; the engines ran without a cache")
     suppressions = find_suppressions(repo, set(load_catalog().by_id))
     changed = changed_lines(root, options.diff_base) if options.diff_base else None
     report = judge(ctx, items, options, generated_at, started, suppressions, changed)
@@ -295,7 +299,7 @@ def build_report(ctx: AuditContext, items: list[CatalogItem], results: dict[str,
             "gate": {"passed": passed, "reasons": reasons},
             "engines_failed": engines_failed(ctx.engines.values()),
             "warnings": audit_warnings(ctx.engines.values(), ctx.collector_errors, inventory["skipped_files"])
-            + _endpoint_warnings(endpoints),
+            + _endpoint_warnings(endpoints) + ctx.warnings,
         },
         "categories": categories,
         "items": item_rows,
