@@ -141,7 +141,7 @@ def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, conf
         options.diff_base = diff_base
         # a cloned URL's checkout is thrown away: a cache there would only cost time, unless --cache-dir
         options.use_cache = not no_cache and (cache_dir is not None or not is_git_url(target))
-        options.cache_dir = cache_dir.resolve() if cache_dir else None
+        options.cache_dir = cache_dir.absolute() if cache_dir else None   # not resolved: a symlink is refused
         report = _run_with_progress(root, options, per_service, color=not no_color, quiet=quiet)
         if is_git_url(target):
             report["repository"]["path"] = redact_url(target)   # no token in a report
