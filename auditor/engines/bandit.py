@@ -41,7 +41,7 @@ def bandit_min_severity() -> dict[str, int]:
 def run_bandit(repo: Repository, timeout: float, cache: "FindingsCache | None" = None) -> EngineRun:
     """One bandit process. With a cache, only the Python files whose content changed are scanned."""
     run = EngineRun("bandit")
-    if not repo.paths("python"):
+    if not any(f.language == "python" for f in repo.security_files()):
         run.status, run.error, run.scanned_files = OK, None, 0
         run.messages.append("no Python files: bandit had nothing to scan")
         return run
@@ -60,7 +60,7 @@ def run_bandit(repo: Repository, timeout: float, cache: "FindingsCache | None" =
         cmd = base_cmd + (["-r", "."] if targets is None else ["--", *targets])
         return _scan(exe, cmd, timeout, repo)
 
-    universe = [p for p in repo.paths() if p.endswith(BANDIT_SUFFIXES)]
+    universe = [f.path for f in repo.security_files() if f.path.endswith(BANDIT_SUFFIXES)]
 
     def context() -> dict:
         return context_key(engine="bandit", exe=executable_identity(exe), cmd=base_cmd[1:],

@@ -129,7 +129,8 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
         cmd.append(str(repo.root))
         return _scan(cmd, timeout, repo, env)
 
-    universe = [f.path for f in repo.files if f.size <= MAX_TARGET_BYTES]
+    universe = [f.path for f in repo.security_files() if f.size <= MAX_TARGET_BYTES]
+    generated = {f.path for f in repo.generated}
 
     def context() -> dict:
         return context_key(engine="semgrep", exe=executable_identity(exe), rules=tree_hash(rules),
@@ -141,7 +142,8 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
     known = set(universe)
     for rel in sorted(merged.results):
         if rel in known:  # never a file the walker left out (a symlink's target, an excluded folder)
-            run.findings.extend(f for f in (_finding(r, repo) for r in merged.results[rel]) if f is not None)
+            run.findings.extend(f for f in (_finding(r, repo) for r in merged.results[rel])
+                                if f is not None and (rel not in generated or f.item_id.startswith("SEC-")))
     return run
 
 
