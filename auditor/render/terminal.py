@@ -20,7 +20,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from auditor.render.common import clean_text, format_score, gate_states, gating_summary, problem_order, violations
+from auditor.render.common import (
+    clean_text,
+    format_score,
+    gate_states,
+    gating_summary,
+    integrity_sections,
+    problem_order,
+    violations,
+)
 from auditor.render.compare import different_repository, item_changes, score_change
 from auditor.render.flow import flow_line, passes_through_evidence
 from auditor.text import printable, printable_tree
@@ -71,7 +79,22 @@ def print_summary(report: dict, console: Console, compare: dict | None = None, v
         print_services(report, console)
     if verbose:
         _print_engines(report, console)
+    _print_integrity(report, console, verbose)
     print_gate(report, console)
+
+
+INTEGRITY_LINES = 20   # per section without --verbose; the JSON, HTML and Markdown reports list all
+
+
+def _print_integrity(report: dict, console: Console, verbose: bool) -> None:
+    """Policy, ignored settings, suppression attempts, skipped and non-production files, incomplete items."""
+    for heading, lines in integrity_sections(report):
+        console.print(Text(f"{heading} ({len(lines)}):", style="bold"))
+        shown = lines if verbose else lines[:INTEGRITY_LINES]
+        for line in shown:
+            console.print(Text(f"  {line}"))
+        if len(shown) < len(lines):
+            console.print(Text(f"  and {len(lines) - len(shown)} more (-v lists all)", style="dim"))
 
 
 def print_gate(report: dict, console: Console) -> None:
