@@ -18,9 +18,9 @@ from auditor.render.markdown import render_markdown
 from auditor.render.sarif import render_sarif
 from auditor.samples import synthetic_report
 from auditor.render.terminal import print_summary
-from tests.helpers import SCHEMA, item
-from tests.helpers import parse_html as parse
-from tests.helpers import validate_sarif as validate
+from helpers import SCHEMA, item
+from helpers import parse_html as parse
+from helpers import validate_sarif as validate
 
 FLOW = [
     {"file": "app/api/items.py", "line": 27, "snippet": "q = request.args['q']", "step": "source",

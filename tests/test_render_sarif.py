@@ -9,7 +9,7 @@ import pytest
 
 from auditor.render.sarif import FINGERPRINT_KEY, SECURITY_SEVERITY, render_sarif
 from auditor.samples import synthetic_report
-from tests.helpers import validate_sarif as validate
+from helpers import validate_sarif as validate
 
 def fingerprints(sarif: dict) -> list[str]:
     return [r["partialFingerprints"][FINGERPRINT_KEY] for r in sarif["runs"][0]["results"]]
