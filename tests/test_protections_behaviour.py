@@ -169,3 +169,36 @@ def test_twin_missing_one_decorator(tmp_path):
     assert eps[("GET", "/api/v1/orders")].authenticated is True
     assert eps[("POST", "/admin/users/{user_id}")].csrf_protected is False
     assert "csrf" not in protections
+
+
+def test_fastapi_routers_mounted_at_three_levels():
+    from auditor.endpoints import fastapi
+    repo = Repository.scan(FIXTURES / "fastapi-mounted")
+    eps = {(e.method, e.path): e for e in fastapi.extract(PyProject(repo))[0]}
+    assert set(eps) == {("GET", "/api/v1/items"), ("GET", "/api/v1/items/{item_id}"), ("GET", "/health"),
+                        ("GET", "/{?}/stats")}
+    item = eps[("GET", "/api/v1/items/{item_id}")]
+    assert item.authenticated is True
+    assert "gatekeeper" in item.protections["authenticated"][0] and "app/api/deps.py:4" in item.protections["authenticated"][0]
+    assert eps[("GET", "/{?}/stats")].authenticated is True        # router-level dependency, prefix from the environment
+    assert eps[("GET", "/api/v1/items")].authenticated is False
+
+
+def test_express_routers_mounted_at_three_levels():
+    from auditor.endpoints import express
+    repo = Repository.scan(FIXTURES / "express-mounted")
+    eps = {(e.method, e.path): e for e in express.extract(repo)[0]}
+    assert set(eps) == {("GET", "/api/v1/users/{id}"), ("GET", "/health"), ("GET", "/{?}/stats")}
+    user = eps[("GET", "/api/v1/users/{id}")]
+    assert user.authenticated is True             # `gate` is known by what it does: 401 when no session user
+    assert "middleware/auth.js:1" in user.protections["authenticated"][0]
+    assert eps[("GET", "/health")].authenticated is False
+
+
+def test_unresolved_prefix_is_not_a_path_parameter():
+    from auditor.endpoints.classify import is_object_endpoint
+    from auditor.endpoints.common import has_path_params
+    from auditor.model import Endpoint
+    assert not has_path_params("/{?}/stats")
+    assert not is_object_endpoint(Endpoint("GET", "/{?}/stats", "h", "f", 1, "x"))
+    assert is_object_endpoint(Endpoint("GET", "/{?}/stats/{id}", "h", "f", 1, "x"))

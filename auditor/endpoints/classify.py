@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from auditor.endpoints.common import has_path_params
 from auditor.model import Endpoint
 
 # how one gets in: login, token, sign-up, password reset/recovery. Public by nature, and brute-force targets.
@@ -77,7 +78,7 @@ def is_public_by_nature(ep: Endpoint) -> bool:
 
 def is_token_path(ep: Endpoint) -> bool:
     """A one-time link (reset/verify/confirm token): the token is the credential, not a record id."""
-    return bool(TOKEN_PARAM.search(ep.path) or ("{" in ep.path and TOKEN_PATH.search(_bare(ep.path))))
+    return bool(TOKEN_PARAM.search(ep.path) or (has_path_params(ep.path) and TOKEN_PATH.search(_bare(ep.path))))
 
 
 def is_profile_read(ep: Endpoint) -> bool:
@@ -89,7 +90,7 @@ def is_object_endpoint(ep: Endpoint) -> bool:
     """Addresses one record by identifier: the place where insecure direct object references happen.
 
     Heuristic: a path parameter, except entry points, one-time token links and public profile reads."""
-    return "{" in ep.path and not is_entry_point(ep) and not is_token_path(ep) and not is_profile_read(ep)
+    return has_path_params(ep.path) and not is_entry_point(ep) and not is_token_path(ep) and not is_profile_read(ep)
 
 
 DEVELOPMENT_ONLY = "development only"

@@ -12,7 +12,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from auditor.endpoints.common import SAFE_METHODS, join_paths, mark, normalize_path, where
+from auditor.endpoints.common import SAFE_METHODS, UNRESOLVED, join_paths, mark, normalize_path, where
 from auditor.endpoints.jsparse import (
     Call,
     matching_paren,
@@ -21,6 +21,8 @@ from auditor.endpoints.jsparse import (
     string_literal,
     strip_comments,
 )
+from auditor.endpoints.protections.javascript import js_behaviour
+from auditor.endpoints.protections.library import javascript_kinds
 from auditor.inventory import TEST_FILE
 from auditor.model import Endpoint
 from auditor.repo import Repository
@@ -237,7 +239,8 @@ def extract(repo: Repository) -> tuple[list[Endpoint], dict]:
                 if callers:
                     ep.notes.append(f"registered on parameter {owner!r}, passed {target!r} at "
                                     f"{where(callers[-1][0], line_of(files[callers[-1][0]].src, callers[-1][2]))}")
-                _protect(ep, f, chain, handler, g, _handler_body(source_of, f, handler))
+                _protect(ep, f, chain, handler, g, _handler_body(source_of, f, handler),
+                         lambda text, at: _middleware_behaviour(repo, files, source_of, text, at))
                 endpoints.append(ep)
     glob = {"session": g.session[:3], "bearer_auth": g.bearer[:3]}
     return endpoints, {k: v for k, v in glob.items() if v}
@@ -270,6 +273,11 @@ def _read(repo: Repository, path: str, src: str) -> _File:
     for m in re.finditer(r"(?:const|let|var)\s+\{([^}]+)\}\s*=\s*require\(\s*['\"]([^'\"]+)['\"]", src):
         for name in re.split(r"\s*,\s*", m.group(1).strip()):
             name = name.split(":")[-1].strip()
+            if name:
+                f.defs.setdefault(name, f"{name} from {m.group(2)}")
+    for m in re.finditer(r"import\s*\{([^}]+)\}\s*from\s*['\"]([^'\"]+)['\"]", src):
+        for name in re.split(r"\s*,\s*", m.group(1).strip()):
+            name = name.split(" as ")[-1].strip()
             if name:
                 f.defs.setdefault(name, f"{name} from {m.group(2)}")
     for m in re.finditer(r"function\s+([\w$]+)\s*\(", src):
@@ -320,7 +328,7 @@ def _mounts(files: dict[str, _File]) -> dict[tuple[str, str], list[_Mount]]:
         for call in f.calls:
             if call.method != "use" or not call.args:
                 continue
-            prefix = string_literal(call.args[0])
+            prefix = _prefix_arg(files, f, call.args)
             rest = call.args[1:] if prefix is not None else call.args
             parent, callers = _canonical(files, f, call.receiver)
             for i, a in enumerate(rest):
@@ -343,6 +351,29 @@ def _mounts(files: dict[str, _File]) -> dict[tuple[str, str], list[_Mount]]:
     for root in roots:
         visit(root, "", [], 0)
     return out
+
+
+PREFIX_NAME = re.compile(r"(prefix|path|route|base|url|version|api|mount)", re.I)
+
+
+def _prefix_arg(files: dict[str, _File], f: _File, args: list[str]) -> str | None:
+    """The mount path of `app.use(path, ...)`: a literal, a const string of the file, a template literal (its
+    placeholders as `{?}`), or, for a name or member that reads like one (`config.apiPrefix`) followed by a
+    router, the visible wildcard `{?}`; None when the first argument is middleware."""
+    first = args[0].strip() if args else ""
+    literal = string_literal(first)
+    if literal is not None:
+        return literal
+    template = re.fullmatch(r"`([^`]*)`", first)
+    if template:
+        return re.sub(r"\$\{[^}]*\}", UNRESOLVED, template.group(1))
+    value = string_literal(f.defs.get(first, "")) if re.fullmatch(r"[\w$]+", first) else None
+    if value is not None:
+        return value
+    if len(args) > 1 and re.fullmatch(r"[\w$.]+", first) and PREFIX_NAME.search(first.rsplit(".", 1)[-1]) \
+            and first not in f.functions and _router_target(files, f, first) is None:
+        return UNRESOLVED
+    return None
 
 
 def _uses_before(f: _File, owner: str, offset: int, path: str) -> list[tuple[str, str]]:
@@ -404,6 +435,64 @@ def _handler_name(handler: str) -> str:
     return "<anonymous>"
 
 
+# behaviour kinds (auditor.endpoints.protections) -> this extractor's kinds
+KIND_OF = {"authentication": "auth", "authorization": "authz", "rate_limit": "rate", "input_validation": "validation"}
+JS_DEFINITION_AT = r"(?:function\s+{n}\s*\(|(?:const|let|var)\s+{n}\s*=|exports\.{n}\s*=|(?<![\w$.]){n}\s*:\s*(?:async\s+)?(?:function\b|\()|^\s*(?:async\s+)?{n}\s*\([^)]*\)\s*\{{)"
+
+
+def _function_text(src: str, name: str) -> str:
+    """The text of `name`'s definition in a module: from its start to the close of its first brace block."""
+    d = re.search(JS_DEFINITION_AT.format(n=re.escape(name)), src, re.M)
+    if not d:
+        return ""
+    brace = src.find("{", d.end())
+    close = matching_paren(src, brace) if brace >= 0 else -1
+    return src[d.start():close + 1] if close > 0 else src[d.start():d.start() + 400]
+
+
+def _middleware_behaviour(repo: Repository, files: dict[str, _File], source_of, text: str, at: str) -> dict[str, str]:
+    """kind -> how for one middleware expression as used in the file of `at`: a known package's middleware
+    (rules/protections.yml), or the repository function it names, read for what it does."""
+    path = at.rsplit(":", 1)[0]
+    f = files.get(path)
+    head = re.match(r"\s*([\w$]+)(?:\.([\w$]+))?", text)
+    if f is None or not head:
+        return {}
+    name, member = head.group(1), head.group(2)
+    memo = repo.__dict__.setdefault("_auditor_js_middleware", {})
+    key = (path, name, member)
+    if key in memo:
+        return memo[key]
+    memo[key] = {}
+    definition = f.defs.get(name, "")
+    package = re.search(r"require\(\s*['\"]([^'\"]+)['\"]\s*\)|^[\w$]+ from (\S+)$", definition)
+    spec = (package.group(1) or package.group(2)) if package else None
+    out: dict[str, str] = {}
+    if spec is None and re.match(r"[\w$]+\s*\(", definition):   # const limiter = rateLimit({...})
+        callee = re.match(r"([\w$]+)", definition)
+        inner = re.search(r"require\(\s*['\"]([^'\"]+)['\"]\s*\)|^[\w$]+ from (\S+)$",
+                          f.defs.get(callee.group(1), "")) if callee else None
+        if inner and not (inner.group(1) or inner.group(2) or ".").startswith("."):
+            spec = inner.group(1) or inner.group(2)
+    if spec and not spec.startswith("."):
+        package_name = "/".join(spec.split("/")[:2]) if spec.startswith("@") else spec.split("/")[0]
+        out = {kind: f"{package_name} middleware" for kind in javascript_kinds(package_name)}
+    elif spec:
+        target = _resolve(repo, path, spec)
+        src = source_of(target) if target else ""
+        text_of = _function_text(src, member or name) if src else ""
+        if text_of:
+            line = line_of(src, src.find(text_of))
+            out = {kind: f"{how}; defined at {target}:{line}" for kind, how in js_behaviour(text_of).items()}
+    else:
+        text_of = _function_text(f.src, name)
+        if text_of:
+            line = line_of(f.src, f.src.find(text_of))
+            out = {kind: f"{how}; defined at {path}:{line}" for kind, how in js_behaviour(text_of).items()}
+    memo[key] = out
+    return out
+
+
 def _kinds(f: _File, text: str) -> set[str]:
     expanded = text
     name = text.strip()
@@ -412,9 +501,13 @@ def _kinds(f: _File, text: str) -> set[str]:
     return {kind for kind, rx in KINDS.items() if rx.search(expanded)}
 
 
-def _protect(ep: Endpoint, f: _File, chain: list[tuple[str, str]], handler: str, g: _Global, body: str) -> None:
+def _protect(ep: Endpoint, f: _File, chain: list[tuple[str, str]], handler: str, g: _Global, body: str,
+             behaviour=None) -> None:
     found: dict[str, list[str]] = {}
     for text, at in chain:
+        known = behaviour(text, at) if behaviour is not None else {}
+        for kind, how in known.items():
+            found.setdefault(KIND_OF.get(kind, kind), []).append(f"{text.strip()[:50]} at {at} ({how})")
         for kind in _kinds(f, text):
             found.setdefault(kind, []).append(f"{text.strip()[:70]} at {at}")
     if "auth" in found:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from auditor.astwalk import nodes_of, walk
 from auditor.endpoints.classify import DEVELOPMENT_ONLY
-from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, join_paths, mark, normalize_path, where
+from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, UNRESOLVED, join_paths, mark, normalize_path, where
 from auditor.endpoints.protections import AUTHENTICATION, AUTHORIZATION
 from auditor.endpoints.protections.behaviour import guards as guards_of
 from auditor.endpoints.pyast import (
@@ -88,6 +88,7 @@ class _Ctx:
     cookie_schemes: set[str] = field(default_factory=set)
     auth_functions: set[str] = field(default_factory=set)    # functions that authenticate (by their own deps)
     authz_functions: dict[str, str] = field(default_factory=dict)  # functions whose guards check a role: how
+    auth_defs: dict[str, str] = field(default_factory=dict)        # functions whose guards reject the anonymous
     limiter_names: set[str] = field(default_factory=set)
     global_limits: list[str] = field(default_factory=list)
     csrf_middleware: list[str] = field(default_factory=list)
@@ -152,7 +153,7 @@ def _prefix(project: PyProject, mod: PyModule, node: ast.AST | None) -> str:
     if node is None:
         return ""
     value = literal_str(project, mod, node)
-    return value if value is not None else "{" + (dotted(node) or "prefix") + "}"
+    return value if value is not None else UNRESOLVED
 
 
 def _decorates_routes(mod: PyModule) -> bool:
@@ -264,6 +265,7 @@ def _scan_globals(project: PyProject, c: _Ctx) -> None:
             found = guards_of(fn)
             if AUTHENTICATION in found:
                 c.auth_functions.add(fn.name)
+                c.auth_defs[fn.name] = f"{fn.name} ({found[AUTHENTICATION]}; defined at {where(mod.path, fn.lineno)})"
             if AUTHORIZATION in found:
                 c.authz_functions[fn.name] = f"{fn.name} ({found[AUTHORIZATION]}; defined at {where(mod.path, fn.lineno)})"
     # functions that authenticate: their own parameters depend on a security scheme (or another auth function)
@@ -323,7 +325,9 @@ def _protect(ep: Endpoint, fn, mod: PyModule, inherited: list[tuple[str, str]], 
     for text, w in inherited + param_deps:
         call = ast.parse(text, mode="eval").body
         target = _dep_target(call) if isinstance(call, ast.Call) else ""
-        if _is_auth_dep(target, c):
+        if target in c.auth_defs:
+            auth_sources.append(f"{text} at {w}: {c.auth_defs[target]}")
+        elif _is_auth_dep(target, c):
             auth_sources.append(f"{text} at {w}")
         if target in c.authz_functions:
             authz_sources.append(f"{text}: {c.authz_functions[target]}")

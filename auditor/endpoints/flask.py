@@ -11,7 +11,15 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.astwalk import nodes_of, walk
-from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, join_paths, mark, normalize_path, where
+from auditor.endpoints.common import (
+    HTTP_METHODS,
+    SAFE_METHODS,
+    has_path_params,
+    join_paths,
+    mark,
+    normalize_path,
+    where,
+)
 from auditor.endpoints.flask_resources import api_mounts, prefix_of, resource_methods, resource_routes
 from auditor.endpoints.protections import (
     AUTHENTICATION,
@@ -463,7 +471,7 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         mark(ep, "input_validated", True, f"typed query reads (request.args.get(..., type=...)) in {r.handler_name}")
     elif reads:
         mark(ep, "input_validated", False, f"reads {reads[0]} without a schema or form")
-    elif "{" in ep.path:
+    elif has_path_params(ep.path):
         typed = all(":" in p for p in _angle_params(r.path))
         if typed:
             mark(ep, "input_validated", True, "typed URL converters")

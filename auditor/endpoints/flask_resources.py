@@ -14,10 +14,9 @@ import ast
 from dataclasses import dataclass
 
 from auditor.astwalk import nodes_of
-from auditor.endpoints.common import HTTP_METHODS, join_paths
+from auditor.endpoints.common import HTTP_METHODS, UNRESOLVED, join_paths
 from auditor.endpoints.pyast import PyModule, PyProject, arg, const_str, dotted, kwarg, last_name, literal_str
 
-UNRESOLVED = "{?}"
 API_CTORS = ("Api",)
 NAMESPACE_CTORS = ("Namespace",)
 Key = tuple[str, str]

@@ -44,7 +44,7 @@ class Finding:
         return f"{self.name} ({self.how}; defined at {self.where})"
 
 
-IDENTITY_WORDS = frozenset({"authed", "authenticated", "auth", "login", "logged", "user", "users", "identity",
+IDENTITY_WORDS = frozenset({"uid", "userid", "authed", "authenticated", "auth", "login", "logged", "user", "users", "identity",
                             "principal", "token", "jwt", "session", "credentials", "apikey", "authorization",
                             "anonymous", "authorized", "signed", "me", "bearer"})
 ROLE_WORDS = frozenset({"admin", "admins", "administrator", "role", "roles", "permission", "permissions", "perm",
@@ -228,6 +228,11 @@ def guards(fn: ast.AST, top_level: bool = False) -> dict[str, str]:
     of its business logic)."""
     found: dict[str, str] = {}
     parents = _blocks(fn)
+    assigned: dict[str, set[str]] = {}   # local name -> words of what it was assigned (`uid = session.get("uid")`)
+    for node in nodes_of(fn, ast.Assign):
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                assigned.setdefault(target.id, set()).update(_words(node.value))
     ifs = [s for s in getattr(fn, "body", []) if isinstance(s, ast.If)] if top_level else nodes_of(fn, ast.If)
     for node in ifs:
         when_true = _rejects(node.body)
@@ -243,6 +248,8 @@ def guards(fn: ast.AST, top_level: bool = False) -> dict[str, str]:
             passing = when_false if negated else when_true
             cond = f"when `{test_text[:60]}`" if failing is when_true else f"unless `{test_text[:60]}`"
             words = set() if token else _words(core)
+            for name in (n.id for n in walk(core) if isinstance(n, ast.Name)):
+                words |= assigned.get(name, set()) if not token else set()
             denial = failing[0] - {429, 400, 404} if failing else set()
             if failing and words & IDENTITY_WORDS and _ownership(core) and failing[0] - {429, 400}:
                 found.setdefault(AUTHORIZATION, f"{failing[1]} {cond} (ownership)")
