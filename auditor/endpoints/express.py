@@ -252,7 +252,8 @@ def _read(repo: Repository, path: str, src: str) -> _File:
         name, value = m.group(1), m.group(2).strip()
         if re.match(r"(express|Express)\s*\(\s*\)", value) or re.match(r"new\s+(Koa|Express)\b", value):
             f.apps.add(name)
-        elif re.match(r"(express\.)?Router\s*\(|new\s+Router\s*\(|express\.Router\b", value):
+        elif re.match(r"(express\.)?Router\s*\(|new\s+Router\s*\(|express\.Router\b|"
+                      r"require\(\s*['\"]express['\"]\s*\)\.Router\s*\(", value):
             f.routers.add(name)
         req = re.match(r"require\(\s*['\"]([^'\"]+)['\"]\s*\)", value)
         if req and req.group(1).startswith("."):
@@ -293,6 +294,10 @@ def _read(repo: Repository, path: str, src: str) -> _File:
     inline = EXPORTED_FUNCTION.search(src)
     if inline:
         f.export_params = [p.split("=")[0].strip() for p in split_args(_params(inline))]
+        # module.exports = function () { router.get(...); return router }: the router is what a call returns
+        returned = [m.group(1) for m in re.finditer(r"\breturn\s+([\w$]+)\s*;?\s*\}", src[inline.end():])]
+        if f.exports is None and returned and returned[-1] in f.routers:
+            f.exports = returned[-1]
     elif f.exports in f.functions:
         f.export_params = f.functions[f.exports]
     f.calls = method_calls(src, VERBS | {"use", "route"})
@@ -309,6 +314,9 @@ def _resolve(repo: Repository, base: str, spec: str) -> str | None:
 
 def _router_target(files: dict[str, _File], f: _File, expr: str) -> tuple[str, str] | None:
     expr = expr.strip()
+    called = re.fullmatch(r"(require\(\s*['\"][^'\"]+['\"]\s*\)|[\w$]+)\s*\([^()]*\)", expr)
+    if called:   # app.use('/app', require('./routes/app')()) / routes(passport): the router the export returns
+        expr = called.group(1)
     if expr in f.routers:
         return (f.path, expr)
     target = f.requires.get(expr)
@@ -476,7 +484,8 @@ def _middleware_behaviour(repo: Repository, files: dict[str, _File], source_of, 
             spec = inner.group(1) or inner.group(2)
     if spec and not spec.startswith("."):
         package_name = "/".join(spec.split("/")[:2]) if spec.startswith("@") else spec.split("/")[0]
-        out = {kind: f"{package_name} middleware" for kind in javascript_kinds(package_name)}
+        entry = f"{package_name}#{member}" if member else package_name   # passport#authenticate, not passport.session
+        out = {kind: f"{entry.replace('#', '.')} middleware" for kind in javascript_kinds(entry)}
     elif spec:
         target = _resolve(repo, path, spec)
         src = source_of(target) if target else ""
