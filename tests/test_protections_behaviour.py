@@ -202,3 +202,22 @@ def test_unresolved_prefix_is_not_a_path_parameter():
     assert not has_path_params("/{?}/stats")
     assert not is_object_endpoint(Endpoint("GET", "/{?}/stats", "h", "f", 1, "x"))
     assert is_object_endpoint(Endpoint("GET", "/{?}/stats/{id}", "h", "f", 1, "x"))
+
+
+def test_express_router_returned_by_an_exported_function(tmp_path):
+    from auditor.endpoints import express
+    (tmp_path / "routes").mkdir()
+    (tmp_path / "server.js").write_text(
+        "const express = require('express');\nconst passport = require('passport');\nconst app = express();\n"
+        "app.use(passport.initialize());\napp.use('/app', require('./routes/app')());\n")
+    (tmp_path / "routes" / "app.js").write_text(
+        "var router = require('express').Router();\nvar auth = require('../core/auth');\n"
+        "module.exports = function () {\n  router.get('/products', auth.isSignedIn, function (req, res) {\n"
+        "    res.render('products');\n  });\n  return router;\n}\n")
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "auth.js").write_text(
+        "module.exports.isSignedIn = function (req, res, next) {\n  if (req.isAuthenticated()) return next();\n"
+        "  res.redirect('/login');\n};\n")
+    eps = {(e.method, e.path): e for e in express.extract(Repository.scan(tmp_path))[0]}
+    assert set(eps) == {("GET", "/app/products")}
+    assert eps[("GET", "/app/products")].authenticated is True
