@@ -106,10 +106,12 @@ def label(ep: Endpoint) -> str:
 
 
 # routes that are conventionally not versioned, beside the PUBLIC ones (read by API-VERSIONING and API-DOCS)
-UNVERSIONED_BY_NATURE = re.compile(r"^/?(auth|oauth2?|token|login|logout|admin|static|\.well-known)(/|$)", re.I)
+UNVERSIONED_BY_NATURE = re.compile(r"^/?(auth|oauth2?|token|login|logout|admin|static|\.well-known|files|uploads|media|"
+                                   r"events|debug|redirect|callback)(/|$)", re.I)
 
 
 def is_infrastructure(ep: Endpoint) -> bool:
-    """Health, docs, metrics, static, admin and OAuth/login routes are conventionally not versioned."""
+    """Health, docs, metrics, static, admin and OAuth/login routes, file downloads and event streams at the
+    top level are conventionally not versioned."""
     bare = re.sub(r"\{[^}]*\}", "", ep.path)
     return bool(PUBLIC.search(bare) or UNVERSIONED_BY_NATURE.search(bare))

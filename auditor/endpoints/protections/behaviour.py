@@ -236,7 +236,10 @@ def guards(fn: ast.AST, top_level: bool = False) -> dict[str, str]:
     ifs = [s for s in getattr(fn, "body", []) if isinstance(s, ast.If)] if top_level else nodes_of(fn, ast.If)
     for node in ifs:
         when_true = _rejects(node.body)
-        after = _following(parents, node) if _lets_through(node.body) and not when_true else []
+        # what follows an `if` whose branch hands the request on (a wrapper's `return f(...)`; in a handler's
+        # opening checks, any answer: `if is_admin(): return redirect(dashboard)` then `return redirect(login)`)
+        hands_on = _lets_through(node.body) or (top_level and bool(node.body) and isinstance(node.body[-1], ast.Return))
+        after = _following(parents, node) if hands_on and not when_true else []
         when_false = _rejects(node.orelse) or (_rejects(after) if after else None)
         test_text = ast.unparse(node.test)
         token = _compares_token(node.test)
