@@ -32,6 +32,7 @@ from auditor.endpoints.protections import (
     protections_of,
 )
 from auditor.endpoints.protections.behaviour import guards
+from auditor.endpoints.protections.resolve import delegated_protections
 from auditor.endpoints.pyast import (
     PyModule,
     PyProject,
@@ -370,6 +371,8 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         if f.kind != CSRF:
             behaviour.setdefault(f.kind, []).append(f.text())
     if fn is not None:
+        for kind, how in delegated_protections(g.project, r.module, fn).items():
+            behaviour.setdefault(kind, []).append(f"hands the request to {how}")
         for kind, how in guards(fn, top_level=True).items():
             if kind in (AUTHENTICATION, AUTHORIZATION):
                 behaviour.setdefault(kind, []).append(f"check in {r.handler_name}: {how} ({at})")

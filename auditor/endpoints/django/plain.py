@@ -15,6 +15,7 @@ from auditor.endpoints.protections import (
     classify_function,
     protections_of,
 )
+from auditor.endpoints.protections.resolve import delegated_protections
 from auditor.endpoints.pyast import class_bases, class_method, last_name, source_text
 from auditor.endpoints.pyprotect import (
     AUTH_DECORATOR,
@@ -44,6 +45,9 @@ def protect_django(c: UrlWalk, ep: Endpoint, v: View, fn) -> None:
         for base in v.cls.bases:
             for f in protections_of(c.project, v.cls_module or mod, base):
                 behaviour.setdefault(f.kind, []).append(f"base class {f.text()}")
+    if fn is not None:
+        for kind, how in delegated_protections(c.project, mod, fn).items():
+            behaviour.setdefault(kind, []).append(f"hands the request to {how}")
     for f in middleware_protections(c):
         behaviour.setdefault(f.kind, []).append(f"MIDDLEWARE {f.text()}")
     _authentication(c, ep, v, mod, decs, bases, texts, behaviour.get(AUTHENTICATION, []))

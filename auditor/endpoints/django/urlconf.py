@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 
 from auditor.astwalk import walk
-from auditor.endpoints.common import join_paths, normalize_path, where
+from auditor.endpoints.common import UNRESOLVED, join_paths, normalize_path, where
 from auditor.endpoints.django.contrib_auth import (
     AUTH_URLS_MODULE,
     AUTH_VIEWS,
@@ -16,7 +16,7 @@ from auditor.endpoints.django.model import UrlWalk, View, clean_route
 from auditor.endpoints.django.routers import router_routes
 from auditor.endpoints.django.views import resolve_view, view_endpoints
 from auditor.endpoints.django_settings import module_near
-from auditor.endpoints.pyast import PyModule, arg, const_str, dotted, last_name, source_text
+from auditor.endpoints.pyast import PyModule, arg, const_str, dotted, last_name, literal_str, source_text
 from auditor.model import Endpoint
 
 
@@ -108,7 +108,7 @@ def _walk_patterns(c: UrlWalk, mod: PyModule, node: ast.AST, prefix: str, depth:
         fname = last_name(entry.func)
         if fname not in ("path", "re_path", "url"):
             continue
-        route = const_str(arg(entry, 0, "route"))
+        route = _route_text(c, mod, arg(entry, 0, "route"))
         if route is None:
             continue
         style = "regex" if fname in ("re_path", "url") else ""
@@ -134,6 +134,28 @@ def _walk_patterns(c: UrlWalk, mod: PyModule, node: ast.AST, prefix: str, depth:
                 c.endpoints.append(ep)
             else:
                 view_endpoints(c, v, clean_route(full), mod.path, entry.lineno)
+
+
+def _route_text(c: UrlWalk, mod: PyModule, node: ast.AST | None) -> str | None:
+    """A route string known without running code (a literal, a module constant, an f-string of constants);
+    the parts computed at run time become the visible wildcard `{?}` (`path(f"{prefix}admin/", ...)`)."""
+    if node is None:
+        return None
+    value = literal_str(c.project, mod, node)
+    if value is not None:
+        return value
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for v in node.values:
+            if isinstance(v, ast.Constant):
+                parts.append(str(v.value))
+            else:
+                inner = literal_str(c.project, mod, v.value) if isinstance(v, ast.FormattedValue) else None
+                parts.append(inner if inner is not None else UNRESOLVED)
+        return "".join(parts)
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return UNRESOLVED + "/"
+    return None
 
 
 def _string_view(c: UrlWalk, name: str) -> View | None:

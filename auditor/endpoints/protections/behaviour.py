@@ -47,6 +47,7 @@ class Finding:
 IDENTITY_WORDS = frozenset({"uid", "userid", "authed", "authenticated", "auth", "login", "logged", "user", "users", "identity",
                             "principal", "token", "jwt", "session", "credentials", "apikey", "authorization",
                             "anonymous", "authorized", "signed", "me", "bearer"})
+IDENTITY_PAIRS = (frozenset({"api", "key"}), frozenset({"access", "key"}), frozenset({"client", "secret"}))
 ROLE_WORDS = frozenset({"admin", "admins", "administrator", "role", "roles", "permission", "permissions", "perm",
                         "perms", "staff", "superuser", "owner", "scope", "scopes", "privilege", "privileges",
                         "allowed", "group", "groups", "acl", "policy", "can", "moderator", "authorize"})
@@ -142,6 +143,11 @@ def rejection(stmts: Iterable[ast.AST]) -> tuple[set[int], str] | None:
                 if REJECT_EXCEPTION.match(name):
                     statuses.add(429 if RATE_EXCEPTION.match(name) else 403)
                     how = how or f"raises {name}"
+            elif isinstance(node, ast.Return) and isinstance(node.value, ast.Call) and \
+                    any(_status(a) in REJECT_CODES for a in node.value.args[1:]):
+                code = next(c for c in (_status(a) for a in node.value.args[1:]) if c in REJECT_CODES)
+                statuses.add(code)     # return error("missing api key", 401) / make_response(body, 403)
+                how = how or f"returns {code}"
             elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
                 codes = [_status(e) for e in node.value.elts[1:]]
                 code = next((c for c in codes if c in REJECT_CODES), None)
@@ -259,7 +265,7 @@ def guards(fn: ast.AST, top_level: bool = False) -> dict[str, str]:
             elif denial and words & ROLE_WORDS:
                 found.setdefault(AUTHORIZATION, f"{failing[1]} {cond}")
                 found.setdefault(AUTHENTICATION, f"{failing[1]} {cond}")
-            elif denial and words & IDENTITY_WORDS:
+            elif denial and (words & IDENTITY_WORDS or any(pair <= words for pair in IDENTITY_PAIRS)):
                 found.setdefault(AUTHENTICATION, f"{failing[1]} {cond}")
             elif passing and {"anonymous"} & words and passing[0] - {429, 400, 404}:
                 found.setdefault(AUTHENTICATION, f"{passing[1]} when `{test_text[:60]}`")

@@ -93,3 +93,26 @@ def _follower(project: PyProject, mod: PyModule, depth: int):
             return []
         return protections_of(project, mod, call.func, depth + 1)
     return follow
+
+
+def delegated_protections(project: PyProject | None, mod: PyModule, fn: ast.AST) -> dict[str, str]:
+    """kind -> how, for a view that only dispatches (`if request.method == "POST": return create(request)`,
+    `return read(request)`): the protections every function it hands the request to applies, by their
+    decorators. Empty unless each returned call is a repository function."""
+    if project is None:
+        return {}
+    returned = [node.value for node in ast.walk(fn) if isinstance(node, ast.Return) and isinstance(node.value, ast.Call)]
+    if not returned:
+        return {}
+    common: dict[str, str] | None = None
+    for call in returned:
+        name = dotted(call.func)
+        found = project.resolve_function(mod, name) if name else None
+        if found is None or found[1] is fn:
+            return {}
+        def_mod, target = found
+        kinds = {f.kind: f"{name} is {f.text()}" for d in target.decorator_list for f in protections_of(project, def_mod, d)}
+        common = kinds if common is None else {k: v for k, v in common.items() if k in kinds}
+        if not common:
+            return {}
+    return common or {}
