@@ -221,3 +221,52 @@ def test_express_router_returned_by_an_exported_function(tmp_path):
     eps = {(e.method, e.path): e for e in express.extract(Repository.scan(tmp_path))[0]}
     assert set(eps) == {("GET", "/app/products")}
     assert eps[("GET", "/app/products")].authenticated is True
+
+
+def test_api_key_check_through_an_error_helper_is_authentication():
+    assert kinds("""
+        def authorize(f):
+            def wrapper(request, *args, **kwds):
+                api_key = request.headers.get("X-Api-Key", "")
+                if len(api_key) != 32:
+                    return error("missing api key", 401)
+                return f(request, *args, **kwds)
+            return wrapper
+    """) == {AUTHENTICATION}
+
+
+def test_dispatching_view_takes_the_protection_of_its_targets(tmp_path):
+    from auditor.endpoints.protections.resolve import delegated_protections
+    (tmp_path / "api.py").write_text(textwrap.dedent("""
+        def authorize(f):
+            def wrapper(request, *args, **kwds):
+                if request.user is None:
+                    return error("no user", 401)
+                return f(request, *args, **kwds)
+            return wrapper
+
+        @authorize
+        def create(request):
+            return "created"
+
+        @authorize
+        def listing(request):
+            return "list"
+
+        def unguarded(request):
+            return "open"
+
+        def items(request):
+            if request.method == "POST":
+                return create(request)
+            return listing(request)
+
+        def mixed(request):
+            if request.method == "POST":
+                return create(request)
+            return unguarded(request)
+    """))
+    project = PyProject(Repository.scan(tmp_path))
+    mod = project.modules["api"]
+    assert AUTHENTICATION in delegated_protections(project, mod, mod.functions["items"])
+    assert delegated_protections(project, mod, mod.functions["mixed"]) == {}
