@@ -12,8 +12,9 @@ from auditor.model import Endpoint
 # how one gets in: login, token, sign-up, password reset/recovery. Public by nature, and brute-force targets.
 ENTRY = re.compile(
     r"(^|/)(log-?in|sign-?in|signin|authenticate|auth|token|tokens|access-token|access_token|oauth|oauth2|jwt|"
-    r"sessions?|register|registration|sign-?up|signup|password[-_]?(reset|recovery|forgot)|"
-    r"(reset|recover|forgot|lost)[-_]?password|password-recovery[\w-]*|reset-password[\w-]*)(/|$|\.|\{)", re.I)
+    r"sessions?|register|registration|sign-?up|signup|(password|passwd|pwd|pw)[-_]?(reset|recovery|forgot)|"
+    r"(reset|recover|forgot|lost)[-_]?(password|passwd|pwd|pw)|password-recovery[\w-]*|reset-password[\w-]*)(/|$|\.|\{)",
+    re.I)
 ENTRY_HANDLER = re.compile(r"^(login|signin|sign_in|token|obtain_\w*token|register|signup|sign_up|"
                            r"\w*(password_reset|reset_password|recover_password|forgot_password)\w*|authenticate)", re.I)
 # sensitive but behind authentication: password change, one-time codes, MFA

@@ -368,7 +368,7 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         for f in protections_of(g.project, r.module, d):
             behaviour.setdefault(f.kind, []).append(f"@{f.text()}")
     for f in (bp.hooks if bp is not None else []) + g.app_hooks:
-        if f.kind != CSRF:
+        if f.kind not in (CSRF, VALIDATION):     # a hook reading the request validates no route's own input
             behaviour.setdefault(f.kind, []).append(f.text())
     if fn is not None:
         for kind, how in delegated_protections(g.project, r.module, fn).items():

@@ -65,6 +65,8 @@ STATUS_NAMES = {"NOT_FOUND": 404, "HTTP_404_NOT_FOUND": 404, "UNAUTHORIZED": 401
 SESSION_SIDE = re.compile(r"\bsession\b|cookies|COOKIES|csrf|nonce|_token\b", re.I)
 REQUEST_SIDE = re.compile(r"request\.(form|headers|json|values|args|POST|META|get_json|data)|\bform\b|headers\.get|"
                           r"get_header|X-CSRF|CSRF-Token", re.I)
+# what a schema is called: `UserSchema().load`, `form.validate`, `jsonschema.validate`, `Payload.model_validate`
+SCHEMA_OWNER = re.compile(r"schema|form|model|validator|serializer|parser|payload|input|request_?body|args", re.I)
 SCHEMA_CALL = frozenset({"load", "loads", "validate", "model_validate", "parse_obj", "validate_python",
                          "is_valid", "validate_on_submit", "parse_args"})
 
@@ -312,7 +314,7 @@ def _schema_on_request(fn: ast.AST) -> str | None:
     for call in nodes_of(fn, ast.Call):
         if _call_name(call) in SCHEMA_CALL and isinstance(call.func, ast.Attribute):
             owner = ast.unparse(call.func.value)
-            if owner.split(".")[0] in ("json", "pickle", "yaml", "marshal", "jwt"):
+            if owner.split(".")[0] in ("json", "pickle", "yaml", "marshal", "jwt") or not SCHEMA_OWNER.search(owner):
                 continue
             if "request" in ast.unparse(call) or _call_name(call) in ("is_valid", "validate_on_submit", "parse_args"):
                 return ast.unparse(call)[:80]
