@@ -22,7 +22,7 @@ SENSITIVE_ONLY = re.compile(r"(^|/)(password|passwords|change[-_]?password|otp|v
 PUBLIC = re.compile(
     r"(^|/)(health|healthz|health-check|healthcheck|ready|readyz|readiness|live|livez|liveness|ping|status|"
     r"version|metrics|docs|redoc|openapi(\.json)?|swagger(\.json|-ui)?|schema|static|assets|favicon\.ico|"
-    r"robots\.txt|\.well-known|logout|log-out|sign-?out)(/|$|\.)", re.I)
+    r"robots\.txt|\.well-known|logout|log-out|sign-?out|redirect)(/|$|\.)", re.I)
 
 
 def _bare(path: str) -> str:
