@@ -219,6 +219,7 @@ def extract(repo: Repository) -> tuple[list[Endpoint], dict]:
         for m in BEARER.finditer(f.src):
             g.bearer.append(f"{m.group(0)} at {where(f.path, line_of(f.src, m.start()))}")
     mounts = _mounts(files)
+    app_prefixed = _app_prefixed_middleware(files)
     endpoints: list[Endpoint] = []
     for f in files.values():
         for owner, path, method, mws, handler, line, offset in _routes(f):
@@ -232,8 +233,11 @@ def extract(repo: Repository) -> tuple[list[Endpoint], dict]:
             for ctx in contexts or [_Mount("", [])]:
                 chain = ctx.chain + passed_in + _uses_before(f, owner, offset, path) + \
                     [(m, where(f.path, line)) for m in mws]
-                ep = Endpoint(method, normalize_path(join_paths(ctx.prefix, path)), _handler_name(handler), f.path, line,
-                              "express")
+                full = normalize_path(join_paths(ctx.prefix, path))
+                if ctx.prefix:   # app.use('/v1/auth', limiter) reaches the routes a router mounts under /v1/auth
+                    chain += [(m, at) for prefix, m, at in app_prefixed
+                              if _under(full, prefix) and (m, at) not in chain]
+                ep = Endpoint(method, full, _handler_name(handler), f.path, line, "express")
                 if orphan:
                     ep.notes.append(f"router {target!r} is not mounted by any app.use() found: path prefix unknown")
                 if callers:
@@ -336,9 +340,17 @@ def _mounts(files: dict[str, _File]) -> dict[tuple[str, str], list[_Mount]]:
         for call in f.calls:
             if call.method != "use" or not call.args:
                 continue
+            parent, callers = _canonical(files, f, call.receiver)
+            table = _route_table_mounts(f, call)
+            for prefix_text, router_expr in table:
+                target = _router_target(files, f, router_expr)
+                if target is not None:
+                    chain = _caller_chain(files, callers, prefix_text) + _uses_before(f, call.receiver, call.start, prefix_text)
+                    edges.append((parent, target, prefix_text, chain))
+            if table:
+                continue
             prefix = _prefix_arg(files, f, call.args)
             rest = call.args[1:] if prefix is not None else call.args
-            parent, callers = _canonical(files, f, call.receiver)
             for i, a in enumerate(rest):
                 target = _router_target(files, f, a)
                 if target is None:
@@ -358,6 +370,55 @@ def _mounts(files: dict[str, _File]) -> dict[tuple[str, str], list[_Mount]]:
                 visit(child, m.prefix, m.chain, depth + 1)
     for root in roots:
         visit(root, "", [], 0)
+    return out
+
+
+def _app_prefixed_middleware(files: dict[str, _File]) -> list[tuple[str, str, str]]:
+    """(path prefix, middleware, where) for every `app.use('/prefix', mw)` on an application (not a router mount)."""
+    out = []
+    for f in files.values():
+        for call in f.calls:
+            if call.method != "use" or call.receiver not in f.apps or len(call.args) < 2:
+                continue
+            prefix = string_literal(call.args[0])
+            if not prefix or prefix == "/":
+                continue
+            for a in call.args[1:]:
+                if _router_target(files, f, a) is None:
+                    out.append((prefix, a, where(f.path, call.line)))
+    return out
+
+
+def _under(path: str, prefix: str) -> bool:
+    p = normalize_path(prefix).rstrip("/")
+    return path == p or path.startswith(p + "/")
+
+
+FOR_EACH = re.compile(r"([\w$]+)\s*\.\s*forEach\s*\(\s*(?:\(\s*([\w$]+)\s*\)|([\w$]+))\s*=>")
+TABLE_ENTRY = re.compile(r"\{\s*(?:path|prefix)\s*:\s*(['\"`])([^'\"`]*)\1\s*,\s*(?:route|router|handler)\s*:\s*([\w$.]+)\s*,?\s*\}|"
+                         r"\{\s*(?:route|router|handler)\s*:\s*([\w$.]+)\s*,\s*(?:path|prefix)\s*:\s*(['\"`])([^'\"`]*)\5\s*,?\s*\}")
+
+
+def _route_table_mounts(f: _File, call) -> list[tuple[str, str]]:
+    """`routes.forEach((route) => router.use(route.path, route.route))` over a literal table
+    `const routes = [{ path: '/auth', route: authRoute }, ...]`: one (prefix, router) per entry."""
+    if len(call.args) != 2:
+        return []
+    head = re.match(r"([\w$]+)\.[\w$]+$", call.args[0].strip())
+    if not head or not call.args[1].strip().startswith(head.group(1) + "."):
+        return []
+    loop = None
+    for m in FOR_EACH.finditer(f.src, 0, call.start):
+        if (m.group(2) or m.group(3)) == head.group(1):
+            loop = m
+    if loop is None:
+        return []
+    decl = re.search(rf"(?:const|let|var)\s+{re.escape(loop.group(1))}\s*=\s*\[", f.src)
+    close = matching_paren(f.src, decl.end() - 1) if decl else -1
+    table = f.src[decl.end() - 1:close + 1] if decl and close > 0 else ""
+    out = []
+    for m in TABLE_ENTRY.finditer(table):
+        out.append((m.group(2), m.group(3)) if m.group(3) else (m.group(6), m.group(4)))
     return out
 
 
@@ -448,6 +509,9 @@ KIND_OF = {"authentication": "auth", "authorization": "authz", "rate_limit": "ra
 JS_DEFINITION_AT = r"(?:function\s+{n}\s*\(|(?:const|let|var)\s+{n}\s*=|exports\.{n}\s*=|(?<![\w$.]){n}\s*:\s*(?:async\s+)?(?:function\b|\()|^\s*(?:async\s+)?{n}\s*\([^)]*\)\s*\{{)"
 
 
+MIDDLEWARE_MODULE_LINES = 120
+
+
 def _function_text(src: str, name: str) -> str:
     """The text of `name`'s definition in a module: from its start to the close of its first brace block."""
     d = re.search(JS_DEFINITION_AT.format(n=re.escape(name)), src, re.M)
@@ -490,8 +554,10 @@ def _middleware_behaviour(repo: Repository, files: dict[str, _File], source_of, 
         target = _resolve(repo, path, spec)
         src = source_of(target) if target else ""
         text_of = _function_text(src, member or name) if src else ""
+        if text_of and src.count("\n") < MIDDLEWARE_MODULE_LINES:
+            text_of = src    # a small middleware module: its helpers (verifyCallback) are part of what it does
         if text_of:
-            line = line_of(src, src.find(text_of))
+            line = line_of(src, src.find(_function_text(src, member or name) or text_of))
             out = {kind: f"{how}; defined at {target}:{line}" for kind, how in js_behaviour(text_of).items()}
     else:
         text_of = _function_text(f.src, name)

@@ -17,10 +17,11 @@ from auditor.endpoints.protections.behaviour import AUTHENTICATION, AUTHORIZATIO
 
 DENY = re.compile(r"\.status\(\s*(401|403)\s*\)|sendStatus\(\s*(401|403)\s*\)|\.redirect\(\s*['\"`][^'\"`]*(login|signin|auth)"
                   r"|next\(\s*(new\s+)?\w*(Unauthori[sz]ed|Forbidden|Auth\w*Error)|throw\s+new\s+\w*(Unauthori[sz]ed|Forbidden)"
-                  r"|createError\(\s*(401|403)|statusCode\s*=\s*(401|403)", re.I)
+                  r"|createError\(\s*(401|403)|statusCode\s*=\s*(401|403)|\b(httpStatus|HttpStatus|StatusCodes|status)\.(UNAUTHORIZED|FORBIDDEN)\b",
+                  re.I)
 IDENTITY_TEST = re.compile(r"if\s*\(\s*!?\s*\(?\s*(req\.(user|session|auth|isAuthenticated|cookies|signedCookies|userId)|"
                            r"token|authorization|authHeader|bearer|decoded|payload|user)\b", re.I)
-ROLE_TEST = re.compile(r"if\s*\([^)]*\b(role|roles|isAdmin|admin|permission|permissions|scope|scopes)\b", re.I)
+ROLE_TEST = re.compile(r"if\s*\([^)]*\b(role|roles|isAdmin|admin|permission|permissions|scope|scopes|\w*Rights?)\b", re.I)
 CSRF_COMPARE = re.compile(r"(req\.(session|cookies|signedCookies)[\w.\[\]'\"]*csrf\w*|csrf\w*)[^;\n]{0,80}(!==?|===?)"
                           r"[^;\n]{0,80}req\.(body|headers|get\()|req\.(body|headers)[\w.\[\]'\"-]*(!==?|===?)"
                           r"[^;\n]{0,80}req\.(session|cookies|signedCookies)", re.I)
