@@ -270,3 +270,23 @@ def test_dispatching_view_takes_the_protection_of_its_targets(tmp_path):
     mod = project.modules["api"]
     assert AUTHENTICATION in delegated_protections(project, mod, mod.functions["items"])
     assert delegated_protections(project, mod, mod.functions["mixed"]) == {}
+
+
+def test_express_route_table_and_prefixed_limiter(tmp_path):
+    from auditor.endpoints import express
+    (tmp_path / "routes").mkdir()
+    (tmp_path / "app.js").write_text(
+        "const express = require('express');\nconst rateLimit = require('express-rate-limit');\n"
+        "const routes = require('./routes');\nconst app = express();\n"
+        "const authLimiter = rateLimit({ windowMs: 900000, max: 20 });\n"
+        "app.use('/v1/auth', authLimiter);\napp.use('/v1', routes);\nmodule.exports = app;\n")
+    (tmp_path / "routes" / "index.js").write_text(
+        "const express = require('express');\nconst authRoute = require('./auth');\n"
+        "const router = express.Router();\nconst table = [\n  { path: '/auth', route: authRoute },\n];\n"
+        "table.forEach((route) => {\n  router.use(route.path, route.route);\n});\nmodule.exports = router;\n")
+    (tmp_path / "routes" / "auth.js").write_text(
+        "const express = require('express');\nconst router = express.Router();\n"
+        "router.post('/login', (req, res) => res.json({}));\nmodule.exports = router;\n")
+    eps = {(e.method, e.path): e for e in express.extract(Repository.scan(tmp_path))[0]}
+    login = eps[("POST", "/v1/auth/login")]
+    assert login.rate_limited is True and "authLimiter" in login.protections["rate_limited"][0]
