@@ -43,7 +43,7 @@ PROFILE_READ = re.compile(r"(^|/)(users?|profiles?|authors?|members?|u|people)/\
                           r"(/(followers|following|posts|popup|avatar|profile|card))?/?$", re.I)
 # other pages meant for visitors (GET, or a Django function view that answers every method)
 PUBLIC_PAGE = re.compile(r"^/(about|about-us|contact|contact-us|privacy|terms|tos|legal|help|faq|home|index|"
-                         r"pricing|features)(\.html?)?/?$", re.I)
+                         r"pricing|features|tutorial|tutorials|guide|guides)(\.html?)?/?$", re.I)
 READ_METHODS = ("GET", "HEAD", "ANY")
 
 
