@@ -149,16 +149,15 @@ def _defines(source: str, name: str) -> bool:
     return bool(re.search(rf"^\s*(?:async\s+)?def\s+{re.escape(name)}\s*\(|^\s*class\s+{re.escape(name)}\b", source, re.M))
 
 
-def handler_text(repo: Repository, path: str, handler: str, found: str) -> str:
-    """The handler's own text: `found` (what the inventory layer read at the route), unless the route names a
-    handler defined elsewhere (`app.router.add_route('POST', '/x', views.students)` in routes.py), whose
-    definition is then read from the module the route file imports, with its callees one level deep."""
+def handler_definition(repo: Repository, path: str, handler: str, found: str) -> tuple[str, str]:
+    """(file, text) of the handler's own definition: `found` in `path`, or the function a route names in the
+    module the route file imports (`views.students` in routes.py)."""
     short = handler.rsplit(".", 1)[-1]
     if not path.endswith(".py") or not short or _defines(found, short):
-        return handler_with_callees(repo, path, found)
+        return path, found
     tree = repo.python_ast(path)
     if not isinstance(tree, ast.Module):
-        return handler_with_callees(repo, path, found)
+        return path, found
     imports = _imports(repo, path, tree)
     head, _, rest = handler.partition(".")
     target: tuple[str, str] | None = None
@@ -167,10 +166,16 @@ def handler_text(repo: Repository, path: str, handler: str, found: str) -> str:
         target = (file, f"{name}.{rest}" if name else rest)
     elif not rest and head in imports and imports[head][1]:
         target = (imports[head][0], imports[head][1] or "")
-    if target is None:
-        return handler_with_callees(repo, path, found)
-    text = _definition(repo, *target)
-    return handler_with_callees(repo, target[0], text) if text else handler_with_callees(repo, path, found)
+    text = _definition(repo, *target) if target else ""
+    return (target[0], text) if target and text else (path, found)
+
+
+def handler_text(repo: Repository, path: str, handler: str, found: str) -> str:
+    """The handler's own text: `found` (what the inventory layer read at the route), unless the route names a
+    handler defined elsewhere (`app.router.add_route('POST', '/x', views.students)` in routes.py), whose
+    definition is then read from the module the route file imports, with its callees one level deep."""
+    file, text = handler_definition(repo, path, handler, found)
+    return handler_with_callees(repo, file, text)
 
 
 # ---- JavaScript: `controller.create` in a route file, through require/import, one level into its callees ----
