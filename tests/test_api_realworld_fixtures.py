@@ -43,7 +43,7 @@ def test_start_up_wait_for_the_database_and_boto3_retries(blog):
     row = item(blog, "REL-RETRY")
     assert row["verdict"] == "pass", row["rationale"]
     assert "start-up wait for a dependency" in row["rationale"] and "init() in app/backend_pre_start.py" in row["rationale"]
-    assert "client(s) retry through their own configuration or documented default policy" in row["rationale"]
+    assert "client(s) retry with exponential backoff by default or through their own retry configuration" in row["rationale"]
     assert not any(e["file"] == "app/backend_pre_start.py" for e in row["evidence"])
     assert any(e["rule_id"] == "aws-sdk-builtin-retry" and e["file"] == "app/storage.py" for e in row["evidence"])
 

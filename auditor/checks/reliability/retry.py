@@ -70,8 +70,9 @@ def evaluate_retry(item_id: str, findings: list[Finding], calls: list[Finding],
                              f"start-up wait for a dependency, not a request-path retry ({startup[0][1]}).")
         result.details["startup_waits"] = [file_line(f) for f, _ in startup]
     if sdk and declared:
-        result.rationale += (f" {len(sdk)} client(s) retry through their own configuration or default policy "
-                             "(boto3/botocore, kafkajs, ioredis, got, ...).")
+        result.rationale += (f" {len(sdk)} client(s) retry by their own policy: boto3/botocore clients retry with "
+                             "exponential backoff by default (as kafkajs, ioredis and got do), or their retries are "
+                             "configured where they are built.")
     return result
 
 
@@ -80,8 +81,8 @@ def _sdk_only_retry(item_id: str, sdk: list[Finding], calls: list[Finding]) -> I
     declared anywhere are the bad ones."""
     sdk_lines = {(f.file, f.line) for f in sdk}
     others = [c for c in calls if (c.file, c.line) not in sdk_lines and not AWS_CLIENT.search(c.evidence.snippet or "")]
-    rationale = (f"{len(sdk)} client(s) retry through their own configuration or documented default policy "
-                 f"(boto3/botocore, kafkajs, ioredis, got, ...); "
+    rationale = (f"{len(sdk)} client(s) retry with exponential backoff by default or through their own retry "
+                 f"configuration (boto3/botocore, kafkajs, ioredis, got, ...); "
                  f"{len(others)} other outbound call site(s) have no retry policy (looked for tenacity "
                  "wait_exponential, backoff.expo, urllib3 Retry(backoff_factor), Celery retry_backoff).")
     return partial_result(item_id, len(sdk), len(sdk) + len(others), rationale,
