@@ -82,7 +82,10 @@ MANY_ROWS = re.compile(
     r"\.objects\.(?:all|filter|exclude|order_by)\((?:[^()]|\([^()]*\))*\)(?:\.\w+\((?:[^()]|\([^()]*\))*\))*|"
     r"\.query\((?:[^()]|\([^()]*\))*\)(?:\s*\.\w+\((?:[^()]|\([^()]*\))*\))*|"
     r"\.all\(\)|\.fetchall\(\)|\.find\(\s*(?:\{\s*\})?\s*\)|\.findAll\(\s*\)|\.toArray\(\)|\.findMany\(\s*\)|"
-    r"\.to_list\(\s*(?:None|length\s*=\s*None)?\s*\)")
+    r"\.to_list\(\s*(?:None|length\s*=\s*None)?\s*\)|"
+    # JS document stores: Model.find(filter), this.find(options), db.collection('x').find(q); a paginate plugin
+    r"(?:\b[A-Z]\w*|\bthis|\b\w+(?:Col|Collection)|\bcollection\([^()]*\))\.find\((?:[^()]|\([^()]*\))*\)|"
+    r"\b\w+\.paginate\(")
 # a chain that ends in one row (or a number) is not a list
 ONE_ROW_END = re.compile(r"\.(?:first|last|get|one|one_or_none|scalar|exists|count|delete|update|aggregate|"
                          r"get_or_create|update_or_create|latest|earliest)\([^()]*\)\s*$")

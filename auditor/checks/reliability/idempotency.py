@@ -36,6 +36,9 @@ IDEMPOTENCY_KEY = re.compile(r"(?i)idempot")
 NATURAL_KEY = re.compile(r"\bget_or_create\(|\bupdate_or_create\(|\bon_conflict_do_\w+\(|\bON\s+CONFLICT\b|"
                          r"\bON\s+DUPLICATE\s+KEY\b|\bINSERT\s+OR\s+(?:IGNORE|REPLACE)\b|\bupsert\b|\bfindOrCreate\(|"
                          r"\bfindOneAndUpdate\([\s\S]{0,300}upsert|\bsession\.merge\(|\bprisma\.\w+\.upsert\(", re.I)
+# the natural-key writes that create a row when it is absent (session.merge of a loaded object updates it)
+UPSERT = re.compile(r"\bget_or_create\(|\bupdate_or_create\(|\bon_conflict_do_\w+\(|\bON\s+CONFLICT\b|"
+                    r"\bON\s+DUPLICATE\s+KEY\b|\bINSERT\s+OR\s+(?:IGNORE|REPLACE)\b|\bupsert\b|\bfindOrCreate\(", re.I)
 GLOBAL_IDEMPOTENCY = re.compile(r"(?i)(IdempotencyMiddleware|express-idempotency|idempotency-key|"
                                 r"django_idempotency|idempotency_key_middleware|idempotent_request)")
 PATH_PARAMETER = re.compile(r"^[{<:]")
@@ -60,7 +63,7 @@ def creation_of(ep: Endpoint, source: str) -> CreateEndpoint | None:
     last = [s for s in ep.path.strip("/").split("/") if s]
     payment = bool(PAYMENT.search(ep.path + " " + ep.handler)) and not re.search(
         r"(?i)(cancel|search|list|status|webhook)", last[-1] if last else "")
-    found = CREATES.search(source) or NATURAL_KEY.search(source)
+    found = CREATES.search(source) or UPSERT.search(source)
     if not found and not (payment and method in ("POST", "ANY")):
         return None
     creates = " ".join(found.group(0).split())[:60] if found else "takes a payment"
