@@ -28,6 +28,9 @@ FRAMEWORK_SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "gin": (("github.com/gin-gonic/gin",), (r"\"github.com/gin-gonic/gin\"",)),
     "chi": (("github.com/go-chi/chi",), (r"\"github.com/go-chi/chi",)),
     "gorilla-mux": (("github.com/gorilla/mux",), (r"\"github.com/gorilla/mux\"",)),
+    "echo": (("github.com/labstack/echo",), (r"\"github.com/labstack/echo",)),
+    "ozzo-routing": (("github.com/go-ozzo/ozzo-routing",), (r"\"github.com/go-ozzo/ozzo-routing",)),
+    "httprouter": (("github.com/julienschmidt/httprouter",), (r"\"github.com/julienschmidt/httprouter\"",)),
     "spring": (("spring-boot", "spring-web"), (r"^import org\.springframework\.",)),
     "rails": (("rails",), ()),
 }

@@ -110,7 +110,7 @@ def extract_endpoints(repo, inventory) -> EndpointInventory:
         runs.append(("aiohttp", lambda: aiohttp.extract(python)))
     if "express" in names:
         runs.append(("express", lambda: express.extract(repo)))
-    if names & {"go-nethttp", "gin", "chi", "gorilla-mux"}:
+    if names & {"go-nethttp", "gin", "chi", "gorilla-mux", "echo", "ozzo-routing", "httprouter"}:
         runs.append(("go", lambda: go.extract(repo)))
     unattached: list[str] = []
     for name, run in runs:
