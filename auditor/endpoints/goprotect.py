@@ -50,7 +50,7 @@ RATE_NAME = re.compile(r"limit|throttle", re.I)
 BODY_READ = re.compile(r"\bShouldBind\w*\(|\.Bind\w*\(|json\.NewDecoder\(\s*[\w.]*Body|ReadAll\(\s*[\w.]*Body|"
                        r"\.FormValue\(|\.PostFormValue\(|\.PostForm\b|\.ParseForm\(|\.ParseMultipartForm\(|"
                        r"\.FormFile\(|\bc\.Read\(|\.BodyParser\(")
-PARAM_READ = re.compile(r"\.(Query|DefaultQuery|QueryParam|QueryParams|Param|Params\.ByName|ByName)\(|URL\.Query\(\)|"
+PARAM_READ = re.compile(r"\.(Query|DefaultQuery|QueryParam|Param|ByName)\(\s*\"\w+\"|\.QueryParams\(\)|URL\.Query\(\)|"
                         r"\bmux\.Vars\(|\bchi\.URLParam\(|PathValue\(")
 VALIDATION_CALL = re.compile(r"\bvalidate\.Struct\(|\bvalidator\.New\(|\.Validate\(|\bvalidation\.(ValidateStruct|Validate)\(|"
                              r"\bgovalidator\.|\bvalidate\.Var\(|\.Struct\(\s*&?\w+\s*\)")
