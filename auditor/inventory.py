@@ -22,6 +22,8 @@ FRAMEWORK_SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "aiohttp": (("aiohttp",), (r"^\s*from aiohttp import web|^\s*aiohttp\.web\b",)),
     "starlette": (("starlette",), (r"^\s*from starlette\.applications\b",)),
     "express": (("express",), (r"require\(['\"]express['\"]\)|from ['\"]express['\"]",)),
+    "apollo-server": (("apollo-server", "@apollo/server", "graphql-yoga"),
+                      (r"require\(['\"](?:apollo-server|@apollo/server|graphql-yoga)['\"]\)|from ['\"](?:apollo-server|@apollo/server|graphql-yoga)['\"]",)),
     "koa": (("koa",), (r"require\(['\"]koa['\"]\)|from ['\"]koa['\"]",)),
     "nestjs": (("@nestjs/core",), (r"from ['\"]@nestjs/",)),
     "go-nethttp": ((), (r"\"net/http\"",)),
