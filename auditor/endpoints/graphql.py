@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.endpoints.common import mark
+from auditor.endpoints.jsparse import matching_paren
 from auditor.inventory import TEST_FILE
 from auditor.model import Endpoint
 from auditor.repo import Repository
@@ -143,10 +144,16 @@ def _js_operations(repo: Repository) -> list[Operation]:
         for m in RESOLVER_MAP.finditer(text):
             block = _block(text, m.end() - 1)
             for f in re.finditer(r"^\s*(?:async\s+)?(\w+)\s*(?::\s*(?:async\s*)?(?:function\s*)?\(|\()", block, re.M):
-                body_open = block.find("{", f.end())
-                if body_open < 0:
+                params_end = matching_paren(block, f.end() - 1)
+                if params_end < 0:
                     continue
-                resolvers.setdefault((m.group(1).lower(), f.group(1)), _block(block, body_open))
+                rest = block[params_end + 1:]
+                arrow = re.match(r"\s*(?:=>)?\s*(\{)?", rest)
+                if arrow and arrow.group(1):
+                    body = _block(block, params_end + 1 + arrow.start(1))
+                else:
+                    body = rest.split("\n", 1)[0]
+                resolvers.setdefault((m.group(1).lower(), f.group(1)), block[f.start():params_end + 1] + body)
         for m in SDL_BLOCK.finditer(text):
             kind = m.group(1).lower()
             block = _block(text, m.end() - 1)
