@@ -18,6 +18,7 @@ from auditor.checks.shared.verdicts import cap, dedupe, production_findings
 from auditor.collectors.endpoints import ENDPOINTS
 from auditor.context import AuditContext
 from auditor.endpoints.classify import label
+from auditor.endpoints.graphql import servers as graphql_servers
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, Finding, ItemResult
 from auditor.registry import check
@@ -143,6 +144,10 @@ def check_error_format(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                 defaults.append(Evidence(path, line, ctx.repo.snippet(path, line), rule_id="framework-exception-handler",
                                          engine="inventory", message=text, kind=PRACTICE))
                 break
+    for server in graphql_servers(ctx.repo):   # every GraphQL server answers errors in the spec's errors[] list
+        defaults.append(Evidence(server.file, server.line, server.snippet, rule_id="graphql-errors", engine="graphql",
+                                 message="the GraphQL server answers every error in the spec's errors[] list",
+                                 kind=PRACTICE))
     for path in source_files:
         text = ctx.repo.read_text(path) or ""
         for shape, line in error_shapes(path, text):

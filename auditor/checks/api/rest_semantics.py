@@ -29,7 +29,8 @@ WRITES = re.compile(r"\bINSERT\s+INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b
                     r"\.objects\.create\(|\.delete\(\)|session\.add\(|\.insert_one\(|\.update_one\(", re.I)
 CREATES = re.compile(r"\bINSERT\s+INTO\b|\.objects\.create\(|session\.add\(|\bdb\.add\(|\.insert_one\(|\.create\(", re.I)
 CREATE_HANDLER = re.compile(r"^(create|add|new|register|signup|sign_up)", re.I)
-CREATED_STATUS = re.compile(r"\b20[124]\b|HTTP_20[124]|HTTPStatus\.(CREATED|ACCEPTED|NO_CONTENT)|redirect\(|sendStatus\(20")
+CREATED_STATUS = re.compile(r"\b20[124]\b|HTTP_20[124]|HTTPStatus\.(CREATED|ACCEPTED|NO_CONTENT)|redirect\(|sendStatus\(20|"
+                            r"\bhttp\.Status(Created|Accepted|NoContent)\b")
 
 
 def rest_problems(ep: Endpoint, source: str) -> list[str]:
