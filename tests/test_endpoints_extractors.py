@@ -102,7 +102,7 @@ def test_flask_nested_blueprints_decorators_and_limiter(tmp_path):
     delete = eps[("DELETE", "/api/v2/things/{thing_id}")]
     assert delete.authenticated is True and delete.csrf_protected is True
     assert delete.input_validated is False  # untyped URL parameter
-    assert eps[("GET", "/api/v2/admin/stats")].protections["authenticated"][0].startswith("before_request only_staff")
+    assert eps[("GET", "/api/v2/admin/stats")].protections["authenticated"][0].startswith("before_request hook only_staff")
 
 
 def test_fastapi_include_router_prefixes_and_dependencies(tmp_path):
