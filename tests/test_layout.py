@@ -91,7 +91,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("auditor.endpoints", "auditor.migrations", "auditor.orm", "auditor.secrets", "auditor.probes",
      "auditor.inventory", "auditor.catalog", "auditor.engines"),
     # 3: what a check sees, and the plug-in registry
-    ("auditor.context", "auditor.registry", "auditor.applicability"),
+    ("auditor.context", "auditor.registry", "auditor.applicability", "auditor.program"),
     # 4: collectors and checks (one file per item)
     ("auditor.collectors", "auditor.checks"),
     # 5: judging the whole audit
