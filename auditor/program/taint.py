@@ -17,6 +17,8 @@ from auditor.program.rules import ALL, SinkRule, TaintRules
 from auditor.program.symbols import ClassInfo, FunctionInfo
 
 REQ = "req"
+DB = "db"                  # a value read back from the database: stored data, a source for HTML sinks only
+STORED_KINDS = frozenset({"html"})
 MAX_PATH = 16
 
 Label = tuple[str, frozenset[str]]           # (origin, sanitized kinds)
@@ -43,7 +45,8 @@ class Summary:
 
 @dataclass(frozen=True)
 class TaintFlow:
-    """Request data reaching a sink: steps from the source to the sink, through same-repository calls."""
+    """Request data (or, for HTML sinks, stored data read from the database) reaching a sink: steps from the
+    source to the sink, through same-repository calls."""
     kind: str
     function: str      # id of the function where source and sink met
     steps: Path
@@ -366,7 +369,9 @@ class FunctionAnalysis:
                     return {}
                 merged = self._all(receiver, args, kwargs, spread)
                 return {(origin, sanitized | kinds): path for (origin, sanitized), path in merged.items()}
-            if self.rules.database_results.match(name) or any(r.kind in RESULT_NOT_REQUEST for r in self.rules.sinks_of(name)):
+            if self.rules.database_results.match(name) or any(r.kind == "sql" for r in self.rules.sinks_of(name)):
+                return {(DB, frozenset()): (self._step(call, f"{name} (database value)", "source"),)}
+            if any(r.kind in RESULT_NOT_REQUEST for r in self.rules.sinks_of(name)):
                 return {}
         if isinstance(call.func, ast.Name) and call.func.id in ("str", "repr", "format") and not args:
             return {}
@@ -419,7 +424,7 @@ class FunctionAnalysis:
                 if kw.arg in rule.keywords:
                     taint, node = kwargs.get(kw.arg, {}), kw.value
         if taint and node is not None:
-            self._sink(rule.kind, taint, call, name)
+            self._sink(rule.kind, taint, node, name)
 
     def _sink(self, kind: str, taint: Taint, node: ast.AST, label: str) -> None:
         sink = self._step(node, label, "sink")
@@ -427,7 +432,7 @@ class FunctionAnalysis:
             if _safe_for((origin, sanitized), kind):
                 continue
             full = _clip(path + (sink,))
-            if origin == REQ:
+            if origin == REQ or origin == DB and kind in STORED_KINDS:
                 self.flows.append(TaintFlow(kind, self.fn.id, full))
             elif origin.startswith("p:"):
                 self.summary.param_sinks.setdefault((origin[2:], kind), full)
@@ -470,7 +475,7 @@ class FunctionAnalysis:
                 if _safe_for((origin, sanitized), kind):
                     continue
                 full = _clip(before + (step,) + path)
-                if origin == REQ:
+                if origin == REQ or origin == DB and kind in STORED_KINDS:
                     self.flows.append(TaintFlow(kind, self.fn.id, full))
                 elif origin.startswith("p:"):
                     self.summary.param_sinks.setdefault((origin[2:], kind), full)
@@ -480,8 +485,8 @@ class FunctionAnalysis:
             self._record_effect(effect, _clip((step,) + path))
         result: Taint = {}
         for (origin, sanitized), path in summary.returns.items():
-            if origin == REQ:
-                result.setdefault((REQ, sanitized), _clip(path + (self._step(call, f"returned by {callee.qualname}", "return"),)))
+            if origin in (REQ, DB):
+                result.setdefault((origin, sanitized), _clip(path + (self._step(call, f"returned by {callee.qualname}", "return"),)))
             elif origin.startswith("p:"):
                 for (arg_origin, arg_sanitized), before in by_param.get(origin[2:].lstrip("*"), {}).items():
                     result.setdefault((arg_origin, arg_sanitized | sanitized), _clip(before + (step,)))
