@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from auditor.model import Endpoint, FlowStep
-from auditor.program.bindings import bind_callbacks, bind_decorators
+from auditor.program.bindings import bind_decorators
 from auditor.program.entries import mark_entries
 from auditor.program.graph import Program
 from auditor.program.modules import ModuleIndex
@@ -89,7 +89,6 @@ def build_program(repo: Repository, endpoints: list[Endpoint], rules: TaintRules
         modules[rel] = collect_symbols(rel, tree, functions)
     program = Program(index, modules, functions)
     bind_decorators(program)
-    bind_callbacks(program)
     mark_entries(program, endpoints)
     built = time.perf_counter()
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 
-from auditor.astwalk import nodes_of
 from auditor.program.graph import Program
 from auditor.program.symbols import FunctionInfo
 
@@ -21,10 +20,13 @@ def _function_value(program: Program, fn: FunctionInfo, node: ast.expr, nested: 
     return None
 
 
-def _bind(program: Program, callee: FunctionInfo, param: str, value: FunctionInfo) -> None:
+def _bind(program: Program, callee: FunctionInfo, param: str, value: FunctionInfo) -> bool:
+    """Bind; True when the binding is new."""
     bound = program.bindings.setdefault((callee.id, param.lstrip("*")), [])
-    if value not in bound:
-        bound.append(value)
+    if value in bound:
+        return False
+    bound.append(value)
+    return True
 
 
 def bind_decorators(program: Program) -> None:
@@ -47,28 +49,27 @@ def bind_decorators(program: Program) -> None:
                 _bind(program, dec, dec.params[1] if dec.bound and len(dec.params) > 1 else dec.params[0], fn)
 
 
-def bind_callbacks(program: Program) -> None:
-    """Every call passing one of our functions as an argument binds the callee's parameter to it."""
-    for fn in list(program.functions.values()):
-        nested: dict[str, FunctionInfo] | None = None
-        for call in nodes_of(fn.node, ast.Call):
-            if not any(isinstance(a, (ast.Name, ast.Attribute)) for a in call.args) and not any(
-                    isinstance(k.value, (ast.Name, ast.Attribute)) for k in call.keywords):
-                continue
-            if nested is None:
-                nested = program.nested(fn)
-            values: list[tuple[int | None, str | None, FunctionInfo | None]] = [
-                (i, None, _function_value(program, fn, a, nested)) for i, a in enumerate(call.args)]
-            values += [(None, k.arg, _function_value(program, fn, k.value, nested)) for k in call.keywords if k.arg]
-            values = [v for v in values if v[2] is not None]
-            if not values:
-                continue
-            target = program.resolve_call(fn, call, {}, nested)
-            for callee, bound in target.functions:
-                params = callee.params[1:] if bound else callee.params
-                for position, keyword, value in values:
-                    assert value is not None
-                    if keyword is not None and keyword in params:
-                        _bind(program, callee, keyword, value)
-                    elif position is not None and position < len(params):
-                        _bind(program, callee, params[position], value)
+def bind_arguments(program: Program, fn: FunctionInfo, call: ast.Call, callees: list[tuple[FunctionInfo, bool]],
+                   nested: dict[str, FunctionInfo]) -> list[FunctionInfo]:
+    """A call inside `fn` passing one of our functions as an argument binds each callee's parameter to it.
+    Returns the callees that got a new binding (their analysis must be run again)."""
+    values: list[tuple[int | None, str | None, FunctionInfo]] = []
+    for i, a in enumerate(call.args):
+        if isinstance(a, (ast.Name, ast.Attribute)):
+            value = _function_value(program, fn, a, nested)
+            if value is not None:
+                values.append((i, None, value))
+    for k in call.keywords:
+        if k.arg and isinstance(k.value, (ast.Name, ast.Attribute)):
+            value = _function_value(program, fn, k.value, nested)
+            if value is not None:
+                values.append((None, k.arg, value))
+    changed = []
+    for callee, bound in callees if values else ():
+        params = callee.params[1:] if bound else callee.params
+        for position, keyword, value in values:
+            name = keyword if keyword is not None and keyword in params else (
+                params[position] if position is not None and position < len(params) else None)
+            if name is not None and _bind(program, callee, name, value) and callee not in changed:
+                changed.append(callee)
+    return changed

@@ -59,6 +59,7 @@ class Program:
             if info.parent:
                 self.children.setdefault(info.parent, []).append(fid)
         self._nested: dict[str, dict[str, FunctionInfo]] = {}
+        self._lookups: dict[tuple[str, str], Symbol | None] = {}
         self._imports_done: set[str] = set()
 
     # ---- names ------------------------------------------------------------------------------------
@@ -91,6 +92,16 @@ class Program:
 
     def lookup(self, rel: str, name: str, depth: int = 0) -> Symbol | None:
         """What `name` means at the top level of module `rel`, following imports and re-exports."""
+        if depth == 0:
+            key = (rel, name)
+            if key in self._lookups:
+                return self._lookups[key]
+            found = self._lookup(rel, name, 0)
+            self._lookups[key] = found
+            return found
+        return self._lookup(rel, name, depth)
+
+    def _lookup(self, rel: str, name: str, depth: int) -> Symbol | None:
         mod = self.modules.get(rel)
         if mod is None or depth > MAX_DEPTH:
             return None

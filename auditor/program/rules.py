@@ -63,20 +63,35 @@ class TaintRules:
     database_results: NameSet
     sinks: list[SinkRule]
     effects: dict[str, NameSet] = field(default_factory=dict)
+    # answers per call name: the same few thousand names are asked about again and again
+    _cache: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
+
+    def _about(self, name: str) -> tuple:
+        found = self._cache.get(name)
+        if found is None:
+            kinds: set[str] = set()
+            for names, for_kinds in self.sanitizers:
+                if names.match(name):
+                    kinds |= for_kinds
+            found = (frozenset(kinds) if kinds else None,
+                     [s for s in self.sinks if s.names.match(name)],
+                     {effect for effect, names in self.effects.items() if names.match(name)},
+                     self.database_results.match(name))
+            self._cache[name] = found
+        return found
 
     def sanitized_kinds(self, name: str) -> frozenset[str] | None:
         """The sink kinds a call to `name` makes its result safe for (`all` for every kind), or None."""
-        kinds: set[str] = set()
-        for names, for_kinds in self.sanitizers:
-            if names.match(name):
-                kinds |= for_kinds
-        return frozenset(kinds) if kinds else None
+        return self._about(name)[0]
 
     def sinks_of(self, name: str) -> list[SinkRule]:
-        return [s for s in self.sinks if s.names.match(name)]
+        return self._about(name)[1]
 
     def effects_of(self, name: str) -> set[str]:
-        return {effect for effect, names in self.effects.items() if names.match(name)}
+        return self._about(name)[2]
+
+    def database_result(self, name: str) -> bool:
+        return self._about(name)[3]
 
 
 def _strings(value: object, where: str) -> list[str]:

@@ -35,6 +35,10 @@ def compute_summaries(program: Program, rules: TaintRules, snippet: Snippet) -> 
         for callee in analysis.callees:
             callers.setdefault(callee, set()).add(fid)
         flows_by_fn[fid] = analysis.flows
+        for callee in analysis.rebound:   # a callback passed for the first time: the callee reads it anew
+            if callee.id not in queued and runs.get(callee.id, 0) < MAX_RUNS:
+                work.append(callee.id)
+                queued.add(callee.id)
         old = summaries.get(fid)
         summaries[fid] = analysis.summary
         if old is not None and old.key() == analysis.summary.key():

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from auditor.model import FlowStep
+from auditor.program.bindings import bind_arguments
 from auditor.program.graph import Program, dotted
 from auditor.program.rules import ALL, SinkRule, TaintRules
 from auditor.program.symbols import ClassInfo, FunctionInfo
@@ -58,6 +59,10 @@ class TaintFlow:
     @property
     def source(self) -> FlowStep:
         return self.steps[0]
+
+
+_NONE: Taint = {}     # shared empty taint: never modified (every update builds a new dict)
+_COMPREHENSIONS = frozenset({ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp})
 
 
 def _union(a: Taint, b: Taint) -> Taint:
@@ -110,6 +115,7 @@ class FunctionAnalysis:
         self.summary = Summary()
         self.flows: list[TaintFlow] = []
         self.callees: set[str] = set()
+        self.rebound: list[FunctionInfo] = []   # callees given a new callback binding: to be analysed again
         self.env: dict[str, Taint] = {}
         self.types: dict[str, ClassInfo] = {}
         self.nested = program.nested(fn)
@@ -188,6 +194,14 @@ class FunctionAnalysis:
             merged = _merge_env(merged, self.env)
         self.env = merged
 
+    def loop_body(self, body: list[ast.stmt], orelse: list[ast.stmt]) -> None:
+        """A loop body, read again when the first reading changed what a name may hold (a value carried
+        from one iteration to the next); the else block as a branch."""
+        before = {k: frozenset(v) for k, v in self.env.items()}
+        self.branches([body, orelse])
+        if {k: frozenset(v) for k, v in self.env.items()} != before:
+            self.branches([body])
+
     def statement(self, stmt: ast.stmt) -> None:
         if isinstance(stmt, ast.Assign):
             taint = self.expr(stmt.value)
@@ -221,11 +235,11 @@ class FunctionAnalysis:
             taint = self.expr(stmt.iter)
             self.assign(stmt.target, taint, stmt.iter)
             self.loops.append(stmt)
-            self.branches([stmt.body + stmt.body, stmt.orelse])
+            self.loop_body(stmt.body, stmt.orelse)
             self.loops.pop()
         elif isinstance(stmt, ast.While):
             self.expr(stmt.test)
-            self.branches([stmt.body + stmt.body, stmt.orelse])
+            self.loop_body(stmt.body, stmt.orelse)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             for item in stmt.items:
                 taint = self.expr(item.context_expr)
@@ -290,41 +304,49 @@ class FunctionAnalysis:
             return {(REQ, frozenset()): (self._step(node, f"{receiver}.{node.attr}", "source"),)}
         return None
 
-    def expr(self, node: ast.expr | None) -> Taint:
-        if node is None or isinstance(node, ast.Constant):
+    def expr(self, expr_node: ast.expr | None) -> Taint:
+        if expr_node is None:
             return {}
-        if isinstance(node, ast.Name):
-            return self.env.get(node.id, {})
-        if isinstance(node, ast.Attribute):
-            found = self._source(node)
-            if found is not None:
-                return found
-            text = dotted(node)
-            if text in self.env:
-                return self.env[text]
-            return self.expr(node.value)
-        if isinstance(node, ast.Call):
+        node: Any = expr_node     # dispatched on its exact class below (faster than isinstance chains)
+        cls = node.__class__
+        if cls is ast.Constant:
+            return {}
+        if cls is ast.Name:
+            return self.env.get(node.id, _NONE)
+        if cls is ast.Attribute:
+            if node.attr in self.rules.attributes:
+                found = self._source(node)
+                if found is not None:
+                    return found
+            value = node.value
+            if value.__class__ is ast.Name:
+                text = f"{value.id}.{node.attr}"
+                if text in self.env:
+                    return self.env[text]
+            return self.expr(value)
+        if cls is ast.Call:
             return self.call(node)
-        if isinstance(node, ast.Subscript):
+        if cls is ast.Subscript:
             self.expr(node.slice)
             return self.expr(node.value)
-        if isinstance(node, (ast.Compare, ast.Lambda)):
-            if isinstance(node, ast.Compare):
-                self.expr(node.left)
-                for c in node.comparators:
-                    self.expr(c)
+        if cls is ast.Compare:
+            self.expr(node.left)
+            for c in node.comparators:
+                self.expr(c)
             return {}
-        if isinstance(node, ast.NamedExpr):
+        if cls is ast.Lambda:
+            return {}
+        if cls is ast.NamedExpr:
             taint = self.expr(node.value)
             self.assign(node.target, taint, node.value)
             return taint
-        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+        if cls in _COMPREHENSIONS:
             iterated: Taint = {}
             for gen in node.generators:
                 it = self.expr(gen.iter)
                 self.assign(gen.target, it, None)
                 iterated = _union(iterated, it)
-            if isinstance(node, ast.DictComp):
+            if cls is ast.DictComp:
                 return _union(iterated, _union(self.expr(node.key), self.expr(node.value)))
             return _union(iterated, self.expr(node.elt))
         out: Taint = {}
@@ -355,6 +377,8 @@ class FunctionAnalysis:
                 if effect == "outbound" and not any(kw.arg == "timeout" for kw in call.keywords):
                     self._effect("outbound_no_timeout", call, name)
         if target.functions:
+            if call.args or call.keywords:
+                self.rebound += bind_arguments(self.program, self.fn, call, target.functions, self.nested)
             result: Taint = {}
             for callee, bound in target.functions:
                 result = _union(result, self._through(callee, bound, call, args, kwargs, spread))
@@ -369,7 +393,7 @@ class FunctionAnalysis:
                     return {}
                 merged = self._all(receiver, args, kwargs, spread)
                 return {(origin, sanitized | kinds): path for (origin, sanitized), path in merged.items()}
-            if self.rules.database_results.match(name) or any(r.kind == "sql" for r in self.rules.sinks_of(name)):
+            if self.rules.database_result(name) or any(r.kind == "sql" for r in self.rules.sinks_of(name)):
                 return {(DB, frozenset()): (self._step(call, f"{name} (database value)", "source"),)}
             if any(r.kind in RESULT_NOT_REQUEST for r in self.rules.sinks_of(name)):
                 return {}
