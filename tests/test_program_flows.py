@@ -79,3 +79,26 @@ def test_recursion_and_escape(model):
     m = model("recursion")
     # mutual recursion walk/visit and self-recursive fetch terminate; escape() inside mark_safe is safe
     assert sinks(m) == {("path", "app.py", 11, 26), ("url", "app.py", 22, 30), ("html", "app.py", 38, 38)}
+
+
+def test_audit_fails_with_the_flow_on_the_evidence(audited):
+    report = audited(FLOWS / "helper_module")
+    item = next(i for i in report["items"] if i["id"] == "SEC-SQLI")
+    assert item["verdict"] == "fail"
+    flows = [e for e in item["evidence"] if e.get("flow")]
+    assert {(e["file"], e["line"]) for e in flows} == {("shop/db.py", 10)}
+    assert [s["step"] for s in flows[0]["flow"]][0] == "source"
+    assert flows[0]["flow"][-1]["label"] == "cursor.execute"
+
+
+def test_sql_and_commands_from_values_no_request_sends_are_notes(audited):
+    """Constant table names, a pid read from the database, an int() cast: the engines flag the string
+    building, the program model shows no request data reaches it."""
+    report = audited(FLOWS / "untainted")
+    items = {i["id"]: i for i in report["items"]}
+    sqli, injection = items["SEC-SQLI"], items["SEC-INJECTION"]
+    assert sqli["verdict"] == "pass", sqli["rationale"]
+    assert "never come from a request" in sqli["rationale"]
+    assert sqli["details"]["not_from_request"] == ["shop/app.py:32", "shop/db.py:20"]
+    assert injection["verdict"] == "pass", injection["rationale"]
+    assert injection["details"]["not_from_request"] == ["shop/app.py:25"]
