@@ -63,6 +63,7 @@ class TaintRules:
     database_results: NameSet
     sinks: list[SinkRule]
     effects: dict[str, NameSet] = field(default_factory=dict)
+    propagating_methods: frozenset[str] = frozenset()
     # answers per call name: the same few thousand names are asked about again and again
     _cache: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
 
@@ -122,6 +123,7 @@ def parse_rules(data: dict) -> TaintRules:
         database_results=NameSet(_strings(data.get("database_results", []), "database_results")),
         sinks=sinks,
         effects=effects,
+        propagating_methods=frozenset(_strings(data.get("propagating_methods", []), "propagating_methods")),
     )
 
 

@@ -341,14 +341,13 @@ class FunctionAnalysis:
             self.assign(node.target, taint, node.value)
             return taint
         if cls in _COMPREHENSIONS:
-            iterated: Taint = {}
-            for gen in node.generators:
-                it = self.expr(gen.iter)
-                self.assign(gen.target, it, None)
-                iterated = _union(iterated, it)
+            for gen in node.generators:   # the element holds what its targets took from the iterables
+                self.assign(gen.target, self.expr(gen.iter), None)
+                for test in gen.ifs:
+                    self.expr(test)
             if cls is ast.DictComp:
-                return _union(iterated, _union(self.expr(node.key), self.expr(node.value)))
-            return _union(iterated, self.expr(node.elt))
+                return _union(self.expr(node.key), self.expr(node.value))
+            return self.expr(node.elt)
         out: Taint = {}
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
@@ -364,6 +363,9 @@ class FunctionAnalysis:
         receiver: Taint = {}
         if isinstance(call.func, ast.Attribute):
             receiver = self._source(call.func) or self.expr(call.func.value)   # request.get_json()
+            if receiver and not target.functions and call.func.attr not in self.rules.propagating_methods \
+                    and self._source(call.func) is None:
+                receiver = {}   # obj.get_absolute_url(): a method of an object, not the data it was built from
         elif not isinstance(call.func, ast.Name):
             receiver = self.expr(call.func)
         args = [self.expr(a.value if isinstance(a, ast.Starred) else a) for a in call.args]
