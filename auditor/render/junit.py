@@ -23,6 +23,7 @@ from auditor.render.common import (
     repository_name,
     violations,
 )
+from auditor.render.flow import flow_line, flow_steps, step_location
 
 EVIDENCE_LIMIT = 50   # per failure body; the JSON and SARIF reports carry all of it
 
@@ -113,6 +114,13 @@ def _failure_body(row: dict) -> str:
         lines.append(head)
         for code in str(e.get("snippet") or "").splitlines()[:5]:
             lines.append(f"    {code}")
+        steps = flow_steps(e)
+        if steps:   # the data flow: one line, then each step where it happens with its line of code
+            lines.append(f"    flow: {flow_line(e)}")
+            for step in steps:
+                text = f"      {step['step']:<6} {step_location(step)}"
+                snippet = next((part.strip() for part in step["snippet"].splitlines() if part.strip()), "")
+                lines.append(text + (f": {snippet}" if snippet else "") + (f"  ({step['label']})" if step["label"] else ""))
     if len(found) > EVIDENCE_LIMIT:
         lines.append(f"and {len(found) - EVIDENCE_LIMIT} more (see the JSON or SARIF report)")
     if row.get("remediation"):

@@ -24,6 +24,7 @@ from auditor.render.common import (
     violations,
 )
 from auditor.render.compare import item_changes, score_change
+from auditor.render.flow import flow_line, passes_through_evidence
 
 FAILING_LIMIT = 25
 EVIDENCE_PER_ITEM = 2
@@ -145,6 +146,9 @@ def _failing_row(row: dict, change, with_change: bool) -> str:
     evidence = []
     for e in found[:EVIDENCE_PER_ITEM]:
         piece = code(location(e), 90)
+        flow = flow_line(e)
+        if flow:   # the data flow on one line; it names the evidence's place when it passes through it
+            piece = code(flow, 200) if passes_through_evidence(e) else f"{piece} via {code(flow, 200)}"
         message = " ".join(str(e.get("message") or "").split())
         if message:   # what is wrong there says more than the first line of code
             piece += " " + text(message if len(message) <= 110 else message[:110] + "…")

@@ -15,8 +15,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from auditor.render.common import format_score, gate_states, gating_summary, problem_order, violations
+from auditor.render.common import clean_text, format_score, gate_states, gating_summary, problem_order, violations
 from auditor.render.compare import different_repository, item_changes, score_change
+from auditor.render.flow import flow_line, passes_through_evidence
 
 VERDICT_STYLE = {"pass": "green", "partial": "yellow", "fail": "bold red", "unknown": "magenta",
                  "not_applicable": "dim", "manual": "cyan"}
@@ -149,7 +150,13 @@ def _print_item(item: dict, console: Console, change, verbose: bool) -> None:
     for ev in shown:
         where = f"{ev['file']}:{ev['line']}" if ev.get("line") else ev["file"]
         code = (ev.get("snippet") or "").strip().splitlines()
+        flow = flow_line(ev)
+        if flow and passes_through_evidence(ev):   # the flow line names the evidence's place: not twice
+            console.print(Text.assemble(INDENT, (clean_text(flow), "bold")))
+            continue
         console.print(Text.assemble(INDENT, (where, "bold"), "  ", code[0][:100] if code else ""))
+        if flow:
+            console.print(Text.assemble(INDENT, ("via ", "dim"), clean_text(flow)))
     if len(found) > len(shown):
         console.print(Text(f"{INDENT}… and {len(found) - len(shown)} more (-v lists them; so does the HTML report)",
                            style="dim"))
