@@ -36,7 +36,8 @@ def sinks(m: ProgramModel) -> set[tuple[str, str, int | None, int | None]]:
 def test_helper_in_another_module(model):
     m = model("helper_module")
     # search (read at views.py:10) and by_label (views.py:17, helper imported under an alias) reach
-    # db.run_query's execute; lookup (bound parameters), by_id (int cast) and recent (constant) do not
+    # db.run_query's execute; lookup (bound parameters), by_id (int cast), recent (constant) and
+    # sorted_products (checked against an allow-list) do not
     assert sinks(m) == {("sql", "shop/db.py", 10, 10), ("sql", "shop/db.py", 10, 17)}
     flow = next(f for f in m.flows if f.source.line == 10)
     assert [s.step for s in flow.steps] == ["source", "call", "sink"]
@@ -70,8 +71,9 @@ def test_decorators(model):
 
 def test_callbacks(model):
     m = model("callback")
+    # hello_guest passes a constant; echo's response is text/plain
     assert sinks(m) == {("template", "app.py", 13, 18), ("deserialisation", "loaders.py", 9, 28)}
-    assert sorted(m.program.entries) == ["app.py::hello", "app.py::hello_guest", "app.py::restore",
+    assert sorted(m.program.entries) == ["app.py::echo", "app.py::hello", "app.py::hello_guest", "app.py::restore",
                                          "app.py::restore_file"]
 
 

@@ -39,6 +39,9 @@ class Summary:
     param_sinks: dict[tuple[str, str], Path] = field(default_factory=dict)   # (parameter, sink kind) -> path
     returns: dict[Label, Path] = field(default_factory=dict)                 # labels of the returned value
     effects: dict[str, Path] = field(default_factory=dict)                   # effect -> where (through calls)
+    # lines of this function where a value from a parameter or the request is assigned or passed to a call:
+    # an engine finding on another line of it uses neither
+    tainted_lines: set[int] = field(default_factory=set)
 
     def key(self) -> tuple:
         return (frozenset(self.param_sinks), frozenset(self.returns), frozenset(self.effects))
@@ -103,6 +106,25 @@ def _string_built(node: ast.expr) -> bool:
     return False
 
 
+def _allow_listed(test: ast.expr) -> str | None:
+    """The name an `if name in <collection>:` test checks against an allow-list, or None."""
+    if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In)
+            and isinstance(test.left, ast.Name)):
+        return test.left.id
+    return None
+
+
+def _sets_plain_content_type(fn: ast.AST) -> bool:
+    """`resp.mimetype = "text/plain"` (or content_type) somewhere in the function: its response is not HTML."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            for target in node.targets:
+                if (isinstance(target, ast.Attribute) and target.attr in ("mimetype", "content_type")
+                        and "html" not in node.value.value):
+                    return True
+    return False
+
+
 class FunctionAnalysis:
     def __init__(self, program: Program, rules: TaintRules, fn: FunctionInfo, summaries: dict[str, Summary],
                  snippet: Snippet, entry_framework: str | None = None) -> None:
@@ -120,6 +142,13 @@ class FunctionAnalysis:
         self.types: dict[str, ClassInfo] = {}
         self.nested = program.nested(fn)
         self.loops: list[ast.stmt] = []      # the for loops the statement being read is in
+        self._plain: bool | None = None
+
+    @property
+    def plain_response(self) -> bool:
+        if self._plain is None:
+            self._plain = _sets_plain_content_type(self.fn.node)
+        return self._plain
 
     # ---- set-up -----------------------------------------------------------------------------------
     def _initial_env(self) -> None:
@@ -230,7 +259,18 @@ class FunctionAnalysis:
                     self._sink("html", taint, stmt.value, "returned as the response body")
         elif isinstance(stmt, ast.If):
             self.expr(stmt.test)
-            self.branches([stmt.body, stmt.orelse])
+            allowed = _allow_listed(stmt.test)
+            if allowed is None:
+                self.branches([stmt.body, stmt.orelse])
+            else:   # `if name in ALLOWED:` the body sees only values of the allow-list
+                start = self.env
+                self.env = dict(start)
+                self.env[allowed] = {}
+                self.block(stmt.body)
+                inside = self.env
+                self.env = dict(start)
+                self.block(stmt.orelse)
+                self.env = _merge_env(inside, self.env)
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             taint = self.expr(stmt.iter)
             self.assign(stmt.target, taint, stmt.iter)
@@ -270,7 +310,15 @@ class FunctionAnalysis:
             return self._key(target.value)
         return None
 
+    def _mark_lines(self, node: ast.AST, taint: Taint) -> None:
+        if any(origin != DB for origin, _ in taint):
+            start = getattr(node, "lineno", None)
+            if start is not None:
+                self.summary.tainted_lines.update(range(start, (getattr(node, "end_lineno", None) or start) + 1))
+
     def assign(self, target: ast.expr, taint: Taint, value: ast.expr | None) -> None:
+        if value is not None and taint:
+            self._mark_lines(value, taint)
         if isinstance(target, ast.Name):
             self.env[target.id] = taint
             cls = self.program.class_of_call(self.fn.rel, value, self.nested) if value is not None else None
@@ -371,6 +419,8 @@ class FunctionAnalysis:
         args = [self.expr(a.value if isinstance(a, ast.Starred) else a) for a in call.args]
         kwargs = {kw.arg: self.expr(kw.value) for kw in call.keywords if kw.arg is not None}
         spread = [self.expr(kw.value) for kw in call.keywords if kw.arg is None]
+        for taint in args + list(kwargs.values()) + spread:
+            self._mark_lines(call, taint)
         for name in names:
             for rule in self.rules.sinks_of(name):
                 self._apply_sink(rule, call, args, kwargs, name)
@@ -437,6 +487,8 @@ class FunctionAnalysis:
             loader = next((kw.value for kw in call.keywords if kw.arg == "Loader"), call.args[1] if len(call.args) > 1 else None)
             if loader is not None and "Safe" in dotted(loader):
                 return
+        if rule.kind == "html" and self.plain_response:
+            return
         if rule.kind == "html" and any(kw.arg in ("content_type", "mimetype", "media_type")
                                        and isinstance(kw.value, ast.Constant) and "html" not in str(kw.value.value)
                                        for kw in call.keywords):

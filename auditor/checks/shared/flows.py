@@ -53,8 +53,8 @@ def _flow_functions(model: ProgramModel, flows: list[TaintFlow]) -> set[str]:
     return out
 
 
-def _decide(model: ProgramModel, fn: FunctionInfo | None, kinds: tuple[str, ...], through_flows: set[str],
-            callers: dict[str, set[str]]) -> str:
+def _decide(model: ProgramModel, fn: FunctionInfo | None, line: int, kinds: tuple[str, ...],
+            through_flows: set[str], callers: dict[str, set[str]]) -> str:
     """'flow' (a flow passes through the finding's function), 'clean' (no request data reaches it), or
     'undecided'."""
     if fn is None:
@@ -66,6 +66,8 @@ def _decide(model: ProgramModel, fn: FunctionInfo | None, kinds: tuple[str, ...]
         return "undecided"
     if not any(kind in kinds for _, kind in summary.param_sinks):
         return "clean"
+    if line not in summary.tainted_lines:
+        return "clean"           # the finding's line uses no parameter and no request data (a database value)
     # a parameter reaches the sink: every chain of callers must start in code that serves no request
     seen = {fn.id}
     todo = [fn.id]
@@ -128,7 +130,7 @@ def flow_verdict(ctx: AuditContext, item: CatalogItem, kinds: tuple[str, ...], c
         if (not f.file.endswith(".py") or not model.analysed(f.file) or f.line is None
                 or not decidable_rule(f.evidence.rule_id, decidable)):
             return True
-        decision = _decide(model, model.function_at(f.file, f.line), kinds, through, callers)
+        decision = _decide(model, model.function_at(f.file, f.line), f.line, kinds, through, callers)
         if decision == "clean":
             not_from_request.append(f)
             return False
