@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from auditor.program import build_program
 from auditor.program.modules import ModuleIndex, module_name
 from auditor.repo import Repository
@@ -86,3 +88,14 @@ def test_fixpoint_terminates_on_recursion_and_cycles(tmp_path):
     [flow] = model.flows
     assert flow.kind == "shell" and flow.sink.line == 7 and flow.source.label == "request.args"
     assert [s.step for s in flow.steps][0] == "source" and flow.steps[-1].step == "sink"
+
+
+def test_a_function_too_deep_to_read_is_left_unread_not_a_crash(tmp_path):
+    deep = " + ".join(["request.args['q']"] * 2000)
+    repo = write(tmp_path, {"deep.py": f"import os\nfrom flask import request\n\ndef view():\n    os.system({deep})\n\n"
+                                       "def fine():\n    os.system('echo ' + request.args['x'])\n"})
+    model = build_program(repo, [])
+    if repo.python_ast("deep.py") is None:
+        pytest.skip("this Python's parser itself refuses the expression")
+    assert model.program.unread == {"deep.py::view"}
+    assert "deep.py::fine" in {f.function for f in model.flows}

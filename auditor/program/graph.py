@@ -60,6 +60,7 @@ class Program:
                 self.children.setdefault(info.parent, []).append(fid)
         self._nested: dict[str, dict[str, FunctionInfo]] = {}
         self._lookups: dict[tuple[str, str], Symbol | None] = {}
+        self.unread: set[str] = set()                   # functions too deeply nested to analyse
         self._imports_done: set[str] = set()
 
     # ---- names ------------------------------------------------------------------------------------

@@ -30,7 +30,12 @@ def compute_summaries(program: Program, rules: TaintRules, snippet: Snippet) -> 
         runs[fid] = runs.get(fid, 0) + 1
         analyses += 1
         fn = program.functions[fid]
-        analysis = FunctionAnalysis(program, rules, fn, summaries, snippet, program.entries.get(fid)).run()
+        try:
+            analysis = FunctionAnalysis(program, rules, fn, summaries, snippet, program.entries.get(fid)).run()
+        except RecursionError:   # an expression nested too deeply to walk: the function is left unread
+            program.unread.add(fid)
+            summaries.setdefault(fid, Summary())
+            continue
         program.calls[fid] = sorted(analysis.callees)
         for callee in analysis.callees:
             callers.setdefault(callee, set()).add(fid)

@@ -62,7 +62,7 @@ def _decide(model: ProgramModel, fn: FunctionInfo | None, line: int, kinds: tupl
     if fn.id in through_flows:
         return "flow"
     summary = model.summaries.get(fn.id)
-    if summary is None:
+    if summary is None or fn.id in model.program.unread:
         return "undecided"
     if not any(kind in kinds for _, kind in summary.param_sinks):
         return "clean"
