@@ -90,7 +90,7 @@ def test_audit_fails_with_the_flow_on_the_evidence(audited):
     flows = [e for e in item["evidence"] if e.get("flow")]
     assert {(e["file"], e["line"]) for e in flows} == {("shop/db.py", 10)}
     assert [s["step"] for s in flows[0]["flow"]][0] == "source"
-    assert flows[0]["flow"][-1]["label"] == "cursor.execute"
+    assert flows[0]["flow"][-1]["note"] == "cursor.execute"
 
 
 def test_sql_and_commands_from_values_no_request_sends_are_notes(audited):
