@@ -166,7 +166,9 @@ def test_django_vulnerable(django_vulnerable):
         ("library/views.py", 'return HttpResponse("<p>You searched for %s</p>"')])
     assert_flags(django_vulnerable, fx, "SEC-DEBUG", [("config/settings.py", "DEBUG = True")])
     assert_flags(django_vulnerable, fx, "SEC-HTTPS", [("config/settings.py", "SECURE_SSL_REDIRECT = False")])
-    assert_flags(django_vulnerable, fx, "SEC-SESSION", [("config/settings.py", "SESSION_COOKIE_HTTPONLY = False")])
+    # SESSION_COOKIE_HTTPONLY = False, and SESSION_COOKIE_SECURE left at Django's default (shown where sessions are enabled)
+    assert_flags(django_vulnerable, fx, "SEC-SESSION", [("config/settings.py", "SESSION_COOKIE_HTTPONLY = False"),
+                                                         ("config/settings.py", "INSTALLED_APPS")])
     assert items(django_vulnerable)["SEC-INJECTION"]["verdict"] == "pass"
 
 
