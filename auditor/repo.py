@@ -70,7 +70,7 @@ class Repository:
 
     def _walk(self) -> None:
         root = str(self.root)
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        for dirpath, dirnames, filenames in walk_iteratively(root):
             rel_dir = os.path.relpath(dirpath, root)
             rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
             kept = []
@@ -206,6 +206,30 @@ def _parse_newer_python(text: str, rel: str) -> ast.Module | None:
         return ast.parse(fixed, filename=rel)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def walk_iteratively(top: str):
+    """os.walk(top, followlinks=False), top-down, with an explicit stack: the os.walk of Python 3.11 recurses
+    once per folder level, so a repository nested deeper than the recursion limit raised RecursionError.
+    The caller may prune `dirnames` in place, as with os.walk; an unreadable folder is passed over."""
+    stack = [top]
+    while stack:
+        dirpath = stack.pop()
+        dirnames: list[str] = []
+        filenames: list[str] = []
+        try:
+            with os.scandir(dirpath) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir(follow_symlinks=False) or (entry.is_symlink() and entry.is_dir())
+                    except OSError:
+                        is_dir = False
+                    (dirnames if is_dir else filenames).append(entry.name)
+        except OSError:
+            continue
+        yield dirpath, dirnames, filenames
+        stack.extend(os.path.join(dirpath, name) for name in reversed(dirnames)
+                     if not os.path.islink(os.path.join(dirpath, name)))
 
 
 def _head(full: str, size: int = 2048) -> str | None:
