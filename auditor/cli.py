@@ -111,12 +111,15 @@ def color_option(fn):
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Engine results cache (default: .auditor-cache/ in the audited folder).")
 @click.option("--no-cache", is_flag=True, help="Scan every file again; read and write no cache.")
+@click.option("--timeout", "overall_timeout", type=click.FloatRange(min=1), metavar="SECONDS",
+              help="Seconds the whole audit may take (clone, engines, our analyses). On expiry the engines are "
+                   "stopped, every item needing unfinished work is unknown, and the gate decides the exit code.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the verdict: score, grade and gate (and errors).")
 @click.option("-v", "--verbose", is_flag=True, help="Every evidence line of every listed item, and the engines.")
 @color_option
 def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, config_file, only, skip, exclude,
           engine_timeout, compare_file, ref, baseline_file, diff_base, cache_dir=None, no_cache=False, per_service=False,
-          quiet=False, verbose=False, no_color=False) -> None:
+          overall_timeout=None, quiet=False, verbose=False, no_color=False) -> None:
     from auditor.remote import checkout_target, is_git_url, redact_url
 
     if quiet and verbose:
@@ -134,6 +137,10 @@ def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, conf
 
     if baseline_file is not None and not baseline_file.is_file():
         raise AuditError(f"baseline file not found: {baseline_file}")
+    if overall_timeout:
+        from auditor import budget
+        from auditor.engines.process import stop_all
+        budget.start_deadline(overall_timeout, on_expiry=stop_all)
     with checkout_target(target, ref) as root:
         options, file_config = _options(root, config_file, only, skip, exclude, engine_timeout, fail_under,
                                         fail_on, allow_unknown)
@@ -145,6 +152,8 @@ def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, conf
         report = _run_with_progress(root, options, per_service, color=not no_color, quiet=quiet)
         if is_git_url(target):
             report["repository"]["path"] = redact_url(target)   # no token in a report
+    if overall_timeout:
+        budget.cancel_deadline()   # the report is written whole, whatever the time
     if file_config.source:
         report["config"] = {"source": file_config.source}
     _emit(report, destinations, compare, Verbosity(quiet, verbose, not no_color))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from auditor import __version__
+from auditor import __version__, budget
 from auditor.applicability import not_applicable_reason
 from auditor.cache import FindingsCache
 from auditor.catalog import CatalogItem, load_catalog
@@ -203,6 +203,14 @@ def _prefixed(result: ItemResult, prefix: str) -> ItemResult:
     return result
 
 
+def _timeout_warning() -> list[str]:
+    """Said first: an audit cut short by --timeout judged only what finished."""
+    if not budget.expired():
+        return []
+    return [f"{budget.expiry_message()}: the engines were stopped and unfinished analyses left out; every item "
+            "that needed them is unknown"]
+
+
 def _endpoint_warnings(endpoints: Any) -> list[str]:
     """Route calls the inventory could not attach: a thin inventory must not read as a clean bill."""
     warnings = getattr(endpoints, "warnings", None)
@@ -223,8 +231,14 @@ def _run_collectors(ctx: AuditContext, progress: Any, wanted: set[str] | None = 
         if missing:
             ctx.collector_errors[coll.name] = f"needs {', '.join(missing)}, which failed"
             continue
+        if budget.expired():
+            ctx.collector_errors[coll.name] = f"not run: {budget.expiry_message()}"
+            continue
         try:
-            ctx.collected[coll.name] = coll.fn(ctx)
+            with budget.interruptible():
+                ctx.collected[coll.name] = coll.fn(ctx)
+        except budget.OutOfTime as exc:   # the audit's --timeout, or one file past its budget: named
+            ctx.collector_errors[coll.name] = f"not finished: {exc}"
         except Exception as exc:  # a collector bug must not abort the audit: its items become unknown
             ctx.collector_errors[coll.name] = f"{type(exc).__name__}: {exc}"
 
@@ -239,9 +253,12 @@ def evaluate_item(item: CatalogItem, ctx: AuditContext) -> ItemResult:
             return ItemResult(item.id, "manual", "not decidable statically: review by hand (see remediation)")
         return ItemResult(item.id, "unknown", NO_ANALYSIS_YET)
     try:
-        result = check(ctx, item)
+        with budget.interruptible():
+            result = check(ctx, item)
     except Unavailable as exc:
         return ItemResult(item.id, "unknown", str(exc))
+    except budget.OutOfTime as exc:
+        return ItemResult(item.id, "unknown", f"analysis not finished: {exc}")
     except Exception as exc:  # a check bug becomes an honest unknown, never a pass
         return ItemResult(item.id, "unknown", f"analysis error: {type(exc).__name__}: {exc}")
     result.evidence.sort(key=lambda e: (e.kind != "violation", e.file, e.line or 0, e.rule_id))
@@ -294,7 +311,8 @@ def build_report(ctx: AuditContext, items: list[CatalogItem], results: dict[str,
             "unknown": [row["id"] for row in item_rows if row["verdict"] == "unknown"],
             "gate": {"passed": passed, "reasons": reasons},
             "engines_failed": engines_failed(ctx.engines.values()),
-            "warnings": audit_warnings(ctx.engines.values(), ctx.collector_errors, inventory["skipped_files"])
+            "warnings": _timeout_warning()
+            + audit_warnings(ctx.engines.values(), ctx.collector_errors, inventory["skipped_files"])
             + _endpoint_warnings(endpoints),
         },
         "categories": categories,

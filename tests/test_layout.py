@@ -83,7 +83,7 @@ def test_no_check_imports_another_check():
 # Bottom to top. A module's floor is that of its longest listed prefix.
 FLOORS: list[tuple[str, ...]] = [
     # 0: plain data and text tools every stage shares
-    ("auditor", "auditor.errors", "auditor.model", "auditor.text", "auditor.paths", "auditor.files", "auditor.resources",
+    ("auditor", "auditor.budget", "auditor.errors", "auditor.model", "auditor.text", "auditor.paths", "auditor.files", "auditor.resources",
      "auditor.astwalk", "auditor.options", "auditor.gcpolicy", "auditor.fingerprints", "auditor.dbschema"),
     # 1: the repository on disk and git
     ("auditor.repo", "auditor.gitsafe", "auditor.gittree", "auditor.gitinfo", "auditor.cache"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from auditor.budget import budgeted
 from auditor.endpoints.common import SAFE_METHODS, join_paths, mark, normalize_path
 from auditor.endpoints.jsparse import matching_paren, split_args, string_literal, strip_comments
 from auditor.model import Endpoint
@@ -25,7 +26,7 @@ RATE_MW = re.compile(r"limit|throttle", re.I)
 
 def extract(repo: Repository) -> tuple[list[Endpoint], dict]:
     out: list[Endpoint] = []
-    for path in repo.paths(language="go"):
+    for path in budgeted(repo.paths(language="go")):
         if path.endswith("_test.go"):
             continue
         text = repo.read_text(path) or ""
