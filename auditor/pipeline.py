@@ -39,6 +39,7 @@ from auditor.registry import CHECKS, collector_order, load_plugins
 from auditor.repo import CODE_LANGUAGES, Repository
 from auditor.scoring import GatePolicy, evaluate_gate, score_results
 from auditor.suppressions import apply_suppressions, find_suppressions
+from auditor.unparsed import unknown_without_unparsed, unparsed_python
 
 SCHEMA_VERSION = "1.0"
 NO_ANALYSIS_YET = "no analysis yet: this item's check is not built, so nothing was concluded"
@@ -180,6 +181,8 @@ def judge(ctx: AuditContext, items: list[CatalogItem], options: AuditOptions, ge
     path_prefix: the context is a service folder's; its evidence paths are made repository-relative first,
     so suppressions, baseline fingerprints and changed lines (all repository-relative) apply unchanged."""
     results = {item.id: evaluate_item(item, ctx) for item in items}
+    unparsed = unparsed_python(ctx.repo.skipped)   # a pass that did not read them is unknown
+    results = {item.id: unknown_without_unparsed(results[item.id], item, unparsed) for item in items}
     if path_prefix:
         results = {item_id: _prefixed(r, path_prefix) for item_id, r in results.items()}
     results = {item_id: apply_suppressions(r, suppressions) for item_id, r in results.items()}
