@@ -109,7 +109,8 @@ def color_option(fn):
               help="Gate only on violations not in this baseline (see `auditor baseline create`).")
 @click.option("--diff-base", metavar="REF", help="Gate only on violations in lines changed since REF (its merge base with HEAD).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Engine results cache (default: .auditor-cache/ in the audited folder).")
+              help="Engine results cache (default: per user, $XDG_CACHE_HOME/backend-auditor, never in the "
+                   "audited folder; a symlinked or git-tracked folder is refused).")
 @click.option("--no-cache", is_flag=True, help="Scan every file again; read and write no cache.")
 @click.option("--timeout", "overall_timeout", type=click.FloatRange(min=1), metavar="SECONDS",
               help="Seconds the whole audit may take (clone, engines, our analyses). On expiry the engines are "
@@ -148,7 +149,7 @@ def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, conf
         options.diff_base = diff_base
         # a cloned URL's checkout is thrown away: a cache there would only cost time, unless --cache-dir
         options.use_cache = not no_cache and (cache_dir is not None or not is_git_url(target))
-        options.cache_dir = cache_dir.resolve() if cache_dir else None
+        options.cache_dir = cache_dir.absolute() if cache_dir else None   # not resolved: a symlink is refused
         report = _run_with_progress(root, options, per_service, color=not no_color, quiet=quiet)
         if is_git_url(target):
             report["repository"]["path"] = redact_url(target)   # no token in a report

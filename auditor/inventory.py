@@ -103,6 +103,8 @@ class Inventory:
     migration_systems: dict[str, list[str]] = field(default_factory=dict)  # system -> folders
     database_evidence: list[str] = field(default_factory=list)             # "file:line what"
     database_kinds: dict[str, list[str]] = field(default_factory=dict)     # relational|document -> libraries
+    # languages of generated source files (left out of `languages`): the security items read those files
+    generated_languages: set[str] = field(default_factory=set)
 
     @property
     def framework_names(self) -> set[str]:
@@ -110,7 +112,9 @@ class Inventory:
 
     @property
     def code_languages(self) -> set[str]:
-        return {lang for lang in self.languages if lang in CODE_LANGUAGES}
+        """Code languages present, generated files included: a generator's marker on every file must not make
+        the security items not applicable or leave their rules unrun."""
+        return {lang for lang in (*self.languages, *self.generated_languages) if lang in CODE_LANGUAGES}
 
     @property
     def has_code(self) -> bool:
@@ -150,6 +154,7 @@ class Inventory:
 
 def build_inventory(repo: Repository) -> Inventory:
     inv = Inventory()
+    inv.generated_languages = {f.language for f in repo.generated if f.language in CODE_LANGUAGES}
     for f in repo.files:
         if f.language is None:
             continue

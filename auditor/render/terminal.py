@@ -20,8 +20,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from auditor.render.common import format_score, gate_states, gating_summary, problem_order, violations
+from auditor.render.common import (
+    clean_text,
+    format_score,
+    gate_states,
+    gating_summary,
+    integrity_sections,
+    problem_order,
+    violations,
+)
 from auditor.render.compare import different_repository, item_changes, score_change
+from auditor.render.flow import flow_line, passes_through_evidence
 from auditor.text import printable, printable_tree
 
 VERDICT_STYLE = {"pass": "green", "partial": "yellow", "fail": "bold red", "unknown": "magenta",
@@ -70,7 +79,22 @@ def print_summary(report: dict, console: Console, compare: dict | None = None, v
         print_services(report, console)
     if verbose:
         _print_engines(report, console)
+    _print_integrity(report, console, verbose)
     print_gate(report, console)
+
+
+INTEGRITY_LINES = 20   # per section without --verbose; the JSON, HTML and Markdown reports list all
+
+
+def _print_integrity(report: dict, console: Console, verbose: bool) -> None:
+    """Policy, ignored settings, suppression attempts, skipped and non-production files, incomplete items."""
+    for heading, lines in integrity_sections(report):
+        console.print(Text(f"{heading} ({len(lines)}):", style="bold"))
+        shown = lines if verbose else lines[:INTEGRITY_LINES]
+        for line in shown:
+            console.print(Text(f"  {line}"))
+        if len(shown) < len(lines):
+            console.print(Text(f"  and {len(lines) - len(shown)} more (-v lists all)", style="dim"))
 
 
 def print_gate(report: dict, console: Console) -> None:
@@ -158,7 +182,13 @@ def _print_item(item: dict, console: Console, change, verbose: bool) -> None:
     for ev in shown:
         where = f"{ev['file']}:{ev['line']}" if ev.get("line") else ev["file"]
         code = (ev.get("snippet") or "").strip().splitlines()
+        flow = flow_line(ev)
+        if flow and passes_through_evidence(ev):   # the flow line names the evidence's place: not twice
+            console.print(Text.assemble(INDENT, (clean_text(flow), "bold")))
+            continue
         console.print(Text.assemble(INDENT, (where, "bold"), "  ", code[0][:100] if code else ""))
+        if flow:
+            console.print(Text.assemble(INDENT, ("via ", "dim"), clean_text(flow)))
     if len(found) > len(shown):
         console.print(Text(f"{INDENT}… and {len(found) - len(shown)} more (-v lists them; so does the HTML report)",
                            style="dim"))
