@@ -71,7 +71,9 @@ PATH/pyproject.toml (`auditor init` writes a commented one). Flags override it.
 
 \b
 Environment: NO_COLOR (no colours or styles), CI (no progress display),
-AUDITOR_SEMGREP / AUDITOR_BANDIT (engine executables), AUDITOR_DEBUG=1 (traceback of an internal error).
+AUDITOR_SEMGREP / AUDITOR_BANDIT (engine executables), AUDITOR_DEBUG=1 (traceback of an internal error),
+AUDITOR_CLONE_TIMEOUT (seconds a clone may take, default 300), AUDITOR_FILE_BUDGET (seconds our analyses may
+spend on one file, default 30).
 """
 
 
