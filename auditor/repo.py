@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from auditor.budget import touch
 from auditor.files import is_generated
 
 DEFAULT_EXCLUDED_DIRS = frozenset({
@@ -128,6 +129,7 @@ class Repository:
 
     def read_text(self, rel: str) -> str | None:
         """The file's text, or None for a binary or unreadable file (recorded as skipped once)."""
+        touch(rel)   # the per-file budget of the analysis reading it (auditor/budget.py)
         return self._texts.get(rel) if rel in self._texts else self._load(rel)
 
     def lines(self, rel: str) -> list[str]:
@@ -153,6 +155,7 @@ class Repository:
 
     def python_ast(self, rel: str) -> ast.Module | None:
         """Parsed module, or None when it does not parse (recorded as skipped with the reason)."""
+        touch(rel)
         if rel in self._asts:
             return self._asts[rel]
         tree = None

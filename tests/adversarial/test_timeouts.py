@@ -42,7 +42,7 @@ def test_timeout_stops_the_engines_and_their_items_are_unknown(repo, tmp_path):
         assert item(report, item_id)["verdict"] == "unknown"
     # our own analyses: the first file each budgeted analysis read ran past the (tiny) per-file budget
     errors = report["inventory"]["collector_errors"]
-    assert any("ran past its budget of 0.001s per file" in e or "--timeout" in e for e in errors.values()), errors
+    assert any("ran past its budget of 0.001s (CPU) per file" in e or "--timeout" in e for e in errors.values()), errors
     assert item(report, "SEC-AUTHN")["verdict"] in ("unknown", "not_applicable")
     assert "pass" not in {item(report, i)["verdict"] for i in ("SEC-SQLI", "SEC-INJECTION", "SEC-SECRETS")}
 
@@ -89,6 +89,28 @@ def test_an_analysis_past_the_per_file_budget_leaves_its_items_unknown(tmp_path,
     run = audit_repository(repo, engines=lambda repo, options, side_lane=None: [
         EngineRun("semgrep", status=SKIPPED), EngineRun("bandit", status=SKIPPED)])
     errors = run.report["inventory"]["collector_errors"]
-    assert "the analysis of app/views.py ran past its budget of 0.001s per file" in errors["endpoints"], errors
+    assert "the analysis of app/views.py ran past its budget of 0.001s (CPU) per file" in errors["endpoints"], errors
     assert item(run.report, "SEC-AUTHN")["verdict"] == "unknown"
     assert "ran past its budget" in item(run.report, "SEC-AUTHN")["rationale"]
+
+
+def test_any_analysis_reading_through_the_repository_has_a_per_file_budget(tmp_path, monkeypatch):
+    """No loop of its own needed: inside a collector or check (an interruptible section), time spent after
+    reading a file, before reading another, is charged to that file."""
+    from auditor import budget
+    from auditor.repo import Repository
+
+    write(tmp_path, {"a.py": "x = 1\n", "b.py": "y = 2\n"})
+    repo = Repository.scan(tmp_path)
+    monkeypatch.setenv("AUDITOR_FILE_BUDGET", "0.3")
+    with pytest.raises(budget.FileBudgetExceeded) as raised:
+        with budget.interruptible():
+            repo.read_text("a.py")
+            time.sleep(0.1)
+            repo.python_ast("b.py")             # another file: its own budget from here
+            end = time.monotonic() + 5
+            while time.monotonic() < end:
+                pass
+    assert raised.value.rel == "b.py"
+    repo.read_text("a.py")                      # outside an analysis: no budget, nothing armed
+    time.sleep(0.5)
