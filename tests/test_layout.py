@@ -91,8 +91,8 @@ FLOORS: list[tuple[str, ...]] = [
     # 2: readers of the repository, the engines, the catalog
     ("auditor.endpoints", "auditor.migrations", "auditor.orm", "auditor.secrets", "auditor.probes",
      "auditor.inventory", "auditor.catalog", "auditor.engines"),
-    # 3: what a check sees, and the plug-in registry
-    ("auditor.context", "auditor.registry", "auditor.applicability"),
+    # 3: what a check sees, the plug-in registry, and the program model (above parsing and inventory, below checks)
+    ("auditor.context", "auditor.registry", "auditor.applicability", "auditor.program"),
     # 4: collectors and checks (one file per item)
     ("auditor.collectors", "auditor.checks"),
     # 5: judging the whole audit
