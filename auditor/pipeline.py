@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from auditor import __version__
 from auditor.applicability import not_applicable_reason
-from auditor.cache import FindingsCache
+from auditor.cache import FindingsCache, cache_refusal, default_cache_dir
 from auditor.catalog import CatalogItem, load_catalog
 from auditor.collectors.endpoints import ENDPOINTS
 from auditor.collectors.migrations import MIGRATIONS
@@ -35,6 +35,7 @@ from auditor.inventory import build_inventory
 from auditor.model import ItemResult
 from auditor.notices import audit_warnings, engines_failed
 from auditor.options import AuditOptions
+from auditor.paths import NON_PRODUCTION_PATH
 from auditor.registry import CHECKS, collector_order, load_plugins
 from auditor.repo import CODE_LANGUAGES, Repository
 from auditor.scoring import GatePolicy, evaluate_gate, score_results
@@ -129,12 +130,16 @@ def _audit_repository(path: Path, options: AuditOptions | None, progress: Any,
     generated_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
     repo = Repository.scan(root, options.excludes)
-    if not repo.files:
+    if not repo.security_files():
         raise AuditError(f"nothing to audit: {path} has no files (after excludes)")
-    if not any(f.language in CODE_LANGUAGES for f in repo.files):
+    if not any(f.language in CODE_LANGUAGES for f in repo.security_files()):
         raise AuditError(no_source_code(path, repo, options))
     _note(progress, f"{len(repo.files)} files")
     ctx = gather_context(repo, options, progress, engines or run_engines, items=items)
+    if options.use_cache:
+        refused = cache_refusal(options.cache_dir or default_cache_dir(root), root)
+        if refused:
+            ctx.warnings.append(f"{refused}; the engines ran without a cache")
     suppressions = find_suppressions(repo, set(load_catalog().by_id))
     changed = changed_lines(root, options.diff_base) if options.diff_base else None
     report = judge(ctx, items, options, generated_at, started, suppressions, changed)
@@ -197,10 +202,31 @@ def judge(ctx: AuditContext, items: list[CatalogItem], options: AuditOptions, ge
     return build_report(ctx, items, results, card, passed, reasons, generated_at, time.monotonic() - started)
 
 
+GENERATED_REASON = ("generated code (name or header marker): read by the security items and the secret scan "
+                    "only, left out of the other items")
+NON_PRODUCTION_REASON = ("non-production path (tests, fixtures, examples, docs): the code-level security items "
+                         "leave its findings out")
+
+
+def non_production_files(ctx: AuditContext) -> list[dict]:
+    """Every code file the audit reads as not shipped, by name with the reason (DESIGN.md: Trust model)."""
+    rows = {f.path: GENERATED_REASON for f in ctx.repo.generated}
+    tests = set(ctx.inventory.test_files)
+    for f in ctx.repo.files:
+        if f.language in CODE_LANGUAGES and (f.path in tests or NON_PRODUCTION_PATH.search(f.path)):
+            rows.setdefault(f.path, NON_PRODUCTION_REASON)
+    return [{"path": path, "reason": reason} for path, reason in sorted(rows.items())]
+
+
 def _prefixed(result: ItemResult, prefix: str) -> ItemResult:
     result.evidence = [dataclasses.replace(ev, file=f"{prefix}/{ev.file}") if ev.file else ev
                        for ev in result.evidence]
     return result
+
+
+def _generated_warning(ctx: AuditContext) -> list[str]:
+    n = len(ctx.repo.generated)
+    return [f"{n} generated file(s) read by the security items only: see inventory.non_production_files"] if n else []
 
 
 def _endpoint_warnings(endpoints: Any) -> list[str]:
@@ -279,6 +305,7 @@ def build_report(ctx: AuditContext, items: list[CatalogItem], results: dict[str,
     inventory["migrations"] = migrations.to_json_rows() if hasattr(migrations, "to_json_rows") else []
     inventory["skipped_files"] = [{"path": s.path, "reason": s.reason}
                                   for s in sorted(set(ctx.repo.skipped), key=lambda s: s.path)]
+    inventory["non_production_files"] = non_production_files(ctx)
     inventory["collector_errors"] = ctx.collector_errors
     counts: dict[str, int] = {}
     for r in results.values():
@@ -297,7 +324,7 @@ def build_report(ctx: AuditContext, items: list[CatalogItem], results: dict[str,
             "gate": {"passed": passed, "reasons": reasons},
             "engines_failed": engines_failed(ctx.engines.values()),
             "warnings": audit_warnings(ctx.engines.values(), ctx.collector_errors, inventory["skipped_files"])
-            + _endpoint_warnings(endpoints),
+            + _endpoint_warnings(endpoints) + ctx.warnings + _generated_warning(ctx),
         },
         "categories": categories,
         "items": item_rows,

@@ -56,6 +56,10 @@ class Repository:
     root: Path
     files: list[SourceFile] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+    # generated code (by name or header marker): left out of `files`, so the practice and quality items do not
+    # judge a generator's output, but still read by the security engines and the secret scan (a "DO NOT
+    # EDIT" header written by the author of a change must not hide an injection)
+    generated: list[SourceFile] = field(default_factory=list)
     extra_excludes: tuple[str, ...] = ()
 
     @classmethod
@@ -102,11 +106,15 @@ class Repository:
                     self.skipped.append(SkippedFile(rel, f"larger than {MAX_FILE_BYTES} bytes"))
                     continue
                 if language in CODE_LANGUAGES and is_generated(rel, _head(full)):
-                    self.skipped.append(SkippedFile(rel, "generated code (name or header marker): nobody edits it by hand"))
+                    self.generated.append(SourceFile(rel, language, size))
                     continue
                 self.files.append(SourceFile(rel, language, size))
 
     # ---- queries -------------------------------------------------------------------------------
+    def security_files(self) -> list[SourceFile]:
+        """What the security engines and the secret scan read: every audited file, generated ones included."""
+        return self.files + self.generated if self.generated else self.files
+
     def paths(self, language: str | None = None, suffix: str | None = None) -> list[str]:
         return [f.path for f in self.files
                 if (language is None or f.language == language)

@@ -145,11 +145,11 @@ def _flow(evidence: dict, hostile: bool) -> list[dict]:
     handler = HOSTILE_NAME if hostile else "app/api/items.py"
     return [
         {"file": handler, "line": 27, "snippet": 'q = request.args["q"]', "step": "source",
-         "label": HOSTILE_CODE if hostile else "request.args"},
+         "note": HOSTILE_CODE if hostile else "request.args"},
         {"file": handler, "line": 28, "snippet": HOSTILE_CODE if hostile else 'rows = query(f"SELECT * FROM items WHERE name = \'{q}\'")',
-         "step": "call", "label": "calls query(sql)"},
+         "step": "call", "note": "calls query(sql)"},
         {"file": evidence["file"], "line": evidence["line"], "snippet": evidence["snippet"].split("\n")[0],
-         "step": "sink", "label": "<b>execute</b>" if hostile else "execute"},
+         "step": "sink", "note": "<b>execute</b>" if hostile else "execute"},
     ]
 
 

@@ -257,7 +257,11 @@ def test_aiohttp_and_go_literal_routes(tmp_path):
         "main.go": """
             package main
 
-            import "github.com/gin-gonic/gin"
+            import (
+                "net/http"
+
+                "github.com/gin-gonic/gin"
+            )
 
             func main() {
                 r := gin.Default()
@@ -270,11 +274,11 @@ def test_aiohttp_and_go_literal_routes(tmp_path):
     })
     a = by_route(aiohttp.extract(PyProject(repo))[0])
     assert set(a) == {("GET", "/"), ("POST", "/items")}
-    assert a[("POST", "/items")].authenticated is None
+    assert a[("POST", "/items")].authenticated is False   # no middleware, decorator or check: open
     g = by_route(go.extract(repo)[0])
     assert set(g) == {("GET", "/api/users/{id}"), ("POST", "/login"), ("GET", "/status")}
     assert g[("GET", "/api/users/{id}")].authenticated is True and g[("GET", "/api/users/{id}")].framework == "gin"
-    assert g[("POST", "/login")].authenticated is None
+    assert g[("POST", "/login")].authenticated is False   # no middleware on it: known to be open
 
 
 def test_drf_empty_authentication_and_csrf_exempted_session(tmp_path):

@@ -84,14 +84,15 @@ def test_no_check_imports_another_check():
 FLOORS: list[tuple[str, ...]] = [
     # 0: plain data and text tools every stage shares
     ("auditor", "auditor.errors", "auditor.model", "auditor.text", "auditor.pyast", "auditor.paths", "auditor.files", "auditor.resources",
-     "auditor.astwalk", "auditor.options", "auditor.gcpolicy", "auditor.fingerprints", "auditor.dbschema"),
+     "auditor.astwalk", "auditor.options", "auditor.gcpolicy", "auditor.fingerprints", "auditor.dbschema",
+     "auditor.comments"),
     # 1: the repository on disk and git
-    ("auditor.repo", "auditor.gitsafe", "auditor.gitinfo", "auditor.cache"),
+    ("auditor.repo", "auditor.gitsafe", "auditor.gittree", "auditor.gitinfo", "auditor.cache"),
     # 2: readers of the repository, the engines, the catalog
     ("auditor.endpoints", "auditor.migrations", "auditor.orm", "auditor.secrets", "auditor.probes",
      "auditor.inventory", "auditor.catalog", "auditor.engines"),
-    # 3: what a check sees, and the plug-in registry
-    ("auditor.context", "auditor.registry", "auditor.applicability"),
+    # 3: what a check sees, the plug-in registry, and the program model (above parsing and inventory, below checks)
+    ("auditor.context", "auditor.registry", "auditor.applicability", "auditor.program"),
     # 4: collectors and checks (one file per item)
     ("auditor.collectors", "auditor.checks"),
     # 5: judging the whole audit

@@ -18,16 +18,16 @@ from auditor.render.markdown import render_markdown
 from auditor.render.sarif import render_sarif
 from auditor.samples import synthetic_report
 from auditor.render.terminal import print_summary
-from tests.helpers import SCHEMA, item
-from tests.helpers import parse_html as parse
-from tests.helpers import validate_sarif as validate
+from helpers import SCHEMA, item
+from helpers import parse_html as parse
+from helpers import validate_sarif as validate
 
 FLOW = [
     {"file": "app/api/items.py", "line": 27, "snippet": "q = request.args['q']", "step": "source",
-     "label": "request.args"},
+     "note": "request.args"},
     {"file": "app/api/items.py", "line": 28, "snippet": "rows = query(f\"SELECT * FROM items WHERE name = '{q}'\")",
-     "step": "call", "label": "calls query(sql)"},
-    {"file": "app/db.py", "line": 24, "snippet": "    cursor.execute(sql)", "step": "sink", "label": "execute"},
+     "step": "call", "note": "calls query(sql)"},
+    {"file": "app/db.py", "line": 24, "snippet": "    cursor.execute(sql)", "step": "sink", "note": "execute"},
 ]
 ONE_LINE = "request.args -> items.py:28 -> app/db.py:24 execute"
 
@@ -60,8 +60,8 @@ def test_one_line_names_the_source_each_call_and_the_sink_once():
     # a step without a file is dropped, an unknown step kind reads as a call, no flow is ""
     assert [s["step"] for s in flow_steps({"flow": [{"line": 3}, {**FLOW[1], "step": "jump"}]})] == ["call"]
     assert flow_line({"file": "a.py", "line": 1}) == ""
-    # a step written with DESIGN.md's `note` instead of `label`
-    noted = [{k: v for k, v in step.items() if k != "label"} | {"note": step["label"]} for step in FLOW]
+    # a step written with `label` (an older report) instead of `note`
+    noted = [{k: v for k, v in step.items() if k != "note"} | {"label": step["note"]} for step in FLOW]
     assert flow_line({"file": "app/db.py", "line": 24, "flow": noted}) == ONE_LINE
 
 
@@ -131,7 +131,7 @@ def test_markdown_writes_the_flow_as_one_line_instead_of_the_location():
 
 
 def test_markdown_escapes_hostile_flows():
-    hostile = report_with_flow(flow=[{**FLOW[0], "label": "request.args`|<img src=x onerror=alert(1)>"}, FLOW[2]])
+    hostile = report_with_flow(flow=[{**FLOW[0], "note": "request.args`|<img src=x onerror=alert(1)>"}, FLOW[2]])
     md = render_markdown(hostile)
     (row,) = [line for line in md.splitlines() if "SEC-SQLI" in line and line.startswith("|")]
     assert "``request.args`\\|<img src=x onerror=alert(1)> -> app/db.py:24 execute``" in row
@@ -151,7 +151,7 @@ def test_terminal_prints_one_line_per_flow():
     out = terminal(report_with_flow(at=("app/other.py", 3)))
     assert "app/other.py:3  cursor.execute(sql)" in out and "via request.args -> items.py:28 -> db.py:24 execute" in out
     # control characters in a label are replaced, never sent to the terminal
-    out = terminal(report_with_flow(flow=[{**FLOW[0], "label": "request.args\x1b[31m"}, FLOW[2]]))
+    out = terminal(report_with_flow(flow=[{**FLOW[0], "note": "request.args\x1b[31m"}, FLOW[2]]))
     assert "\x1b" not in out
 
 

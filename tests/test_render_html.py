@@ -11,7 +11,7 @@ import pytest
 
 from auditor.render.html import EVIDENCE_LIMIT, render_html
 from auditor.samples import HOSTILE_NAME, synthetic_report
-from tests.helpers import parse_html as parse
+from helpers import parse_html as parse
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 from auditor.render.sarif import FINGERPRINT_KEY, SECURITY_SEVERITY, render_sarif
 from auditor.samples import synthetic_report
-from tests.helpers import validate_sarif as validate
+from helpers import validate_sarif as validate
 
 def fingerprints(sarif: dict) -> list[str]:
     return [r["partialFingerprints"][FINGERPRINT_KEY] for r in sarif["runs"][0]["results"]]
@@ -104,7 +104,8 @@ def test_failing_item_without_evidence_and_suppressions_and_engine_errors(hostil
     assert suppressed[0]["suppressions"][0]["justification"] == "test-only key"
     assert suppressed[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 13
     invocation = run["invocations"][0]
-    (ignored,) = invocation["toolConfigurationNotifications"]     # the suppression without a reason
+    (ignored,) = [n for n in invocation["toolConfigurationNotifications"]    # the suppression without a reason
+                  if n["descriptor"]["id"] == "suppression"]
     assert "app/dev.py:4" in ignored["message"]["text"] and "no reason" in ignored["message"]["text"]
     assert invocation["executionSuccessful"] is False
     assert "zap-scanner failed" in invocation["toolExecutionNotifications"][0]["message"]["text"]

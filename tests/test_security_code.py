@@ -139,7 +139,7 @@ def test_flask_vulnerable_fails_with_evidence(flask_vulnerable, item_id):
 def test_flask_vulnerable_test_code_is_not_counted(flask_vulnerable):
     https = items(flask_vulnerable)["SEC-HTTPS"]
     assert not any(e["file"].startswith("tests/") for e in https["evidence"])
-    assert "test, example, generated or development-settings code" in https["rationale"]
+    assert "test, example or development-settings code" in https["rationale"]
 
 
 def test_flask_secure_passes_everything(flask_secure):
@@ -271,15 +271,16 @@ def test_cli_and_build_tooling_do_not_count_as_injection(flask_tooling):
 
 def test_gruntfile_and_settimeout_with_a_function_are_not_injection(express_tooling):
     injection = items(express_tooling)["SEC-INJECTION"]
-    assert injection["verdict"] == "pass", injection["rationale"]
+    assert injection["verdict"] == "fail", injection["rationale"]   # only by the generated client, below
     line = line_of("express-tooling", "Gruntfile.js", "execSync(")
     assert injection["details"]["cli_or_build_tooling"] == [f"Gruntfile.js:{line}"]
     # lib/sleep.js: new Promise((resolve) => setTimeout(resolve, ms)) is not code evaluation
     assert not [e for e in injection["evidence"] if e["file"] == "lib/sleep.js"]
-    # the eval in the generated API client is the generator's code: the walker leaves the file out, and says so
-    assert not [e for e in injection["evidence"] if e["file"] == "client/plans.gen.ts"]
-    skipped = {s["path"]: s["reason"] for s in express_tooling["inventory"]["skipped_files"]}
-    assert "generated" in skipped["client/plans.gen.ts"]
+    # the eval in the generated API client counts: a "generated" marker is written by whoever writes the file
+    # (DESIGN.md, Trust model), so it cannot hide a security finding; the file is listed as generated
+    assert {e["file"] for e in injection["evidence"] if e["kind"] == "violation"} == {"client/plans.gen.ts"}
+    listed = {s["path"]: s["reason"] for s in express_tooling["inventory"]["non_production_files"]}
+    assert "generated" in listed["client/plans.gen.ts"]
 
 
 def test_send_result_of_a_call_that_took_a_password_is_not_a_logged_secret(flask_tooling):

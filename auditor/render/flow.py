@@ -20,7 +20,7 @@ ARROW = " -> "
 
 def flow_steps(evidence: dict) -> list[dict]:
     """The evidence's flow steps that name a file, normalised: file, line (int or None), snippet, step, label
-    (DESIGN.md names a step's text `note`; the report writes `label`: either is read)."""
+    (the report writes the step's text as `note`, DESIGN.md's name; `label` is read too)."""
     steps = []
     for raw in evidence.get("flow") or []:
         if not isinstance(raw, dict) or not raw.get("file"):
@@ -29,7 +29,7 @@ def flow_steps(evidence: dict) -> list[dict]:
         step = raw.get("step")
         steps.append({"file": str(raw["file"]), "line": line if isinstance(line, int) and line >= 1 else None,
                       "snippet": str(raw.get("snippet") or ""), "step": step if step in FLOW_STEPS else "call",
-                      "label": str(raw.get("label") or raw.get("note") or "")})
+                      "label": str(raw.get("note") or raw.get("label") or "")})
     return steps
 
 

@@ -32,8 +32,10 @@ from auditor.render.common import (
     format_score,
     gate_states,
     gating_summary,
+    integrity_sections,
     location,
     needs_attention,
+    outside_scripts_and_styles,
     problem_order,
     repository_name,
     severity_rank,
@@ -44,6 +46,7 @@ from auditor.render.common import (
 from auditor.render.compare import change_counts, different_repository, item_changes, score_change
 from auditor.render.flow import flow_line, flow_steps, step_location
 from auditor.resources import reports_dir
+from auditor.text import no_line_starts_a_workflow_command
 
 EVIDENCE_LIMIT = 20          # evidence blocks per item shown in full; the rest one line each, collapsed
 SNIPPET_MAX_LINES = 12
@@ -81,7 +84,9 @@ def render_html(report: dict, compare: dict | None = None, evidence_limit: int =
     csp = (f"default-src 'none'; style-src {css_hash}; script-src {js_hash}; img-src data:; "
            "base-uri 'none'; form-action 'none'")
     view = build_view(report, compare, evidence_limit)
-    return _environment().get_template("scorecard.html.j2").render(css=css, js=js, csp=csp, **view)
+    page = _environment().get_template("scorecard.html.j2").render(css=css, js=js, csp=csp, **view)
+    return outside_scripts_and_styles(page, lambda part: no_line_starts_a_workflow_command(part, "&#58;"))
+
 
 
 def build_view(report: dict, compare: dict | None, evidence_limit: int) -> dict:
@@ -130,6 +135,7 @@ def build_view(report: dict, compare: dict | None, evidence_limit: int) -> dict:
         "migrations": _migration_table(report.get("inventory", {}).get("migrations") or []),
         "engines": [_engine_view(e) for e in report.get("engines") or [] if isinstance(e, dict)],
         "suppressed": suppression_rows(report),
+        "integrity": integrity_sections(report),
         "inventory": _inventory_view(report.get("inventory") or {}),
         "evidence_limit": evidence_limit,
         "services": _service_views(report),

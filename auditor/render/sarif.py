@@ -20,7 +20,14 @@ import re
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from auditor.render.common import clean_text, location, problem_order, suppression_rows, violations
+from auditor.render.common import (
+    clean_text,
+    integrity_sections,
+    location,
+    problem_order,
+    suppression_rows,
+    violations,
+)
 from auditor.render.flow import flow_line, flow_steps
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -230,10 +237,18 @@ def _invocation(report: dict, rule_index: dict[str, int]) -> dict:
                               "associatedRule": {"id": row["id"], "index": rule_index[row["id"]]},
                               "message": {"text": clean_text(f"{row['id']} could not be analysed: {row.get('rationale') or ''}")}})
     invocation = {"executionSuccessful": not failed_engines, "toolExecutionNotifications": notifications,
-                  "toolConfigurationNotifications": _suppression_problems(report)}
+                  "toolConfigurationNotifications": _suppression_problems(report) + _integrity_notes(report)}
     if report.get("generated_at"):
         invocation["endTimeUtc"] = report["generated_at"]
     return invocation
+
+
+def _integrity_notes(report: dict) -> list[dict]:
+    """The effective policy, skipped and non-production files, incomplete items (suppressions: above)."""
+    return [{"level": "note", "descriptor": {"id": f"integrity/{heading.split()[0].lower()}"},
+             "message": {"text": clean_text(f"{heading}: {line}")}}
+            for heading, lines in integrity_sections(report) if not heading.startswith("Suppressions")
+            for line in lines]
 
 
 def _suppression_problems(report: dict) -> list[dict]:

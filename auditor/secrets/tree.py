@@ -33,7 +33,7 @@ def scan_tree(repo: Repository) -> TreeScan:
     started = time.monotonic()
     scan = TreeScan()
     candidates = []
-    for f in repo.files:
+    for f in repo.security_files():   # generated files too: a header marker must not hide a key
         reason = skip_reason(f.path, f.size)
         if reason:
             scan.skipped[f.path] = reason
