@@ -3,7 +3,6 @@ not the commands its git config names (fsmonitor, filters, textconv, hooks). Out
 """
 import json
 import os
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
