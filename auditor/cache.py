@@ -1,8 +1,14 @@
 """Content-hash cache of engine results per file, so a second audit rescans only the files that changed.
 
-Layout: `<cache dir>/<engine>-<context key>.json` (default cache dir: `.auditor-cache/` in the scanned
-repository; it carries its own `.gitignore` so it never makes the work tree dirty). One file holds, for
-every file of the last audit, its content hash and the engine's raw results for it.
+Layout: `<cache dir>/<engine>-<context key>.json`. The default cache dir is per user, outside the audited
+tree: `$XDG_CACHE_HOME/backend-auditor/repos/<hash of the repository path>` (`~/.cache/...` without
+XDG_CACHE_HOME). The audited repository is hostile input: a cache folder it commits must not be trusted as
+the tool's own state (its entries would stand for engine runs that never happened), so
+- every cache file carries an HMAC over its content keyed by a per-machine secret (`secret` in the user's
+  cache root, mode 0600, created on first use); a file without a valid MAC is ignored (a cold run);
+- a cache folder that is a symlink, or that git tracks (committed files in it), is refused with the reason
+  and the audit runs without a cache.
+One file holds, for every file of the last audit, its content hash and the engine's raw results for it.
 
 Correctness before speed: an entry is reused only when all of these are unchanged, else the file is rescanned:
 - the file's bytes (BLAKE2b of the content) and its path (rules filter on paths);
@@ -19,16 +25,22 @@ Reuse (e.g. for audit history): `FindingsCache(directory).open(engine, context)`
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
+import stat
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 from auditor.files import write_atomic
 
-CACHE_FORMAT = 1
-DEFAULT_DIR_NAME = ".auditor-cache"
+CACHE_FORMAT = 2    # 2: every file carries an HMAC (format 1 files are ignored)
+DEFAULT_DIR_NAME = ".auditor-cache"   # the old in-tree default: still excluded from the walk
+APP_DIR = "backend-auditor"
+SECRET_NAME = "secret"
 _GITIGNORE = "# written by backend-auditor: engine results per file content hash; safe to delete\n*\n"
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# backend-auditor cache (https://bford.info/cachedir/)\n"
 
@@ -81,6 +93,7 @@ class EngineStore:
     entries: dict[str, dict] = field(default_factory=dict)
     version: str | None = None
     loaded: int = 0                     # entries read from disk (0 on a cold run)
+    key: bytes | None = None            # the per-machine HMAC key; None: nothing is read or written
     _fresh: dict[str, dict] = field(default_factory=dict)
 
     def get(self, rel: str, sha: str | None) -> dict | None:
@@ -101,6 +114,9 @@ class EngineStore:
         out = {rel: e for rel, e in self.entries.items() if rel in keep and rel not in self._fresh}
         out.update({rel: e for rel, e in self._fresh.items() if rel in keep})
         document = {"format": CACHE_FORMAT, "version": version, "entries": dict(sorted(out.items()))}
+        if self.key is None:
+            return
+        document["mac"] = _mac(self.key, document)
         try:
             write_atomic(self.path, json.dumps(document, separators=(",", ":")))
             for stale in self.path.parent.glob(self.path.name.split("-", 1)[0] + "-*.json"):
@@ -110,18 +126,108 @@ class EngineStore:
             pass  # a read-only repository: the audit is still right, only slower next time
 
 
+def user_cache_root() -> Path:
+    """The per-user cache root: $XDG_CACHE_HOME/backend-auditor, else ~/.cache/backend-auditor."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base or not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / APP_DIR
+
+
+def default_cache_dir(root: Path) -> Path:
+    return user_cache_root() / "repos" / blake(str(Path(root).resolve()).encode())
+
+
+def private_dir(path: Path) -> Path:
+    """`path` created (mode 0700) or checked: a real folder (no symlink) owned by this user that no one else
+    may write. Raises OSError with the reason otherwise."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+        raise OSError(f"{path} is not a folder (a symlink?)")
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        raise OSError(f"{path} belongs to another user")
+    if st.st_mode & 0o022:
+        os.chmod(path, stat.S_IMODE(st.st_mode) & ~0o022)
+    return path
+
+
+def machine_secret() -> bytes:
+    """The per-machine key that authenticates cache files: `secret` in the user's cache root, mode 0600."""
+    folder = private_dir(user_cache_root())
+    path = folder / SECRET_NAME
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_hex(32))
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "r", encoding="ascii") as handle:
+        st = os.fstat(handle.fileno())
+        if (hasattr(os, "getuid") and st.st_uid != os.getuid()) or st.st_mode & 0o077:
+            raise OSError(f"{path} must be owned by you with mode 0600")
+        key = handle.read().strip()
+    if len(key) < 32:
+        raise OSError(f"{path} holds no usable key (delete it: a new one is made)")
+    return key.encode("ascii")
+
+
+def _mac(key: bytes, document: dict) -> str:
+    body = {k: v for k, v in document.items() if k != "mac"}
+    return hmac.new(key, json.dumps(body, sort_keys=True, separators=(",", ":")).encode(), hashlib.sha256).hexdigest()
+
+
+def cache_refusal(directory: Path, root: Path | None = None) -> str | None:
+    """Why `directory` must not be used as the cache, or None: it is a symlink, or a folder on its way down
+    from the audited repository's root is one, or git tracks files in it."""
+    directory = Path(directory).absolute()
+    probes = [directory]
+    if root is not None:
+        root = Path(root).absolute()
+        if directory.is_relative_to(root):
+            probe = directory.parent
+            while probe != root and probe.is_relative_to(root):
+                probes.append(probe)
+                probe = probe.parent
+    for probe in probes:
+        if probe.is_symlink():
+            return f"cache folder {directory} is refused: {probe} is a symlink"
+    if directory.is_dir() and _git_tracks(directory):
+        return f"cache folder {directory} is refused: git tracks files in it (a committed cache is not ours)"
+    return None
+
+
+def _git_tracks(directory: Path) -> bool:
+    try:
+        done = subprocess.run(["git", "-c", "core.fsmonitor=false", "ls-files", "-z", "--", "."], cwd=directory,
+                              capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0 and bool(done.stdout.strip(b"\0"))
+
+
 class FindingsCache:
     """The cache folder; each engine thread uses its own EngineStore."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, root: Path | None = None):
         self.directory = Path(directory)
-        self.usable = self._prepare()
+        self.problem: str | None = cache_refusal(self.directory, root)
+        self.key: bytes | None = None
+        self.usable = self.problem is None and self._prepare()
 
     @classmethod
     def for_repository(cls, root: Path, cache_dir: Path | None = None) -> "FindingsCache":
-        return cls(Path(cache_dir) if cache_dir else Path(root) / DEFAULT_DIR_NAME)
+        """The cache for auditing `root`: `cache_dir`, else the per-user default (never inside `root`)."""
+        return cls(Path(cache_dir) if cache_dir else default_cache_dir(root), Path(root))
 
     def _prepare(self) -> bool:
+        try:
+            self.key = machine_secret()
+        except OSError as exc:
+            self.problem = f"no cache: the per-machine cache key is unusable ({exc})"
+            return False
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             for name, text in ((".gitignore", _GITIGNORE), ("CACHEDIR.TAG", _TAG)):
@@ -136,12 +242,16 @@ class FindingsCache:
         if not self.usable:
             return EngineStore(None)
         path = self.directory / f"{engine}-{context}.json"
-        store = EngineStore(path)
+        store = EngineStore(path, key=self.key)
         try:
+            if path.is_symlink():
+                raise ValueError("a symlinked cache file")
             document = json.loads(path.read_text(encoding="utf-8"))
             entries = document["entries"]
             if document.get("format") != CACHE_FORMAT or not isinstance(entries, dict):
                 raise ValueError("unexpected cache format")
+            if self.key is None or not hmac.compare_digest(str(document.get("mac", "")), _mac(self.key, document)):
+                raise ValueError("not written by this machine's auditor (no valid MAC)")
             for rel, entry in entries.items():
                 if not (isinstance(entry, dict) and isinstance(entry.get("sha"), str)
                         and isinstance(entry.get("results"), list)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,6 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from auditor import __version__
 from auditor.catalog import load_catalog
@@ -25,6 +25,7 @@ from auditor.output import FORMATS, plan_outputs, renderer, write_atomic
 from auditor.render.common import gating_summary
 from auditor.render.compare import different_repository
 from auditor.scoring import FAIL_ON_CHOICES
+from auditor.text import printable
 
 EXIT_PASSED, EXIT_GATE_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -70,7 +71,9 @@ PATH/pyproject.toml (`auditor init` writes a commented one). Flags override it.
 
 \b
 Environment: NO_COLOR (no colours or styles), CI (no progress display),
-AUDITOR_SEMGREP / AUDITOR_BANDIT (engine executables), AUDITOR_DEBUG=1 (traceback of an internal error).
+AUDITOR_SEMGREP / AUDITOR_BANDIT (engine executables), AUDITOR_DEBUG=1 (traceback of an internal error),
+AUDITOR_CLONE_TIMEOUT (seconds a clone may take, default 300), AUDITOR_FILE_BUDGET (seconds our analyses may
+spend on one file, default 30).
 """
 
 
@@ -108,14 +111,18 @@ def color_option(fn):
               help="Gate only on violations not in this baseline (see `auditor baseline create`).")
 @click.option("--diff-base", metavar="REF", help="Gate only on violations in lines changed since REF (its merge base with HEAD).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Engine results cache (default: .auditor-cache/ in the audited folder).")
+              help="Engine results cache (default: per user, $XDG_CACHE_HOME/backend-auditor, never in the "
+                   "audited folder; a symlinked or git-tracked folder is refused).")
 @click.option("--no-cache", is_flag=True, help="Scan every file again; read and write no cache.")
+@click.option("--timeout", "overall_timeout", type=click.FloatRange(min=1), metavar="SECONDS",
+              help="Seconds the whole audit may take (clone, engines, our analyses). On expiry the engines are "
+                   "stopped, every item needing unfinished work is unknown, and the gate decides the exit code.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the verdict: score, grade and gate (and errors).")
 @click.option("-v", "--verbose", is_flag=True, help="Every evidence line of every listed item, and the engines.")
 @color_option
 def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, config_file, only, skip, exclude,
           engine_timeout, compare_file, ref, baseline_file, diff_base, cache_dir=None, no_cache=False, per_service=False,
-          quiet=False, verbose=False, no_color=False) -> None:
+          overall_timeout=None, quiet=False, verbose=False, no_color=False) -> None:
     from auditor.remote import checkout_target, is_git_url, redact_url
 
     if quiet and verbose:
@@ -133,6 +140,10 @@ def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, conf
 
     if baseline_file is not None and not baseline_file.is_file():
         raise AuditError(f"baseline file not found: {baseline_file}")
+    if overall_timeout:
+        from auditor import budget
+        from auditor.engines.process import stop_all
+        budget.start_deadline(overall_timeout, on_expiry=stop_all)
     with checkout_target(target, ref) as root:
         options, file_config = _options(root, config_file, only, skip, exclude, engine_timeout, fail_under,
                                         fail_on, allow_unknown)
@@ -140,10 +151,12 @@ def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, conf
         options.diff_base = diff_base
         # a cloned URL's checkout is thrown away: a cache there would only cost time, unless --cache-dir
         options.use_cache = not no_cache and (cache_dir is not None or not is_git_url(target))
-        options.cache_dir = cache_dir.resolve() if cache_dir else None
+        options.cache_dir = cache_dir.absolute() if cache_dir else None   # not resolved: a symlink is refused
         report = _run_with_progress(root, options, per_service, color=not no_color, quiet=quiet)
         if is_git_url(target):
             report["repository"]["path"] = redact_url(target)   # no token in a report
+    if overall_timeout:
+        budget.cancel_deadline()   # the report is written whole, whatever the time
     if file_config.source:
         report["config"] = {"source": file_config.source}
     _emit(report, destinations, compare, Verbosity(quiet, verbose, not no_color))
@@ -189,7 +202,7 @@ def _emit(report: dict, destinations: dict, compare: dict | None, how: Verbosity
         click.echo(_one_line_summary(report), err=not on_stdout)
         mismatch = different_repository(report, compare)
         if mismatch:
-            click.echo(f"auditor: warning: {mismatch}", err=True)
+            click.echo(f"auditor: warning: {printable(mismatch)}", err=True)
     for fmt, where in destinations.items():
         if fmt == "terminal":
             if how.quiet and where.path is None:   # -q quiets the screen; a summary file asked for is still written
@@ -214,7 +227,7 @@ def _emit(report: dict, destinations: dict, compare: dict | None, how: Verbosity
 
 def _wrote(path: Path, how: Verbosity) -> None:
     if not how.quiet:
-        click.echo(f"wrote {path}", err=True)
+        click.echo(f"wrote {printable(path)}", err=True)
 
 
 def _one_line_summary(report: dict) -> str:
@@ -223,11 +236,12 @@ def _one_line_summary(report: dict) -> str:
     score = "n/a" if summary["score"] is None else f"{summary['score']:g}/100"
     gate = summary["gate"]
     line = f"auditor: score {score}, grade {summary['grade']}, gate {'passed' if gate['passed'] else 'FAILED'}"
+    reasons = [printable(r) for r in gate["reasons"]]
     if not gate["passed"]:
-        line += ": " + "; ".join(gate["reasons"][:5]) + (f" (+{len(gate['reasons']) - 5} more)" if len(gate["reasons"]) > 5 else "")
+        line += ": " + "; ".join(reasons[:5]) + (f" (+{len(reasons) - 5} more)" if len(reasons) > 5 else "")
     gating = gating_summary(report)
     if gating:
-        line += f" ({gating})"
+        line += f" ({printable(gating)})"
     return line
 
 
@@ -392,8 +406,8 @@ def history(path: Path, count: int, out: Path, config_file, only, skip, exclude,
             no_color: bool = False) -> None:
     """Audit the last N commits of PATH in a temporary git worktree and write the score trend."""
     from auditor.history import audit_history
-    from auditor.render.history import history_warnings, render_history_html
-    from auditor.render.terminal import make_console
+    from auditor.render.history import render_history_html
+    from auditor.render.terminal import make_console, print_history
     if not path.is_dir():
         raise AuditError(f"not a folder: {path}")
     plan_outputs(str(out) + os.sep, ["json"])   # checked before the audit runs
@@ -407,16 +421,7 @@ def history(path: Path, count: int, out: Path, config_file, only, skip, exclude,
         trend = audit_history(path, count, options, reuse=not no_reuse)
     write_atomic(out / "history.json", json.dumps(trend, indent=2) + "\n")
     write_atomic(out / "history.html", render_history_html(trend))
-    console = make_console(color=not no_color)
-    table = Table(title="Newest first", title_justify="left", show_edge=False, pad_edge=False)
-    for col in ("commit", "date", "score", "grade", "subject"):
-        table.add_column(col, justify="right" if col == "score" else "left")
-    for entry in reversed(trend["commits"]):
-        score = "—" if entry["score"] is None else f"{entry['score']:g}"
-        table.add_row(entry["short"], entry["date"][:10], score, entry["grade"], entry["subject"][:60])
-    console.print(table)
-    for warning in history_warnings(trend):   # what `audit` would have said about each commit
-        console.print(Text(f"! {warning}", style="bold magenta"))
+    print_history(trend, make_console(color=not no_color))
     click.echo(f"wrote {out / 'history.json'} and {out / 'history.html'} ({trend['duration_s']:g}s)", err=True)
 
 
@@ -427,10 +432,43 @@ cli.add_command(fleet)
 
 def main() -> None:
     """Entry point: every error is one line on stderr and exit code 2, never a traceback."""
+    _stop_on_signals()
     try:
         _command_line()
     except SystemExit as exc:
         _exit_now(exc.code)
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP: raised in the main thread so every `finally` runs (a clone's temporary
+    folder is removed, a report is not half written)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop_on_signals() -> None:
+    """On the first SIGINT/SIGTERM/SIGHUP: kill every running engine and clone (their whole process groups),
+    let none start again, and unwind the main thread. Later signals only kill again: the unwinding (the
+    removal of temporary folders) must not be cut short."""
+    from auditor.engines.process import stop_all
+
+    raised: list[int] = []
+
+    def on_signal(signum, frame) -> None:
+        stop_all()
+        if not raised:
+            raised.append(signum)
+            raise Interrupted(signum)
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            try:
+                signal.signal(sig, on_signal)
+            except (ValueError, OSError):   # not the main thread, or a platform without it
+                pass
 
 
 def _exit_now(code) -> None:
@@ -459,27 +497,35 @@ def _command_line() -> None:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
         sys.exit(EXIT_USAGE)
     except click.UsageError as exc:
-        click.echo(f"auditor: error: {_usage_message(exc)}", err=True)
+        click.echo(f"auditor: error: {printable(_usage_message(exc))}", err=True)
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
-        click.echo(f"auditor: error: {exc.format_message()}", err=True)
+        click.echo(f"auditor: error: {printable(exc.format_message())}", err=True)
         sys.exit(EXIT_USAGE)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:   # click turns a KeyboardInterrupt into Abort
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            _interrupted(exc.__context__)
         click.echo("aborted", err=True)
         sys.exit(EXIT_USAGE)
     except AuditError as exc:
-        click.echo(f"auditor: error: {exc}", err=True)
+        click.echo(f"auditor: error: {printable(exc)}", err=True)
         sys.exit(EXIT_USAGE)
-    except KeyboardInterrupt:
-        click.echo("auditor: interrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        _interrupted(exc)
     except BrokenPipeError:
         sys.exit(EXIT_USAGE)
     except Exception as exc:  # a bug of ours: still one line, with a way to see more
         if os.environ.get("AUDITOR_DEBUG"):
             raise
-        click.echo(f"auditor: internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for the traceback)", err=True)
+        click.echo(f"auditor: internal error: {type(exc).__name__}: {printable(exc)} (set AUDITOR_DEBUG=1 for the traceback)", err=True)
         sys.exit(EXIT_USAGE)
+
+
+def _interrupted(exc: KeyboardInterrupt) -> None:
+    signum = getattr(exc, "signum", signal.SIGINT)
+    click.echo(f"auditor: interrupted by {signal.Signals(signum).name}: engines stopped, temporary files removed",
+               err=True)
+    sys.exit(128 + signum)
 
 
 def _usage_message(exc: click.UsageError) -> str:

@@ -36,6 +36,7 @@ class AuditContext:
     collector_errors: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     suppressed: list[dict[str, Any]] = field(default_factory=list)   # every suppression, for the report
+    warnings: list[str] = field(default_factory=list)   # audit-level notes for summary.warnings (a refused cache)
 
     def get(self, key: Key[T]) -> T:
         """A collector's data; raises Unavailable with the reason when that collector failed or did not run."""

@@ -22,12 +22,17 @@ FRAMEWORK_SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "aiohttp": (("aiohttp",), (r"^\s*from aiohttp import web|^\s*aiohttp\.web\b",)),
     "starlette": (("starlette",), (r"^\s*from starlette\.applications\b",)),
     "express": (("express",), (r"require\(['\"]express['\"]\)|from ['\"]express['\"]",)),
+    "apollo-server": (("apollo-server", "@apollo/server", "graphql-yoga"),
+                      (r"require\(['\"](?:apollo-server|@apollo/server|graphql-yoga)['\"]\)|from ['\"](?:apollo-server|@apollo/server|graphql-yoga)['\"]",)),
     "koa": (("koa",), (r"require\(['\"]koa['\"]\)|from ['\"]koa['\"]",)),
     "nestjs": (("@nestjs/core",), (r"from ['\"]@nestjs/",)),
     "go-nethttp": ((), (r"\"net/http\"",)),
     "gin": (("github.com/gin-gonic/gin",), (r"\"github.com/gin-gonic/gin\"",)),
     "chi": (("github.com/go-chi/chi",), (r"\"github.com/go-chi/chi",)),
     "gorilla-mux": (("github.com/gorilla/mux",), (r"\"github.com/gorilla/mux\"",)),
+    "echo": (("github.com/labstack/echo",), (r"\"github.com/labstack/echo",)),
+    "ozzo-routing": (("github.com/go-ozzo/ozzo-routing",), (r"\"github.com/go-ozzo/ozzo-routing",)),
+    "httprouter": (("github.com/julienschmidt/httprouter",), (r"\"github.com/julienschmidt/httprouter\"",)),
     "spring": (("spring-boot", "spring-web"), (r"^import org\.springframework\.",)),
     "rails": (("rails",), ()),
 }
@@ -103,6 +108,8 @@ class Inventory:
     migration_systems: dict[str, list[str]] = field(default_factory=dict)  # system -> folders
     database_evidence: list[str] = field(default_factory=list)             # "file:line what"
     database_kinds: dict[str, list[str]] = field(default_factory=dict)     # relational|document -> libraries
+    # languages of generated source files (left out of `languages`): the security items read those files
+    generated_languages: set[str] = field(default_factory=set)
 
     @property
     def framework_names(self) -> set[str]:
@@ -110,7 +117,9 @@ class Inventory:
 
     @property
     def code_languages(self) -> set[str]:
-        return {lang for lang in self.languages if lang in CODE_LANGUAGES}
+        """Code languages present, generated files included: a generator's marker on every file must not make
+        the security items not applicable or leave their rules unrun."""
+        return {lang for lang in (*self.languages, *self.generated_languages) if lang in CODE_LANGUAGES}
 
     @property
     def has_code(self) -> bool:
@@ -150,6 +159,7 @@ class Inventory:
 
 def build_inventory(repo: Repository) -> Inventory:
     inv = Inventory()
+    inv.generated_languages = {f.language for f in repo.generated if f.language in CODE_LANGUAGES}
     for f in repo.files:
         if f.language is None:
             continue

@@ -68,6 +68,7 @@ def plan_outputs(output: str | None, formats: list[str]) -> dict[str, Destinatio
     if not output.strip():
         raise AuditError("--output needs a path (a file for one format, a folder for several, '-' for stdout)")
     path = Path(output)
+    _refuse_symlinks(path)
     folder_named = output.endswith(("/", os.sep)) or path.is_dir()
     file_named = not folder_named and (path.suffix != "" or path.exists())
     plan = {fmt: Destination(None) for fmt in formats if fmt == "terminal"}
@@ -80,6 +81,19 @@ def plan_outputs(output: str | None, formats: list[str]) -> dict[str, Destinatio
                          "(give a folder, or choose one format with --format)")
     _check_writable_folder(path)
     return {**plan, **{fmt: Destination(path / FILE_NAMES[fmt]) for fmt in reports}}
+
+
+def _refuse_symlinks(path: Path) -> None:
+    """An output folder or file that is a symlink is refused: a checkout can commit `out -> /home/you`, and
+    writing there (and replacing files atomically) would reach outside it. Checked: each folder of the path
+    as given (for a relative path, from the current folder down) and the path itself."""
+    probes = [path] + ([] if path.is_absolute() else [p for p in path.parents if p != Path(".")])
+    if path.is_absolute():
+        probes.append(path.parent)
+    for probe in probes:
+        if probe.is_symlink():
+            raise AuditError(f"--output {path}: {probe} is a symlink; refusing to write through it "
+                             "(give a real folder)")
 
 
 def _check_writable_file(path: Path) -> None:

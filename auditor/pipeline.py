@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from auditor import __version__
+from auditor import __version__, budget
 from auditor.applicability import not_applicable_reason
-from auditor.cache import FindingsCache
+from auditor.cache import FindingsCache, cache_refusal, default_cache_dir
 from auditor.catalog import CatalogItem, load_catalog
 from auditor.collectors.endpoints import ENDPOINTS
 from auditor.collectors.migrations import MIGRATIONS
@@ -35,10 +35,12 @@ from auditor.inventory import build_inventory
 from auditor.model import ItemResult
 from auditor.notices import audit_warnings, engines_failed
 from auditor.options import AuditOptions
+from auditor.paths import NON_PRODUCTION_PATH
 from auditor.registry import CHECKS, collector_order, load_plugins
 from auditor.repo import CODE_LANGUAGES, Repository
 from auditor.scoring import GatePolicy, evaluate_gate, score_results
 from auditor.suppressions import apply_suppressions, find_suppressions
+from auditor.unparsed import unknown_without_unparsed, unparsed_python
 
 SCHEMA_VERSION = "1.0"
 NO_ANALYSIS_YET = "no analysis yet: this item's check is not built, so nothing was concluded"
@@ -129,12 +131,16 @@ def _audit_repository(path: Path, options: AuditOptions | None, progress: Any,
     generated_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
     repo = Repository.scan(root, options.excludes)
-    if not repo.files:
+    if not repo.security_files():
         raise AuditError(f"nothing to audit: {path} has no files (after excludes)")
-    if not any(f.language in CODE_LANGUAGES for f in repo.files):
+    if not any(f.language in CODE_LANGUAGES for f in repo.security_files()):
         raise AuditError(no_source_code(path, repo, options))
     _note(progress, f"{len(repo.files)} files")
     ctx = gather_context(repo, options, progress, engines or run_engines, items=items)
+    if options.use_cache:
+        refused = cache_refusal(options.cache_dir or default_cache_dir(root), root)
+        if refused:
+            ctx.warnings.append(f"{refused}; the engines ran without a cache")
     suppressions = find_suppressions(repo, set(load_catalog().by_id))
     changed = changed_lines(root, options.diff_base) if options.diff_base else None
     report = judge(ctx, items, options, generated_at, started, suppressions, changed)
@@ -180,6 +186,8 @@ def judge(ctx: AuditContext, items: list[CatalogItem], options: AuditOptions, ge
     path_prefix: the context is a service folder's; its evidence paths are made repository-relative first,
     so suppressions, baseline fingerprints and changed lines (all repository-relative) apply unchanged."""
     results = {item.id: evaluate_item(item, ctx) for item in items}
+    unparsed = unparsed_python(ctx.repo.skipped)   # a pass that did not read them is unknown
+    results = {item.id: unknown_without_unparsed(results[item.id], item, unparsed) for item in items}
     if path_prefix:
         results = {item_id: _prefixed(r, path_prefix) for item_id, r in results.items()}
     results = {item_id: apply_suppressions(r, suppressions) for item_id, r in results.items()}
@@ -197,10 +205,39 @@ def judge(ctx: AuditContext, items: list[CatalogItem], options: AuditOptions, ge
     return build_report(ctx, items, results, card, passed, reasons, generated_at, time.monotonic() - started)
 
 
+GENERATED_REASON = ("generated code (name or header marker): read by the security items and the secret scan "
+                    "only, left out of the other items")
+NON_PRODUCTION_REASON = ("non-production path (tests, fixtures, examples, docs): the code-level security items "
+                         "leave its findings out")
+
+
+def non_production_files(ctx: AuditContext) -> list[dict]:
+    """Every code file the audit reads as not shipped, by name with the reason (DESIGN.md: Trust model)."""
+    rows = {f.path: GENERATED_REASON for f in ctx.repo.generated}
+    tests = set(ctx.inventory.test_files)
+    for f in ctx.repo.files:
+        if f.language in CODE_LANGUAGES and (f.path in tests or NON_PRODUCTION_PATH.search(f.path)):
+            rows.setdefault(f.path, NON_PRODUCTION_REASON)
+    return [{"path": path, "reason": reason} for path, reason in sorted(rows.items())]
+
+
 def _prefixed(result: ItemResult, prefix: str) -> ItemResult:
     result.evidence = [dataclasses.replace(ev, file=f"{prefix}/{ev.file}") if ev.file else ev
                        for ev in result.evidence]
     return result
+
+
+def _timeout_warning() -> list[str]:
+    """Said first: an audit cut short by --timeout judged only what finished."""
+    if not budget.expired():
+        return []
+    return [f"{budget.expiry_message()}: the engines were stopped and unfinished analyses left out; every item "
+            "that needed them is unknown"]
+
+
+def _generated_warning(ctx: AuditContext) -> list[str]:
+    n = len(ctx.repo.generated)
+    return [f"{n} generated file(s) read by the security items only: see inventory.non_production_files"] if n else []
 
 
 def _endpoint_warnings(endpoints: Any) -> list[str]:
@@ -223,8 +260,14 @@ def _run_collectors(ctx: AuditContext, progress: Any, wanted: set[str] | None = 
         if missing:
             ctx.collector_errors[coll.name] = f"needs {', '.join(missing)}, which failed"
             continue
+        if budget.expired():
+            ctx.collector_errors[coll.name] = f"not run: {budget.expiry_message()}"
+            continue
         try:
-            ctx.collected[coll.name] = coll.fn(ctx)
+            with budget.interruptible():
+                ctx.collected[coll.name] = coll.fn(ctx)
+        except budget.OutOfTime as exc:   # the audit's --timeout, or one file past its budget: named
+            ctx.collector_errors[coll.name] = f"not finished: {exc}"
         except Exception as exc:  # a collector bug must not abort the audit: its items become unknown
             ctx.collector_errors[coll.name] = f"{type(exc).__name__}: {exc}"
 
@@ -239,9 +282,12 @@ def evaluate_item(item: CatalogItem, ctx: AuditContext) -> ItemResult:
             return ItemResult(item.id, "manual", "not decidable statically: review by hand (see remediation)")
         return ItemResult(item.id, "unknown", NO_ANALYSIS_YET)
     try:
-        result = check(ctx, item)
+        with budget.interruptible():
+            result = check(ctx, item)
     except Unavailable as exc:
         return ItemResult(item.id, "unknown", str(exc))
+    except budget.OutOfTime as exc:
+        return ItemResult(item.id, "unknown", f"analysis not finished: {exc}")
     except Exception as exc:  # a check bug becomes an honest unknown, never a pass
         return ItemResult(item.id, "unknown", f"analysis error: {type(exc).__name__}: {exc}")
     result.evidence.sort(key=lambda e: (e.kind != "violation", e.file, e.line or 0, e.rule_id))
@@ -267,6 +313,8 @@ def build_report(ctx: AuditContext, items: list[CatalogItem], results: dict[str,
             "verdict": r.verdict, "score": r.score, "rationale": r.rationale,
             "evidence": evidence_rows,
             "remediation": item.remediation, "details": r.details,
+            # the catalog's words for what the item asks and why, and its tags: renderers read the report only
+            "description": item.rationale, "cwe": list(item.cwe), "owasp": list(item.owasp),
         })
     selected = {i.id for i in items}
     categories = [{**c, "items": [i for i in c["items"] if i in selected]} for c in card.categories]
@@ -277,6 +325,7 @@ def build_report(ctx: AuditContext, items: list[CatalogItem], results: dict[str,
     inventory["migrations"] = migrations.to_json_rows() if hasattr(migrations, "to_json_rows") else []
     inventory["skipped_files"] = [{"path": s.path, "reason": s.reason}
                                   for s in sorted(set(ctx.repo.skipped), key=lambda s: s.path)]
+    inventory["non_production_files"] = non_production_files(ctx)
     inventory["collector_errors"] = ctx.collector_errors
     counts: dict[str, int] = {}
     for r in results.values():
@@ -294,8 +343,9 @@ def build_report(ctx: AuditContext, items: list[CatalogItem], results: dict[str,
             "unknown": [row["id"] for row in item_rows if row["verdict"] == "unknown"],
             "gate": {"passed": passed, "reasons": reasons},
             "engines_failed": engines_failed(ctx.engines.values()),
-            "warnings": audit_warnings(ctx.engines.values(), ctx.collector_errors, inventory["skipped_files"])
-            + _endpoint_warnings(endpoints),
+            "warnings": _timeout_warning()
+            + audit_warnings(ctx.engines.values(), ctx.collector_errors, inventory["skipped_files"])
+            + _endpoint_warnings(endpoints) + ctx.warnings + _generated_warning(ctx),
         },
         "categories": categories,
         "items": item_rows,

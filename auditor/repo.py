@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from auditor.budget import touch
 from auditor.files import is_generated
 from auditor.nonsource import nonsource_reason
 
@@ -57,6 +58,10 @@ class Repository:
     root: Path
     files: list[SourceFile] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+    # generated code (by name or header marker): left out of `files`, so the practice and quality items do not
+    # judge a generator's output, but still read by the security engines and the secret scan (a "DO NOT
+    # EDIT" header written by the author of a change must not hide an injection)
+    generated: list[SourceFile] = field(default_factory=list)
     extra_excludes: tuple[str, ...] = ()
     # bundles and data tables (auditor/nonsource.py): not source, also listed in `skipped` with the reason;
     # no engine or collector reads them, the secret scan does
@@ -74,7 +79,7 @@ class Repository:
 
     def _walk(self) -> None:
         root = str(self.root)
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        for dirpath, dirnames, filenames in walk_iteratively(root):
             rel_dir = os.path.relpath(dirpath, root)
             rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
             kept = []
@@ -106,7 +111,7 @@ class Repository:
                     self.skipped.append(SkippedFile(rel, f"larger than {MAX_FILE_BYTES} bytes"))
                     continue
                 if language in CODE_LANGUAGES and is_generated(rel, _head(full)):
-                    self.skipped.append(SkippedFile(rel, "generated code (name or header marker): nobody edits it by hand"))
+                    self.generated.append(SourceFile(rel, language, size))
                     continue
                 reason = nonsource_reason(rel, language, size, lambda: _read(full)) if language in CODE_LANGUAGES else None
                 if reason:
@@ -116,6 +121,10 @@ class Repository:
                 self.files.append(SourceFile(rel, language, size))
 
     # ---- queries -------------------------------------------------------------------------------
+    def security_files(self) -> list[SourceFile]:
+        """What the security engines and the secret scan read: every audited file, generated ones included."""
+        return self.files + self.generated if self.generated else self.files
+
     def paths(self, language: str | None = None, suffix: str | None = None) -> list[str]:
         return [f.path for f in self.files
                 if (language is None or f.language == language)
@@ -129,6 +138,7 @@ class Repository:
 
     def read_text(self, rel: str) -> str | None:
         """The file's text, or None for a binary or unreadable file (recorded as skipped once)."""
+        touch(rel)   # the per-file budget of the analysis reading it (auditor/budget.py)
         return self._texts.get(rel) if rel in self._texts else self._load(rel)
 
     def lines(self, rel: str) -> list[str]:
@@ -154,6 +164,7 @@ class Repository:
 
     def python_ast(self, rel: str) -> ast.Module | None:
         """Parsed module, or None when it does not parse (recorded as skipped with the reason)."""
+        touch(rel)
         if rel in self._asts:
             return self._asts[rel]
         tree = None
@@ -223,6 +234,30 @@ def _read(full: str) -> bytes | None:
             return handle.read()
     except OSError:
         return None
+
+
+def walk_iteratively(top: str):
+    """os.walk(top, followlinks=False), top-down, with an explicit stack: the os.walk of Python 3.11 recurses
+    once per folder level, so a repository nested deeper than the recursion limit raised RecursionError.
+    The caller may prune `dirnames` in place, as with os.walk; an unreadable folder is passed over."""
+    stack = [top]
+    while stack:
+        dirpath = stack.pop()
+        dirnames: list[str] = []
+        filenames: list[str] = []
+        try:
+            with os.scandir(dirpath) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir(follow_symlinks=False) or (entry.is_symlink() and entry.is_dir())
+                    except OSError:
+                        is_dir = False
+                    (dirnames if is_dir else filenames).append(entry.name)
+        except OSError:
+            continue
+        yield dirpath, dirnames, filenames
+        stack.extend(os.path.join(dirpath, name) for name in reversed(dirnames)
+                     if not os.path.islink(os.path.join(dirpath, name)))
 
 
 def _head(full: str, size: int = 2048) -> str | None:

@@ -51,8 +51,10 @@ def service_repository(repo: Repository, service: Service) -> Repository:
     prefix = service.path + "/"
     files = [SourceFile(f.path[len(prefix):], f.language, f.size) for f in repo.files if f.path.startswith(prefix)]
     skipped = [SkippedFile(s.path[len(prefix):], s.reason) for s in repo.skipped if s.path.startswith(prefix)]
+    generated = [SourceFile(f.path[len(prefix):], f.language, f.size) for f in repo.generated
+                 if f.path.startswith(prefix)]
     return Repository(root=repo.root / service.path, files=files, skipped=skipped,
-                      extra_excludes=repo.extra_excludes)
+                      extra_excludes=repo.extra_excludes, generated=generated)
 
 
 def service_findings(findings: list[Finding], service: Service) -> list[Finding]:

@@ -32,6 +32,12 @@ FILES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def own_cache_root(tmp_path, monkeypatch):
+    """The per-machine key and the default cache folder live under XDG_CACHE_HOME: a fresh one per test."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+
+
 def keys(run):
     return sorted((f.item_id, f.file, f.line, f.evidence.rule_id, f.evidence.snippet) for f in run.findings)
 
@@ -110,7 +116,7 @@ def test_a_corrupt_cache_file_is_ignored_and_rewritten(repo_root, rules, tmp_pat
 
 
 def test_a_tampered_entry_for_the_same_content_cannot_hide_a_change(repo_root, rules, tmp_path):
-    """Entries are matched on the content hash: an entry recorded for other content is not reused."""
+    """A changed entry breaks the file's MAC: the whole file is ignored and every file rescanned."""
     cache = FindingsCache(tmp_path / "cache")
     semgrep(repo_root, rules, cache)
     path = next((tmp_path / "cache").glob("semgrep-*.json"))
@@ -118,7 +124,7 @@ def test_a_tampered_entry_for_the_same_content_cannot_hide_a_change(repo_root, r
     doc["entries"]["app/a.py"]["sha"] = "0" * 32
     path.write_text(json.dumps(doc))
     warm = semgrep(repo_root, rules, cache)
-    assert warm.cache == {"reused": 3, "rescanned": 1}
+    assert warm.cache == {"reused": 0, "rescanned": 4}
     assert ("SEC-INJECTION", "app/a.py", 1) in {k[:3] for k in keys(warm)}
 
 
@@ -185,7 +191,8 @@ def test_cli_cache_options(tmp_path):
     none = run_cli("audit", str(root), "--format", "json", "--output", "-", "--no-cache")
     assert none.returncode == first.returncode and not (root / ".auditor-cache").exists()
     default = run_cli("audit", str(root), "--format", "json", "--output", "-")
-    assert (root / ".auditor-cache" / ".gitignore").is_file()
+    assert not (root / ".auditor-cache").exists(), "the default cache is per user, outside the audited tree"
+    assert list((tmp_path / "xdg" / "backend-auditor" / "repos").glob("*/semgrep-*.json"))
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=root,
                             capture_output=True, text=True, check=True).stdout
     assert ".auditor-cache" not in status, "the cache never shows up as an untracked change"

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from auditor.render.junit import render_junit
-from auditor.render.synthetic import synthetic_report
+from auditor.samples import synthetic_report
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,8 @@ def cases(root):
 def test_one_testcase_per_item_grouped_by_category(parsed):
     report, root = parsed
     assert set(cases(root)) == {i["id"] for i in report["items"]}
-    assert [s.get("name") for s in root.iter("testsuite")] == [c["title"] for c in report["categories"]]
+    assert [s.get("name") for s in root.iter("testsuite") if s.get("name") != "gate integrity"] == [
+        c["title"] for c in report["categories"]]
     assert root.get("tests") == str(len(report["items"]))
 
 

@@ -139,7 +139,7 @@ def test_flask_vulnerable_fails_with_evidence(flask_vulnerable, item_id):
 def test_flask_vulnerable_test_code_is_not_counted(flask_vulnerable):
     https = items(flask_vulnerable)["SEC-HTTPS"]
     assert not any(e["file"].startswith("tests/") for e in https["evidence"])
-    assert "test, example, generated or development-settings code" in https["rationale"]
+    assert "test, example or development-settings code" in https["rationale"]
 
 
 def test_flask_secure_passes_everything(flask_secure):
@@ -166,7 +166,9 @@ def test_django_vulnerable(django_vulnerable):
         ("library/views.py", 'return HttpResponse("<p>You searched for %s</p>"')])
     assert_flags(django_vulnerable, fx, "SEC-DEBUG", [("config/settings.py", "DEBUG = True")])
     assert_flags(django_vulnerable, fx, "SEC-HTTPS", [("config/settings.py", "SECURE_SSL_REDIRECT = False")])
-    assert_flags(django_vulnerable, fx, "SEC-SESSION", [("config/settings.py", "SESSION_COOKIE_HTTPONLY = False")])
+    # SESSION_COOKIE_HTTPONLY = False, and SESSION_COOKIE_SECURE left at Django's default (shown where sessions are enabled)
+    assert_flags(django_vulnerable, fx, "SEC-SESSION", [("config/settings.py", "SESSION_COOKIE_HTTPONLY = False"),
+                                                         ("config/settings.py", "INSTALLED_APPS")])
     assert items(django_vulnerable)["SEC-INJECTION"]["verdict"] == "pass"
 
 
@@ -269,15 +271,16 @@ def test_cli_and_build_tooling_do_not_count_as_injection(flask_tooling):
 
 def test_gruntfile_and_settimeout_with_a_function_are_not_injection(express_tooling):
     injection = items(express_tooling)["SEC-INJECTION"]
-    assert injection["verdict"] == "pass", injection["rationale"]
     line = line_of("express-tooling", "Gruntfile.js", "execSync(")
     assert injection["details"]["cli_or_build_tooling"] == [f"Gruntfile.js:{line}"]
     # lib/sleep.js: new Promise((resolve) => setTimeout(resolve, ms)) is not code evaluation
     assert not [e for e in injection["evidence"] if e["file"] == "lib/sleep.js"]
-    # the eval in the generated API client is the generator's code: the walker leaves the file out, and says so
-    assert not [e for e in injection["evidence"] if e["file"] == "client/plans.gen.ts"]
-    skipped = {s["path"]: s["reason"] for s in express_tooling["inventory"]["skipped_files"]}
-    assert "generated" in skipped["client/plans.gen.ts"]
+    # a generated-file marker does not hide code from the security items (the trust model: the audited
+    # repository chooses its own markers): the eval in the generated API client is the one violation, and the
+    # file is listed as generated, read by the security items only
+    assert_flags(express_tooling, "express-tooling", "SEC-INJECTION", [("client/plans.gen.ts", "eval(")])
+    non_production = {s["path"]: s["reason"] for s in express_tooling["inventory"]["non_production_files"]}
+    assert "generated" in non_production["client/plans.gen.ts"]
 
 
 def test_send_result_of_a_call_that_took_a_password_is_not_a_logged_secret(flask_tooling):

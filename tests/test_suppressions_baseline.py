@@ -12,25 +12,29 @@ KNOWN = {"SEC-DEBUG", "SEC-SQLI", "SEC-INJECTION"}
 
 
 def test_parse_comment_styles_and_reasons():
-    text = (
+    py = (
         "x = eval(data)  # auditor: ignore[SEC-INJECTION] data is a constant table, reviewed 2026-01\n"
-        "// auditor: ignore[SEC-SQLI, SEC-DEBUG] -- fixture only\n"
-        "-- auditor: ignore[SEC-SQLI] migration helper\n"
-        "<!-- auditor: ignore[SEC-DEBUG] docs page -->\n"
         "# auditor: ignore[SEC-SQLI]\n"
-        "# auditor: ignore[SEC-NOPE] because\n"
-        "s = 'auditor: ignore[SEC-SQLI] not a comment'\n"
+        "# auditor: ignore[SEC-NOPE] because it is fine\n"
+        "s = 'auditor: ignore[SEC-SQLI] not a comment at all'\n"
+        "# auditor: ignore[SEC-SQLI] x\n"
     )
-    found = parse_suppressions(text, "a.py", KNOWN)
-    assert [(s.line, s.items, s.reason, s.problem is None) for s in found[:4]] == [
-        (1, ("SEC-INJECTION",), "data is a constant table, reviewed 2026-01", True),
-        (2, ("SEC-SQLI", "SEC-DEBUG"), "fixture only", True),
-        (3, ("SEC-SQLI",), "migration helper", True),
-        (4, ("SEC-DEBUG",), "docs page", True),
-    ]
-    assert "no reason" in found[4].problem and not found[4].active
-    assert "unknown item" in found[5].problem
-    assert len(found) == 6, "a marker inside a string literal is not a comment"
+    found = parse_suppressions(py, "a.py", KNOWN, "python")
+    assert [(s.line, s.items, s.reason) for s in found] == [
+        (1, ("SEC-INJECTION",), "data is a constant table, reviewed 2026-01"), (2, ("SEC-SQLI",), ""),
+        (3, ("SEC-NOPE",), "because it is fine"), (5, ("SEC-SQLI",), "x")]
+    assert found[0].active
+    assert "no reason" in found[1].problem and not found[1].active
+    assert "unknown item" in found[2].problem and not found[2].active, "an unknown item suppresses nothing"
+    assert "too short" in found[3].problem
+    js = "// auditor: ignore[SEC-SQLI, SEC-DEBUG] -- fixture only, never deployed\nq = '// auditor: ignore[SEC-SQLI] nope nope';\n"
+    assert [(s.line, s.items, s.reason) for s in parse_suppressions(js, "a.js", KNOWN, "javascript")] == [
+        (1, ("SEC-SQLI", "SEC-DEBUG"), "fixture only, never deployed")]
+    sql = "-- auditor: ignore[SEC-SQLI] migration helper for the backfill\nSELECT '-- auditor: ignore[SEC-SQLI] a b c';\n"
+    assert [s.line for s in parse_suppressions(sql, "a.sql", KNOWN, "sql")] == [1]
+    html = "<!-- auditor: ignore[SEC-DEBUG] docs page, static only -->\n"
+    [sup] = parse_suppressions(html, "a.html", KNOWN, "html")
+    assert sup.reason == "docs page, static only" and sup.active
 
 
 def test_suppression_covers_its_line_and_the_next_only():

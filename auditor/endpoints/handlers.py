@@ -9,6 +9,7 @@ import ast
 import re
 
 from auditor.astwalk import nodes_of
+from auditor.budget import budgeted
 from auditor.inventory import TEST_FILE
 from auditor.model import Endpoint
 from auditor.repo import Repository
@@ -36,6 +37,9 @@ def _handler_source(repo: Repository, ep: Endpoint, whole_class: bool) -> str:
     if ep.file.endswith((".js", ".mjs", ".cjs", ".ts")):
         call = _js_call_text(repo.lines(ep.file), ep.line)
         return call + "\n" + _js_named_handler(repo, call, ep.file)
+    if ep.file.endswith(".go"):
+        from auditor.endpoints.goprotect import go_handler_source
+        return go_handler_source(repo, ep)
     return ""
 
 
@@ -49,7 +53,7 @@ def _js_definitions(repo: Repository) -> dict[str, list[tuple[str, int]]]:
     index = repo.__dict__.get("_auditor_js_definitions")
     if index is None:
         index = {}
-        for path in repo.paths():
+        for path in budgeted(repo.paths()):
             if not path.endswith((".js", ".mjs", ".cjs", ".ts")) or TEST_FILE.search(path) or "node_modules/" in path:
                 continue
             text = repo.read_text(path) or ""

@@ -41,7 +41,7 @@ def bandit_min_severity() -> dict[str, int]:
 def run_bandit(repo: Repository, timeout: float, cache: "FindingsCache | None" = None) -> EngineRun:
     """One bandit process. With a cache, only the Python files whose content changed are scanned."""
     run = EngineRun("bandit")
-    if not repo.paths("python"):
+    if not any(f.language == "python" for f in repo.security_files()):
         run.status, run.error, run.scanned_files = OK, None, 0
         run.messages.append("no Python files: bandit had nothing to scan")
         return run
@@ -52,14 +52,15 @@ def run_bandit(repo: Repository, timeout: float, cache: "FindingsCache | None" =
     mapping = bandit_item_map()
     excludes = [f"*/{name}/*" for name in sorted(DEFAULT_EXCLUDED_DIRS)]
     excludes += [f"./{p.rstrip('/')}/*" if not p.startswith(("*", "/")) else p for p in repo.extra_excludes]
-    base_cmd = [exe, "-f", "json", "-q", "-t", ",".join(sorted(mapping)), "-x", ",".join(excludes)]
+    # --ignore-nosec: the audited code's `# nosec` never hides a finding (auditor.suppressions lists it instead)
+    base_cmd = [exe, "-f", "json", "-q", "--ignore-nosec", "-t", ",".join(sorted(mapping)), "-x", ",".join(excludes)]
     started = time.monotonic()
 
     def scan(targets: list[str] | None):
         cmd = base_cmd + (["-r", "."] if targets is None else ["--", *targets])
         return _scan(exe, cmd, timeout, repo)
 
-    universe = [p for p in repo.paths() if p.endswith(BANDIT_SUFFIXES)]
+    universe = [f.path for f in repo.security_files() if f.path.endswith(BANDIT_SUFFIXES)]
 
     def context() -> dict:
         return context_key(engine="bandit", exe=executable_identity(exe), cmd=base_cmd[1:],

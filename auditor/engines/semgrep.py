@@ -1,9 +1,12 @@
 """Semgrep: every rule under rules/semgrep in ONE process, offline (no metrics, no version check)."""
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
+import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -26,14 +29,19 @@ def semgrep_rules_dir() -> Path:
     return rules_dir() / "semgrep"
 
 
+_COMBINED: dict[str, Path] = {}        # digest of the rule files -> this process's combined file
+_COMBINED_LOCK = threading.Lock()
+
+
 def combined_rules_file(rules: Path) -> Path:
-    """Every rule under `rules` in one YAML file, written once per content (keyed by its hash).
+    """Every rule under `rules` in one YAML file, written once per process and rule content.
 
     Semgrep loads a folder of configs one file at a time, and that costs more than the scan itself on a
     small repository (about 2x the whole run here); one file with the same rules loads in one pass. Files
     without a top-level `rules` list (semgrep's `*.test.yaml` targets) are left out, as semgrep does.
-    The file is named by a hash of the rule files' names and bytes, so an audit whose rules were combined
-    before starts semgrep at once: parsing and writing the YAML took 0.8 s, ahead of semgrep's start.
+    The file is written in a private folder of this process (tempfile.mkdtemp: mode 0700, a fresh name),
+    never looked up by name in the shared temporary folder, where another user's process could plant a
+    `rules: []` under the expected name and empty the audit. It is removed when the process ends.
     """
     if rules.is_file():
         return rules
@@ -41,20 +49,22 @@ def combined_rules_file(rules: Path) -> Path:
     digest = hashlib.sha256()
     for path in sources:
         digest.update(path.relative_to(rules).as_posix().encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
-    target = Path(tempfile.gettempdir()) / f"backend-auditor-rules-{digest.hexdigest()[:20]}.yml"
-    if target.is_file():
+    key = digest.hexdigest()
+    with _COMBINED_LOCK:
+        known = _COMBINED.get(key)
+        if known is not None and known.is_file():
+            return known
+        combined: list = []
+        for path in sources:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and isinstance(data.get("rules"), list):
+                combined.extend(data["rules"])
+        folder = Path(tempfile.mkdtemp(prefix="backend-auditor-rules-"))
+        atexit.register(shutil.rmtree, folder, True)
+        target = folder / "rules.yml"
+        target.write_text(yaml.safe_dump({"rules": combined}, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        _COMBINED[key] = target
         return target
-    combined: list = []
-    for path in sources:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and isinstance(data.get("rules"), list):
-            combined.extend(data["rules"])
-    text = yaml.safe_dump({"rules": combined}, sort_keys=False, allow_unicode=True)
-    fd, tmp = tempfile.mkstemp(prefix=".backend-auditor-rules-", suffix=".yml", dir=target.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, target)  # atomic: an audit running beside this one reads the old file or the new one
-    return target
 
 
 def semgrep_jobs() -> int:
@@ -102,7 +112,8 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
     rules = rules or semgrep_rules_dir()
     base_cmd = [exe, "scan", "--metrics=off", "--disable-version-check", "--json", "--quiet",
                 "--config", str(combined_rules_file(rules)), "--timeout", "20",
-                "--max-target-bytes", str(MAX_TARGET_BYTES), "--x-ignore-semgrepignore-files"]
+                "--max-target-bytes", str(MAX_TARGET_BYTES), "--x-ignore-semgrepignore-files",
+                "--disable-nosem"]   # the audited code's `# nosemgrep` never hides a finding (listed instead)
     for name in sorted(DEFAULT_EXCLUDED_DIRS):
         base_cmd += ["--exclude", name]
     for pattern in repo.extra_excludes:
@@ -121,7 +132,8 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
         cmd.append(str(repo.root))
         return _scan(cmd, timeout, repo, env)
 
-    universe = [f.path for f in repo.files if f.size <= MAX_TARGET_BYTES]
+    universe = [f.path for f in repo.security_files() if f.size <= MAX_TARGET_BYTES]
+    generated = {f.path for f in repo.generated}
 
     def context() -> dict:
         return context_key(engine="semgrep", exe=executable_identity(exe), rules=tree_hash(rules),
@@ -133,7 +145,8 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
     known = set(universe)
     for rel in sorted(merged.results):
         if rel in known:  # never a file the walker left out (a symlink's target, an excluded folder)
-            run.findings.extend(f for f in (_finding(r, repo) for r in merged.results[rel]) if f is not None)
+            run.findings.extend(f for f in (_finding(r, repo) for r in merged.results[rel])
+                                if f is not None and (rel not in generated or f.item_id.startswith("SEC-")))
     # the settings literals the rules no longer match (no prefilter made them cost every file): see the probe
     run.findings.extend(repository_settings(repo))
     return run

@@ -118,7 +118,8 @@ def suppression_rows(report: dict) -> list[dict]:
         problem = row.get("problem") or (None if reason else "no reason given")
         rows.append({"file": row.get("file") or "", "line": row.get("line"), "items": [str(i) for i in items],
                      "reason": reason, "valid": row.get("valid", problem is None), "problem": problem,
-                     "matched": [m for m in matched if isinstance(m, dict)]})
+                     "matched": [m for m in matched if isinstance(m, dict)],
+                     "marker": str(row.get("marker") or "auditor")})
     return rows
 
 
@@ -154,3 +155,55 @@ def gating_summary(report: dict) -> str | None:
         old, how = totals.get("existing", 0), "outside the lines changed since --diff-base"
     return (f"{old} violation{'s' if old != 1 else ''} {'are' if old != 1 else 'is'} {how} and {new} "
             f"{'are' if new != 1 else 'is'} new: --fail-on counts only the new ones (--fail-under uses the whole score)")
+
+
+_SCRIPT_OR_STYLE = re.compile(r"(<(script|style)\b.*?</\2>)", re.S | re.I)
+
+
+def outside_scripts_and_styles(page: str, change) -> str:
+    """`page` with `change` applied to everything but its inline script and style (their hashes are in the
+    CSP, and a character reference means nothing there)."""
+    parts = _SCRIPT_OR_STYLE.split(page)
+    # split keeps the two groups: [text, block, tag name, text, block, tag name, ...]
+    return "".join(part if n % 3 else change(part) for n, part in enumerate(parts) if n % 3 != 2)
+
+
+def _policy_value(value: object) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {v}" for k, v in value.items()) + "}"
+    return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def integrity_sections(report: dict) -> list[tuple[str, list[str]]]:
+    """What could have loosened the gate, as (heading, plain lines), the same in every format (each escapes
+    the lines for its medium): the effective policy and where each value came from, repository settings the
+    policy ignored, suppression attempts that suppress nothing, files skipped or audited as non-production,
+    and items an analysis error left incomplete. Sections with nothing to say are left out."""
+    sections: list[tuple[str, list[str]]] = []
+    policy = report.get("policy") if isinstance(report.get("policy"), dict) else None
+    if policy:
+        lines = [f"policy file: {policy.get('file') or 'none (repository config and defaults)'}"]
+        lines += [f"{row.get('key')} = {_policy_value(row.get('value'))} ({row.get('source')})"
+                  for row in policy.get("settings") or [] if isinstance(row, dict)]
+        lines += [f"ignored {row.get('key')} from {row.get('source')}: {row.get('reason')}"
+                  for row in policy.get("ignored") or [] if isinstance(row, dict)]
+        sections.append(("Effective policy", lines))
+    attempts = [row for row in suppression_rows(report) if row["problem"]]
+    if attempts:
+        sections.append(("Suppressions that suppress nothing", [
+            f"{location(row)}: {row['marker']}: {row['problem']}"
+            for row in attempts]))
+    inventory = report.get("inventory") if isinstance(report.get("inventory"), dict) else {}
+    for key, heading in (("skipped_files", "Files not audited"),
+                         ("non_production_files", "Files audited as non-production (security items still read them)")):
+        rows = [r for r in inventory.get(key) or [] if isinstance(r, dict)]
+        if rows:
+            sections.append((heading, [f"{r.get('path')}: {r.get('reason')}" for r in rows]))
+    incomplete = [r for r in (report.get("summary") or {}).get("incomplete") or [] if isinstance(r, dict)]
+    if incomplete:
+        sections.append(("Items not fully analysed", [
+            f"{r.get('item')}: {r.get('reason')}" + (f" ({', '.join(map(str, r.get('files') or []))})" if r.get("files") else "")
+            for r in incomplete]))
+    return sections

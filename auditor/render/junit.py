@@ -18,11 +18,14 @@ from auditor.render.common import (
     category_titles,
     clean_text,
     format_score,
+    integrity_sections,
     location,
     problem_order,
     repository_name,
     violations,
 )
+from auditor.render.flow import flow_line, flow_steps, step_location
+from auditor.text import no_line_starts_a_workflow_command
 
 EVIDENCE_LIMIT = 50   # per failure body; the JSON and SARIF reports carry all of it
 
@@ -59,11 +62,14 @@ def render_junit(report: dict) -> str:
         suite.set("time", "0")
     for service in report.get("services") or []:
         _service_suite(root, service, titles, report, totals)
+    _integrity_suite(root, report)
     root.set("tests", str(len(items) + sum(len(s.get("items") or []) for s in report.get("services") or [])))
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root, space="  ")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    document = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    # a multi-line message or snippet could put repository text at the start of a line of a CI log
+    return no_line_starts_a_workflow_command(document, "&#58;")
 
 
 def _testcase(suite: ET.Element, row: dict, category_title: str) -> str | None:
@@ -113,11 +119,30 @@ def _failure_body(row: dict) -> str:
         lines.append(head)
         for code in str(e.get("snippet") or "").splitlines()[:5]:
             lines.append(f"    {code}")
+        steps = flow_steps(e)
+        if steps:   # the data flow: one line, then each step where it happens with its line of code
+            lines.append(f"    flow: {flow_line(e)}")
+            for step in steps:
+                text = f"      {step['step']:<6} {step_location(step)}"
+                snippet = next((part.strip() for part in step["snippet"].splitlines() if part.strip()), "")
+                lines.append(text + (f": {snippet}" if snippet else "") + (f"  ({step['label']})" if step["label"] else ""))
     if len(found) > EVIDENCE_LIMIT:
         lines.append(f"and {len(found) - EVIDENCE_LIMIT} more (see the JSON or SARIF report)")
     if row.get("remediation"):
         lines += ["", f"How to fix: {row['remediation']}"]
     return "\n".join(lines)
+
+
+def _integrity_suite(root: ET.Element, report: dict) -> None:
+    """What could have loosened the gate (policy, ignored settings, suppression attempts, skipped and
+    non-production files, incomplete items), as the system-out of a suite with no test case."""
+    sections = integrity_sections(report)
+    if not sections:
+        return
+    suite = ET.SubElement(root, "testsuite", name="gate integrity", tests="0", failures="0", errors="0",
+                          skipped="0", time="0", timestamp=_t(report.get("generated_at") or ""))
+    out = ET.SubElement(suite, "system-out")
+    out.text = _t("\n".join(f"{heading}:\n" + "\n".join(f"  {line}" for line in lines) for heading, lines in sections))
 
 
 def _t(value) -> str:

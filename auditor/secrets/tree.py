@@ -6,9 +6,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auditor.budget import budgeted
 from auditor.repo import Repository
 from auditor.secrets.files import is_minified, reportable, scan_mode, skip_reason
-from auditor.secrets.scanner import SecretMatch, scan_text
+from auditor.secrets.meaning import Guard, scan_meaning
+from auditor.secrets.scanner import KNOWN, SecretMatch, scan_text
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class TreeScan:
     findings: list[TreeSecret] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)     # path -> reason
     git_ignored: int = 0                                        # files git ignores: not committed, not scanned
+    guarded: list[Guard] = field(default_factory=list)          # development defaults the code rejects
     duration_s: float = 0.0
 
 
@@ -31,7 +34,7 @@ def scan_tree(repo: Repository) -> TreeScan:
     started = time.monotonic()
     scan = TreeScan()
     candidates = []
-    for f in [*repo.files, *repo.nonsource]:  # bundles and data tables are not source, but a key there leaks
+    for f in [*repo.security_files(), *repo.nonsource]:  # generated files, bundles and data tables too: a key there leaks
         reason = skip_reason(f.path, f.size)
         if reason:
             scan.skipped[f.path] = reason
@@ -39,7 +42,7 @@ def scan_tree(repo: Repository) -> TreeScan:
             candidates.append(f.path)
     ignored = git_ignored(repo.root, candidates)
     scan.git_ignored = len(ignored)
-    for path in candidates:
+    for path in budgeted(candidates):
         if path in ignored:
             scan.skipped[path] = "ignored by git (never committed)"
             continue
@@ -54,6 +57,11 @@ def scan_tree(repo: Repository) -> TreeScan:
         scan.lines_scanned += text.count("\n") + 1
         scan.findings.extend(TreeSecret(path, m) for m in scan_text(text, scan_mode(path))
                              if reportable(m.rule_id, path))
+    scanned = {p for p in candidates if p not in ignored and p not in scan.skipped}
+    by_meaning, scan.guarded = scan_meaning(repo, lambda p: scan_mode(p) if p in scanned else KNOWN)
+    seen = {(s.path, s.match.line) for s in scan.findings}
+    for path, matches in by_meaning.items():
+        scan.findings.extend(TreeSecret(path, m) for m in matches if (path, m.line) not in seen)
     scan.duration_s = time.monotonic() - started
     return scan
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from auditor.astwalk import nodes_of, walk
 from auditor.catalog import CatalogItem
-from auditor.checks.shared.outbound import missing_at, outbound_calls
+from auditor.checks.shared.outbound import CLIENT_CONSTRUCTOR_RULE, missing_at, outbound_calls
 from auditor.checks.shared.verdicts import cap, file_line
 from auditor.context import AuditContext, Unavailable
 from auditor.model import PRACTICE, Evidence, Finding, ItemResult, partial_result
@@ -43,6 +43,7 @@ def python_fallbacks(tree: ast.AST) -> list[tuple[int, int, int | None]]:
 
 
 JS_TRY = re.compile(r"\btry\s*\{")
+BLOCK_LIMIT = 20000   # characters a try or catch block is looked for in (braces in strings are counted)
 JS_CATCH = re.compile(r"\s*catch\s*(\([^)]*\))?\s*\{")
 
 
@@ -50,13 +51,13 @@ def js_fallbacks(text: str) -> list[tuple[int, int, int | None]]:
     """Same as python_fallbacks for JavaScript, by brace matching (strings with braces may confuse it)."""
     out = []
     for m in JS_TRY.finditer(text):
-        body_end = _match_brace(text, m.end() - 1)
+        body_end = closing_bracket(text, m.end() - 1, limit=BLOCK_LIMIT)
         if body_end is None:
             continue
         catch = JS_CATCH.match(text, body_end + 1)
         if not catch:
             continue
-        catch_end = _match_brace(text, catch.end() - 1)
+        catch_end = closing_bracket(text, catch.end() - 1, limit=BLOCK_LIMIT)
         if catch_end is None:
             continue
         block = text[catch.end():catch_end]
@@ -66,10 +67,6 @@ def js_fallbacks(text: str) -> list[tuple[int, int, int | None]]:
                       and not re.search(r"\bthrow\b|next\(\s*\w+\s*\)", block))
         out.append((first, last, line_of(text, body_end) if falls_back else None))
     return out
-
-
-def _match_brace(text: str, open_at: int) -> int | None:
-    return closing_bracket(text, open_at, limit=20000)
 
 
 def evaluate_graceful_degradation(item_id: str, guarded: list[GuardedCall],
@@ -107,7 +104,7 @@ CLIENT_CONSTRUCTOR = re.compile(r"\b(httpx\.(Async)?Client|requests\.Session|aio
 def is_client_constructor(f: Finding) -> bool:
     """A client being built (`httpx.Client(timeout=...)`): no request is made there, so nothing can fail to
     fall back from. REL-TIMEOUTS counts it (its timeout bounds every call); graceful degradation does not."""
-    return bool(CLIENT_CONSTRUCTOR.search(f.evidence.snippet or ""))
+    return f.evidence.rule_id == CLIENT_CONSTRUCTOR_RULE or bool(CLIENT_CONSTRUCTOR.search(f.evidence.snippet or ""))
 
 
 @check("REL-GRACEFUL-DEGRADATION")

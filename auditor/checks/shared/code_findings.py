@@ -1,5 +1,6 @@
-"""What the code-level security items count: engine findings outside tests, examples, generated files and
-development settings, with a note of how many were left out."""
+"""What the code-level security items count: engine findings outside tests, examples and development
+settings, with a note of how many were left out. Generated files count: their marker is written by whoever
+writes the file, so it cannot hide a security finding (they are listed in the report as generated)."""
 from __future__ import annotations
 
 import re
@@ -7,7 +8,6 @@ import re
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.verdicts import dedupe, violations_fail
 from auditor.context import AuditContext
-from auditor.files import is_generated
 from auditor.model import Finding, ItemResult
 from auditor.paths import NON_PRODUCTION_PATH
 
@@ -19,19 +19,9 @@ NON_PRODUCTION_SETTINGS = re.compile(r"(dev|local|test|example|sample|(^|_)ci($|
 
 def production_filter(ctx: AuditContext):
     test_files = set(ctx.inventory.test_files)
-    generated: dict[str, bool] = {}
-
-    def is_generated_file(rel: str) -> bool:
-        """A generated API client or protobuf module (`*.gen.ts`, "auto-generated" header) is regenerated,
-        never edited: a finding there is the generator's, not the team's."""
-        if rel not in generated:
-            generated[rel] = is_generated(rel, (ctx.repo.read_text(rel) or "")[:4000])
-        return generated[rel]
 
     def keep(finding: Finding) -> bool:
         if finding.file in test_files or NON_PRODUCTION_PATH.search(finding.file):
-            return False
-        if is_generated_file(finding.file):
             return False
         if finding.evidence.rule_id in SETTINGS_RULES:
             stem = finding.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
@@ -45,7 +35,7 @@ def left_out_note(ctx: AuditContext, item_ids: tuple[str, ...], keep) -> str:
     if not dropped:
         return ""
     files = len({f.file for f in dropped})
-    return (f" {len(dropped)} finding(s) in test, example, generated or development-settings code "
+    return (f" {len(dropped)} finding(s) in test, example or development-settings code "
             f"({files} file(s)) were not counted.")
 
 
