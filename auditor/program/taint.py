@@ -76,6 +76,8 @@ class TaintFlow:
 # calls that load related rows up front: a loop over their results follows relationships without a query
 EAGER_CALLS = frozenset({"select_related", "prefetch_related", "joinedload", "selectinload", "subqueryload",
                          "contains_eager", "immediateload"})
+# query methods that take no positional argument: with one, the call is something else (str.count, func.count)
+ARGUMENTLESS_QUERIES = frozenset({"count", "all", "first", "one", "one_or_none", "exists"})
 # `with` blocks and decorators that make their statements one transaction
 TRANSACTION_NAMES = ("atomic", "begin", "begin_nested", "transaction")
 
@@ -532,6 +534,8 @@ class FunctionAnalysis:
     def _query_depends(self, call: ast.Call, name: str) -> None:
         """A query whose filter or receiver reads a parameter (into the summary) or the row of the loop it
         is in (`query_in_loop`, a query per row)."""
+        if call.args and name.split(".")[-1] in ARGUMENTLESS_QUERIES:
+            return    # str.count(" "), list.count(x), func.count(col): not a query of rows
         sink = self._step(call, name, "sink")
         receiver: list[ast.AST] = []
         if isinstance(call.func, ast.Attribute):
