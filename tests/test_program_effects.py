@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor.checks.shared.effects import commits_per_write
 from auditor.endpoints import extract_endpoints
 from auditor.inventory import build_inventory
 from auditor.program import ProgramModel, build_program, flow_text
@@ -63,6 +64,11 @@ def test_commits_per_write_through_helpers(model):
     assert safe.summaries["shop/views.py::create_order"].committing_calls == []
     assert safe.summaries["shop/views.py::bulk_orders"].committing_calls == []   # inside session.begin()
     assert len(safe.summaries["shop/views.py::one_order"].committing_calls) == 1  # one unit of work
+    # two committing calls in the two branches of an if: only one runs
+    assert len(safe.summaries["shop/views.py::pay"].committing_calls) == 2
+    assert commits_per_write(safe) == []
+    assert [found.function for found, _ in commits_per_write(m)] == ["scripts/seed.py::seed",
+                                                                      "shop/views.py::create_order"]
 
 
 def item(report: dict, item_id: str) -> dict:

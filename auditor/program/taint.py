@@ -50,6 +50,12 @@ class Summary:
     row_queries: list[Path] = field(default_factory=list)
     # calls to functions that write and commit on their own, outside any transaction block of this function
     committing_calls: list[Path] = field(default_factory=list)
+    committing_branches: list[tuple[tuple[int, int], ...]] = field(default_factory=list)   # where each one is
+
+    def exclusive(self, a: int, b: int) -> bool:
+        """Committing calls a and b are in different branches of one if/try/match: they never both run."""
+        inner = dict(self.committing_branches[a])
+        return any(bid in inner and inner[bid] != i for bid, i in self.committing_branches[b])
 
     def key(self) -> tuple:
         return (frozenset(self.param_sinks), frozenset(self.returns), frozenset(self.effects),
@@ -162,6 +168,8 @@ class FunctionAnalysis:
         self.eager_loops: set[int] = set()   # lines of loops over results that were loaded eagerly
         self.eager_names: set[str] = set()   # names holding a query with eager loading
         self.in_transaction = _transactional(fn.node)
+        self.branch: tuple[tuple[int, int], ...] = ()   # (branches read, which one) the statement is in
+        self._branch_count = 0
         self._plain: bool | None = None
 
     @property
@@ -237,10 +245,15 @@ class FunctionAnalysis:
     def branches(self, blocks: list[list[ast.stmt]]) -> None:
         start = self.env
         merged = dict(start)
-        for stmts in blocks:
+        self._branch_count += 1
+        branch_id = self._branch_count
+        outer = self.branch
+        for i, stmts in enumerate(blocks):
             self.env = dict(start)
+            self.branch = outer + ((branch_id, i),)
             self.block(stmts)
             merged = _merge_env(merged, self.env)
+        self.branch = outer
         self.env = merged
 
     def loop_body(self, body: list[ast.stmt], orelse: list[ast.stmt]) -> None:
@@ -641,6 +654,7 @@ class FunctionAnalysis:
             committing = _clip((step,) + summary.effects["commit"])
             if committing not in self.summary.committing_calls:
                 self.summary.committing_calls.append(committing)
+                self.summary.committing_branches.append(self.branch)
         result: Taint = {}
         for (origin, sanitized), path in summary.returns.items():
             if origin == ROW:

@@ -63,6 +63,8 @@ def commits_per_write(model: ProgramModel) -> list[tuple[EffectFinding, list[tup
     out = []
     for fid, summary in sorted(model.summaries.items()):
         calls = summary.committing_calls
-        if len({flow[0].line for flow in calls}) >= 2:
-            out.append((_finding(model, fid, calls[0] + calls[1]), calls))   # the first two commit points
+        pair = next(((a, b) for a in range(len(calls)) for b in range(a + 1, len(calls))
+                     if calls[a][0].line != calls[b][0].line and not summary.exclusive(a, b)), None)
+        if pair is not None:   # the first two commit points that both run
+            out.append((_finding(model, fid, calls[pair[0]] + calls[pair[1]]), calls))
     return out
