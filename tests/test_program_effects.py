@@ -102,7 +102,9 @@ def test_audit_transactions_through_helpers(audited):
     assert [(e["file"], e["line"]) for e in bad] == [("shop/views.py", 11)]
     assert [s["line"] for s in bad[0]["flow"]] == [11, 10, 6, 12, 16]
     assert "reached from create_order" in bad[0]["message"]
-    assert result["details"]["not_serving_requests"] == ["scripts/seed.py:5"]
+    # a script, and a seeding function run at start-up that no handler reaches
+    assert result["details"]["not_serving_requests"] == ["scripts/seed.py:5", "shop/demo_data.py:5"]
+    assert result["details"]["not_serving_requests_count"] == 2
 
 
 def test_audit_transactions_safe_twin(audited):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from auditor.catalog import CatalogItem
-from auditor.checks.shared.effects import commits_per_write
+from auditor.checks.shared.effects import called_at_startup, commits_per_write, serves_no_request
 from auditor.checks.shared.schema import MAX_PRACTICE_EVIDENCE, application_modules, document_store_unanalysed
 from auditor.collectors.orm_models import ORM_MODELS
 from auditor.collectors.program import PROGRAM
@@ -30,6 +30,13 @@ def collect_writing_functions(ctx: AuditContext) -> tuple[list[WritingFunction],
     return functions, scanned
 
 
+def _modules(ctx: AuditContext):
+    for rel in ctx.repo.paths(language="python"):
+        tree = ctx.repo.python_ast(rel)
+        if tree is not None:
+            yield rel, tree
+
+
 @check("DB-TRANSACTIONS")
 def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     if "python" not in ctx.inventory.code_languages:
@@ -51,6 +58,10 @@ def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     apart = sorted(model.program.functions[found.function].rel + ":" + str(model.program.functions[found.function].line)
                    for found, _ in through if not found.serves_requests) if model is not None else []
     through = [(found, calls) for found, calls in through if found.serves_requests]
+    startup = called_at_startup(model, {rel: tree for rel, tree in _modules(ctx)}) if model is not None else set()
+    apart += sorted(f"{fn.file}:{fn.line}" for fn in functions
+                    if not fn.atomic and serves_no_request(model, startup, fn.file, fn.line))
+    functions = [fn for fn in functions if not serves_no_request(model, startup, fn.file, fn.line)]
     if not functions and not through:
         return ItemResult(item.id, "not_applicable",
                           f"no function performs two or more database writes, directly or through helpers that "

@@ -4,14 +4,13 @@ from __future__ import annotations
 import dataclasses
 
 from auditor.catalog import CatalogItem
-from auditor.checks.shared.effects import EffectFinding, queries_per_row
+from auditor.checks.shared.effects import EffectFinding, called_at_startup, queries_per_row, serves_no_request
 from auditor.checks.shared.verdicts import other_languages_note, python_sources
 from auditor.collectors.program import PROGRAM
 from auditor.context import AuditContext, Key, Unavailable
 from auditor.endpoints.graphql import FieldResolver, field_resolvers
 from auditor.inventory import DOCUMENT
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
-from auditor.paths import NO_REQUEST_PATH
 from auditor.probes import nplusone
 from auditor.registry import check, collector
 
@@ -94,8 +93,9 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     through = [f for f in through if (f.flow[0].file, f.flow[0].line) not in flagged_loops]
     apart_helpers = [f for f in through if not f.serves_requests]
     through = [f for f in through if f.serves_requests]
-    apart_loops = [loop for loop in loops if loop.n_plus_one and NO_REQUEST_PATH.search(loop.file)]
-    bad = [loop for loop in loops if loop.n_plus_one and not NO_REQUEST_PATH.search(loop.file)]
+    startup = called_at_startup(model, dict(python_sources(ctx))) if model is not None else set()
+    apart_loops = [loop for loop in loops if loop.n_plus_one and serves_no_request(model, startup, loop.file, loop.line)]
+    bad = [loop for loop in loops if loop.n_plus_one and loop not in apart_loops]
     safe = [loop for loop in loops if loop.accesses and not loop.n_plus_one]
     no_request = sorted({f"{loop.file}:{loop.line}" for loop in apart_loops} | {f.where for f in apart_helpers})
     details = {"query_loops": len(loops), "n_plus_one_loops": len(bad) + len(through),

@@ -3,6 +3,7 @@ committed one by one), attributed to the request handlers that reach them. Code 
 (auditor/paths.py NO_REQUEST_PATH) is kept apart: it is not held to the request-path items."""
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 from auditor.model import FlowStep
@@ -68,3 +69,31 @@ def commits_per_write(model: ProgramModel) -> list[tuple[EffectFinding, list[tup
         if pair is not None:   # the first two commit points that both run
             out.append((_finding(model, fid, calls[pair[0]] + calls[pair[1]]), calls))
     return out
+
+
+def called_at_startup(model: ProgramModel, trees: dict[str, ast.Module]) -> set[str]:
+    """Names of functions called by module-level code (run once at import or start-up: seeding, setup,
+    `if __name__ == "__main__":`), which serves no request unless a handler reaches them too."""
+    names: set[str] = set()
+    for tree in trees.values():
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Call):
+                    func = node.func
+                    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+                    if name:
+                        names.add(name)
+    return names
+
+
+def serves_no_request(model: ProgramModel | None, startup: set[str], rel: str, line: int) -> bool:
+    """Code in a migration, command, script or test, or a function run at start-up that no request handler
+    reaches."""
+    if NO_REQUEST_PATH.search(rel):
+        return True
+    if model is None or not model.program.entries:
+        return False
+    fn = model.function_at(rel, line)
+    return fn is not None and fn.name in startup and not handlers_reaching(model, fn.id)
