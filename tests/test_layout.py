@@ -83,7 +83,7 @@ def test_no_check_imports_another_check():
 # Bottom to top. A module's floor is that of its longest listed prefix.
 FLOORS: list[tuple[str, ...]] = [
     # 0: plain data and text tools every stage shares
-    ("auditor", "auditor.errors", "auditor.model", "auditor.text", "auditor.pyast", "auditor.paths", "auditor.files", "auditor.resources",
+    ("auditor", "auditor.budget", "auditor.errors", "auditor.model", "auditor.text", "auditor.pyast", "auditor.paths", "auditor.files", "auditor.resources",
      "auditor.astwalk", "auditor.options", "auditor.gcpolicy", "auditor.fingerprints", "auditor.dbschema",
      "auditor.comments"),
     # 1: the repository on disk and git
@@ -97,7 +97,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("auditor.collectors", "auditor.checks"),
     # 5: judging the whole audit
     ("auditor.scoring", "auditor.suppressions", "auditor.gating", "auditor.notices", "auditor.config",
-     "auditor.pipeline", "auditor.services", "auditor.history", "auditor.remote", "auditor.samples"),
+     "auditor.pipeline", "auditor.services", "auditor.history", "auditor.remote", "auditor.samples", "auditor.unparsed"),
     # 6: delivering the report, and the fleet (many audits as the CLI runs them; the CLI registers its commands)
     ("auditor.render", "auditor.output", "auditor.cli", "auditor.__main__", "auditor.fleet"),
 ]
