@@ -6,6 +6,9 @@ They differ on purpose, and each item says which it uses:
   security items (a SQL string built in an example is not shipped).
 - NOT_CONFIG_CODE: conftest, docs, examples and fixtures, which QA-CONFIG leaves out beside TEST_FILE
   (a hard-coded localhost address is expected there).
+- NO_REQUEST_PATH: code that serves no request (migrations, management commands, scripts, CLIs, tests): not
+  held to the request-path items (N+1, transactions through helpers, breakers, timeouts) and whose callers do
+  not make a value request data.
 - TEST_FOLDER: a tests/ or __tests__/ folder anywhere in the path (MIG-PRESENT's model scan).
 Merging them into one would move verdicts (a finding in docs/ would stop counting for QA-CONFIG, ...), so a
 change to any of them is a change of behaviour to make on purpose, with its tests.
@@ -25,3 +28,7 @@ NON_PRODUCTION_PATH = re.compile(
 
 NOT_CONFIG_CODE = re.compile(r"(^|/)(conftest\.py|docs?/|examples?/|fixtures?/)")
 TEST_FOLDER = re.compile(r"(^|/)(tests?|__tests__)/")
+
+NO_REQUEST_PATH = re.compile(
+    r"(^|/)(migrations?|alembic|management/commands|scripts?|bin|tools|fixtures|tests?)/|(^|/)(manage|setup|conftest"
+    r"|__main__|cli|wsgi|asgi|fabfile|tasks|noxfile)\.py$|(^|/)test_[^/]+\.py$|_test\.py$", re.IGNORECASE)

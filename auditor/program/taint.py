@@ -18,6 +18,7 @@ from auditor.program.rules import ALL, SinkRule, TaintRules
 from auditor.program.symbols import ClassInfo, FunctionInfo
 
 REQ = "req"
+ROW = "row"                # a row of a query result (or a relationship of one) in the loop that iterates it
 DB = "db"                  # a value read back from the database: stored data, a source for HTML sinks only
 STORED_KINDS = frozenset({"html"})
 MAX_PATH = 16
@@ -42,9 +43,23 @@ class Summary:
     # lines of this function where a value from a parameter or the request is assigned or passed to a call:
     # an engine finding on another line of it uses neither
     tainted_lines: set[int] = field(default_factory=set)
+    # parameters a query of this function (or of a function it calls) depends on: (parameter, how) -> path,
+    # `how` "argument" (the value filters the query) or "relation" (the query follows a relationship of it)
+    param_queries: dict[tuple[str, str], Path] = field(default_factory=dict)
+    # a query per row: loop over query results -> call(s) -> a query depending on the row (this function's)
+    row_queries: list[Path] = field(default_factory=list)
+    # calls to functions that write and commit on their own, outside any transaction block of this function
+    committing_calls: list[Path] = field(default_factory=list)
+    committing_branches: list[tuple[tuple[int, int], ...]] = field(default_factory=list)   # where each one is
+
+    def exclusive(self, a: int, b: int) -> bool:
+        """Committing calls a and b are in different branches of one if/try/match: they never both run."""
+        inner = dict(self.committing_branches[a])
+        return any(bid in inner and inner[bid] != i for bid, i in self.committing_branches[b])
 
     def key(self) -> tuple:
-        return (frozenset(self.param_sinks), frozenset(self.returns), frozenset(self.effects))
+        return (frozenset(self.param_sinks), frozenset(self.returns), frozenset(self.effects),
+                frozenset(self.param_queries))
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,14 @@ class TaintFlow:
     def source(self) -> FlowStep:
         return self.steps[0]
 
+
+# calls that load related rows up front: a loop over their results follows relationships without a query
+EAGER_CALLS = frozenset({"select_related", "prefetch_related", "joinedload", "selectinload", "subqueryload",
+                         "contains_eager", "immediateload"})
+# query methods that take no positional argument: with one, the call is something else (str.count, func.count)
+ARGUMENTLESS_QUERIES = frozenset({"count", "all", "first", "one", "one_or_none", "exists"})
+# `with` blocks and decorators that make their statements one transaction
+TRANSACTION_NAMES = ("atomic", "begin", "begin_nested", "transaction")
 
 _NONE: Taint = {}     # shared empty taint: never modified (every update builds a new dict)
 _COMPREHENSIONS = frozenset({ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp})
@@ -142,6 +165,11 @@ class FunctionAnalysis:
         self.types: dict[str, ClassInfo] = {}
         self.nested = program.nested(fn)
         self.loops: list[ast.stmt] = []      # the for loops the statement being read is in
+        self.eager_loops: set[int] = set()   # lines of loops over results that were loaded eagerly
+        self.eager_names: set[str] = set()   # names holding a query with eager loading
+        self.in_transaction = _transactional(fn.node)
+        self.branch: tuple[tuple[int, int], ...] = ()   # (branches read, which one) the statement is in
+        self._branch_count = 0
         self._plain: bool | None = None
 
     @property
@@ -217,10 +245,15 @@ class FunctionAnalysis:
     def branches(self, blocks: list[list[ast.stmt]]) -> None:
         start = self.env
         merged = dict(start)
-        for stmts in blocks:
+        self._branch_count += 1
+        branch_id = self._branch_count
+        outer = self.branch
+        for i, stmts in enumerate(blocks):
             self.env = dict(start)
+            self.branch = outer + ((branch_id, i),)
             self.block(stmts)
             merged = _merge_env(merged, self.env)
+        self.branch = outer
         self.env = merged
 
     def loop_body(self, body: list[ast.stmt], orelse: list[ast.stmt]) -> None:
@@ -234,6 +267,8 @@ class FunctionAnalysis:
     def statement(self, stmt: ast.stmt) -> None:
         if isinstance(stmt, ast.Assign):
             taint = self.expr(stmt.value)
+            if self._eager(stmt.value):
+                self.eager_names.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
             for target in stmt.targets:
                 self.assign(target, taint, stmt.value)
         elif isinstance(stmt, ast.AnnAssign):
@@ -272,8 +307,7 @@ class FunctionAnalysis:
                 self.block(stmt.orelse)
                 self.env = _merge_env(inside, self.env)
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-            taint = self.expr(stmt.iter)
-            self.assign(stmt.target, taint, stmt.iter)
+            self.assign(stmt.target, self._rows(stmt, stmt.iter, self.expr(stmt.iter)), stmt.iter)
             self.loops.append(stmt)
             self.loop_body(stmt.body, stmt.orelse)
             self.loops.pop()
@@ -285,7 +319,10 @@ class FunctionAnalysis:
                 taint = self.expr(item.context_expr)
                 if item.optional_vars is not None:
                     self.assign(item.optional_vars, taint, item.context_expr)
+            outer = self.in_transaction
+            self.in_transaction = outer or any(_names_transaction(item.context_expr) for item in stmt.items)
             self.block(stmt.body)
+            self.in_transaction = outer
         elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
             self.block(stmt.body)
             self.branches([h.body for h in stmt.handlers] + [stmt.orelse])
@@ -389,13 +426,17 @@ class FunctionAnalysis:
             self.assign(node.target, taint, node.value)
             return taint
         if cls in _COMPREHENSIONS:
+            self.loops.append(node)
             for gen in node.generators:   # the element holds what its targets took from the iterables
-                self.assign(gen.target, self.expr(gen.iter), None)
+                self.assign(gen.target, self._rows(node, gen.iter, self.expr(gen.iter)), None)
                 for test in gen.ifs:
                     self.expr(test)
             if cls is ast.DictComp:
-                return _union(self.expr(node.key), self.expr(node.value))
-            return self.expr(node.elt)
+                result = _union(self.expr(node.key), self.expr(node.value))
+            else:
+                result = self.expr(node.elt)
+            self.loops.pop()
+            return {label: path for label, path in result.items() if label[0] != ROW}
         out: Taint = {}
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
@@ -426,6 +467,8 @@ class FunctionAnalysis:
                 self._apply_sink(rule, call, args, kwargs, name)
             for effect in self.rules.effects_of(name):
                 self._effect(effect, call, name)
+                if effect == "query":
+                    self._query_depends(call, name)
                 if effect == "outbound" and not any(kw.arg == "timeout" for kw in call.keywords):
                     self._effect("outbound_no_timeout", call, name)
         if target.functions:
@@ -469,9 +512,54 @@ class FunctionAnalysis:
 
     def _record_effect(self, effect: str, path: Path) -> None:
         self.summary.effects.setdefault(effect, path)
-        if effect == "query" and self.loops:
-            loop = self.loops[-1]
-            self.summary.effects.setdefault("query_in_loop", _clip((self._step(loop, "loop", "call"),) + path))
+
+    def _rows(self, loop: ast.AST, iterable: ast.expr, taint: Taint) -> Taint:
+        """What a loop's target holds: the iterable's labels, plus ROW when it iterates query results or a
+        relationship of a row (ROW's path starts at the loop, which must enclose the query to count)."""
+        if not any(origin in (DB, ROW) for origin, _ in taint):
+            return taint
+        if self._eager(iterable):
+            self.eager_loops.add(getattr(loop, "lineno", 0))
+        return {**taint, (ROW, frozenset()): (self._step(loop, "loop over query results", "call"),)}
+
+    def _in_loop(self, path: Path) -> bool:
+        return bool(path) and any(path[0].line == getattr(loop, "lineno", None) and path[0].file == self.fn.rel
+                                  for loop in self.loops)
+
+    def _eager(self, node: ast.AST) -> bool:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call) and getattr(sub.func, "attr", getattr(sub.func, "id", None)) in EAGER_CALLS:
+                return True
+            if isinstance(sub, ast.Name) and sub.id in self.eager_names:
+                return True
+        return False
+
+    def _labels_in(self, nodes: list[ast.AST]) -> Taint:
+        """The labels of every name the expressions read (comparisons included: `Comment.post_id == post.id`
+        filters by the row even though the comparison's value carries no data)."""
+        out: Taint = {}
+        for node in nodes:
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Name):
+                    out = _union(out, self.env.get(sub.id, _NONE))
+        return out
+
+    def _query_depends(self, call: ast.Call, name: str) -> None:
+        """A query whose filter or receiver reads a parameter (into the summary) or the row of the loop it
+        is in (`query_in_loop`, a query per row)."""
+        if call.args and name.split(".")[-1] in ARGUMENTLESS_QUERIES:
+            return    # str.count(" "), list.count(x), func.count(col): not a query of rows
+        sink = self._step(call, name, "sink")
+        receiver: list[ast.AST] = []
+        if isinstance(call.func, ast.Attribute):
+            receiver = [call.func.value]
+        arguments: list[ast.AST] = list(call.args) + [kw.value for kw in call.keywords]
+        for how, nodes in (("argument", arguments), ("relation", receiver)):
+            for (origin, _), path in self._labels_in(nodes).items():
+                if origin.startswith("p:"):
+                    self.summary.param_queries.setdefault((origin[2:], how), (sink,))
+                elif origin == ROW and self._in_loop(path):
+                    self.summary.effects.setdefault("query_in_loop", _clip(path + (sink,)))
 
     def _apply_sink(self, rule: SinkRule, call: ast.Call, args: list[Taint], kwargs: dict[str | None, Taint],
                     name: str) -> None:
@@ -561,11 +649,45 @@ class FunctionAnalysis:
             if effect == "query_in_loop" or effect == "request":
                 continue
             self._record_effect(effect, _clip((step,) + path))
+        self._queries_through(summary, by_param, step)
+        if "commit" in summary.effects and "write" in summary.effects and not self.in_transaction:
+            committing = _clip((step,) + summary.effects["commit"])
+            if committing not in self.summary.committing_calls:
+                self.summary.committing_calls.append(committing)
+                self.summary.committing_branches.append(self.branch)
         result: Taint = {}
         for (origin, sanitized), path in summary.returns.items():
+            if origin == ROW:
+                continue
             if origin in (REQ, DB):
                 result.setdefault((origin, sanitized), _clip(path + (self._step(call, f"returned by {callee.qualname}", "return"),)))
             elif origin.startswith("p:"):
                 for (arg_origin, arg_sanitized), before in by_param.get(origin[2:].lstrip("*"), {}).items():
                     result.setdefault((arg_origin, arg_sanitized | sanitized), _clip(before + (step,)))
         return result
+
+    def _queries_through(self, summary: Summary, by_param: dict[str, Taint], step: FlowStep) -> None:
+        """A callee's query that depends on a parameter, given a value of the loop's row (a query per row,
+        unless the loop's results were loaded eagerly and the query only follows a relationship), or a
+        parameter of this function (into its summary)."""
+        for (param, how), path in summary.param_queries.items():
+            for (origin, _), before in by_param.get(param, {}).items():
+                if origin.startswith("p:"):
+                    self.summary.param_queries.setdefault((origin[2:], how), _clip((step,) + path))
+                elif origin == ROW and self._in_loop(before):
+                    if how == "relation" and before[0].line in self.eager_loops:
+                        continue
+                    flow = _clip(before[:1] + (step,) + path)
+                    self.summary.effects.setdefault("query_in_loop", flow)
+                    if not any(f[:2] == flow[:2] for f in self.summary.row_queries):   # one per loop and call
+                        self.summary.row_queries.append(flow)
+
+
+def _names_transaction(node: ast.AST) -> bool:
+    name = dotted(node.func) if isinstance(node, ast.Call) else dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else ""
+    return any(part in TRANSACTION_NAMES for part in name.split("."))
+
+
+def _transactional(fn: ast.AST) -> bool:
+    """A function decorated to run as one transaction (`@transaction.atomic`, `@atomic`)."""
+    return any(_names_transaction(d) for d in getattr(fn, "decorator_list", ()))

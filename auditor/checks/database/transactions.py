@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from auditor.catalog import CatalogItem
+from auditor.checks.shared.effects import called_at_startup, commits_per_write, serves_no_request
 from auditor.checks.shared.schema import MAX_PRACTICE_EVIDENCE, application_modules, document_store_unanalysed
 from auditor.collectors.orm_models import ORM_MODELS
+from auditor.collectors.program import PROGRAM
 from auditor.context import AuditContext, Key, Unavailable
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
 from auditor.orm.transactions import WritingFunction, scan_functions
@@ -28,6 +30,13 @@ def collect_writing_functions(ctx: AuditContext) -> tuple[list[WritingFunction],
     return functions, scanned
 
 
+def _modules(ctx: AuditContext):
+    for rel in ctx.repo.paths(language="python"):
+        tree = ctx.repo.python_ast(rel)
+        if tree is not None:
+            yield rel, tree
+
+
 @check("DB-TRANSACTIONS")
 def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     if "python" not in ctx.inventory.code_languages:
@@ -38,10 +47,26 @@ def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     functions, scanned = ctx.get(WRITING_FUNCTIONS)
     others = sorted(ctx.inventory.code_languages - {"python"})
     note = f" Not analysed: {', '.join(others)} code." if others else ""
-    if not functions:
+    model = ctx.get_optional(PROGRAM)
+    if model is None:
+        note += f" The program model did not run ({ctx.error_of(PROGRAM) or 'not built'}): helpers not followed."
+    through = commits_per_write(model) if model is not None else []
+    direct = {(fn.file, fn.name) for fn in functions if not fn.atomic}
+    through = [(found, calls) for found, calls in through
+               if (model is not None and (model.program.functions[found.function].rel,
+                                          model.program.functions[found.function].name) not in direct)]
+    apart = sorted(model.program.functions[found.function].rel + ":" + str(model.program.functions[found.function].line)
+                   for found, _ in through if not found.serves_requests) if model is not None else []
+    through = [(found, calls) for found, calls in through if found.serves_requests]
+    startup = called_at_startup(model, {rel: tree for rel, tree in _modules(ctx)}) if model is not None else set()
+    apart += sorted(f"{fn.file}:{fn.line}" for fn in functions
+                    if not fn.atomic and serves_no_request(model, startup, fn.file, fn.line))
+    functions = [fn for fn in functions if not serves_no_request(model, startup, fn.file, fn.line)]
+    if not functions and not through:
         return ItemResult(item.id, "not_applicable",
-                          f"no function performs two or more database writes (heuristic ast scan of {scanned} "
-                          f"Python file(s)).{note}")
+                          f"no function performs two or more database writes, directly or through helpers that "
+                          f"commit (heuristic ast scan of {scanned} Python file(s)).{note}",
+                          details={"not_serving_requests": apart, "not_serving_requests_count": len(apart)})
     evidence = []
     for fn in functions:
         if fn.atomic:
@@ -54,13 +79,29 @@ def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
             evidence.append(Evidence(fn.file, fn.line, ctx.repo.snippet(fn.file, fn.line),
                                      rule_id="db-transactions/not-atomic", engine="ast", kind=VIOLATION,
                                      message=f"{fn.name}(): writes at lines {lines} are not atomic: {fn.reason}"))
+    for found, calls in through:
+        first = found.flow[0]
+        handlers = ", ".join(h.split("::")[-1] for h in found.handlers[:5]) or "no request handler found"
+        steps = "; ".join(f"line {c[0].line} -> {c[-1].file}:{c[-1].line}" for c in calls[:6])
+        evidence.append(Evidence(first.file, first.line, first.snippet, rule_id="db-transactions/commit-per-write",
+                                 engine="program", kind=VIOLATION, flow=found.flow,
+                                 message=f"{found.function.split('::')[-1]}(): {len(calls)} calls to helpers that "
+                                         f"write and commit on their own, outside a transaction ({steps}): a "
+                                         f"failure between them leaves a partial update; reached from {handlers}"))
     good = sum(fn.atomic for fn in functions)
+    total = len(functions) + len(through)
     bad_first = sorted(evidence, key=lambda e: e.kind != VIOLATION)
     kept = [e for e in bad_first if e.kind == VIOLATION] + [e for e in bad_first if e.kind == PRACTICE][:MAX_PRACTICE_EVIDENCE]
-    return partial_result(item.id, good, len(functions),
-                          f"{good} of {len(functions)} function(s) that write two or more times do so atomically. "
+    apart_note = (f" {len(apart)} function(s) in code that serves no request (migrations, commands, scripts, "
+                  "tests) commit write by write; listed apart in details, not counted." if apart else "")
+    return partial_result(item.id, good, total,
+                          f"{good} of {total} function(s) that write two or more times do so atomically"
+                          f"{f' ({len(through)} through helpers that commit after each write)' if through else ''}. "
                           f"Heuristic (ast): writes are .save()/.create()/.update()/.delete(), session.add/delete, "
                           f"execute(INSERT|UPDATE|DELETE); protection is atomic/begin blocks or decorators, "
-                          f"ATOMIC_REQUESTS, or a single commit of one unit of work.{note}",
-                          kept, {"functions": len(functions), "atomic": good,
-                                 "not_atomic": [f"{fn.file}:{fn.line} {fn.name}" for fn in functions if not fn.atomic]})
+                          f"ATOMIC_REQUESTS, or a single commit of one unit of work; helpers are followed through "
+                          f"the call graph.{apart_note}{note}",
+                          kept, {"functions": total, "atomic": good,
+                                 "not_atomic": [f"{fn.file}:{fn.line} {fn.name}" for fn in functions if not fn.atomic]
+                                 + [f"{found.where} {found.function.split('::')[-1]}" for found, _ in through],
+                                 "not_serving_requests": apart, "not_serving_requests_count": len(apart)})

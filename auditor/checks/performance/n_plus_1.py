@@ -4,7 +4,9 @@ from __future__ import annotations
 import dataclasses
 
 from auditor.catalog import CatalogItem
+from auditor.checks.shared.effects import EffectFinding, called_at_startup, queries_per_row, serves_no_request
 from auditor.checks.shared.verdicts import other_languages_note, python_sources
+from auditor.collectors.program import PROGRAM
 from auditor.context import AuditContext, Key, Unavailable
 from auditor.endpoints.graphql import FieldResolver, field_resolvers
 from auditor.inventory import DOCUMENT
@@ -68,14 +70,41 @@ def no_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     return result
 
 
+def helper_evidence(found: EffectFinding) -> Evidence:
+    """A query per row through helpers: the loop, each call, the query, and the handlers that reach it."""
+    loop = found.flow[0]
+    query = found.flow[-1]
+    handlers = ", ".join(h.split("::")[-1] for h in found.handlers[:5]) or "no request handler found"
+    return Evidence(loop.file, loop.line, loop.snippet, rule_id="n-plus-one/helper", engine="program",
+                    kind=VIOLATION, flow=found.flow,
+                    message=f"loop over query results calls a helper that runs a query per row "
+                            f"({found.text}; query at {query.file}:{query.line}); reached from {handlers}")
+
+
 def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     relations, loops, eager = ctx.get(QUERY_LOOPS)
     note = other_languages_note(ctx, {"python"})
-    bad = [loop for loop in loops if loop.n_plus_one]
+    model = ctx.get_optional(PROGRAM)
+    through = queries_per_row(model) if model is not None else []
+    if model is None:
+        note += f" The program model did not run ({ctx.error_of(PROGRAM) or 'not built'}): helpers not followed."
+    flagged_loops = {(loop.file, loop.line) for loop in loops if loop.n_plus_one}
+    # a loop the direct scan already flags keeps its direct evidence
+    through = [f for f in through if (f.flow[0].file, f.flow[0].line) not in flagged_loops]
+    apart_helpers = [f for f in through if not f.serves_requests]
+    through = [f for f in through if f.serves_requests]
+    startup = called_at_startup(model, dict(python_sources(ctx))) if model is not None else set()
+    apart_loops = [loop for loop in loops if loop.n_plus_one and serves_no_request(model, startup, loop.file, loop.line)]
+    bad = [loop for loop in loops if loop.n_plus_one and loop not in apart_loops]
     safe = [loop for loop in loops if loop.accesses and not loop.n_plus_one]
-    details = {"query_loops": len(loops), "n_plus_one_loops": len(bad), "eager_loaded_loops": len(safe),
-               "relations_known": sorted(relations.lazy)}
-    if not loops and not eager:
+    no_request = sorted({f"{loop.file}:{loop.line}" for loop in apart_loops} | {f.where for f in apart_helpers})
+    details = {"query_loops": len(loops), "n_plus_one_loops": len(bad) + len(through),
+               "n_plus_one_through_helpers": len(through), "eager_loaded_loops": len(safe),
+               "relations_known": sorted(relations.lazy),
+               "not_serving_requests": no_request, "not_serving_requests_count": len(no_request)}
+    apart_note = (f" {len(no_request)} per-row query loop(s) in code that serves no request (migrations, "
+                  "commands, scripts, tests) are listed apart in details, not counted." if no_request else "")
+    if not loops and not eager and not through:
         if "python" not in ctx.inventory.code_languages:
             raise Unavailable("N+1 detection reads Python ORM code (Django, SQLAlchemy) only; this repository's code "
                               f"is {', '.join(sorted(ctx.inventory.code_languages))}")
@@ -85,7 +114,7 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                               + "); N+1 detection reads Django and SQLAlchemy queries, not MongoDB calls")
         return ItemResult(item.id, "not_applicable",
                           "Heuristic: no loop over ORM or SQL query results and no eager loading in Python code, "
-                          "so there is no N+1 surface to judge." + note, details=details)
+                          "so there is no N+1 surface to judge." + apart_note + note, details=details)
     evidence: list[Evidence] = []
     for loop in bad:
         for access in loop.n_plus_one:
@@ -94,8 +123,9 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                                      rule_id="n-plus-one", engine="ast", kind=VIOLATION,
                                      message=f"loop over {loop.source} query results (line {loop.line}): {kind}"
                                              " without select_related/prefetch_related/joinedload/selectinload"))
+    evidence += [helper_evidence(f) for f in through]
     evidence += eager[:10]
-    if not bad:
+    if not bad and not through:
         what = (f"{len(safe)} loop(s) that use related rows load them eagerly" if safe
                 else f"{len(loops)} loop(s) over query results touch no relationship and run no per-row query")
         if not loops:
@@ -104,8 +134,11 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
             evidence += [Evidence(loop.file, loop.line, ctx.repo.snippet(loop.file, loop.line), rule_id="query-loop",
                                   engine="ast", kind=PRACTICE,
                                   message="loop over query results without per-row queries") for loop in loops[:5]]
-        return ItemResult(item.id, "pass", f"Heuristic: {what}.{note}", evidence, details=details)
-    return partial_result(item.id, len(safe), len(safe) + len(bad),
-                          f"Heuristic: {len(bad)} loop(s) over query results issue a query per row "
-                          f"(lazy relationship access or a query inside the loop); {len(safe)} loop(s) load "
-                          f"related rows eagerly.{note}", evidence, details)
+        return ItemResult(item.id, "pass", f"Heuristic: {what}, directly or through helpers.{apart_note}{note}",
+                          evidence, details=details)
+    helpers = (f" {len(through)} loop(s) call a same-repository helper that runs a query per row (found through "
+               "the call graph)." if through else "")
+    return partial_result(item.id, len(safe), len(safe) + len(bad) + len(through),
+                          f"Heuristic: {len(bad) + len(through)} loop(s) over query results issue a query per row "
+                          f"(lazy relationship access or a query inside the loop).{helpers} {len(safe)} loop(s) "
+                          f"load related rows eagerly.{apart_note}{note}", evidence, details)

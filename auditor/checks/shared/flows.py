@@ -12,7 +12,6 @@ through any number of same-repository calls), weighed against the engines' findi
 """
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 from auditor.catalog import CatalogItem
@@ -21,13 +20,10 @@ from auditor.checks.shared.verdicts import dedupe, violations_fail
 from auditor.collectors.program import PROGRAM
 from auditor.context import AuditContext
 from auditor.model import Evidence, Finding, ItemResult
+from auditor.paths import NO_REQUEST_PATH
 from auditor.program import ProgramModel, TaintFlow, flow_text
 from auditor.program.symbols import FunctionInfo
 
-# code that serves no request: its callers do not make a value request data
-NO_REQUEST_PATH = re.compile(
-    r"(^|/)(migrations?|alembic|management/commands|scripts?|bin|tools|fixtures|tests?)/|(^|/)(manage|setup|conftest"
-    r"|__main__|cli|wsgi|asgi|fabfile|tasks|noxfile)\.py$|(^|/)test_[^/]+\.py$|_test\.py$", re.IGNORECASE)
 MAX_CHAIN = 200   # caller-chain nodes visited before the model gives up deciding a finding
 KIND_WORDS = {"sql": "SQL text", "shell": "a shell command", "code": "eval/exec", "deserialisation":
               "deserialisation", "template": "template source", "path": "a file path", "url": "an outbound URL",

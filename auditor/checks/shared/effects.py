@@ -1,0 +1,99 @@
+"""What functions do, found through helpers by the program model's summaries (a query per row, writes
+committed one by one), attributed to the request handlers that reach them. Code that serves no request
+(auditor/paths.py NO_REQUEST_PATH) is kept apart: it is not held to the request-path items."""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from auditor.model import FlowStep
+from auditor.paths import NO_REQUEST_PATH
+from auditor.program import ProgramModel, flow_text
+
+MAX_HANDLERS = 5   # handlers named per finding
+
+
+@dataclass(frozen=True)
+class EffectFinding:
+    function: str                    # id of the function where the loop (or the writes) are
+    flow: tuple[FlowStep, ...]       # loop or first call -> calls -> the query or commit
+    handlers: tuple[str, ...]        # request handlers that reach the function (itself included)
+    serves_requests: bool            # False: migration, command, script, test
+
+    @property
+    def where(self) -> str:
+        return f"{self.flow[0].file}:{self.flow[0].line}"
+
+    @property
+    def text(self) -> str:
+        return flow_text(self.flow)
+
+
+def handlers_reaching(model: ProgramModel, fid: str) -> tuple[str, ...]:
+    """The request handlers whose calls reach `fid` (fid itself when it is one)."""
+    callers: dict[str, set[str]] = model.__dict__.setdefault("_callers", {})
+    if not callers:
+        for caller, callees in model.program.calls.items():
+            for callee in callees:
+                callers.setdefault(callee, set()).add(caller)
+    seen = {fid}
+    todo = [fid]
+    while todo:
+        current = todo.pop()
+        for caller in callers.get(current, ()):
+            if caller not in seen:
+                seen.add(caller)
+                todo.append(caller)
+    return tuple(sorted(f for f in seen if f in model.program.entries))
+
+
+def _finding(model: ProgramModel, fid: str, flow: tuple[FlowStep, ...]) -> EffectFinding:
+    rel = model.program.functions[fid].rel
+    return EffectFinding(fid, flow, handlers_reaching(model, fid), not NO_REQUEST_PATH.search(rel))
+
+
+def queries_per_row(model: ProgramModel) -> list[EffectFinding]:
+    """Loops over query results that call a helper (of a helper...) running a query that depends on the row."""
+    return [_finding(model, fid, flow) for fid, summary in sorted(model.summaries.items())
+            for flow in summary.row_queries]
+
+
+def commits_per_write(model: ProgramModel) -> list[tuple[EffectFinding, list[tuple[FlowStep, ...]]]]:
+    """Functions that call two or more helpers which write and commit on their own, outside a transaction
+    block: (the finding with the first such call's flow, every such call's flow)."""
+    out = []
+    for fid, summary in sorted(model.summaries.items()):
+        calls = summary.committing_calls
+        pair = next(((a, b) for a in range(len(calls)) for b in range(a + 1, len(calls))
+                     if calls[a][0].line != calls[b][0].line and not summary.exclusive(a, b)), None)
+        if pair is not None:   # the first two commit points that both run
+            out.append((_finding(model, fid, calls[pair[0]] + calls[pair[1]]), calls))
+    return out
+
+
+def called_at_startup(model: ProgramModel, trees: dict[str, ast.Module]) -> set[str]:
+    """Names of functions called by module-level code (run once at import or start-up: seeding, setup,
+    `if __name__ == "__main__":`), which serves no request unless a handler reaches them too."""
+    names: set[str] = set()
+    for tree in trees.values():
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Call):
+                    func = node.func
+                    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+                    if name:
+                        names.add(name)
+    return names
+
+
+def serves_no_request(model: ProgramModel | None, startup: set[str], rel: str, line: int) -> bool:
+    """Code in a migration, command, script or test, or a function run at start-up that no request handler
+    reaches."""
+    if NO_REQUEST_PATH.search(rel):
+        return True
+    if model is None or not model.program.entries:
+        return False
+    fn = model.function_at(rel, line)
+    return fn is not None and fn.name in startup and not handlers_reaching(model, fn.id)
