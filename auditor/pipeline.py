@@ -31,8 +31,9 @@ from auditor.gating import changed_lines, counts_for_gate, load_baseline, mark_b
 from auditor.gcpolicy import audit_gc_thresholds
 from auditor.gitinfo import git_state
 from auditor.gitsafe import safe_git_environment
+from auditor.incomplete import mark_incomplete
 from auditor.inventory import build_inventory
-from auditor.model import ItemResult
+from auditor.model import ANALYSIS_ERROR, ItemResult
 from auditor.notices import audit_warnings, engines_failed
 from auditor.options import AuditOptions
 from auditor.paths import NON_PRODUCTION_PATH
@@ -187,6 +188,7 @@ def judge(ctx: AuditContext, items: list[CatalogItem], options: AuditOptions, ge
     results = {item.id: evaluate_item(item, ctx) for item in items}
     if path_prefix:
         results = {item_id: _prefixed(r, path_prefix) for item_id, r in results.items()}
+    incomplete = mark_incomplete(results, items, ctx)
     results = {item_id: apply_suppressions(r, suppressions) for item_id, r in results.items()}
     ctx.suppressed = [s.to_json() for s in suppressions]
     if options.baseline is not None:
@@ -198,8 +200,12 @@ def judge(ctx: AuditContext, items: list[CatalogItem], options: AuditOptions, ge
     engine_failures = [f"{r.name} {r.status}" + (f": {r.error}" if r.error else "")
                        for r in ctx.engines.values() if r.status != OK]
     policy = GatePolicy(options.fail_under, options.fail_on, options.allow_unknown, options.category_minimums)
-    passed, reasons = evaluate_gate(policy, card, items, results, engine_failures, counts_for_gate)
-    return build_report(ctx, items, results, card, passed, reasons, generated_at, time.monotonic() - started)
+    analysis_errors = [(item_id, r.rationale) for item_id, r in results.items()
+                       if r.verdict == "unknown" and r.details.get(ANALYSIS_ERROR)]
+    passed, reasons = evaluate_gate(policy, card, items, results, engine_failures, counts_for_gate, analysis_errors)
+    report = build_report(ctx, items, results, card, passed, reasons, generated_at, time.monotonic() - started)
+    report["summary"]["incomplete"] = incomplete
+    return report
 
 
 GENERATED_REASON = ("generated code (name or header marker): read by the security items and the secret scan "
@@ -267,9 +273,10 @@ def evaluate_item(item: CatalogItem, ctx: AuditContext) -> ItemResult:
     try:
         result = check(ctx, item)
     except Unavailable as exc:
-        return ItemResult(item.id, "unknown", str(exc))
-    except Exception as exc:  # a check bug becomes an honest unknown, never a pass
-        return ItemResult(item.id, "unknown", f"analysis error: {type(exc).__name__}: {exc}")
+        return ItemResult(item.id, "unknown", str(exc), details={ANALYSIS_ERROR: True} if exc.error else {})
+    except Exception as exc:  # a check bug (or a RecursionError) becomes an honest unknown, never a pass
+        return ItemResult(item.id, "unknown", f"analysis error: {type(exc).__name__}: {exc}",
+                          details={ANALYSIS_ERROR: True})
     result.evidence.sort(key=lambda e: (e.kind != "violation", e.file, e.line or 0, e.rule_id))
     return result
 
