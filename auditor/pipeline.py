@@ -40,7 +40,7 @@ from auditor.paths import NON_PRODUCTION_PATH
 from auditor.registry import CHECKS, collector_order, load_plugins
 from auditor.repo import CODE_LANGUAGES, Repository
 from auditor.scoring import GatePolicy, evaluate_gate, score_results
-from auditor.suppressions import apply_suppressions, find_suppressions
+from auditor.suppressions import SuppressionRules, apply_suppressions, find_suppressions
 
 SCHEMA_VERSION = "1.0"
 NO_ANALYSIS_YET = "no analysis yet: this item's check is not built, so nothing was concluded"
@@ -141,7 +141,7 @@ def _audit_repository(path: Path, options: AuditOptions | None, progress: Any,
         refused = cache_refusal(options.cache_dir or default_cache_dir(root), root)
         if refused:
             ctx.warnings.append(f"{refused}; the engines ran without a cache")
-    suppressions = find_suppressions(repo, set(load_catalog().by_id))
+    suppressions = find_suppressions(repo, set(load_catalog().by_id), SuppressionRules(**options.suppression_rules))
     changed = changed_lines(root, options.diff_base) if options.diff_base else None
     report = judge(ctx, items, options, generated_at, started, suppressions, changed)
     return AuditRun(ctx, items, report, suppressions, changed, generated_at)
@@ -336,4 +336,5 @@ def build_report(ctx: AuditContext, items: list[CatalogItem], results: dict[str,
         "inventory": inventory,
         "engines": [run.to_json() for run in ctx.engines.values()],
         "suppressed": ctx.suppressed,
+        **({"policy": ctx.options["policy_report"]} if ctx.options.get("policy_report") else {}),
     }
