@@ -59,7 +59,7 @@ def test_repository_config_cannot_loosen_the_gate_under_a_policy(tmp_path):
     md, junit = render_markdown(report), render_junit(report)
     sarif = json.dumps(json.loads(render_sarif(report))["runs"][0]["invocations"])
     for text in (md, junit, sarif):
-        assert "Effective policy" in text and "ignored fail_on" in text and "policy file" in text
+        assert "Effective policy" in text and "ignored fail" in text and "policy file" in text
 
 
 def test_pyproject_settings_and_allowed_keys(tmp_path):
