@@ -111,7 +111,8 @@ def color_option(fn):
 @click.option("--policy", "policy_file", type=click.Path(path_type=Path),
               help="A policy file outside the repository (CI pins it): it fixes the gate, decides which of the "
                    "repository's own settings apply and which inline suppressions count.")
-@click.option("--diff-base", metavar="REF", help="Gate only on violations in lines changed since REF (its merge base with HEAD).")
+@click.option("--diff-base", metavar="REF", help="Gate only on new violations: those whose fingerprint the audit of the merge base of REF and "
+                   "HEAD does not have (read from git's objects, nothing checked out).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Engine results cache (default: per user, $XDG_CACHE_HOME/backend-auditor, never in the "
                    "audited folder; a symlinked or git-tracked folder is refused).")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,15 @@ from auditor.engines.base import OK, EngineRun
 from auditor.engines.semgrep import run_semgrep
 from auditor.errors import AuditError
 from auditor.fingerprints import violation_fingerprints
-from auditor.gating import changed_lines, counts_for_gate, load_baseline, mark_baselined, mark_changed
+from auditor.gating import (
+    base_state,
+    counts_for_gate,
+    export_commit,
+    load_baseline,
+    mark_against_base,
+    mark_baselined,
+    merge_base,
+)
 from auditor.gcpolicy import audit_gc_thresholds
 from auditor.gitinfo import git_state
 from auditor.gitsafe import safe_git_environment
@@ -142,9 +151,27 @@ def _audit_repository(path: Path, options: AuditOptions | None, progress: Any,
         if refused:
             ctx.warnings.append(f"{refused}; the engines ran without a cache")
     suppressions = find_suppressions(repo, set(load_catalog().by_id), SuppressionRules(**options.suppression_rules))
-    changed = changed_lines(root, options.diff_base) if options.diff_base else None
+    changed = audit_merge_base(root, options, progress) if options.diff_base else None
     report = judge(ctx, items, options, generated_at, started, suppressions, changed)
     return AuditRun(ctx, items, report, suppressions, changed, generated_at)
+
+
+def audit_merge_base(root: Path, options: AuditOptions, progress: Any = None) -> dict:
+    """--diff-base: the same audit of the merge base of REF and HEAD, read from git's objects into a private
+    temporary folder (gating.export_commit), reduced to its violation fingerprints and failed items."""
+    commit = merge_base(root, options.diff_base or "")
+    _note(progress, f"auditing the merge base {commit[:12]}")
+    base_options = dataclasses.replace(options, diff_base=None, baseline=None, use_cache=False)
+    with tempfile.TemporaryDirectory(prefix="backend-auditor-base-") as tmp:
+        folder = Path(tmp) / "base"
+        folder.mkdir()
+        if not export_commit(root, commit, folder):
+            return {"commit": commit, "fingerprints": set(), "failed_items": set()}
+        try:
+            run = _audit_repository(folder, base_options, None, None)
+        except AuditError:   # nothing to audit at the merge base (no code yet): everything is new
+            return {"commit": commit, "fingerprints": set(), "failed_items": set()}
+    return base_state(run.report, commit)
 
 
 def no_source_code(path: Path, repo: Repository, options: AuditOptions) -> str:
@@ -194,7 +221,7 @@ def judge(ctx: AuditContext, items: list[CatalogItem], options: AuditOptions, ge
     if options.baseline is not None:
         mark_baselined(results, load_baseline(options.baseline))
     if changed is not None:
-        mark_changed(results, changed)
+        mark_against_base(results, changed)
     catalog = load_catalog()
     card = score_results(catalog, results)
     engine_failures = [f"{r.name} {r.status}" + (f": {r.error}" if r.error else "")
