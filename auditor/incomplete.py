@@ -5,7 +5,9 @@ Where the gaps come from:
   astwalk.MAX_DEPTH): the items fed by our own analyses (`feeds.analyses` in the catalog);
 - a file semgrep reported it could not analyse (a timeout, out of memory, a fatal error): the items fed
   by semgrep rules (whatever the rule's language: over-approximated, never under);
-- a file bandit reported an error on: the items fed by bandit tests.
+- a file bandit reported an error on: the items fed by bandit tests (except a syntax error on a file
+  semgrep read: bandit parses with the running Python, so a file in newer syntax is one, and semgrep, which
+  parses it, covered the file).
 Only production code counts: tests, examples and docs are not what the code items judge.
 
 A `pass` (or an `unknown`) over such a gap becomes `unknown` naming the files, flagged as an analysis error,
@@ -33,11 +35,22 @@ def item_gaps(item: CatalogItem, ctx: AuditContext) -> dict[str, str]:
     gaps: dict[str, str] = {}
     if item.analyses:
         gaps.update({rel: f"Python analyses: {why}" for rel, why in _production(ctx.repo.unanalysed).items()})
+    semgrep = ctx.engines.get("semgrep")
+    semgrep_read = semgrep is not None and semgrep.status == "ok"
     for engine, fed in (("semgrep", item.semgrep_rules), ("bandit", item.bandit_tests)):
         run = ctx.engines.get(engine)
-        if fed and run is not None:
-            gaps.update({rel: f"{engine}: {why}" for rel, why in _production(run.unanalysed).items()})
+        if not fed or run is None:
+            continue
+        for rel, why in _production(run.unanalysed).items():
+            if engine == "bandit" and _newer_syntax(why) and semgrep_read and rel not in semgrep.unanalysed:
+                continue   # Python newer than ours (PEP 695 ...): semgrep, which parses it, read the file
+            gaps[rel] = f"{engine}: {why}"
     return gaps
+
+
+def _newer_syntax(why: str) -> bool:
+    """Bandit parses with the running interpreter: a file in newer syntax is a syntax error to it."""
+    return "syntax error" in why.lower()
 
 
 def mark_incomplete(results: dict[str, ItemResult], items: list[CatalogItem], ctx: AuditContext) -> list[dict]:

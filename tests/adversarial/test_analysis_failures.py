@@ -89,3 +89,18 @@ def test_a_huge_expression_that_breaks_the_engines_fails_the_gate(tmp_path):
     assert code == 1
     for item_id in ("SEC-SQLI", "SEC-INJECTION"):
         assert verdict(report, item_id) in ("fail", "unknown")
+
+
+def test_a_bandit_syntax_error_counts_only_when_semgrep_did_not_read_the_file(tmp_path):
+    root = hostile_repo(tmp_path / "r")
+    item = load_catalog().by_id["SEC-INJECTION"]
+    bandit = EngineRun("bandit", unanalysed={"db.py": "syntax error while parsing AST from file"})
+    for semgrep, expected in ((EngineRun("semgrep"), "pass"),
+                              (EngineRun("semgrep", unanalysed={"db.py": "Timeout"}), "unknown")):
+        results = {item.id: ItemResult(item.id, "pass", "no violation found")}
+        mark_incomplete(results, [item], _context(root, [semgrep, bandit]))
+        assert results[item.id].verdict == expected
+    crashed = EngineRun("bandit", unanalysed={"db.py": "exception while scanning file"})
+    results = {item.id: ItemResult(item.id, "pass", "no violation found")}
+    mark_incomplete(results, [item], _context(root, [EngineRun("semgrep"), crashed]))
+    assert results[item.id].verdict == "unknown", "bandit crashing on a file is a gap whatever semgrep did"
