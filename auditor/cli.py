@@ -8,6 +8,7 @@ import dataclasses
 import io
 import json
 import os
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,6 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from auditor import __version__
 from auditor.catalog import load_catalog
@@ -27,6 +27,7 @@ from auditor.policy import Policy, load_policy, repository_baseline_ignored, res
 from auditor.render.common import gating_summary
 from auditor.render.compare import different_repository
 from auditor.scoring import FAIL_ON_CHOICES
+from auditor.text import printable
 
 EXIT_PASSED, EXIT_GATE_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -209,7 +210,7 @@ def _emit(report: dict, destinations: dict, compare: dict | None, how: Verbosity
         click.echo(_one_line_summary(report), err=not on_stdout)
         mismatch = different_repository(report, compare)
         if mismatch:
-            click.echo(f"auditor: warning: {mismatch}", err=True)
+            click.echo(f"auditor: warning: {printable(mismatch)}", err=True)
     for fmt, where in destinations.items():
         if fmt == "terminal":
             if how.quiet and where.path is None:   # -q quiets the screen; a summary file asked for is still written
@@ -234,7 +235,7 @@ def _emit(report: dict, destinations: dict, compare: dict | None, how: Verbosity
 
 def _wrote(path: Path, how: Verbosity) -> None:
     if not how.quiet:
-        click.echo(f"wrote {path}", err=True)
+        click.echo(f"wrote {printable(path)}", err=True)
 
 
 def _one_line_summary(report: dict) -> str:
@@ -243,11 +244,12 @@ def _one_line_summary(report: dict) -> str:
     score = "n/a" if summary["score"] is None else f"{summary['score']:g}/100"
     gate = summary["gate"]
     line = f"auditor: score {score}, grade {summary['grade']}, gate {'passed' if gate['passed'] else 'FAILED'}"
+    reasons = [printable(r) for r in gate["reasons"]]
     if not gate["passed"]:
-        line += ": " + "; ".join(gate["reasons"][:5]) + (f" (+{len(gate['reasons']) - 5} more)" if len(gate["reasons"]) > 5 else "")
+        line += ": " + "; ".join(reasons[:5]) + (f" (+{len(reasons) - 5} more)" if len(reasons) > 5 else "")
     gating = gating_summary(report)
     if gating:
-        line += f" ({gating})"
+        line += f" ({printable(gating)})"
     return line
 
 
@@ -412,8 +414,8 @@ def history(path: Path, count: int, out: Path, config_file, only, skip, exclude,
             no_color: bool = False) -> None:
     """Audit the last N commits of PATH in a temporary git worktree and write the score trend."""
     from auditor.history import audit_history
-    from auditor.render.history import history_warnings, render_history_html
-    from auditor.render.terminal import make_console
+    from auditor.render.history import render_history_html
+    from auditor.render.terminal import make_console, print_history
     if not path.is_dir():
         raise AuditError(f"not a folder: {path}")
     plan_outputs(str(out) + os.sep, ["json"])   # checked before the audit runs
@@ -427,16 +429,7 @@ def history(path: Path, count: int, out: Path, config_file, only, skip, exclude,
         trend = audit_history(path, count, options, reuse=not no_reuse)
     write_atomic(out / "history.json", json.dumps(trend, indent=2) + "\n")
     write_atomic(out / "history.html", render_history_html(trend))
-    console = make_console(color=not no_color)
-    table = Table(title="Newest first", title_justify="left", show_edge=False, pad_edge=False)
-    for col in ("commit", "date", "score", "grade", "subject"):
-        table.add_column(col, justify="right" if col == "score" else "left")
-    for entry in reversed(trend["commits"]):
-        score = "—" if entry["score"] is None else f"{entry['score']:g}"
-        table.add_row(entry["short"], entry["date"][:10], score, entry["grade"], entry["subject"][:60])
-    console.print(table)
-    for warning in history_warnings(trend):   # what `audit` would have said about each commit
-        console.print(Text(f"! {warning}", style="bold magenta"))
+    print_history(trend, make_console(color=not no_color))
     click.echo(f"wrote {out / 'history.json'} and {out / 'history.html'} ({trend['duration_s']:g}s)", err=True)
 
 
@@ -447,10 +440,43 @@ cli.add_command(fleet)
 
 def main() -> None:
     """Entry point: every error is one line on stderr and exit code 2, never a traceback."""
+    _stop_on_signals()
     try:
         _command_line()
     except SystemExit as exc:
         _exit_now(exc.code)
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP: raised in the main thread so every `finally` runs (a clone's temporary
+    folder is removed, a report is not half written)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop_on_signals() -> None:
+    """On the first SIGINT/SIGTERM/SIGHUP: kill every running engine and clone (their whole process groups),
+    let none start again, and unwind the main thread. Later signals only kill again: the unwinding (the
+    removal of temporary folders) must not be cut short."""
+    from auditor.engines.process import stop_all
+
+    raised: list[int] = []
+
+    def on_signal(signum, frame) -> None:
+        stop_all()
+        if not raised:
+            raised.append(signum)
+            raise Interrupted(signum)
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            try:
+                signal.signal(sig, on_signal)
+            except (ValueError, OSError):   # not the main thread, or a platform without it
+                pass
 
 
 def _exit_now(code) -> None:
@@ -479,27 +505,35 @@ def _command_line() -> None:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
         sys.exit(EXIT_USAGE)
     except click.UsageError as exc:
-        click.echo(f"auditor: error: {_usage_message(exc)}", err=True)
+        click.echo(f"auditor: error: {printable(_usage_message(exc))}", err=True)
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
-        click.echo(f"auditor: error: {exc.format_message()}", err=True)
+        click.echo(f"auditor: error: {printable(exc.format_message())}", err=True)
         sys.exit(EXIT_USAGE)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:   # click turns a KeyboardInterrupt into Abort
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            _interrupted(exc.__context__)
         click.echo("aborted", err=True)
         sys.exit(EXIT_USAGE)
     except AuditError as exc:
-        click.echo(f"auditor: error: {exc}", err=True)
+        click.echo(f"auditor: error: {printable(exc)}", err=True)
         sys.exit(EXIT_USAGE)
-    except KeyboardInterrupt:
-        click.echo("auditor: interrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        _interrupted(exc)
     except BrokenPipeError:
         sys.exit(EXIT_USAGE)
     except Exception as exc:  # a bug of ours: still one line, with a way to see more
         if os.environ.get("AUDITOR_DEBUG"):
             raise
-        click.echo(f"auditor: internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for the traceback)", err=True)
+        click.echo(f"auditor: internal error: {type(exc).__name__}: {printable(exc)} (set AUDITOR_DEBUG=1 for the traceback)", err=True)
         sys.exit(EXIT_USAGE)
+
+
+def _interrupted(exc: KeyboardInterrupt) -> None:
+    signum = getattr(exc, "signum", signal.SIGINT)
+    click.echo(f"auditor: interrupted by {signal.Signals(signum).name}: engines stopped, temporary files removed",
+               err=True)
+    sys.exit(128 + signum)
 
 
 def _usage_message(exc: click.UsageError) -> str:

@@ -1,9 +1,10 @@
 """`auditor history`: audit the last N commits and record the trend of the overall and category scores.
 
-Each commit is checked out into ONE temporary git worktree (`git worktree add --detach`, then
-`git checkout --detach` from commit to commit, which rewrites only the files that changed), so the user's
-working tree, index and branches are never touched; the worktree and its folder are removed afterwards,
-also on failure or Ctrl-C.
+Each commit's files are written into ONE temporary folder with git plumbing (auditor/gittree.py: `ls-tree`
+and `cat-file --batch`), never checked out: a checkout or a new worktree would apply the repository's smudge
+filters and hooks, and config that only matches there (`includeIf "gitdir:..."`). The user's working tree,
+index, branches and worktree list are never touched; the folder is removed afterwards, also on failure or
+Ctrl-C.
 
 Speed: the engines dominate an audit (semgrep's start-up and rule loading alone take seconds), so they do
 not run once per commit: SharedScan runs semgrep and bandit ONCE over every distinct version of every file
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from auditor.errors import AuditError
+from auditor.gittree import TreeWriter
 from auditor.options import AuditOptions
 
 
@@ -67,40 +69,37 @@ def _audit_history(path: Path, count: int, options: AuditOptions | None, reuse: 
     repo, commits, sub = commits_to_audit(path, count)
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="auditor-history-"))
-    tree = workdir / "worktree"
     entries: list[dict] = []
     categories: dict[str, str] = {}
     run_options = _with_cache(options, False, workdir / "cache")   # the shared scan below replaces the cache
     shared: SharedScan | None = None
     try:
-        repo.git.worktree("add", "--detach", "--quiet", str(tree), commits[0].hexsha)
+        with TreeWriter(Path(repo.working_tree_dir), workdir / "tree") as writer:
 
-        def checkout(commit) -> Path:
-            repo.git.execute(["git", "-C", str(tree), "checkout", "--quiet", "--detach", "--force", commit.hexsha])
-            return tree / sub if sub else tree
+            def checkout(commit) -> Path:
+                return writer.write(commit.hexsha, sub)
 
-        if reuse and len(commits) > 1:
-            if progress:
-                progress(f"one engine scan of the file versions of {len(commits)} commits")
-            shared = SharedScan.build(commits, checkout, run_options, workdir / "versions")
-        for n, commit in enumerate(commits, 1):
-            if progress:
-                progress(f"commit {n}/{len(commits)} {commit.hexsha[:10]}")
-            target = checkout(commit)
-            commit_started = time.monotonic()
-            if not target.is_dir():
-                entries.append(_missing_entry(commit, f"{sub or '.'} does not exist in this commit"))
-                continue
-            try:
-                run = audit_repository(target, run_options, engines=shared.engine_runs if shared else None)
-            except AuditError as exc:
-                entries.append(_missing_entry(commit, str(exc)))
-                continue
-            for cat in run.report["categories"]:
-                categories.setdefault(cat["id"], cat.get("title") or cat["id"])
-            entries.append(_entry(commit, run, time.monotonic() - commit_started))
+            if reuse and len(commits) > 1:
+                if progress:
+                    progress(f"one engine scan of the file versions of {len(commits)} commits")
+                shared = SharedScan.build(commits, checkout, run_options, workdir / "versions")
+            for n, commit in enumerate(commits, 1):
+                if progress:
+                    progress(f"commit {n}/{len(commits)} {commit.hexsha[:10]}")
+                target = checkout(commit)
+                commit_started = time.monotonic()
+                if not target.is_dir():
+                    entries.append(_missing_entry(commit, f"{sub or '.'} does not exist in this commit"))
+                    continue
+                try:
+                    run = audit_repository(target, run_options, engines=shared.engine_runs if shared else None)
+                except AuditError as exc:
+                    entries.append(_missing_entry(commit, str(exc)))
+                    continue
+                for cat in run.report["categories"]:
+                    categories.setdefault(cat["id"], cat.get("title") or cat["id"])
+                entries.append(_entry(commit, run, time.monotonic() - commit_started))
     finally:
-        _remove_worktree(repo, tree)
         shutil.rmtree(workdir, ignore_errors=True)
     return {
         "repository": str(path.resolve()),
@@ -261,14 +260,3 @@ def _commit_facts(commit) -> dict:
     return {"commit": commit.hexsha, "short": commit.hexsha[:10],
             "date": commit.committed_datetime.isoformat(), "subject": commit.summary[:120],
             "author": commit.author.name}
-
-
-def _remove_worktree(repo, tree: Path) -> None:
-    try:
-        repo.git.worktree("remove", "--force", str(tree))
-    except Exception:
-        pass  # already gone or never added: the folder is deleted below and the record pruned
-    try:
-        repo.git.worktree("prune")
-    except Exception:
-        pass

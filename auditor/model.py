@@ -39,8 +39,9 @@ class FlowStep:
     label: str = ""                # short text: "request.args", "calls query(sql)", "cursor.execute"
 
     def to_json(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "snippet": self.snippet, "step": self.step,
-                "label": self.label}
+        # DESIGN.md (contract): each step is {file, line, snippet, note}; `step` adds its kind
+        return {"file": self.file, "line": self.line, "snippet": self.snippet, "note": self.label,
+                "step": self.step}
 
 
 @dataclass(frozen=True)

@@ -327,6 +327,8 @@ def build_report(ctx: AuditContext, items: list[CatalogItem], results: dict[str,
             "verdict": r.verdict, "score": r.score, "rationale": r.rationale,
             "evidence": evidence_rows,
             "remediation": item.remediation, "details": r.details,
+            # the catalog's words for what the item asks and why, and its tags: renderers read the report only
+            "description": item.rationale, "cwe": list(item.cwe), "owasp": list(item.owasp),
         })
     selected = {i.id for i in items}
     categories = [{**c, "items": [i for i in c["items"] if i in selected]} for c in card.categories]

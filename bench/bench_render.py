@@ -16,7 +16,7 @@ from auditor.render.html import render_html
 from auditor.render.junit import render_junit
 from auditor.render.markdown import render_markdown
 from auditor.render.sarif import render_sarif
-from auditor.render.synthetic import synthetic_report
+from auditor.samples import synthetic_report
 
 HTML_SECONDS_LIMIT = 2.0
 HTML_BYTES_LIMIT = 5 * 1024 * 1024

@@ -82,6 +82,12 @@
       if (el.hidden) { $("f-reset").click(); }
       el.open = true;
       el.scrollIntoView({ block: "start" });
+    } else if (el && el.closest("details.item")) {   // a flow step: open the item and the flow around it
+      if (el.closest("details.item").hidden) { $("f-reset").click(); }
+      for (var up = el.closest("details"); up; up = up.parentElement && up.parentElement.closest("details")) {
+        up.open = true;
+      }
+      el.scrollIntoView({ block: "center" });
     }
   }
   window.addEventListener("hashchange", openTarget);
@@ -96,7 +102,7 @@
   // printing shows the evidence of every item the filters leave
   var reopen = [];
   window.addEventListener("beforeprint", function () {
-    reopen = items.concat(Array.prototype.slice.call(document.querySelectorAll("details.rest")))
+    reopen = items.concat(Array.prototype.slice.call(document.querySelectorAll("details.rest, details.flow")))
       .filter(function (el) { return !el.open; });
     reopen.forEach(function (el) { el.open = true; });
   });

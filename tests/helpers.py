@@ -1,14 +1,19 @@
 """Helpers shared by the test modules (import them from here, not from conftest)."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
+
+import jsonschema
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SCHEMA = ROOT / "auditor" / "schema" / "report.schema.json"
+SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"
 
 os.environ.setdefault("SEMGREP_ENABLE_VERSION_CHECK", "0")
 
@@ -61,3 +66,42 @@ def line_of(root: Path, rel: str, text: str) -> int:
 def places(row: dict, kind: str | None = None) -> set[tuple[str, int]]:
     """(file, line) of an item's evidence, of one kind (violation, practice) or all."""
     return {(e["file"], e["line"]) for e in row["evidence"] if kind is None or e["kind"] == kind}
+
+
+def validate_sarif(sarif: dict) -> None:
+    """Raise unless `sarif` is valid against the official SARIF 2.1.0 schema (tests/data)."""
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER).validate(sarif)
+
+
+class Collect(HTMLParser):
+    """Every start tag with its attributes, and the raw text of <style> and <script> elements."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.inline: dict[str, list[str]] = {"style": [], "script": []}
+        self._open: str | None = None
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag in self.inline:
+            self._open = tag
+            self.inline[tag].append("")
+
+    def handle_endtag(self, tag):
+        if tag == self._open:
+            self._open = None
+
+    def handle_data(self, data):
+        if self._open:
+            self.inline[self._open][-1] += data
+        else:
+            self.text.append(data)
+
+
+def parse_html(html: str) -> Collect:
+    parser = Collect()
+    parser.feed(html)
+    return parser

@@ -6,45 +6,12 @@ import copy
 import hashlib
 import re
 import time
-from html.parser import HTMLParser
 
 import pytest
 
 from auditor.render.html import EVIDENCE_LIMIT, render_html
-from auditor.render.synthetic import HOSTILE_NAME, synthetic_report
-
-
-class Collect(HTMLParser):
-    """Every start tag with its attributes, and the raw text of <style> and <script> elements."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict]] = []
-        self.inline: dict[str, list[str]] = {"style": [], "script": []}
-        self._open: str | None = None
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-        if tag in self.inline:
-            self._open = tag
-            self.inline[tag].append("")
-
-    def handle_endtag(self, tag):
-        if tag == self._open:
-            self._open = None
-
-    def handle_data(self, data):
-        if self._open:
-            self.inline[self._open][-1] += data
-        else:
-            self.text.append(data)
-
-
-def parse(html: str) -> Collect:
-    parser = Collect()
-    parser.feed(html)
-    return parser
+from auditor.samples import HOSTILE_NAME, synthetic_report
+from helpers import parse_html as parse
 
 
 @pytest.fixture(scope="module")

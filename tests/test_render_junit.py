@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from auditor.render.junit import render_junit
-from auditor.render.synthetic import synthetic_report
+from auditor.samples import synthetic_report
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from auditor.render.markdown import FAILING_LIMIT, render_markdown
-from auditor.render.synthetic import synthetic_report
+from auditor.samples import synthetic_report
 
 
 @pytest.fixture(scope="module")

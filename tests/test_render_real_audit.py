@@ -58,3 +58,16 @@ def test_endpoint_matrix_totals_match_each_items_rationale(report):
             assert f'href="#item-{item_id}">{said[1]}/{said[2]}</a>' in footer, (item_id, row["rationale"])
             checked += 1
     assert checked >= 5
+
+
+def test_items_carry_the_catalog_words_and_tags_that_sarif_reads(report):
+    """The renderers read the report alone: each item carries the catalog's rationale and CWE/OWASP tags."""
+    from auditor.catalog import load_catalog
+    catalog = load_catalog()
+    rules = {r["id"]: r for r in json.loads(render_sarif(report))["runs"][0]["tool"]["driver"]["rules"]}
+    for row in report["items"]:
+        entry = catalog.get(row["id"])
+        assert (row["description"], row["cwe"], row["owasp"]) == (entry.rationale, list(entry.cwe), list(entry.owasp))
+        assert rules[row["id"]]["fullDescription"]["text"] == entry.rationale
+        assert set(entry.cwe) | {f"OWASP-{o}" for o in entry.owasp} <= set(rules[row["id"]]["properties"]["tags"])
+    assert "CWE-89" in rules["SEC-SQLI"]["properties"]["tags"]

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
-import jsonschema
 import pytest
 
 from auditor.render.sarif import FINGERPRINT_KEY, SECURITY_SEVERITY, render_sarif
-from auditor.render.synthetic import synthetic_report
-
-SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
-
-
-def validate(sarif: dict) -> None:
-    jsonschema.Draft7Validator(SCHEMA, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER).validate(sarif)
-
+from auditor.samples import synthetic_report
+from helpers import validate_sarif as validate
 
 def fingerprints(sarif: dict) -> list[str]:
     return [r["partialFingerprints"][FINGERPRINT_KEY] for r in sarif["runs"][0]["results"]]

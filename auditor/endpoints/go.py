@@ -48,7 +48,8 @@ def _file(path: str, src: str) -> list[Endpoint]:
         prefixes[m.group(1)] = (join_paths(parent[0], m.group(3)), list(parent[1]))
     for m in re.finditer(r"(\w+)\.Route\(\s*\"([^\"]*)\"\s*,\s*func\s*\(\s*(\w+)", src):
         open_at = src.index("{", m.end())
-        close = _matching_brace(src, open_at)
+        close = closing_bracket(src, open_at)   # braces in strings are counted; unclosed: to the end
+        close = len(src) if close is None else close
         blocks.append((open_at, close, m.group(3), m.group(2)))
     for m in re.finditer(r"(\w+)\.Use\(([^)]*)\)", src):
         var = m.group(1)
@@ -98,8 +99,3 @@ def _file(path: str, src: str) -> list[Endpoint]:
             ep.notes.append("go: protections unknown unless a route or group middleware names them")
             out.append(ep)
     return out
-
-
-def _matching_brace(src: str, open_at: int) -> int:
-    close = closing_bracket(src, open_at)
-    return len(src) if close is None else close

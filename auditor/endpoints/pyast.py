@@ -11,35 +11,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from auditor.astwalk import nodes_of, walk
+from auditor.pyast import arg, const_str, dotted, kwarg, last_name
 from auditor.repo import Repository
 
-
-def dotted(node: ast.AST | None) -> str | None:
-    """'a.b.c' for Name/Attribute chains; for a Call, its function's dotted name."""
-    if isinstance(node, ast.Call):
-        return dotted(node.func)
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
-
-
-def last_name(node: ast.AST | None) -> str:
-    name = dotted(node) or ""
-    return name.rsplit(".", 1)[-1]
-
-
-def const_str(node: ast.AST | None) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.JoinedStr):  # f"/x" without placeholders
-        if all(isinstance(v, ast.Constant) for v in node.values):
-            return "".join(str(v.value) for v in node.values)
-    return None
+# the name and argument helpers are auditor/pyast.py's (here `dotted` is the strict one: None unless a name)
+__all__ = ["PyModule", "PyProject", "alias_value", "arg", "calls_in", "class_attr", "class_bases", "class_chain",
+           "class_method", "const_str", "dotted", "import_aliases", "kwarg", "last_name", "literal_str",
+           "module_name", "names_in", "source_text", "str_list"]
 
 
 def str_list(node: ast.AST | None) -> list[str] | None:
@@ -48,19 +26,6 @@ def str_list(node: ast.AST | None) -> list[str] | None:
         return [s for s in out if s is not None] if all(s is not None for s in out) else None
     s = const_str(node)
     return [s] if s is not None else None
-
-
-def kwarg(call: ast.Call, name: str) -> ast.AST | None:
-    for kw in call.keywords:
-        if kw.arg == name:
-            return kw.value
-    return None
-
-
-def arg(call: ast.Call, index: int, name: str | None = None) -> ast.AST | None:
-    if len(call.args) > index and not isinstance(call.args[index], ast.Starred):
-        return call.args[index]
-    return kwarg(call, name) if name else None
 
 
 def module_name(path: str) -> str:

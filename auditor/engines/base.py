@@ -70,6 +70,9 @@ def json_process(name: str, cmd: list[str], timeout: float, cwd: str,
     limit, no valid JSON) come back as a failed EngineRun with the reason."""
     run = EngineRun(name)
     result = run_process(cmd, timeout, env=env, cwd=cwd)
+    if result.stopped:
+        run.status, run.error = TIMEOUT, f"{name} was stopped: the audit was interrupted or reached its --timeout"
+        return run
     if result.launch_error:
         run.status, run.error = MISSING, result.launch_error
         return run

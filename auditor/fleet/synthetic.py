@@ -14,7 +14,7 @@ from auditor.fleet.runner import record_result
 from auditor.fleet.store import FleetStore
 from auditor.fleet.targets import Target
 from auditor.fleet.task import ERROR, TargetResult, fill_from_report
-from auditor.render.synthetic import synthetic_report
+from auditor.samples import synthetic_report
 from auditor.scoring import grade_for
 
 HOSTILE_TARGET = 'https://git.example.com/org/<script>alert(1)</script>|pipe|"><img src=x onerror=alert(2)>.git'

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor.gitsafe import commits_diff_text
+
 
 @dataclass
 class Edit:
@@ -139,8 +141,8 @@ def migration_edits(root: Path, files: list[str], folders: dict[str, str]) -> tu
     if not files:
         return [], 0, 0
     try:
-        out = repo.git.log("--numstat", "--no-renames", "--format=@@%H|%at|%aI|%an|%s", "--reverse", "--",
-                           *(prefix + f for f in sorted(set(folders.values())) if f), **{"no_color": True})
+        out = commits_diff_text(top, ["--reverse", "HEAD"], ["--numstat", "--no-renames", "--format=@@%H|%at|%aI|%an|%s"],
+                                [f":(top){prefix}{f}" for f in sorted(set(folders.values())) if f])
     except Exception as exc:
         raise NoHistory(f"git log failed: {exc}") from None
     wanted = set(files)

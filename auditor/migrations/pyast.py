@@ -1,53 +1,28 @@
-"""Small helpers to read Python migration files with `ast` (never imported or executed)."""
+"""Small helpers to read Python migration files with `ast` (never imported or executed).
+
+The name, argument and literal helpers are auditor/pyast.py's, re-exported under the names the migration
+readers use: here `dotted` writes calls in the chain as `()` (`call_chain`: "op.batch_alter_table().add_column"),
+`arg` prefers the keyword (`arg_keyword_first`), and UNKNOWN is the one NOT_LITERAL sentinel.
+"""
 from __future__ import annotations
 
 import ast
+from typing import Any
+
+from auditor.pyast import NOT_LITERAL, kwarg, literal
+from auditor.pyast import arg_keyword_first as arg
+from auditor.pyast import call_chain as dotted
+
+UNKNOWN = NOT_LITERAL
+
+__all__ = ["UNKNOWN", "arg", "const", "dotted", "human_comments", "is_empty_body", "kwarg", "raise_reason",
+           "source_line", "string", "strings"]
 
 
-def const(node: ast.AST | None):
-    """The literal value of a node (str, number, None, bool, tuples/lists of those), else a sentinel."""
-    try:
-        return ast.literal_eval(node) if node is not None else None
-    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
-        return UNKNOWN
-
-
-class _Unknown:
-    def __repr__(self) -> str:
-        return "<unknown>"
-
-
-UNKNOWN = _Unknown()
-
-
-def dotted(node: ast.AST | None) -> str:
-    """'op.create_table' for an Attribute/Name chain, '' otherwise."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    if isinstance(node, ast.Call):
-        inner = dotted(node.func)
-        return ".".join([inner + "()"] + list(reversed(parts))) if inner else ""
-    return ""
-
-
-def kwarg(call: ast.Call, name: str) -> ast.AST | None:
-    for kw in call.keywords:
-        if kw.arg == name:
-            return kw.value
-    return None
-
-
-def arg(call: ast.Call, index: int, name: str | None = None) -> ast.AST | None:
-    if name is not None:
-        found = kwarg(call, name)
-        if found is not None:
-            return found
-    return call.args[index] if len(call.args) > index else None
+def const(node: ast.AST | None) -> Any:
+    """The literal value of a node (str, number, None, bool, tuples/lists of those), None when there is no
+    node, UNKNOWN (auditor.pyast.NOT_LITERAL) when it is not a literal."""
+    return literal(node, missing=None)
 
 
 def string(node: ast.AST | None) -> str | None:

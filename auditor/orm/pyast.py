@@ -1,51 +1,19 @@
-"""Small helpers over Python `ast` nodes shared by the readers and probes."""
+"""Helpers over Python `ast` nodes for the ORM model readers and probes.
+
+The name and literal helpers are auditor/pyast.py's, re-exported under the names these readers use: here
+`dotted` looks through calls (`dotted_through_calls`), and so does `last_name`.
+"""
 from __future__ import annotations
 
 import ast
 from typing import Any
 
+from auditor.pyast import NOT_LITERAL, kwarg, literal
+from auditor.pyast import dotted_through_calls as dotted
+from auditor.pyast import last_name_through_calls as last_name
 
-def dotted(node: ast.AST | None) -> str:
-    """`sa.orm.Column` -> "sa.orm.Column"; a call yields its callee's name; anything else ""."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = dotted(node.value)
-        return f"{base}.{node.attr}" if base else node.attr
-    if isinstance(node, ast.Call):
-        return dotted(node.func)
-    return ""
-
-
-def last_name(node: ast.AST | None) -> str:
-    """The final identifier: `db.Column` -> "Column", `String(50)` -> "String"."""
-    name = dotted(node)
-    return name.rsplit(".", 1)[-1] if name else ""
-
-
-def literal(node: ast.AST | None) -> Any:
-    """The value of a literal node (str, number, bool, None, tuples/lists of those), else a sentinel."""
-    if node is None:
-        return NOT_LITERAL
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return NOT_LITERAL
-
-
-class _NotLiteral:
-    def __repr__(self) -> str:
-        return "NOT_LITERAL"
-
-
-NOT_LITERAL = _NotLiteral()
-
-
-def kwarg(call: ast.Call, name: str) -> ast.expr | None:
-    for kw in call.keywords:
-        if kw.arg == name:
-            return kw.value
-    return None
+__all__ = ["NOT_LITERAL", "class_body_assignments", "dotted", "inner_class", "is_true", "kwarg", "kwarg_literal",
+           "last_name", "literal", "string_items"]
 
 
 def kwarg_literal(call: ast.Call, name: str, default: Any = None) -> Any:

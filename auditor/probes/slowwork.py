@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from auditor.astwalk import nodes_of
 from auditor.endpoints.pyast import import_aliases
+from auditor.pyast import name_chain
 
 # dotted call names that are slow by themselves
 SLOW_CALLS: dict[str, str] = {
@@ -89,19 +90,13 @@ def read_module(path: str, tree: ast.Module) -> Module:
 
 
 def dotted_call(mod: Module, func: ast.expr) -> str | None:
-    parts = []
-    node = func
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
+    """The callee's name chain with its first name read through the module's imports (None: not a chain)."""
+    chain = name_chain(func)
+    if chain is None:
         return None
-    parts.append(node.id)
-    parts.reverse()
-    head = mod.aliases.get(parts[0])
-    if head is not None:
-        return ".".join([head, *parts[1:]])
-    return ".".join(parts)
+    first, dot, rest = chain.partition(".")
+    head = mod.aliases.get(first)
+    return head + dot + rest if head is not None else chain
 
 
 def _calls(fn: ast.AST) -> list[ast.Call]:

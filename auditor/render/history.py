@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from html import escape
+from html import escape as _html_escape
+
+from auditor.render.common import clean_text, outside_scripts_and_styles
+from auditor.text import no_line_starts_a_workflow_command
+
+
+def escape(value, quote: bool = True) -> str:
+    """HTML-escaped text without the control characters HTML forbids (an escape sequence in a subject)."""
+    return _html_escape(clean_text(value), quote=quote)
+
 
 WIDTH, HEIGHT = 860, 320
 LEFT, RIGHT, TOP, BOTTOM = 48, 180, 16, 40
@@ -57,7 +66,7 @@ def render_history_html(history: dict) -> str:
         _table(commits, categories),
         "</body></html>",
     ]
-    return "\n".join(parts) + "\n"
+    return outside_scripts_and_styles("\n".join(parts) + "\n", lambda part: no_line_starts_a_workflow_command(part, "&#58;"))
 
 
 def trend_svg(commits: list[dict], categories: list[dict]) -> str:

@@ -6,7 +6,8 @@ SVG sized by attributes (a strict CSP blocks style="..."), and no byte refers to
 Everything from the scanned repository (file names, code, messages) is data: autoescape keeps it inert.
 Every piece of evidence is listed, so a reviewer never has to leave the page: the first `evidence_limit` per
 item in full (numbered code, the offending lines marked), the rest as one line each (location, code, message)
-in a collapsed list under them.
+in a collapsed list under them. An evidence that carries a data flow (source, calls, sink) shows it under
+its code, collapsed: each step with its file:line (a link to the step itself, which opens it) and its line.
 
 The page reads only the report dict it is given (no catalog, no scoring): the endpoint matrix takes each
 protection column from the checklist item that judges it (its `details.endpoints`), so its totals are the
@@ -34,6 +35,7 @@ from auditor.render.common import (
     integrity_sections,
     location,
     needs_attention,
+    outside_scripts_and_styles,
     problem_order,
     repository_name,
     severity_rank,
@@ -42,7 +44,9 @@ from auditor.render.common import (
     verdict_label,
 )
 from auditor.render.compare import change_counts, different_repository, item_changes, score_change
+from auditor.render.flow import flow_line, flow_steps, step_location
 from auditor.resources import reports_dir
+from auditor.text import no_line_starts_a_workflow_command
 
 EVIDENCE_LIMIT = 20          # evidence blocks per item shown in full; the rest one line each, collapsed
 SNIPPET_MAX_LINES = 12
@@ -80,7 +84,9 @@ def render_html(report: dict, compare: dict | None = None, evidence_limit: int =
     csp = (f"default-src 'none'; style-src {css_hash}; script-src {js_hash}; img-src data:; "
            "base-uri 'none'; form-action 'none'")
     view = build_view(report, compare, evidence_limit)
-    return _environment().get_template("scorecard.html.j2").render(css=css, js=js, csp=csp, **view)
+    page = _environment().get_template("scorecard.html.j2").render(css=css, js=js, csp=csp, **view)
+    return outside_scripts_and_styles(page, lambda part: no_line_starts_a_workflow_command(part, "&#58;"))
+
 
 
 def build_view(report: dict, compare: dict | None, evidence_limit: int) -> dict:
@@ -175,7 +181,8 @@ def _item_view(row: dict, titles: dict, change, evidence_limit: int) -> dict:
         "score": score, "score_text": f"{score}/10" if isinstance(score, int) else "—",
         "rationale": row.get("rationale", ""), "remediation": row.get("remediation", ""),
         "violation_count": len(violations), "evidence_count": len(evidence),
-        "evidence": [_evidence_view(e) for e in shown], "more": len(rest),
+        "evidence": [_evidence_view(e, f"flow-{row.get('id', '')}-{n}") for n, e in enumerate(shown, 1)],
+        "more": len(rest),
         "rest": [_compact_evidence(e) for e in rest],
         "details": _details(row.get("details")),
         "change": change, "tier": attention_tier(row),
@@ -189,10 +196,22 @@ def _compact_evidence(e: dict) -> dict:
     if len(code) > COMPACT_CODE_CHARS:
         code = code[:COMPACT_CODE_CHARS] + " …"
     return {"location": location(e), "kind": e.get("kind", "violation"), "code": code,
-            "message": e.get("message") or "", "rule_id": e.get("rule_id") or ""}
+            "message": e.get("message") or "", "rule_id": e.get("rule_id") or "", "flow_line": flow_line(e)}
 
 
-def _evidence_view(e: dict) -> dict:
+def _flow_view(e: dict, anchor: str) -> list[dict]:
+    """The evidence's flow steps: kind, label, file:line, the step's anchor, and its first line of code."""
+    steps = []
+    for number, step in enumerate(flow_steps(e), 1):
+        text = next((part.strip() for part in step["snippet"].split("\n") if part.strip()), "")
+        if len(text) > LINE_MAX_CHARS:
+            text = text[:LINE_MAX_CHARS] + " …"
+        steps.append({"step": step["step"], "label": step["label"], "location": step_location(step),
+                      "anchor": f"{anchor}-{number}", "line": step["line"], "code": text})
+    return steps
+
+
+def _evidence_view(e: dict, anchor: str = "flow") -> dict:
     line = e.get("line") if isinstance(e.get("line"), int) else None
     end = e.get("end_line") if isinstance(e.get("end_line"), int) else line
     snippet_lines = str(e.get("snippet") or "").split("\n")
@@ -208,7 +227,8 @@ def _evidence_view(e: dict) -> dict:
         code.append({"number": number, "text": text, "marked": marked})
     return {"location": location(e), "file": e.get("file") or "", "line": line,
             "kind": e.get("kind", "violation"), "engine": e.get("engine") or "", "rule_id": e.get("rule_id") or "",
-            "message": e.get("message") or "", "code": code, "more_lines": extra}
+            "message": e.get("message") or "", "code": code, "more_lines": extra,
+            "flow": _flow_view(e, anchor), "flow_line": flow_line(e)}
 
 
 def _details(details) -> list[tuple[str, str]]:

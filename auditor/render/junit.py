@@ -24,6 +24,8 @@ from auditor.render.common import (
     repository_name,
     violations,
 )
+from auditor.render.flow import flow_line, flow_steps, step_location
+from auditor.text import no_line_starts_a_workflow_command
 
 EVIDENCE_LIMIT = 50   # per failure body; the JSON and SARIF reports carry all of it
 
@@ -65,7 +67,9 @@ def render_junit(report: dict) -> str:
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root, space="  ")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    document = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    # a multi-line message or snippet could put repository text at the start of a line of a CI log
+    return no_line_starts_a_workflow_command(document, "&#58;")
 
 
 def _testcase(suite: ET.Element, row: dict, category_title: str) -> str | None:
@@ -115,6 +119,13 @@ def _failure_body(row: dict) -> str:
         lines.append(head)
         for code in str(e.get("snippet") or "").splitlines()[:5]:
             lines.append(f"    {code}")
+        steps = flow_steps(e)
+        if steps:   # the data flow: one line, then each step where it happens with its line of code
+            lines.append(f"    flow: {flow_line(e)}")
+            for step in steps:
+                text = f"      {step['step']:<6} {step_location(step)}"
+                snippet = next((part.strip() for part in step["snippet"].splitlines() if part.strip()), "")
+                lines.append(text + (f": {snippet}" if snippet else "") + (f"  ({step['label']})" if step["label"] else ""))
     if len(found) > EVIDENCE_LIMIT:
         lines.append(f"and {len(found) - EVIDENCE_LIMIT} more (see the JSON or SARIF report)")
     if row.get("remediation"):

@@ -25,6 +25,8 @@ from auditor.render.common import (
     violations,
 )
 from auditor.render.compare import item_changes, score_change
+from auditor.render.flow import flow_line, passes_through_evidence
+from auditor.text import no_line_starts_a_workflow_command
 
 FAILING_LIMIT = 25
 EVIDENCE_PER_ITEM = 2
@@ -117,7 +119,7 @@ def render_markdown(report: dict, compare: dict | None = None) -> str:
     body = "\n".join(out).rstrip() + "\n"
     if len(body) > MAX_CHARS:
         body = body[:MAX_CHARS].rsplit("\n", 1)[0] + "\n\n(summary truncated: see the HTML or JSON report)\n"
-    return body
+    return no_line_starts_a_workflow_command(body, "\\:")   # a step summary can be printed to a CI log
 
 
 def _integrity_section(report: dict) -> list[str]:
@@ -156,6 +158,9 @@ def _failing_row(row: dict, change, with_change: bool) -> str:
     evidence = []
     for e in found[:EVIDENCE_PER_ITEM]:
         piece = code(location(e), 90)
+        flow = flow_line(e)
+        if flow:   # the data flow on one line; it names the evidence's place when it passes through it
+            piece = code(flow, 200) if passes_through_evidence(e) else f"{piece} via {code(flow, 200)}"
         message = " ".join(str(e.get("message") or "").split())
         if message:   # what is wrong there says more than the first line of code
             piece += " " + text(message if len(message) <= 110 else message[:110] + "…")

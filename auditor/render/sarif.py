@@ -1,13 +1,16 @@
 """SARIF 2.1.0 for code-scanning upload (GitHub, GitLab, Azure DevOps).
 
-- One rule per checklist item: full description (the catalog's rationale), help (its remediation), tags
-  (category, CWE, OWASP) and `security-severity` from the item's severity.
+- One rule per checklist item: full description (the item's `description`, the catalog's rationale), help
+  (its remediation), tags (category, its `cwe` and `owasp`) and `security-severity` from the item's severity,
+  all read from the report (the renderer never loads the catalog).
 - One result per violation: each `kind: violation` evidence of a `fail` or `partial` item. A failing item
   with no violation evidence (a required practice that is absent) gets one result without a location.
   Suppressed findings are listed as results carrying an in-source suppression with its reason.
 - `partialFingerprints["auditor/v1"]` is content-based (item, engine rule, path, whitespace-normalised
   snippet, occurrence index among identical ones), never the line number: a finding keeps its identity
   when code above it moves, so code scanning does not close and reopen it.
+- An evidence that carries a data flow (report evidence `flow`) gives its result one `codeFlows` entry: one
+  thread flow whose locations are the steps, source first, each with its label as the message.
 """
 from __future__ import annotations
 
@@ -17,7 +20,6 @@ import re
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from auditor.catalog import load_catalog
 from auditor.render.common import (
     clean_text,
     integrity_sections,
@@ -26,6 +28,7 @@ from auditor.render.common import (
     suppression_rows,
     violations,
 )
+from auditor.render.flow import flow_line, flow_steps
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -35,6 +38,9 @@ SRCROOT = "%SRCROOT%"
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 _SPACE = re.compile(r"\s+")
+# a flow step's threadFlowLocation kinds (SARIF 2.1.0, 3.38.8) and importance
+FLOW_KINDS = {"source": ["taint", "source"], "sink": ["taint", "sink"], "call": ["call"], "return": ["return"],
+              "assign": ["taint"]}
 
 
 def render_sarif(report: dict) -> str:
@@ -75,10 +81,11 @@ def build_sarif(report: dict) -> dict:
 
 
 def _rule(row: dict) -> dict:
-    catalog_item = load_catalog().get(row["id"])
-    cwe = list(catalog_item.cwe) if catalog_item else []
-    owasp = list(catalog_item.owasp) if catalog_item else []
-    rationale = catalog_item.rationale if catalog_item else row.get("rationale", "")
+    """The item as a SARIF rule, from the report item alone: its `description` (the catalog's rationale; an
+    older report without it: the verdict's rationale), `cwe` and `owasp` tags, remediation and severity."""
+    cwe = [str(c) for c in row.get("cwe") or []]
+    owasp = [str(o) for o in row.get("owasp") or []]
+    rationale = row.get("description") or row.get("rationale", "")
     severity = row.get("severity", "medium")
     tags = [row.get("category", "")] + (["security"] if row.get("category") == "security" else [])
     tags += cwe + [f"external/cwe/{c.lower()}" for c in cwe] + [f"OWASP-{o}" for o in owasp]
@@ -149,6 +156,9 @@ def _item_results(row: dict, rule_index: int) -> list[dict]:
         location = _location(e)
         if location:
             result["locations"] = [location]
+        code_flow = _code_flow(e)
+        if code_flow:
+            result["codeFlows"] = [code_flow]
         results.append(result)
     return results
 
@@ -168,6 +178,20 @@ def _location(e: dict) -> dict | None:
             region["snippet"] = {"text": clean_text(e["snippet"])}
         physical["region"] = region
     return {"physicalLocation": physical}
+
+
+def _code_flow(e: dict) -> dict | None:
+    """The evidence's flow as one SARIF codeFlow (one threadFlow, a location per step), or None."""
+    locations = []
+    for order, step in enumerate(flow_steps(e), 1):
+        where = _location({"file": step["file"], "line": step["line"], "snippet": step["snippet"]}) or {}
+        where["message"] = {"text": clean_text(step["label"] or step["step"])}
+        locations.append({"location": where, "kinds": FLOW_KINDS[step["step"]], "executionOrder": order,
+                          "importance": "essential" if step["step"] in ("source", "sink") else "important"})
+    if not locations:
+        return None
+    return {"message": {"text": clean_text(flow_line(e))},
+            "threadFlows": [{"locations": locations}]}
 
 
 def _suppressed_results(report: dict, by_id: dict, rule_index: dict) -> list[dict]:

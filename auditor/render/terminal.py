@@ -4,6 +4,11 @@ Worst first means failed critical and high items, then unknown items, then the o
 items (render/common.problem_order, the order of every format), each with its rationale, a one-line fix,
 its top evidence and the `auditor explain ID` to read more. `verbose` lists every evidence line and the
 engines; `quiet` prints only the verdict and the gate.
+
+Repository text (file names, routes, snippets, messages, commit and branch names) is hostile: the report is
+made `printable` first (no control character, no escape sequence, no line break: auditor/text.py), and it is
+only ever printed as rich `Text` (a table cell given a plain string would be read as rich markup, where
+`[/]` crashes and `[red]` restyles).
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from auditor.render.common import (
+    clean_text,
     format_score,
     gate_states,
     gating_summary,
@@ -24,6 +30,8 @@ from auditor.render.common import (
     violations,
 )
 from auditor.render.compare import different_repository, item_changes, score_change
+from auditor.render.flow import flow_line, passes_through_evidence
+from auditor.text import printable, printable_tree
 
 VERDICT_STYLE = {"pass": "green", "partial": "yellow", "fail": "bold red", "unknown": "magenta",
                  "not_applicable": "dim", "manual": "cyan"}
@@ -52,6 +60,8 @@ def _isatty(stream) -> bool:
 
 
 def print_summary(report: dict, console: Console, compare: dict | None = None, verbose: bool = False) -> None:
+    report = printable_tree(report)
+    compare = printable_tree(compare) if compare is not None else None
     summary = report["summary"]
     _print_head(report, console)
     mismatch = different_repository(report, compare)
@@ -89,6 +99,7 @@ def _print_integrity(report: dict, console: Console, verbose: bool) -> None:
 
 def print_gate(report: dict, console: Console) -> None:
     """The gate's verdict, its reasons, and what a baseline or --diff-base left out of it."""
+    report = printable_tree(report)
     gate = report["summary"]["gate"]
     gating = gating_summary(report)
     if gate["passed"]:
@@ -142,7 +153,7 @@ def _categories(report: dict) -> Table:
             v = items_by_id[item_id]["verdict"]
             counts[v] = counts.get(v, 0) + 1
         verdicts = Text(" ").join(Text(f"{n} {v}", style=VERDICT_STYLE[v]) for v, n in sorted(counts.items()))
-        cats.add_row(cat["title"], "—" if cat["score"] is None else f"{cat['score']:g}", verdicts)
+        cats.add_row(Text(cat["title"]), "—" if cat["score"] is None else f"{cat['score']:g}", verdicts)
     return cats
 
 
@@ -171,7 +182,13 @@ def _print_item(item: dict, console: Console, change, verbose: bool) -> None:
     for ev in shown:
         where = f"{ev['file']}:{ev['line']}" if ev.get("line") else ev["file"]
         code = (ev.get("snippet") or "").strip().splitlines()
+        flow = flow_line(ev)
+        if flow and passes_through_evidence(ev):   # the flow line names the evidence's place: not twice
+            console.print(Text.assemble(INDENT, (clean_text(flow), "bold")))
+            continue
         console.print(Text.assemble(INDENT, (where, "bold"), "  ", code[0][:100] if code else ""))
+        if flow:
+            console.print(Text.assemble(INDENT, ("via ", "dim"), clean_text(flow)))
     if len(found) > len(shown):
         console.print(Text(f"{INDENT}… and {len(found) - len(shown)} more (-v lists them; so does the HTML report)",
                            style="dim"))
@@ -211,7 +228,7 @@ def _print_engines(report: dict, console: Console) -> None:
         table.add_column(name, justify="right" if name in ("seconds", "files", "findings") else "left")
     for e in report.get("engines", []):
         seconds = e.get("duration_s")
-        table.add_row(e.get("name", "?"), e.get("version") or "—", e.get("status", "?"),
+        table.add_row(Text(e.get("name", "?")), Text(e.get("version") or "—"), Text(e.get("status", "?")),
                       f"{seconds:.1f}" if isinstance(seconds, (int, float)) else "—",
                       str(e.get("scanned_files", "—")), str(e.get("findings", "—")))
     console.print(table)
@@ -228,18 +245,36 @@ def _warnings(report: dict) -> list[str]:
 
 def print_services(report: dict, console: Console) -> None:
     """--per-service: one row per service, its overall score and grade, gate and per-category scores."""
+    report = printable_tree(report)
     categories = [c for c in report["categories"] if c["items"]]
     table = Table(title="Services", title_justify="left", show_edge=False, pad_edge=False)
     for name in ("service", "score", "grade", "gate", "fail"):
         table.add_column(name, justify="right" if name in ("score", "fail") else "left")
     for cat in categories:
-        table.add_column(cat.get("title", cat["id"])[:12], justify="right")
+        table.add_column(Text(cat.get("title", cat["id"])[:12]), justify="right")
     for svc in report["services"]:
         s = svc["summary"]
         by_id = {c["id"]: c["score"] for c in svc["categories"]}
-        table.add_row(svc["path"], "n/a" if s["score"] is None else f"{s['score']:g}",
+        table.add_row(Text(svc["path"]), "n/a" if s["score"] is None else f"{s['score']:g}",
                       Text(s["grade"], GRADE_STYLE.get(s["grade"], "bold")),
                       Text("passed", "green") if s["gate"]["passed"] else Text("FAILED", "red"),
                       str(s.get("verdicts", {}).get("fail", 0)),
                       *("—" if by_id.get(c["id"]) is None else f"{by_id[c['id']]:g}" for c in categories))
     console.print(table)
+
+
+def print_history(trend: dict, console: Console) -> None:
+    """`auditor history` on the terminal: one row per commit, newest first, then each commit's warnings.
+    Commit subjects are the committer's text: printable, and cells are Text (never markup)."""
+    from auditor.render.history import history_warnings
+
+    table = Table(title="Newest first", title_justify="left", show_edge=False, pad_edge=False)
+    for col in ("commit", "date", "score", "grade", "subject"):
+        table.add_column(col, justify="right" if col == "score" else "left")
+    for entry in reversed(trend["commits"]):
+        score = "—" if entry["score"] is None else f"{entry['score']:g}"
+        table.add_row(*(Text(printable(cell)) for cell in (entry["short"], entry["date"][:10], score, entry["grade"],
+                                                             entry["subject"][:60])))
+    console.print(table)
+    for warning in history_warnings(trend):   # what `audit` would have said about each commit
+        console.print(Text(f"! {printable(warning)}", style="bold magenta"))

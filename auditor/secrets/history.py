@@ -1,17 +1,22 @@
 """Scan git history for secrets: the lines each of the last N commits added.
 
 A secret deleted from the working tree is still readable from every clone, so history is scanned too.
-One `git log -p --unified=0` process (through gitpython) streams the diffs of the last N commits; only
+`git rev-list` lists the last N commits touching the folder and one `git diff-tree --stdin -p --unified=0`
+process streams their diffs (plumbing: it reads none of the settings that make porcelain run programs); only
 added lines are scanned, with the line number they have in that commit. Merge commits add no lines of
 their own (their diff is not shown), renames are detected so a moved file is not re-reported.
 """
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auditor.gitsafe import safe_git_env
 from auditor.repo import DEFAULT_EXCLUDED_DIRS
 from auditor.secrets.files import LOCK_FILES, reportable, scan_mode, skip_reason
 from auditor.secrets.scanner import SecretMatch, scan_lines
@@ -52,58 +57,94 @@ def scan_history(root: Path, commit_limit: int = DEFAULT_COMMIT_LIMIT,
     """Scan the added lines of the last `commit_limit` commits that touch `root`.
 
     Returns is_git=False when root is not inside a git repository. Raises when git fails on a repository
-    (the check then reports the item unknown rather than pretending history is clean)."""
-    import git  # gitpython
+    (the check then reports the item unknown rather than pretending history is clean).
 
+    Plumbing only (`rev-parse`, `rev-list`, `diff-tree`), under the overrides of auditor/gitsafe.py: porcelain
+    `git log -p` reads settings that run programs (`log.showSignature` runs `gpg.program` on a signed commit)."""
     started = time.monotonic()
-    try:
-        repo = git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+    env = {**os.environ, **safe_git_env(root)}
+    where = _git(["rev-parse", "--is-bare-repository", "--show-toplevel", "--git-dir"], root, env)
+    if where is None:
         return HistoryScan(is_git=False, reason="not a git repository")
-    if repo.bare or repo.working_tree_dir is None:
+    lines = where.splitlines()
+    if lines[0] == "true" or len(lines) < 3:
         return HistoryScan(is_git=False, reason="bare repository")
+    top, git_dir = Path(lines[1]).resolve(), Path(root, lines[2])
     scan = HistoryScan(is_git=True, commit_limit=commit_limit)
-    try:
-        repo.head.commit
-    except ValueError as exc:
-        if "does not exist" in str(exc):       # an unborn branch: nothing committed yet
-            scan.reason = "the repository has no commit yet"
-            return scan
-        raise RuntimeError(f"cannot read the repository's HEAD: {exc}") from None
-    top = Path(repo.working_tree_dir).resolve()
+    if _git(["rev-parse", "--verify", "--quiet", "HEAD"], root, env) is None:
+        scan.reason = "the repository has no commit yet"   # an unborn branch: nothing committed yet
+        return scan
     prefix = root.resolve().relative_to(top).as_posix()
     prefix = "" if prefix == "." else prefix + "/"
-    args = [f"-n{commit_limit + 1}", "-p", "--unified=0", "--no-color", "--no-ext-diff", "--no-textconv",
-            "-M", "--diff-filter=ACMR", "--format=%x00commit %H %aI", "--", prefix or "."]
-    args += [f":(exclude,glob)**/{d}/**" for d in sorted(DEFAULT_EXCLUDED_DIRS)]
-    args += [f":(exclude,glob)**/{name}" for name in sorted(LOCK_FILES)]
-    scan.shallow = Path(repo.git_dir, "shallow").exists()
-    with repo.git.custom_environment(GIT_NO_LAZY_FETCH="1"):   # a partial clone must not fetch (network)
-        handle = repo.git.log(*args, as_process=True)
-    process = handle.proc
+    pathspecs = ["--", f":(top){prefix}"]
+    pathspecs += [f":(top,exclude,glob)**/{d}/**" for d in sorted(DEFAULT_EXCLUDED_DIRS)]
+    pathspecs += [f":(top,exclude,glob)**/{name}" for name in sorted(LOCK_FILES)]
+    scan.shallow = (git_dir / "shallow").exists()
+    listed = _git(["rev-list", f"-n{commit_limit + 1}", "HEAD", *pathspecs], root, env, check=True) or ""
+    shas = listed.split()
+    if len(shas) > commit_limit:
+        scan.more_commits = True
+        shas = shas[:commit_limit]
+    if not shas:
+        scan.duration_s = time.monotonic() - started
+        return scan
+    # one diff-tree process for every commit: the shas on stdin, the diffs of added lines on stdout
+    args = ["git", "diff-tree", "--stdin", "--always", "--root", "-r", "-p", "--unified=0", "--no-color",
+            "--no-ext-diff", "--no-textconv", "-M", "--diff-filter=ACMR", "--format=%x00commit %H %aI",
+            *pathspecs]
+    process = subprocess.Popen(args, cwd=top, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    feeder = threading.Thread(target=_feed, args=(process, shas), daemon=True)
+    feeder.start()
+    stopped = False
     try:
         _parse(process.stdout, scan, prefix, started, time_limit_s)
+        stopped = bool(scan.stopped_early)
     finally:
-        if process.poll() is None:
+        if process.poll() is None and stopped:
             process.kill()
         stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
         code = process.wait()
-    if code != 0 and not scan.stopped_early and not scan.more_commits:
+        feeder.join(timeout=5)
+    if code != 0 and not stopped:
         last = stderr.strip().splitlines()[-1] if stderr.strip() else "no message"
         if "unable to read" in last or "missing" in last:
             last += " (objects are missing: a partial clone?)"
-        raise RuntimeError(f"git log failed (exit {code}): {last}")
+        raise RuntimeError(f"git diff-tree failed (exit {code}): {last}")
     scan.findings = _first_introductions(scan.findings)
     scan.duration_s = time.monotonic() - started
     return scan
 
 
+def _git(args: list[str], cwd: Path, env: dict[str, str], check: bool = False) -> str | None:
+    """A git plumbing command's stdout, or None when it fails (raises instead with `check`)."""
+    try:
+        result = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, stdin=subprocess.DEVNULL,
+                                timeout=120)
+    except (OSError, subprocess.SubprocessError) as exc:
+        if check:
+            raise RuntimeError(f"git {args[0]} failed: {exc}") from None
+        return None
+    if result.returncode != 0:
+        if check:
+            detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise RuntimeError(f"git {args[0]} failed (exit {result.returncode}): {detail[-1] if detail else 'no message'}")
+        return None
+    return result.stdout.decode("utf-8", "replace").strip()
+
+
+def _feed(process: subprocess.Popen, shas: list[str]) -> None:
+    try:
+        assert process.stdin is not None
+        process.stdin.write("".join(f"{sha}\n" for sha in shas).encode())
+        process.stdin.close()
+    except (BrokenPipeError, OSError):
+        pass   # diff-tree was stopped (time limit): nothing more to feed
+
+
 def _parse(stream, scan: HistoryScan, prefix: str, started: float, time_limit_s: float) -> None:
     """Read `git log -p --unified=0` output one commit at a time; scan each file's added lines."""
     for chunk in _commit_chunks(stream):
-        if scan.commits_scanned == scan.commit_limit:
-            scan.more_commits = True
-            return
         if time.monotonic() - started > time_limit_s:
             scan.stopped_early = f"time limit of {time_limit_s:g}s reached"
             return

@@ -58,7 +58,7 @@ def test_hostile_text_in_the_integrity_sections_stays_inert_in_every_format():
     import xml.etree.ElementTree as ET
 
     from auditor.render.html import render_html
-    from auditor.render.synthetic import synthetic_report
+    from auditor.samples import synthetic_report
 
     report = synthetic_report(findings=5)
     report["suppressed"] = [{"file": f"{HOSTILE}.py", "line": 3, "items": [], "reason": HOSTILE, "valid": False,

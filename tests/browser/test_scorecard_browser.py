@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from auditor.render.html import render_html
-from auditor.render.synthetic import synthetic_report
+from auditor.samples import synthetic_report
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -43,6 +43,7 @@ def python_fallbacks(tree: ast.AST) -> list[tuple[int, int, int | None]]:
 
 
 JS_TRY = re.compile(r"\btry\s*\{")
+BLOCK_LIMIT = 20000   # characters a try or catch block is looked for in (braces in strings are counted)
 JS_CATCH = re.compile(r"\s*catch\s*(\([^)]*\))?\s*\{")
 
 
@@ -50,13 +51,13 @@ def js_fallbacks(text: str) -> list[tuple[int, int, int | None]]:
     """Same as python_fallbacks for JavaScript, by brace matching (strings with braces may confuse it)."""
     out = []
     for m in JS_TRY.finditer(text):
-        body_end = _match_brace(text, m.end() - 1)
+        body_end = closing_bracket(text, m.end() - 1, limit=BLOCK_LIMIT)
         if body_end is None:
             continue
         catch = JS_CATCH.match(text, body_end + 1)
         if not catch:
             continue
-        catch_end = _match_brace(text, catch.end() - 1)
+        catch_end = closing_bracket(text, catch.end() - 1, limit=BLOCK_LIMIT)
         if catch_end is None:
             continue
         block = text[catch.end():catch_end]
@@ -66,10 +67,6 @@ def js_fallbacks(text: str) -> list[tuple[int, int, int | None]]:
                       and not re.search(r"\bthrow\b|next\(\s*\w+\s*\)", block))
         out.append((first, last, line_of(text, body_end) if falls_back else None))
     return out
-
-
-def _match_brace(text: str, open_at: int) -> int | None:
-    return closing_bracket(text, open_at, limit=20000)
 
 
 def evaluate_graceful_degradation(item_id: str, guarded: list[GuardedCall],

@@ -1,9 +1,11 @@
-"""A synthetic report dict in the JSON contract's shape, for render tests, the browser test and bench/.
+"""Sample reports: a synthetic report dict in the JSON contract's shape, for render tests, the browser test,
+the fleet samples and bench/ (kept out of auditor/render/, whose modules read only the report they are given).
 
 It is built from the real catalog and scored with the real scoring, so every item id, category and
 severity is the product's; only the verdicts and evidence are made up (deterministically, from a seed).
 `hostile=True` puts `<script>` and `"><img onerror=...>` into file names, code, messages, endpoint paths
-and migration names: every renderer must keep them inert.
+and migration names: every renderer must keep them inert. `flows=True` gives every third violation a data
+flow (source, call, sink ending at the evidence, as the program model writes it), hostile ones included.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ _VERDICT_CYCLE = ("fail", "pass", "partial", "pass", "fail", "pass", "unknown", 
 
 
 def synthetic_report(findings: int = 60, hostile: bool = False, seed: int = 7,
-                     endpoints: int = 12, migrations: int = 6) -> dict:
+                     endpoints: int = 12, migrations: int = 6, flows: bool = False) -> dict:
     rng = random.Random(seed)
     catalog = load_catalog()
     items = catalog.items
@@ -50,6 +52,8 @@ def synthetic_report(findings: int = 60, hostile: bool = False, seed: int = 7,
     for n in range(findings):
         item = failing[n % len(failing)]
         evidence[item.id].append(_evidence(rng, n, hostile and n % 7 == 0))
+        if flows and n % 3 == 0:
+            evidence[item.id][-1]["flow"] = _flow(evidence[item.id][-1], hostile and n % 7 == 0)
     for item in items:  # positive evidence for passes, as checks that ask for presence record it
         if results[item.id].verdict == "pass":
             evidence[item.id].append({"file": "app/main.py", "line": 3, "end_line": 3,
@@ -73,6 +77,7 @@ def synthetic_report(findings: int = 60, hostile: bool = False, seed: int = 7,
             "rationale": r.rationale + (f" {HOSTILE_CODE}" if hostile and r.verdict == "fail" else ""),
             "evidence": evs, "remediation": item.remediation,
             "details": {"places": len(evs), **_judged_endpoints(item.id, r.verdict, endpoint_rows)},
+            "description": item.rationale, "cwe": list(item.cwe), "owasp": list(item.owasp),
         })
     return {
         "schema_version": "1.0",
@@ -133,6 +138,19 @@ def _evidence(rng: random.Random, n: int, hostile: bool) -> dict:
         "message": "<b>not bold</b> \"><img src=x onerror=alert(6)>" if hostile else "value reaches the sink unchecked",
         "kind": "violation",
     }
+
+
+def _flow(evidence: dict, hostile: bool) -> list[dict]:
+    """Request data read in a handler, passed to a helper in another module, reaching the evidence (the sink)."""
+    handler = HOSTILE_NAME if hostile else "app/api/items.py"
+    return [
+        {"file": handler, "line": 27, "snippet": 'q = request.args["q"]', "step": "source",
+         "note": HOSTILE_CODE if hostile else "request.args"},
+        {"file": handler, "line": 28, "snippet": HOSTILE_CODE if hostile else 'rows = query(f"SELECT * FROM items WHERE name = \'{q}\'")',
+         "step": "call", "note": "calls query(sql)"},
+        {"file": evidence["file"], "line": evidence["line"], "snippet": evidence["snippet"].split("\n")[0],
+         "step": "sink", "note": "<b>execute</b>" if hostile else "execute"},
+    ]
 
 
 def _endpoint(rng: random.Random, n: int, hostile: bool) -> dict:
