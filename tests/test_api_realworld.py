@@ -52,7 +52,7 @@ def test_page_size_from_config_is_a_server_bound_not_a_client_size():
     assert page_size_origin("def tags():\n    args = request.args\n    limit = args.get('limit')\n")[0] == "unknown"
 
 
-def test_pagination_counts_client_sizes_only_and_leaves_html_pages_out():
+def test_pagination_counts_client_sizes_only_and_judges_html_list_pages_too():
     eps = [ep("GET", "/api/v1/tags", "list_tags", 1, paginated=True, protections={"paginated": ["page"]}),
            ep("GET", "/api/v1/articles", "list_articles", 2, paginated=True, protections={"paginated": ["page"]}),
            ep("GET", "/explore", "explore", 3, paginated=True, protections={"paginated": ["page"]})]
@@ -60,12 +60,13 @@ def test_pagination_counts_client_sizes_only_and_leaves_html_pages_out():
     result = evaluate_pagination("API-PAGINATION", eps, lambda e: sources[e.line], NO_TEXT, [])
     assert result.verdict == "partial" and result.details["html_list_pages"] == ["GET /explore"]
     rows = {e.line: e.rule_id for e in result.evidence}
-    assert rows == {1: "paginated-list", 2: "unbounded-page-size"}
+    # a page of HTML that lists rows is a list like a JSON one (issue 21): the blog index pages by the server
+    assert rows == {1: "paginated-list", 2: "unbounded-page-size", 3: "paginated-list"}
     sources[2] = API_ARTICLES_BOUNDED
     assert evaluate_pagination("API-PAGINATION", eps, lambda e: sources[e.line], NO_TEXT, []).verdict == "pass"
 
 
-def test_html_only_site_is_not_applicable_for_versioning_docs_and_pagination():
+def test_html_only_site_is_not_applicable_for_versioning_and_docs_but_its_lists_are_judged():
     login = "def login():\n    form = LoginForm()\n    if form.validate_on_submit():\n        return redirect(url_for('index'))\n    return render_template('login.html', form=form)\n"
     eps = [ep("GET", "/explore", "explore", 1, paginated=True), ep("GET", "/login", "login", 2),
            ep("POST", "/login", "login", 2)]
@@ -73,7 +74,8 @@ def test_html_only_site_is_not_applicable_for_versioning_docs_and_pagination():
     versioning = evaluate_versioning("API-VERSIONING", eps, [], NO_TEXT, lambda e: sources[e.line])
     assert versioning.verdict == "not_applicable" and "server-rendered HTML" in versioning.rationale
     pages = evaluate_pagination("API-PAGINATION", eps, lambda e: sources[e.line], NO_TEXT, [])
-    assert pages.verdict == "not_applicable" and "JSON APIs" in pages.rationale
+    assert pages.verdict == "pass" and pages.details["html_list_pages"] == ["GET /explore"]
+    assert pages.details["html_routes"] == ["GET /login", "POST /login"]   # the form routes, listed apart
     assert evaluate_docs("API-DOCS", [], [], eps).verdict == "not_applicable"
     assert evaluate_docs("API-DOCS", [], []).verdict == "fail"   # no routes known: documentation is still asked for
 
@@ -92,7 +94,8 @@ def test_versioning_counts_json_routes_next_to_html_pages():
     sources = {1: BLOG_INDEX, 2: API_CONFIG_SIZE, 3: API_CONFIG_SIZE}
     result = evaluate_versioning("API-VERSIONING", eps, [], NO_TEXT, lambda e: sources[e.line])
     assert result.verdict == "partial" and result.details["unversioned"] == ["GET /api/tags"]
-    assert "1 server-rendered HTML route(s) not counted" in result.rationale
+    assert "1 server-rendered HTML route(s) (GET /explore) are judged by the web items" in result.rationale
+    assert result.details["html_routes"] == ["GET /explore"]
 
 
 def test_commented_out_error_responses_are_not_error_shapes():

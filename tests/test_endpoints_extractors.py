@@ -102,7 +102,7 @@ def test_flask_nested_blueprints_decorators_and_limiter(tmp_path):
     delete = eps[("DELETE", "/api/v2/things/{thing_id}")]
     assert delete.authenticated is True and delete.csrf_protected is True
     assert delete.input_validated is False  # untyped URL parameter
-    assert eps[("GET", "/api/v2/admin/stats")].protections["authenticated"][0].startswith("before_request only_staff")
+    assert eps[("GET", "/api/v2/admin/stats")].protections["authenticated"][0].startswith("before_request hook only_staff")
 
 
 def test_fastapi_include_router_prefixes_and_dependencies(tmp_path):
@@ -257,7 +257,11 @@ def test_aiohttp_and_go_literal_routes(tmp_path):
         "main.go": """
             package main
 
-            import "github.com/gin-gonic/gin"
+            import (
+                "net/http"
+
+                "github.com/gin-gonic/gin"
+            )
 
             func main() {
                 r := gin.Default()
@@ -270,11 +274,11 @@ def test_aiohttp_and_go_literal_routes(tmp_path):
     })
     a = by_route(aiohttp.extract(PyProject(repo))[0])
     assert set(a) == {("GET", "/"), ("POST", "/items")}
-    assert a[("POST", "/items")].authenticated is None
+    assert a[("POST", "/items")].authenticated is False   # no middleware, decorator or check: open
     g = by_route(go.extract(repo)[0])
     assert set(g) == {("GET", "/api/users/{id}"), ("POST", "/login"), ("GET", "/status")}
     assert g[("GET", "/api/users/{id}")].authenticated is True and g[("GET", "/api/users/{id}")].framework == "gin"
-    assert g[("POST", "/login")].authenticated is None
+    assert g[("POST", "/login")].authenticated is False   # no middleware on it: known to be open
 
 
 def test_drf_empty_authentication_and_csrf_exempted_session(tmp_path):

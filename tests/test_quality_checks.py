@@ -84,10 +84,13 @@ def test_dependencies(compliant, noncompliant):
 def test_audit_log(compliant, noncompliant):
     ok = compliant["QA-AUDIT-LOG"]
     assert ok["verdict"] == "pass"
-    assert places(ok) >= {("notes/app.py", line_of(ROOT_OK, "notes/app.py", 'getLogger("notes.audit")')),
-                          ("notes/app.py", line_of(ROOT_OK, "notes/app.py", "deleted by user"))}
+    # judged per security-relevant action: the login and the deletion handlers record who acted
+    delete = line_of(ROOT_OK, "notes/app.py", '@app.route("/notes/<int:note_id>", methods=["DELETE"])')
+    login = line_of(ROOT_OK, "notes/app.py", '@app.route("/login", methods=["POST"])')
+    assert places(ok, "practice") >= {("notes/app.py", delete), ("notes/app.py", login)}
+    assert "2 of 2 security-relevant action(s)" in ok["rationale"]
     bad = noncompliant["QA-AUDIT-LOG"]
-    assert bad["verdict"] == "fail" and "Looked for" in bad["rationale"] and bad["evidence"] == []
+    assert bad["verdict"] == "fail" and bad["evidence"]
 
 
 # ---- the shared framework apps -----------------------------------------------------------------

@@ -55,17 +55,33 @@ def test_health_paths_and_readiness():
     assert missing.verdict == "fail" and "in 3 route file(s)" in missing.rationale
 
 
-def test_idempotency_on_order_and_payment_endpoints_only():
+def test_idempotency_judges_every_endpoint_that_creates_state():
     eps = [Endpoint("POST", "/api/orders", "create_order", "o.py", 5, "flask"),
            Endpoint("POST", "/api/payments", "pay", "p.py", 9, "flask"),
+           Endpoint("POST", "/api/notes", "add_note", "n.py", 3, "flask"),
+           Endpoint("POST", "/api/tags", "add_tag", "t.py", 4, "django"),
+           Endpoint("PUT", "/api/docs/{id}", "put_doc", "d.py", 7, "fastapi"),
            Endpoint("POST", "/api/orders/{id}/cancel", "cancel", "o.py", 30, "flask"),
+           Endpoint("POST", "/api/search", "search", "s.py", 2, "flask"),
            Endpoint("GET", "/api/orders", "list_orders", "o.py", 40, "flask")]
-    sources = {"create_order": "key = request.headers['Idempotency-Key']", "pay": "charge()"}
+    sources = {"create_order": "key = request.headers['Idempotency-Key']\nsession.add(Order(key=key))",
+               "pay": "db.session.add(Payment(amount=a))\ncharge()",
+               "add_note": "note = Note(text=t)\nsession.add(note)\nsession.commit()",
+               "add_tag": "tag, _ = Tag.objects.get_or_create(name=name)",
+               "put_doc": "doc = Doc(id=id, **body)\nsession.merge(doc)\nsession.add(doc)",
+               "cancel": "order.status = 'cancelled'\norder.save()",
+               "search": "return jsonify(q.all())"}
     result = evaluate_idempotency("REL-IDEMPOTENCY", eps, lambda e: sources.get(e.handler, ""), [], lambda e: "")
     assert result.verdict == "partial"
-    assert [(e.file, e.line, e.kind) for e in result.evidence] == [("p.py", 9, "violation"), ("o.py", 5, "practice")]
-    none = evaluate_idempotency("REL-IDEMPOTENCY", eps[3:], lambda e: "", [], lambda e: "")
-    assert none.verdict == "not_applicable"
+    bad = {(e.file, e.line) for e in result.evidence if e.kind == "violation"}
+    good = {(e.file, e.line) for e in result.evidence if e.kind == "practice"}
+    assert bad == {("p.py", 9), ("n.py", 3)} and good == {("o.py", 5), ("t.py", 4), ("d.py", 7)}
+    assert result.details["severity"] == "high"          # an unprotected payment weighs more
+    assert result.details["payment_endpoints"] == ["POST /api/orders", "POST /api/payments"]
+    notes_only = evaluate_idempotency("REL-IDEMPOTENCY", eps[2:3], lambda e: sources.get(e.handler, ""), [], lambda e: "")
+    assert notes_only.verdict == "fail" and notes_only.details["severity"] == "medium"
+    none = evaluate_idempotency("REL-IDEMPOTENCY", eps[5:], lambda e: sources.get(e.handler, ""), [], lambda e: "")
+    assert none.verdict == "not_applicable" and "no endpoint creates state" in none.rationale
 
 
 def test_python_fallback_and_swallow_detection():

@@ -166,7 +166,10 @@ def test_django_vulnerable(django_vulnerable):
         ("library/views.py", 'return HttpResponse("<p>You searched for %s</p>"')])
     assert_flags(django_vulnerable, fx, "SEC-DEBUG", [("config/settings.py", "DEBUG = True")])
     assert_flags(django_vulnerable, fx, "SEC-HTTPS", [("config/settings.py", "SECURE_SSL_REDIRECT = False")])
-    assert_flags(django_vulnerable, fx, "SEC-SESSION", [("config/settings.py", "SESSION_COOKIE_HTTPONLY = False")])
+    # the explicit HttpOnly off, and SESSION_COOKIE_SECURE left at Django's insecure default (named at the top of
+    # the production settings module, security.W012)
+    assert_flags(django_vulnerable, fx, "SEC-SESSION", [("config/settings.py", "SESSION_COOKIE_HTTPONLY = False"),
+                                                        ("config/settings.py", "import os")])
     assert items(django_vulnerable)["SEC-INJECTION"]["verdict"] == "pass"
 
 

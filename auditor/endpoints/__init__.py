@@ -110,11 +110,15 @@ def extract_endpoints(repo, inventory) -> EndpointInventory:
         runs.append(("aiohttp", lambda: aiohttp.extract(python)))
     if "express" in names:
         runs.append(("express", lambda: express.extract(repo)))
-    if names & {"go-nethttp", "gin", "chi", "gorilla-mux"}:
+    if names & {"go-nethttp", "gin", "chi", "gorilla-mux", "echo", "ozzo-routing", "httprouter"}:
         runs.append(("go", lambda: go.extract(repo)))
+    from auditor.endpoints import graphql
+    runs.append(("graphql", lambda: (graphql.endpoints(repo), {})))
     unattached: list[str] = []
     for name, run in runs:
         endpoints, protections = run()
+        if name == "graphql" and not endpoints:
+            continue   # no GraphQL server: not a framework of this repository
         result.endpoints.extend(endpoints)
         result.frameworks.append(name)
         unattached += protections.pop("_unattached", []) if protections else []

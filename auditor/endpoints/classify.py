@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import re
 
+from auditor.endpoints.common import has_path_params
 from auditor.model import Endpoint
 
 # how one gets in: login, token, sign-up, password reset/recovery. Public by nature, and brute-force targets.
 ENTRY = re.compile(
     r"(^|/)(log-?in|sign-?in|signin|authenticate|auth|token|tokens|access-token|access_token|oauth|oauth2|jwt|"
-    r"sessions?|register|registration|sign-?up|signup|password[-_]?(reset|recovery|forgot)|"
-    r"(reset|recover|forgot|lost)[-_]?password|password-recovery[\w-]*|reset-password[\w-]*)(/|$|\.|\{)", re.I)
+    r"sessions?|register|registration|sign-?up|signup|(password|passwd|pwd|pw)[-_]?(reset|recovery|forgot)|"
+    r"(reset|recover|forgot|lost)[-_]?(password|passwd|pwd|pw)|password-recovery[\w-]*|reset-password[\w-]*)(/|$|\.|\{)",
+    re.I)
 ENTRY_HANDLER = re.compile(r"^(login|signin|sign_in|token|obtain_\w*token|register|signup|sign_up|"
                            r"\w*(password_reset|reset_password|recover_password|forgot_password)\w*|authenticate)", re.I)
 # sensitive but behind authentication: password change, one-time codes, MFA
@@ -20,7 +22,7 @@ SENSITIVE_ONLY = re.compile(r"(^|/)(password|passwords|change[-_]?password|otp|v
 PUBLIC = re.compile(
     r"(^|/)(health|healthz|health-check|healthcheck|ready|readyz|readiness|live|livez|liveness|ping|status|"
     r"version|metrics|docs|redoc|openapi(\.json)?|swagger(\.json|-ui)?|schema|static|assets|favicon\.ico|"
-    r"robots\.txt|\.well-known|logout|log-out|sign-?out)(/|$|\.)", re.I)
+    r"robots\.txt|\.well-known|logout|log-out|sign-?out|redirect)(/|$|\.)", re.I)
 
 
 def _bare(path: str) -> str:
@@ -41,7 +43,7 @@ PROFILE_READ = re.compile(r"(^|/)(users?|profiles?|authors?|members?|u|people)/\
                           r"(/(followers|following|posts|popup|avatar|profile|card))?/?$", re.I)
 # other pages meant for visitors (GET, or a Django function view that answers every method)
 PUBLIC_PAGE = re.compile(r"^/(about|about-us|contact|contact-us|privacy|terms|tos|legal|help|faq|home|index|"
-                         r"pricing|features)(\.html?)?/?$", re.I)
+                         r"pricing|features|tutorial|tutorials|guide|guides)(\.html?)?/?$", re.I)
 READ_METHODS = ("GET", "HEAD", "ANY")
 
 
@@ -77,7 +79,7 @@ def is_public_by_nature(ep: Endpoint) -> bool:
 
 def is_token_path(ep: Endpoint) -> bool:
     """A one-time link (reset/verify/confirm token): the token is the credential, not a record id."""
-    return bool(TOKEN_PARAM.search(ep.path) or ("{" in ep.path and TOKEN_PATH.search(_bare(ep.path))))
+    return bool(TOKEN_PARAM.search(ep.path) or (has_path_params(ep.path) and TOKEN_PATH.search(_bare(ep.path))))
 
 
 def is_profile_read(ep: Endpoint) -> bool:
@@ -89,7 +91,7 @@ def is_object_endpoint(ep: Endpoint) -> bool:
     """Addresses one record by identifier: the place where insecure direct object references happen.
 
     Heuristic: a path parameter, except entry points, one-time token links and public profile reads."""
-    return "{" in ep.path and not is_entry_point(ep) and not is_token_path(ep) and not is_profile_read(ep)
+    return has_path_params(ep.path) and not is_entry_point(ep) and not is_token_path(ep) and not is_profile_read(ep)
 
 
 DEVELOPMENT_ONLY = "development only"
@@ -105,10 +107,12 @@ def label(ep: Endpoint) -> str:
 
 
 # routes that are conventionally not versioned, beside the PUBLIC ones (read by API-VERSIONING and API-DOCS)
-UNVERSIONED_BY_NATURE = re.compile(r"^/?(auth|oauth2?|token|login|logout|admin|static|\.well-known)(/|$)", re.I)
+UNVERSIONED_BY_NATURE = re.compile(r"^/?(auth|oauth2?|token|login|logout|admin|static|\.well-known|files|uploads|media|"
+                                   r"events|debug|redirect|callback)(/|$)", re.I)
 
 
 def is_infrastructure(ep: Endpoint) -> bool:
-    """Health, docs, metrics, static, admin and OAuth/login routes are conventionally not versioned."""
+    """Health, docs, metrics, static, admin and OAuth/login routes, file downloads and event streams at the
+    top level are conventionally not versioned."""
     bare = re.sub(r"\{[^}]*\}", "", ep.path)
     return bool(PUBLIC.search(bare) or UNVERSIONED_BY_NATURE.search(bare))

@@ -50,8 +50,13 @@ def join_paths(*parts: str) -> str:
     return out or "/"
 
 
+# a path prefix computed at run time (a variable, a config value): kept visible in the path, not dropped
+UNRESOLVED = "{?}"
+
+
 def has_path_params(path: str) -> bool:
-    return "{" in path
+    """A parameter segment (`{id}`); the unresolved-prefix marker `{?}` is not one."""
+    return "{" in path.replace(UNRESOLVED, "")
 
 
 def mark(ep: Endpoint, prop: str, value: bool | None, source: str | None = None) -> None:

@@ -12,7 +12,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from auditor.endpoints.common import SAFE_METHODS, join_paths, mark, normalize_path, where
+from auditor.endpoints.common import SAFE_METHODS, UNRESOLVED, join_paths, mark, normalize_path, where
 from auditor.endpoints.jsparse import (
     Call,
     matching_paren,
@@ -21,6 +21,8 @@ from auditor.endpoints.jsparse import (
     string_literal,
     strip_comments,
 )
+from auditor.endpoints.protections.javascript import js_behaviour
+from auditor.endpoints.protections.library import javascript_kinds
 from auditor.inventory import TEST_FILE
 from auditor.model import Endpoint
 from auditor.repo import Repository
@@ -217,6 +219,7 @@ def extract(repo: Repository) -> tuple[list[Endpoint], dict]:
         for m in BEARER.finditer(f.src):
             g.bearer.append(f"{m.group(0)} at {where(f.path, line_of(f.src, m.start()))}")
     mounts = _mounts(files)
+    app_prefixed = _app_prefixed_middleware(files)
     endpoints: list[Endpoint] = []
     for f in files.values():
         for owner, path, method, mws, handler, line, offset in _routes(f):
@@ -230,14 +233,18 @@ def extract(repo: Repository) -> tuple[list[Endpoint], dict]:
             for ctx in contexts or [_Mount("", [])]:
                 chain = ctx.chain + passed_in + _uses_before(f, owner, offset, path) + \
                     [(m, where(f.path, line)) for m in mws]
-                ep = Endpoint(method, normalize_path(join_paths(ctx.prefix, path)), _handler_name(handler), f.path, line,
-                              "express")
+                full = normalize_path(join_paths(ctx.prefix, path))
+                if ctx.prefix:   # app.use('/v1/auth', limiter) reaches the routes a router mounts under /v1/auth
+                    chain += [(m, at) for prefix, m, at in app_prefixed
+                              if _under(full, prefix) and (m, at) not in chain]
+                ep = Endpoint(method, full, _handler_name(handler), f.path, line, "express")
                 if orphan:
                     ep.notes.append(f"router {target!r} is not mounted by any app.use() found: path prefix unknown")
                 if callers:
                     ep.notes.append(f"registered on parameter {owner!r}, passed {target!r} at "
                                     f"{where(callers[-1][0], line_of(files[callers[-1][0]].src, callers[-1][2]))}")
-                _protect(ep, f, chain, handler, g, _handler_body(source_of, f, handler))
+                _protect(ep, f, chain, handler, g, _handler_body(source_of, f, handler),
+                         lambda text, at: _middleware_behaviour(repo, files, source_of, text, at))
                 endpoints.append(ep)
     glob = {"session": g.session[:3], "bearer_auth": g.bearer[:3]}
     return endpoints, {k: v for k, v in glob.items() if v}
@@ -249,7 +256,8 @@ def _read(repo: Repository, path: str, src: str) -> _File:
         name, value = m.group(1), m.group(2).strip()
         if re.match(r"(express|Express)\s*\(\s*\)", value) or re.match(r"new\s+(Koa|Express)\b", value):
             f.apps.add(name)
-        elif re.match(r"(express\.)?Router\s*\(|new\s+Router\s*\(|express\.Router\b", value):
+        elif re.match(r"(express\.)?Router\s*\(|new\s+Router\s*\(|express\.Router\b|"
+                      r"require\(\s*['\"]express['\"]\s*\)\.Router\s*\(", value):
             f.routers.add(name)
         req = re.match(r"require\(\s*['\"]([^'\"]+)['\"]\s*\)", value)
         if req and req.group(1).startswith("."):
@@ -272,6 +280,11 @@ def _read(repo: Repository, path: str, src: str) -> _File:
             name = name.split(":")[-1].strip()
             if name:
                 f.defs.setdefault(name, f"{name} from {m.group(2)}")
+    for m in re.finditer(r"import\s*\{([^}]+)\}\s*from\s*['\"]([^'\"]+)['\"]", src):
+        for name in re.split(r"\s*,\s*", m.group(1).strip()):
+            name = name.split(" as ")[-1].strip()
+            if name:
+                f.defs.setdefault(name, f"{name} from {m.group(2)}")
     for m in re.finditer(r"function\s+([\w$]+)\s*\(", src):
         f.defs.setdefault(m.group(1), f"function {m.group(1)}")
     exp = re.search(r"module\.exports\s*=\s*([\w$]+)\s*;?|export\s+default\s+([\w$]+)", src)
@@ -285,6 +298,10 @@ def _read(repo: Repository, path: str, src: str) -> _File:
     inline = EXPORTED_FUNCTION.search(src)
     if inline:
         f.export_params = [p.split("=")[0].strip() for p in split_args(_params(inline))]
+        # module.exports = function () { router.get(...); return router }: the router is what a call returns
+        returned = [m.group(1) for m in re.finditer(r"\breturn\s+([\w$]+)\s*;?\s*\}", src[inline.end():])]
+        if f.exports is None and returned and returned[-1] in f.routers:
+            f.exports = returned[-1]
     elif f.exports in f.functions:
         f.export_params = f.functions[f.exports]
     f.calls = method_calls(src, VERBS | {"use", "route"})
@@ -301,6 +318,9 @@ def _resolve(repo: Repository, base: str, spec: str) -> str | None:
 
 def _router_target(files: dict[str, _File], f: _File, expr: str) -> tuple[str, str] | None:
     expr = expr.strip()
+    called = re.fullmatch(r"(require\(\s*['\"][^'\"]+['\"]\s*\)|[\w$]+)\s*\([^()]*\)", expr)
+    if called:   # app.use('/app', require('./routes/app')()) / routes(passport): the router the export returns
+        expr = called.group(1)
     if expr in f.routers:
         return (f.path, expr)
     target = f.requires.get(expr)
@@ -320,9 +340,17 @@ def _mounts(files: dict[str, _File]) -> dict[tuple[str, str], list[_Mount]]:
         for call in f.calls:
             if call.method != "use" or not call.args:
                 continue
-            prefix = string_literal(call.args[0])
-            rest = call.args[1:] if prefix is not None else call.args
             parent, callers = _canonical(files, f, call.receiver)
+            table = _route_table_mounts(f, call)
+            for prefix_text, router_expr in table:
+                target = _router_target(files, f, router_expr)
+                if target is not None:
+                    chain = _caller_chain(files, callers, prefix_text) + _uses_before(f, call.receiver, call.start, prefix_text)
+                    edges.append((parent, target, prefix_text, chain))
+            if table:
+                continue
+            prefix = _prefix_arg(files, f, call.args)
+            rest = call.args[1:] if prefix is not None else call.args
             for i, a in enumerate(rest):
                 target = _router_target(files, f, a)
                 if target is None:
@@ -343,6 +371,78 @@ def _mounts(files: dict[str, _File]) -> dict[tuple[str, str], list[_Mount]]:
     for root in roots:
         visit(root, "", [], 0)
     return out
+
+
+def _app_prefixed_middleware(files: dict[str, _File]) -> list[tuple[str, str, str]]:
+    """(path prefix, middleware, where) for every `app.use('/prefix', mw)` on an application (not a router mount)."""
+    out = []
+    for f in files.values():
+        for call in f.calls:
+            if call.method != "use" or call.receiver not in f.apps or len(call.args) < 2:
+                continue
+            prefix = string_literal(call.args[0])
+            if not prefix or prefix == "/":
+                continue
+            for a in call.args[1:]:
+                if _router_target(files, f, a) is None:
+                    out.append((prefix, a, where(f.path, call.line)))
+    return out
+
+
+def _under(path: str, prefix: str) -> bool:
+    p = normalize_path(prefix).rstrip("/")
+    return path == p or path.startswith(p + "/")
+
+
+FOR_EACH = re.compile(r"([\w$]+)\s*\.\s*forEach\s*\(\s*(?:\(\s*([\w$]+)\s*\)|([\w$]+))\s*=>")
+TABLE_ENTRY = re.compile(r"\{\s*(?:path|prefix)\s*:\s*(['\"`])([^'\"`]*)\1\s*,\s*(?:route|router|handler)\s*:\s*([\w$.]+)\s*,?\s*\}|"
+                         r"\{\s*(?:route|router|handler)\s*:\s*([\w$.]+)\s*,\s*(?:path|prefix)\s*:\s*(['\"`])([^'\"`]*)\5\s*,?\s*\}")
+
+
+def _route_table_mounts(f: _File, call) -> list[tuple[str, str]]:
+    """`routes.forEach((route) => router.use(route.path, route.route))` over a literal table
+    `const routes = [{ path: '/auth', route: authRoute }, ...]`: one (prefix, router) per entry."""
+    if len(call.args) != 2:
+        return []
+    head = re.match(r"([\w$]+)\.[\w$]+$", call.args[0].strip())
+    if not head or not call.args[1].strip().startswith(head.group(1) + "."):
+        return []
+    loop = None
+    for m in FOR_EACH.finditer(f.src, 0, call.start):
+        if (m.group(2) or m.group(3)) == head.group(1):
+            loop = m
+    if loop is None:
+        return []
+    decl = re.search(rf"(?:const|let|var)\s+{re.escape(loop.group(1))}\s*=\s*\[", f.src)
+    close = matching_paren(f.src, decl.end() - 1) if decl else -1
+    table = f.src[decl.end() - 1:close + 1] if decl and close > 0 else ""
+    out = []
+    for m in TABLE_ENTRY.finditer(table):
+        out.append((m.group(2), m.group(3)) if m.group(3) else (m.group(6), m.group(4)))
+    return out
+
+
+PREFIX_NAME = re.compile(r"(prefix|path|route|base|url|version|api|mount)", re.I)
+
+
+def _prefix_arg(files: dict[str, _File], f: _File, args: list[str]) -> str | None:
+    """The mount path of `app.use(path, ...)`: a literal, a const string of the file, a template literal (its
+    placeholders as `{?}`), or, for a name or member that reads like one (`config.apiPrefix`) followed by a
+    router, the visible wildcard `{?}`; None when the first argument is middleware."""
+    first = args[0].strip() if args else ""
+    literal = string_literal(first)
+    if literal is not None:
+        return literal
+    template = re.fullmatch(r"`([^`]*)`", first)
+    if template:
+        return re.sub(r"\$\{[^}]*\}", UNRESOLVED, template.group(1))
+    value = string_literal(f.defs.get(first, "")) if re.fullmatch(r"[\w$]+", first) else None
+    if value is not None:
+        return value
+    if len(args) > 1 and re.fullmatch(r"[\w$.]+", first) and PREFIX_NAME.search(first.rsplit(".", 1)[-1]) \
+            and first not in f.functions and _router_target(files, f, first) is None:
+        return UNRESOLVED
+    return None
 
 
 def _uses_before(f: _File, owner: str, offset: int, path: str) -> list[tuple[str, str]]:
@@ -404,6 +504,70 @@ def _handler_name(handler: str) -> str:
     return "<anonymous>"
 
 
+# behaviour kinds (auditor.endpoints.protections) -> this extractor's kinds
+KIND_OF = {"authentication": "auth", "authorization": "authz", "rate_limit": "rate", "input_validation": "validation"}
+JS_DEFINITION_AT = r"(?:function\s+{n}\s*\(|(?:const|let|var)\s+{n}\s*=|exports\.{n}\s*=|(?<![\w$.]){n}\s*:\s*(?:async\s+)?(?:function\b|\()|^\s*(?:async\s+)?{n}\s*\([^)]*\)\s*\{{)"
+
+
+MIDDLEWARE_MODULE_LINES = 120
+
+
+def _function_text(src: str, name: str) -> str:
+    """The text of `name`'s definition in a module: from its start to the close of its first brace block."""
+    d = re.search(JS_DEFINITION_AT.format(n=re.escape(name)), src, re.M)
+    if not d:
+        return ""
+    brace = src.find("{", d.end())
+    close = matching_paren(src, brace) if brace >= 0 else -1
+    return src[d.start():close + 1] if close > 0 else src[d.start():d.start() + 400]
+
+
+def _middleware_behaviour(repo: Repository, files: dict[str, _File], source_of, text: str, at: str) -> dict[str, str]:
+    """kind -> how for one middleware expression as used in the file of `at`: a known package's middleware
+    (rules/protections.yml), or the repository function it names, read for what it does."""
+    path = at.rsplit(":", 1)[0]
+    f = files.get(path)
+    head = re.match(r"\s*([\w$]+)(?:\.([\w$]+))?", text)
+    if f is None or not head:
+        return {}
+    name, member = head.group(1), head.group(2)
+    memo = repo.__dict__.setdefault("_auditor_js_middleware", {})
+    key = (path, name, member)
+    if key in memo:
+        return memo[key]
+    memo[key] = {}
+    definition = f.defs.get(name, "")
+    package = re.search(r"require\(\s*['\"]([^'\"]+)['\"]\s*\)|^[\w$]+ from (\S+)$", definition)
+    spec = (package.group(1) or package.group(2)) if package else None
+    out: dict[str, str] = {}
+    if spec is None and re.match(r"[\w$]+\s*\(", definition):   # const limiter = rateLimit({...})
+        callee = re.match(r"([\w$]+)", definition)
+        inner = re.search(r"require\(\s*['\"]([^'\"]+)['\"]\s*\)|^[\w$]+ from (\S+)$",
+                          f.defs.get(callee.group(1), "")) if callee else None
+        if inner and not (inner.group(1) or inner.group(2) or ".").startswith("."):
+            spec = inner.group(1) or inner.group(2)
+    if spec and not spec.startswith("."):
+        package_name = "/".join(spec.split("/")[:2]) if spec.startswith("@") else spec.split("/")[0]
+        entry = f"{package_name}#{member}" if member else package_name   # passport#authenticate, not passport.session
+        out = {kind: f"{entry.replace('#', '.')} middleware" for kind in javascript_kinds(entry)}
+    elif spec:
+        target = _resolve(repo, path, spec)
+        src = source_of(target) if target else ""
+        text_of = _function_text(src, member or name) if src else ""
+        if text_of and src.count("\n") < MIDDLEWARE_MODULE_LINES:
+            text_of = src    # a small middleware module: its helpers (verifyCallback) are part of what it does
+        if text_of:
+            line = line_of(src, src.find(_function_text(src, member or name) or text_of))
+            out = {kind: f"{how}; defined at {target}:{line}" for kind, how in js_behaviour(text_of).items()}
+    else:
+        text_of = _function_text(f.src, name)
+        if text_of:
+            line = line_of(f.src, f.src.find(text_of))
+            out = {kind: f"{how}; defined at {path}:{line}" for kind, how in js_behaviour(text_of).items()}
+    memo[key] = out
+    return out
+
+
 def _kinds(f: _File, text: str) -> set[str]:
     expanded = text
     name = text.strip()
@@ -412,9 +576,13 @@ def _kinds(f: _File, text: str) -> set[str]:
     return {kind for kind, rx in KINDS.items() if rx.search(expanded)}
 
 
-def _protect(ep: Endpoint, f: _File, chain: list[tuple[str, str]], handler: str, g: _Global, body: str) -> None:
+def _protect(ep: Endpoint, f: _File, chain: list[tuple[str, str]], handler: str, g: _Global, body: str,
+             behaviour=None) -> None:
     found: dict[str, list[str]] = {}
     for text, at in chain:
+        known = behaviour(text, at) if behaviour is not None else {}
+        for kind, how in known.items():
+            found.setdefault(KIND_OF.get(kind, kind), []).append(f"{text.strip()[:50]} at {at} ({how})")
         for kind in _kinds(f, text):
             found.setdefault(kind, []).append(f"{text.strip()[:70]} at {at}")
     if "auth" in found:

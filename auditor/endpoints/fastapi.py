@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 from auditor.astwalk import nodes_of, walk
 from auditor.endpoints.classify import DEVELOPMENT_ONLY
-from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, join_paths, mark, normalize_path, where
+from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, UNRESOLVED, join_paths, mark, normalize_path, where
+from auditor.endpoints.protections import AUTHENTICATION, AUTHORIZATION
+from auditor.endpoints.protections.behaviour import guards as guards_of
 from auditor.endpoints.pyast import (
     PyModule,
     PyProject,
@@ -85,6 +87,8 @@ class _Ctx:
     schemes: set[str] = field(default_factory=set)           # module-level names bound to security schemes
     cookie_schemes: set[str] = field(default_factory=set)
     auth_functions: set[str] = field(default_factory=set)    # functions that authenticate (by their own deps)
+    authz_functions: dict[str, str] = field(default_factory=dict)  # functions whose guards check a role: how
+    auth_defs: dict[str, str] = field(default_factory=dict)        # functions whose guards reject the anonymous
     limiter_names: set[str] = field(default_factory=set)
     global_limits: list[str] = field(default_factory=list)
     csrf_middleware: list[str] = field(default_factory=list)
@@ -149,7 +153,7 @@ def _prefix(project: PyProject, mod: PyModule, node: ast.AST | None) -> str:
     if node is None:
         return ""
     value = literal_str(project, mod, node)
-    return value if value is not None else "{" + (dotted(node) or "prefix") + "}"
+    return value if value is not None else UNRESOLVED
 
 
 def _decorates_routes(mod: PyModule) -> bool:
@@ -255,6 +259,15 @@ def _scan_globals(project: PyProject, c: _Ctx) -> None:
             for cls in mod.classes.values():
                 if any(last_name(b) in c.models for b in cls.bases):
                     c.models.add(cls.name)
+    # functions that authenticate or authorise by what they do: raise HTTPException(401/403) when no user
+    for mod in project.modules.values():
+        for fn in mod.functions.values():
+            found = guards_of(fn)
+            if AUTHENTICATION in found:
+                c.auth_functions.add(fn.name)
+                c.auth_defs[fn.name] = f"{fn.name} ({found[AUTHENTICATION]}; defined at {where(mod.path, fn.lineno)})"
+            if AUTHORIZATION in found:
+                c.authz_functions[fn.name] = f"{fn.name} ({found[AUTHORIZATION]}; defined at {where(mod.path, fn.lineno)})"
     # functions that authenticate: their own parameters depend on a security scheme (or another auth function)
     for _ in range(3):
         for mod in project.modules.values():
@@ -312,9 +325,13 @@ def _protect(ep: Endpoint, fn, mod: PyModule, inherited: list[tuple[str, str]], 
     for text, w in inherited + param_deps:
         call = ast.parse(text, mode="eval").body
         target = _dep_target(call) if isinstance(call, ast.Call) else ""
-        if _is_auth_dep(target, c):
+        if target in c.auth_defs:
+            auth_sources.append(f"{text} at {w}: {c.auth_defs[target]}")
+        elif _is_auth_dep(target, c):
             auth_sources.append(f"{text} at {w}")
-        if AUTHZ_DEP_NAME.search(target) or (isinstance(call, ast.Call) and kwarg(call, "scopes") is not None):
+        if target in c.authz_functions:
+            authz_sources.append(f"{text}: {c.authz_functions[target]}")
+        elif AUTHZ_DEP_NAME.search(target) or (isinstance(call, ast.Call) and kwarg(call, "scopes") is not None):
             authz_sources.append(f"{text} at {w}")
     for a, d in _params_with_defaults(fn):
         deps = _deps_of(a, d, c.project, mod)

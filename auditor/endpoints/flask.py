@@ -11,7 +11,28 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.astwalk import nodes_of, walk
-from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, join_paths, mark, normalize_path, where
+from auditor.endpoints.common import (
+    HTTP_METHODS,
+    SAFE_METHODS,
+    has_path_params,
+    join_paths,
+    mark,
+    normalize_path,
+    where,
+)
+from auditor.endpoints.flask_resources import api_mounts, prefix_of, resource_methods, resource_routes
+from auditor.endpoints.protections import (
+    AUTHENTICATION,
+    AUTHORIZATION,
+    CSRF,
+    RATE_LIMIT,
+    VALIDATION,
+    Finding,
+    classify_function,
+    protections_of,
+)
+from auditor.endpoints.protections.behaviour import guards
+from auditor.endpoints.protections.resolve import delegated_protections
 from auditor.endpoints.pyast import (
     PyModule,
     PyProject,
@@ -21,7 +42,6 @@ from auditor.endpoints.pyast import (
     dotted,
     kwarg,
     last_name,
-    literal_str,
     str_list,
 )
 from auditor.endpoints.pyprotect import (
@@ -64,6 +84,7 @@ class _Blueprint:
     prefix: str
     line: int
     guards: list[str] = field(default_factory=list)   # before_request auth guards
+    hooks: list[Finding] = field(default_factory=list)  # what its before_request hooks do
 
 
 @dataclass
@@ -75,11 +96,15 @@ class _Globals:
     bearer_auth: list[str] = field(default_factory=list)
     token_auth_names: set[str] = field(default_factory=set)   # HTTPTokenAuth() objects: per-route bearer auth
     token_owners: set[tuple[str, str]] = field(default_factory=set)  # blueprints with token-auth routes
+    app_hooks: list[Finding] = field(default_factory=list)    # what the app's before_request hooks do
     project: PyProject | None = None
 
 
+FLASK_PACKAGES = ("flask", "flask_restx", "flask_restful", "flask_restplus", "flask_smorest", "apiflask")
+
+
 def uses_flask(mod: PyModule) -> bool:
-    return any(v == "flask" or v.startswith("flask.") for v in mod.imports.values())
+    return any(v.split(".")[0] in FLASK_PACKAGES for v in mod.imports.values())
 
 
 def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
@@ -98,7 +123,7 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
                     if ctor in ("Flask", "APIFlask"):
                         apps[(mod.name, var)] = mod
                     elif ctor in ("Blueprint", "APIBlueprint"):
-                        prefix = literal_str(project, mod, kwarg(node.value, "url_prefix")) or ""
+                        prefix = prefix_of(project, mod, kwarg(node.value, "url_prefix"))
                         blueprints[(mod.name, var)] = _Blueprint(mod, var, prefix, node.lineno)
                     elif ctor == "Limiter":
                         g.limiter_names.add(var)
@@ -124,29 +149,51 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
                     last_name(node.value.func) == "HTTPTokenAuth":
                 g.token_auth_names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
     routes = [r for mod in mods for r in _routes(mod)]
-    _guards(mods, blueprints)
+    for mod in mods:
+        for rr in resource_routes(project, mod):
+            for method, handler in resource_methods(rr.cls):
+                routes.append(_Route(rr.module, rr.owner, rr.path, [method], handler,
+                                     f"{rr.cls.name}.{method.lower()}", rr.line, rr.cls))
+    mounts = api_mounts(project, mods)
+    _guards(project, mods, blueprints, g)
+    for f in g.app_hooks:
+        if f.kind == CSRF:
+            g.csrf.append(f.text())
     registrations = _registrations(project, mods, blueprints)
     for r in routes:
         if r.handler is not None and _token_auth(r.handler, g):
-            g.token_owners.add(_owner_key(project, r, set(blueprints) | set(apps)))
+            g.token_owners.add(_owner_key(project, r, set(blueprints) | set(apps) | set(mounts)))
     endpoints = []
+    known = set(blueprints) | set(apps) | set(mounts)
     for r in routes:
-        owner = _owner_key(project, r, set(blueprints) | set(apps))
-        bp = blueprints.get(owner)
-        if bp is not None:
-            prefixes = registrations.get((bp.module.name, bp.var)) or [(bp.prefix, "")]
-        else:
-            prefixes = [("", "")]
-        for prefix, _ in prefixes:
+        owner = _owner_key(project, r, known)
+        for bp, prefix in _served_under(owner, blueprints, registrations, mounts):
             for method in r.methods:
                 ep = Endpoint(method, normalize_path(join_paths(prefix, r.path)), r.handler_name, r.module.path,
                               r.line, "flask")
-                if bp is None and owner not in apps:
+                if bp is None and owner not in apps and owner not in mounts:
                     ep.notes.append(f"route owner {r.owner!r} is neither a Flask app nor a known blueprint")
-                _protect(ep, r, bp, g, _owner_key(project, r, set(blueprints) | set(apps)) in g.token_owners)
+                _protect(ep, r, bp, g, owner in g.token_owners)
                 endpoints.append(ep)
     glob = {"csrf": g.csrf, "rate_limit": g.limiter_default, "bearer_auth": g.bearer_auth}
     return endpoints, {k: v for k, v in glob.items() if v}
+
+
+def _served_under(owner, blueprints, registrations, mounts) -> list[tuple[_Blueprint | None, str]]:
+    """(blueprint, full prefix) for every place a route owner's routes are served: a blueprint under each of
+    its registrations, a flask-restx Api or Namespace under the blueprint (or app) it is attached to."""
+    def of_blueprint(key) -> list[tuple[_Blueprint | None, str]]:
+        bp = blueprints.get(key)
+        if bp is None:
+            return [(None, "")]
+        return [(bp, p) for p, _ in registrations.get((bp.module.name, bp.var)) or [(bp.prefix, "")]]
+    if owner in mounts:
+        out = []
+        for parent, prefix in mounts[owner]:
+            for bp, pp in of_blueprint(parent):
+                out.append((bp, join_paths(pp, prefix)))
+        return out
+    return of_blueprint(owner)
 
 
 def _has_route_decorators(mod: PyModule) -> bool:
@@ -217,21 +264,43 @@ def _routes(mod: PyModule) -> list[_Route]:
     return out
 
 
-def _guards(mods: list[PyModule], blueprints: dict[tuple[str, str], _Blueprint]) -> None:
-    """`@bp.before_request` functions that reject anonymous callers protect the whole blueprint."""
+def _guards(project: PyProject, mods: list[PyModule], blueprints: dict[tuple[str, str], _Blueprint],
+            g: _Globals) -> None:
+    """`before_request` hooks, read for what they do: on a blueprint they protect its routes, on the app (or
+    `before_app_request`) every route. `@bp.before_request` decorators and `bp.before_request(fn)` calls."""
     for mod in mods:
-        for fn in mod.functions.values():
+        hooks: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | None, ast.AST]] = []
+        for fn in nodes_of(mod.tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for dec in fn.decorator_list:
                 name = dotted(dec) or ""
-                if not name.endswith(".before_request"):
-                    continue
-                owner = name.rsplit(".", 1)[0]
-                body = ast.unparse(fn)
-                if any(s in body for s in ("is_authenticated", "abort(401", "verify_jwt_in_request",
-                                           "Unauthorized", "login_required", "401")):
-                    bp = blueprints.get((mod.name, owner))
-                    if bp is not None:
-                        bp.guards.append(f"before_request {fn.name} at {where(mod.path, fn.lineno)}")
+                if name.endswith((".before_request", ".before_app_request")):
+                    hooks.append((name, fn, fn))
+        for call in nodes_of(mod.tree, ast.Call):
+            name = dotted(call.func) or ""
+            if name.endswith((".before_request", ".before_app_request")) and call.args:
+                hooks.append((name, None, call.args[0]))
+        for name, fn, target in hooks:
+            owner, _, hook = name.rpartition(".")
+            bp = blueprints.get((mod.name, owner))
+            if bp is None:
+                hit = project.resolve(mod, owner)
+                bp = blueprints.get((hit[0].name, hit[1])) if hit else None
+            if fn is not None:
+                label = f"before_request hook {fn.name}"
+                found = classify_function(fn, label, where(mod.path, fn.lineno),
+                                          lambda call: protections_of(project, mod, call.func, 1))
+            else:
+                label = f"before_request hook {dotted(target) or '?'}"
+                found = [Finding(f.kind, label, f.where, f.how) for f in protections_of(project, mod, target)]
+            body = ast.unparse(fn) if fn is not None else ""
+            if bp is not None and hook == "before_request":
+                bp.hooks += found
+                if fn is not None and not any(f.kind == AUTHENTICATION for f in found) and \
+                        any(s in body for s in ("is_authenticated", "abort(401", "verify_jwt_in_request",
+                                                "Unauthorized", "login_required")):
+                    bp.guards.append(f"before_request {fn.name} at {where(mod.path, fn.lineno)}")
+            else:
+                g.app_hooks += found
 
 
 def _registrations(project: PyProject, mods: list[PyModule],
@@ -251,7 +320,7 @@ def _registrations(project: PyProject, mods: list[PyModule],
             if key is None:
                 continue
             prefix_node = kwarg(call, "url_prefix")
-            prefix = literal_str(project, mod, prefix_node) if prefix_node is not None else blueprints[key].prefix
+            prefix = prefix_of(project, mod, prefix_node) if prefix_node is not None else blueprints[key].prefix
             parent_expr = dotted(call.func.value) or ""
             parent = (mod.name, parent_expr)
             if parent not in blueprints:
@@ -287,12 +356,35 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
                 decorators += [dotted(e) or "" for e in getattr(target.value, "elts", [])]
     at = where(r.module.path, fn.lineno if fn is not None else r.line)
 
+    dec_nodes = list(fn.decorator_list) if fn is not None else []
+    if r.view_class is not None:
+        for target in r.view_class.body:
+            if isinstance(target, ast.Assign) and any(getattr(t, "id", "") in ("decorators", "method_decorators")
+                                                      for t in target.targets):
+                dec_nodes += [e for e in getattr(target.value, "elts", []) if isinstance(e, ast.expr)]
+        dec_nodes += list(r.view_class.decorator_list)
+    behaviour: dict[str, list[str]] = {}
+    for d in dec_nodes:
+        for f in protections_of(g.project, r.module, d):
+            behaviour.setdefault(f.kind, []).append(f"@{f.text()}")
+    for f in (bp.hooks if bp is not None else []) + g.app_hooks:
+        if f.kind not in (CSRF, VALIDATION):     # a hook reading the request validates no route's own input
+            behaviour.setdefault(f.kind, []).append(f.text())
+    if fn is not None:
+        for kind, how in delegated_protections(g.project, r.module, fn).items():
+            behaviour.setdefault(kind, []).append(f"hands the request to {how}")
+        for kind, how in guards(fn, top_level=True).items():
+            if kind in (AUTHENTICATION, AUTHORIZATION):
+                behaviour.setdefault(kind, []).append(f"check in {r.handler_name}: {how} ({at})")
+
     # authentication
     auth = [d for d in decorators if AUTH_DECORATOR.search(d)]
     custom = next((found for found in (repo_auth_decorator(g.project, r.module, d)
                                        for d in (fn.decorator_list if fn is not None else [])) if found), None)
     if auth:
         mark(ep, "authenticated", True, f"@{auth[0]} at {at}")
+    elif behaviour.get(AUTHENTICATION):
+        mark(ep, "authenticated", True, behaviour[AUTHENTICATION][0])
     elif custom:
         mark(ep, "authenticated", True, custom)
     elif bp is not None and bp.guards:
@@ -313,6 +405,8 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
     actor = acts_as_current_user(fn) if fn is not None and ep.authenticated else None
     if authz:
         mark(ep, "authorized", True, f"@{authz[0]} at {at}")
+    elif behaviour.get(AUTHORIZATION):
+        mark(ep, "authorized", True, behaviour[AUTHORIZATION][0])
     elif own:
         mark(ep, "authorized", True, f"ownership filter `{own}` in {r.handler_name}")
     elif actor:
@@ -356,6 +450,8 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
     limiter_exempt = any(d.endswith(".exempt") and d.split(".")[0] in g.limiter_names | {"limiter"} for d in decorators)
     if limited:
         mark(ep, "rate_limited", True, f"@{limited[0]} at {at}")
+    elif behaviour.get(RATE_LIMIT):
+        mark(ep, "rate_limited", True, behaviour[RATE_LIMIT][0])
     elif g.limiter_default and not limiter_exempt:
         mark(ep, "rate_limited", True, g.limiter_default[0])
     else:
@@ -370,13 +466,15 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
     typed = _typed_query_reads(fn)
     if validators:
         mark(ep, "input_validated", True, f"@{validators[0]} at {at}")
+    elif behaviour.get(VALIDATION):
+        mark(ep, "input_validated", True, behaviour[VALIDATION][0])
     elif in_body:
         mark(ep, "input_validated", True, f"`{in_body}` in {r.handler_name}")
     elif reads and typed:
         mark(ep, "input_validated", True, f"typed query reads (request.args.get(..., type=...)) in {r.handler_name}")
     elif reads:
         mark(ep, "input_validated", False, f"reads {reads[0]} without a schema or form")
-    elif "{" in ep.path:
+    elif has_path_params(ep.path):
         typed = all(":" in p for p in _angle_params(r.path))
         if typed:
             mark(ep, "input_validated", True, "typed URL converters")

@@ -36,6 +36,9 @@ def _handler_source(repo: Repository, ep: Endpoint, whole_class: bool) -> str:
     if ep.file.endswith((".js", ".mjs", ".cjs", ".ts")):
         call = _js_call_text(repo.lines(ep.file), ep.line)
         return call + "\n" + _js_named_handler(repo, call, ep.file)
+    if ep.file.endswith(".go"):
+        from auditor.endpoints.goprotect import go_handler_source
+        return go_handler_source(repo, ep)
     return ""
 
 

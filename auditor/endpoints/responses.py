@@ -9,7 +9,7 @@ from auditor.model import Endpoint
 SourceOf = Callable[[Endpoint], str]
 
 
-HTML_RESPONSE = re.compile(r"\brender_template(_string)?\(|\brender_to_response\(|\brender\(\s*request\b|"
+HTML_RESPONSE = re.compile(r"@(?:aiohttp_jinja2\.)?template\(\s*['\"][\w/.-]+\.(?:html|jinja2|j2)['\"]|\brender_template(_string)?\(|\brender_to_response\(|\brender\(\s*request\b|"
                            r"\bTemplateResponse\(|\bres(ponse)?\.render\(|\bHTMLResponse\b|^\s*template_name\s*=|"
                            r"\bredirect\(|\bHttpResponseRedirect\(|\bres(ponse)?\.redirect\(", re.M)
 JSON_RESPONSE = re.compile(r"\bjsonify\(|\bJsonResponse\(|\bJSONResponse\(|\bres(ponse)?\.(json|jsonp)\(|"

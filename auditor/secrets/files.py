@@ -40,7 +40,10 @@ _REFERENCE_PATH = re.compile(
     r"docs?|documentation|examples?|samples?|demo)/"
     r"|(^|/)test_[^/]+$|(^|/)conftest\.py$|_test\.(py|go|rb)$|_spec\.rb$|\.(test|spec)\.[jt]sx?$"
     r"|(^|/)(settings|config)/(test|tests|testing|ci)\.py$|(^|/)(settings|config)_(test|testing|ci)\.py$"
-    r"|(^|/)\.env\.(test|testing|ci)$",
+    r"|(^|/)\.env\.(test|testing|ci)$"
+    # CI pipelines set the values their test runs use
+    r"|(^|/)\.travis\.ya?ml$|(^|/)\.gitlab-ci\.ya?ml$|(^|/)\.github/workflows/|(^|/)\.circleci/|"
+    r"(^|/)azure-pipelines\.ya?ml$|(^|/)bitbucket-pipelines\.ya?ml$|(^|/)appveyor\.ya?ml$",
     re.IGNORECASE)
 DOC_EXTENSIONS = frozenset({".md", ".rst", ".txt", ".adoc", ".html", ".htm", ".ipynb", ".csv", ".svg"})
 

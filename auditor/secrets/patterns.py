@@ -93,6 +93,7 @@ NOT_SECRET_LAST_WORDS = frozenset({
     "keyname", "location", "source", "sources", "usage", "audience", "issuer", "display", "label",
     "selector", "input", "button", "link", "icon", "page", "cookie", "reset", "changed", "flag",
     "option", "options", "setting", "settings", "config", "class", "ref", "reference", "lookup",
+    "status", "state", "result", "results", "step", "action", "event", "success", "sent", "mismatch",
 })
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NAME_SPLIT = re.compile(r"[^A-Za-z0-9]+")

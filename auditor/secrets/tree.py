@@ -8,7 +8,8 @@ from pathlib import Path
 
 from auditor.repo import Repository
 from auditor.secrets.files import is_minified, reportable, scan_mode, skip_reason
-from auditor.secrets.scanner import SecretMatch, scan_text
+from auditor.secrets.meaning import Guard, scan_meaning
+from auditor.secrets.scanner import KNOWN, SecretMatch, scan_text
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class TreeScan:
     findings: list[TreeSecret] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)     # path -> reason
     git_ignored: int = 0                                        # files git ignores: not committed, not scanned
+    guarded: list[Guard] = field(default_factory=list)          # development defaults the code rejects
     duration_s: float = 0.0
 
 
@@ -54,6 +56,11 @@ def scan_tree(repo: Repository) -> TreeScan:
         scan.lines_scanned += text.count("\n") + 1
         scan.findings.extend(TreeSecret(path, m) for m in scan_text(text, scan_mode(path))
                              if reportable(m.rule_id, path))
+    scanned = {p for p in candidates if p not in ignored and p not in scan.skipped}
+    by_meaning, scan.guarded = scan_meaning(repo, lambda p: scan_mode(p) if p in scanned else KNOWN)
+    seen = {(s.path, s.match.line) for s in scan.findings}
+    for path, matches in by_meaning.items():
+        scan.findings.extend(TreeSecret(path, m) for m in matches if (path, m.line) not in seen)
     scan.duration_s = time.monotonic() - started
     return scan
 

@@ -12,6 +12,7 @@ from auditor.checks.shared.endpoints import endpoint_inventory, html_only_result
 from auditor.checks.shared.verdicts import cap, dedupe, production_findings
 from auditor.context import AuditContext, Unavailable
 from auditor.endpoints.classify import is_infrastructure
+from auditor.endpoints.graphql import servers as graphql_servers
 from auditor.endpoints.handlers import handler_source
 from auditor.endpoints.responses import split_html_routes
 from auditor.inventory import TEST_FILE
@@ -125,4 +126,11 @@ def check_docs(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         api, html = split_html_routes([e for e in endpoints if not is_infrastructure(e)],
                                       lambda e: handler_source(ctx.repo, e, whole_class=True))
         html = html if not api else []
-    return evaluate_docs(item.id, documents, production_findings(ctx.findings_for(item.id)), html)
+    findings = production_findings(ctx.findings_for(item.id))
+    for server in graphql_servers(ctx.repo):   # a GraphQL schema served with introspection documents itself
+        if server.introspection:
+            findings.append(Finding(item.id, Evidence(server.file, server.line, server.snippet, rule_id="graphql-schema",
+                                                      engine="graphql", kind=PRACTICE,
+                                                      message="GraphQL schema served with introspection (typed, "
+                                                              "self-describing contract)")))
+    return evaluate_docs(item.id, documents, findings, html)

@@ -1,14 +1,26 @@
 """API-ERROR-FORMAT: central exception handling and one error body shape."""
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 
+from auditor.astwalk import nodes_of
 from auditor.catalog import CatalogItem
+from auditor.checks.shared.endpoints import (
+    HTML_ROUTES_KEY,
+    handler_own_source,
+    html_apart_note,
+    html_only_result,
+    split_api_and_html,
+)
 from auditor.checks.shared.verdicts import cap, dedupe, production_findings
+from auditor.collectors.endpoints import ENDPOINTS
 from auditor.context import AuditContext
+from auditor.endpoints.classify import label
+from auditor.endpoints.graphql import servers as graphql_servers
 from auditor.inventory import TEST_FILE
-from auditor.model import PRACTICE, VIOLATION, Evidence, Finding, ItemResult
+from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, Finding, ItemResult
 from auditor.registry import check
 from auditor.text import line_of
 
@@ -87,9 +99,34 @@ def evaluate_error_format(item_id: str, handlers: list[Finding], defaults: list[
                       details={"error_shapes": sorted(shapes.first_place)})
 
 
+def html_handler_spans(ctx: AuditContext, html: list[Endpoint]) -> dict[str, list[tuple[int, int]]]:
+    """(first, last) lines of the Python handlers of server-rendered routes, per file: their error answers are
+    pages, judged by the web items, not API error bodies."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for ep in html:
+        tree = ctx.repo.python_ast(ep.file) if ep.file.endswith(".py") else None
+        if tree is None:
+            continue
+        short = ep.handler.rsplit(".", 1)[-1]
+        for fn in nodes_of(tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            start = min([fn.lineno] + [d.lineno for d in fn.decorator_list])
+            if (start <= ep.line <= (fn.end_lineno or fn.lineno)) or fn.name == short:
+                spans.setdefault(ep.file, []).append((start, fn.end_lineno or fn.lineno))
+                break
+    return spans
+
+
 @check("API-ERROR-FORMAT")
 def check_error_format(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
+    inv = ctx.get_optional(ENDPOINTS)
+    endpoints = inv.endpoints if inv is not None else []
+    api, html = split_api_and_html(endpoints, lambda e: handler_own_source(ctx, e))
+    if html and not api:
+        result = html_only_result(item.id, html, "the API error format")
+        result.evidence = [f.evidence for f in dedupe(production_findings(ctx.practices(item.id)))][:5]
+        return result
+    html_spans = html_handler_spans(ctx, html)
     shapes = ErrorShapes()
     defaults: list[Evidence] = []
     source_files = [p for p in ctx.repo.paths() if p.endswith((".py", ".js", ".ts", ".mjs"))
@@ -107,11 +144,21 @@ def check_error_format(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                 defaults.append(Evidence(path, line, ctx.repo.snippet(path, line), rule_id="framework-exception-handler",
                                          engine="inventory", message=text, kind=PRACTICE))
                 break
+    for server in graphql_servers(ctx.repo):   # every GraphQL server answers errors in the spec's errors[] list
+        defaults.append(Evidence(server.file, server.line, server.snippet, rule_id="graphql-errors", engine="graphql",
+                                 message="the GraphQL server answers every error in the spec's errors[] list",
+                                 kind=PRACTICE))
     for path in source_files:
         text = ctx.repo.read_text(path) or ""
         for shape, line in error_shapes(path, text):
+            if any(lo <= line <= hi for lo, hi in html_spans.get(path, ())):
+                continue   # an error page of a server-rendered route
             shapes.add(shape, Evidence(path, line, ctx.repo.snippet(path, line)))
     if defaults:  # validation and not-found errors of these frameworks always answer {"detail": ...}
         shapes.add("detail", defaults[0])
-    return evaluate_error_format(item.id, production_findings(ctx.practices(item.id)), defaults, shapes,
-                                 len(source_files))
+    result = evaluate_error_format(item.id, production_findings(ctx.practices(item.id)), defaults, shapes,
+                                   len(source_files))
+    if html:
+        result.rationale += html_apart_note(html)
+        result.details[HTML_ROUTES_KEY] = [label(e) for e in html]
+    return result

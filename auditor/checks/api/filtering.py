@@ -14,16 +14,17 @@ from auditor.endpoints.responses import SourceOf, split_html_routes
 from auditor.model import PRACTICE, Endpoint, Finding, ItemResult, partial_result
 from auditor.registry import check
 
-PAGINATION_NAMES = {"limit", "offset", "page", "page_size", "per_page", "cursor", "size", "skip", "take",
+PAGINATION_NAMES = {"limit", "offset", "page", "page_size", "per_page", "cursor", "size", "skip", "take", "num",
                     "pagesize", "perpage"}
 QUERY_READ = re.compile(r"(?:(?:request\.(?:args|GET|query_params)\.get\(|request\.(?:args|GET|query_params)\[|"
-                        r"req\.query\[|(?<![.\w])query\(|searchParams\.get\()\s*['\"](\w+)|req\.query\.(\w+))")
+                        r"req\.query\[|(?<![.\w])query\(|searchParams\.get\()\s*['\"](\w+)|req\.query\.(\w+)|"
+                        r"\.(?:Query|DefaultQuery|QueryParam|FormValue)\(\s*\"(\w+)|URL\.Query\(\)\.Get\(\s*\"(\w+))")
 FILTER_NAME = re.compile(r"(?i)(filter|sort|order|search|q$|status|since|until|from|to$|min|max|name|type|category)")
 
 
 def query_parameters(source: str) -> set[str]:
     """Query parameter names a handler reads (text heuristic, plus FastAPI-style function parameters)."""
-    names = {m.group(1) or m.group(2) for m in QUERY_READ.finditer(source)}
+    names = {next(g for g in m.groups() if g) for m in QUERY_READ.finditer(source)}
     try:
         tree = ast.parse(source.strip() if source.lstrip().startswith(("@", "def", "async")) else "")
     except SyntaxError:

@@ -1,17 +1,32 @@
-"""API-PAGINATION: list endpoints paginate, with a page size the client cannot make unbounded."""
+"""API-PAGINATION: list endpoints paginate, with a page size the client cannot make unbounded.
+
+List endpoints are recognised by what they return as well as by the route inventory: a GET handler (or a
+repository function it calls, one level) that queries many rows (`.all()`, `objects.all()/filter()` without a
+slice, `fetchall()`, `find({})`, `findAll()`, `toArray()`, `findMany()`) and serialises or renders them. A
+list that returns every row fails whether it answers JSON or a page of HTML, with the query as evidence."""
 from __future__ import annotations
 
 import ast
 import re
+from typing import Callable
 
 from auditor.catalog import CatalogItem
-from auditor.checks.shared.endpoints import endpoint_inventory, html_only_result, no_endpoints, route_evidence
+from auditor.checks.shared.endpoints import (
+    HTML_ROUTES_KEY,
+    endpoint_inventory,
+    handler_own_source,
+    html_apart_note,
+    no_endpoints,
+    route_evidence,
+    split_api_and_html,
+)
 from auditor.checks.shared.verdicts import cap, dedupe, production_findings
 from auditor.context import AuditContext
 from auditor.endpoints.classify import label
 from auditor.endpoints.handlers import handler_source
-from auditor.endpoints.responses import SourceOf, split_html_routes
+from auditor.endpoints.responses import SourceOf
 from auditor.model import PRACTICE, Endpoint, Finding, ItemResult, partial_result
+from auditor.probes.callees import called_sources, endpoint_text, handler_definition
 from auditor.registry import check
 
 UPPER_BOUND = re.compile(r"\ble\s*=|\blt\s*=|\bmax\s*:|max_value\s*=|\bmin\(|Math\.min\(|max_limit|max_page_size|"
@@ -63,42 +78,122 @@ def page_size_origin(source: str) -> tuple[str, str]:
     return "unknown", setters[0].group(0)
 
 
+MANY_ROWS = re.compile(
+    r"\.objects\.(?:all|filter|exclude|order_by)\((?:[^()]|\([^()]*\))*\)(?:\.\w+\((?:[^()]|\([^()]*\))*\))*|"
+    r"\.query\((?:[^()]|\([^()]*\))*\)(?:\s*\.\w+\((?:[^()]|\([^()]*\))*\))*|"
+    r"\.all\(\)|\.fetchall\(\)|\.find\(\s*(?:\{\s*\})?\s*\)|\.findAll\(\s*\)|\.toArray\(\)|\.findMany\(\s*\)|"
+    r"\.to_list\(\s*(?:None|length\s*=\s*None)?\s*\)|"
+    # JS document stores: Model.find(filter), this.find(options), db.collection('x').find(q); a paginate plugin
+    r"(?:\b[A-Z]\w*|\bthis|\b\w+(?:Col|Collection)|\bcollection\([^()]*\))\.find\((?:[^()]|\([^()]*\))*\)|"
+    r"\b\w+\.paginate\(")
+# a chain that ends in one row (or a number) is not a list
+ONE_ROW_END = re.compile(r"\.(?:first|last|get|one|one_or_none|scalar|exists|count|delete|update|aggregate|"
+                         r"get_or_create|update_or_create|latest|earliest)\([^()]*\)\s*$")
+BOUNDED_QUERY = re.compile(r"\.limit\(|\bLIMIT\b|\[\s*:\s*\w+\s*\]|\[\s*\w+\s*:\s*\w+\s*\]|\.paginate\(|"
+                           r"\bPaginator\(|\.skip\(|\btake\s*:|\.slice\(|\bfetchmany\(|\bpaginate_queryset\(|"
+                           r"\bpaginate\(")
+# the handler itself answers one record: `user_list(...).get()`, `.first()`, `fetchone()`, `findById(`
+ONE_RECORD = re.compile(r"\.(?:get|first|one|one_or_none)\(\s*\)|\bfetchone\(|\bfindOne\(|\bfindById\(|"
+                        r"\bget_object_or_404\(|\bfind_one\(")
+ITERATES = re.compile(r"\bmany\s*=\s*True|\bfor\s+\w+\s+in\b|\.map\(|\blist\(|\bforEach\(")
+
+
+def list_query(text: str, own: str = "") -> tuple[str, bool] | None:
+    """(the many-row query, whether anything bounds it) in a GET handler's text with its callees, or None.
+    `own` is the handler's own text: one that fetches a single record and iterates nothing is no list."""
+    if own and ONE_RECORD.search(own) and not ITERATES.search(own):
+        return None
+    for m in MANY_ROWS.finditer(text):
+        query = m.group(0)
+        if ONE_ROW_END.search(query) or (text[m.end():m.end() + 3].lstrip().startswith("[")):
+            continue
+        around = text[max(0, m.start() - 200):m.end() + 200]
+        return " ".join(query.split())[:80], bool(BOUNDED_QUERY.search(around))
+    return None
+
+
+def locate_in(lines_of: Callable[[str], list[str]], places: list[tuple[str, str]], query: str) -> tuple[str, int] | None:
+    """file:line of a query inside one of the (file, function text) places: the handler, then its callees."""
+    head = " ".join(query.split())[:25]
+    for file, text in places:
+        text_lines = text.splitlines()
+        hit = next((i for i, line in enumerate(text_lines) if head in " ".join(line.split())
+                    or head.lstrip(".") in " ".join(line.split())), None)
+        if hit is None or not text_lines:
+            continue
+        first = text_lines[0]
+        start = next((n for n, line in enumerate(lines_of(file), 1) if line == first), None)
+        if start is not None:
+            return file, start + hit
+    return None
+
+
 def evaluate_pagination(item_id: str, endpoints: list[Endpoint], source_of: SourceOf, snippet_of: SourceOf,
-                        defaults: list[Finding]) -> ItemResult:
-    candidates = [e for e in endpoints if e.paginated is not None]
-    lists, html = split_html_routes(candidates, source_of)
+                        defaults: list[Finding], text_of: SourceOf | None = None,
+                        query_place: Callable[[Endpoint, str], tuple[str, int] | None] = lambda e, q: None) -> ItemResult:
+    text_of = text_of or source_of
+    inventory_lists = [e for e in endpoints if e.paginated is not None]
+    queried: dict[int, tuple[str, bool]] = {}
+    for e in endpoints:
+        if e.paginated is None and e.method.upper() in ("GET", "ANY"):
+            found = list_query(text_of(e), source_of(e))
+            if found:
+                queried[id(e)] = found
+    lists = inventory_lists + [e for e in endpoints if id(e) in queried]
+    _, html_routes = split_api_and_html(endpoints, source_of)
+    html_lists = [e for e in lists if e in html_routes]
+    html_apart = [e for e in html_routes if e not in lists]
     if not lists:
-        if html:
-            return html_only_result(item_id, html, "API pagination", "list route(s)")
         return ItemResult(item_id, "not_applicable",
-                          f"no list endpoint among {len(endpoints)} endpoint(s) (a GET returning a collection)")
+                          f"no list endpoint among {len(endpoints)} endpoint(s) (a GET returning a collection: a query "
+                          "of many rows serialised or rendered)" + html_apart_note(html_apart),
+                          details={HTML_ROUTES_KEY: [label(e) for e in html_apart]})
     good, bad = [], []
     judged: list[dict] = []   # per endpoint, as the endpoint security items record it (the HTML matrix reads it)
     for ep in lists:
         how = "; ".join(ep.protections.get("paginated", []))
         judged.append({"method": ep.method, "path": ep.path, "handler": ep.handler, "file": ep.file, "line": ep.line,
                        "compliant": False})
+        page = " (a server-rendered page)" if ep in html_lists else ""
+        if id(ep) in queried:
+            query, bounded = queried[id(ep)]
+            if not bounded:
+                bad.append(route_evidence(ep, snippet_of(ep), "unpaginated-list",
+                                          f"{label(ep)}{page} returns every row: {query}"))
+                place = query_place(ep, query)
+                if place and place != (ep.file, ep.line):
+                    bad.append(route_evidence(Endpoint(ep.method, ep.path, ep.handler, place[0], place[1], ep.framework),
+                                              "", "unbounded-list-query", f"the query of {label(ep)}: {query}"))
+                continue
+            good.append(route_evidence(ep, snippet_of(ep), "paginated-list", f"{label(ep)}{page}: bounded query ({query})",
+                                       PRACTICE))
+            judged[-1]["compliant"] = True
+            continue
         if not ep.paginated:
-            bad.append(route_evidence(ep, snippet_of(ep), "unpaginated-list",
-                                    f"{label(ep)} returns the whole collection (no limit/offset, cursor or page)"))
+            found = list_query(text_of(ep))
+            what = f": {found[0]}" if found else " (no limit/offset, cursor or page)"
+            bad.append(route_evidence(ep, snippet_of(ep), "unpaginated-list", f"{label(ep)}{page} returns every row{what}"))
             continue
         source = source_of(ep)
         origin, size = page_size_origin(source) if source else ("none", "")
         if origin in ("client", "unknown") and not UPPER_BOUND.search(source) and "DEFAULT_PAGINATION" not in how:
             whence = "the client sets it" if origin == "client" else "its origin is not seen"
             bad.append(route_evidence(ep, snippet_of(ep), "unbounded-page-size",
-                                    f"{label(ep)} takes a page size with no upper bound ({how}; {whence}: {size})"))
+                                      f"{label(ep)} takes a page size with no upper bound ({how}; {whence}: {size})"))
             continue
         bound = f"; page size fixed by the server ({size})" if origin == "server" else ""
         good.append(route_evidence(ep, snippet_of(ep), "paginated-list", f"{label(ep)} paginated: {how}{bound}", PRACTICE))
         judged[-1]["compliant"] = True
     evidence = bad + good + [f.evidence for f in dedupe(defaults)]
-    skipped = f" {len(html)} server-rendered HTML list page(s) not counted." if html else ""
-    return partial_result(item_id, len(good), len(lists),
-                          f"{len(good)} of {len(lists)} list endpoint(s) are paginated with a bounded page size; a "
-                          "size only counts as unbounded when the request sets it (heuristic)." + skipped,
+    compliant = sum(1 for j in judged if j["compliant"])
+    pages = f" {len(html_lists)} of the lists are server-rendered pages, judged the same way." if html_lists else ""
+    return partial_result(item_id, compliant, len(lists),
+                          f"{compliant} of {len(lists)} list endpoint(s) are paginated with a bounded page size; a "
+                          "size only counts as unbounded when the request sets it (heuristic)." + pages
+                          + html_apart_note(html_apart),
                           cap(evidence), {"list_endpoints": [label(e) for e in lists],
-                                          "html_list_pages": [label(e) for e in html], "endpoints": judged})
+                                          "html_list_pages": [label(e) for e in html_lists],
+                                          HTML_ROUTES_KEY: [label(e) for e in html_apart], "endpoints": judged})
 
 
 @check("API-PAGINATION")
@@ -106,6 +201,16 @@ def check_pagination(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     inv = endpoint_inventory(ctx)
     if not inv.endpoints:
         return no_endpoints(item.id, inv)
-    return evaluate_pagination(item.id, inv.endpoints, lambda e: handler_source(ctx.repo, e),
+    def text_of(e: Endpoint) -> str:
+        return endpoint_text(ctx.repo, e.file, e.handler, handler_source(ctx.repo, e))
+
+    def query_place(e: Endpoint, query: str) -> tuple[str, int] | None:
+        places = [(e.file, handler_source(ctx.repo, e))]
+        if e.file.endswith(".py"):
+            own = handler_definition(ctx.repo, e.file, e.handler, handler_source(ctx.repo, e))
+            places = [own] + [(f, text) for f, _, text in called_sources(ctx.repo, own[0], own[1])]
+        return locate_in(ctx.repo.lines, places, query)
+
+    return evaluate_pagination(item.id, inv.endpoints, lambda e: handler_own_source(ctx, e),
                                lambda e: ctx.repo.snippet(e.file, e.line),
-                               production_findings(ctx.practices(item.id)))
+                               production_findings(ctx.practices(item.id)), text_of, query_place)

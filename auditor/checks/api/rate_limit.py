@@ -8,6 +8,8 @@ from auditor.checks.shared.endpoints import endpoint_inventory, route_evidence
 from auditor.checks.shared.verdicts import cap, dedupe, production_findings
 from auditor.context import AuditContext, Unavailable
 from auditor.endpoints.classify import label
+from auditor.endpoints.graphql import Server as GraphQLServer
+from auditor.endpoints.graphql import servers as graphql_servers
 from auditor.endpoints.responses import SourceOf
 from auditor.model import PRACTICE, Endpoint, Evidence, Finding, ItemResult, partial_result
 from auditor.registry import check
@@ -53,4 +55,24 @@ def check_rate_limit(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         endpoints = endpoint_inventory(ctx).endpoints
     except Unavailable:
         endpoints = None
-    return evaluate_rate_limit(item.id, limits, endpoints, lambda e: ctx.repo.snippet(e.file, e.line))
+    result = evaluate_rate_limit(item.id, limits, endpoints, lambda e: ctx.repo.snippet(e.file, e.line))
+    return graphql_cost(item.id, result, graphql_servers(ctx.repo))
+
+
+def graphql_cost(item_id: str, result: ItemResult, servers: list[GraphQLServer]) -> ItemResult:
+    """A GraphQL server without a query depth/complexity limit, or with array batching on, lets one request
+    cost without bound: a request limit does not cover it, so the item fails with the server as evidence."""
+    unbounded = [s for s in servers if not s.cost_limit or s.batching]
+    if not unbounded:
+        if servers and result.verdict in ("pass", "partial"):
+            result.evidence += [Evidence(s.file, s.line, s.snippet, rule_id="graphql-cost-limit", engine="graphql",
+                                         message=f"GraphQL query cost bounded by {s.cost_limit}", kind=PRACTICE)
+                                for s in servers]
+        return result
+    evidence = [Evidence(s.file, s.line, s.snippet, rule_id="graphql-unbounded-cost", engine="graphql",
+                         message="GraphQL server " + ("with array batching on (" + s.batching + ")" if s.batching
+                                                      else "without a query depth or complexity limit"))
+                for s in unbounded]
+    return ItemResult(item_id, "fail", f"{len(unbounded)} GraphQL server(s) accept queries of unbounded cost (no depth/"
+                      "complexity limit, or batching on); a request rate limit does not bound what one request "
+                      f"asks for. {result.rationale}", cap(evidence + result.evidence))

@@ -4,12 +4,21 @@ from __future__ import annotations
 import re
 
 from auditor.catalog import CatalogItem
-from auditor.checks.shared.endpoints import endpoint_inventory, no_endpoints, path_segments, route_evidence
+from auditor.checks.shared.endpoints import (
+    HTML_ROUTES_KEY,
+    endpoint_inventory,
+    handler_own_source,
+    html_apart_note,
+    html_only_result,
+    no_endpoints,
+    path_segments,
+    route_evidence,
+    split_api_and_html,
+)
 from auditor.checks.shared.verdicts import cap, dedupe, production_findings
 from auditor.context import AuditContext, Unavailable
 from auditor.endpoints.branches import get_branch_source
 from auditor.endpoints.classify import label
-from auditor.endpoints.handlers import handler_source
 from auditor.endpoints.responses import SourceOf, response_kind
 from auditor.model import Endpoint, Evidence, Finding, ItemResult, partial_result
 from auditor.registry import check
@@ -20,7 +29,8 @@ WRITES = re.compile(r"\bINSERT\s+INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b
                     r"\.objects\.create\(|\.delete\(\)|session\.add\(|\.insert_one\(|\.update_one\(", re.I)
 CREATES = re.compile(r"\bINSERT\s+INTO\b|\.objects\.create\(|session\.add\(|\bdb\.add\(|\.insert_one\(|\.create\(", re.I)
 CREATE_HANDLER = re.compile(r"^(create|add|new|register|signup|sign_up)", re.I)
-CREATED_STATUS = re.compile(r"\b20[124]\b|HTTP_20[124]|HTTPStatus\.(CREATED|ACCEPTED|NO_CONTENT)|redirect\(|sendStatus\(20")
+CREATED_STATUS = re.compile(r"\b20[124]\b|HTTP_20[124]|HTTPStatus\.(CREATED|ACCEPTED|NO_CONTENT)|redirect\(|sendStatus\(20|"
+                            r"\bhttp\.Status(Created|Accepted|NoContent)\b")
 
 
 def rest_problems(ep: Endpoint, source: str) -> list[str]:
@@ -47,6 +57,9 @@ def rest_problems(ep: Endpoint, source: str) -> list[str]:
 
 def evaluate_rest_semantics(item_id: str, endpoints: list[Endpoint], source_of: SourceOf,
                             snippet_of: SourceOf, violations: list[Finding]) -> ItemResult:
+    endpoints, html = split_api_and_html(endpoints, source_of)
+    if not endpoints and not violations:
+        return html_only_result(item_id, html, "REST semantics")
     bad_evidence: list[Evidence] = []
     bad_endpoints = 0
     for ep in endpoints:
@@ -61,9 +74,10 @@ def evaluate_rest_semantics(item_id: str, endpoints: list[Endpoint], source_of: 
     return partial_result(item_id, good, total,
                           f"{good} of {len(endpoints)} endpoint(s) show no REST problem; {bad_endpoints} do "
                           f"(verbs in paths, GET that writes, create answering 200) and {len(status_bad)} error "
-                          "response(s) are answered with 200 (heuristic, from route paths and handler text).",
+                          "response(s) are answered with 200 (heuristic, from route paths and handler text)."
+                          + html_apart_note(html),
                           cap(evidence), {"endpoints": len(endpoints), "problem_endpoints": bad_endpoints,
-                                           "errors_with_200": len(status_bad)})
+                                           "errors_with_200": len(status_bad), HTML_ROUTES_KEY: [label(e) for e in html]})
 
 
 @check("API-REST-SEMANTICS")
@@ -79,5 +93,5 @@ def check_rest_semantics(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         raise
     if not inv.endpoints:
         return no_endpoints(item.id, inv)
-    return evaluate_rest_semantics(item.id, inv.endpoints, lambda e: handler_source(ctx.repo, e),
+    return evaluate_rest_semantics(item.id, inv.endpoints, lambda e: handler_own_source(ctx, e),
                                    lambda e: ctx.repo.snippet(e.file, e.line), violations)

@@ -1,4 +1,8 @@
-"""PERF-POOLING: database and HTTP connections are pooled and reused."""
+"""PERF-POOLING: database and HTTP connections are pooled and reused, within a bound.
+
+A pool passes when it has a bound: pool size and overflow, max_size, maxsize, or a library default documented
+as bounded, named in the rationale (SQLAlchemy's QueuePool: 5 + 10). Django's CONN_MAX_AGE keeps one
+persistent connection per worker thread: reuse, but a lifetime, not a bound, so alone it is partial."""
 from __future__ import annotations
 
 import re
@@ -7,7 +11,7 @@ from auditor.catalog import CatalogItem
 from auditor.checks.shared.verdicts import other_languages_note, practice_violation_verdict
 from auditor.context import AuditContext
 from auditor.inventory import TEST_FILE
-from auditor.model import VIOLATION, Evidence, Finding, ItemResult
+from auditor.model import VIOLATION, Evidence, Finding, ItemResult, partial_result
 from auditor.registry import check
 from auditor.text import line_of
 
@@ -44,7 +48,24 @@ def connection_pooling(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                       "requests.Session/httpx.Client, pg.Pool/mysql.createPool/Prisma, a shared MongoClient/Mongoose connection, "
                       "Go SetMaxOpenConns/pgxpool."
                       + other_languages_note(ctx, {"python", "javascript", "typescript", "go"}))
-    return practice_violation_verdict(ctx, item, ctx.practices(item.id),
-                                       ctx.violations(item.id) + django_settings_without_conn_max_age(ctx),
-                                       "connections are pooled and reused",
-                                       "connections are opened per call or never pooled", none)
+    practices = ctx.practices(item.id)
+    violations = ctx.violations(item.id) + django_settings_without_conn_max_age(ctx)
+    persistent = [f for f in practices if PERSISTENT_ONLY.search(f.evidence.snippet or "")]
+    pooled = [f for f in practices if f not in persistent]
+    if persistent and not pooled and not violations:
+        first = persistent[0]
+        return partial_result(item.id, 1, 2, f"Heuristic: persistent database connections (CONN_MAX_AGE at "
+                              f"{first.file}:{first.line}) are reused across requests, one per worker thread, but "
+                              "CONN_MAX_AGE is a lifetime, not a bound: no pool size or connection limit is declared.",
+                              [f.evidence for f in persistent][:15], {"persistent_only": len(persistent)})
+    result = practice_violation_verdict(ctx, item, practices, violations,
+                                        "connections are pooled and reused",
+                                        "connections are opened per call or never pooled", none)
+    if any(f.evidence.rule_id == DEFAULT_ENGINE_RULE for f in pooled) and result.verdict in ("pass", "partial"):
+        result.rationale += (" Engines created without pool arguments are bounded by SQLAlchemy's default QueuePool "
+                             "(pool_size 5, max_overflow 10, documented).")
+    return result
+
+
+PERSISTENT_ONLY = re.compile(r"(?i)conn_max_age")
+DEFAULT_ENGINE_RULE = "engine-created-once-python"

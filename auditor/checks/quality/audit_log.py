@@ -1,24 +1,185 @@
-"""QA-AUDIT-LOG: an audit trail for security-relevant actions."""
+"""QA-AUDIT-LOG: security-relevant actions leave an audit record of who did what, to what, when.
+
+Judged by what the code records, not by the names of its loggers: the handlers of security-relevant actions
+(login, sign-up, password change, permission or role change, payment, deletion), with the repository
+functions they call one level deep, must write an audit record that names the actor: a row in an
+audit/event/log table (a model or an INSERT), a log call, or an event published to a stream. An audit logger
+or table that no such handler writes to does not count. When the endpoint inventory names no such action,
+the audit-trail libraries and actor-bearing log calls found by the rules decide, as before.
+"""
 from __future__ import annotations
 
+import ast
+import re
+from dataclasses import dataclass
+
 from auditor.catalog import CatalogItem
-from auditor.checks.shared.verdicts import dedupe
-from auditor.context import AuditContext
-from auditor.model import ItemResult
+from auditor.checks.shared.endpoints import endpoint_inventory
+from auditor.checks.shared.verdicts import cap, dedupe, python_sources
+from auditor.context import AuditContext, Unavailable
+from auditor.endpoints.classify import LOGOUT, is_entry_point, label
+from auditor.endpoints.handlers import handler_source
+from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, ItemResult, partial_result
+from auditor.probes.callees import endpoint_text
 from auditor.registry import check
+
+PASSWORD = re.compile(r"(?i)password|passwd|chpasswd|credential")
+PERMISSION = re.compile(r"(?i)\b(role|roles|permission|permissions|privilege|grant|revoke|promote|demote|is_admin|"
+                        r"is_superuser|is_staff)\b|/(roles?|permissions?|privileges?|grants?)(/|$)")
+PAYMENT = re.compile(r"(?i)(payment|\bpay\b|charge|checkout|purchase|invoice|refund|transfer|billing|subscription)")
+DELETION = re.compile(r"(?i)(^|[/_-])(delete|remove|destroy|deactivate)([/_-]|$)")
+# an audit record: a table or model write, a dedicated call, an event on a stream
+AUDIT_WRITE = re.compile(
+    r"\b\w*(?:Audit|AuditLog|AuditEvent|SecurityEvent|ActivityLog|EventLog|UserEvent|LoginAttempt|AccessLog)\w*\s*"
+    r"(?:\.objects\.create|\.create|\.insert\w*|\.add|\()|(?i:\bINSERT\s+INTO\s+[\w\"`]*(?:audit|event|activity|_log)\w*)|"
+    r"\b(?:audit|record_event|log_event|log_action|track_event|audit_log|auditlog|log_activity|record_audit)\w*\s*\(|"
+    r"\b\w*audit\w*\.(?:info|warning|warn|error|critical|log|notice|record|write|emit)\s*\(|"
+    r"\b(?:publish|emit|produce|send_event|track)\s*\(\s*['\"][\w.:-]*(?:login|logout|password|role|permission|"
+    r"delete|payment|signup|register)[\w.:-]*['\"]")
+# a log call that may record the action, when its text names the actor
+LOG_CALL = re.compile(r"(?<![.\w])(?:log|logger|logging|_logger|LOGGER|LOG|log\w*|\w+_log(?:ger)?|current_app\.logger|app\.logger)"
+                      r"\s*\.\s*(?:info|warning|warn|error|critical|notice|log|debug)\s*\(|\blog\(\s*['\"]\w+['\"]")
+ACTOR = re.compile(r"(?i)\b(user(?:name|_id|Id)?|actor|current_user|request\.user|req\.user|g\.user|principal|"
+                   r"account|email|who)\b")
+
+
+@dataclass(frozen=True)
+class SensitiveAction:
+    endpoint: Endpoint
+    action: str
+
+
+def security_action(ep: Endpoint) -> str | None:
+    """The security-relevant action an endpoint performs, by its method, path and handler name, or None."""
+    words = f"{ep.path} {ep.handler}"
+    method = ep.method.upper()
+    if LOGOUT.search(ep.path) or method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    if PASSWORD.search(words):
+        return "password change"
+    if is_entry_point(ep) and re.search(r"(?i)regist|sign-?up|users|accounts", words):
+        return "sign-up"
+    if is_entry_point(ep) and re.search(r"(?i)log-?in|sign-?in|token|session|auth", words):
+        return "login"
+    if PERMISSION.search(words):
+        return "permission change"
+    if PAYMENT.search(words):
+        return "payment"
+    if method == "DELETE" or DELETION.search(ep.path) or re.search(r"(?i)^(delete|remove|destroy)", ep.handler.rsplit(".", 1)[-1]):
+        return "deletion"
+    return None
+
+
+def recording_in(text: str) -> tuple[str, bool] | None:
+    """(the recording call, whether it names the actor) of the audit record in a handler's text: the first one
+    naming the actor, else the first one found, else None."""
+    first: tuple[str, bool] | None = None
+    for pattern in (AUDIT_WRITE, LOG_CALL):
+        for m in pattern.finditer(text):
+            lines = text[m.start():m.start() + 400].split("\n")[:4]
+            call = " ".join(" ".join(lines).split())
+            args = call[len(" ".join(m.group(0).split())):]
+            depth, cut = 1, len(args)
+            for i, ch in enumerate(args):   # up to the call's closing parenthesis
+                depth += ch == "("
+                depth -= ch == ")"
+                if depth == 0:
+                    cut = i
+                    break
+            found = (call[:len(call) - len(args) + cut + 1][:100], bool(ACTOR.search(args[:cut])))
+            if found[1]:
+                return found
+            first = first or found
+    return first
+
+
+@dataclass(frozen=True)
+class AuditTable:
+    file: str
+    line: int
+    name: str
+    fields: tuple[str, ...]
+
+    @property
+    def has_actor(self) -> bool:
+        return any(re.search(r"(?i)user|actor|account|principal|by$|who", f) for f in self.fields)
+
+
+AUDIT_MODEL = re.compile(r"(?i)(audit|event|activity|history|_?log$|logentry)")
+
+
+def audit_tables(sources: list[tuple[str, ast.Module]]) -> list[AuditTable]:
+    """Model classes named like an audit, event or log table, with their field names."""
+    out = []
+    for path, tree in sources:
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef) or not AUDIT_MODEL.search(node.name):
+                continue
+            if not any(isinstance(b, (ast.Name, ast.Attribute)) and re.search(r"Model|Base|Document|SQLModel",
+                                                                               ast.unparse(b)) for b in node.bases):
+                continue
+            fields = tuple(t.id for s in node.body if isinstance(s, (ast.Assign, ast.AnnAssign))
+                           for t in (s.targets if isinstance(s, ast.Assign) else [s.target]) if isinstance(t, ast.Name))
+            out.append(AuditTable(path, node.lineno, node.name, fields))
+    return out
+
+
+def evaluate_audit_log(item_id: str, actions: list[tuple[SensitiveAction, tuple[str, bool] | None]],
+                       tables: list[AuditTable], snippet_of, fallback: list[Evidence]) -> ItemResult:
+    table_note = ""
+    if tables:
+        t = tables[0]
+        table_note = (f" Audit-like table {t.name} ({t.file}:{t.line}) "
+                      + ("records an actor." if t.has_actor else "records no actor (no user/actor field)."))
+    if not actions:
+        actorless = [t for t in tables if not t.has_actor]
+        if fallback:
+            return ItemResult(item_id, "pass",
+                              "Heuristic: no security-relevant endpoint was identified; an audit trail is set up (audit "
+                              "library, audit logger or security events logged with the actor)." + table_note,
+                              cap(fallback))
+        if actorless:
+            t = actorless[0]
+            return ItemResult(item_id, "fail", f"the audit-like table {t.name} records no actor (fields: "
+                              f"{', '.join(t.fields) or 'none seen'}), and no log call records who acted.",
+                              [Evidence(t.file, t.line, "", rule_id="audit-table-without-actor", engine="ast",
+                                        message=f"{t.name} has no user/actor field", kind=VIOLATION)])
+        return ItemResult(item_id, "fail",
+                          "Heuristic: no audit trail found. Looked for audit/event tables written with an actor, "
+                          "django-auditlog, django-simple-history, django-reversion, a logger named 'audit'/'security', "
+                          "and log calls recording logins, password/permission changes or deletions with the actor.")
+    good, bad = [], []
+    for act, rec in actions:
+        ep = act.endpoint
+        if rec and rec[1]:
+            good.append(Evidence(ep.file, ep.line, snippet_of(ep), rule_id="audited-action", engine="inventory",
+                                 message=f"{act.action} {label(ep)} records who acted: {rec[0]}", kind=PRACTICE))
+        else:
+            why = f"records {rec[0]} without the actor" if rec else "records nothing"
+            bad.append(Evidence(ep.file, ep.line, snippet_of(ep), rule_id="unaudited-action", engine="inventory",
+                                message=f"{act.action} {label(ep)} {why}", kind=VIOLATION))
+    kinds = sorted({a.action for a, _ in actions})
+    return partial_result(item_id, len(good), len(actions),
+                          f"{len(good)} of {len(actions)} security-relevant action(s) ({', '.join(kinds)}) leave an "
+                          "audit record naming the actor (an audit/event table write, a log call or a published event "
+                          "in the handler or a function it calls, heuristic)." + table_note,
+                          cap(bad + good), {"actions": [f"{a.action}: {label(a.endpoint)}" for a, _ in actions],
+                                            "unaudited": [label(a.endpoint) for a, r in actions if not (r and r[1])]})
 
 
 @check("QA-AUDIT-LOG")
 def audit_trail(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
-    found = dedupe(ctx.practices(item.id))
-    if found:
-        files = sorted({f.file for f in found})
-        return ItemResult(item.id, "pass",
-                          f"Heuristic: audit trail present in {len(files)} file(s) ({len(found)} place(s)): "
-                          "audit library, audit logger or security events logged with the actor.",
-                          [f.evidence for f in found][:20])
-    return ItemResult(item.id, "fail",
-                      "Heuristic: no audit trail found. Looked for django-auditlog, django-simple-history, "
-                      "django-reversion, a logger named 'audit'/'security', and log calls recording logins, "
-                      "logouts, password/permission/role changes or deletions together with the actor.")
+    fallback = [f.evidence for f in dedupe(ctx.practices(item.id))]
+    try:
+        endpoints = endpoint_inventory(ctx).endpoints
+    except Unavailable:
+        endpoints = []
+    actions = []
+    for ep in endpoints:
+        action = security_action(ep)
+        if action:
+            text = endpoint_text(ctx.repo, ep.file, ep.handler, handler_source(ctx.repo, ep))
+            actions.append((SensitiveAction(ep, action), recording_in(text)))
+    return evaluate_audit_log(item.id, actions, audit_tables(python_sources(ctx)),
+                              lambda e: ctx.repo.snippet(e.file, e.line), fallback)

@@ -1,10 +1,15 @@
 """QA-TESTS: unit and integration tests both exist."""
 from __future__ import annotations
 
+import ast
+from dataclasses import replace
+
+from auditor.astwalk import nodes_of
 from auditor.catalog import CatalogItem
 from auditor.context import AuditContext, Unavailable
 from auditor.model import PRACTICE, Evidence, ItemResult
 from auditor.probes import testkinds
+from auditor.probes.dbtouch import javascript_database_touch, python_database_touch
 from auditor.registry import check
 
 TEST_LANGUAGES = ("python", "javascript", "typescript", "go")
@@ -33,7 +38,28 @@ def collect_tests(ctx: AuditContext) -> list[testkinds.TestFunction]:
             found += testkinds.javascript_tests(path, repo.read_text(path) or "")
         elif lang == "go" and name.endswith("_test.go"):
             found += testkinds.go_tests(path, repo.read_text(path) or "")
-    return found
+    return [with_database_touch(ctx, t) for t in found]
+
+
+def with_database_touch(ctx: AuditContext, t: testkinds.TestFunction) -> testkinds.TestFunction:
+    """A unit test by its fixtures and clients is an integration test when it reads or writes through a
+    database: an ORM session or manager, a connection or a cursor (an in-memory SQLite counts)."""
+    if t.kind != testkinds.UNIT:
+        return t
+    why = None
+    if t.file.endswith(".py"):
+        tree = ctx.repo.python_ast(t.file)
+        fn = next((n for n in nodes_of(tree, (ast.FunctionDef, ast.AsyncFunctionDef))
+                   if n.lineno == t.line and n.name == t.name), None) if tree is not None else None
+        why = python_database_touch(fn) if fn is not None else None
+        if why is None and fn is not None and tree is not None:   # a TestCase whose setUp opens the database
+            cls = next((c for c in nodes_of(tree, ast.ClassDef) if fn in c.body), None)
+            setups = [m for m in (cls.body if cls else []) if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+                      and m.name in ("setUp", "setUpClass", "asyncSetUp", "setup_method", "setup_class")]
+            why = next((f"{m.name}: {w}" for m in setups if (w := python_database_touch(m))), None)
+    elif t.file.endswith((".js", ".ts", ".mjs", ".cjs")):
+        why = javascript_database_touch(ctx.repo.read_text(t.file) or "")
+    return replace(t, kind=testkinds.INTEGRATION, why=why) if why else t
 
 
 def _test_evidence(ctx: AuditContext, t: testkinds.TestFunction, count: int) -> Evidence:
@@ -69,7 +95,7 @@ def tests_by_kind(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     counts = f"{len(unit)} unit and {len(integration)} integration test(s) in {details['test_files']} file(s)"
     if unit and integration:
         return ItemResult(item.id, "pass", f"Both kinds present: {counts}.", evidence, details=details)
-    missing = "integration tests (none drives the app through a test client or touches a database)" \
+    missing = "integration tests (none drives the app through a test client or reads or writes through a database)" \
         if unit else "unit tests (every test uses a client or a database)"
     return ItemResult(item.id, "partial", f"Only one kind: {counts}; missing {missing}.", evidence,
                       partial_score=5, details=details)

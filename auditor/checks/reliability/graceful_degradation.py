@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from auditor.astwalk import nodes_of, walk
 from auditor.catalog import CatalogItem
-from auditor.checks.shared.outbound import missing_at, outbound_calls
+from auditor.checks.shared.outbound import CLIENT_CONSTRUCTOR_RULE, missing_at, outbound_calls
 from auditor.checks.shared.verdicts import cap, file_line
 from auditor.context import AuditContext, Unavailable
 from auditor.model import PRACTICE, Evidence, Finding, ItemResult, partial_result
@@ -104,7 +104,7 @@ CLIENT_CONSTRUCTOR = re.compile(r"\b(httpx\.(Async)?Client|requests\.Session|aio
 def is_client_constructor(f: Finding) -> bool:
     """A client being built (`httpx.Client(timeout=...)`): no request is made there, so nothing can fail to
     fall back from. REL-TIMEOUTS counts it (its timeout bounds every call); graceful degradation does not."""
-    return bool(CLIENT_CONSTRUCTOR.search(f.evidence.snippet or ""))
+    return f.evidence.rule_id == CLIENT_CONSTRUCTOR_RULE or bool(CLIENT_CONSTRUCTOR.search(f.evidence.snippet or ""))
 
 
 @check("REL-GRACEFUL-DEGRADATION")

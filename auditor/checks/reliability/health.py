@@ -14,7 +14,7 @@ from auditor.model import PRACTICE, Evidence, ItemResult
 from auditor.registry import check
 
 HEALTH_SEGMENT = re.compile(r"(?i)^_?(health|healthz|healthcheck|health-check|health_check|livez|live|liveness|"
-                            r"ready|readyz|readiness|ping|status)$")
+                            r"ready|readyz|readiness|ping|status|server-health)$")
 READINESS_SEGMENT = re.compile(r"(?i)^(ready|readyz|readiness)$")
 DEPENDENCY_TOUCH = re.compile(
     r"\.execute\(|\.exec\(|cursor\(|\bSELECT 1\b|\.ping\(|\.Ping(Context)?\(|\.query\(|\.scalars?\(|"

@@ -7,7 +7,7 @@ import re
 from auditor.astwalk import nodes_of
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.endpoints import endpoint_inventory
-from auditor.checks.shared.outbound import evaluate_practice_around_calls, missing_at, outbound_calls
+from auditor.checks.shared.outbound import evaluate_practice_around_calls, missing_at, outbound_calls, retry_findings
 from auditor.checks.shared.verdicts import cap, dedupe, file_line, production_findings
 from auditor.context import AuditContext, Unavailable
 from auditor.model import Finding, ItemResult, partial_result
@@ -20,6 +20,8 @@ PROBES_DEPENDENCY = re.compile(r"(?i)\bselect\(\s*1\s*\)|\bSELECT 1\b|\.connect\
                                r"\.cursor\(|OperationalError|\.exec(ute)?\(")
 NO_BACKOFF_RULES = frozenset({"retry-without-backoff", "retry-loop-with-constant-sleep"})
 AWS_SDK_RETRY = "aws-sdk-builtin-retry"
+# the network clients of rules/outbound_clients.yml whose retries are configured or on by default
+CLIENT_RETRY_RULES = frozenset({AWS_SDK_RETRY, "network-client-call", "network-client-constructor"})
 AWS_CLIENT = re.compile(r"\bboto3\.|\bbotocore\.|\.create_client\(")
 
 
@@ -53,8 +55,8 @@ def evaluate_retry(item_id: str, findings: list[Finding], calls: list[Finding],
     """REL-RETRY over the findings, with start-up waits for a dependency set aside (and said so)."""
     skipped = {(f.file, f.line) for f, _ in startup}
     findings = [f for f in findings if (f.file, f.line) not in skipped]
-    sdk = dedupe([f for f in findings if f.evidence.rule_id == AWS_SDK_RETRY])
-    declared = [f for f in findings if f.evidence.rule_id != AWS_SDK_RETRY]
+    sdk = dedupe([f for f in findings if f.evidence.rule_id in CLIENT_RETRY_RULES])
+    declared = [f for f in findings if f.evidence.rule_id not in CLIENT_RETRY_RULES]
     if sdk and not declared:
         # the SDK's retries cover the AWS clients only: every other outbound call is judged on its own
         result = _sdk_only_retry(item_id, sdk, calls)
@@ -68,7 +70,9 @@ def evaluate_retry(item_id: str, findings: list[Finding], calls: list[Finding],
                              f"start-up wait for a dependency, not a request-path retry ({startup[0][1]}).")
         result.details["startup_waits"] = [file_line(f) for f, _ in startup]
     if sdk and declared:
-        result.rationale += " boto3/botocore clients retry with exponential backoff by default."
+        result.rationale += (f" {len(sdk)} client(s) retry by their own policy: boto3/botocore clients retry with "
+                             "exponential backoff by default (as kafkajs, ioredis and got do), or their retries are "
+                             "configured where they are built.")
     return result
 
 
@@ -77,7 +81,8 @@ def _sdk_only_retry(item_id: str, sdk: list[Finding], calls: list[Finding]) -> I
     declared anywhere are the bad ones."""
     sdk_lines = {(f.file, f.line) for f in sdk}
     others = [c for c in calls if (c.file, c.line) not in sdk_lines and not AWS_CLIENT.search(c.evidence.snippet or "")]
-    rationale = (f"{len(sdk)} boto3/botocore client(s) retry with exponential backoff by default; "
+    rationale = (f"{len(sdk)} client(s) retry with exponential backoff by default or through their own retry "
+                 f"configuration (boto3/botocore, kafkajs, ioredis, got, ...); "
                  f"{len(others)} other outbound call site(s) have no retry policy (looked for tenacity "
                  "wait_exponential, backoff.expo, urllib3 Retry(backoff_factor), Celery retry_backoff).")
     return partial_result(item_id, len(sdk), len(sdk) + len(others), rationale,
@@ -89,7 +94,7 @@ def _sdk_only_retry(item_id: str, sdk: list[Finding], calls: list[Finding]) -> I
 @check("REL-RETRY")
 def check_retry(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
-    findings = production_findings(ctx.findings_for(item.id))
+    findings = production_findings(ctx.findings_for(item.id)) + retry_findings(ctx)
     try:
         route_files = {e.file for e in endpoint_inventory(ctx).endpoints}
     except Unavailable:

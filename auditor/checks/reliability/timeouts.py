@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from auditor.catalog import CatalogItem
-from auditor.checks.shared.outbound import AXIOS_DEFAULTS
+from auditor.checks.shared.outbound import AXIOS_DEFAULTS, timeout_findings
 from auditor.checks.shared.verdicts import cap, dedupe, file_line, production_findings
 from auditor.context import AuditContext
 from auditor.model import PRACTICE, VIOLATION, Finding, ItemResult, partial_result
@@ -28,7 +28,8 @@ def evaluate_timeouts(item_id: str, findings: list[Finding]) -> ItemResult:
     if total == 0:
         return ItemResult(item_id, "not_applicable",
                           "no outbound call found (requests, httpx, aiohttp, urllib, boto3, psycopg2, axios, "
-                          "fetch, Go net/http)")
+                          "fetch, Go net/http, and the mail, Redis, broker, cloud SDK, gRPC and JS HTTP clients of "
+                          "rules/outbound_clients.yml)")
     note = (f" axios.defaults.timeout at {file_line(axios_default[0])} covers bare axios calls."
             if axios_default else "")
     rationale = (f"{len(good)} of {total} outbound call sites or clients are bounded by a timeout; "
@@ -42,4 +43,4 @@ def evaluate_timeouts(item_id: str, findings: list[Finding]) -> ItemResult:
 @check("REL-TIMEOUTS")
 def check_timeouts(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
-    return evaluate_timeouts(item.id, production_findings(ctx.findings_for(item.id)))
+    return evaluate_timeouts(item.id, production_findings(ctx.findings_for(item.id)) + timeout_findings(ctx))

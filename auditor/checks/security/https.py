@@ -5,7 +5,8 @@ from auditor.catalog import CatalogItem
 from auditor.checks.shared.code_findings import left_out_note, production_filter
 from auditor.checks.shared.verdicts import violations_fail
 from auditor.context import AuditContext
-from auditor.model import ItemResult
+from auditor.endpoints.django_deploy import deploy_facts
+from auditor.model import Evidence, ItemResult
 from auditor.registry import check
 
 # SEC-HTTPS without a violation but with no visible enforcement: HTTPS may well be enforced by a proxy or
@@ -36,6 +37,21 @@ def https_enforced(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                           f"{outbound_ok}{note}", enforcement[:20], details={"enforcement": len(enforcement)})
     if not ctx.inventory.has_web_framework:
         return ItemResult(item.id, "pass", f"No inbound HTTP server found. {outbound_ok}{note}")
+    facts = deploy_facts(ctx.repo) if ctx.inventory.framework_names & {"django", "drf"} else None
+    insecure = facts.insecure("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS") if facts else []
+    if facts and len(insecure) == 2:
+        evidence = []
+        for s in insecure:
+            file, _, line = s.where.partition(":")
+            at = int(line) if line.isdigit() else 1
+            evidence.append(Evidence(file=file, line=at, snippet=ctx.repo.snippet(file, at), engine="settings",
+                                     rule_id=f"django-deploy-{s.name.lower().replace('_', '-')}", kind="violation",
+                                     message=f"{s.describe()} (production settings {facts.module})"))
+        return ItemResult(
+            item.id, "fail",
+            f"Django production settings {facts.label()} do not enforce HTTPS: "
+            + "; ".join(s.describe() for s in insecure) + f". {outbound_ok}{note}",
+            evidence, details={"enforcement": 0, "django_settings": facts.module})
     return ItemResult(
         item.id, "partial",
         "The web application never enforces HTTPS itself: no HTTPS redirect setting or middleware "

@@ -9,7 +9,7 @@ from auditor.catalog import CatalogItem
 from auditor.checks.shared.verdicts import dedupe
 from auditor.collectors.secrets import SECRET_HISTORY, TREE_SECRETS
 from auditor.context import AuditContext, Unavailable
-from auditor.model import Evidence, ItemResult
+from auditor.model import PRACTICE, Evidence, ItemResult
 from auditor.registry import check
 from auditor.secrets.history import HistoryScan
 from auditor.secrets.scanner import redact_literals
@@ -73,7 +73,15 @@ def secrets_not_in_code(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     if problem:
         raise Unavailable(f"no secret found by the scanner ({scanned.rstrip('.')}), but the semgrep secret "
                           f"rules did not run: {problem}")
-    return ItemResult(item.id, "pass", f"No secret found. {scanned}{note}", details=details)
+    guards = [Evidence(file=g.path, line=g.line, snippet=ctx.repo.snippet(g.path, g.line), rule_id="secrets.guarded-default",
+                       engine="secrets", kind=PRACTICE,
+                       message=f"the development default of {g.name} is rejected here (`{g.text[:80]}`)")
+              for g in tree.guarded]
+    if guards:
+        note += (f" {len(guards)} literal default(s) of secret settings are rejected by the code outside development "
+                 f"({', '.join(sorted({g.name for g in tree.guarded})[:5])}).")
+        details["guarded_defaults"] = [f"{g.path}:{g.line}" for g in tree.guarded]
+    return ItemResult(item.id, "pass", f"No secret found. {scanned}{note}", guards[:20], details=details)
 
 
 def _scanned(tree: TreeScan, history: HistoryScan | None, history_error: str | None) -> str:

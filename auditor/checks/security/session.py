@@ -6,6 +6,7 @@ import re
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.code_findings import code_item, production_filter
 from auditor.context import AuditContext
+from auditor.endpoints.django_deploy import DeploySetting, deploy_facts
 from auditor.model import Evidence, ItemResult
 from auditor.paths import NON_PRODUCTION_PATH
 from auditor.registry import check
@@ -37,6 +38,18 @@ def session_management(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     outside the repository (instance config, environment), which a reviewer has to confirm."""
     result = code_item(ctx, item, "No JWT is decoded without signature verification or with the 'none' "
                                    "algorithm, and no cookie is set without Secure/HttpOnly.", engines=("semgrep",))
+    django = _django_cookie_defaults(ctx)
+    if django:
+        facts, insecure = django
+        evidence = [_setting_evidence(ctx, facts.module, s) for s in insecure]
+        text = (f"Django production settings {facts.label()}: " + "; ".join(s.describe() for s in insecure) + ".")
+        if result.verdict == "fail":
+            result.rationale = f"{result.rationale} {text}"
+            result.evidence = (result.evidence + evidence)[:20]
+            return result
+        return ItemResult(item.id, "fail", f"{text} {result.rationale}", evidence + result.evidence[:18],
+                          details={**result.details, "django_settings": facts.module,
+                                   "insecure_settings": [s.name for s in insecure]})
     if result.verdict != "pass":
         return result
     keep = production_filter(ctx)
@@ -61,6 +74,27 @@ def session_management(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     result.evidence = cookie_settings[:20]
     result.details["cookie_settings"] = len(cookie_settings)
     return result
+
+
+def _django_cookie_defaults(ctx: AuditContext):
+    """(facts, the cookie settings production leaves insecure) for a Django project, or None."""
+    if not ctx.inventory.framework_names & {"django", "drf"}:
+        return None
+    facts = deploy_facts(ctx.repo)
+    if facts is None:
+        return None
+    names = (["SESSION_COOKIE_SECURE"] if facts.uses_sessions else []) + \
+        (["CSRF_COOKIE_SECURE"] if facts.uses_csrf_cookie else [])
+    insecure = facts.insecure(*names)
+    return (facts, insecure) if insecure else None
+
+
+def _setting_evidence(ctx: AuditContext, module: str, setting: DeploySetting) -> Evidence:
+    file, _, line = setting.where.partition(":")
+    at = int(line) if line.isdigit() else 1
+    return Evidence(file=file or module, line=at, snippet=ctx.repo.snippet(file or module, at),
+                    rule_id=f"django-deploy-{setting.name.lower().replace('_', '-')}", engine="settings",
+                    message=f"{setting.describe()} (production settings {module})", kind="violation")
 
 
 def _first_flask_session_use(text: str) -> int | None:

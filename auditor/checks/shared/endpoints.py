@@ -50,6 +50,7 @@ def with_gap(ctx: AuditContext, result: ItemResult) -> ItemResult:
 
 
 MAX_PRACTICE_EVIDENCE = 10
+HTML_ROUTES_KEY = "html_routes"   # details key under which every API item lists the server-rendered routes it set apart
 MAX_NAMED = 5
 
 
@@ -124,4 +125,31 @@ def html_only_result(item_id: str, html: list[Endpoint], what: str, routes: str 
     sample = ", ".join(label(e) for e in html[:3])
     return ItemResult(item_id, "not_applicable",
                       f"all {len(html)} {routes} serve server-rendered HTML pages (their handlers render templates or "
-                      f"redirect, e.g. {sample}); {what} applies to JSON APIs")
+                      f"redirect, e.g. {sample}); {what} applies to JSON APIs, and these routes are judged by the web "
+                      "items (CSRF, authentication)", details={HTML_ROUTES_KEY: [label(e) for e in html]})
+
+
+
+def handler_own_source(ctx: AuditContext, ep: Endpoint, whole_class: bool = False) -> str:
+    """The handler's own source: the function at the route, or, when the route names a handler defined in a
+    module the route file imports (`app.router.add_route('GET', '/', views.index)`), that function."""
+    from auditor.endpoints.handlers import handler_source
+    from auditor.probes.callees import handler_definition
+    found = handler_source(ctx.repo, ep, whole_class)
+    return handler_definition(ctx.repo, ep.file, ep.handler, found)[1] if ep.file.endswith(".py") else found
+
+
+def split_api_and_html(endpoints: list[Endpoint], source_of: Callable[[Endpoint], str]) -> tuple[list[Endpoint], list[Endpoint]]:
+    """(API routes, server-rendered HTML routes), told apart the same way for every API item: a handler that
+    renders a template or redirects and answers no JSON is an HTML route (auditor/endpoints/responses.py)."""
+    from auditor.endpoints.responses import split_html_routes
+    return split_html_routes(endpoints, source_of)
+
+
+def html_apart_note(html: list[Endpoint]) -> str:
+    """The sentence every API item adds when it leaves server-rendered routes out."""
+    if not html:
+        return ""
+    sample = ", ".join(label(e) for e in html[:3]) + (" ..." if len(html) > 3 else "")
+    return (f" {len(html)} server-rendered HTML route(s) ({sample}) are judged by the web items (CSRF, "
+            "authentication) and listed apart.")

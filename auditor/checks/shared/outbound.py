@@ -5,8 +5,71 @@ from __future__ import annotations
 import re
 
 from auditor.checks.shared.verdicts import MAX_EVIDENCE, cap, dedupe, file_line, production_findings
-from auditor.context import AuditContext
+from auditor.context import AuditContext, Key
+from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Evidence, Finding, ItemResult, partial_result
+from auditor.probes.outbound_clients import ClientCall, javascript_client_calls, python_client_calls
+from auditor.registry import collector
+
+OUTBOUND_ITEMS = ("REL-TIMEOUTS", "REL-RETRY", "REL-CIRCUIT-BREAKER", "REL-BULKHEAD", "REL-GRACEFUL-DEGRADATION")
+CLIENT_CALLS: Key[list[ClientCall]] = Key("outbound_client_calls")
+CLIENT_CALL_RULE = "network-client-call"
+CLIENT_CONSTRUCTOR_RULE = "network-client-constructor"
+
+
+@collector(CLIENT_CALLS, serves=OUTBOUND_ITEMS)
+def collect_client_calls(ctx: AuditContext) -> list[ClientCall]:
+    """Call sites of the network clients of rules/outbound_clients.yml (mail, Redis, brokers, cloud SDKs, gRPC,
+    JS HTTP clients), outside tests, with how each sets its timeout and retries."""
+    out: list[ClientCall] = []
+    for path in ctx.repo.paths():
+        if TEST_FILE.search(path) or "node_modules/" in path or "/migrations/" in f"/{path}":
+            continue
+        if path.endswith(".py"):
+            tree = ctx.repo.python_ast(path)
+            if tree is not None:
+                out += python_client_calls(path, tree)
+        elif path.endswith((".js", ".mjs", ".cjs", ".ts")) and not path.endswith((".min.js", ".d.ts")):
+            out += javascript_client_calls(path, ctx.repo.read_text(path) or "")
+    return out
+
+
+def client_calls(ctx: AuditContext) -> list[ClientCall]:
+    return ctx.get_optional(CLIENT_CALLS) or []
+
+
+def client_call_finding(ctx: AuditContext, call: ClientCall, item_id: str, kind: str, message: str) -> Finding:
+    rule = CLIENT_CONSTRUCTOR_RULE if call.constructor else CLIENT_CALL_RULE
+    return Finding(item_id=item_id, evidence=Evidence(call.file, call.line, ctx.repo.snippet(call.file, call.line),
+                                                      end_line=call.end_line, rule_id=rule, engine="inventory",
+                                                      message=message, kind=kind))
+
+
+def timeout_findings(ctx: AuditContext) -> list[Finding]:
+    """Each network client call site as REL-TIMEOUTS sees it: bounded (a timeout set here, or a default the
+    library documents as a bound) or not."""
+    out = []
+    for c in client_calls(ctx):
+        if c.timeout:
+            out.append(client_call_finding(ctx, c, "REL-TIMEOUTS", PRACTICE, f"{c.client} ({c.kind}): {c.timeout}"))
+        elif c.timeout_bounded_by_default:
+            out.append(client_call_finding(ctx, c, "REL-TIMEOUTS", PRACTICE,
+                                           f"{c.client} ({c.kind}): no timeout set; bounded by its default, {c.default_timeout}"))
+        else:
+            out.append(client_call_finding(ctx, c, "REL-TIMEOUTS", VIOLATION,
+                                           f"{c.client} ({c.kind}) with no timeout: {c.default_timeout}"))
+    return out
+
+
+def retry_findings(ctx: AuditContext) -> list[Finding]:
+    """Network client call sites whose retries are configured here or retried by the library's default policy."""
+    out = []
+    for c in client_calls(ctx):
+        if c.retry:
+            out.append(client_call_finding(ctx, c, "REL-RETRY", PRACTICE, f"{c.client}: retries configured ({c.retry})"))
+        elif c.retries_by_default:
+            out.append(client_call_finding(ctx, c, "REL-RETRY", PRACTICE, f"{c.client}: {c.default_retry}"))
+    return out
 
 # REL-TIMEOUTS rules that are about a database connect or a client configuration, not an HTTP call site
 NON_HTTP_TIMEOUT_RULES = frozenset({"psycopg2-connect-without-timeout", "psycopg2-connect-with-timeout",
@@ -25,10 +88,11 @@ def missing_at(calls: list[Finding] | list[Evidence], rule_id: str, message: str
 
 
 def outbound_calls(ctx: AuditContext) -> list[Finding]:
-    """HTTP call sites and clients found by the REL-TIMEOUTS rules (bounded or not), outside tests."""
-    return dedupe([f for f in production_findings(ctx.findings_for("REL-TIMEOUTS"))
-                   if f.evidence.rule_id not in NON_HTTP_TIMEOUT_RULES
-                   and not AXIOS_DEFAULTS.search(f.evidence.snippet)])
+    """Outbound call sites and clients, outside tests: the HTTP ones the REL-TIMEOUTS rules find (bounded or not)
+    and every other network client of rules/outbound_clients.yml (mail, Redis, brokers, cloud SDKs, gRPC)."""
+    http = [f for f in production_findings(ctx.findings_for("REL-TIMEOUTS"))
+            if f.evidence.rule_id not in NON_HTTP_TIMEOUT_RULES and not AXIOS_DEFAULTS.search(f.evidence.snippet)]
+    return dedupe(http + timeout_findings(ctx))
 
 
 def evaluate_practice_around_calls(item_id: str, findings: list[Finding], calls: list[Finding],
@@ -42,7 +106,7 @@ def evaluate_practice_around_calls(item_id: str, findings: list[Finding], calls:
     if not good and not bad:
         if not calls:
             return ItemResult(item_id, "not_applicable",
-                              f"no outbound HTTP call found, so there is nothing to protect with {practice}")
+                              f"no outbound call found (HTTP, mail, Redis, broker, cloud SDK, gRPC), so there is nothing to protect with {practice}")
         return ItemResult(item_id, "fail",
                           f"{len(calls)} outbound call site(s) and no {practice} anywhere (heuristic); "
                           f"looked for {looked_for}.",

@@ -66,6 +66,8 @@ class UrlWalk:
     endpoints: list[Endpoint] = field(default_factory=list)
     visited: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
+    middleware_found: list | None = None     # what the repository's own MIDDLEWARE classes do (read once)
+    view_prefix: str = ""                     # the module prefix of an old patterns("app.views", ...) call
 
 
 def clean_route(path: str) -> str:

@@ -7,6 +7,15 @@ import ast
 from auditor.endpoints.common import SAFE_METHODS, mark, where
 from auditor.endpoints.django.lists import list_in_body, ratelimit_decorator
 from auditor.endpoints.django.model import AUTH_MIXINS, AUTHZ_MIXINS, HTTP_NAMES, REQUEST_INPUT, UrlWalk, View
+from auditor.endpoints.protections import (
+    AUTHENTICATION,
+    AUTHORIZATION,
+    RATE_LIMIT,
+    Finding,
+    classify_function,
+    protections_of,
+)
+from auditor.endpoints.protections.resolve import delegated_protections
 from auditor.endpoints.pyast import class_bases, class_method, last_name, source_text
 from auditor.endpoints.pyprotect import (
     AUTH_DECORATOR,
@@ -28,10 +37,23 @@ def protect_django(c: UrlWalk, ep: Endpoint, v: View, fn) -> None:
     if v.name.startswith(("login_required(", "permission_required(", "staff_member_required(")):
         texts.append((v.name, None))
     body = fn if fn is not None else v.cls
-    _authentication(c, ep, v, mod, decs, bases, texts)
-    _authorization(ep, bases, texts, body)
+    behaviour: dict[str, list[str]] = {}
+    for d in decs:
+        for f in protections_of(c.project, mod, d):
+            behaviour.setdefault(f.kind, []).append(f"@{f.text()}")
+    if v.cls is not None:
+        for base in v.cls.bases:
+            for f in protections_of(c.project, v.cls_module or mod, base):
+                behaviour.setdefault(f.kind, []).append(f"base class {f.text()}")
+    if fn is not None:
+        for kind, how in delegated_protections(c.project, mod, fn).items():
+            behaviour.setdefault(kind, []).append(f"hands the request to {how}")
+    for f in middleware_protections(c):
+        behaviour.setdefault(f.kind, []).append(f"MIDDLEWARE {f.text()}")
+    _authentication(c, ep, v, mod, decs, bases, texts, behaviour.get(AUTHENTICATION, []))
+    _authorization(ep, bases, texts, body, behaviour.get(AUTHORIZATION, []))
     _csrf(c, ep, mod, texts)
-    _rate_limit(ep, v, fn)
+    _rate_limit(ep, v, fn, behaviour.get(RATE_LIMIT, []))
     if body is None:
         return
     if fn is not None and ep.method in ("GET", "ANY") and not ep.path.rstrip("/").endswith("}"):
@@ -53,8 +75,30 @@ def _decorators_and_bases(c: UrlWalk, v: View, fn) -> tuple[list[ast.expr], list
     return decs, bases
 
 
+def middleware_protections(c: UrlWalk) -> list[Finding]:
+    """What the repository's own classes in MIDDLEWARE do to every request (read once per settings)."""
+    if c.middleware_found is not None:
+        return c.middleware_found
+    out: list[Finding] = []
+    for dotted_path in c.settings.middleware:
+        module_name, _, cls_name = dotted_path.rpartition(".")
+        mod = c.project.find_module(module_name) if module_name else None
+        if mod is None or cls_name not in mod.classes:
+            continue
+        cls = mod.classes[cls_name]
+        out += classify_function(cls, dotted_path, where(mod.path, cls.lineno), _follow_in(c, mod))
+    c.middleware_found = out
+    return out
+
+
+def _follow_in(c: UrlWalk, mod):
+    def follow(call: ast.Call) -> list[Finding]:
+        return protections_of(c.project, mod, call.func, 1)
+    return follow
+
+
 def _authentication(c: UrlWalk, ep: Endpoint, v: View, mod, decs: list, bases: list[str],
-                    texts: list[tuple[str, int | None]]) -> None:
+                    texts: list[tuple[str, int | None]], behaviour: list[str] | None = None) -> None:
     """login_required & co., the repository's own auth decorator, an auth mixin, or LoginRequiredMiddleware."""
     mw = c.settings.middleware
     auth = [t for t, _ in texts if AUTH_DECORATOR.search(last_name(ast.parse(t, mode="eval").body) if _parses(t) else t)
@@ -63,6 +107,8 @@ def _authentication(c: UrlWalk, ep: Endpoint, v: View, mod, decs: list, bases: l
     custom = next((found for found in (repo_auth_decorator(c.project, mod, d) for d in decs) if found), None)
     if auth:
         mark(ep, "authenticated", True, f"@{auth[0][:60]} ({mod.path})")
+    elif behaviour:
+        mark(ep, "authenticated", True, behaviour[0])
     elif custom:
         mark(ep, "authenticated", True, custom)
     elif mixins:
@@ -73,7 +119,8 @@ def _authentication(c: UrlWalk, ep: Endpoint, v: View, mod, decs: list, bases: l
         mark(ep, "authenticated", False, "no login_required, auth mixin or LoginRequiredMiddleware")
 
 
-def _authorization(ep: Endpoint, bases: list[str], texts: list[tuple[str, int | None]], body) -> None:
+def _authorization(ep: Endpoint, bases: list[str], texts: list[tuple[str, int | None]], body,
+                   behaviour: list[str] | None = None) -> None:
     """A permission decorator or mixin, a query filtered by request.user, or a role check."""
     authz = [t for t, _ in texts if AUTHZ_DECORATOR.search(t)]
     authz_mixins = [b for b in bases if b in AUTHZ_MIXINS]
@@ -81,6 +128,8 @@ def _authorization(ep: Endpoint, bases: list[str], texts: list[tuple[str, int | 
     role = ROLE_CHECK.search(source_text(body)) if body is not None else None
     if authz or authz_mixins:
         mark(ep, "authorized", True, (authz or authz_mixins)[0][:80])
+    elif behaviour:
+        mark(ep, "authorized", True, behaviour[0])
     elif own:
         mark(ep, "authorized", True, f"ownership filter `{own}` in {ep.handler}")
     elif role:
@@ -107,10 +156,12 @@ def _csrf(c: UrlWalk, ep: Endpoint, mod, texts: list[tuple[str, int | None]]) ->
         mark(ep, "csrf_protected", False, "CsrfViewMiddleware is not in MIDDLEWARE")
 
 
-def _rate_limit(ep: Endpoint, v: View, fn) -> None:
+def _rate_limit(ep: Endpoint, v: View, fn, behaviour: list[str] | None = None) -> None:
     rl = ratelimit_decorator(v, fn)
     if rl:
         mark(ep, "rate_limited", True, rl)
+    elif behaviour:
+        mark(ep, "rate_limited", True, behaviour[0])
     else:
         mark(ep, "rate_limited", False, "no @ratelimit (django-ratelimit)")
 

@@ -4,12 +4,19 @@ from __future__ import annotations
 import ast
 
 from auditor.astwalk import walk
-from auditor.endpoints.common import join_paths, normalize_path, where
-from auditor.endpoints.django.model import UrlWalk, clean_route
+from auditor.endpoints.common import UNRESOLVED, join_paths, normalize_path, where
+from auditor.endpoints.django.contrib_auth import (
+    AUTH_URLS_MODULE,
+    AUTH_VIEWS,
+    AUTH_VIEWS_MODULE,
+    auth_urls_endpoints,
+    auth_view_endpoints,
+)
+from auditor.endpoints.django.model import UrlWalk, View, clean_route
 from auditor.endpoints.django.routers import router_routes
 from auditor.endpoints.django.views import resolve_view, view_endpoints
 from auditor.endpoints.django_settings import module_near
-from auditor.endpoints.pyast import PyModule, arg, const_str, dotted, last_name, source_text
+from auditor.endpoints.pyast import PyModule, arg, const_str, dotted, last_name, literal_str, source_text
 from auditor.model import Endpoint
 
 
@@ -71,6 +78,13 @@ def _walk_patterns(c: UrlWalk, mod: PyModule, node: ast.AST, prefix: str, depth:
         _walk_patterns(c, mod, node.left, prefix, depth)
         _walk_patterns(c, mod, node.right, prefix, depth)
         return
+    if isinstance(node, ast.Call) and last_name(node.func) == "patterns" and node.args:
+        # Django < 1.10: patterns("app.views", url(r"^$", "index"), ...): string views under a module prefix
+        before = c.view_prefix
+        c.view_prefix = const_str(node.args[0]) or ""
+        _walk_patterns(c, mod, ast.List(list(node.args[1:]), ast.Load()), prefix, depth)
+        c.view_prefix = before
+        return
     if isinstance(node, ast.Call) and node.args and last_name(node.func) not in ("path", "re_path", "url", "include"):
         for a in node.args:
             _walk_patterns(c, mod, a, prefix, depth)
@@ -94,7 +108,7 @@ def _walk_patterns(c: UrlWalk, mod: PyModule, node: ast.AST, prefix: str, depth:
         fname = last_name(entry.func)
         if fname not in ("path", "re_path", "url"):
             continue
-        route = const_str(arg(entry, 0, "route"))
+        route = _route_text(c, mod, arg(entry, 0, "route"))
         if route is None:
             continue
         style = "regex" if fname in ("re_path", "url") else ""
@@ -110,8 +124,11 @@ def _walk_patterns(c: UrlWalk, mod: PyModule, node: ast.AST, prefix: str, depth:
         elif isinstance(view, (ast.List, ast.Tuple)):
             _walk_patterns(c, mod, view, full, depth + 1)
         elif view is not None:
-            v = resolve_view(c, mod, view)
-            if v is None:
+            v = resolve_view(c, mod, view) if const_str(view) is None else _string_view(c, const_str(view) or "")
+            contrib = _contrib_auth_view(c, mod, view)
+            if contrib:
+                c.endpoints += auth_view_endpoints(c, contrib, clean_route(full), mod.path, entry.lineno)
+            elif v is None:
                 ep = Endpoint("ANY", clean_route(full), dotted(view) or source_text(view)[:60], mod.path, entry.lineno, "django")
                 ep.notes.append("view defined outside the repository or not resolved: protections unknown")
                 c.endpoints.append(ep)
@@ -119,11 +136,65 @@ def _walk_patterns(c: UrlWalk, mod: PyModule, node: ast.AST, prefix: str, depth:
                 view_endpoints(c, v, clean_route(full), mod.path, entry.lineno)
 
 
+def _route_text(c: UrlWalk, mod: PyModule, node: ast.AST | None) -> str | None:
+    """A route string known without running code (a literal, a module constant, an f-string of constants);
+    the parts computed at run time become the visible wildcard `{?}` (`path(f"{prefix}admin/", ...)`)."""
+    if node is None:
+        return None
+    value = literal_str(c.project, mod, node)
+    if value is not None:
+        return value
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for v in node.values:
+            if isinstance(v, ast.Constant):
+                parts.append(str(v.value))
+            else:
+                inner = literal_str(c.project, mod, v.value) if isinstance(v, ast.FormattedValue) else None
+                parts.append(inner if inner is not None else UNRESOLVED)
+        return "".join(parts)
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return UNRESOLVED + "/"
+    return None
+
+
+def _string_view(c: UrlWalk, name: str) -> View | None:
+    """A view named by its dotted path ('app.views.index'), under the patterns() prefix when there is one."""
+    full = f"{c.view_prefix}.{name}" if c.view_prefix else name
+    module, _, attr = full.rpartition(".")
+    found = c.project.find_module(module) if module else None
+    if found is None:
+        return None
+    if attr in found.functions:
+        return View(found, func=found.functions[attr], name=attr)
+    if attr in found.classes:
+        return View(found, cls=found.classes[attr], cls_module=found, name=attr)
+    return None
+
+
+def _contrib_auth_view(c: UrlWalk, mod: PyModule, view: ast.AST) -> str | None:
+    """The name of the django.contrib.auth view an urlpattern points at (`auth_views.LoginView.as_view()`,
+    `LoginView.as_view(template_name=...)`, 'django.contrib.auth.views.login'), or None."""
+    node = view.func.value if isinstance(view, ast.Call) and last_name(view.func) == "as_view" else view
+    text = const_str(node)
+    if text is None:
+        name = dotted(node) or ""
+        head, _, rest = name.partition(".")
+        text = f"{mod.imports[head]}.{rest}" if head in mod.imports and rest else mod.imports.get(head, name)
+    module, _, attr = text.rpartition(".")
+    if module == AUTH_VIEWS_MODULE and attr in AUTH_VIEWS:
+        return attr
+    return None
+
+
 def _include(c: UrlWalk, mod: PyModule, call: ast.Call, prefix: str, depth: int) -> None:
     target = arg(call, 0)
     if isinstance(target, ast.Tuple) and target.elts:
         target = target.elts[0]
     name = const_str(target)
+    if name == AUTH_URLS_MODULE:
+        c.endpoints += auth_urls_endpoints(c, prefix, mod.path, call.lineno)
+        return
     if name:
         found = c.project.find_module(name)
         if found is not None:

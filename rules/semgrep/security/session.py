@@ -60,3 +60,13 @@ def configure(app):
     app.config["REMEMBER_COOKIE_SECURE"] = True
     # ok: python-secure-session-settings
     app.config["SESSION_COOKIE_SECURE"] = False
+
+
+def decode_without_algorithms(token):
+    # ruleid: python-jwt-decode-without-algorithms
+    return jwt.decode(token, SECRET)
+
+
+def decode_with_algorithms(token):
+    # ok: python-jwt-decode-without-algorithms
+    return jwt.decode(token, SECRET, algorithms=["HS256"])

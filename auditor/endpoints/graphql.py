@@ -1,0 +1,293 @@
+"""GraphQL APIs: the servers (where a schema is served, with what limits) and the operations as endpoints.
+
+One HTTP route (`/graphql`) carries every operation, so judging that route alone says nothing about who may
+run `deletePaste`. Each mutation and query field of the schema becomes an endpoint of its own (method POST
+for a mutation, GET for a query, the path of the GraphQL route, handler `Mutation.<field>`), judged on its
+resolver: authentication when the resolver (or a schema-wide guard) rejects a caller without an identity,
+input validation when its arguments are typed by the schema (a JSON/GenericScalar argument is not), rate
+limiting only by a per-operation limiter (an HTTP request limiter does not bound the operations that
+aliases and batching put in one request).
+
+Read without running anything: JavaScript/TypeScript (SDL in template literals or .graphql files, resolver
+maps, graphql-js `GraphQLObjectType` field maps; Apollo Server, express-graphql, GraphQL Yoga) and Python
+(graphene `ObjectType`/`Mutation` classes, strawberry `@strawberry.mutation`, ariadne `@mutation.field`).
+`servers()` also reports, per server, the query depth or complexity limit and whether batching is on, which
+API-RATE-LIMIT reads.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from auditor.endpoints.common import mark
+from auditor.endpoints.jsparse import matching_paren
+from auditor.inventory import TEST_FILE
+from auditor.model import Endpoint
+from auditor.repo import Repository
+from auditor.text import closing_bracket, line_of
+
+JS = (".js", ".mjs", ".cjs", ".ts")
+SERVER = re.compile(r"new\s+ApolloServer\s*\(|\bgraphqlHTTP\s*\(|\bcreateYoga\s*\(|\bcreateHandler\s*\(\s*\{\s*schema|"
+                    r"\bGraphQLView\b|\bGraphQLRouter\b|\bgraphql_app\b|\bGraphQL\s*\(\s*\w*schema|"
+                    r"\bmercurius\b|\bmake_executable_schema\s*\(|\bgraphene\.Schema\s*\(")
+COST_LIMIT = re.compile(r"depthLimit|depth_limit|DepthLimit|QueryDepthLimiter|createComplexityLimitRule|"
+                        r"queryComplexity|QueryComplexity|costAnalysis|complexityLimit|MaxAliasesRule|maxAliases|"
+                        r"max_depth|MaxTokensLimiter|max_aliases|validationRules\s*:\s*\[[^\]]*\w", re.I)
+BATCHING = re.compile(r"\bbatch\s*=\s*True|allowBatchedHttpRequests\s*:\s*true|batching\s*:\s*true|\bbatch\s*:\s*true")
+SDL_BLOCK = re.compile(r"(?:extend\s+)?type\s+(Mutation|Query)\s*\{")
+SDL_FIELD = re.compile(r"^\s*(\w+)\s*(\([^)]*\))?\s*:", re.M)
+JS_OBJECT_TYPE = re.compile(r"new\s+GraphQLObjectType\s*\(\s*\{\s*name\s*:\s*['\"`](\w*(?:Mutation|Query)\w*)['\"`]")
+RESOLVER_MAP = re.compile(r"\b(Mutation|Query)\s*:\s*\{")
+AUTH_CHECK = re.compile(r"context\.user\b|ctx\.user\b|context\.currentUser|info\.context\.user|\.session\.user|req\.user\b|"
+                        r"isAuthenticated|AuthenticationError|ForbiddenError|@login_required|login_required\(|"
+                        r"jwt_required|IsAuthenticated|requireAuth|requireUser|get_jwt_identity|current_user|"
+                        r"if\s*\(\s*!\s*(?:user|context\.user|ctx\.user|me)\s*\)|permission_classes")
+SCHEMA_GUARD = re.compile(r"\bshield\s*\(|applyMiddleware\s*\(\s*\w+\s*,\s*\w*[Pp]ermission|@auth\b|authDirective")
+UNTYPED_ARG = re.compile(r":\s*(?:JSON|JSONObject|GraphQLJSON|GenericScalar|Any)\b|type\s*:\s*GraphQLJSON|"
+                         r"graphene\.(?:JSONString|GenericScalar)|\bJSON\b\s*[,)]")
+PER_OPERATION_LIMIT = re.compile(r"graphql-rate-limit|rateLimitDirective|@rateLimit|createRateLimitRule|"
+                                 r"\bratelimit\(|@limiter\.limit|\bRateLimit\w*\(")
+COOKIE_SESSION = re.compile(r"express-session|cookie-session|\breq\.session\b|aiohttp_session|from flask import[^\n]*\bsession\b")
+UNVERIFIED_IDENTITY = re.compile(r"Buffer\.from\([^)]*authorization[^)]*,\s*['\"]base64['\"]|atob\([^)]*authorization|"
+                                 r"\bjwt\.decode\(", re.I)
+
+
+@dataclass
+class Operation:
+    kind: str            # mutation | query
+    name: str
+    file: str
+    line: int
+    args: str = ""       # the argument declarations as written
+    resolver: str = ""   # the resolver's source text, when found
+
+
+@dataclass
+class Server:
+    file: str
+    line: int
+    snippet: str
+    cost_limit: str | None = None
+    batching: str | None = None
+    mount: str = "/graphql"
+    notes: list[str] = field(default_factory=list)
+    introspection: bool = True      # the schema describes itself unless introspection is switched off
+    builtin_health: bool = False    # apollo-server 2/3 started with listen() serves /.well-known/apollo/server-health
+
+
+def _sources(repo: Repository) -> list[tuple[str, str]]:
+    memo = repo.__dict__.get("_auditor_graphql_sources")
+    if memo is None:
+        memo = []
+        for path in repo.paths():
+            if TEST_FILE.search(path) or "node_modules/" in path or not path.endswith(JS + (".py", ".graphql", ".gql")):
+                continue
+            text = repo.read_text(path) or ""
+            if "graphql" in text.lower() or "apollo" in text.lower() or "graphene" in text or "strawberry" in text or "ariadne" in text \
+                    or path.endswith((".graphql", ".gql")) or "Mutation" in text:
+                memo.append((path, text))
+        repo.__dict__["_auditor_graphql_sources"] = memo
+    return memo
+
+
+def servers(repo: Repository) -> list[Server]:
+    """Where a GraphQL schema is served, with its depth/complexity limit and batching setting."""
+    out = []
+    everything = "\n".join(text for _, text in _sources(repo))
+    for path, text in _sources(repo):
+        if path.endswith((".graphql", ".gql")):
+            continue
+        for m in SERVER.finditer(text):
+            if m.group(0).startswith(("graphene.Schema", "make_executable_schema")) and \
+                    re.search(r"GraphQLView|GraphQLRouter|GraphQL\s*\(", everything):
+                continue   # the schema object; the view that serves it is the server
+            line = line_of(text, m.start())
+            near = text[max(0, m.start() - 200):m.start() + 1500]
+            limit = COST_LIMIT.search(near) or COST_LIMIT.search(everything)
+            batch = BATCHING.search(near)
+            server = Server(path, line, text.splitlines()[line - 1].strip()[:160] if text else "",
+                            limit.group(0) if limit else None, batch.group(0) if batch else None)
+            mount = re.search(r"""(?:use|add_url_rule|add_route|mount|include_router)\s*\(\s*(?:['"]\*['"]\s*,\s*)?['"](/[^'"]*)['"]""",
+                              text[max(0, m.start() - 300):m.start() + 50])
+            if mount:
+                server.mount = mount.group(1)
+            elif "ApolloServer" in m.group(0) and re.search(r"\.listen\s*\(", text):
+                server.mount = "/"
+                server.builtin_health = bool(re.search(r"""require\(\s*['"]apollo-server['"]|from\s+['"]apollo-server['"]""", text))
+            server.introspection = not re.search(r"introspection\s*[:=]\s*(?:false|False)|NoSchemaIntrospection|"
+                                                 r"DisableIntrospection|disable_introspection", everything)
+            out.append(server)
+            break
+    return out
+
+
+def operations(repo: Repository) -> list[Operation]:
+    memo = repo.__dict__.get("_auditor_graphql_operations")
+    if memo is None:
+        memo = _js_operations(repo) + _python_operations(repo)
+        seen = set()
+        memo = [op for op in memo if (op.kind, op.name) not in seen and not seen.add((op.kind, op.name))]  # type: ignore[func-returns-value]
+        repo.__dict__["_auditor_graphql_operations"] = memo
+    return memo
+
+
+def _block(text: str, open_at: int) -> str:
+    close = closing_bracket(text, open_at, skip_strings=True)
+    return text[open_at:close + 1] if close is not None else text[open_at:open_at + 2000]
+
+
+def _js_operations(repo: Repository) -> list[Operation]:
+    ops: list[Operation] = []
+    sources = [(p, t) for p, t in _sources(repo) if p.endswith(JS + (".graphql", ".gql"))]
+    resolvers: dict[tuple[str, str], str] = {}
+    for path, text in sources:
+        for m in RESOLVER_MAP.finditer(text):
+            block = _block(text, m.end() - 1)
+            for f in re.finditer(r"^\s*(?:async\s+)?(\w+)\s*(?::\s*(?:async\s*)?(?:function\s*)?\(|\()", block, re.M):
+                params_end = matching_paren(block, f.end() - 1)
+                if params_end < 0:
+                    continue
+                rest = block[params_end + 1:]
+                arrow = re.match(r"\s*(?:=>)?\s*(\{)?", rest)
+                if arrow and arrow.group(1):
+                    body = _block(block, params_end + 1 + arrow.start(1))
+                else:
+                    body = rest.split("\n", 1)[0]
+                resolvers.setdefault((m.group(1).lower(), f.group(1)), block[f.start():params_end + 1] + body)
+        for m in SDL_BLOCK.finditer(text):
+            kind = m.group(1).lower()
+            block = _block(text, m.end() - 1)
+            for f in SDL_FIELD.finditer(block[1:-1]):
+                ops.append(Operation(kind, f.group(1), path, line_of(text, m.start() + 1 + f.start(1)),
+                                     f.group(2) or ""))
+        for m in JS_OBJECT_TYPE.finditer(text):
+            kind = "mutation" if "Mutation" in m.group(1) else "query"
+            fields_at = text.find("fields", m.end())
+            brace = text.find("{", fields_at)
+            if fields_at < 0 or brace < 0:
+                continue
+            block = _block(text, brace)
+            depth_one = re.finditer(r"^\s*(\w+)\s*:\s*(\w+)?\s*(\{)?", block[1:], re.M)
+            for f in depth_one:
+                if f.group(1) in ("type", "args", "resolve", "description"):
+                    continue
+                ref = f.group(2)
+                body = ""
+                if ref and not f.group(3):
+                    body = _definition(sources, ref)
+                elif f.group(3):
+                    body = _block(block[1:], f.start(3))
+                args = re.search(r"args\s*:\s*\{", body)
+                ops.append(Operation(kind, f.group(1), path, line_of(text, brace + 1 + f.start(1)),
+                                     _block(body, args.end() - 1) if args else "", body))
+    for op in ops:
+        if not op.resolver:
+            op.resolver = resolvers.get((op.kind, op.name), "")
+    return ops
+
+
+def _definition(sources: list[tuple[str, str]], name: str) -> str:
+    for _, text in sources:
+        m = re.search(rf"(?:const|let|var)\s+{re.escape(name)}\b[^=]*=\s*\{{", text)
+        if m:
+            return _block(text, m.end() - 1)
+    return ""
+
+
+def _python_operations(repo: Repository) -> list[Operation]:
+    import ast
+    ops: list[Operation] = []
+    for path, text in _sources(repo):
+        if not path.endswith(".py"):
+            continue
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        classes = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+        for cls in classes.values():
+            bases = {ast.unparse(b) for b in cls.bases}
+            decorators = {ast.unparse(d) for d in cls.decorator_list}
+            kind = "mutation" if "Mutation" in cls.name else "query" if cls.name.startswith("Query") else ""
+            if not kind:
+                continue
+            if any(b.endswith("ObjectType") for b in bases):          # graphene root type
+                methods = {f.name: f for f in cls.body if isinstance(f, ast.FunctionDef)}
+                for stmt in cls.body:
+                    if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
+                        name = stmt.targets[0].id
+                        value = ast.unparse(stmt.value)
+                        resolver, args = "", value
+                        ref = re.match(r"(\w+)\.Field\(", value)
+                        if ref and ref.group(1) in classes:
+                            target = classes[ref.group(1)]
+                            resolver = ast.unparse(target)
+                            args = next((ast.unparse(c) for c in target.body if isinstance(c, ast.ClassDef)
+                                         and c.name in ("Arguments", "Input")), "")
+                        elif f"resolve_{name}" in methods:
+                            resolver = ast.unparse(methods[f"resolve_{name}"])
+                        ops.append(Operation(kind, name, path, stmt.lineno, args, resolver))
+            elif any("strawberry.type" in d for d in decorators):      # strawberry
+                for f in cls.body:
+                    if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                            re.search(r"strawberry\.(mutation|field)", ast.unparse(d)) for d in f.decorator_list):
+                        ops.append(Operation(kind, f.name, path, f.lineno, ast.unparse(f.args), ast.unparse(f)))
+        for node in ast.walk(tree):                                     # ariadne: @mutation.field("name")
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for d in node.decorator_list:
+                    m = re.match(r"(\w+)\.field\(['\"](\w+)['\"]\)", ast.unparse(d))
+                    if m and m.group(1).lower() in ("mutation", "query"):
+                        ops.append(Operation(m.group(1).lower(), m.group(2), path, node.lineno, "", ast.unparse(node)))
+    return ops
+
+
+def endpoints(repo: Repository) -> list[Endpoint]:
+    """The operations of the repository's GraphQL servers as endpoints, judged on their resolvers."""
+    found = servers(repo)
+    if not found:
+        return []
+    server = found[0]
+    everything = "\n".join(text for _, text in _sources(repo))
+    guard = SCHEMA_GUARD.search(everything)
+    unverified = UNVERIFIED_IDENTITY.search(everything)
+    cookie = COOKIE_SESSION.search(everything)
+    out = []
+    if server.builtin_health:
+        ep = Endpoint("GET", "/.well-known/apollo/server-health", "apollo-server built-in health check", server.file,
+                      server.line, "graphql")
+        ep.csrf_applies = False
+        ep.notes.append("input: reads no request data")
+        out.append(ep)
+    for op in operations(repo):
+        method = "POST" if op.kind == "mutation" else "GET"
+        ep = Endpoint(method, server.mount, f"{op.kind.capitalize()}.{op.name}", op.file, op.line, "graphql")
+        check = AUTH_CHECK.search(op.resolver)
+        if unverified and (check or guard):
+            mark(ep, "authenticated", False, f"the identity comes from an unverified token (`{unverified.group(0)[:50]}`)")
+        elif check:
+            mark(ep, "authenticated", True, f"resolver checks `{check.group(0)}`")
+        elif guard:
+            mark(ep, "authenticated", True, f"schema-wide guard `{guard.group(0)}`")
+        else:
+            mark(ep, "authenticated", False, "the resolver checks no identity and no schema-wide guard applies")
+        if PER_OPERATION_LIMIT.search(op.resolver) or PER_OPERATION_LIMIT.search(everything):
+            mark(ep, "rate_limited", True, "per-operation rate limit")
+        else:
+            mark(ep, "rate_limited", False, "no per-operation limit (an HTTP request limiter does not bound the "
+                                            "operations aliases and batching put in one request)")
+        if method == "POST" and cookie:
+            ep.csrf_applies = True
+            mark(ep, "csrf_protected", False, f"cookie session ({cookie.group(0)}) and no CSRF token on /graphql")
+        else:
+            ep.csrf_applies = False
+            ep.notes.append("csrf: not applicable, no cookie session")
+        untyped = UNTYPED_ARG.search(op.args)
+        if not op.args.strip() or op.args.strip() in ("()", "{}"):
+            ep.notes.append("input: reads no request data")
+        elif untyped:
+            mark(ep, "input_validated", False, f"untyped argument `{untyped.group(0).strip(':, ')}`")
+        else:
+            mark(ep, "input_validated", True, "arguments typed by the GraphQL schema")
+        ep.notes.append("graphql operation")
+        out.append(ep)
+    return out
