@@ -73,7 +73,9 @@ PATH/pyproject.toml (`auditor init` writes a commented one). Flags override it.
 
 \b
 Environment: NO_COLOR (no colours or styles), CI (no progress display),
-AUDITOR_SEMGREP / AUDITOR_BANDIT (engine executables), AUDITOR_DEBUG=1 (traceback of an internal error).
+AUDITOR_SEMGREP / AUDITOR_BANDIT (engine executables), AUDITOR_DEBUG=1 (traceback of an internal error),
+AUDITOR_CLONE_TIMEOUT (seconds a clone may take, default 300), AUDITOR_FILE_BUDGET (seconds our analyses may
+spend on one file, default 30).
 """
 
 
@@ -118,12 +120,15 @@ def color_option(fn):
               help="Engine results cache (default: per user, $XDG_CACHE_HOME/backend-auditor, never in the "
                    "audited folder; a symlinked or git-tracked folder is refused).")
 @click.option("--no-cache", is_flag=True, help="Scan every file again; read and write no cache.")
+@click.option("--timeout", "overall_timeout", type=click.FloatRange(min=1), metavar="SECONDS",
+              help="Seconds the whole audit may take (clone, engines, our analyses). On expiry the engines are "
+                   "stopped, every item needing unfinished work is unknown, and the gate decides the exit code.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the verdict: score, grade and gate (and errors).")
 @click.option("-v", "--verbose", is_flag=True, help="Every evidence line of every listed item, and the engines.")
 @color_option
 def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, config_file, only, skip, exclude,
           engine_timeout, compare_file, ref, baseline_file, diff_base, cache_dir=None, no_cache=False, per_service=False,
-          quiet=False, verbose=False, no_color=False, policy_file: Path | None = None) -> None:
+          overall_timeout=None, quiet=False, verbose=False, no_color=False, policy_file: Path | None = None) -> None:
     from auditor.remote import checkout_target, is_git_url, redact_url
 
     if quiet and verbose:
@@ -142,6 +147,10 @@ def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, conf
     if baseline_file is not None and not baseline_file.is_file():
         raise AuditError(f"baseline file not found: {baseline_file}")
     policy = load_policy(policy_file) if policy_file is not None else None
+    if overall_timeout:
+        from auditor import budget
+        from auditor.engines.process import stop_all
+        budget.start_deadline(overall_timeout, on_expiry=stop_all)
     with checkout_target(target, ref) as root:
         options, file_config = _options(root, config_file, only, skip, exclude, engine_timeout, fail_under,
                                         fail_on, allow_unknown, policy=policy)
@@ -157,6 +166,8 @@ def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, conf
         report = _run_with_progress(root, options, per_service, color=not no_color, quiet=quiet)
         if is_git_url(target):
             report["repository"]["path"] = redact_url(target)   # no token in a report
+    if overall_timeout:
+        budget.cancel_deadline()   # the report is written whole, whatever the time
     if file_config.source:
         report["config"] = {"source": file_config.source}
     _emit(report, destinations, compare, Verbosity(quiet, verbose, not no_color))

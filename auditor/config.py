@@ -57,10 +57,11 @@ def load_config(root: Path, explicit: Path | None = None) -> FileConfig:
         section = data.get("tool", {}).get("auditor", data) if explicit.name == "pyproject.toml" else data
         return _validated(section, str(explicit))
     dotfile = root / ".auditor.toml"
+    _refuse_symlink(dotfile, ".auditor.toml")
     if dotfile.is_file():
         return _validated(_read_toml(dotfile), ".auditor.toml")
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
+    if pyproject.is_file() and not pyproject.is_symlink():   # a symlinked pyproject: not read for our config
         try:
             data = _read_toml(pyproject)
         except ConfigError:
@@ -88,8 +89,23 @@ def _validated(section: Any, source: str) -> FileConfig:
             raise ConfigError(f"{source}: unknown key {key!r} (known: {', '.join(sorted(SCHEMA))})")
         check, expected = SCHEMA[key]
         if not check(value):
-            raise ConfigError(f"{source}: {key} must be {expected}, got {value!r}")
+            # never the value itself: a misplaced token or password would end up in a CI log
+            raise ConfigError(f"{source}: {key} must be {expected} (got a {_kind(value)})")
     return FileConfig(source, dict(section))
+
+
+def _kind(value: Any) -> str:
+    """The TOML type of a value, for an error message that must not show the value."""
+    return {bool: "boolean", int: "number", float: "number", str: "string", list: "list", dict: "table"}.get(
+        type(value), "value of another type")
+
+
+def _refuse_symlink(path: Path, name: str) -> None:
+    """A config file in the audited repository that is a symlink could make the audit read any file the CI
+    runner can (and report its parse errors): refused."""
+    if path.is_symlink():
+        raise ConfigError(f"{name} is a symbolic link: refusing to read the auditor config through it "
+                          "(commit the file itself, or pass --config)")
 
 
 STARTER = '''\

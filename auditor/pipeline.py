@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from auditor import __version__
+from auditor import __version__, budget
 from auditor.applicability import not_applicable_reason
 from auditor.cache import FindingsCache, cache_refusal, default_cache_dir
 from auditor.catalog import CatalogItem, load_catalog
@@ -50,6 +50,7 @@ from auditor.registry import CHECKS, collector_order, load_plugins
 from auditor.repo import CODE_LANGUAGES, Repository
 from auditor.scoring import GatePolicy, evaluate_gate, score_results
 from auditor.suppressions import SuppressionRules, apply_suppressions, find_suppressions
+from auditor.unparsed import unknown_without_unparsed, unparsed_python
 
 SCHEMA_VERSION = "1.0"
 NO_ANALYSIS_YET = "no analysis yet: this item's check is not built, so nothing was concluded"
@@ -213,6 +214,8 @@ def judge(ctx: AuditContext, items: list[CatalogItem], options: AuditOptions, ge
     path_prefix: the context is a service folder's; its evidence paths are made repository-relative first,
     so suppressions, baseline fingerprints and changed lines (all repository-relative) apply unchanged."""
     results = {item.id: evaluate_item(item, ctx) for item in items}
+    unparsed = unparsed_python(ctx.repo.skipped)   # a pass that did not read them is unknown
+    results = {item.id: unknown_without_unparsed(results[item.id], item, unparsed) for item in items}
     if path_prefix:
         results = {item_id: _prefixed(r, path_prefix) for item_id, r in results.items()}
     incomplete = mark_incomplete(results, items, ctx)
@@ -257,6 +260,14 @@ def _prefixed(result: ItemResult, prefix: str) -> ItemResult:
     return result
 
 
+def _timeout_warning() -> list[str]:
+    """Said first: an audit cut short by --timeout judged only what finished."""
+    if not budget.expired():
+        return []
+    return [f"{budget.expiry_message()}: the engines were stopped and unfinished analyses left out; every item "
+            "that needed them is unknown"]
+
+
 def _generated_warning(ctx: AuditContext) -> list[str]:
     n = len(ctx.repo.generated)
     return [f"{n} generated file(s) read by the security items only: see inventory.non_production_files"] if n else []
@@ -282,8 +293,14 @@ def _run_collectors(ctx: AuditContext, progress: Any, wanted: set[str] | None = 
         if missing:
             ctx.collector_errors[coll.name] = f"needs {', '.join(missing)}, which failed"
             continue
+        if budget.expired():
+            ctx.collector_errors[coll.name] = f"not run: {budget.expiry_message()}"
+            continue
         try:
-            ctx.collected[coll.name] = coll.fn(ctx)
+            with budget.interruptible():
+                ctx.collected[coll.name] = coll.fn(ctx)
+        except budget.OutOfTime as exc:   # the audit's --timeout, or one file past its budget: named
+            ctx.collector_errors[coll.name] = f"not finished: {exc}"
         except Exception as exc:  # a collector bug must not abort the audit: its items become unknown
             ctx.collector_errors[coll.name] = f"{type(exc).__name__}: {exc}"
 
@@ -298,9 +315,12 @@ def evaluate_item(item: CatalogItem, ctx: AuditContext) -> ItemResult:
             return ItemResult(item.id, "manual", "not decidable statically: review by hand (see remediation)")
         return ItemResult(item.id, "unknown", NO_ANALYSIS_YET)
     try:
-        result = check(ctx, item)
+        with budget.interruptible():
+            result = check(ctx, item)
     except Unavailable as exc:
         return ItemResult(item.id, "unknown", str(exc), details={ANALYSIS_ERROR: True} if exc.error else {})
+    except budget.OutOfTime as exc:
+        return ItemResult(item.id, "unknown", f"analysis not finished: {exc}", details={ANALYSIS_ERROR: True})
     except Exception as exc:  # a check bug (or a RecursionError) becomes an honest unknown, never a pass
         return ItemResult(item.id, "unknown", f"analysis error: {type(exc).__name__}: {exc}",
                           details={ANALYSIS_ERROR: True})
@@ -357,7 +377,8 @@ def build_report(ctx: AuditContext, items: list[CatalogItem], results: dict[str,
             "unknown": [row["id"] for row in item_rows if row["verdict"] == "unknown"],
             "gate": {"passed": passed, "reasons": reasons},
             "engines_failed": engines_failed(ctx.engines.values()),
-            "warnings": audit_warnings(ctx.engines.values(), ctx.collector_errors, inventory["skipped_files"])
+            "warnings": _timeout_warning()
+            + audit_warnings(ctx.engines.values(), ctx.collector_errors, inventory["skipped_files"])
             + _endpoint_warnings(endpoints) + ctx.warnings + _generated_warning(ctx),
         },
         "categories": categories,

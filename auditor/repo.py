@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 
 from auditor import astwalk
+from auditor.budget import touch
 from auditor.files import is_generated
 
 DEFAULT_EXCLUDED_DIRS = frozenset({
@@ -75,7 +76,7 @@ class Repository:
 
     def _walk(self) -> None:
         root = str(self.root)
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        for dirpath, dirnames, filenames in walk_iteratively(root):
             rel_dir = os.path.relpath(dirpath, root)
             rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
             kept = []
@@ -129,6 +130,7 @@ class Repository:
 
     def read_text(self, rel: str) -> str | None:
         """The file's text, or None for a binary or unreadable file (recorded as skipped once)."""
+        touch(rel)   # the per-file budget of the analysis reading it (auditor/budget.py)
         return self._texts.get(rel) if rel in self._texts else self._load(rel)
 
     def lines(self, rel: str) -> list[str]:
@@ -154,6 +156,7 @@ class Repository:
 
     def python_ast(self, rel: str) -> ast.Module | None:
         """Parsed module, or None when it does not parse (recorded as skipped with the reason)."""
+        touch(rel)
         if rel in self._asts:
             return self._asts[rel]
         tree = None
@@ -234,6 +237,30 @@ def _parse_newer_python(text: str, rel: str) -> ast.Module | None:
         return ast.parse(fixed, filename=rel)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def walk_iteratively(top: str):
+    """os.walk(top, followlinks=False), top-down, with an explicit stack: the os.walk of Python 3.11 recurses
+    once per folder level, so a repository nested deeper than the recursion limit raised RecursionError.
+    The caller may prune `dirnames` in place, as with os.walk; an unreadable folder is passed over."""
+    stack = [top]
+    while stack:
+        dirpath = stack.pop()
+        dirnames: list[str] = []
+        filenames: list[str] = []
+        try:
+            with os.scandir(dirpath) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir(follow_symlinks=False) or (entry.is_symlink() and entry.is_dir())
+                    except OSError:
+                        is_dir = False
+                    (dirnames if is_dir else filenames).append(entry.name)
+        except OSError:
+            continue
+        yield dirpath, dirnames, filenames
+        stack.extend(os.path.join(dirpath, name) for name in reversed(dirnames)
+                     if not os.path.islink(os.path.join(dirpath, name)))
 
 
 def _head(full: str, size: int = 2048) -> str | None:

@@ -83,7 +83,7 @@ def test_no_check_imports_another_check():
 # Bottom to top. A module's floor is that of its longest listed prefix.
 FLOORS: list[tuple[str, ...]] = [
     # 0: plain data and text tools every stage shares
-    ("auditor", "auditor.errors", "auditor.model", "auditor.text", "auditor.pyast", "auditor.paths", "auditor.files", "auditor.resources",
+    ("auditor", "auditor.budget", "auditor.errors", "auditor.model", "auditor.text", "auditor.pyast", "auditor.paths", "auditor.files", "auditor.resources",
      "auditor.astwalk", "auditor.options", "auditor.gcpolicy", "auditor.fingerprints", "auditor.dbschema",
      "auditor.comments"),
     # 1: the repository on disk and git
@@ -91,14 +91,14 @@ FLOORS: list[tuple[str, ...]] = [
     # 2: readers of the repository, the engines, the catalog
     ("auditor.endpoints", "auditor.migrations", "auditor.orm", "auditor.secrets", "auditor.probes",
      "auditor.inventory", "auditor.catalog", "auditor.engines"),
-    # 3: what a check sees, and the plug-in registry
-    ("auditor.context", "auditor.registry", "auditor.applicability"),
+    # 3: what a check sees, the plug-in registry, and the program model (above parsing and inventory, below checks)
+    ("auditor.context", "auditor.registry", "auditor.applicability", "auditor.program"),
     # 4: collectors and checks (one file per item)
     ("auditor.collectors", "auditor.checks"),
     # 5: judging the whole audit
     ("auditor.scoring", "auditor.suppressions", "auditor.gating", "auditor.notices", "auditor.config",
      "auditor.incomplete", "auditor.policy",
-     "auditor.pipeline", "auditor.services", "auditor.history", "auditor.remote", "auditor.samples"),
+     "auditor.pipeline", "auditor.services", "auditor.history", "auditor.remote", "auditor.samples", "auditor.unparsed"),
     # 6: delivering the report, and the fleet (many audits as the CLI runs them; the CLI registers its commands)
     ("auditor.render", "auditor.output", "auditor.cli", "auditor.__main__", "auditor.fleet"),
 ]

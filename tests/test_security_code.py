@@ -166,10 +166,9 @@ def test_django_vulnerable(django_vulnerable):
         ("library/views.py", 'return HttpResponse("<p>You searched for %s</p>"')])
     assert_flags(django_vulnerable, fx, "SEC-DEBUG", [("config/settings.py", "DEBUG = True")])
     assert_flags(django_vulnerable, fx, "SEC-HTTPS", [("config/settings.py", "SECURE_SSL_REDIRECT = False")])
-    # the explicit HttpOnly off, and SESSION_COOKIE_SECURE left at Django's insecure default (named at the top of
-    # the production settings module, security.W012)
+    # SESSION_COOKIE_HTTPONLY = False, and SESSION_COOKIE_SECURE left at Django's default (shown where sessions are enabled)
     assert_flags(django_vulnerable, fx, "SEC-SESSION", [("config/settings.py", "SESSION_COOKIE_HTTPONLY = False"),
-                                                        ("config/settings.py", "import os")])
+                                                         ("config/settings.py", "INSTALLED_APPS")])
     assert items(django_vulnerable)["SEC-INJECTION"]["verdict"] == "pass"
 
 
@@ -272,16 +271,16 @@ def test_cli_and_build_tooling_do_not_count_as_injection(flask_tooling):
 
 def test_gruntfile_and_settimeout_with_a_function_are_not_injection(express_tooling):
     injection = items(express_tooling)["SEC-INJECTION"]
-    assert injection["verdict"] == "fail", injection["rationale"]   # only by the generated client, below
     line = line_of("express-tooling", "Gruntfile.js", "execSync(")
     assert injection["details"]["cli_or_build_tooling"] == [f"Gruntfile.js:{line}"]
     # lib/sleep.js: new Promise((resolve) => setTimeout(resolve, ms)) is not code evaluation
     assert not [e for e in injection["evidence"] if e["file"] == "lib/sleep.js"]
-    # the eval in the generated API client counts: a "generated" marker is written by whoever writes the file
-    # (DESIGN.md, Trust model), so it cannot hide a security finding; the file is listed as generated
-    assert {e["file"] for e in injection["evidence"] if e["kind"] == "violation"} == {"client/plans.gen.ts"}
-    listed = {s["path"]: s["reason"] for s in express_tooling["inventory"]["non_production_files"]}
-    assert "generated" in listed["client/plans.gen.ts"]
+    # a generated-file marker does not hide code from the security items (the trust model: the audited
+    # repository chooses its own markers): the eval in the generated API client is the one violation, and the
+    # file is listed as generated, read by the security items only
+    assert_flags(express_tooling, "express-tooling", "SEC-INJECTION", [("client/plans.gen.ts", "eval(")])
+    non_production = {s["path"]: s["reason"] for s in express_tooling["inventory"]["non_production_files"]}
+    assert "generated" in non_production["client/plans.gen.ts"]
 
 
 def test_send_result_of_a_call_that_took_a_password_is_not_a_logged_secret(flask_tooling):

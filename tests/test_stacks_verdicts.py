@@ -84,3 +84,10 @@ def test_graphene_batching_and_open_mutation(audited):
     assert api_rate["verdict"] == "fail" and "unbounded cost" in api_rate["rationale"]
     assert any("batch=True" in (e["message"] or "") for e in api_rate["evidence"])
     assert v["SEC-AUTHN"] in ("partial", "fail")
+
+
+def test_graphql_field_resolvers_without_dataloader_are_n_plus_one(audited):
+    item = next(i for i in audited(STACKS / "apollo-api")["items"] if i["id"] == "PERF-N-PLUS-1")
+    assert item["verdict"] == "partial"
+    messages = " ".join(e["message"] for e in item["evidence"])
+    assert "Note.tags resolves with" in messages and "Note.owner batched through" in messages

@@ -47,13 +47,21 @@ PUBLIC_PAGE = re.compile(r"^/(about|about-us|contact|contact-us|privacy|terms|to
 READ_METHODS = ("GET", "HEAD", "ANY")
 
 
+# authentication that checks credentials on the request itself (HTTP Basic, passport's local strategy): the
+# endpoint is then still where one signs in
+CREDENTIAL_CHECK = re.compile(r"basic|digest|password|passport\.authenticate\(\s*['\"](local|login)", re.I)
+
+
 def is_entry_point(ep: Endpoint) -> bool:
     """Login, token, sign-up, password reset: reachable before one has credentials.
 
-    Not a DELETE (revoking one's own token is not a way in), not a logout. POST on the users collection
+    Not a DELETE (revoking one's own token is not a way in), not a logout, not one that needs an existing
+    login (unless that login is checked on the request itself: HTTP Basic). POST on the users collection
     without authentication is the API's sign-up."""
     if ep.method in ("GET", "HEAD", "OPTIONS", "DELETE") or LOGOUT.search(ep.path):
         return False
+    if ep.authenticated is True and not CREDENTIAL_CHECK.search(" ".join(ep.protections.get("authenticated", []))):
+        return False    # behind an existing login (POST /api/v1/tokens for the signed-in user): not a way in
     if ep.method == "POST" and ep.authenticated is False and SIGNUP_COLLECTION.search(ep.path):
         return True
     return bool(ENTRY.search(_bare(ep.path)) or ENTRY_HANDLER.search(ep.handler.rsplit(".", 1)[-1]))

@@ -36,7 +36,7 @@ class DeploySetting:
     name: str
     state: str                 # "default", "literal", "environment", "expression"
     value: object = None       # the literal (or Django's default)
-    where: str = ""            # file:line of the assignment; the production module for a default
+    where: str = ""            # file:line of the assignment; for a default, of the MIDDLEWARE/INSTALLED_APPS it governs
     insecure: bool | None = None
 
     def describe(self) -> str:
@@ -94,8 +94,11 @@ def _read(repo: Repository) -> DeployFacts | None:
     csrf_sessions = values.get("CSRF_USE_SESSIONS")
     facts.uses_csrf_cookie = any(m.endswith("CsrfViewMiddleware") for m in middleware) and not (
         csrf_sessions is not None and isinstance(csrf_sessions[0], ast.Constant) and csrf_sessions[0].value is True)
+    # a setting left at its default is shown where the settings enable what it governs (MIDDLEWARE, INSTALLED_APPS)
+    anchor = next((values[k][1] for k in ("MIDDLEWARE", "MIDDLEWARE_CLASSES", "INSTALLED_APPS") if k in values),
+                  module.path)
     for name, (default, _, _) in DEPLOY_SETTINGS.items():
-        facts.settings[name] = _judge(name, values.get(name), default, module.path)
+        facts.settings[name] = _judge(name, values.get(name), default, anchor)
     return facts
 
 

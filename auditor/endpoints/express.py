@@ -12,6 +12,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
+from auditor.budget import budgeted
 from auditor.endpoints.common import SAFE_METHODS, UNRESOLVED, join_paths, mark, normalize_path, where
 from auditor.endpoints.jsparse import (
     Call,
@@ -195,7 +196,7 @@ def is_js(path: str) -> bool:
 
 def extract(repo: Repository) -> tuple[list[Endpoint], dict]:
     files: dict[str, _File] = {}
-    for path in repo.paths():
+    for path in budgeted(repo.paths()):
         if not is_js(path):
             continue
         text = repo.read_text(path)

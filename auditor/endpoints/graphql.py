@@ -144,16 +144,9 @@ def _js_operations(repo: Repository) -> list[Operation]:
         for m in RESOLVER_MAP.finditer(text):
             block = _block(text, m.end() - 1)
             for f in re.finditer(r"^\s*(?:async\s+)?(\w+)\s*(?::\s*(?:async\s*)?(?:function\s*)?\(|\()", block, re.M):
-                params_end = matching_paren(block, f.end() - 1)
-                if params_end < 0:
-                    continue
-                rest = block[params_end + 1:]
-                arrow = re.match(r"\s*(?:=>)?\s*(\{)?", rest)
-                if arrow and arrow.group(1):
-                    body = _block(block, params_end + 1 + arrow.start(1))
-                else:
-                    body = rest.split("\n", 1)[0]
-                resolvers.setdefault((m.group(1).lower(), f.group(1)), block[f.start():params_end + 1] + body)
+                body = _function_text(block, f)
+                if body:
+                    resolvers.setdefault((m.group(1).lower(), f.group(1)), body)
         for m in SDL_BLOCK.finditer(text):
             kind = m.group(1).lower()
             block = _block(text, m.end() - 1)
@@ -184,6 +177,23 @@ def _js_operations(repo: Repository) -> list[Operation]:
         if not op.resolver:
             op.resolver = resolvers.get((op.kind, op.name), "")
     return ops
+
+
+def _function_text(block: str, f: re.Match) -> str:
+    """A resolver's text from its name to the end of its body (`{...}` or an arrow's expression line)."""
+    if f.group(1) in ("if", "for", "while", "switch", "return", "catch", "function"):
+        return ""
+    params_end = matching_paren(block, f.end() - 1)
+    if params_end < 0:
+        return ""
+    rest = block[params_end + 1:]
+    arrow = re.match(r"\s*(?:=>)?\s*(\{)?", rest)
+    if arrow and arrow.group(1):
+        body = _block(block, params_end + 1 + arrow.start(1))
+    else:   # an arrow's expression: up to the next sibling field or the end of the map
+        end = re.search(r",\s*\n\s*\w+\s*[:(]|\n\s*\}", rest)
+        body = rest[:end.start() if end else 300]
+    return block[f.start():params_end + 1] + body
 
 
 def _definition(sources: list[tuple[str, str]], name: str) -> str:
@@ -291,3 +301,75 @@ def endpoints(repo: Repository) -> list[Endpoint]:
         ep.notes.append("graphql operation")
         out.append(ep)
     return out
+
+
+FETCH = re.compile(r"dataSources\.\w+\.\w+\(|\bdb\.\w+|\.findByPk\(|\.findAll\(|\.findOne\(|\.find\(|\bselect_\w+\(|"
+                   r"\bselect\(|\.query\(|\.execute\(|\bfetch\(|\baxios\.|\.objects\.|\bsession\.\w+\(|\.get[A-Z]\w*\(")
+LOADER = re.compile(r"\.load(?:Many|_many)?\(|[Ll]oader\b|DataLoader|dataloader")
+ROOT_TYPES = re.compile(r"(Query|Mutation|Subscription)$")
+
+
+@dataclass
+class FieldResolver:
+    """A resolver of a field on a non-root type: it runs once per parent object in a list."""
+    type_name: str
+    field: str
+    file: str
+    line: int
+    fetch: str | None      # the data access it makes, when it makes one
+    loader: str | None     # the DataLoader call batching it, when there is one
+
+
+def field_resolvers(repo: Repository) -> list[FieldResolver]:
+    """Resolvers of non-root object fields, for PERF-N-PLUS-1: each fetch there is one query per parent row
+    unless a DataLoader batches it."""
+    if not servers(repo):
+        return []
+    out: list[FieldResolver] = []
+    for path, text in _sources(repo):
+        if path.endswith(JS) and RESOLVER_MAP.search(text):
+            for m in re.finditer(r"^\s*([A-Z]\w*)\s*:\s*\{", text, re.M):
+                if ROOT_TYPES.search(m.group(1)):
+                    continue
+                block = _block(text, m.end() - 1)
+                for f in re.finditer(r"^\s*(?:async\s+)?(\w+)\s*(?::\s*(?:async\s*)?(?:function\s*)?\(|\()", block, re.M):
+                    body = _function_text(block, f)
+                    if body:
+                        _add(out, m.group(1), f.group(1), path, line_of(text, m.end() + f.start()), body)
+        if path.endswith(JS):
+            for m in re.finditer(r"new\s+GraphQLObjectType\s*\(\s*\{\s*name\s*:\s*['\"`](\w+)['\"`]", text):
+                if ROOT_TYPES.search(m.group(1)):
+                    continue
+                block = _block(text, text.rfind("{", 0, m.end()))
+                for r in re.finditer(r"(\w+)\s*:\s*\{[^{}]*?resolve\s*[:(]", block):
+                    body = _block(block, block.find("{", r.start()))
+                    named = re.search(r"resolve\s*:\s*(\w+)\s*[,}\n]", body)
+                    if named:   # `resolve: resolveAuthor`: the named function's text
+                        at = re.search(rf"function\s+{named.group(1)}\s*\(|(?:const|let)\s+{named.group(1)}\s*=", text)
+                        if at:
+                            brace = text.find("{", at.end())
+                            body += _block(text, brace) if brace >= 0 else ""
+                    _add(out, m.group(1), r.group(1), path, line_of(text, text.find(block) + r.start()), body)
+        if path.endswith(".py") and ("graphene" in text or "strawberry" in text):
+            import ast
+            try:
+                tree = ast.parse(text)
+            except SyntaxError:
+                continue
+            for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+                if ROOT_TYPES.search(cls.name) or not any("ObjectType" in ast.unparse(b) or "strawberry.type" in ast.unparse(b)
+                                                          for b in cls.bases + cls.decorator_list):
+                    continue
+                for fn in cls.body:
+                    if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and fn.name.startswith("resolve_"):
+                        _add(out, cls.name, fn.name[len("resolve_"):], path, fn.lineno, ast.unparse(fn))
+    return out
+
+
+def _add(out: list[FieldResolver], type_name: str, name: str, path: str, line: int, body: str) -> None:
+    if name in ("type", "args", "description", "resolve", "name", "fields"):
+        return
+    fetch = FETCH.search(body)
+    loader = LOADER.search(body)
+    out.append(FieldResolver(type_name, name, path, line, fetch.group(0) if fetch else None,
+                             loader.group(0) if loader else None))

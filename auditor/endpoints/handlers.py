@@ -9,6 +9,7 @@ import ast
 import re
 
 from auditor.astwalk import nodes_of
+from auditor.budget import budgeted
 from auditor.inventory import TEST_FILE
 from auditor.model import Endpoint
 from auditor.repo import Repository
@@ -52,7 +53,7 @@ def _js_definitions(repo: Repository) -> dict[str, list[tuple[str, int]]]:
     index = repo.__dict__.get("_auditor_js_definitions")
     if index is None:
         index = {}
-        for path in repo.paths():
+        for path in budgeted(repo.paths()):
             if not path.endswith((".js", ".mjs", ".cjs", ".ts")) or TEST_FILE.search(path) or "node_modules/" in path:
                 continue
             text = repo.read_text(path) or ""

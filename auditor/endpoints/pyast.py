@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from auditor.astwalk import nodes_of, walk
+from auditor.budget import budgeted
 from auditor.pyast import arg, const_str, dotted, kwarg, last_name
 from auditor.repo import Repository
 
@@ -87,7 +88,7 @@ class PyProject:
         self.repo = repo
         self.modules: dict[str, PyModule] = {}
         self.by_path: dict[str, PyModule] = {}
-        for path in paths if paths is not None else repo.paths(language="python"):
+        for path in budgeted(paths if paths is not None else repo.paths(language="python")):
             tree = repo.python_ast(path) or _tolerant_parse(repo.read_text(path))
             if tree is None:
                 continue

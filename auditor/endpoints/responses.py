@@ -9,7 +9,8 @@ from auditor.model import Endpoint
 SourceOf = Callable[[Endpoint], str]
 
 
-HTML_RESPONSE = re.compile(r"@(?:aiohttp_jinja2\.)?template\(\s*['\"][\w/.-]+\.(?:html|jinja2|j2)['\"]|\brender_template(_string)?\(|\brender_to_response\(|\brender\(\s*request\b|"
+TEMPLATE_DECORATOR = re.compile(r"@(?:aiohttp_jinja2\.)?template\(\s*['\"][\w/.-]+\.(?:html|jinja2|j2)['\"]")
+HTML_RESPONSE = re.compile(r"\brender_template(_string)?\(|\brender_to_response\(|\brender\(\s*request\b|"
                            r"\bTemplateResponse\(|\bres(ponse)?\.render\(|\bHTMLResponse\b|^\s*template_name\s*=|"
                            r"\bredirect\(|\bHttpResponseRedirect\(|\bres(ponse)?\.redirect\(", re.M)
 JSON_RESPONSE = re.compile(r"\bjsonify\(|\bJsonResponse\(|\bJSONResponse\(|\bres(ponse)?\.(json|jsonp)\(|"
@@ -22,6 +23,8 @@ def response_kind(ep: Endpoint, source: str) -> str:
     API route, 'unknown' when the handler text says neither. Only 'html' is left out of the API items."""
     if ep.framework in ("drf", "fastapi") and not re.search(r"\bHTMLResponse\b|TemplateResponse\(|RedirectResponse\(", source):
         return "json"
+    if TEMPLATE_DECORATOR.search(source):
+        return "html"   # aiohttp_jinja2's @template: the dict the handler returns is the template's context
     if JSON_RESPONSE.search(source):
         return "json"
     if HTML_RESPONSE.search(source):

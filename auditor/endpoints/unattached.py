@@ -15,6 +15,7 @@ import ast
 import re
 
 from auditor.astwalk import nodes_of
+from auditor.budget import budgeted
 from auditor.endpoints.jsparse import matching_paren, split_args, strip_comments
 from auditor.inventory import TEST_FILE
 from auditor.model import Endpoint
@@ -39,7 +40,7 @@ def unattached_routes(repo, endpoints: list[Endpoint], python: bool, javascript:
     for ep in endpoints:
         by_file.setdefault(ep.file, set()).add(ep.line)
     out: list[str] = []
-    for path in repo.paths():
+    for path in budgeted(repo.paths()):
         if TEST_FILE.search(path) or FRONTEND.search(path):
             continue
         if javascript and path.endswith((".js", ".mjs", ".cjs", ".ts")):
@@ -99,7 +100,7 @@ def django_route_declarations(repo) -> list[str]:
     project declares, counted when none of them resolved to an endpoint (so the report can say that routes
     were found but could not be resolved, rather than that there are none)."""
     out = []
-    for path in repo.paths(language="python"):
+    for path in budgeted(repo.paths(language="python")):
         if TEST_FILE.search(path):
             continue
         text = repo.read_text(path) or ""

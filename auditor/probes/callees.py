@@ -82,6 +82,11 @@ def _imports(repo: Repository, path: str, tree: ast.Module) -> dict[str, tuple[s
     return out
 
 
+def _start(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """First line of a function with its decorators (`@template('index.html')` says what it answers)."""
+    return min([node.lineno] + [d.lineno for d in node.decorator_list])
+
+
 def _definition(repo: Repository, path: str, dotted: str) -> str:
     """Source of `name` or `Class.method` (or a whole class, for `Class(...)`) defined at the top of `path`."""
     tree = repo.python_ast(path)
@@ -91,13 +96,13 @@ def _definition(repo: Repository, path: str, dotted: str) -> str:
     head, _, rest = dotted.partition(".")
     for node in getattr(tree, "body", []):
         if isinstance(node, FUNCS) and node.name == head and not rest:
-            return "\n".join(lines[node.lineno - 1:node.end_lineno])
+            return "\n".join(lines[_start(node) - 1:node.end_lineno])
         if isinstance(node, ast.ClassDef) and node.name == head:
             if not rest:
                 return ""   # a constructor call says nothing about what the class does
             for sub in node.body:
                 if isinstance(sub, FUNCS) and sub.name == rest:
-                    return "\n".join(lines[sub.lineno - 1:sub.end_lineno])
+                    return "\n".join(lines[_start(sub) - 1:sub.end_lineno])
     return ""
 
 

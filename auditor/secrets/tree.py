@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auditor.budget import budgeted
 from auditor.repo import Repository
 from auditor.secrets.files import is_minified, reportable, scan_mode, skip_reason
 from auditor.secrets.meaning import Guard, scan_meaning
@@ -41,7 +42,7 @@ def scan_tree(repo: Repository) -> TreeScan:
             candidates.append(f.path)
     ignored = git_ignored(repo.root, candidates)
     scan.git_ignored = len(ignored)
-    for path in candidates:
+    for path in budgeted(candidates):
         if path in ignored:
             scan.skipped[path] = "ignored by git (never committed)"
             continue

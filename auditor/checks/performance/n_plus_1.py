@@ -1,9 +1,12 @@
 """PERF-N-PLUS-1: loops over query results that issue a query per row."""
 from __future__ import annotations
 
+import dataclasses
+
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.verdicts import other_languages_note, python_sources
 from auditor.context import AuditContext, Key, Unavailable
+from auditor.endpoints.graphql import FieldResolver, field_resolvers
 from auditor.inventory import DOCUMENT
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
 from auditor.probes import nplusone
@@ -29,8 +32,43 @@ def collect_query_loops(ctx: AuditContext) -> tuple[nplusone.Relations, list[npl
     return relations, loops, eager
 
 
+def graphql_resolvers(item_id: str, resolvers: list[FieldResolver], python: ItemResult | None) -> ItemResult:
+    """Field resolvers of non-root GraphQL types run once per parent object: a fetch there without a DataLoader
+    is a query per row. Combined with the Python loop scan's verdict when there is one."""
+    bad = [r for r in resolvers if not r.loader]
+    good = [r for r in resolvers if r.loader]
+    evidence = [Evidence(r.file, r.line, "", rule_id="graphql-n-plus-one", engine="graphql", kind=VIOLATION,
+                         message=f"{r.type_name}.{r.field} resolves with {r.fetch} once per {r.type_name} "
+                                 "(no DataLoader batching)") for r in bad]
+    evidence += [Evidence(r.file, r.line, "", rule_id="graphql-dataloader", engine="graphql", kind=PRACTICE,
+                          message=f"{r.type_name}.{r.field} batched through {r.loader}") for r in good]
+    rationale = (f"Heuristic: {len(bad)} of {len(resolvers)} GraphQL field resolver(s) on non-root types fetch "
+                 "data per parent object without a DataLoader.")
+    if python is not None and python.verdict in ("pass", "partial", "fail"):
+        bad_loops = python.details.get("n_plus_one_loops", 0)
+        safe_loops = python.details.get("eager_loaded_loops", 0)
+        return partial_result(item_id, len(good) + safe_loops, len(resolvers) + bad_loops + safe_loops,
+                              f"{rationale} {python.rationale}", evidence + python.evidence, python.details)
+    return partial_result(item_id, len(good), len(resolvers), rationale, evidence,
+                          {"graphql_field_resolvers": len(resolvers), "without_dataloader": len(bad)})
+
+
 @check("PERF-N-PLUS-1")
 def no_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    resolvers = [r for r in field_resolvers(ctx.repo) if r.fetch or r.loader]
+    if not resolvers:
+        return python_n_plus_one(ctx, item)
+    try:
+        python: ItemResult | None = python_n_plus_one(ctx, item)
+    except Unavailable:
+        python = None
+    result = graphql_resolvers(item.id, resolvers, python)
+    result.evidence = [ev if ev.snippet else dataclasses.replace(ev, snippet=ctx.repo.snippet(ev.file, ev.line))
+                       for ev in result.evidence]
+    return result
+
+
+def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     relations, loops, eager = ctx.get(QUERY_LOOPS)
     note = other_languages_note(ctx, {"python"})
     bad = [loop for loop in loops if loop.n_plus_one]

@@ -1,4 +1,8 @@
-"""SEC-INJECTION: no eval/exec of data, shell commands built from data, unsafe deserialisation or path traversal.
+"""SEC-INJECTION: no eval/exec of data, shell commands built from data, unsafe deserialisation, request data as
+template source, or path traversal.
+
+Python: request data reaching those sinks through calls (the program model) decides; an engine finding whose
+values never come from a request is a note. Other languages: the engines.
 
 Developer tooling (CLI commands, management commands, build configs) is left out: its input is the operator's."""
 from __future__ import annotations
@@ -8,8 +12,9 @@ import re
 
 from auditor.astwalk import nodes_of
 from auditor.catalog import CatalogItem
-from auditor.checks.shared.code_findings import left_out_note, production_filter
-from auditor.checks.shared.verdicts import dedupe, violations_fail
+from auditor.checks.shared.code_findings import production_filter
+from auditor.checks.shared.flows import flow_verdict
+from auditor.checks.shared.verdicts import dedupe
 from auditor.context import AuditContext
 from auditor.model import Finding, ItemResult
 from auditor.registry import check
@@ -24,6 +29,7 @@ CLI_OR_BUILD_PATH = re.compile(
     re.IGNORECASE)
 # click/typer command decorators: @click.command(), @cli.command(), @app.cli.command(), @translate.group()
 CLI_DECORATOR = re.compile(r"^(click|typer)\.|(^|\.)cli\.(command|group)$|^click$")
+INJECTION_KINDS = ("shell", "code", "deserialisation", "template", "path")
 CLI_GROUP_FACTORIES = frozenset({"click.group", "click.Group", "typer.Typer", "Typer", "AppGroup",
                                  "flask.cli.AppGroup", "cli.AppGroup"})
 
@@ -100,6 +106,10 @@ def _is_main_guard(test: ast.AST) -> bool:
 def _last_line(tree: ast.Module) -> int:
     return max((getattr(n, "end_lineno", 0) or 0 for n in tree.body), default=0)
 
+# the engine rules whose question (does request data reach this sink?) the program model answers
+DECIDED_BY_FLOWS = frozenset({"python-eval-of-data", "python-path-from-request", "python-shell-command-from-data",
+                       "python-unsafe-deserialisation", "B301", "B506", "B602", "B605"})
+
 
 @check("SEC-INJECTION")
 def code_and_command_injection(ctx: AuditContext, item: CatalogItem) -> ItemResult:
@@ -109,10 +119,10 @@ def code_and_command_injection(ctx: AuditContext, item: CatalogItem) -> ItemResu
     cli_lines: dict[str, frozenset[int]] = {}
     tooling = [f for f in ctx.violations(item.id) if keep(f) and cli_or_build_tooling(ctx, f, cli_lines)]
     tooling_ids = {id(f) for f in tooling}
-    result = violations_fail(ctx, item, "No eval/exec of data, no shell command built from data, no unsafe "
-                                        "deserialisation, no file path taken from the request.",
-                             where=lambda f: keep(f) and id(f) not in tooling_ids)
-    result.rationale += left_out_note(ctx, (item.id,), keep)
+    result = flow_verdict(ctx, item, INJECTION_KINDS,
+                          "No eval/exec of data, no shell command built from data, no unsafe deserialisation, "
+                          "no request data as template source, no file path taken from the request.",
+                          decidable=DECIDED_BY_FLOWS, where=lambda f: id(f) not in tooling_ids)
     if tooling:
         places = sorted({f"{f.file}:{f.line}" for f in dedupe(tooling)})
         result.rationale += (f" {len(places)} finding(s) in CLI/build tooling not counted (its input is the "

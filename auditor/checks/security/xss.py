@@ -1,15 +1,23 @@
-"""SEC-XSS: no escaping bypass in templates or responses."""
+"""SEC-XSS: no escaping bypass in templates, no request data written raw into markup or responses.
+
+Python: request data reaching Markup/mark_safe/HttpResponse/make_response or a handler's string response,
+through calls, with escape()/bleach respected (the program model). Templates and other languages: the
+semgrep rules."""
 from __future__ import annotations
 
 from auditor.catalog import CatalogItem
-from auditor.checks.shared.code_findings import code_item
+from auditor.checks.shared.flows import flow_verdict
 from auditor.context import AuditContext
 from auditor.model import ItemResult
 from auditor.registry import check
 
+# the engine rules whose question (does request data reach this sink?) the program model answers
+DECIDED_BY_FLOWS = frozenset({"python-markup-of-non-literal", "python-route-returns-request-data",
+                       "python-template-from-user-data", "python-template-string-formatted"})
+
 
 @check("SEC-XSS")
 def cross_site_scripting(ctx: AuditContext, item: CatalogItem) -> ItemResult:
-    return code_item(ctx, item, "No escaping bypass found: no |safe/autoescape off in templates, no Markup/"
-                                 "mark_safe/template.HTML of computed values, no request data written raw "
-                                 "into responses.")
+    return flow_verdict(ctx, item, ("html",), "No escaping bypass found: no |safe/autoescape off in templates, "
+                                               "no Markup/mark_safe/template.HTML of request data, no request "
+                                               "data written raw into responses.", decidable=DECIDED_BY_FLOWS)

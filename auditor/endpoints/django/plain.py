@@ -3,6 +3,7 @@ CsrfViewMiddleware unless @csrf_exempt, django-ratelimit, forms."""
 from __future__ import annotations
 
 import ast
+import re
 
 from auditor.endpoints.common import SAFE_METHODS, mark, where
 from auditor.endpoints.django.lists import list_in_body, ratelimit_decorator
@@ -52,7 +53,7 @@ def protect_django(c: UrlWalk, ep: Endpoint, v: View, fn) -> None:
         behaviour.setdefault(f.kind, []).append(f"MIDDLEWARE {f.text()}")
     _authentication(c, ep, v, mod, decs, bases, texts, behaviour.get(AUTHENTICATION, []))
     _authorization(ep, bases, texts, body, behaviour.get(AUTHORIZATION, []))
-    _csrf(c, ep, mod, texts)
+    _csrf(c, ep, mod, texts, body)
     _rate_limit(ep, v, fn, behaviour.get(RATE_LIMIT, []))
     if body is None:
         return
@@ -138,7 +139,10 @@ def _authorization(ep: Endpoint, bases: list[str], texts: list[tuple[str, int | 
         mark(ep, "authorized", False, "no permission decorator/mixin, role check or query filtered by request.user")
 
 
-def _csrf(c: UrlWalk, ep: Endpoint, mod, texts: list[tuple[str, int | None]]) -> None:
+HEADER_CREDENTIAL = re.compile(r"api_?key|x-api-key|bearer|authorization|token", re.I)
+
+
+def _csrf(c: UrlWalk, ep: Endpoint, mod, texts: list[tuple[str, int | None]], body=None) -> None:
     """CsrfViewMiddleware unless @csrf_exempt; @csrf_protect without the middleware."""
     exempt = [(t, ln) for t, ln in texts if "csrf_exempt" in t]
     protect = [(t, ln) for t, ln in texts if "csrf_protect" in t]
@@ -146,7 +150,15 @@ def _csrf(c: UrlWalk, ep: Endpoint, mod, texts: list[tuple[str, int | None]]) ->
         ep.csrf_applies = False
         return
     ep.csrf_applies = True
-    if exempt:
+    header_auth = [t for t in ep.protections.get("authenticated", []) if HEADER_CREDENTIAL.search(t)]
+    if exempt and header_auth:
+        ep.csrf_applies = False       # an API key or bearer token in a header: no cookie for a forged request to carry
+        ep.notes.append(f"csrf: not applicable, @csrf_exempt with header credentials ({header_auth[0][:80]})")
+    elif exempt and ep.authenticated is False and body is not None and \
+            not re.search(r"request\.(user|session)|\blogin\(|COOKIES", source_text(body)):
+        ep.csrf_applies = False       # a public endpoint that never reads the session: nothing for CSRF to ride on
+        ep.notes.append("csrf: not applicable, @csrf_exempt on a public endpoint that does not use the session")
+    elif exempt:
         mark(ep, "csrf_protected", False, f"@csrf_exempt at {where(mod.path, exempt[0][1])}")
     elif protect:
         mark(ep, "csrf_protected", True, f"@csrf_protect at {where(mod.path, protect[0][1])}")

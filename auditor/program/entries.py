@@ -1,0 +1,34 @@
+"""Which functions the framework calls: the route handlers of the endpoint inventory, matched to the
+program's functions by file and name (a class-based view's handler methods for a class)."""
+from __future__ import annotations
+
+from auditor.model import Endpoint
+from auditor.program.graph import Program
+from auditor.program.symbols import FunctionInfo
+
+# methods of a class-based view (Django, DRF, Flask MethodView, aiohttp View) that serve requests
+VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "dispatch", "list",
+                          "create", "retrieve", "update", "partial_update", "destroy", "get_queryset",
+                          "get_object", "perform_create", "perform_update", "perform_destroy", "form_valid",
+                          "get_context_data"})
+
+
+def mark_entries(program: Program, endpoints: list[Endpoint]) -> None:
+    by_file: dict[str, list[FunctionInfo]] = {}
+    for fn in program.functions.values():
+        by_file.setdefault(fn.rel, []).append(fn)
+    for ep in endpoints:
+        candidates = by_file.get(ep.file)
+        if not candidates or not ep.handler:
+            continue
+        handler = ep.handler.split(":")[-1]
+        name = handler.split(".")[-1]
+        named = [f for f in candidates if f.name == name and (handler == name or f.qualname.endswith(handler))]
+        if named:
+            best = min(named, key=lambda f: abs(f.line - ep.line))
+            program.entries.setdefault(best.id, ep.framework)
+            continue
+        methods = [f for f in candidates if f.cls is not None and f.cls.name.split(".")[-1] == name
+                   and f.name in VIEW_METHODS]
+        for f in methods:
+            program.entries.setdefault(f.id, ep.framework)

@@ -1,0 +1,134 @@
+"""The taint rules (rules/taint.yml) as matchers: sources, sanitizers, sinks, database results, effects.
+
+A name pattern is a dotted call name (`os.system`, `subprocess.run`) or `*.<suffix>` for any receiver
+(`*.execute`). Calls are matched on their dotted name with imports resolved by the caller."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from auditor.resources import rules_dir
+
+SINK_KINDS = ("sql", "shell", "code", "deserialisation", "template", "path", "url", "html", "log")
+EFFECTS = ("query", "write", "commit", "outbound", "slow")
+ALL = "all"
+
+
+class NameSet:
+    """Dotted names and `*.suffix` patterns; `match(name)` is a dict/set look-up per suffix."""
+
+    def __init__(self, patterns: list[str]) -> None:
+        self.exact: set[str] = set()
+        self.suffixes: set[str] = set()
+        for p in patterns:
+            if p.startswith("*."):
+                self.suffixes.add(p[2:])
+            else:
+                self.exact.add(p)
+
+    def match(self, name: str) -> bool:
+        if not name:
+            return False
+        if name in self.exact:
+            return True
+        if not self.suffixes:
+            return False
+        parts = name.split(".")
+        for i in range(1, len(parts)):
+            if ".".join(parts[i:]) in self.suffixes:
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class SinkRule:
+    kind: str
+    names: NameSet
+    arg: int | None
+    keywords: frozenset[str]
+    when: str | None
+
+
+@dataclass
+class TaintRules:
+    receivers: frozenset[str]
+    attributes: frozenset[str]
+    handler_frameworks: frozenset[str]
+    not_parameters: frozenset[str]
+    scalar_annotations: frozenset[str]
+    sanitizers: list[tuple[NameSet, frozenset[str]]]
+    database_results: NameSet
+    sinks: list[SinkRule]
+    effects: dict[str, NameSet] = field(default_factory=dict)
+    propagating_methods: frozenset[str] = frozenset()
+    # answers per call name: the same few thousand names are asked about again and again
+    _cache: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
+
+    def _about(self, name: str) -> tuple:
+        found = self._cache.get(name)
+        if found is None:
+            kinds: set[str] = set()
+            for names, for_kinds in self.sanitizers:
+                if names.match(name):
+                    kinds |= for_kinds
+            found = (frozenset(kinds) if kinds else None,
+                     [s for s in self.sinks if s.names.match(name)],
+                     {effect for effect, names in self.effects.items() if names.match(name)},
+                     self.database_results.match(name))
+            self._cache[name] = found
+        return found
+
+    def sanitized_kinds(self, name: str) -> frozenset[str] | None:
+        """The sink kinds a call to `name` makes its result safe for (`all` for every kind), or None."""
+        return self._about(name)[0]
+
+    def sinks_of(self, name: str) -> list[SinkRule]:
+        return self._about(name)[1]
+
+    def effects_of(self, name: str) -> set[str]:
+        return self._about(name)[2]
+
+    def database_result(self, name: str) -> bool:
+        return self._about(name)[3]
+
+
+def _strings(value: object, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"rules/taint.yml: {where} must be a list of names")
+    return list(value)
+
+
+def parse_rules(data: dict) -> TaintRules:
+    sources = data["sources"]
+    sanitizers = [(NameSet(_strings(s["names"], "sanitizers.names")), frozenset(_strings(s["kinds"], "sanitizers.kinds")))
+                  for s in data.get("sanitizers", [])]
+    sinks = []
+    for kind, rules in data.get("sinks", {}).items():
+        if kind not in SINK_KINDS:
+            raise ValueError(f"rules/taint.yml: unknown sink kind {kind!r} (known: {', '.join(SINK_KINDS)})")
+        for rule in rules:
+            sinks.append(SinkRule(kind, NameSet(_strings(rule["names"], f"sinks.{kind}.names")), rule.get("arg"),
+                                  frozenset(rule.get("keyword", [])), rule.get("when")))
+    effects = {name: NameSet(_strings(names, f"effects.{name}")) for name, names in data.get("effects", {}).items()}
+    return TaintRules(
+        receivers=frozenset(_strings(sources["receivers"], "sources.receivers")),
+        attributes=frozenset(_strings(sources["attributes"], "sources.attributes")),
+        handler_frameworks=frozenset(sources.get("handler_parameters", [])),
+        not_parameters=frozenset(sources.get("not_parameters", [])),
+        scalar_annotations=frozenset(sources.get("scalar_annotations", [])),
+        sanitizers=sanitizers,
+        database_results=NameSet(_strings(data.get("database_results", []), "database_results")),
+        sinks=sinks,
+        effects=effects,
+        propagating_methods=frozenset(_strings(data.get("propagating_methods", []), "propagating_methods")),
+    )
+
+
+@lru_cache(maxsize=1)
+def load_rules(path: Path | None = None) -> TaintRules:
+    path = path or rules_dir() / "taint.yml"
+    with open(path, encoding="utf-8") as handle:
+        return parse_rules(yaml.safe_load(handle))

@@ -1,0 +1,571 @@
+"""One function's taint analysis, given the summaries of the functions it calls.
+
+A value's taint is a set of labels, each the origin of the data it may hold (`req` for request data, `p:<name>`
+for the function's parameter `name`) with the sink kinds a sanitizer already made it safe for, and for each
+label one witness path (the FlowSteps it took so far). Statements are read in order; branches are read
+from copies of the state and merged, loop bodies twice. What reaches a sink from `req` is a flow; what reaches
+it from a parameter goes into the function's summary, so its callers see through it."""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from auditor.model import FlowStep
+from auditor.program.bindings import bind_arguments
+from auditor.program.graph import Program, dotted
+from auditor.program.rules import ALL, SinkRule, TaintRules
+from auditor.program.symbols import ClassInfo, FunctionInfo
+
+REQ = "req"
+DB = "db"                  # a value read back from the database: stored data, a source for HTML sinks only
+STORED_KINDS = frozenset({"html"})
+MAX_PATH = 16
+
+Label = tuple[str, frozenset[str]]           # (origin, sanitized kinds)
+Path = tuple[FlowStep, ...]
+Taint = dict[Label, Path]
+Snippet = Callable[[str, int], str]
+
+# frameworks whose handlers return a response body: a string built from request data returned as-is is HTML
+STRING_RESPONSE_FRAMEWORKS = frozenset({"flask"})
+# sinks whose result is the database's, a file's, a process's or a remote server's data, not the request's
+RESULT_NOT_REQUEST = frozenset({"sql", "path", "url", "shell"})
+
+
+@dataclass
+class Summary:
+    """What calling a function does, seen from its callers."""
+    param_sinks: dict[tuple[str, str], Path] = field(default_factory=dict)   # (parameter, sink kind) -> path
+    returns: dict[Label, Path] = field(default_factory=dict)                 # labels of the returned value
+    effects: dict[str, Path] = field(default_factory=dict)                   # effect -> where (through calls)
+    # lines of this function where a value from a parameter or the request is assigned or passed to a call:
+    # an engine finding on another line of it uses neither
+    tainted_lines: set[int] = field(default_factory=set)
+
+    def key(self) -> tuple:
+        return (frozenset(self.param_sinks), frozenset(self.returns), frozenset(self.effects))
+
+
+@dataclass(frozen=True)
+class TaintFlow:
+    """Request data (or, for HTML sinks, stored data read from the database) reaching a sink: steps from the
+    source to the sink, through same-repository calls."""
+    kind: str
+    function: str      # id of the function where source and sink met
+    steps: Path
+
+    @property
+    def sink(self) -> FlowStep:
+        return self.steps[-1]
+
+    @property
+    def source(self) -> FlowStep:
+        return self.steps[0]
+
+
+_NONE: Taint = {}     # shared empty taint: never modified (every update builds a new dict)
+_COMPREHENSIONS = frozenset({ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp})
+
+
+def _union(a: Taint, b: Taint) -> Taint:
+    if not b:
+        return a
+    if not a:
+        return b
+    out = dict(a)
+    for label, path in b.items():
+        out.setdefault(label, path)
+    return out
+
+
+def _merge_env(a: dict[str, Taint], b: dict[str, Taint]) -> dict[str, Taint]:
+    out = dict(a)
+    for key, taint in b.items():
+        out[key] = _union(out.get(key, {}), taint)
+    return out
+
+
+def _clip(path: Path) -> Path:
+    return path if len(path) <= MAX_PATH else path[:MAX_PATH - 1] + path[-1:]
+
+
+def _safe_for(label: Label, kind: str) -> bool:
+    return ALL in label[1] or kind in label[1]
+
+
+def _string_built(node: ast.expr) -> bool:
+    """A string assembled at run time: f-string, `%` or `+` with a string, `.format(...)`."""
+    if isinstance(node, ast.JoinedStr):
+        return any(isinstance(v, ast.FormattedValue) for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mod, ast.Add)):
+        return any(isinstance(s, ast.Constant) and isinstance(s.value, str) or _string_built(s)
+                   for s in (node.left, node.right))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        return isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str)
+    return False
+
+
+def _allow_listed(test: ast.expr) -> str | None:
+    """The name an `if name in <collection>:` test checks against an allow-list, or None."""
+    if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In)
+            and isinstance(test.left, ast.Name)):
+        return test.left.id
+    return None
+
+
+def _sets_plain_content_type(fn: ast.AST) -> bool:
+    """`resp.mimetype = "text/plain"` (or content_type) somewhere in the function: its response is not HTML."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            for target in node.targets:
+                if (isinstance(target, ast.Attribute) and target.attr in ("mimetype", "content_type")
+                        and "html" not in node.value.value):
+                    return True
+    return False
+
+
+class FunctionAnalysis:
+    def __init__(self, program: Program, rules: TaintRules, fn: FunctionInfo, summaries: dict[str, Summary],
+                 snippet: Snippet, entry_framework: str | None = None) -> None:
+        self.program = program
+        self.rules = rules
+        self.fn = fn
+        self.summaries = summaries
+        self.snippet = snippet
+        self.entry = entry_framework
+        self.summary = Summary()
+        self.flows: list[TaintFlow] = []
+        self.callees: set[str] = set()
+        self.rebound: list[FunctionInfo] = []   # callees given a new callback binding: to be analysed again
+        self.env: dict[str, Taint] = {}
+        self.types: dict[str, ClassInfo] = {}
+        self.nested = program.nested(fn)
+        self.loops: list[ast.stmt] = []      # the for loops the statement being read is in
+        self._plain: bool | None = None
+
+    @property
+    def plain_response(self) -> bool:
+        if self._plain is None:
+            self._plain = _sets_plain_content_type(self.fn.node)
+        return self._plain
+
+    # ---- set-up -----------------------------------------------------------------------------------
+    def _initial_env(self) -> None:
+        fn = self.fn
+        node = fn.node
+        args = node.args
+        all_args = args.posonlyargs + args.args + args.kwonlyargs
+        defaults: dict[str, ast.expr] = {}
+        positional = args.posonlyargs + args.args
+        for arg, default in zip(positional[len(positional) - len(args.defaults):], args.defaults):
+            defaults[arg.arg] = default
+        for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults):
+            if kw_default is not None:
+                defaults[arg.arg] = kw_default
+        skip_first = fn.kind in ("method", "classmethod")
+        for i, arg in enumerate(all_args):
+            if skip_first and i == 0:
+                continue
+            self.env[arg.arg] = {(f"p:{arg.arg}", frozenset()): ()}
+            if arg.annotation is not None:
+                cls = self._annotated_class(arg.annotation)
+                if cls is not None:
+                    self.types[arg.arg] = cls
+            if self.entry in self.rules.handler_frameworks and self._request_parameter(arg, defaults.get(arg.arg)):
+                step = FlowStep(fn.rel, arg.lineno, self.snippet(fn.rel, arg.lineno), "source",
+                                f"parameter {arg.arg} of {fn.name}")
+                self.env[arg.arg][(REQ, frozenset())] = (step,)
+        for star in (args.vararg, args.kwarg):
+            if star is not None:
+                self.env[star.arg] = {(f"p:{star.arg}", frozenset()): ()}
+
+    def _annotated_class(self, annotation: ast.expr) -> ClassInfo | None:
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            try:
+                annotation = ast.parse(annotation.value, mode="eval").body
+            except SyntaxError:
+                return None
+        sym = self.program.resolve_expr(self.fn.rel, annotation) if isinstance(annotation, (ast.Name, ast.Attribute)) else None
+        return sym.cls if sym is not None and sym.kind == "class" else None
+
+    def _request_parameter(self, arg: ast.arg, default: ast.expr | None) -> bool:
+        name = arg.arg
+        if name in self.rules.not_parameters:
+            return False
+        if default is not None and isinstance(default, ast.Call) and dotted(default.func).split(".")[-1] in (
+                "Depends", "Security", "BackgroundTasks"):
+            return False
+        ann = arg.annotation
+        if ann is not None:
+            text = dotted(ann) if isinstance(ann, (ast.Name, ast.Attribute)) else ""
+            if text in self.rules.scalar_annotations or text.split(".")[-1] in ("Request", "Session", "AsyncSession",
+                                                                                 "Response", "BackgroundTasks"):
+                return False
+        return True
+
+    # ---- running ----------------------------------------------------------------------------------
+    def run(self) -> "FunctionAnalysis":
+        self._initial_env()
+        self.block(self.fn.node.body)
+        return self
+
+    def block(self, stmts: list[ast.stmt]) -> None:
+        for stmt in stmts:
+            self.statement(stmt)
+
+    def branches(self, blocks: list[list[ast.stmt]]) -> None:
+        start = self.env
+        merged = dict(start)
+        for stmts in blocks:
+            self.env = dict(start)
+            self.block(stmts)
+            merged = _merge_env(merged, self.env)
+        self.env = merged
+
+    def loop_body(self, body: list[ast.stmt], orelse: list[ast.stmt]) -> None:
+        """A loop body, read again when the first reading changed what a name may hold (a value carried
+        from one iteration to the next); the else block as a branch."""
+        before = {k: frozenset(v) for k, v in self.env.items()}
+        self.branches([body, orelse])
+        if {k: frozenset(v) for k, v in self.env.items()} != before:
+            self.branches([body])
+
+    def statement(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.Assign):
+            taint = self.expr(stmt.value)
+            for target in stmt.targets:
+                self.assign(target, taint, stmt.value)
+        elif isinstance(stmt, ast.AnnAssign):
+            if stmt.value is not None:
+                self.assign(stmt.target, self.expr(stmt.value), stmt.value)
+            if isinstance(stmt.target, ast.Name):
+                cls = self._annotated_class(stmt.annotation)
+                if cls is not None:
+                    self.types[stmt.target.id] = cls
+        elif isinstance(stmt, ast.AugAssign):
+            taint = self.expr(stmt.value)
+            key = self._key(stmt.target)
+            if key is not None:
+                self.env[key] = _union(self.env.get(key, {}), taint)
+        elif isinstance(stmt, ast.Expr):
+            self.expr(stmt.value)
+        elif isinstance(stmt, ast.Return):
+            if stmt.value is not None:
+                taint = self.expr(stmt.value)
+                for label, path in taint.items():
+                    self.summary.returns.setdefault(label, path)
+                if self.entry in STRING_RESPONSE_FRAMEWORKS and _string_built(stmt.value):
+                    self._sink("html", taint, stmt.value, "returned as the response body")
+        elif isinstance(stmt, ast.If):
+            self.expr(stmt.test)
+            allowed = _allow_listed(stmt.test)
+            if allowed is None:
+                self.branches([stmt.body, stmt.orelse])
+            else:   # `if name in ALLOWED:` the body sees only values of the allow-list
+                start = self.env
+                self.env = dict(start)
+                self.env[allowed] = {}
+                self.block(stmt.body)
+                inside = self.env
+                self.env = dict(start)
+                self.block(stmt.orelse)
+                self.env = _merge_env(inside, self.env)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            taint = self.expr(stmt.iter)
+            self.assign(stmt.target, taint, stmt.iter)
+            self.loops.append(stmt)
+            self.loop_body(stmt.body, stmt.orelse)
+            self.loops.pop()
+        elif isinstance(stmt, ast.While):
+            self.expr(stmt.test)
+            self.loop_body(stmt.body, stmt.orelse)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                taint = self.expr(item.context_expr)
+                if item.optional_vars is not None:
+                    self.assign(item.optional_vars, taint, item.context_expr)
+            self.block(stmt.body)
+        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            self.block(stmt.body)
+            self.branches([h.body for h in stmt.handlers] + [stmt.orelse])
+            self.block(stmt.finalbody)
+        elif isinstance(stmt, ast.Match):
+            self.expr(stmt.subject)
+            self.branches([case.body for case in stmt.cases])
+        elif isinstance(stmt, (ast.Raise, ast.Assert, ast.Delete)):
+            for child in ast.iter_child_nodes(stmt):
+                if isinstance(child, ast.expr):
+                    self.expr(child)
+
+    def _key(self, target: ast.expr) -> str | None:
+        if isinstance(target, ast.Name):
+            return target.id
+        if isinstance(target, ast.Attribute):
+            text = dotted(target)
+            if text and text.count(".") == 1 and text.split(".")[0] == (self.fn.params[0] if self.fn.params else ""):
+                return text
+            return self._key(target.value)
+        if isinstance(target, ast.Subscript):
+            return self._key(target.value)
+        return None
+
+    def _mark_lines(self, node: ast.AST, taint: Taint) -> None:
+        if any(origin != DB for origin, _ in taint):
+            start = getattr(node, "lineno", None)
+            if start is not None:
+                self.summary.tainted_lines.update(range(start, (getattr(node, "end_lineno", None) or start) + 1))
+
+    def assign(self, target: ast.expr, taint: Taint, value: ast.expr | None) -> None:
+        if value is not None and taint:
+            self._mark_lines(value, taint)
+        if isinstance(target, ast.Name):
+            self.env[target.id] = taint
+            cls = self.program.class_of_call(self.fn.rel, value, self.nested) if value is not None else None
+            if cls is not None:
+                self.types[target.id] = cls
+            else:
+                self.types.pop(target.id, None)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self.assign(element, taint, None)
+        elif isinstance(target, ast.Starred):
+            self.assign(target.value, taint, None)
+        else:
+            key = self._key(target)
+            if key is None:
+                return
+            if isinstance(target, ast.Attribute) and key == dotted(target):
+                self.env[key] = taint
+            else:
+                self.env[key] = _union(self.env.get(key, {}), taint)
+
+    # ---- expressions ------------------------------------------------------------------------------
+    def _step(self, node: ast.AST, label: str, step: str) -> FlowStep:
+        line = getattr(node, "lineno", None) or self.fn.line
+        return FlowStep(self.fn.rel, line, self.snippet(self.fn.rel, line), step, label)
+
+    def _source(self, node: ast.Attribute) -> Taint | None:
+        receiver = dotted(node.value)
+        if node.attr in self.rules.attributes and receiver in self.rules.receivers:
+            self.summary.effects.setdefault("request", (self._step(node, f"{receiver}.{node.attr}", "source"),))
+            return {(REQ, frozenset()): (self._step(node, f"{receiver}.{node.attr}", "source"),)}
+        return None
+
+    def expr(self, expr_node: ast.expr | None) -> Taint:
+        if expr_node is None:
+            return {}
+        node: Any = expr_node     # dispatched on its exact class below (faster than isinstance chains)
+        cls = node.__class__
+        if cls is ast.Constant:
+            return {}
+        if cls is ast.Name:
+            return self.env.get(node.id, _NONE)
+        if cls is ast.Attribute:
+            if node.attr in self.rules.attributes:
+                found = self._source(node)
+                if found is not None:
+                    return found
+            value = node.value
+            if value.__class__ is ast.Name:
+                text = f"{value.id}.{node.attr}"
+                if text in self.env:
+                    return self.env[text]
+            return self.expr(value)
+        if cls is ast.Call:
+            return self.call(node)
+        if cls is ast.Subscript:
+            self.expr(node.slice)
+            return self.expr(node.value)
+        if cls is ast.Compare:
+            self.expr(node.left)
+            for c in node.comparators:
+                self.expr(c)
+            return {}
+        if cls is ast.Lambda:
+            return {}
+        if cls is ast.NamedExpr:
+            taint = self.expr(node.value)
+            self.assign(node.target, taint, node.value)
+            return taint
+        if cls in _COMPREHENSIONS:
+            for gen in node.generators:   # the element holds what its targets took from the iterables
+                self.assign(gen.target, self.expr(gen.iter), None)
+                for test in gen.ifs:
+                    self.expr(test)
+            if cls is ast.DictComp:
+                return _union(self.expr(node.key), self.expr(node.value))
+            return self.expr(node.elt)
+        out: Taint = {}
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                out = _union(out, self.expr(child))
+        return out
+
+    def _call_names(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(n for n in names if n)
+
+    def call(self, call: ast.Call) -> Taint:
+        target = self.program.resolve_call(self.fn, call, self.types, self.nested)
+        names = self._call_names(target.names)
+        receiver: Taint = {}
+        if isinstance(call.func, ast.Attribute):
+            receiver = self._source(call.func) or self.expr(call.func.value)   # request.get_json()
+            if receiver and not target.functions and call.func.attr not in self.rules.propagating_methods \
+                    and self._source(call.func) is None:
+                receiver = {}   # obj.get_absolute_url(): a method of an object, not the data it was built from
+        elif not isinstance(call.func, ast.Name):
+            receiver = self.expr(call.func)
+        args = [self.expr(a.value if isinstance(a, ast.Starred) else a) for a in call.args]
+        kwargs = {kw.arg: self.expr(kw.value) for kw in call.keywords if kw.arg is not None}
+        spread = [self.expr(kw.value) for kw in call.keywords if kw.arg is None]
+        for taint in args + list(kwargs.values()) + spread:
+            self._mark_lines(call, taint)
+        for name in names:
+            for rule in self.rules.sinks_of(name):
+                self._apply_sink(rule, call, args, kwargs, name)
+            for effect in self.rules.effects_of(name):
+                self._effect(effect, call, name)
+                if effect == "outbound" and not any(kw.arg == "timeout" for kw in call.keywords):
+                    self._effect("outbound_no_timeout", call, name)
+        if target.functions:
+            if call.args or call.keywords:
+                self.rebound += bind_arguments(self.program, self.fn, call, target.functions, self.nested)
+            result: Taint = {}
+            for callee, bound in target.functions:
+                result = _union(result, self._through(callee, bound, call, args, kwargs, spread))
+            if target.instantiates is not None:
+                for taint in args + list(kwargs.values()):
+                    result = _union(result, taint)
+            return result
+        for name in names:
+            kinds = self.rules.sanitized_kinds(name)
+            if kinds is not None:
+                if ALL in kinds:
+                    return {}
+                merged = self._all(receiver, args, kwargs, spread)
+                return {(origin, sanitized | kinds): path for (origin, sanitized), path in merged.items()}
+            if self.rules.database_result(name) or any(r.kind == "sql" for r in self.rules.sinks_of(name)):
+                return {(DB, frozenset()): (self._step(call, f"{name} (database value)", "source"),)}
+            if any(r.kind in RESULT_NOT_REQUEST for r in self.rules.sinks_of(name)):
+                return {}
+        if isinstance(call.func, ast.Name) and call.func.id in ("str", "repr", "format") and not args:
+            return {}
+        return self._all(receiver, args, kwargs, spread)
+
+    @staticmethod
+    def _all(receiver: Taint, args: list[Taint], kwargs: dict[str | None, Taint], spread: list[Taint]) -> Taint:
+        out = receiver
+        for taint in args:
+            out = _union(out, taint)
+        for taint in kwargs.values():
+            out = _union(out, taint)
+        for taint in spread:
+            out = _union(out, taint)
+        return out
+
+    def _effect(self, effect: str, node: ast.AST, name: str) -> None:
+        self._record_effect(effect, (self._step(node, name, "sink"),))
+
+    def _record_effect(self, effect: str, path: Path) -> None:
+        self.summary.effects.setdefault(effect, path)
+        if effect == "query" and self.loops:
+            loop = self.loops[-1]
+            self.summary.effects.setdefault("query_in_loop", _clip((self._step(loop, "loop", "call"),) + path))
+
+    def _apply_sink(self, rule: SinkRule, call: ast.Call, args: list[Taint], kwargs: dict[str | None, Taint],
+                    name: str) -> None:
+        if rule.when == "shell":
+            shell = any(kw.arg == "shell" and not (isinstance(kw.value, ast.Constant) and not kw.value.value)
+                        for kw in call.keywords)
+            first = call.args[0] if call.args else next((kw.value for kw in call.keywords if kw.arg == "args"), None)
+            if not shell and (first is None or isinstance(first, (ast.List, ast.Tuple, ast.ListComp))):
+                return
+            if not shell and not _string_built(first):
+                return
+        if rule.when == "unsafe_yaml":
+            loader = next((kw.value for kw in call.keywords if kw.arg == "Loader"), call.args[1] if len(call.args) > 1 else None)
+            if loader is not None and "Safe" in dotted(loader):
+                return
+        if rule.kind == "html" and self.plain_response:
+            return
+        if rule.kind == "html" and any(kw.arg in ("content_type", "mimetype", "media_type")
+                                       and isinstance(kw.value, ast.Constant) and "html" not in str(kw.value.value)
+                                       for kw in call.keywords):
+            return
+        taint: Taint = {}
+        node: ast.expr | None = None
+        if rule.arg is not None and len(call.args) > rule.arg and not any(isinstance(a, ast.Starred) for a in call.args[:rule.arg + 1]):
+            taint, node = args[rule.arg], call.args[rule.arg]
+        else:
+            for kw in call.keywords:
+                if kw.arg in rule.keywords:
+                    taint, node = kwargs.get(kw.arg, {}), kw.value
+        if taint and node is not None:
+            self._sink(rule.kind, taint, node, name)
+
+    def _sink(self, kind: str, taint: Taint, node: ast.AST, label: str) -> None:
+        sink = self._step(node, label, "sink")
+        for (origin, sanitized), path in taint.items():
+            if _safe_for((origin, sanitized), kind):
+                continue
+            full = _clip(path + (sink,))
+            if origin == REQ or origin == DB and kind in STORED_KINDS:
+                self.flows.append(TaintFlow(kind, self.fn.id, full))
+            elif origin.startswith("p:"):
+                self.summary.param_sinks.setdefault((origin[2:], kind), full)
+
+    def _through(self, callee: FunctionInfo, bound: bool, call: ast.Call, args: list[Taint],
+                 kwargs: dict[str | None, Taint], spread: list[Taint]) -> Taint:
+        """The taint a call to `callee` returns, with the sinks its parameters reach applied to the arguments."""
+        self.callees.add(callee.id)
+        summary = self.summaries.get(callee.id)
+        if summary is None:
+            return {}
+        params = callee.params[1:] if bound and callee.params else list(callee.params)
+        by_param: dict[str, Taint] = {}
+        positional = [p for p in params if not p.startswith("*")]
+        starred_args = any(isinstance(a, ast.Starred) for a in call.args)
+        kw_only_start = callee.node.args.posonlyargs + callee.node.args.args
+        n_positional = len(kw_only_start) - (1 if bound and kw_only_start else 0)
+        for i, taint in enumerate(args):
+            if i < min(len(positional), n_positional) and not starred_args:
+                by_param[positional[i]] = _union(by_param.get(positional[i], {}), taint)
+            else:
+                star = next((p for p in params if p.startswith("*") and not p.startswith("**")), None)
+                targets = [star[1:]] if star and not starred_args else [p.lstrip("*") for p in params]
+                for p in targets:
+                    by_param[p] = _union(by_param.get(p, {}), taint)
+        for name, taint in kwargs.items():
+            if name in params:
+                by_param[name] = _union(by_param.get(name, {}), taint)
+            else:
+                star = next((p for p in params if p.startswith("**")), None)
+                if star:
+                    by_param[star[2:]] = _union(by_param.get(star[2:], {}), taint)
+        for taint in spread:
+            for p in params:
+                by_param[p.lstrip("*")] = _union(by_param.get(p.lstrip("*"), {}), taint)
+        call_label = f"calls {callee.qualname}"
+        step = self._step(call, call_label, "call")
+        for (param, kind), path in summary.param_sinks.items():
+            for (origin, sanitized), before in by_param.get(param, {}).items():
+                if _safe_for((origin, sanitized), kind):
+                    continue
+                full = _clip(before + (step,) + path)
+                if origin == REQ or origin == DB and kind in STORED_KINDS:
+                    self.flows.append(TaintFlow(kind, self.fn.id, full))
+                elif origin.startswith("p:"):
+                    self.summary.param_sinks.setdefault((origin[2:], kind), full)
+        for effect, path in summary.effects.items():
+            if effect == "query_in_loop" or effect == "request":
+                continue
+            self._record_effect(effect, _clip((step,) + path))
+        result: Taint = {}
+        for (origin, sanitized), path in summary.returns.items():
+            if origin in (REQ, DB):
+                result.setdefault((origin, sanitized), _clip(path + (self._step(call, f"returned by {callee.qualname}", "return"),)))
+            elif origin.startswith("p:"):
+                for (arg_origin, arg_sanitized), before in by_param.get(origin[2:].lstrip("*"), {}).items():
+                    result.setdefault((arg_origin, arg_sanitized | sanitized), _clip(before + (step,)))
+        return result

@@ -1,0 +1,106 @@
+"""Request data to sinks through same-repository calls, on fixture apps of each shape (helper in another
+module, helper of a helper, method on a repository class, decorator, callback, recursion), each with safe
+twins that must not be flagged."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.endpoints import extract_endpoints
+from auditor.inventory import build_inventory
+from auditor.program import ProgramModel, build_program, flow_text
+from auditor.repo import Repository
+
+FLOWS = Path(__file__).parent / "fixtures" / "flows"
+
+
+@pytest.fixture(scope="module")
+def model():
+    cache: dict[str, ProgramModel] = {}
+
+    def build(shape: str) -> ProgramModel:
+        if shape not in cache:
+            repo = Repository.scan(FLOWS / shape)
+            endpoints = extract_endpoints(repo, build_inventory(repo))
+            cache[shape] = build_program(repo, endpoints.endpoints)
+        return cache[shape]
+    return build
+
+
+def sinks(m: ProgramModel) -> set[tuple[str, str, int | None, int | None]]:
+    """(kind, sink file, sink line, source line) of every flow."""
+    return {(f.kind, f.sink.file, f.sink.line, f.source.line) for f in m.flows}
+
+
+def test_helper_in_another_module(model):
+    m = model("helper_module")
+    # search (read at views.py:10) and by_label (views.py:17, helper imported under an alias) reach
+    # db.run_query's execute; lookup (bound parameters), by_id (int cast), recent (constant) and
+    # sorted_products (checked against an allow-list) do not
+    assert sinks(m) == {("sql", "shop/db.py", 10, 10), ("sql", "shop/db.py", 10, 17)}
+    flow = next(f for f in m.flows if f.source.line == 10)
+    assert [s.step for s in flow.steps] == ["source", "call", "sink"]
+    assert flow_text(flow.steps) == "request.args -> views.py:12 -> db.py:10 cursor.execute"
+    assert flow.steps[1].snippet == 'return {"rows": db.run_query(sql)}'
+
+
+def test_helper_of_a_helper_with_relative_imports(model):
+    m = model("helper_of_helper")
+    assert sinks(m) == {("sql", "shop/repo.py", 8, 8)}
+    flow = m.flows[0]
+    assert [(s.file, s.line) for s in flow.steps] == [
+        ("shop/routes.py", 8), ("shop/routes.py", 8), ("shop/services.py", 5), ("shop/repo.py", 8)]
+
+
+def test_method_on_a_repository_class(model):
+    m = model("repository_class")
+    # a local instance and a module-level one; the ORM .like() filter and the pid read from the database
+    # (then given to os.system) are not flows
+    assert sinks(m) == {("sql", "shop/repository.py", 14, 10), ("sql", "shop/repository.py", 14, 14)}
+    assert {f.source.file for f in m.flows} == {"shop/views.py"}
+    assert all(f.kind != "shell" for f in m.flows)
+
+
+def test_decorators(model):
+    m = model("decorator")
+    # with_host's wrapper reads the request and calls the function it decorates; timed() is a factory
+    assert sinks(m) == {("shell", "app.py", 27, 12), ("shell", "app.py", 37, 52)}
+    assert not any(f.sink.line == 32 for f in m.flows)   # ping_safe: a list command without a shell
+
+
+def test_callbacks(model):
+    m = model("callback")
+    # hello_guest passes a constant; echo's response is text/plain
+    assert sinks(m) == {("template", "app.py", 13, 18), ("deserialisation", "loaders.py", 9, 28)}
+    assert sorted(m.program.entries) == ["app.py::echo", "app.py::hello", "app.py::hello_guest", "app.py::restore",
+                                         "app.py::restore_file"]
+
+
+def test_recursion_and_escape(model):
+    m = model("recursion")
+    # mutual recursion walk/visit and self-recursive fetch terminate; escape() inside mark_safe is safe
+    assert sinks(m) == {("path", "app.py", 11, 26), ("url", "app.py", 22, 30), ("html", "app.py", 38, 38)}
+
+
+def test_audit_fails_with_the_flow_on_the_evidence(audited):
+    report = audited(FLOWS / "helper_module")
+    item = next(i for i in report["items"] if i["id"] == "SEC-SQLI")
+    assert item["verdict"] == "fail"
+    flows = [e for e in item["evidence"] if e.get("flow")]
+    assert {(e["file"], e["line"]) for e in flows} == {("shop/db.py", 10)}
+    assert [s["step"] for s in flows[0]["flow"]][0] == "source"
+    assert flows[0]["flow"][-1]["note"] == "cursor.execute"
+
+
+def test_sql_and_commands_from_values_no_request_sends_are_notes(audited):
+    """Constant table names, a pid read from the database, an int() cast: the engines flag the string
+    building, the program model shows no request data reaches it."""
+    report = audited(FLOWS / "untainted")
+    items = {i["id"]: i for i in report["items"]}
+    sqli, injection = items["SEC-SQLI"], items["SEC-INJECTION"]
+    assert sqli["verdict"] == "pass", sqli["rationale"]
+    assert "never come from a request" in sqli["rationale"]
+    assert sqli["details"]["not_from_request"] == ["shop/app.py:32", "shop/db.py:20"]
+    assert injection["verdict"] == "pass", injection["rationale"]
+    assert injection["details"]["not_from_request"] == ["shop/app.py:25"]
