@@ -14,6 +14,12 @@ from __future__ import annotations
 import ast
 
 _CACHE = "_auditor_walk"
+_DEPTH = "_auditor_depth"
+# Deeper trees are not analysed: the recursive visitors we use (ast.unparse, ast.NodeVisitor, radon) take
+# two to four frames a level, and Python stops at 1,000 frames. A file padded with a 900-term expression
+# would otherwise raise RecursionError in the middle of an analysis. Real code stays far below (the deepest
+# module of the 200,000-line benchmark is about 40 levels).
+MAX_DEPTH = 200
 _AST = ast.AST
 _KEPT = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -22,17 +28,31 @@ def walk(node: ast.AST) -> list[ast.AST]:
     """Every node under `node` (itself first), breadth-first, exactly as `ast.walk` yields them."""
     nodes = node.__dict__.get(_CACHE)
     if nodes is None:
-        nodes = _flatten(node)
+        nodes, levels = _flatten(node)
         if isinstance(node, _KEPT):
             setattr(node, _CACHE, nodes)
+            setattr(node, _DEPTH, levels)
     return nodes
 
 
-def _flatten(root: ast.AST) -> list[ast.AST]:
+def depth(node: ast.AST) -> int:
+    """How many levels the tree under `node` has (1: the node alone), found without recursion."""
+    found = node.__dict__.get(_DEPTH)
+    if found is None:
+        found = _flatten(node)[1]
+    return found
+
+
+def _flatten(root: ast.AST) -> tuple[list[ast.AST], int]:
+    """The breadth-first node list and the number of levels (one extra comparison a node)."""
     out = [root]
     append = out.append
     i = 0
+    level_end, levels = 1, 1
     while i < len(out):
+        if i == level_end:
+            levels += 1
+            level_end = len(out)
         node = out[i]
         i += 1
         for name in node._fields:
@@ -43,7 +63,7 @@ def _flatten(root: ast.AST) -> list[ast.AST]:
                 for child in value:
                     if isinstance(child, _AST):
                         append(child)
-    return out
+    return out, levels
 
 
 _BY_TYPE = "_auditor_by_type"

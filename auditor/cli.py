@@ -4,6 +4,7 @@ Exit codes (contract): 0 gate passed, 1 gate failed, 2 usage error or a path tha
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -22,6 +23,7 @@ from auditor.config import STARTER, FileConfig, load_config
 from auditor.errors import AuditError
 from auditor.options import DEFAULT_ENGINE_TIMEOUT, AuditOptions
 from auditor.output import FORMATS, plan_outputs, renderer, write_atomic
+from auditor.policy import Policy, load_policy, repository_baseline_ignored, resolve
 from auditor.render.common import gating_summary
 from auditor.render.compare import different_repository
 from auditor.scoring import FAIL_ON_CHOICES
@@ -109,7 +111,11 @@ def color_option(fn):
               help="Monorepo: also one scorecard per service (a folder with its own manifest).")
 @click.option("--baseline", "baseline_file", type=click.Path(path_type=Path),
               help="Gate only on violations not in this baseline (see `auditor baseline create`).")
-@click.option("--diff-base", metavar="REF", help="Gate only on violations in lines changed since REF (its merge base with HEAD).")
+@click.option("--policy", "policy_file", type=click.Path(path_type=Path),
+              help="A policy file outside the repository (CI pins it): it fixes the gate, decides which of the "
+                   "repository's own settings apply and which inline suppressions count.")
+@click.option("--diff-base", metavar="REF", help="Gate only on new violations: those whose fingerprint the audit of the merge base of REF and "
+                   "HEAD does not have (read from git's objects, nothing checked out).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Engine results cache (default: per user, $XDG_CACHE_HOME/backend-auditor, never in the "
                    "audited folder; a symlinked or git-tracked folder is refused).")
@@ -122,7 +128,7 @@ def color_option(fn):
 @color_option
 def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, config_file, only, skip, exclude,
           engine_timeout, compare_file, ref, baseline_file, diff_base, cache_dir=None, no_cache=False, per_service=False,
-          overall_timeout=None, quiet=False, verbose=False, no_color=False) -> None:
+          overall_timeout=None, quiet=False, verbose=False, no_color=False, policy_file: Path | None = None) -> None:
     from auditor.remote import checkout_target, is_git_url, redact_url
 
     if quiet and verbose:
@@ -140,14 +146,19 @@ def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, conf
 
     if baseline_file is not None and not baseline_file.is_file():
         raise AuditError(f"baseline file not found: {baseline_file}")
+    policy = load_policy(policy_file) if policy_file is not None else None
     if overall_timeout:
         from auditor import budget
         from auditor.engines.process import stop_all
         budget.start_deadline(overall_timeout, on_expiry=stop_all)
     with checkout_target(target, ref) as root:
         options, file_config = _options(root, config_file, only, skip, exclude, engine_timeout, fail_under,
-                                        fail_on, allow_unknown)
+                                        fail_on, allow_unknown, policy=policy)
         options.baseline = baseline_file.resolve() if baseline_file else None
+        ignored_baseline = repository_baseline_ignored(options.baseline, root, policy)
+        if ignored_baseline is not None and options.policy_report is not None:
+            options.baseline = None
+            options.policy_report["ignored"].append(ignored_baseline)
         options.diff_base = diff_base
         # a cloned URL's checkout is thrown away: a cache there would only cost time, unless --cache-dir
         options.use_cache = not no_cache and (cache_dir is not None or not is_git_url(target))
@@ -164,20 +175,28 @@ def audit(target: str, formats, output, fail_under, fail_on, allow_unknown, conf
 
 
 def _options(root: Path, config_file, only, skip, exclude, engine_timeout, fail_under, fail_on,
-             allow_unknown) -> tuple[AuditOptions, FileConfig]:
-    """Flags override the repository's config file, which overrides the defaults."""
+             allow_unknown, policy: Policy | None = None) -> tuple[AuditOptions, FileConfig]:
+    """Defaults, then the repository's config (under a policy: only what it allows), then the policy file,
+    then the flags (auditor/policy.py). The result says where each value came from."""
     file_config = load_config(root, config_file)
-    cfg = file_config.values
+    flags = {"only": list(_split(only)), "skip": list(_split(skip)), "exclude": list(exclude),
+             "engine_timeout": engine_timeout, "fail_under": fail_under, "fail_on": fail_on,
+             "allow_unknown": allow_unknown}
+    effective = resolve(file_config, policy, flags)
+    cfg = effective.values
+    rules = policy.suppressions if policy else None
     options = AuditOptions(
-        only=_split(only) or tuple(i.upper() for i in cfg.get("only", ())),
-        skip=_split(skip) or tuple(i.upper() for i in cfg.get("skip", ())),
-        engine_timeout=engine_timeout or cfg.get("engine_timeout", DEFAULT_ENGINE_TIMEOUT),
-        excludes=tuple(exclude) + tuple(cfg.get("exclude", ())),
-        fail_under=fail_under if fail_under is not None else cfg.get("fail_under"),
-        fail_on=fail_on or cfg.get("fail_on", "critical"),
-        allow_unknown=allow_unknown if allow_unknown is not None else cfg.get("allow_unknown", False),
-        category_minimums=dict(cfg.get("category_minimums", {})),
-        severity_overrides={k.upper(): v for k, v in cfg.get("severity", {}).items()},
+        only=tuple(i.upper() for i in cfg["only"]),
+        skip=tuple(i.upper() for i in cfg["skip"]),
+        engine_timeout=cfg["engine_timeout"],
+        excludes=tuple(cfg["exclude"]),
+        fail_under=cfg["fail_under"],
+        fail_on=cfg["fail_on"],
+        allow_unknown=cfg["allow_unknown"],
+        category_minimums=dict(cfg["category_minimums"]),
+        severity_overrides={k.upper(): v for k, v in cfg["severity"].items()},
+        suppression_rules=dataclasses.asdict(rules) if rules else {},
+        policy_report=effective.report(),
     )
     _check_item_ids(options, file_config.source)
     return options, file_config

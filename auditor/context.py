@@ -11,7 +11,14 @@ from auditor.repo import Repository
 
 
 class Unavailable(Exception):
-    """Raised inside a check when data it needs could not be gathered: the item becomes `unknown`."""
+    """Raised inside a check when data it needs could not be gathered: the item becomes `unknown`.
+
+    `error`: the data is missing because an analysis failed (crashed, timed out), not because the item
+    cannot be judged here (an unsupported language): such an `unknown` fails the gate unless allowed."""
+
+    def __init__(self, message: str, error: bool = False):
+        super().__init__(message)
+        self.error = error
 
 
 T = TypeVar("T")
@@ -42,7 +49,7 @@ class AuditContext:
         """A collector's data; raises Unavailable with the reason when that collector failed or did not run."""
         name = key.name
         if name in self.collector_errors:
-            raise Unavailable(f"the {name} analysis failed: {self.collector_errors[name]}")
+            raise Unavailable(f"the {name} analysis failed: {self.collector_errors[name]}", error=True)
         if name not in self.collected:
             raise Unavailable(f"the {name} analysis did not run")
         return self.collected[name]

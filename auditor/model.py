@@ -18,6 +18,10 @@ CRITICAL_FAIL_GRADE_CAP = "D"
 VIOLATION = "violation"
 PRACTICE = "practice"
 
+# ItemResult.details flag: the item is `unknown` because an analysis failed (crashed, timed out, left a file
+# unread), not because it cannot be judged here; such an item fails the gate unless the policy allows it
+ANALYSIS_ERROR = "analysis_error"
+
 
 FLOW_STEPS = ("source", "call", "return", "assign", "sink")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -27,19 +28,28 @@ from auditor.engines.base import OK, EngineRun
 from auditor.engines.semgrep import run_semgrep
 from auditor.errors import AuditError
 from auditor.fingerprints import violation_fingerprints
-from auditor.gating import changed_lines, counts_for_gate, load_baseline, mark_baselined, mark_changed
+from auditor.gating import (
+    base_state,
+    counts_for_gate,
+    export_commit,
+    load_baseline,
+    mark_against_base,
+    mark_baselined,
+    merge_base,
+)
 from auditor.gcpolicy import audit_gc_thresholds
 from auditor.gitinfo import git_state
 from auditor.gitsafe import safe_git_environment
+from auditor.incomplete import mark_incomplete
 from auditor.inventory import build_inventory
-from auditor.model import ItemResult
+from auditor.model import ANALYSIS_ERROR, ItemResult
 from auditor.notices import audit_warnings, engines_failed
 from auditor.options import AuditOptions
 from auditor.paths import NON_PRODUCTION_PATH
 from auditor.registry import CHECKS, collector_order, load_plugins
 from auditor.repo import CODE_LANGUAGES, Repository
 from auditor.scoring import GatePolicy, evaluate_gate, score_results
-from auditor.suppressions import apply_suppressions, find_suppressions
+from auditor.suppressions import SuppressionRules, apply_suppressions, find_suppressions
 from auditor.unparsed import unknown_without_unparsed, unparsed_python
 
 SCHEMA_VERSION = "1.0"
@@ -141,10 +151,28 @@ def _audit_repository(path: Path, options: AuditOptions | None, progress: Any,
         refused = cache_refusal(options.cache_dir or default_cache_dir(root), root)
         if refused:
             ctx.warnings.append(f"{refused}; the engines ran without a cache")
-    suppressions = find_suppressions(repo, set(load_catalog().by_id))
-    changed = changed_lines(root, options.diff_base) if options.diff_base else None
+    suppressions = find_suppressions(repo, set(load_catalog().by_id), SuppressionRules(**options.suppression_rules))
+    changed = audit_merge_base(root, options, progress) if options.diff_base else None
     report = judge(ctx, items, options, generated_at, started, suppressions, changed)
     return AuditRun(ctx, items, report, suppressions, changed, generated_at)
+
+
+def audit_merge_base(root: Path, options: AuditOptions, progress: Any = None) -> dict:
+    """--diff-base: the same audit of the merge base of REF and HEAD, read from git's objects into a private
+    temporary folder (gating.export_commit), reduced to its violation fingerprints and failed items."""
+    commit = merge_base(root, options.diff_base or "")
+    _note(progress, f"auditing the merge base {commit[:12]}")
+    base_options = dataclasses.replace(options, diff_base=None, baseline=None, use_cache=False)
+    with tempfile.TemporaryDirectory(prefix="backend-auditor-base-") as tmp:
+        folder = Path(tmp) / "base"
+        folder.mkdir()
+        if not export_commit(root, commit, folder):
+            return {"commit": commit, "fingerprints": set(), "failed_items": set()}
+        try:
+            run = _audit_repository(folder, base_options, None, None)
+        except AuditError:   # nothing to audit at the merge base (no code yet): everything is new
+            return {"commit": commit, "fingerprints": set(), "failed_items": set()}
+    return base_state(run.report, commit)
 
 
 def no_source_code(path: Path, repo: Repository, options: AuditOptions) -> str:
@@ -190,19 +218,24 @@ def judge(ctx: AuditContext, items: list[CatalogItem], options: AuditOptions, ge
     results = {item.id: unknown_without_unparsed(results[item.id], item, unparsed) for item in items}
     if path_prefix:
         results = {item_id: _prefixed(r, path_prefix) for item_id, r in results.items()}
+    incomplete = mark_incomplete(results, items, ctx)
     results = {item_id: apply_suppressions(r, suppressions) for item_id, r in results.items()}
     ctx.suppressed = [s.to_json() for s in suppressions]
     if options.baseline is not None:
         mark_baselined(results, load_baseline(options.baseline))
     if changed is not None:
-        mark_changed(results, changed)
+        mark_against_base(results, changed)
     catalog = load_catalog()
     card = score_results(catalog, results)
     engine_failures = [f"{r.name} {r.status}" + (f": {r.error}" if r.error else "")
                        for r in ctx.engines.values() if r.status != OK]
     policy = GatePolicy(options.fail_under, options.fail_on, options.allow_unknown, options.category_minimums)
-    passed, reasons = evaluate_gate(policy, card, items, results, engine_failures, counts_for_gate)
-    return build_report(ctx, items, results, card, passed, reasons, generated_at, time.monotonic() - started)
+    analysis_errors = [(item_id, r.rationale) for item_id, r in results.items()
+                       if r.verdict == "unknown" and r.details.get(ANALYSIS_ERROR)]
+    passed, reasons = evaluate_gate(policy, card, items, results, engine_failures, counts_for_gate, analysis_errors)
+    report = build_report(ctx, items, results, card, passed, reasons, generated_at, time.monotonic() - started)
+    report["summary"]["incomplete"] = incomplete
+    return report
 
 
 GENERATED_REASON = ("generated code (name or header marker): read by the security items and the secret scan "
@@ -285,11 +318,12 @@ def evaluate_item(item: CatalogItem, ctx: AuditContext) -> ItemResult:
         with budget.interruptible():
             result = check(ctx, item)
     except Unavailable as exc:
-        return ItemResult(item.id, "unknown", str(exc))
+        return ItemResult(item.id, "unknown", str(exc), details={ANALYSIS_ERROR: True} if exc.error else {})
     except budget.OutOfTime as exc:
-        return ItemResult(item.id, "unknown", f"analysis not finished: {exc}")
-    except Exception as exc:  # a check bug becomes an honest unknown, never a pass
-        return ItemResult(item.id, "unknown", f"analysis error: {type(exc).__name__}: {exc}")
+        return ItemResult(item.id, "unknown", f"analysis not finished: {exc}", details={ANALYSIS_ERROR: True})
+    except Exception as exc:  # a check bug (or a RecursionError) becomes an honest unknown, never a pass
+        return ItemResult(item.id, "unknown", f"analysis error: {type(exc).__name__}: {exc}",
+                          details={ANALYSIS_ERROR: True})
     result.evidence.sort(key=lambda e: (e.kind != "violation", e.file, e.line or 0, e.rule_id))
     return result
 
@@ -352,4 +386,5 @@ def build_report(ctx: AuditContext, items: list[CatalogItem], results: dict[str,
         "inventory": inventory,
         "engines": [run.to_json() for run in ctx.engines.values()],
         "suppressed": ctx.suppressed,
+        **({"policy": ctx.options["policy_report"]} if ctx.options.get("policy_report") else {}),
     }

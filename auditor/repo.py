@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from auditor import astwalk
 from auditor.budget import touch
 from auditor.files import is_generated
 from auditor.nonsource import nonsource_reason
@@ -172,16 +173,35 @@ class Repository:
         if text is not None:
             try:
                 tree = ast.parse(text, filename=rel)
+                tree = self._shallow_enough(tree, rel)
             except (SyntaxError, ValueError) as exc:
                 tree = _parse_newer_python(text, rel)
-                if tree is None:
+                if tree is not None:
+                    tree = self._shallow_enough(tree, rel)
+                else:
                     line = getattr(exc, "lineno", None)
                     where = f" at line {line}" if line else ""
                     self.skipped.append(SkippedFile(rel, f"does not parse as Python 3{where}: {exc.msg if isinstance(exc, SyntaxError) else exc}"))
             except (RecursionError, MemoryError):
                 self.skipped.append(SkippedFile(rel, "too deeply nested to parse"))
+                self.unanalysed[rel] = "too deeply nested to parse"
         self._asts[rel] = tree
         return tree
+
+    def _shallow_enough(self, tree: ast.Module, rel: str) -> ast.Module | None:
+        """The tree, or None when it is nested deeper than our recursive analyses can follow (recorded)."""
+        levels = astwalk.depth(tree) if len(tree.body) else 1
+        if levels <= astwalk.MAX_DEPTH:
+            return tree
+        reason = f"nested {levels} levels deep (over {astwalk.MAX_DEPTH}): the Python analyses cannot read it"
+        self.skipped.append(SkippedFile(rel, reason))
+        self.unanalysed[rel] = reason
+        return None
+
+    @cached_property
+    def unanalysed(self) -> dict[str, str]:
+        """Python files the AST analyses could not read (path -> why): the items they feed cannot pass."""
+        return {}
 
     @cached_property
     def _texts(self) -> dict[str, str | None]:

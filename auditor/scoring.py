@@ -74,8 +74,11 @@ class GatePolicy:
 
 def evaluate_gate(policy: GatePolicy, card: Scorecard, items: list[CatalogItem],
                   results: dict[str, ItemResult], engine_failures: list[str],
-                  counts: Callable[[ItemResult], bool] = lambda result: True) -> tuple[bool, list[str]]:
-    """`counts` says whether a failed item holds the gate (with a baseline or a diff base: new violations only)."""
+                  counts: Callable[[ItemResult], bool] = lambda result: True,
+                  analysis_errors: list[tuple[str, str]] | None = None) -> tuple[bool, list[str]]:
+    """`counts` says whether a failed item holds the gate (with a baseline or a diff base: new violations only).
+    `analysis_errors`: (item id, why) of the items left `unknown` by an analysis that crashed, timed out or did
+    not read a file they need; each fails the gate unless unknown items are allowed."""
     reasons: list[str] = []
     if policy.fail_under is not None:
         if card.score is None:
@@ -95,4 +98,8 @@ def evaluate_gate(policy: GatePolicy, card: Scorecard, items: list[CatalogItem],
     if engine_failures and not policy.allow_unknown:
         for failure in engine_failures:
             reasons.append(f"{failure}; its items are unknown (pass --allow-unknown to gate anyway)")
+    if analysis_errors and not policy.allow_unknown:
+        for item_id, why in analysis_errors:
+            short = why if len(why) <= 300 else why[:300] + "…"
+            reasons.append(f"{item_id} could not be analysed ({short}); unknown fails the gate (--allow-unknown to gate anyway)")
     return not reasons, reasons

@@ -132,7 +132,7 @@ def _clip(text: str) -> str:
 
 def find_suppressions(repo: Repository, known_items: set[str], rules: SuppressionRules | None = None) -> list[Suppression]:
     out: list[Suppression] = []
-    for f in repo.files:
+    for f in repo.security_files():   # generated files too: their security findings count, so do their markers
         if f.language is None and not f.path.endswith((".env", ".conf", ".cfg", ".ini")):
             continue
         text = repo.read_text(f.path)

@@ -71,7 +71,7 @@ def hostile(tmp_path_factory):
     out = base / "out"
     started = time.monotonic()
     result = run_cli("audit", str(root), "--format", "json,html,sarif,junit,markdown", "--output", str(out),
-                     "--fail-on", "none", "--no-cache", timeout=600)
+                     "--fail-on", "none", "--allow-unknown", "--no-cache", timeout=600)
     elapsed = time.monotonic() - started
     report = json.loads((out / "report.json").read_text()) if (out / "report.json").exists() else None
     return {"root": root, "out": out, "result": result, "report": report, "elapsed": elapsed}

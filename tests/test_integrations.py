@@ -24,6 +24,7 @@ from helpers import FIXTURES, ROOT
 PRE_COMMIT = ROOT / ".pre-commit-hooks.yaml"
 GITHUB = ROOT / "docs" / "ci" / "github-actions.yml"
 GITLAB = ROOT / "docs" / "ci" / "gitlab-ci.yml"
+POLICY = ROOT / "docs" / "ci" / "auditor-policy.toml"
 FIXTURE = FIXTURES / "apps" / "fastapi-compliant"
 OUTPUT_PATH = re.compile(r"auditor-out/[\w.\-/]+")
 
@@ -70,10 +71,13 @@ def runs(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProcess, Path]
                 continue
             work = tmp_path_factory.mktemp("ci") / "repo"
             shutil.copytree(FIXTURE, work)
-            argv = shlex.split(command)
+            policy = work.parent / "auditor-policy.toml"   # outside the repository, as CI pins it
+            shutil.copy(POLICY, policy)
+            env = {**os.environ, "CI": "true", "AUDITOR_POLICY": str(policy)}
+            argv = [arg.replace("$AUDITOR_POLICY", str(policy)) for arg in shlex.split(command)]
             assert argv[0] == "auditor"
             proc = subprocess.run([sys.executable, "-m", "auditor", *argv[1:]], cwd=work, capture_output=True,
-                                  text=True, timeout=600, env={**os.environ, "CI": "true"})
+                                  text=True, timeout=600, env=env)
             out[command] = (proc, work)
     return out
 

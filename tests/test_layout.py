@@ -97,6 +97,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("auditor.collectors", "auditor.checks"),
     # 5: judging the whole audit
     ("auditor.scoring", "auditor.suppressions", "auditor.gating", "auditor.notices", "auditor.config",
+     "auditor.incomplete", "auditor.policy",
      "auditor.pipeline", "auditor.services", "auditor.history", "auditor.remote", "auditor.samples", "auditor.unparsed"),
     # 6: delivering the report, and the fleet (many audits as the CLI runs them; the CLI registers its commands)
     ("auditor.render", "auditor.output", "auditor.cli", "auditor.__main__", "auditor.fleet"),

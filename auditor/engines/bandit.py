@@ -99,6 +99,8 @@ def _scan(exe: str, cmd: list[str], timeout: float, repo: Repository) -> "ScanOu
     errors = [e for e in data.get("errors", []) if isinstance(e, dict)]
     out.messages = [f"{_rel(e.get('filename', ''))}: {e.get('reason', '')}"[:300] for e in errors]
     out.errored = {_rel(e.get("filename", "")) for e in errors}
+    # bandit reports a file it could not read, parse or walk to the end: none of its tests ran on it
+    out.failed = {_rel(e.get("filename", "")): str(e.get("reason", "error"))[:300] for e in errors}
     for entry in data["results"]:
         if not isinstance(entry, dict) or "line_number" not in entry or "filename" not in entry:
             continue

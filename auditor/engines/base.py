@@ -36,6 +36,9 @@ class EngineRun:
     findings: list[Finding] = field(default_factory=list)
     scanned_files: int | None = None
     messages: list[str] = field(default_factory=list)   # non-fatal engine errors (a file it could not parse)
+    # files the engine could not analyse (timed out on, crashed on): path -> why. The items that need such a
+    # file cannot pass (auditor/incomplete.py)
+    unanalysed: dict[str, str] = field(default_factory=dict)
     cache: dict | None = None   # with a findings cache: {"reused": files, "rescanned": files} (not in the report)
 
     def to_json(self) -> dict:
@@ -99,7 +102,8 @@ def run_scans(name: str, scan: Scan, root: Path, universe: list[str], started: f
         if isinstance(out, EngineRun):
             out.duration_s = time.monotonic() - started
             return out, None
-        merged = Merged(out.version, out.results, len(out.scanned & set(universe)), out.messages, len(out.scanned), 0)
+        merged = Merged(out.version, out.results, len(out.scanned & set(universe)), out.messages, len(out.scanned), 0,
+                        dict(out.failed))
     else:
         store = cache.open(name, context())
         found = run_incremental(store, cache.file_hashes(root, universe), scan, includable)
@@ -113,4 +117,6 @@ def run_scans(name: str, scan: Scan, root: Path, universe: list[str], started: f
     run.version = merged.version
     run.scanned_files = merged.scanned
     run.messages = merged.messages
+    known = set(universe)
+    run.unanalysed = {rel: why for rel, why in merged.failed.items() if rel in known}
     return run, merged

@@ -23,6 +23,7 @@ class ScanOutput:
     scanned: set[str] = field(default_factory=set)                 # files the engine analysed
     errored: set[str] = field(default_factory=set)                 # files with an engine error: not cached
     messages: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)           # files the engine could not analyse: why
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Merged:
     messages: list[str]
     rescanned: int
     reused: int
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 def run_incremental(store: EngineStore, hashes: dict[str, str | None],
@@ -64,4 +66,4 @@ def _merge(version, reused: dict[str, dict], out: ScanOutput, fresh: list[str], 
         if out.results.get(rel):
             results[rel] = out.results[rel]
     scanned = sum(1 for e in reused.values() if e.get("scanned")) + len(out.scanned & set(fresh))
-    return Merged(version, results, scanned, out.messages, rescanned, len(reused))
+    return Merged(version, results, scanned, out.messages, rescanned, len(reused), dict(out.failed))

@@ -168,6 +168,8 @@ def _scan(cmd: list[str], timeout: float, repo: Repository, env: dict[str, str])
     out.scanned = {_relative(p, repo.root) for p in data.get("paths", {}).get("scanned", [])}
     out.messages = [_error_text(e) for e in errors]
     out.errored = {_relative(e["path"], repo.root) for e in errors if e.get("path")}
+    out.failed = {_relative(e["path"], repo.root): _error_text(e) for e in errors
+                  if e.get("path") and _not_analysed(e)}
     for r in data["results"]:
         try:
             rel = _relative(r["path"], repo.root)
@@ -205,6 +207,15 @@ def nonsource_excludes(repo: Repository, anchor: str) -> list[str]:
         if _includable(f.path):
             out += ["--exclude", anchor + _glob_escape(f.path)]
     return out
+
+
+def _not_analysed(error: dict) -> bool:
+    """A per-file error after which semgrep's results for the file are incomplete: a timeout, running out of
+    memory or stack, a fatal error. A syntax error is not one (semgrep still matches what it could parse)."""
+    kind = error.get("type")
+    name = str(kind[0] if isinstance(kind, list) and kind else kind or "").lower()
+    return any(word in name for word in ("timeout", "memory", "stack", "fatal")) or (
+        error.get("level") == "error" and not any(word in name for word in ("syntax", "lexical", "parsing")))
 
 
 def _glob_escape(rel: str) -> str:

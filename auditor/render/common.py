@@ -127,7 +127,8 @@ GATE_STATES = ("new", "baselined", "existing")
 
 
 def gate_states(item: dict) -> dict[str, int]:
-    """How many of an item's violations are new, baselined (--baseline) or existing (outside --diff-base);
+    """How many of an item's violations are new, baselined (--baseline) or existing (found at the --diff-base
+    merge base too);
     a failure with no line (a practice that is absent) counts once, by its details' gate_state."""
     counts: dict[str, int] = {}
     for ev in violations(item):
@@ -152,7 +153,7 @@ def gating_summary(report: dict) -> str | None:
     if totals.get("baselined"):
         old, how = totals["baselined"], "baselined (accepted in the baseline file)"
     else:
-        old, how = totals.get("existing", 0), "outside the lines changed since --diff-base"
+        old, how = totals.get("existing", 0), "already in the audit of the --diff-base merge base"
     return (f"{old} violation{'s' if old != 1 else ''} {'are' if old != 1 else 'is'} {how} and {new} "
             f"{'are' if new != 1 else 'is'} new: --fail-on counts only the new ones (--fail-under uses the whole score)")
 

@@ -90,6 +90,8 @@ def _print_integrity(report: dict, console: Console, verbose: bool) -> None:
     """Policy, ignored settings, suppression attempts, skipped and non-production files, incomplete items."""
     for heading, lines in integrity_sections(report):
         console.print(Text(f"{heading} ({len(lines)}):", style="bold"))
+        if heading == "Effective policy" and not verbose:   # the defaults are in every other format
+            lines = [line for line in lines if not line.endswith("(default)")]
         shown = lines if verbose else lines[:INTEGRITY_LINES]
         for line in shown:
             console.print(Text(f"  {line}"))

@@ -4,6 +4,7 @@ suppression attempt (file:line) in every report format."""
 from __future__ import annotations
 
 import json
+import re
 
 from adversary import DB_PY, EVAL_LINE, SQLI_LINE, audit, hostile_repo, verdict
 from auditor.render.junit import render_junit
@@ -47,3 +48,34 @@ def test_nosec_and_nosemgrep_do_not_hide_findings_and_are_listed(tmp_path):
     assert any(f"db.py:{EVAL_LINE}" in n and "nosec" in n for n in notes)
     junit = render_junit(report)
     assert f"db.py:{SQLI_LINE}" in junit and "nosemgrep" in junit
+
+
+HOSTILE = "<script>alert(1)</script> | **bold** [x](javascript:1) \x1b[31m"
+
+
+def test_hostile_text_in_the_integrity_sections_stays_inert_in_every_format():
+    """Suppression reasons, file names and policy sources come from the repository: each medium escapes them."""
+    import xml.etree.ElementTree as ET
+
+    from auditor.render.html import render_html
+    from auditor.samples import synthetic_report
+
+    report = synthetic_report(findings=5)
+    report["suppressed"] = [{"file": f"{HOSTILE}.py", "line": 3, "items": [], "reason": HOSTILE, "valid": False,
+                             "problem": "`nosec` is bandit's marker and suppresses nothing here", "marker": "nosec",
+                             "suppressed": []}]
+    report["inventory"]["non_production_files"] = [{"path": f"gen/{HOSTILE}_pb2.py", "reason": "generated code"}]
+    report["policy"] = {"file": None, "allow_repo_settings": None, "ignored": [
+        {"key": "fail_on", "source": f"repository ({HOSTILE})", "reason": "not allowed"}],
+        "settings": [{"key": "fail_on", "value": HOSTILE, "source": "repository"}]}
+    html = render_html(report)
+    assert "<script>alert(1)" not in html and "\x1b" not in html
+    md = render_markdown(report)
+    outside_code = re.sub(r"(`+).*?\1", "", md)
+    assert "<script>" not in outside_code and "[x](javascript" not in outside_code and "\x1b" not in md
+    assert "\\<script\\>" in md, "the integrity sections escape Markdown and HTML"
+    ET.fromstring(render_junit(report).split("\n", 1)[1])   # well-formed XML 1.0 despite the escape code
+    assert "\x1b" not in render_junit(report)
+    sarif = render_sarif(report)
+    json.loads(sarif)
+    assert "\\u001b" not in sarif and "\x1b" not in sarif
