@@ -1,6 +1,7 @@
 """Helpers shared by the test modules (import them from here, not from conftest)."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -105,3 +106,15 @@ def parse_html(html: str) -> Collect:
     parser = Collect()
     parser.feed(html)
     return parser
+
+
+@functools.lru_cache(maxsize=None)
+def flow_fixture_program(shape: str):
+    """The program model of one fixture app under tests/fixtures/flows/, built once per test run."""
+    from auditor.endpoints import extract_endpoints
+    from auditor.inventory import build_inventory
+    from auditor.program import build_program
+    from auditor.repo import Repository
+
+    repo = Repository.scan(FIXTURES / "flows" / shape)
+    return build_program(repo, extract_endpoints(repo, build_inventory(repo)).endpoints)

@@ -7,25 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from auditor.endpoints import extract_endpoints
-from auditor.inventory import build_inventory
-from auditor.program import ProgramModel, build_program, flow_text
-from auditor.repo import Repository
+from auditor.program import ProgramModel, flow_text
+from helpers import flow_fixture_program
 
 FLOWS = Path(__file__).parent / "fixtures" / "flows"
 
 
 @pytest.fixture(scope="module")
 def model():
-    cache: dict[str, ProgramModel] = {}
-
-    def build(shape: str) -> ProgramModel:
-        if shape not in cache:
-            repo = Repository.scan(FLOWS / shape)
-            endpoints = extract_endpoints(repo, build_inventory(repo))
-            cache[shape] = build_program(repo, endpoints.endpoints)
-        return cache[shape]
-    return build
+    return flow_fixture_program
 
 
 def sinks(m: ProgramModel) -> set[tuple[str, str, int | None, int | None]]:

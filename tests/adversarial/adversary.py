@@ -6,25 +6,11 @@ import json
 import subprocess
 from pathlib import Path
 
-from helpers import item, run_cli, write_files
+from helpers import FLASK_SQLI_APP, item, run_cli, write_files
 
-DB_PY = (
-    "import sqlite3\n"
-    "from flask import Flask, request\n"
-    "\n"
-    "app = Flask(__name__)\n"
-    "\n"
-    "\n"
-    "@app.route('/search')\n"
-    "def search():\n"
-    "    db = sqlite3.connect('shop.db')\n"
-    "    return str(db.execute(f\"SELECT id FROM items WHERE name = '{request.args['q']}'\").fetchall())\n"
-    "\n"
-    "\n"
-    "@app.route('/calc')\n"
-    "def calc():\n"
-    "    return str(eval(request.args['e']))\n"
-)
+# the CLI tests' Flask app (its SQL injection at line 10), without its debug run, plus an eval route
+DB_PY = (FLASK_SQLI_APP.split("\n\n\nif __name__")[0]
+         + "\n\n\n@app.route('/calc')\ndef calc():\n    return str(eval(request.args['e']))\n")
 SQLI_LINE = 10
 EVAL_LINE = 15
 GATED = "SEC-SQLI,SEC-INJECTION"
