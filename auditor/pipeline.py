@@ -50,7 +50,7 @@ from auditor.registry import CHECKS, collector_order, load_plugins
 from auditor.repo import CODE_LANGUAGES, Repository
 from auditor.scoring import GatePolicy, evaluate_gate, score_results
 from auditor.suppressions import SuppressionRules, apply_suppressions, find_suppressions
-from auditor.unparsed import unknown_without_unparsed, unparsed_python
+from auditor.unparsed import unknown_without_unparsed, unparsed_python, unparsed_rows
 
 SCHEMA_VERSION = "1.0"
 NO_ANALYSIS_YET = "no analysis yet: this item's check is not built, so nothing was concluded"
@@ -219,6 +219,7 @@ def judge(ctx: AuditContext, items: list[CatalogItem], options: AuditOptions, ge
     if path_prefix:
         results = {item_id: _prefixed(r, path_prefix) for item_id, r in results.items()}
     incomplete = mark_incomplete(results, items, ctx)
+    incomplete += unparsed_rows(results, incomplete)
     results = {item_id: apply_suppressions(r, suppressions) for item_id, r in results.items()}
     ctx.suppressed = [s.to_json() for s in suppressions]
     if options.baseline is not None:

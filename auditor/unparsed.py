@@ -15,7 +15,7 @@ grammar or writing each analysis twice. Running the auditor on the newest Python
 from __future__ import annotations
 
 from auditor.catalog import CatalogItem
-from auditor.model import ItemResult
+from auditor.model import ANALYSIS_ERROR, ItemResult
 from auditor.paths import NON_PRODUCTION_PATH
 
 # analyses that read no Python source (catalog `feeds.analyses` words)
@@ -46,5 +46,15 @@ def unknown_without_unparsed(result: ItemResult, item: CatalogItem, files: list[
     result.verdict, result.score = "unknown", None
     result.rationale = (f"not analysed in full: {len(files)} production Python file(s) could not be parsed by this "
                         f"Python (newer syntax?): {named}. What was analysed: {result.rationale}")
-    result.details = {**result.details, "unparsed_files": files}
+    # an analysis that could not run: the gate fails on it unless unknown items are allowed (issue 16, point 3)
+    result.details = {**result.details, "unparsed_files": files, ANALYSIS_ERROR: True}
     return result
+
+
+def unparsed_rows(results: dict[str, ItemResult], listed: list[dict]) -> list[dict]:
+    """The report's `summary.incomplete` rows for items left unknown by unparsed files (not already listed)."""
+    already = {row["item"] for row in listed}
+    return [{"item": item_id, "files": result.details["unparsed_files"],
+             "reason": "production Python file(s) this Python could not parse"}
+            for item_id, result in results.items()
+            if item_id not in already and result.verdict == "unknown" and result.details.get("unparsed_files")]

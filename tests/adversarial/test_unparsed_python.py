@@ -66,3 +66,14 @@ def test_a_pass_that_missed_a_production_file_is_unknown(control, tmp_path, sour
     # items that read no Python source keep their verdicts
     others = {i for i in rows if i not in reading}
     assert {i: rows[i]["verdict"] for i in others} == {i: control[i]["verdict"] for i in others}
+
+
+def test_an_unparsed_production_file_fails_the_gate_unless_unknown_is_allowed(tmp_path):
+    """An unknown left by a file no parser read is an analysis that could not run: the gate fails on it
+    (summary.incomplete names the file) unless the policy or --allow-unknown accepts unknown items."""
+    write(tmp_path, {"app/__init__.py": "", "app/views.py": VIEWS, "requirements.txt": "flask==3.0.3\n",
+                     "app/models.py": "def broken(:\n    pass\n"})
+    report = audit_repository(tmp_path, engines=no_engines).report
+    rows = [row for row in report["summary"]["incomplete"] if row["files"] == ["app/models.py"]]
+    assert rows, report["summary"]["incomplete"]
+    assert not report["summary"]["gate"]["passed"]
