@@ -58,8 +58,13 @@ def nonsource_reason(rel: str, language: str | None, size: int, read: Callable[[
         return _bundle_reason(rel, size, read)
     if language == "python" and size >= DATA_TABLE_MIN_BYTES:
         data = read()
-        return data_table_reason(data.decode("utf-8", errors="replace")) if data else None
+        return data_table_reason(data.decode("utf-8", errors="replace")) if data and not _binary(data) else None
     return None
+
+
+def _binary(data: bytes) -> bool:
+    """The reader's own test (`Repository._load`): a NUL byte in the first 8 KiB."""
+    return b"\0" in data[:8192]
 
 
 def _bundle_reason(rel: str, size: int, read: Callable[[], bytes | None]) -> str | None:
@@ -72,8 +77,8 @@ def _bundle_reason(rel: str, size: int, read: Callable[[], bytes | None]) -> str
     if size < MINIFIED_MIN_BYTES:
         return None
     data = read()
-    if not data:
-        return None
+    if not data or _binary(data):
+        return None   # a binary file is listed by the reader as binary content, not as a bundle
     if SOURCE_MAP.search(data[-TAIL_BYTES:]) or SOURCE_MAP.search(data[:HEAD_BYTES]):
         return "built front-end file (it names a sourceMappingURL): not backend source"
     head = data[:HEAD_BYTES].decode("utf-8", errors="replace")
