@@ -185,7 +185,9 @@ def test_fifty_thousand_small_files(tmp_path):
         (folder / "__init__.py").write_text("")
         for i in range(499):
             (folder / f"f{i:03d}.py").write_text(f"def f{i}(x):\n    return x + {i}\n")
-    (root / "pkg" / "m000" / "bad.py").write_text("import os\nos.system('ls ' + os.environ['X'])\n")
+    # a shell command built from a parameter of a helper nothing in the repository calls: the engines' finding
+    # stands (the program model cannot see its callers)
+    (root / "pkg" / "m000" / "bad.py").write_text("import os\n\n\ndef listing(folder):\n    os.system('ls ' + folder)\n")
     started = time.monotonic()
     result = run_cli("audit", str(root), "--format", "json", "--output", "-", "--fail-on", "none",
                      "--only", "SEC-INJECTION", "--no-cache", timeout=900)

@@ -79,8 +79,25 @@ def _definition_text(project: PyProject, mod: PyModule, name: str) -> tuple[str,
     return ast.unparse(found[1]), f"{found[0].path}:{found[1].lineno}"
 
 
+EXEMPT_TEST = re.compile(r"request\.(?:path|rel_url\.path)\s+not\s+in\s+([A-Za-z_]\w*)")
+
+
+def _exempt_paths(project: PyProject, mod: PyModule, name: str, text: str) -> list[str]:
+    """Paths a middleware lets through untouched: `if request.path not in PUBLIC:` with PUBLIC a literal
+    set, list or tuple of strings in the middleware's module."""
+    test = EXEMPT_TEST.search(text)
+    found = project.resolve_function(mod, name)
+    if test is None or found is None:
+        return []
+    value = found[0].assignments.get(test.group(1))
+    if not isinstance(value, (ast.Set, ast.List, ast.Tuple)):
+        return []
+    return [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+
+
 def app_protections(project: PyProject) -> dict[str, list[str]]:
-    """kind -> evidence for the app-wide middlewares, classified by behaviour; "session" when cookie sessions."""
+    """kind -> evidence for the app-wide middlewares, classified by behaviour; "session" when cookie sessions;
+    "<kind> exempt" -> the paths that middleware lets through."""
     out: dict[str, list[str]] = {}
     for name, mod, line in _app_middlewares(project):
         found = _definition_text(project, mod, name)
@@ -91,6 +108,7 @@ def app_protections(project: PyProject) -> dict[str, list[str]]:
         text, at = found
         for kind in behaviour(text):
             out.setdefault(kind, []).append(f"middleware {name} at {mod.path}:{line} (defined at {at})")
+            out.setdefault(f"{kind} exempt", []).extend(_exempt_paths(project, mod, name, text))
         if "session_middleware" in text or "session" in name.lower() and "aiohttp_session" in text:
             out.setdefault("session", []).append(f"{name} at {mod.path}:{line}")
     if any(v.startswith(SESSION_LIBS) for m in project.modules.values() for v in m.imports.values()):
@@ -176,7 +194,7 @@ def _protect(ep: Endpoint, project: PyProject, mod: PyModule, fn, app: dict[str,
                 found.setdefault("authz", f"@{name} with an admin check")
     body = ast.unparse(fn)
     for kind, evidence in app.items():
-        if kind in ("auth", "csrf"):
+        if kind in ("auth", "csrf") and ep.path not in app.get(f"{kind} exempt", []):
             found.setdefault(kind, evidence[0])
     if "auth" not in found and HANDLER_AUTH.search(body) and LOGIN_REDIRECT.search(body):
         found["auth"] = f"{ep.handler} rejects or redirects anonymous requests ({HANDLER_AUTH.search(body).group(0)})"

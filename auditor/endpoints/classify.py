@@ -60,11 +60,16 @@ def is_entry_point(ep: Endpoint) -> bool:
     without authentication is the API's sign-up."""
     if ep.method in ("GET", "HEAD", "OPTIONS", "DELETE") or LOGOUT.search(ep.path):
         return False
-    if ep.authenticated is True and not CREDENTIAL_CHECK.search(" ".join(ep.protections.get("authenticated", []))):
+    named_entry = bool(ENTRY.search(_bare(ep.path)) or ENTRY_HANDLER.search(ep.handler.rsplit(".", 1)[-1]))
+    guards = ep.protections.get("authenticated", [])
+    # a login's own credential check (`abort(401)` when the password is wrong) is not an existing login in
+    # front of it: only a guard outside the handler (decorator, hook, middleware) makes it one
+    own_check_only = bool(guards) and all(g.startswith("check in ") for g in guards)
+    if ep.authenticated is True and not (named_entry and own_check_only) and not CREDENTIAL_CHECK.search(" ".join(guards)):
         return False    # behind an existing login (POST /api/v1/tokens for the signed-in user): not a way in
     if ep.method == "POST" and ep.authenticated is False and SIGNUP_COLLECTION.search(ep.path):
         return True
-    return bool(ENTRY.search(_bare(ep.path)) or ENTRY_HANDLER.search(ep.handler.rsplit(".", 1)[-1]))
+    return named_entry
 
 
 def is_sensitive(ep: Endpoint) -> bool:
