@@ -24,6 +24,16 @@ def test_rest_problems():
     assert "PUT or PATCH" in rest_problems(ep("POST", "/users/{id}"), "UPDATE users SET a = 1")[0]
 
 
+def test_created_status_named_by_a_constant():
+    # the npm http-status package and http-status-codes name 201 instead of writing it
+    express = "const user = await User.create(req.body);\n  res.status(httpStatus.CREATED).send(user);"
+    assert rest_problems(ep("POST", "/v1/users", "createUser", framework="express"), express) == []
+    codes = "const note = await Note.create(req.body);\n  res.status(StatusCodes.CREATED).json(note);"
+    assert rest_problems(ep("POST", "/v1/notes", "createNote", framework="express"), codes) == []
+    ok_only = "const user = await User.create(req.body);\n  res.status(httpStatus.OK).send(user);"
+    assert "answers 200" in rest_problems(ep("POST", "/v1/users", "createUser", framework="express"), ok_only)[0]
+
+
 def test_rest_semantics_counts_endpoints_and_status_violations():
     eps = [ep("GET", "/getUser", line=3), ep("GET", "/users", line=9)]
     status = [Finding("API-REST-SEMANTICS", Evidence("app.py", 20, rule_id="error-answered-with-200-python"))]
@@ -38,6 +48,20 @@ def test_versioning():
     assert result.verdict == "partial" and result.details["unversioned"] == ["GET /api/items"]
     header = [Finding("API-VERSIONING", Evidence("settings.py", 4, kind="practice"))]
     assert evaluate_versioning("API-VERSIONING", eps, header, NO_TEXT).verdict == "pass"
+
+
+def test_versioning_leaves_out_preflight_and_the_site_beside_an_api_mount():
+    # an OPTIONS route is the CORS preflight, not an API operation
+    eps = [ep("GET", "/v1/users"), ep("POST", "/v1/users"), ep("OPTIONS", "/*")]
+    assert evaluate_versioning("API-VERSIONING", eps, [], NO_TEXT).verdict == "pass"
+    # the API lives under /api/v1: the share page and the badge beside it are the web site
+    site = [ep("GET", "/api/v1/checks"), ep("POST", "/api/v1/checks"), ep("GET", "/share/{kind}"),
+            ep("ANY", "/badge/{key}.{fmt}")]
+    result = evaluate_versioning("API-VERSIONING", site, [], NO_TEXT)
+    assert result.verdict == "pass" and "GET /share/{kind}" in result.details["html_routes"]
+    # without an /api mount every route is the API
+    bare = [ep("GET", "/v1/checks"), ep("GET", "/checks")]
+    assert evaluate_versioning("API-VERSIONING", bare, [], NO_TEXT).verdict == "partial"
     assert evaluate_versioning("API-VERSIONING", eps[2:], [], NO_TEXT).verdict == "not_applicable"
 
 

@@ -79,9 +79,17 @@ def is_sensitive(ep: Endpoint) -> bool:
     return is_entry_point(ep) or bool(SENSITIVE_ONLY.search(_bare(ep.path)))
 
 
+def is_preflight(ep: Endpoint) -> bool:
+    """An OPTIONS route (`app.options('*', cors())`): the browser's CORS preflight, answered before any
+    credential is sent. Never an API operation, never one that should require authentication."""
+    return ep.method == "OPTIONS"
+
+
 def is_public_by_nature(ep: Endpoint) -> bool:
     """Endpoints that are meant to be reachable without logging in. Method ANY (a Django function view
-    that does not restrict methods) counts like GET for pages."""
+    that does not restrict methods) counts like GET for pages. A CORS preflight (OPTIONS) too."""
+    if is_preflight(ep):
+        return True
     if ep.method in READ_METHODS and (ep.path == "/" or PUBLIC_PAGE.search(ep.path)):
         return True
     last = "/" + _bare(ep.path).rstrip("/").rsplit("/", 1)[-1]
@@ -126,6 +134,17 @@ UNVERSIONED_BY_NATURE = re.compile(r"^/?(auth|oauth2?|token|login|logout|admin|s
 
 def is_infrastructure(ep: Endpoint) -> bool:
     """Health, docs, metrics, static, admin and OAuth/login routes, file downloads and event streams at the
-    top level are conventionally not versioned."""
+    top level, and CORS preflight routes, are conventionally not versioned."""
     bare = re.sub(r"\{[^}]*\}", "", ep.path)
-    return bool(PUBLIC.search(bare) or UNVERSIONED_BY_NATURE.search(bare))
+    return is_preflight(ep) or bool(PUBLIC.search(bare) or UNVERSIONED_BY_NATURE.search(bare))
+
+
+API_MOUNT = re.compile(r"^/?api(/|$)", re.I)
+
+
+def outside_api_mount(endpoints: list[Endpoint]) -> list[Endpoint]:
+    """The routes beside an API mounted under /api: when an application serves its API under /api/..., its
+    other routes (site pages, badges, share links, root redirects) are the web site, not API endpoints."""
+    if not any(API_MOUNT.search(ep.path) for ep in endpoints):
+        return []
+    return [ep for ep in endpoints if not API_MOUNT.search(ep.path)]

@@ -29,7 +29,9 @@ WRITES = re.compile(r"\bINSERT\s+INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b
                     r"\.objects\.create\(|\.delete\(\)|session\.add\(|\.insert_one\(|\.update_one\(", re.I)
 CREATES = re.compile(r"\bINSERT\s+INTO\b|\.objects\.create\(|session\.add\(|\bdb\.add\(|\.insert_one\(|\.create\(", re.I)
 CREATE_HANDLER = re.compile(r"^(create|add|new|register|signup|sign_up)", re.I)
-CREATED_STATUS = re.compile(r"\b20[124]\b|HTTP_20[124]|HTTPStatus\.(CREATED|ACCEPTED|NO_CONTENT)|redirect\(|sendStatus\(20|"
+# 201/202/204 as a number or a named constant (HTTPStatus.CREATED, the npm http-status `httpStatus.CREATED`,
+# http-status-codes `StatusCodes.CREATED`, Nest's `HttpStatus.CREATED`)
+CREATED_STATUS = re.compile(r"\b20[124]\b|HTTP_20[124]|\b\w*[Ss]tatus\w*\.(CREATED|ACCEPTED|NO_CONTENT)\b|redirect\(|sendStatus\(20|"
                             r"\bhttp\.Status(Created|Accepted|NoContent)\b")
 
 

@@ -17,7 +17,7 @@ from auditor.checks.shared.endpoints import (
 )
 from auditor.checks.shared.verdicts import cap, production_findings
 from auditor.context import AuditContext
-from auditor.endpoints.classify import is_infrastructure, label
+from auditor.endpoints.classify import is_infrastructure, label, outside_api_mount
 from auditor.endpoints.responses import SourceOf
 from auditor.model import PRACTICE, Endpoint, Finding, ItemResult, partial_result
 from auditor.registry import check
@@ -28,7 +28,9 @@ VERSION_SEGMENT = re.compile(r"^(v\d+(\.\d+)*|\d+\.\d+|\{version\}|\{api_version
 def evaluate_versioning(item_id: str, endpoints: list[Endpoint], negotiation: list[Finding],
                         snippet_of: SourceOf, source_of: SourceOf = lambda e: "") -> ItemResult:
     routes, html = split_api_and_html([e for e in endpoints if not is_infrastructure(e)], source_of)
-    api = routes
+    site = outside_api_mount(routes)    # an API under /api/...: the other routes are the web site's
+    api = [e for e in routes if e not in site]
+    html += site
     if not api:
         if html:
             return html_only_result(item_id, html, "versioning")

@@ -14,18 +14,20 @@ every file:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 from auditor.catalog import CatalogItem
 from auditor.collectors.endpoints import ENDPOINTS
 from auditor.context import AuditContext, Key, Unavailable
 from auditor.inventory import TEST_FILE
-from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
+from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, ItemResult, partial_result
 from auditor.registry import check, collector
+from auditor.repo import Repository
 
 ITEM = "SEC-HEADERS"
 HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "frame options", "Referrer-Policy")
-CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts")
+CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".go")
 
 # libraries that set all four headers by default once applied
 ALL_HEADERS_LIBRARIES = (
@@ -51,7 +53,13 @@ MANUAL_HEADERS = (
 )
 HTML_RENDERING = re.compile(r"\brender_template(?:_string)?\(|\bTemplateResponse\(|\bHTMLResponse\b|"
                             r"\brender\(\s*request\b|\bres\.render\(|\.set\(\s*['\"]view engine['\"]|"
-                            r"^\s*template_name\s*=", re.M)
+                            r"^\s*template_name\s*=|"
+                            # aiohttp-jinja2 views, a response built with an HTML content type, gin's c.HTML
+                            r"@aiohttp_jinja2\.template\(|\bcontent_type\s*=\s*['\"]text/html|"
+                            r"['\"]Content-Type['\"]\s*,\s*['\"]text/html|\bc\.HTML\(", re.M)
+# Go's html/template executed into a response
+GO_HTML_TEMPLATE = re.compile(r"['\"]html/template['\"]")
+GO_TEMPLATE_EXECUTE = re.compile(r"\.Execute(?:Template)?\(\s*\w+\s*,")
 
 # ---- CORS ----------------------------------------------------------------------------------------
 FLASK_CORS_CALL = re.compile(r"\b(CORS|cross_origin)\(")
@@ -59,6 +67,8 @@ CREDENTIALS_ON = re.compile(r"supports_credentials\s*=\s*True|allow_credentials\
                             r"\bcredentials\s*:\s*true|Access-Control-Allow-Credentials['\"]\s*,\s*['\"]?true")
 ANY_ORIGIN = re.compile(r"""(?:origins?|allow_origins)\s*[=:]\s*(?:\[\s*)?['"]\*['"]|allow_origin_regex\s*=\s*r?['"]\.\*|"""
                         r"""\borigin\s*:\s*(?:true|['"]\*['"])|\borigin\s*:\s*\(\s*\w+\s*,\s*(\w+)\s*\)\s*=>\s*\1\(\s*null\s*,\s*true""")
+# an origin list given by name (`allow_origins=settings.allowed_hosts`): followed to its definition
+ORIGIN_NAME = re.compile(r"""(?:\b(?:origins?|allow_origins)\s*=|\borigin\s*:)\s*([A-Za-z_][\w.]*)\s*[\],)}]""")
 RESTRICTED_ORIGIN = re.compile(r"""(?:origins?|allow_origins)\s*[=:]\s*(?:\[\s*)?(?:[rfu]?['"]https?://|[A-Za-z_][\w.]*(?:\s*[\],)]))|"""
                                r"""\borigin\s*:\s*(?:\[|['"]https?://|[A-Za-z_][\w.]*\s*[,}])""")
 DJANGO_ALLOW_ALL = re.compile(r"^\s*CORS_(?:ALLOW_ALL_ORIGINS|ORIGIN_ALLOW_ALL)\s*=\s*True", re.M)
@@ -79,7 +89,14 @@ class CorsSetting:
     any_origin: bool
     credentials: bool
     what: str
+    origin_name: str = ""      # the name the origins are read from, when not written in the call
 
+
+def any_origin_definition(name: str) -> re.Pattern[str]:
+    """`name = ["*"]`, `name: List[str] = ["*"]`, `name: '*'`, or an environment read defaulting to "*"."""
+    last = re.escape(name.rsplit(".", 1)[-1])
+    return re.compile(rf"""(?<![\w.]){last}\s*(?::\s*[^=\n]+?)?[=:]\s*(?:(?:\[|\(|\{{)\s*['"]\*['"]|['"]\*['"]|"""
+                      rf"""[\w.]*(?:getenv|get|env)\(\s*['"]\w+['"]\s*,\s*(?:\[\s*)?['"]\*['"])""", re.I)
 
 @dataclass
 class HeaderFacts:
@@ -112,7 +129,9 @@ def cors_settings(path: str, text: str) -> list[CorsSetting]:
 
     def add(offset: int, call: str, any_origin: bool, credentials: bool, what: str) -> None:
         line = _line(text, offset)
-        out.append(CorsSetting(path, line, lines[line - 1].strip(), any_origin, credentials, what))
+        named = ORIGIN_NAME.search(call) if call and not any_origin else None
+        out.append(CorsSetting(path, line, lines[line - 1].strip(), any_origin, credentials, what,
+                               named.group(1) if named else ""))
 
     if path.endswith(".py"):
         if "CORS" in text or "cross_origin" in text:
@@ -186,31 +205,88 @@ def collect_web_headers(ctx: AuditContext) -> HeaderFacts:
         if not proxy:
             facts.cors += cors_settings(rel, text)
             m = HTML_RENDERING.search(text)
+            if not m and rel.endswith(".go") and GO_HTML_TEMPLATE.search(text):
+                m = GO_TEMPLATE_EXECUTE.search(text)
             if m:
                 line = _line(text, m.start())
                 facts.html.append(Evidence(rel, line, repo.snippet(rel, line), rule_id="renders-html", engine="ast",
                                            message="renders HTML", kind=PRACTICE))
         for header, evs in header_sources(rel, text).items():
             facts.headers.setdefault(header, []).extend(evs)
+    facts.cors = [_follow_origin_name(repo, c) for c in facts.cors]
     return facts
 
 
-def evaluate_headers(item_id: str, facts: HeaderFacts, authenticated_endpoints: int) -> ItemResult:
+def _follow_origin_name(repo: Repository, setting: CorsSetting) -> CorsSetting:
+    """A CORS setting whose origins come from a named setting allows any origin when that setting is `*`
+    where it is defined (`allowed_hosts: List[str] = ["*"]`), its default included."""
+    if not setting.origin_name or setting.any_origin:
+        return setting
+    pattern = any_origin_definition(setting.origin_name)
+    suffixes = (".py",) if setting.file.endswith(".py") else (".js", ".mjs", ".cjs", ".ts", ".json")
+    for rel in repo.paths():
+        if not rel.endswith(suffixes) or TEST_FILE.search(rel):
+            continue
+        text = repo.read_text(rel) or ""
+        m = pattern.search(text) if setting.origin_name.rsplit(".", 1)[-1] in text else None
+        if m:
+            line = _line(text, m.start())
+            return replace(setting, any_origin=True,
+                           what=f"{setting.what} (origins from {setting.origin_name}, '*' at {rel}:{line})")
+    return setting
+
+
+@dataclass(frozen=True)
+class AuthKinds:
+    """How the application's authenticated endpoints are authenticated, as far as CORS cares."""
+    authenticated: int = 0    # endpoints that require authentication
+    cookie: int = 0           # of the state-changing ones, authenticated by a cookie or session
+    header: int = 0           # of the state-changing ones, authenticated by a header the browser never adds
+
+
+def auth_kinds(endpoints: Iterable[Endpoint]) -> AuthKinds:
+    authenticated = [e for e in endpoints if e.authenticated]
+    changing = [e for e in authenticated if e.state_changing]
+    return AuthKinds(len(authenticated), sum(1 for e in changing if e.csrf_applies is True),
+                     sum(1 for e in changing if e.csrf_applies is False))
+
+
+def _any_origin_problem(c: CorsSetting, auth: AuthKinds) -> str | None:
+    """Why an any-origin CORS setting is unsafe, or None. Without credentials the browser neither sends cookies
+    cross-origin nor lets a page read a credentialed answer, so any origin is unsafe only with credentials, or
+    where the authentication is a cookie or session (or cannot be told apart from one)."""
+    if c.credentials:
+        return f"{c.what}: any origin allowed together with credentials: any web site can read authenticated responses"
+    if auth.cookie:
+        return (f"{c.what}: any origin allowed on an application whose {auth.cookie} state-changing endpoint(s) are "
+                "authenticated by cookie or session")
+    if auth.authenticated and not auth.header:
+        return (f"{c.what}: any origin allowed on an API with {auth.authenticated} authenticated endpoint(s) whose "
+                "authentication could not be told apart from a cookie")
+    return None
+
+
+def evaluate_headers(item_id: str, facts: HeaderFacts, auth: AuthKinds | int) -> ItemResult:
     """Any CORS violation fails the item; otherwise, where HTML is rendered, the share of the four headers set."""
-    bad_cors, good_cors = [], []
+    if isinstance(auth, int):
+        auth = AuthKinds(authenticated=auth)
+    bad_cors, good_cors, open_cors = [], [], []
     for c in facts.cors:
-        if c.any_origin and c.credentials:
-            bad_cors.append((c, f"{c.what}: any origin allowed together with credentials: any web site can read "
-                                "authenticated responses"))
-        elif c.any_origin and authenticated_endpoints:
-            bad_cors.append((c, f"{c.what}: any origin allowed on an API with {authenticated_endpoints} authenticated "
-                                "endpoint(s)"))
-        elif not c.any_origin:
+        problem = _any_origin_problem(c, auth) if c.any_origin else None
+        if problem:
+            bad_cors.append((c, problem))
+        elif c.any_origin:
+            open_cors.append(c)
+        else:
             good_cors.append(c)
     evidence = [Evidence(c.file, c.line, c.snippet, rule_id="cors-any-origin", engine="ast", message=msg, kind=VIOLATION)
                 for c, msg in bad_cors]
     evidence += [Evidence(c.file, c.line, c.snippet, rule_id="cors-restricted", engine="ast",
                           message=f"{c.what}: origins listed explicitly", kind=PRACTICE) for c in good_cors[:5]]
+    evidence += [Evidence(c.file, c.line, c.snippet, rule_id="cors-any-origin-without-credentials", engine="ast",
+                          message=f"{c.what}: any origin, but without credentials and with header (not cookie) "
+                                  "authentication: no site can read an authenticated answer", kind=PRACTICE)
+                 for c in open_cors[:5]]
     present = [h for h in HEADERS if facts.headers.get(h)]
     missing = [h for h in HEADERS if h not in present]
     for h in present:
@@ -241,7 +317,7 @@ def evaluate_headers(item_id: str, facts: HeaderFacts, authenticated_endpoints: 
 def check_headers(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     facts: HeaderFacts = ctx.get(WEB_HEADERS)
     try:
-        authenticated = sum(1 for e in ctx.get(ENDPOINTS).endpoints if e.authenticated)
+        auth = auth_kinds(ctx.get(ENDPOINTS).endpoints)
     except Unavailable:
-        authenticated = 0
-    return evaluate_headers(item.id, facts, authenticated)
+        auth = AuthKinds()
+    return evaluate_headers(item.id, facts, auth)
