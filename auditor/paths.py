@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 TEST_FILE = re.compile(r"(^|/)(tests?|__tests__|spec|specs)/|(^|/)test_[^/]+\.py$|(^|/)tests\.py$|_test\.(py|go)$|"
+                       r"(^|/)conftest\.py$|"   # pytest's fixtures file, wherever it lives
                        r"\.(test|spec)\.(js|ts|jsx|tsx|mjs)$")
 
 # code that does not ship: test suites, fixtures, examples, docs, the scanned project's own scripts for CI

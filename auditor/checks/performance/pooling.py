@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from auditor.catalog import CatalogItem
-from auditor.checks.shared.verdicts import other_languages_note, practice_violation_verdict
+from auditor.checks.shared.verdicts import other_languages_note, practice_violation_verdict, production_findings
 from auditor.context import AuditContext
 from auditor.inventory import TEST_FILE
 from auditor.model import VIOLATION, Evidence, Finding, ItemResult, partial_result
@@ -44,12 +44,13 @@ def connection_pooling(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
     none = ItemResult(item.id, "fail",
                       "Heuristic: no connection pooling found. Looked for SQLAlchemy engines (pool settings or "
-                      "a module-level engine), CONN_MAX_AGE, psycopg/asyncpg/aiomysql pools, shared "
+                      "a module-level engine or one created at start-up and kept on the app), CONN_MAX_AGE, psycopg/asyncpg/aiomysql/aiopg pools, shared "
                       "requests.Session/httpx.Client, pg.Pool/mysql.createPool/Prisma, a shared MongoClient/Mongoose connection, "
                       "Go SetMaxOpenConns/pgxpool."
                       + other_languages_note(ctx, {"python", "javascript", "typescript", "go"}))
-    practices = ctx.practices(item.id)
-    violations = ctx.violations(item.id) + django_settings_without_conn_max_age(ctx)
+    # a test's own engine or client (conftest, fixtures) is not how the application connects
+    practices = production_findings(ctx.practices(item.id))
+    violations = production_findings(ctx.violations(item.id)) + django_settings_without_conn_max_age(ctx)
     persistent = [f for f in practices if PERSISTENT_ONLY.search(f.evidence.snippet or "")]
     pooled = [f for f in practices if f not in persistent]
     if persistent and not pooled and not violations:
@@ -61,11 +62,12 @@ def connection_pooling(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     result = practice_violation_verdict(ctx, item, practices, violations,
                                         "connections are pooled and reused",
                                         "connections are opened per call or never pooled", none)
-    if any(f.evidence.rule_id == DEFAULT_ENGINE_RULE for f in pooled) and result.verdict in ("pass", "partial"):
+    if any(f.evidence.rule_id in DEFAULT_ENGINE_RULES for f in pooled) and result.verdict in ("pass", "partial"):
         result.rationale += (" Engines created without pool arguments are bounded by SQLAlchemy's default QueuePool "
                              "(pool_size 5, max_overflow 10, documented).")
     return result
 
 
 PERSISTENT_ONLY = re.compile(r"(?i)conn_max_age")
-DEFAULT_ENGINE_RULE = "engine-created-once-python"
+# an engine created once (at import or in a start-up hook) without pool arguments: SQLAlchemy's default pool
+DEFAULT_ENGINE_RULES = ("engine-created-once-python", "engine-created-at-startup-python")

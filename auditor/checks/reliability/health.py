@@ -63,13 +63,34 @@ PREFIX_SEGMENT = re.compile(r"(?i)^(api|v\d+(\.\d+)*|utils?|internal|system|sys|
                             r"_?meta|private|public|service|app|\d+)$")
 
 
+# words that also name other things (a resource's status, a ping tool, a monitoring product's pings): a probe
+# only at the top of the application or under prefix segments (/status, /api/v1/status), never under a
+# resource (/rest/2fa/status, /checks/{code}/status)
+AMBIGUOUS_SEGMENT = re.compile(r"(?i)^(ping|status)$")
+# a probe answers the same to everyone: a handler that reads the request's body, query, path parameters or
+# form, or renders a page, is a feature (a ping *tool*, a status page), not a health check
+USER_INPUT = re.compile(r"\breq\.(body|query|params)\b|\brequest\.(args|form|json|get_json|values|files|POST|GET|"
+                        r"query_params|path_params|match_info|post\(\))|\bc\.(Query|Param|PostForm|Bind\w*|ShouldBind\w*)\(|"
+                        r"\br\.(FormValue|PostFormValue|ParseForm)\(|\br\.URL\.Query\(\)|"
+                        r"\bres\.render\(|\brender_template\(|\brender\(\s*request\b|\bTemplateResponse\(")
+
+
 def is_health_path(path: str) -> bool:
     """A route whose last segment names a health probe, under at most 3 other segments, or under any number
-    of prefix segments (`/api/v1/utils/health-check/`)."""
-    segments = [s for s in path.strip("/").split("/") if s and not s.startswith("{")]
+    of prefix segments (`/api/v1/utils/health-check/`). The ambiguous words (status, ping) only as their own
+    segment under prefix segments, with no path parameter."""
+    raw = [s for s in path.strip("/").split("/") if s]
+    segments = [s for s in raw if not s.startswith("{")]
     if not segments or not HEALTH_SEGMENT.match(segments[-1]):
         return False
+    if AMBIGUOUS_SEGMENT.match(segments[-1]):
+        return len(raw) == len(segments) and all(PREFIX_SEGMENT.match(s) for s in segments[:-1])
     return len(segments) <= 3 or all(PREFIX_SEGMENT.match(s) for s in segments[:-1])
+
+
+def takes_user_input(handler_text: str) -> bool:
+    """The handler reads what the caller sends or renders a page: not a probe."""
+    return bool(USER_INPUT.search(handler_body(handler_text)))
 
 
 def evaluate_health(item_id: str, routes: list[HealthRoute], route_files: int) -> ItemResult:
@@ -113,6 +134,9 @@ def check_health(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     routes: list[HealthRoute] = []
     seen: set[tuple[str, int | None]] = set()
     inventory_health = [e for e in (endpoints.endpoints if endpoints else []) if is_health_path(e.path)]
+    inventory_health = [e for e in inventory_health if not takes_user_input(handler_source(ctx.repo, e))]
+    # where the inventory has the route, its full path and handler decide (a router's '/ping' under /tools)
+    seen.update((e.file, e.line) for e in (endpoints.endpoints if endpoints else []))
     for ep in inventory_health:
         ev = Evidence(ep.file, ep.line, ctx.repo.snippet(ep.file, ep.line), rule_id="endpoint-inventory",
                       engine="inventory", message=f"{ep.method} {ep.path} ({ep.framework})", kind=PRACTICE)

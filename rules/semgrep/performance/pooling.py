@@ -1,10 +1,14 @@
 import sqlite3
 
+import aiopg
+import redis
+
 import httpx
 import psycopg2
 import requests
 from flask import Flask
 from sqlalchemy import create_engine
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import create_engine as create_sqlmodel_engine
 
@@ -73,3 +77,27 @@ mongo = pymongo.MongoClient(os.environ["MONGO_URL"])
 def orders_collection():
     # ok: mongo-client-shared-python
     return pymongo.MongoClient(os.environ["MONGO_URL"]).shop.orders
+
+
+async def init_database(app):
+    # ruleid: engine-created-at-startup-python
+    engine = create_async_engine(app["config"]["dsn"])
+    app["sessions"] = async_sessionmaker(engine)
+    yield
+    await engine.dispose()
+
+
+async def init_cache(app):
+    # ruleid: engine-created-at-startup-python
+    app.state.cache = redis.asyncio.from_url(app.state.settings.redis_url)
+
+
+async def init_pg(app):
+    # ruleid: db-pool-configured-python
+    app["db"] = await aiopg.create_pool(app["config"]["dsn"])
+
+
+def report_rows(dsn):
+    # ok: engine-created-at-startup-python
+    engine = create_async_engine(dsn)
+    return engine
