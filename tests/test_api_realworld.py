@@ -146,6 +146,44 @@ def test_handler_named_in_two_modules_is_read_from_the_required_one_and_its_dele
     assert "insertOne" not in text
 
 
+def test_handler_exported_with_exports_dot_name_is_found(tmp_path: Path):
+    (tmp_path / "controllers").mkdir()
+    (tmp_path / "controllers" / "users.controller.js").write_text(
+        "exports.create = async (req, res, next) => {\n  const user = await User.create(req.body);\n"
+        "  res.status(httpStatus.CREATED).json(user);\n};\n")
+    repo = Repository.scan(tmp_path)
+    text = _js_named_handler(repo, "  .post(validate(schema), controller.create);", "routes/users.js")
+    assert "httpStatus.CREATED" in text
+
+
+def test_expression_bodied_arrow_handler_ends_with_its_statement(tmp_path: Path):
+    (tmp_path / "controllers").mkdir()
+    (tmp_path / "controllers" / "users.controller.js").write_text(
+        "exports.me = (req, res) => res.json(req.user.transform());\n\n"
+        "exports.update = async (req, res) => {\n  const user = Object.assign(req.user, req.body);\n"
+        "  res.json(await user.save());\n};\n")
+    repo = Repository.scan(tmp_path)
+    text = _js_named_handler(repo, "  .get(authorize(), controller.me);", "routes/users.js")
+    assert "req.user.transform()" in text and ".save(" not in text
+
+
+def test_handler_name_in_two_modules_is_read_from_the_one_the_route_names(tmp_path: Path):
+    for folder in ("controllers", "validations", "routes"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "controllers" / "auth.controller.js").write_text(
+        "const register = catchAsync(async (req, res) => {\n  const user = await userService.createUser(req.body);\n"
+        "  res.status(httpStatus.CREATED).send({ user });\n});\nmodule.exports = { register };\n")
+    (tmp_path / "validations" / "auth.validation.js").write_text(
+        "const register = {\n  body: Joi.object().keys({ email: Joi.string().required() }),\n};\n"
+        "module.exports = { register };\n")
+    (tmp_path / "routes" / "auth.route.js").write_text(
+        "const { authController } = require('../controllers');\nconst { authValidation } = require('../validations');\n"
+        "router.post('/register', validate(authValidation.register), authController.register);\n")
+    repo = Repository.scan(tmp_path)
+    call = "router.post('/register', validate(authValidation.register), authController.register);"
+    assert "httpStatus.CREATED" in _js_named_handler(repo, call, "routes/auth.route.js")
+
+
 def test_a_form_post_that_renders_a_page_is_not_asked_for_201():
     form = "this.addNote = (req, res) => {\n  dao.insert(req.body.text);\n  res.render('notes', {});\n};"
     assert rest_problems(ep("POST", "/notes", "notes.addNote", framework="express"), form) == []

@@ -43,8 +43,8 @@ def _handler_source(repo: Repository, ep: Endpoint, whole_class: bool) -> str:
     return ""
 
 
-JS_HANDLER_REF = re.compile(r",\s*(?:[A-Za-z_$][\w$]*\.)?([A-Za-z_$][\w$]*)\s*\)\s*;?\s*$")
-JS_DEFINITION = re.compile(r"\bthis\.([\w$]+)\s*=|\b(?:const|let|var)\s+([\w$]+)\s*=|\bfunction\s+([\w$]+)\s*\(|"
+JS_HANDLER_REF = re.compile(r",\s*(?:([A-Za-z_$][\w$]*)\.)?([A-Za-z_$][\w$]*)\s*\)\s*;?\s*$")
+JS_DEFINITION = re.compile(r"\bthis\.([\w$]+)\s*=|\bexports\.([\w$]+)\s*=\s*(?:async\s+)?(?:function\b|\(|[\w$]+\s*=>)|\b(?:const|let|var)\s+([\w$]+)\s*=|\bfunction\s+([\w$]+)\s*\(|"
                            r"^\s*(?:async\s+)?([\w$]+)\s*\([^)]*\)\s*\{|\b([\w$]+)\s*:\s*(?:async\s+)?(?:function\b|\()", re.M)
 
 
@@ -82,13 +82,20 @@ def _js_required_files(repo: Repository, path: str) -> set[str]:
     return out
 
 
-def _js_definition_text(repo: Repository, name: str, route_file: str) -> tuple[str, str] | None:
+def _squashed(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _js_definition_text(repo: Repository, name: str, route_file: str, owner: str = "") -> tuple[str, str] | None:
     """(file, text) of the one definition of `name` a route can mean: the only one in the repository, or
-    the only one among the route file and the modules it requires."""
+    the only one among the route file and the modules it requires, or the one in the module the route names
+    it through (`authController.register` -> auth.controller.js, beside auth.validation.js's `register`)."""
     places = _js_definitions(repo).get(name, [])
     files = {path for path, _ in places}
     if len(files) > 1:
         near = files & (_js_required_files(repo, route_file) | {route_file})
+        if len(near) != 1 and owner:
+            near = {f for f in files if _squashed(f.rsplit("/", 1)[-1].rsplit(".", 1)[0]) == _squashed(owner)}
         if len(near) != 1:
             return None   # defined in several files: do not guess which one the route uses
         places = [p for p in places if p[0] in near]
@@ -100,16 +107,17 @@ def _js_definition_text(repo: Repository, name: str, route_file: str) -> tuple[s
 
 def _js_named_handler(repo: Repository, call: str, route_file: str = "") -> str:
     """The body of the handler a route call names (`app.get('/x', auth, handlers.showX)`), when it can be
-    found (`this.showX = (req, res) => {`, `showX(req, res) {`, `function showX(`, `showX: function`), and of
+    found (`this.showX = (req, res) => {`, `exports.showX = async (req, res) => {`, `showX(req, res) {`,
+    `function showX(`, `showX: function`), and of
     the handler it hands the request to (`this.showList(req, res, next)`), one level deep."""
     ref = JS_HANDLER_REF.search(call)
     if not ref:
         return ""
-    found = _js_definition_text(repo, ref.group(1), route_file)
+    found = _js_definition_text(repo, ref.group(2), route_file, ref.group(1) or "")
     if found is None:
         return ""
     path, text = found
-    delegate = next((m.group(1) for m in JS_DELEGATION.finditer(text) if m.group(1) != ref.group(1)), None)
+    delegate = next((m.group(1) for m in JS_DELEGATION.finditer(text) if m.group(1) != ref.group(2)), None)
     if delegate:
         inner = _js_definition_text(repo, delegate, path)
         if inner is not None:
@@ -117,8 +125,21 @@ def _js_named_handler(repo: Repository, call: str, route_file: str = "") -> str:
     return text
 
 
+EXPRESSION_ARROW = re.compile(r"=>\s*(?!\s*\{)\S")
+
+
 def _js_block_text(lines: list[str], line: int) -> str:
-    """From `line` to the close of the first brace block opened there (at most 150 lines)."""
+    """From `line` to the close of the first brace block opened there (at most 150 lines); an arrow function
+    whose body is an expression (`exports.me = (req, res) => res.json(req.user);`) ends with its statement,
+    never running on into the functions after it."""
+    first = lines[line - 1] if 0 < line <= len(lines) else ""
+    if EXPRESSION_ARROW.search(first):
+        out = []
+        for text in lines[line - 1:line + 20]:
+            out.append(text)
+            if text.rstrip().endswith(";") or not text.strip():
+                break
+        return "\n".join(out)
     return _balanced_lines(lines, line, "{", "}", 150)
 
 

@@ -10,3 +10,13 @@ const mongo = "mongodb://admin:pw@mongo.internal:27017/app";
 const db = mysql.createConnection({ host: 'localhost', user: 'root' });
 // ruleid: config-from-environment-js
 const db2 = mysql.createConnection({ host: process.env.DB_HOST });
+
+// ruleid: config-file-chosen-at-start-js
+const config = require('config');
+const origin = config.get('server.baseUrl');
+
+const dotenv = require('dotenv');
+// ruleid: config-from-environment-js
+dotenv.config({ path: '.env' });
+// ruleid: config-from-environment-js
+const { value: envVars } = envVarsSchema.validate(process.env);

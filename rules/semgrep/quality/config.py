@@ -74,3 +74,26 @@ if os.getenv("CI"):
 if os.environ.get("DEPLOY_TARGET") == "prod":
     # ruleid: hardcoded-environment-url-python
     REPORTS_URL = "http://reports.internal:8080/"
+
+
+def command_line():
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    # ruleid: config-file-chosen-at-start-python
+    parser.add_argument("-c", "--config", help="path to this environment's configuration file")
+    # ok: config-file-chosen-at-start-python
+    parser.add_argument("--verbose", action="store_true")
+    return parser
+
+
+def database(settings):
+    from sqlalchemy import create_engine
+
+    # ruleid: hardcoded-database-location-python
+    shop = create_engine("sqlite:///" + os.path.join(os.path.dirname(__file__), "shop.db"))
+    # ok: hardcoded-database-location-python
+    scratch = create_engine("sqlite:///:memory:")
+    # ok: hardcoded-database-location-python
+    main = create_engine(settings.DATABASE_URL)
+    return shop, scratch, main
