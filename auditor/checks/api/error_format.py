@@ -29,6 +29,35 @@ ERROR_BODY = re.compile(r"(?:jsonify|JsonResponse|JSONResponse|Response|\.json|\
 TEXT_ERROR = re.compile(r"\.status\(\s*[45]\d\d\s*\)\.send\(|^\s*return\s+['\"][^'\"]*['\"]\s*,\s*[45]\d\d\b")
 
 
+# Go: a middleware that runs the chain (`c.Next()`) and turns the error it returns, or a recovered panic, into
+# one response; echo's HTTPErrorHandler; gin's c.Errors read after the chain
+GO_FUNC = re.compile(r"^func\b", re.M)
+GO_RUNS_CHAIN = re.compile(r"\.Next\(\)|\bnext\.ServeHTTP\(")
+GO_CATCHES = re.compile(r"\berr\s*!=\s*nil|\bc\.Errors\b|\brecover\(\)")
+GO_ANSWERS = re.compile(r"\.WriteHeader\(|\.JSON\(|\bAbortWithStatusJSON\(|\.Write\(")
+GO_ERROR_HANDLER = re.compile(r"\.HTTPErrorHandler\s*=")
+
+
+def go_error_middlewares(path: str, text: str) -> list[Evidence]:
+    """Central error handling in Go: where each error middleware (or echo's HTTPErrorHandler) is defined."""
+    found: list[Evidence] = []
+    starts = [m.start() for m in GO_FUNC.finditer(text)] + [len(text)]
+    lines = text.splitlines()
+    for start, end in zip(starts, starts[1:]):
+        body = text[start:end]
+        if GO_RUNS_CHAIN.search(body) and GO_CATCHES.search(body) and GO_ANSWERS.search(body):
+            line = line_of(text, start)
+            found.append(Evidence(path, line, lines[line - 1].strip(), rule_id="go-error-middleware", engine="text",
+                                  message="error middleware: the error the handlers return is answered here",
+                                  kind=PRACTICE))
+    handler = GO_ERROR_HANDLER.search(text)
+    if handler:
+        line = line_of(text, handler.start())
+        found.append(Evidence(path, line, lines[line - 1].strip(), rule_id="go-error-handler", engine="text",
+                              message="echo's HTTPErrorHandler answers every error", kind=PRACTICE))
+    return found
+
+
 @dataclass
 class ErrorShapes:
     """Top-level keys of error response bodies, with the first place each shape appears."""
@@ -86,8 +115,8 @@ def evaluate_error_format(item_id: str, handlers: list[Finding], defaults: list[
     if not central:
         return ItemResult(item_id, "fail",
                           f"no central exception handler: looked for errorhandler, exception_handler, "
-                          f"add_exception_handler, DRF EXCEPTION_HANDLER, Django handler404/500 and Express error "
-                          f"middleware with 4 arguments in {files} file(s). Error shapes seen: {names}.",
+                          f"add_exception_handler, DRF EXCEPTION_HANDLER, Django handler404/500, Express error "
+                          f"middleware with 4 arguments and Go error middleware in {files} file(s). Error shapes seen: {names}.",
                           cap(shape_evidence), details={"error_shapes": sorted(shapes.first_place)})
     if len(shapes.first_place) > 1:
         return ItemResult(item_id, "partial",
@@ -144,6 +173,12 @@ def check_error_format(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                 defaults.append(Evidence(path, line, ctx.repo.snippet(path, line), rule_id="framework-exception-handler",
                                          engine="inventory", message=text, kind=PRACTICE))
                 break
+    go_central: list[Evidence] = []
+    for path in ctx.repo.paths():
+        if path.endswith(".go") and not TEST_FILE.search(path):
+            text = ctx.repo.read_text(path) or ""
+            if "Next()" in text or "ServeHTTP" in text or "HTTPErrorHandler" in text:
+                go_central += go_error_middlewares(path, text)
     for server in graphql_servers(ctx.repo):   # every GraphQL server answers errors in the spec's errors[] list
         defaults.append(Evidence(server.file, server.line, server.snippet, rule_id="graphql-errors", engine="graphql",
                                  message="the GraphQL server answers every error in the spec's errors[] list",
@@ -156,6 +191,7 @@ def check_error_format(ctx: AuditContext, item: CatalogItem) -> ItemResult:
             shapes.add(shape, Evidence(path, line, ctx.repo.snippet(path, line)))
     if defaults:  # validation and not-found errors of these frameworks always answer {"detail": ...}
         shapes.add("detail", defaults[0])
+    defaults += go_central
     result = evaluate_error_format(item.id, production_findings(ctx.practices(item.id)), defaults, shapes,
                                    len(source_files))
     if html:

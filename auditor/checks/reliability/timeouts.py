@@ -1,6 +1,8 @@
 """REL-TIMEOUTS: every outbound call site or client is bounded by a timeout."""
 from __future__ import annotations
 
+import re
+
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.outbound import AXIOS_DEFAULTS, timeout_findings
 from auditor.checks.shared.verdicts import cap, dedupe, file_line, production_findings
@@ -9,6 +11,13 @@ from auditor.model import PRACTICE, VIOLATION, Finding, ItemResult, partial_resu
 from auditor.registry import check
 
 AXIOS_CALL_RULE = "axios-call-without-timeout"
+# a browser's own requests (theme and front-end assets): the user's page waiting on its server, not a server
+# waiting on another service
+BROWSER_ASSETS = re.compile(r"(^|/)(assets|public|static|frontend|client)/.*\.(js|mjs|ts)$|\.(jsx|tsx|vue|svelte)$")
+
+
+def server_side(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if not BROWSER_ASSETS.search(f.file)]
 
 
 def evaluate_timeouts(item_id: str, findings: list[Finding]) -> ItemResult:
@@ -43,4 +52,4 @@ def evaluate_timeouts(item_id: str, findings: list[Finding]) -> ItemResult:
 @check("REL-TIMEOUTS")
 def check_timeouts(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
-    return evaluate_timeouts(item.id, production_findings(ctx.findings_for(item.id)) + timeout_findings(ctx))
+    return evaluate_timeouts(item.id, server_side(production_findings(ctx.findings_for(item.id)) + timeout_findings(ctx)))
