@@ -99,6 +99,20 @@ def test_filtering_parameters():
     assert result.verdict == "partial"
 
 
+def test_filtering_leaves_out_sub_collections_and_lookup_lists():
+    # gin: the articles list filters by tag and author; an article's comments are scoped by the article and
+    # the tag list is a vocabulary listed whole
+    eps = [ep("GET", "/api/articles/", line=1, paginated=True, framework="gin"),
+           ep("GET", "/api/articles/{slug}/comments", line=2, paginated=False, framework="gin"),
+           ep("GET", "/api/tags/", line=3, paginated=False, framework="gin")]
+    sources = {1: 'tag := c.Query("tag")\nauthor := c.Query("author")'}
+    result = evaluate_filtering("API-FILTERING", eps, lambda e: sources.get(e.line, ""), NO_TEXT, [])
+    assert result.verdict == "pass" and "GET /api/tags/" in result.rationale
+    # a top-level collection without parameters is still asked for filters
+    plain = [ep("GET", "/api/articles/", line=1, paginated=True), ep("GET", "/api/orders", line=2, paginated=True)]
+    assert evaluate_filtering("API-FILTERING", plain, lambda e: sources.get(e.line, ""), NO_TEXT, []).verdict == "partial"
+
+
 def test_error_format():
     shapes = ErrorShapes()
     shapes.add("error", Evidence("a.py", 3))

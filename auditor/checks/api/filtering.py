@@ -19,6 +19,23 @@ PAGINATION_NAMES = {"limit", "offset", "page", "page_size", "per_page", "cursor"
 QUERY_READ = re.compile(r"(?:(?:request\.(?:args|GET|query_params)\.get\(|request\.(?:args|GET|query_params)\[|"
                         r"req\.query\[|(?<![.\w])query\(|searchParams\.get\()\s*['\"](\w+)|req\.query\.(\w+)|"
                         r"\.(?:Query|DefaultQuery|QueryParam|FormValue)\(\s*\"(\w+)|URL\.Query\(\)\.Get\(\s*\"(\w+))")
+# a small vocabulary listed whole for pickers and forms: nothing to filter
+LOOKUP_LIST = re.compile(r"(?i)^(tags|categories|roles|permissions|countries|languages|locales|currencies|"
+                         r"timezones|time-?zones|units|genres)$")
+
+
+def is_scoped_by_parent(ep: Endpoint) -> bool:
+    """A sub-collection under a path parameter (`/articles/{slug}/comments`): already the parent's items."""
+    segments = path_segments(ep.path)
+    return len(segments) >= 2 and not segments[-1].startswith(("{", "<", ":")) and any(
+        s.startswith(("{", "<", ":")) for s in segments[:-1])
+
+
+def is_lookup_list(ep: Endpoint) -> bool:
+    segments = [s for s in path_segments(ep.path) if s]
+    return bool(segments) and bool(LOOKUP_LIST.match(segments[-1]))
+
+
 FILTER_NAME = re.compile(r"(?i)(filter|sort|order|search|q$|status|since|until|from|to$|min|max|name|type|category)")
 
 
@@ -50,6 +67,8 @@ def evaluate_filtering(item_id: str, endpoints: list[Endpoint], source_of: Sourc
     if not lists:
         pages = f" ({len(html)} server-rendered HTML list page(s) are not API endpoints)" if html else ""
         return ItemResult(item_id, "not_applicable", f"no API list endpoint among {len(endpoints)} endpoint(s){pages}")
+    lookups = [e for e in lists if is_lookup_list(e)]
+    lists = [e for e in lists if e not in lookups] or lists
     global_filters = [f for f in framework_filters if "DEFAULT_FILTER_BACKENDS" in f.evidence.snippet]
     good, bad = [], []
     for ep in lists:
@@ -59,15 +78,18 @@ def evaluate_filtering(item_id: str, endpoints: list[Endpoint], source_of: Sourc
         params -= path_params
         drf = ep.framework == "drf" and (global_filters or re.search(
             r"filter_backends|filterset_fields|filterset_class|ordering_fields|search_fields", source))
-        if params or drf:
-            what = ", ".join(sorted(params)) if params else "DRF filter backends"
+        if params or drf or is_scoped_by_parent(ep):
+            what = (", ".join(sorted(params)) if params else "DRF filter backends" if drf
+                    else "its parent in the path (a sub-collection)")
             good.append(route_evidence(ep, snippet_of(ep), "filter-params", f"{label(ep)} filters/sorts by {what}", PRACTICE))
         else:
             bad.append(route_evidence(ep, snippet_of(ep), "no-filter-params",
                                     f"{label(ep)} offers no filter or sort parameter"))
     return partial_result(item_id, len(good), len(lists),
                           f"{len(good)} of {len(lists)} list endpoint(s) accept filter or sort query parameters "
-                          "(heuristic).", cap(bad + good + [f.evidence for f in global_filters]))
+                          "or are a sub-collection scoped by their parent (heuristic)."
+                          + (f" Lookup list(s) not counted: {', '.join(label(e) for e in lookups)}." if lookups and
+                             lookups[0] not in lists else ""), cap(bad + good + [f.evidence for f in global_filters]))
 
 
 @check("API-FILTERING")
