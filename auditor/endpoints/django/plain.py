@@ -52,7 +52,8 @@ def protect_django(c: UrlWalk, ep: Endpoint, v: View, fn) -> None:
     for f in middleware_protections(c):
         behaviour.setdefault(f.kind, []).append(f"MIDDLEWARE {f.text()}")
     _authentication(c, ep, v, mod, decs, bases, texts, behaviour.get(AUTHENTICATION, []))
-    _authorization(ep, bases, texts, body, behaviour.get(AUTHORIZATION, []))
+    _authorization(ep, bases, texts, body, behaviour.get(AUTHORIZATION, []),
+                   scoped_lookup(c.project, mod, fn) if fn is not None else None)
     _csrf(c, ep, mod, texts, body)
     _rate_limit(ep, v, fn, behaviour.get(RATE_LIMIT, []))
     if body is None:
@@ -120,9 +121,30 @@ def _authentication(c: UrlWalk, ep: Endpoint, v: View, mod, decs: list, bases: l
         mark(ep, "authenticated", False, "no login_required, auth mixin or LoginRequiredMiddleware")
 
 
+def scoped_lookup(project, mod, fn, depth: int = 0) -> str | None:
+    """A repository function the view hands the request to that looks the record up scoped to the current
+    user (`_get_project_for_user(request, code)`: `get_object_or_404(Member, project=p, user=request.user)`),
+    followed two levels (`_get_rw_project_for_user` -> `_get_project_for_user`): an ownership check."""
+    if project is None or depth > 1:
+        return None
+    for call in (n for n in ast.walk(fn) if isinstance(n, ast.Call)):
+        passes_request = any(isinstance(a, ast.Name) and a.id == "request" for a in call.args) or any(
+            isinstance(k.value, ast.Name) and k.value.id == "request" for k in call.keywords)
+        name = source_text(call.func) if passes_request else ""
+        found = project.resolve_function(mod, name) if name and "(" not in name else None
+        if found is None or found[1] is fn:
+            continue
+        def_mod, helper = found
+        own = ownership_filter(helper) or scoped_lookup(project, def_mod, helper, depth + 1)
+        if own:
+            return f"{name}() looks the record up for the current user (`{own[:80]}`, {where(def_mod.path, helper.lineno)})"
+    return None
+
+
 def _authorization(ep: Endpoint, bases: list[str], texts: list[tuple[str, int | None]], body,
-                   behaviour: list[str] | None = None) -> None:
-    """A permission decorator or mixin, a query filtered by request.user, or a role check."""
+                   behaviour: list[str] | None = None, helper: str | None = None) -> None:
+    """A permission decorator or mixin, a query filtered by request.user, a lookup helper scoped to the
+    user, or a role check."""
     authz = [t for t, _ in texts if AUTHZ_DECORATOR.search(t)]
     authz_mixins = [b for b in bases if b in AUTHZ_MIXINS]
     own = ownership_filter(body) if body is not None else None
@@ -133,6 +155,8 @@ def _authorization(ep: Endpoint, bases: list[str], texts: list[tuple[str, int | 
         mark(ep, "authorized", True, behaviour[0])
     elif own:
         mark(ep, "authorized", True, f"ownership filter `{own}` in {ep.handler}")
+    elif helper:
+        mark(ep, "authorized", True, helper)
     elif role:
         mark(ep, "authorized", True, f"role check `{role.group(0)}` in {ep.handler}")
     else:
