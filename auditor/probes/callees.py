@@ -252,6 +252,8 @@ def js_handler_text(repo: Repository, path: str, handler: str, found: str) -> st
     obj, _, name = handler.rpartition(".")
     obj = obj.rsplit(".", 1)[-1]
     target = _js_binding(repo, path, obj)
+    if target is None and NEST_MEMBER_CALL.search(found):
+        return _injected_callees(repo, path, found)
     body = _js_function_text(repo, target, name) if target else ""
     if not body:
         return found
@@ -267,6 +269,26 @@ def js_handler_text(repo: Repository, path: str, handler: str, found: str) -> st
             callee = _js_function_text(repo, file, m.group(2))
             if callee:
                 parts.append(callee)
+    return "\n".join(parts)
+
+
+NEST_MEMBER_CALL = re.compile(r"\bthis\.([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)\s*\(")
+
+
+def _injected_callees(repo: Repository, path: str, found: str) -> str:
+    """A class method's text (a NestJS controller handler) plus the methods it calls on injected services
+    (`this.articleService.findAll(query)`, the service class found by the constructor parameter's type)."""
+    from auditor.endpoints.nestjs import injected_file
+    parts = [found]
+    seen: set[tuple[str, str]] = set()
+    for m in NEST_MEMBER_CALL.finditer(found):
+        if (m.group(1), m.group(2)) in seen:
+            continue
+        seen.add((m.group(1), m.group(2)))
+        file = injected_file(repo, path, found, m.group(1))
+        callee = _js_function_text(repo, file, m.group(2)) if file else ""
+        if callee:
+            parts.append(callee)
     return "\n".join(parts)
 
 
