@@ -606,6 +606,28 @@ def _protect(project: _Project, app: _App, applied: list[_Applied], route: _Rout
     else:
         mark(ep, "rate_limited", False, "no throttler guard or rate-limit middleware")
     _validation(project, app, route, ep)
+    _list(project, route, ep)
+
+
+LIST_QUERY = re.compile(r"\.find\(|\.findAll\(|\.findMany\(|\.getMany(AndCount)?\(|\bSELECT\b")
+SINGLE_ROW = re.compile(r"\.findOne\w*\(|\.findById\(|\.findByPk\(|\.findUnique\w*\(|\.getOne\w*\(|\bfindOneBy\w*\(")
+PAGINATION = re.compile(r"\.limit\(|\.skip\(|\.offset\(|\.take\(|\btake\s*:|\bskip\s*:|\bLIMIT\s+[$?:]|\.paginate\(")
+
+
+def _list(project: _Project, route: _Route, ep: Endpoint) -> None:
+    """A GET of a collection (no trailing path parameter, a many-row query in the handler or the service
+    methods it calls, no single-row read of its own): paginated when a limit/skip/take bounds the query."""
+    if ep.method != "GET" or ep.path.rstrip("/").endswith("}"):
+        return
+    services = [m.text for _, m in _service_methods(project, route.file, route.cls, route.handler.text)]
+    text = "\n".join([route.handler.text] + services)
+    own = route.handler.text if not services else services[0]
+    if SINGLE_ROW.search(own) and not LIST_QUERY.search(own):
+        return
+    if LIST_QUERY.search(text):
+        ep.paginated = bool(PAGINATION.search(text))
+        if ep.paginated:
+            ep.protections.setdefault("paginated", []).append("limit/offset (take/skip) on the query")
 
 
 def extract(repo: Repository) -> tuple[list[Endpoint], dict]:
@@ -643,18 +665,36 @@ def handler_text(repo: Repository, ep: Endpoint) -> str:
     return ""
 
 
-def injected_file(repo: Repository, path: str, handler_source: str, field_name: str) -> str | None:
-    """The repository file of the class injected into the controller as `field_name` (constructor parameter
-    `private readonly articleService: ArticleService`)."""
-    project = _project(repo)
-    f = project.files.get(path)
-    for cls in f.classes if f else []:
-        ctor = next((m for m in cls.methods if m.name == "constructor"), None)
-        if ctor is None or handler_source.split("\n", 1)[0] not in cls.body:
+SERVICE_CALL = re.compile(r"\bthis\.([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)\s*\(")
+
+
+def _service_methods(project: _Project, path: str, cls: Class, text: str) -> list[tuple[str, Method]]:
+    """(file, method) of each method `text` calls on a service injected into `cls` through its constructor
+    (`constructor(private readonly articleService: ArticleService)` ... `this.articleService.findAll(query)`)."""
+    ctor = next((m for m in cls.methods if m.name == "constructor"), None)
+    types = {p.name: re.sub(r"<.*", "", p.type).strip() for p in ctor.params} if ctor else {}
+    out = []
+    seen = set()
+    for m in SERVICE_CALL.finditer(text):
+        key = (m.group(1), m.group(2))
+        if key in seen or m.group(1) not in types:
             continue
-        for p in ctor.params:
-            if p.name == field_name and p.type:
-                found = project.find_class(path, re.sub(r"<.*", "", p.type).strip())
-                if found:
-                    return found[0]
-    return None
+        seen.add(key)
+        found = project.find_class(path, types[m.group(1)])
+        if found:
+            method = next((x for x in found[1].methods if x.name == m.group(2)), None)
+            if method is not None:
+                out.append((found[0], method))
+    return out
+
+
+def handler_with_services(repo: Repository, ep: Endpoint) -> str:
+    """The handler method's text and the service methods it calls, one level (what the handler does)."""
+    cls_name, _, method_name = ep.handler.rpartition(".")
+    project = _project(repo)
+    f = project.files.get(ep.file)
+    for cls in f.classes if f else []:
+        method = next((m for m in cls.methods if m.name == method_name), None) if cls.name == cls_name else None
+        if method is not None:
+            return "\n".join([method.text] + [m.text for _, m in _service_methods(project, ep.file, cls, method.text)])
+    return ""

@@ -253,7 +253,7 @@ def js_handler_text(repo: Repository, path: str, handler: str, found: str) -> st
     obj = obj.rsplit(".", 1)[-1]
     target = _js_binding(repo, path, obj)
     if target is None and NEST_MEMBER_CALL.search(found):
-        return _injected_callees(repo, path, found)
+        return _injected_callees(repo, path, handler, found)
     body = _js_function_text(repo, target, name) if target else ""
     if not body:
         return found
@@ -275,21 +275,13 @@ def js_handler_text(repo: Repository, path: str, handler: str, found: str) -> st
 NEST_MEMBER_CALL = re.compile(r"\bthis\.([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)\s*\(")
 
 
-def _injected_callees(repo: Repository, path: str, found: str) -> str:
-    """A class method's text (a NestJS controller handler) plus the methods it calls on injected services
+def _injected_callees(repo: Repository, path: str, handler: str, found: str) -> str:
+    """A NestJS controller handler's text plus the methods it calls on injected services
     (`this.articleService.findAll(query)`, the service class found by the constructor parameter's type)."""
-    from auditor.endpoints.nestjs import injected_file
-    parts = [found]
-    seen: set[tuple[str, str]] = set()
-    for m in NEST_MEMBER_CALL.finditer(found):
-        if (m.group(1), m.group(2)) in seen:
-            continue
-        seen.add((m.group(1), m.group(2)))
-        file = injected_file(repo, path, found, m.group(1))
-        callee = _js_function_text(repo, file, m.group(2)) if file else ""
-        if callee:
-            parts.append(callee)
-    return "\n".join(parts)
+    from auditor.endpoints.nestjs import handler_with_services
+    from auditor.model import Endpoint
+    text = handler_with_services(repo, Endpoint("GET", "/", handler, path, 0, "nestjs"))
+    return text or found
 
 
 def endpoint_text(repo: Repository, path: str, handler: str, found: str) -> str:
