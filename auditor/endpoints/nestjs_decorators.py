@@ -57,7 +57,7 @@ class Class:
 
 def _decorators_at(src: str, pos: int) -> tuple[list[Decorator], int]:
     """The run of decorators starting at `pos` (after whitespace) and the offset after it."""
-    out = []
+    out: list[Decorator] = []
     while True:
         while pos < len(src) and src[pos].isspace():
             pos += 1
