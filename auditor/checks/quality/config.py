@@ -15,11 +15,17 @@ def _production_code(path: str) -> bool:
     return not TEST_FILE.search(path) and not NOT_CONFIG_CODE.search(path)
 
 
+# violations that count only in an application that reads no configuration from the environment
+ENVIRONMENT_ONLY_RULES = frozenset({"hardcoded-listen-port-js"})
+
+
 @check("QA-CONFIG")
 def environment_configuration(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
     bad = dedupe([f for f in ctx.violations(item.id) if _production_code(f.file)])
     good = dedupe(ctx.practices(item.id))
+    if good:   # a fixed listen port beside configuration read from the environment is only a default
+        bad = [f for f in bad if f.evidence.rule_id not in ENVIRONMENT_ONLY_RULES]
     if not bad and not good:
         return ItemResult(item.id, "not_applicable",
                           "Heuristic: no configuration surface found: no environment reads (os.environ, getenv, "
@@ -36,7 +42,7 @@ def environment_configuration(ctx: AuditContext, item: CatalogItem) -> ItemResul
     if not good:
         return ItemResult(item.id, "fail",
                           f"Heuristic: {len(bad)} hard-coded per-environment value(s) (database URLs, internal or "
-                          "localhost service addresses, database hosts) and no configuration read from the "
+                          "localhost service addresses, database hosts, a fixed listen port) and no configuration read from the "
                           "environment.", evidence, details=details)
     return partial_result(item.id, len(good), len(good) + len(bad),
                           f"Heuristic: {len(good)} environment read(s), but {len(bad)} hard-coded per-environment "

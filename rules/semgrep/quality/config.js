@@ -10,3 +10,10 @@ const mongo = "mongodb://admin:pw@mongo.internal:27017/app";
 const db = mysql.createConnection({ host: 'localhost', user: 'root' });
 // ruleid: config-from-environment-js
 const db2 = mysql.createConnection({ host: process.env.DB_HOST });
+
+function start(app, server) {
+  // ruleid: hardcoded-listen-port-js
+  app.listen(3000);
+  // ruleid: config-from-environment-js
+  server.listen(process.env.PORT || 8080, () => console.log('up'));
+}
