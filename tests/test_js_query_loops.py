@@ -31,3 +31,11 @@ def test_joined_query_without_loop_queries_passes():
     assert found.loops == [] and found.eager
     result = javascript_n_plus_one(context("good"), load_catalog().by_id["PERF-N-PLUS-1"])
     assert result.verdict == "pass" and "leftJoinAndSelect" in result.evidence[0].message
+
+
+def test_a_python_script_beside_javascript_queries_does_not_hide_them():
+    from auditor.options import AuditOptions
+    from auditor.pipeline import run_audit
+    report = run_audit(FIXTURES / "mixed", AuditOptions(only=("PERF-N-PLUS-1",)))
+    item = next(i for i in report["items"] if i["id"] == "PERF-N-PLUS-1")
+    assert item["verdict"] == "fail" and item["evidence"][0]["file"] == "src/invoices.service.ts"

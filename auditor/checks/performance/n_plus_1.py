@@ -130,8 +130,9 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     apart_note = (f" {len(no_request)} per-row query loop(s) in code that serves no request (migrations, "
                   "commands, scripts, tests) are listed apart in details, not counted." if no_request else "")
     if not loops and not eager and not through:
-        if "python" not in ctx.inventory.code_languages and ctx.inventory.code_languages & {"javascript", "typescript"}:
-            return javascript_n_plus_one(ctx, item)
+        if ctx.inventory.code_languages & {"javascript", "typescript"} and (
+                "python" not in ctx.inventory.code_languages or jsqueryloops.scan(ctx.repo).files_with_queries):
+            return javascript_n_plus_one(ctx, item)   # the queries are in JavaScript/TypeScript (Python: scripts)
         if "python" not in ctx.inventory.code_languages:
             raise Unavailable("N+1 detection reads Python ORM code (Django, SQLAlchemy) only; this repository's code "
                               f"is {', '.join(sorted(ctx.inventory.code_languages))}")
