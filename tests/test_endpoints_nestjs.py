@@ -107,3 +107,33 @@ def test_rest_semantics_reads_nest_defaults_and_missing_records(good, bad):
     assert result.verdict == "partial"
     assert [e.message for e in result.evidence if e.kind == "violation"] == [
         "GET /api/orders/{id}: a missing record is answered 200 (reads it with .findOne( and has no not-found branch)"]
+
+
+def test_app_pipe_provider_validates_and_router_module_prefixes(tmp_path):
+    (tmp_path / "package.json").write_text('{"dependencies": {"@nestjs/core": "^10.0.0", "class-validator": "^0.14.0"}}')
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "app.module.ts").write_text(
+        "import { Module, ValidationPipe } from '@nestjs/common';\n"
+        "import { APP_PIPE, RouterModule } from '@nestjs/core';\n"
+        "import { NotesModule } from './notes.module';\n\n"
+        "@Module({\n"
+        "  imports: [NotesModule, RouterModule.register([{ path: 'admin', module: NotesModule }])],\n"
+        "  providers: [{ useValue: new ValidationPipe({ whitelist: true }), provide: APP_PIPE }],\n"
+        "})\nexport class AppModule {}\n")
+    (src / "notes.module.ts").write_text(
+        "import { Module } from '@nestjs/common';\nimport { NotesController } from './notes.controller';\n\n"
+        "@Module({ controllers: [NotesController] })\nexport class NotesModule {}\n")
+    (src / "note.dto.ts").write_text(
+        "import { IsString, MaxLength } from 'class-validator';\n\n"
+        "export class NoteDto {\n  @IsString()\n  @MaxLength(500)\n  text: string;\n}\n")
+    (src / "notes.controller.ts").write_text(
+        "import { Body, Controller, Post } from '@nestjs/common';\nimport { NoteDto } from './note.dto';\n\n"
+        "@Controller({ path: 'notes', version: '2' })\nexport class NotesController {\n"
+        "  @Post()\n  add(@Body() dto: NoteDto) {\n    return dto;\n  }\n}\n")
+    repo = Repository.scan(tmp_path)
+    ctx = AuditContext(repo=repo, inventory=build_inventory(repo))
+    ctx.collected["endpoints"] = collect_endpoints(ctx)
+    (ep,) = ctx.collected["endpoints"].endpoints
+    assert (ep.method, ep.path) == ("POST", "/admin/notes")        # no enableVersioning: the version is not in the path
+    assert ep.input_validated is True and "global pipe ValidationPipe" in ep.protections["input_validated"][0]

@@ -166,10 +166,13 @@ def _app(project: _Project) -> _App:
                 close = matching_paren(f.src, call.end() - 1)
                 for arg in split_args(f.src[call.end():close]) if close > 0 else []:
                     bucket.append((arg, f.path, where(f.path, line_of(f.src, call.start()))))
-        for prov in re.finditer(r"provide\s*:\s*(APP_GUARD|APP_PIPE)\s*,\s*(?:useClass|useValue|useExisting)\s*:\s*([^,}]+)",
-                                f.src):
-            bucket = app.guards if prov.group(1) == "APP_GUARD" else app.pipes
-            bucket.append((prov.group(2).strip(), f.path, where(f.path, line_of(f.src, prov.start()))))
+        for prov in [] if "APP_GUARD" not in f.src and "APP_PIPE" not in f.src else re.finditer(
+                r"\{(?:[^{}]|\{[^{}]*\})*?\bprovide\s*:\s*(APP_GUARD|APP_PIPE)\b"
+                r"(?:[^{}]|\{[^{}]*\})*\}", f.src):
+            use = re.search(r"\b(?:useClass|useValue|useExisting)\s*:\s*([^,}]+)", prov.group(0))
+            if use:
+                bucket = app.guards if prov.group(1) == "APP_GUARD" else app.pipes
+                bucket.append((use.group(1).strip(), f.path, where(f.path, line_of(f.src, prov.start()))))
         t = re.search(r"ThrottlerModule\.forRoot(Async)?\(", f.src)
         if t:
             app.throttler_module = where(f.path, line_of(f.src, t.start()))

@@ -23,7 +23,9 @@ SKIPPED = re.compile(r"(^|/)(node_modules|dist|build|coverage|public|static|vend
 QUERY = re.compile(
     r"\.(?:findOne|findOneBy|findOneOrFail|findById|findByPk|findUnique|findFirst|findMany|findAll|findAndCountAll|"
     r"findBy|countDocuments|getOne|getMany|getRawOne|getRawMany|getManyAndCount)\s*\(|"
-    r"\.(?:find|count|query|aggregate)\s*\((?!\s*(?:\(|[\w$]+\s*=>|function\b|async\b))|"
+    # `list.find(x => ...)` is an array method and `$(el).find('.row')` a DOM query: neither reaches a database
+    r"\.find\s*\((?!\s*(?:['\"`(]|[\w$]+\s*=>|function\b|async\b))|"
+    r"\.(?:count|query|aggregate)\s*\((?!\s*(?:\(|[\w$]+\s*=>|function\b|async\b))|"
     r"\b[\w$]*(?:DAO|Dao|dao|Repository|repository|Repo|repo)\s*\.\s*[\w$]+\s*\(")
 EAGER = re.compile(r"\b(?:leftJoinAndSelect|innerJoinAndSelect|leftJoinAndMapOne|leftJoinAndMapMany)\b|"
                    r"\brelations\s*:|\binclude\s*:|\.populate\(|\beager\s*:\s*true|withGraphFetched\(|\$lookup\b")
