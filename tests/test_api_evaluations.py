@@ -21,6 +21,12 @@ def test_rest_problems():
     assert "GET must be safe" in rest_problems(ep("GET", "/users"), "db.execute('DELETE FROM users')")[0]
     assert "answers 200" in rest_problems(ep("POST", "/users", "create_user"), "db.execute('INSERT INTO users')")[0]
     assert rest_problems(ep("POST", "/users", "create_user"), "INSERT INTO users ...\nreturn x, 201") == []
+    nest = ep("POST", "/users", "UsersController.create", framework="nestjs")
+    assert rest_problems(nest, "@Post()\ncreate(@Body() dto) { return this.users.create(dto); }") == []   # 201 by default
+    assert "answers 200" in rest_problems(nest, "@HttpCode(200)\n@Post()\ncreate(@Body() dto) { return this.users.create(dto); }")[0]
+    one = Endpoint("GET", "/articles/{slug}", "ArticlesController.get", "a.ts", 1, "nestjs")
+    assert "missing record is answered 200" in rest_problems(one, "", "const a = await repo.findOne({slug});\nreturn {a};")[0]
+    assert rest_problems(one, "", "const a = await repo.findOne({slug});\nif (!a) throw new NotFoundException();") == []
     assert "PUT or PATCH" in rest_problems(ep("POST", "/users/{id}"), "UPDATE users SET a = 1")[0]
 
 
@@ -88,6 +94,24 @@ def test_pagination_and_upper_bound():
     kinds = {(e.line, e.rule_id) for e in result.evidence}
     assert kinds == {(1, "paginated-list"), (2, "unbounded-page-size"), (3, "unpaginated-list")}
     assert evaluate_pagination("API-PAGINATION", eps[3:], NO_TEXT, NO_TEXT, []).verdict == "not_applicable"
+
+
+def test_a_list_bounded_only_by_a_client_set_page_size_is_unbounded():
+    # the query builder reads every row unless the client passes `limit`, and nothing caps it
+    service = ("async findAll(query) {\n  const qb = repo.createQueryBuilder('a');\n"
+               "  if ('limit' in query) { qb.limit(query.limit); }\n  return qb.getMany();\n}")
+    capped = service.replace("qb.limit(query.limit)", "qb.limit(Math.min(query.limit, 100))")
+    lists = [ep("GET", "/articles", line=1, framework="nestjs"), ep("GET", "/tags", line=2, framework="nestjs")]
+    texts = {1: service, 2: capped}
+    result = evaluate_pagination("API-PAGINATION", lists, NO_TEXT, NO_TEXT, [], lambda e: texts[e.line])
+    assert {(e.line, e.rule_id) for e in result.evidence} == {(1, "unbounded-page-size"), (2, "paginated-list")}
+
+
+def test_nest_query_object_parameters_are_filters():
+    assert query_parameters("if ('tag' in query) { qb.andWhere('t', {tag: query.tag}); }\nqb.limit(query.limit)") == {
+        "tag", "limit"}
+    assert query_parameters("find(@Query('status') status: string)") == {"status"}
+    assert query_parameters("const rows = query.all()") == set()
 
 
 def test_filtering_parameters():

@@ -129,3 +129,12 @@ def test_fastapi_compliant_app(fastapi_ok):
     assert fastapi_ok["QA-DEPENDENCIES"]["verdict"] == "pass"
     assert fastapi_ok["QA-CONFIG"]["verdict"] == "pass"
     assert ("inventory/settings.py", line_of(root, "inventory/settings.py", "class Settings")) in places(fastapi_ok["QA-CONFIG"])
+
+
+def test_fixed_listen_port_is_hard_coded_configuration_only_when_nothing_comes_from_the_environment():
+    fixed_root = FIXTURES / "quality" / "listen-port" / "fixed"
+    fixed = audit(fixed_root)["QA-CONFIG"]
+    assert fixed["verdict"] == "fail"
+    assert places(fixed, "violation") == {("src/server.js", line_of(fixed_root, "src/server.js", "app.listen(3000)"))}
+    elsewhere = audit(FIXTURES / "quality" / "listen-port" / "env-elsewhere")["QA-CONFIG"]
+    assert elsewhere["verdict"] == "pass" and not places(elsewhere, "violation")

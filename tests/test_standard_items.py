@@ -3,9 +3,11 @@ stacks (Flask + Alembic, Express + Mongoose), each app audited once per session,
 evaluate_* on hand-built facts."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from auditor.checks.database.concurrency import ConcurrencyPlace, evaluate_concurrency, python_places
+from auditor.checks.database.concurrency import ConcurrencyPlace, evaluate_concurrency, javascript_places, python_places
 from auditor.checks.migrations.schema_sync import compare_table, evaluate_schema_sync
 from auditor.checks.performance.cdn import StaticDelivery, evaluate_cdn, express_static
 from auditor.checks.quality.docs import ComplexFunction, evaluate_docs, lizard_complex_functions
@@ -178,6 +180,14 @@ def test_concurrency_read_modify_write():
     assert evaluate_concurrency("X", places).verdict == "partial"
     assert evaluate_concurrency("X", [ConcurrencyPlace("a.js", 1, True, "$inc")]).verdict == "pass"
     assert evaluate_concurrency("X", []).verdict == "not_applicable"
+
+
+def test_concurrency_read_modify_write_saved_by_a_typeorm_repository():
+    src = Path(__file__).parent / "fixtures" / "database" / "typeorm-counter" / "src" / "likes.service.ts"
+    places = javascript_places("likes.service.ts", src.read_text())
+    bad = sorted(p.line for p in places if not p.ok)
+    assert bad == [15], places           # post.likeCount++ then this.posts.save(post)
+    assert any(p.ok for p in places)     # the safe twin: an atomic increment()
 
 
 def test_schema_sync_compares_tables():

@@ -19,7 +19,6 @@ from auditor.model import Endpoint
 UNSUPPORTED_REASONS = {
     "starlette": "Starlette Route() tables are not read",
     "koa": "Koa routers are not read",
-    "nestjs": "NestJS controller decorators are not read",
     "spring": "Spring controllers (Java) are not read",
     "rails": "Rails routes (Ruby) are not read",
 }
@@ -90,7 +89,7 @@ class EndpointInventory:
 
 
 def extract_endpoints(repo, inventory) -> EndpointInventory:
-    from auditor.endpoints import aiohttp, django, express, fastapi, flask, go
+    from auditor.endpoints import aiohttp, django, express, fastapi, flask, go, nestjs
     from auditor.endpoints.pyast import PyProject
 
     names = inventory.framework_names
@@ -110,6 +109,8 @@ def extract_endpoints(repo, inventory) -> EndpointInventory:
         runs.append(("aiohttp", lambda: aiohttp.extract(python)))
     if "express" in names:
         runs.append(("express", lambda: express.extract(repo)))
+    if "nestjs" in names:
+        runs.append(("nestjs", lambda: nestjs.extract(repo)))
     if names & {"go-nethttp", "gin", "chi", "gorilla-mux", "echo", "ozzo-routing", "httprouter"}:
         runs.append(("go", lambda: go.extract(repo)))
     from auditor.endpoints import graphql

@@ -34,6 +34,9 @@ def handler_source(repo: Repository, ep: Endpoint, whole_class: bool = False) ->
 def _handler_source(repo: Repository, ep: Endpoint, whole_class: bool) -> str:
     if ep.file.endswith((".py", ".pyi")):
         return _python_handler(repo, ep, whole_class)
+    if ep.framework == "nestjs":
+        from auditor.endpoints.nestjs import handler_text
+        return handler_text(repo, ep)
     if ep.file.endswith((".js", ".mjs", ".cjs", ".ts")):
         call = _js_call_text(repo.lines(ep.file), ep.line)
         return call + "\n" + _js_named_handler(repo, call, ep.file)

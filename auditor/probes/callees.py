@@ -252,6 +252,8 @@ def js_handler_text(repo: Repository, path: str, handler: str, found: str) -> st
     obj, _, name = handler.rpartition(".")
     obj = obj.rsplit(".", 1)[-1]
     target = _js_binding(repo, path, obj)
+    if target is None and NEST_MEMBER_CALL.search(found):
+        return _injected_callees(repo, path, handler, found)
     body = _js_function_text(repo, target, name) if target else ""
     if not body:
         return found
@@ -268,6 +270,18 @@ def js_handler_text(repo: Repository, path: str, handler: str, found: str) -> st
             if callee:
                 parts.append(callee)
     return "\n".join(parts)
+
+
+NEST_MEMBER_CALL = re.compile(r"\bthis\.([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)\s*\(")
+
+
+def _injected_callees(repo: Repository, path: str, handler: str, found: str) -> str:
+    """A NestJS controller handler's text plus the methods it calls on injected services
+    (`this.articleService.findAll(query)`, the service class found by the constructor parameter's type)."""
+    from auditor.endpoints.nestjs import handler_with_services
+    from auditor.model import Endpoint
+    text = handler_with_services(repo, Endpoint("GET", "/", handler, path, 0, "nestjs"))
+    return text or found
 
 
 def endpoint_text(repo: Repository, path: str, handler: str, found: str) -> str:

@@ -12,12 +12,15 @@ from auditor.endpoints.classify import label
 from auditor.endpoints.handlers import handler_source
 from auditor.endpoints.responses import SourceOf, split_html_routes
 from auditor.model import PRACTICE, Endpoint, Finding, ItemResult, partial_result
+from auditor.probes.callees import JS_EXTENSIONS, endpoint_text
 from auditor.registry import check
 
 PAGINATION_NAMES = {"limit", "offset", "page", "page_size", "per_page", "cursor", "size", "skip", "take", "num",
                     "pagesize", "perpage"}
 QUERY_READ = re.compile(r"(?:(?:request\.(?:args|GET|query_params)\.get\(|request\.(?:args|GET|query_params)\[|"
-                        r"req\.query\[|(?<![.\w])query\(|searchParams\.get\()\s*['\"](\w+)|req\.query\.(\w+)|"
+                        r"req\.query\[|(?<![.\w])query\(|searchParams\.get\(|@Query\()\s*['\"](\w+)|req\.query\.(\w+)|"
+                        # the query object a handler was given (NestJS `@Query() query`): `query.tag`, `'tag' in query`
+                        r"(?<![.\w])query\.(\w+)\b(?!\s*\()|['\"](\w+)['\"]\s+in\s+query\b|"
                         r"\.(?:Query|DefaultQuery|QueryParam|FormValue)\(\s*\"(\w+)|URL\.Query\(\)\.Get\(\s*\"(\w+))")
 # a small vocabulary listed whole for pickers and forms: nothing to filter
 LOOKUP_LIST = re.compile(r"(?i)^(tags|categories|roles|permissions|countries|languages|locales|currencies|"
@@ -97,6 +100,10 @@ def check_filtering(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     inv = endpoint_inventory(ctx)
     if not inv.endpoints:
         return no_endpoints(item.id, inv)
-    return evaluate_filtering(item.id, inv.endpoints, lambda e: handler_source(ctx.repo, e, whole_class=True),
+    def source_of(e: Endpoint) -> str:   # the handler, and the repository functions it hands the query to
+        own = handler_source(ctx.repo, e, whole_class=True)
+        return endpoint_text(ctx.repo, e.file, e.handler, own) if e.file.endswith(JS_EXTENSIONS) else own
+
+    return evaluate_filtering(item.id, inv.endpoints, source_of,
                               lambda e: ctx.repo.snippet(e.file, e.line),
                               production_findings(ctx.practices(item.id)))

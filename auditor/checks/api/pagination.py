@@ -37,7 +37,10 @@ SIZE_FROM_REQUEST = re.compile(
     rf"(?:request\.(?:args|GET|query_params|query|values|params)(?:\.get(?:_int)?\(|\[)\s*['\"](?:{SIZE_NAMES})['\"]|"
     rf"req\.query\.(?:{SIZE_NAMES})\b|req\.query\[\s*['\"](?:{SIZE_NAMES})['\"]|"
     rf"\{{[^}}]*\b(?:{SIZE_NAMES})\b[^}}]*\}}\s*=\s*req\.query\b|searchParams\.get\(\s*['\"](?:{SIZE_NAMES})['\"]|"
-    rf"(?<![.\w])(?:Query|query)\(\s*['\"](?:{SIZE_NAMES})['\"]|c\.(?:Query|DefaultQuery)\(\s*\"(?:{SIZE_NAMES})\")")
+    rf"(?<![.\w])(?:Query|query)\(\s*['\"](?:{SIZE_NAMES})['\"]|c\.(?:Query|DefaultQuery)\(\s*\"(?:{SIZE_NAMES})\"|"
+    # the query-string object a handler was given (NestJS `@Query() query`): `query.limit`, `'limit' in query`
+    rf"(?<![.\w])query\.(?:{SIZE_NAMES})\b(?!\s*\()|['\"](?:{SIZE_NAMES})['\"]\s+in\s+query\b|"
+    rf"@Query\(\s*['\"](?:{SIZE_NAMES})['\"])")
 # a size set by the server: `per_page=current_app.config['POSTS_PER_PAGE']`, `limit = settings.PAGE_SIZE`, `size=20`
 SERVER_SIZE = re.compile(rf"\b(?:{SIZE_NAMES})\s*=\s*(?:[\w.]*config\b[\w.]*[\[.(]|settings\.|app\.config|\d+\s*[,)\n]|"
                          r"[A-Z][A-Z0-9_]{2,}\b)")
@@ -85,7 +88,9 @@ MANY_ROWS = re.compile(
     r"\.to_list\(\s*(?:None|length\s*=\s*None)?\s*\)|"
     # JS document stores: Model.find(filter), this.find(options), db.collection('x').find(q); a paginate plugin
     r"(?:\b[A-Z]\w*|\bthis|\b\w+(?:Col|Collection)|\bcollection\([^()]*\))\.find\((?:[^()]|\([^()]*\))*\)|"
-    r"\b\w+\.paginate\(")
+    r"\b\w+\.paginate\(|"
+    # TypeORM's query builder: `qb.getMany()`, `.getManyAndCount()` read every row the builder selects
+    r"\.getMany(?:AndCount)?\(\s*\)")
 # a chain that ends in one row (or a number) is not a list
 ONE_ROW_END = re.compile(r"\.(?:first|last|get|one|one_or_none|scalar|exists|count|delete|update|aggregate|"
                          r"get_or_create|update_or_create|latest|earliest)\([^()]*\)\s*$")
@@ -157,6 +162,12 @@ def evaluate_pagination(item_id: str, endpoints: list[Endpoint], source_of: Sour
         page = " (a server-rendered page)" if ep in html_lists else ""
         if id(ep) in queried:
             query, bounded = queried[id(ep)]
+            origin, size = page_size_origin(text_of(ep))
+            if bounded and origin == "client" and not UPPER_BOUND.search(text_of(ep)):
+                bad.append(route_evidence(ep, snippet_of(ep), "unbounded-page-size",
+                                          f"{label(ep)}{page} bounds its query ({query}) only by a page size the "
+                                          f"client sets, with no upper bound or default ({size})"))
+                continue
             if not bounded:
                 bad.append(route_evidence(ep, snippet_of(ep), "unpaginated-list",
                                           f"{label(ep)}{page} returns every row: {query}"))
@@ -174,7 +185,7 @@ def evaluate_pagination(item_id: str, endpoints: list[Endpoint], source_of: Sour
             what = f": {found[0]}" if found else " (no limit/offset, cursor or page)"
             bad.append(route_evidence(ep, snippet_of(ep), "unpaginated-list", f"{label(ep)}{page} returns every row{what}"))
             continue
-        source = source_of(ep)
+        source = text_of(ep)   # the handler and the repository functions it calls: where the size is read
         origin, size = page_size_origin(source) if source else ("none", "")
         if origin in ("client", "unknown") and not UPPER_BOUND.search(source) and "DEFAULT_PAGINATION" not in how:
             whence = "the client sets it" if origin == "client" else "its origin is not seen"

@@ -21,6 +21,7 @@ from auditor.endpoints.branches import get_branch_source
 from auditor.endpoints.classify import label
 from auditor.endpoints.responses import SourceOf, response_kind
 from auditor.model import Endpoint, Evidence, Finding, ItemResult, partial_result
+from auditor.probes.callees import endpoint_text
 from auditor.registry import check
 
 VERB_SEGMENT = re.compile(r"^(get|Get|create|Create|update|Update|delete|Delete|remove|Remove|fetch|Fetch|add|Add|"
@@ -35,9 +36,34 @@ CREATED_STATUS = re.compile(r"\b20[124]\b|HTTP_20[124]|\b\w*[Ss]tatus\w*\.(CREAT
                             r"\bhttp\.Status(Created|Accepted|NoContent)\b")
 
 
-def rest_problems(ep: Endpoint, source: str) -> list[str]:
-    """What breaks REST semantics on this endpoint (empty when nothing is found)."""
+# one record read by its key, and what answers "not found" when it is missing
+ONE_RECORD = re.compile(r"\.(findOne|findById|findByPk|findUnique|findOneBy|findFirst)\s*\(")
+NOT_FOUND = re.compile(r"NotFound|\b404\b|OrFail\(|OrThrow\(|\bthrow\b|if\s*\(\s*!|==\s*null|===?\s*(null|undefined)|"
+                       r"\?\?|\.status\(\s*4\d\d|rejectOnEmpty|orFail\(")
+
+
+def missing_record_answered_200(ep: Endpoint, text: str) -> str:
+    """A JavaScript/TypeScript GET of one record (`/articles/{slug}`) whose handler, with the repository
+    functions it calls, reads the record (`findOne(...)`) and has no not-found branch: a missing record is
+    answered 200 with an empty body. "" when not so."""
+    if ep.method.upper() != "GET" or not ep.file.endswith((".js", ".ts", ".mjs", ".cjs")):
+        return ""
+    segments = path_segments(ep.path)
+    if not segments or not segments[-1].startswith("{"):
+        return ""
+    read = ONE_RECORD.search(text)
+    if read and not NOT_FOUND.search(text):
+        return f"a missing record is answered 200 (reads it with {read.group(0).strip()} and has no not-found branch)"
+    return ""
+
+
+def rest_problems(ep: Endpoint, source: str, text: str = "") -> list[str]:
+    """What breaks REST semantics on this endpoint (empty when nothing is found). `text` is the handler with
+    the repository functions it calls, when known."""
     problems = []
+    missing = missing_record_answered_200(ep, text) if text else ""
+    if missing:
+        problems.append(missing)
     for seg in path_segments(ep.path):
         if not seg.startswith(("{", "<", ":")) and VERB_SEGMENT.match(seg):
             problems.append(f"verb in the path segment '{seg}' (use a noun and the HTTP method)")
@@ -51,21 +77,23 @@ def rest_problems(ep: Endpoint, source: str) -> list[str]:
         problems.append("POST updates an existing resource at its own URI (use PUT or PATCH)")
     short = ep.handler.rsplit(".", 1)[-1]
     creates = CREATE_HANDLER.match(short) or (source and CREATES.search(source))
-    if (method == "POST" and source and creates and not last.startswith(("{", "<", ":"))
+    nest_created = ep.framework == "nestjs" and "@HttpCode(" not in source   # NestJS answers a POST 201 by default
+    if (method == "POST" and source and creates and not last.startswith(("{", "<", ":")) and not nest_created
             and not CREATED_STATUS.search(source) and response_kind(ep, source) != "html"):   # a form post answers a page
         problems.append("creates a resource but answers 200 (use 201 Created with its location)")
     return problems
 
 
 def evaluate_rest_semantics(item_id: str, endpoints: list[Endpoint], source_of: SourceOf,
-                            snippet_of: SourceOf, violations: list[Finding]) -> ItemResult:
+                            snippet_of: SourceOf, violations: list[Finding],
+                            text_of: SourceOf = lambda e: "") -> ItemResult:
     endpoints, html = split_api_and_html(endpoints, source_of)
     if not endpoints and not violations:
         return html_only_result(item_id, html, "REST semantics")
     bad_evidence: list[Evidence] = []
     bad_endpoints = 0
     for ep in endpoints:
-        problems = rest_problems(ep, source_of(ep))
+        problems = rest_problems(ep, source_of(ep), text_of(ep))
         if problems:
             bad_endpoints += 1
             bad_evidence.append(route_evidence(ep, snippet_of(ep), "rest-semantics", f"{label(ep)}: " + "; ".join(problems)))
@@ -75,7 +103,7 @@ def evaluate_rest_semantics(item_id: str, endpoints: list[Endpoint], source_of: 
     evidence = bad_evidence + [f.evidence for f in status_bad]
     return partial_result(item_id, good, total,
                           f"{good} of {len(endpoints)} endpoint(s) show no REST problem; {bad_endpoints} do "
-                          f"(verbs in paths, GET that writes, create answering 200) and {len(status_bad)} error "
+                          f"(verbs in paths, GET that writes, create answering 200, a missing record answered 200) and {len(status_bad)} error "
                           "response(s) are answered with 200 (heuristic, from route paths and handler text)."
                           + html_apart_note(html),
                           cap(evidence), {"endpoints": len(endpoints), "problem_endpoints": bad_endpoints,
@@ -96,4 +124,5 @@ def check_rest_semantics(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     if not inv.endpoints:
         return no_endpoints(item.id, inv)
     return evaluate_rest_semantics(item.id, inv.endpoints, lambda e: handler_own_source(ctx, e),
-                                   lambda e: ctx.repo.snippet(e.file, e.line), violations)
+                                   lambda e: ctx.repo.snippet(e.file, e.line), violations,
+                                   lambda e: endpoint_text(ctx.repo, e.file, e.handler, handler_own_source(ctx, e)))

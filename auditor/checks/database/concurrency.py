@@ -6,7 +6,8 @@ Python, from the `ast` of every function outside tests: a variable assigned from
 arithmetically from its own value (`p.stock -= 1`, `p.stock = p.stock - n`), and the object saved or the
 session committed in the same function. The read is safe under `select_for_update()` /
 `with_for_update()`. JavaScript, from the text: `const x = await Model.findById(...)` (findOne, findByPk,
-findUnique, findFirst), `x.field -= n` and `x.save()` within the lines after.
+findUnique, findFirst; `this.repo.findOne(...)` too), `x.field -= n` (`+=`, `++`, `--`) and `x.save()` or a
+repository's `repo.save(x)` (TypeORM) within the lines after.
 Atomic updates and locks anywhere are the practice's positive evidence: F() expressions in update(),
 `update(...).values(col=Model.col - n)`, select_for_update, with_for_update, SELECT ... FOR UPDATE,
 SQLAlchemy version_id_col, Mongo `$inc`, Sequelize increment/decrement, Prisma `decrement:`, knex forUpdate.
@@ -110,13 +111,15 @@ def javascript_places(rel: str, text: str) -> list[ConcurrencyPlace]:
     for m in JS_READ.finditer(text):
         var, start = m.group(1), text.count("\n", 0, m.start())
         window = lines[start + 1:start + 1 + JS_WINDOW]
-        change = re.compile(rf"\b{re.escape(var)}\.(\w+)\s*(?:-=|\+=|=\s*{re.escape(var)}\.\1\s*[-+])")
-        saved = any(re.search(rf"\b{re.escape(var)}\.save\(", w) for w in window)
+        v = re.escape(var)
+        change = re.compile(rf"\b{v}\.(\w+)\s*(?:-=|\+=|\+\+|--|=\s*{v}\.\1\s*[-+])|(?:\+\+|--)\s*{v}\.(\w+)")
+        # saved by the object (`x.save()`, Mongoose/Sequelize) or by its repository (`repo.save(x)`, TypeORM)
+        saved = any(re.search(rf"\b{v}\.save\(|\.save\(\s*{v}\s*[,)]", w) for w in window)
         for offset, w in enumerate(window):
             c = change.search(w)
             if c and saved:
                 out.append(ConcurrencyPlace(rel, start + 2 + offset, False,
-                                            f"{var}.{c.group(1)} read, changed in JavaScript and saved back with no "
+                                            f"{var}.{c.group(1) or c.group(2)} read, changed in JavaScript and saved back with no "
                                             "lock or atomic update ($inc, increment): concurrent requests lose writes"))
     for m in JS_ATOMIC.finditer(text):
         out.append(ConcurrencyPlace(rel, text.count("\n", 0, m.start()) + 1, True,

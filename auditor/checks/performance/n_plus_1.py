@@ -1,4 +1,7 @@
-"""PERF-N-PLUS-1: loops over query results that issue a query per row."""
+"""PERF-N-PLUS-1: loops over query results that issue a query per row.
+
+Python from the AST (auditor/probes/nplusone.py and the program model); JavaScript/TypeScript from the text, a
+database call inside a loop body (auditor/probes/jsqueryloops.py)."""
 from __future__ import annotations
 
 import dataclasses
@@ -11,7 +14,7 @@ from auditor.context import AuditContext, Key, Unavailable
 from auditor.endpoints.graphql import FieldResolver, field_resolvers
 from auditor.inventory import DOCUMENT
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
-from auditor.probes import nplusone
+from auditor.probes import jsqueryloops, nplusone
 from auditor.registry import check, collector
 
 QUERY_LOOPS: Key[tuple[nplusone.Relations, list[nplusone.QueryLoop], list[Evidence]]] = Key("query_loops")
@@ -81,6 +84,28 @@ def helper_evidence(found: EffectFinding) -> Evidence:
                             f"({found.text}; query at {query.file}:{query.line}); reached from {handlers}")
 
 
+def javascript_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    """JavaScript/TypeScript, from the text: a database call inside a loop body is a query per iteration."""
+    found = jsqueryloops.scan(ctx.repo)
+    if not found.files_with_queries:
+        raise Unavailable("no database query found in the JavaScript/TypeScript code (ORM or driver calls by name): "
+                          "N+1 not judged")
+    details = {"n_plus_one_loops": len(found.loops), "eager_loaded_loops": 0,
+               "files_with_queries": found.files_with_queries, "eager_loading": len(found.eager)}
+    evidence = [Evidence(q.file, q.line, ctx.repo.snippet(q.file, q.line), rule_id="n-plus-one/js", engine="text",
+                         kind=VIOLATION, message=f"database call inside a loop (line {q.loop_line}): {q.query} runs "
+                                                 "once per iteration; load the rows in one query (IN, a join, include)")
+                for q in found.loops]
+    evidence += [Evidence(f, line, ctx.repo.snippet(f, line), rule_id="eager-loading", engine="text", kind=PRACTICE,
+                          message=f"{what}: related rows loaded in the same query") for f, line, what in found.eager[:10]]
+    if found.loops:
+        return ItemResult(item.id, "fail", f"Heuristic: {len(found.loops)} database call(s) inside a loop body in "
+                          "JavaScript/TypeScript code (a query per iteration).", evidence, details=details)
+    eager = f"; related rows are joined or included in the query ({len(found.eager)} place(s))" if found.eager else ""
+    return ItemResult(item.id, "pass", f"Heuristic: no database call inside a loop body in the {found.files_with_queries} "
+                      f"JavaScript/TypeScript file(s) that query{eager}.", evidence, details=details)
+
+
 def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     relations, loops, eager = ctx.get(QUERY_LOOPS)
     note = other_languages_note(ctx, {"python"})
@@ -105,6 +130,9 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     apart_note = (f" {len(no_request)} per-row query loop(s) in code that serves no request (migrations, "
                   "commands, scripts, tests) are listed apart in details, not counted." if no_request else "")
     if not loops and not eager and not through:
+        if ctx.inventory.code_languages & {"javascript", "typescript"} and (
+                "python" not in ctx.inventory.code_languages or jsqueryloops.scan(ctx.repo).files_with_queries):
+            return javascript_n_plus_one(ctx, item)   # the queries are in JavaScript/TypeScript (Python: scripts)
         if "python" not in ctx.inventory.code_languages:
             raise Unavailable("N+1 detection reads Python ORM code (Django, SQLAlchemy) only; this repository's code "
                               f"is {', '.join(sorted(ctx.inventory.code_languages))}")

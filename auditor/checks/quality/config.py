@@ -95,6 +95,10 @@ def fixed_config_files(repo: Repository) -> list[Finding]:
     return out[:5]
 
 
+# violations that count only in an application that reads no configuration from the environment
+ENVIRONMENT_ONLY_RULES = frozenset({"hardcoded-listen-port-js"})
+
+
 @check("QA-CONFIG")
 def environment_configuration(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
@@ -103,6 +107,8 @@ def environment_configuration(ctx: AuditContext, item: CatalogItem) -> ItemResul
     excused = [(f, why) for f in flagged if (why := not_hard_coded(ctx.repo, f, paths))]
     bad = [f for f in flagged if f not in {e for e, _ in excused}]
     good = dedupe([f for f in ctx.practices(item.id) if _production_code(f.file)])
+    if good:   # a fixed listen port beside configuration read from the environment is only a default
+        bad = [f for f in bad if f.evidence.rule_id not in ENVIRONMENT_ONLY_RULES]
     if not bad and not good:
         bad = fixed_config_files(ctx.repo)
     if not bad and not good:
@@ -121,9 +127,9 @@ def environment_configuration(ctx: AuditContext, item: CatalogItem) -> ItemResul
                           "address found.", evidence, details=details)
     if not good:
         return ItemResult(item.id, "fail",
-                          f"Heuristic: {len(bad)} hard-coded per-environment value(s) (database URLs and "
-                          "locations, internal or localhost service addresses, database hosts) and no "
-                          "configuration read from the environment.", evidence, details=details)
+                          f"Heuristic: {len(bad)} hard-coded per-environment value(s) (database URLs and locations, internal or "
+                          "localhost service addresses, database hosts, a fixed listen port) and no configuration read from the "
+                          "environment.", evidence, details=details)
     return partial_result(item.id, len(good), len(good) + len(bad),
                           f"Heuristic: {len(good)} environment read(s), but {len(bad)} hard-coded per-environment "
                           "value(s) remain.", evidence, details)

@@ -42,3 +42,9 @@ def _matches(origin: str, entry: str) -> bool:
 def javascript_kinds(package: str) -> list[str]:
     """Kinds the middleware of an npm package provides (`express-rate-limit` -> rate_limit)."""
     return [kind for kind, entries in _table().get("javascript", {}).items() if package in entries]
+
+
+def nestjs_kinds(entry: str) -> list[str]:
+    """Kinds a NestJS guard, pipe or module from a package provides (`@nestjs/passport#AuthGuard` ->
+    authentication, `@nestjs/throttler#ThrottlerGuard` -> rate_limit)."""
+    return [kind for kind, entries in _table().get("nestjs", {}).items() if entry in entries]

@@ -20,3 +20,10 @@ const dotenv = require('dotenv');
 dotenv.config({ path: '.env' });
 // ruleid: config-from-environment-js
 const { value: envVars } = envVarsSchema.validate(process.env);
+
+function start(app, server) {
+  // ruleid: hardcoded-listen-port-js
+  app.listen(3000);
+  // ruleid: config-from-environment-js
+  server.listen(process.env.PORT || 8080, () => console.log('up'));
+}
