@@ -396,3 +396,27 @@ def test_express_glue_module_that_returns_a_new_router_is_unchanged(tmp_path):
     })
     eps = by_route(express.extract(repo)[0])
     assert set(eps) == {("GET", "/api/ping")}
+
+
+def test_express_handler_reading_the_cookie_header_is_cookie_authenticated(tmp_path):
+    # no session middleware, but the handler takes its token from the Cookie header: CSRF applies; the twin
+    # reads a bearer token from Authorization and CSRF does not
+    repo = make_repo(tmp_path, {
+        "package.json": '{"dependencies": {"express": "4.19.2"}}',
+        "app.js": """
+            const express = require('express');
+            const app = express();
+            app.post('/admin/users', (req, res) => {
+              const token = (req.headers.cookie || '').split('token=')[1];
+              res.json({ token, name: req.body.name });
+            });
+            app.post('/api/users', (req, res) => {
+              const token = (req.headers.authorization || '').replace('Bearer ', '');
+              res.json({ token, name: req.body.name });
+            });
+            """,
+    })
+    eps = by_route(express.extract(repo)[0])
+    cookie = eps[("POST", "/admin/users")]
+    assert cookie.csrf_applies is True and cookie.csrf_protected is False
+    assert eps[("POST", "/api/users")].csrf_applies is False

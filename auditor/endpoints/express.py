@@ -52,6 +52,9 @@ SINGLE_ROW = re.compile(r"WHERE\s+(\w+\.)?(id|_id|uuid)\s*=|findOne|findById|fin
 # a collection read by name: `dao.getAllMemos(`, `Customer.listCustomers(`; `GET /getCustomers`, `/listOrders`
 LIST_CALL = re.compile(r"\.(getAll|findAll|fetchAll|list)[A-Z]\w*\(")
 LIST_PATH = re.compile(r"/(get|list|fetch)(All)?[A-Z][a-z]\w*s/?$|/(get|list|fetch)[-_]?all[-_]?\w+/?$", re.I)
+# the handler reads the request's cookies itself: a browser sends them on cross-site requests too
+COOKIE_READ = re.compile(r"req\.(?:signedC|c)ookies\b|req\.headers\.cookie\b|req\.headers\[\s*['\"]cookie['\"]\s*\]|"
+                         r"req\.(?:get|header)\(\s*['\"]cookie['\"]\s*\)", re.I)
 REQ_INPUT = re.compile(r"req\.(body|query|params)\b")
 PAGINATION = re.compile(r"req\.query\.(limit|offset|page|perPage|per_page|pageSize|cursor|skip|take)\b|\bLIMIT\s+[$?:]|"
                         r"\.limit\(|\.skip\(|\.offset\(")
@@ -661,12 +664,14 @@ def _protect(ep: Endpoint, f: _File, chain: list[tuple[str, str]], handler: str,
 
     if ep.method in SAFE_METHODS:
         ep.csrf_applies = False
-    elif g.session or "req.cookies" in body:
+    elif g.session or COOKIE_READ.search(body):
         ep.csrf_applies = True
+        cookie = COOKIE_READ.search(body)
         if "csrf" in found:
             mark(ep, "csrf_protected", True, found["csrf"][0])
         else:
-            mark(ep, "csrf_protected", False, f"cookie session ({g.session[0] if g.session else 'req.cookies'}) without csurf")
+            mark(ep, "csrf_protected", False, f"cookie session ({g.session[0] if g.session else cookie.group(0) if cookie else ''}) "
+                                              "without csurf")
     else:
         ep.csrf_applies = False
         why = f"bearer-token authentication ({g.bearer[0]})" if g.bearer else "no cookie session"
