@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from auditor.catalog import CatalogItem
-from auditor.checks.database.transactions_js import (
+from auditor.checks.shared.effects import called_at_startup, commits_per_write, serves_no_request
+from auditor.checks.shared.js_transactions import (
     JS_LANGUAGES,
     JsTransactions,
     javascript_evidence,
     javascript_writing_functions,
 )
-from auditor.checks.shared.effects import called_at_startup, commits_per_write, serves_no_request
 from auditor.checks.shared.schema import MAX_PRACTICE_EVIDENCE, application_modules, document_store_unanalysed
 from auditor.collectors.orm_models import ORM_MODELS
 from auditor.collectors.program import PROGRAM
