@@ -60,6 +60,7 @@ REQUIRE = re.compile(r"(?:const|let|var)\s+(?P<name>[\w$]+)\s*=\s*require\(\s*['
                      r"(?:const|let|var)\s+\{(?P<dnames>[^}]+)\}\s*=\s*require\(\s*['\"](?P<dspec>\.[^'\"]+)['\"]\s*\)")
 NEW_OF = re.compile(r"(?:const|let|var)\s+(?P<name>[\w$]+)\s*=\s*new\s+(?P<cls>[\w$]+)\s*\(")
 HELPER_DEPTH = 2
+HANDLER_PARAMS = re.compile(r"\(\s*(?:req|request)\b[^,()]*,\s*(?:res|response|reply)\b")
 EXTENSIONS = (".js", ".mjs", ".cjs", ".ts")
 
 
@@ -132,6 +133,35 @@ class JsWriteScanner:
         # innermost only: a function that holds another multi-write function is reported through that one
         return [f for f in found if not any(o is not f and f.start <= o.start and o.end <= f.end
                                             and (o.start, o.end) != (f.start, f.end) for o in found)]
+
+    def request_handlers(self, path: str) -> list[tuple[str, int, int]]:
+        """(name, start, end) of the functions of a module shaped like request handlers: `(req, res` first."""
+        mod = self.module(path)
+        if mod is None:
+            return []
+        return [(name, start, end) for name, start, end in mod.functions
+                if HANDLER_PARAMS.match(mod.src, _params_at(mod.src, start, end))]
+
+    def reached(self, path: str, start: int, end: int, pattern: re.Pattern, depth: int = HELPER_DEPTH,
+                via: str = "", seen: frozenset = frozenset()):
+        """(file, line, text, via) of each match of `pattern` in a function's text or in the same-repository
+        helpers it calls, `depth` levels deep."""
+        mod = self.module(path)
+        if mod is None:
+            return
+        for m in pattern.finditer(mod.src, start, end):
+            yield mod.path, line_of(mod.src, m.start()), _snippet(mod.src, m.start()), via
+        if depth <= 0:
+            return
+        for m in HELPER_CALL.finditer(mod.src, start, end):
+            target = self._resolve(mod, m.group("recv"), m.group("name"))
+            if target is None:
+                continue
+            tmod, tstart, tend = target
+            if (tmod.path, tstart) in seen or (tmod is mod and start <= tstart < end):
+                continue
+            yield from self.reached(tmod.path, tstart, tend, pattern, depth - 1, via or f"{m.group(0).strip()})",
+                                    seen | {(tmod.path, tstart)})
 
     def _writes(self, mod: _Module, start: int, end: int, depth: int, seen: set) -> list[JsWrite]:
         src = mod.src
@@ -208,6 +238,12 @@ def _functions(src: str) -> list[tuple[str, int, int]]:
         if close > body and not (out and out[-1][2] == close + 1):   # `async (x) => {` seen at async and at (
             out.append((name, m.start(), close + 1))
     return out
+
+
+def _params_at(src: str, start: int, end: int) -> int:
+    """Offset of the parameter list of the function whose header starts at `start`."""
+    paren = src.find("(", start, end)
+    return paren if paren >= 0 else start
 
 
 def _body_open(src: str, pos: int) -> int | None:
