@@ -338,3 +338,85 @@ def test_python_314_except_syntax_still_read(tmp_path):
     })
     eps = by_route(fastapi.extract(PyProject(repo))[0])
     assert ("GET", "/ping") in eps and eps[("GET", "/ping")].line == 5  # the source starts with a blank line
+
+
+def test_express_router_passed_through_a_glue_module_and_trailing_option_middleware(tmp_path):
+    # app.use('/api', routes(router)): routes/index.js registers nothing itself, hands the router to each route
+    # module and returns it; a middleware built from literal options after the handler is not the handler
+    repo = make_repo(tmp_path, {
+        "package.json": '{"dependencies": {"express": "4.19.2"}}',
+        "server.js": """
+            const express = require('express');
+            const routes = require('./routes');
+            const app = express();
+            const router = express.Router();
+            app.use('/api', routes(router));
+            """,
+        "routes/index.js": """
+            const books = require('./books');
+            module.exports = (router) => {
+              books(router);
+              return router;
+            };
+            """,
+        "routes/books.js": """
+            const ctrl = require('../controllers/books');
+            const perms = require('express-jwt-permissions')();
+            module.exports = (router) => {
+              router.route('/books')
+                .get(ctrl.list, perms.check(['books:read']))
+                .post(ctrl.create);
+            };
+            """,
+        "controllers/books.js": "exports.list = (req, res) => res.json([]);\nexports.create = (req, res) => res.json({});\n",
+    })
+    eps = by_route(express.extract(repo)[0])
+    assert set(eps) == {("GET", "/api/books"), ("POST", "/api/books")}
+    assert eps[("GET", "/api/books")].handler == "ctrl.list"
+
+
+def test_express_glue_module_that_returns_a_new_router_is_unchanged(tmp_path):
+    # safe twin: a factory whose exported function makes its own router keeps mounting that router
+    repo = make_repo(tmp_path, {
+        "package.json": '{"dependencies": {"express": "4.19.2"}}',
+        "server.js": """
+            const express = require('express');
+            const routes = require('./routes');
+            const app = express();
+            app.use('/api', routes(app));
+            """,
+        "routes/index.js": """
+            const express = require('express');
+            module.exports = (app) => {
+              const router = express.Router();
+              router.get('/ping', (req, res) => res.send('ok'));
+              return router;
+            };
+            """,
+    })
+    eps = by_route(express.extract(repo)[0])
+    assert set(eps) == {("GET", "/api/ping")}
+
+
+def test_express_handler_reading_the_cookie_header_is_cookie_authenticated(tmp_path):
+    # no session middleware, but the handler takes its token from the Cookie header: CSRF applies; the twin
+    # reads a bearer token from Authorization and CSRF does not
+    repo = make_repo(tmp_path, {
+        "package.json": '{"dependencies": {"express": "4.19.2"}}',
+        "app.js": """
+            const express = require('express');
+            const app = express();
+            app.post('/admin/users', (req, res) => {
+              const token = (req.headers.cookie || '').split('token=')[1];
+              res.json({ token, name: req.body.name });
+            });
+            app.post('/api/users', (req, res) => {
+              const token = (req.headers.authorization || '').replace('Bearer ', '');
+              res.json({ token, name: req.body.name });
+            });
+            """,
+    })
+    eps = by_route(express.extract(repo)[0])
+    cookie = eps[("POST", "/admin/users")]
+    assert cookie.csrf_applies is True and cookie.csrf_protected is False
+    assert eps[("POST", "/api/users")].csrf_applies is False

@@ -52,6 +52,9 @@ SINGLE_ROW = re.compile(r"WHERE\s+(\w+\.)?(id|_id|uuid)\s*=|findOne|findById|fin
 # a collection read by name: `dao.getAllMemos(`, `Customer.listCustomers(`; `GET /getCustomers`, `/listOrders`
 LIST_CALL = re.compile(r"\.(getAll|findAll|fetchAll|list)[A-Z]\w*\(")
 LIST_PATH = re.compile(r"/(get|list|fetch)(All)?[A-Z][a-z]\w*s/?$|/(get|list|fetch)[-_]?all[-_]?\w+/?$", re.I)
+# the handler reads the request's cookies itself: a browser sends them on cross-site requests too
+COOKIE_READ = re.compile(r"req\.(?:signedC|c)ookies\b|req\.headers\.cookie\b|req\.headers\[\s*['\"]cookie['\"]\s*\]|"
+                         r"req\.(?:get|header)\(\s*['\"]cookie['\"]\s*\)", re.I)
 REQ_INPUT = re.compile(r"req\.(body|query|params)\b")
 PAGINATION = re.compile(r"req\.query\.(limit|offset|page|perPage|per_page|pageSize|cursor|skip|take)\b|\bLIMIT\s+[$?:]|"
                         r"\.limit\(|\.skip\(|\.offset\(")
@@ -69,6 +72,7 @@ class _File:
     calls: list[Call] = field(default_factory=list)
     functions: dict[str, list[str]] = field(default_factory=dict)  # function name -> parameter names
     export_params: list[str] | None = None                      # parameters of the exported function
+    returns_param: int | None = None                            # the exported function returns this parameter
     aliases: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # param -> (caller file, arg, offset)
 
 
@@ -196,14 +200,21 @@ def is_js(path: str) -> bool:
 
 def extract(repo: Repository) -> tuple[list[Endpoint], dict]:
     files: dict[str, _File] = {}
+    glue: list[str] = []
     for path in budgeted(repo.paths()):
         if not is_js(path):
             continue
         text = repo.read_text(path)
-        if not text or ("express" not in text and ".Router(" not in text and "Router()" not in text
-                        and not re.search(r"\.(get|post|put|delete|patch|use)\(", text)):
+        if not text:
+            continue
+        if "express" not in text and ".Router(" not in text and "Router()" not in text \
+                and not re.search(r"\.(get|post|put|delete|patch|use)\(", text):
+            glue.append(path)
             continue
         files[path] = _read(repo, path, strip_comments(text))
+    for path in glue:   # routes/index.js: `module.exports = (router) => { users(router); return router }`
+        if _requires_route_module(repo, path, files):
+            files[path] = _read(repo, path, strip_comments(repo.read_text(path) or ""))
     _link_parameters(files)
     others: dict[str, str] = {}
 
@@ -249,6 +260,18 @@ def extract(repo: Repository) -> tuple[list[Endpoint], dict]:
                 endpoints.append(ep)
     glob = {"session": g.session[:3], "bearer_auth": g.bearer[:3]}
     return endpoints, {k: v for k, v in glob.items() if v}
+
+
+def _requires_route_module(repo: Repository, path: str, files: dict[str, _File]) -> bool:
+    """A module with no route call of its own that requires one that has them and passes its parameter on:
+    the glue between an app and its route modules."""
+    text = repo.read_text(path) or ""
+    if not EXPORTED_FUNCTION.search(text):
+        return False
+    for m in re.finditer(r"require\(\s*['\"](\.[^'\"]+)['\"]\s*\)|\bfrom\s+['\"](\.[^'\"]+)['\"]", text):
+        if _resolve(repo, path, m.group(1) or m.group(2)) in files:
+            return True
+    return False
 
 
 def _read(repo: Repository, path: str, src: str) -> _File:
@@ -303,6 +326,9 @@ def _read(repo: Repository, path: str, src: str) -> _File:
         returned = [m.group(1) for m in re.finditer(r"\breturn\s+([\w$]+)\s*;?\s*\}", src[inline.end():])]
         if f.exports is None and returned and returned[-1] in f.routers:
             f.exports = returned[-1]
+        # module.exports = (router) => { router.get(...); return router }: a call returns the router passed in
+        elif returned and returned[-1] in f.export_params:
+            f.returns_param = f.export_params.index(returned[-1])
     elif f.exports in f.functions:
         f.export_params = f.functions[f.exports]
     f.calls = method_calls(src, VERBS | {"use", "route"})
@@ -317,11 +343,14 @@ def _resolve(repo: Repository, base: str, spec: str) -> str | None:
     return None
 
 
-def _router_target(files: dict[str, _File], f: _File, expr: str) -> tuple[str, str] | None:
+def _router_target(files: dict[str, _File], f: _File, expr: str, depth: int = 0) -> tuple[str, str] | None:
     expr = expr.strip()
-    called = re.fullmatch(r"(require\(\s*['\"][^'\"]+['\"]\s*\)|[\w$]+)\s*\([^()]*\)", expr)
+    called = re.fullmatch(r"(require\(\s*['\"][^'\"]+['\"]\s*\)|[\w$]+)\s*\(([^()]*)\)", expr)
     if called:   # app.use('/app', require('./routes/app')()) / routes(passport): the router the export returns
         expr = called.group(1)
+        passed = _returned_argument(files, f, expr, split_args(called.group(2)))
+        if passed is not None and depth < 4:   # app.use('/api', routes(router)): routes returns its argument
+            return _router_target(files, f, passed, depth + 1)
     if expr in f.routers:
         return (f.path, expr)
     target = f.requires.get(expr)
@@ -332,6 +361,19 @@ def _router_target(files: dict[str, _File], f: _File, expr: str) -> tuple[str, s
     if target and target in files and files[target].exports:
         return (target, files[target].exports)
     return None
+
+
+def _returned_argument(files: dict[str, _File], f: _File, callee: str, args: list[str]) -> str | None:
+    """The argument a call to a required module's exported function returns, when that function returns
+    one of its parameters (`module.exports = (router) => { ...; return router }`)."""
+    target = f.requires.get(callee)
+    req = re.fullmatch(r"require\(\s*['\"]([^'\"]+)['\"]\s*\)", callee)
+    if req:
+        target = _resolve_in(files, f.path, req.group(1))
+    index = files[target].returns_param if target in files else None
+    if index is None or index >= len(args):
+        return None
+    return args[index]
 
 
 def _mounts(files: dict[str, _File]) -> dict[tuple[str, str], list[_Mount]]:
@@ -470,8 +512,9 @@ def _routes(f: _File):
             if path is None or (call.method == "get" and len(call.args) < 2):
                 continue
             methods = ["ANY"] if call.method == "all" else [call.method.upper()]
+            mws, handler = _handler_split(call.args[1:])
             for method in methods:
-                yield call.receiver, path, method, call.args[1:-1], call.args[-1], call.line, call.start
+                yield call.receiver, path, method, mws, handler, call.line, call.start
         elif call.method == "route" and len(call.args) == 1:
             path = string_literal(call.args[0])
             if path is None:
@@ -485,9 +528,26 @@ def _routes(f: _File):
                 close = matching_paren(f.src, m.end() - 1)
                 args = split_args(f.src[m.end():close])
                 if args:
-                    yield (call.receiver, path, "ANY" if m.group(1) == "all" else m.group(1).upper(), args[:-1], args[-1],
+                    mws, handler = _handler_split(args)
+                    yield (call.receiver, path, "ANY" if m.group(1) == "all" else m.group(1).upper(), mws, handler,
                            line_of(f.src, m.start(1)), call.start)
                 pos = close + 1
+
+
+# a middleware built from literal options: `guard.check(['user:read'])`, `limit({ max: 5 })`
+CONFIGURED_MIDDLEWARE = re.compile(r"[\w$.]+\s*\(\s*[\[{'\"`]")
+FUNCTION_REFERENCE = re.compile(r"[\w$]+(?:\.[\w$]+)*|(?:async\s+)?(?:function\b|\([^()]*\)\s*=>|[\w$]+\s*=>)[\s\S]*")
+
+
+def _handler_split(args: list[str]) -> tuple[list[str], str]:
+    """(middleware before the handler, the handler) of a route's arguments after its path. The handler is
+    the last argument, unless that is a middleware built from literal options placed after a function
+    reference (`.get(auth, controller.list, guard.check(['read']))`): Express calls it only if the handler
+    calls next(), so it protects nothing and the handler is the reference before it."""
+    if len(args) >= 2 and CONFIGURED_MIDDLEWARE.match(args[-1].strip()) and \
+            FUNCTION_REFERENCE.fullmatch(args[-2].strip()):
+        return args[:-2], args[-2]
+    return args[:-1], args[-1]
 
 
 def _handler_name(handler: str) -> str:
@@ -604,12 +664,14 @@ def _protect(ep: Endpoint, f: _File, chain: list[tuple[str, str]], handler: str,
 
     if ep.method in SAFE_METHODS:
         ep.csrf_applies = False
-    elif g.session or "req.cookies" in body:
+    elif g.session or COOKIE_READ.search(body):
         ep.csrf_applies = True
+        cookie = COOKIE_READ.search(body)
         if "csrf" in found:
             mark(ep, "csrf_protected", True, found["csrf"][0])
         else:
-            mark(ep, "csrf_protected", False, f"cookie session ({g.session[0] if g.session else 'req.cookies'}) without csurf")
+            mark(ep, "csrf_protected", False, f"cookie session ({g.session[0] if g.session else cookie.group(0) if cookie else ''}) "
+                                              "without csurf")
     else:
         ep.csrf_applies = False
         why = f"bearer-token authentication ({g.bearer[0]})" if g.bearer else "no cookie session"

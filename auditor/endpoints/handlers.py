@@ -47,7 +47,7 @@ def _handler_source(repo: Repository, ep: Endpoint, whole_class: bool) -> str:
 
 
 JS_HANDLER_REF = re.compile(r",\s*(?:([A-Za-z_$][\w$]*)\.)?([A-Za-z_$][\w$]*)\s*\)\s*;?\s*$")
-JS_DEFINITION = re.compile(r"\bthis\.([\w$]+)\s*=|\bexports\.([\w$]+)\s*=\s*(?:async\s+)?(?:function\b|\(|[\w$]+\s*=>)|\b(?:const|let|var)\s+([\w$]+)\s*=|\bfunction\s+([\w$]+)\s*\(|"
+JS_DEFINITION = re.compile(r"\bthis\.([\w$]+)\s*=|\b(?:module\.)?exports\.([\w$]+)\s*=\s*(?:async\s+)?(?:function\b|\(|[\w$]+\s*=>)|\b(?:const|let|var)\s+([\w$]+)\s*=|\bfunction\s+([\w$]+)\s*\(|"
                            r"^\s*(?:async\s+)?([\w$]+)\s*\([^)]*\)\s*\{|\b([\w$]+)\s*:\s*(?:async\s+)?(?:function\b|\()", re.M)
 
 

@@ -3,6 +3,12 @@ from __future__ import annotations
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.effects import called_at_startup, commits_per_write, serves_no_request
+from auditor.checks.shared.js_transactions import (
+    JS_LANGUAGES,
+    JsTransactions,
+    javascript_evidence,
+    javascript_writing_functions,
+)
 from auditor.checks.shared.schema import MAX_PRACTICE_EVIDENCE, application_modules, document_store_unanalysed
 from auditor.collectors.orm_models import ORM_MODELS
 from auditor.collectors.program import PROGRAM
@@ -39,13 +45,20 @@ def _modules(ctx: AuditContext):
 
 @check("DB-TRANSACTIONS")
 def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
-    if "python" not in ctx.inventory.code_languages:
-        raise Unavailable("multi-write detection reads Python code only; this repository has "
-                          + ", ".join(sorted(ctx.inventory.code_languages)))
-    document_store_unanalysed(ctx, "multi-write detection reads Django, SQLAlchemy/SQLModel and SQL writes only, "
-                                    "not MongoDB operations")
+    languages = ctx.inventory.code_languages
+    js = javascript_writing_functions(ctx) if languages & JS_LANGUAGES else None
+    if "python" not in languages:
+        if js is None:
+            raise Unavailable("multi-write detection reads Python, JavaScript and TypeScript code; this repository "
+                              "has " + ", ".join(sorted(languages)))
+        return _javascript_only(ctx, item, js)
+    if js is None or not js.functions:
+        document_store_unanalysed(ctx, "multi-write detection reads Django, SQLAlchemy/SQLModel and SQL writes "
+                                        "in Python, not MongoDB operations")
     functions, scanned = ctx.get(WRITING_FUNCTIONS)
-    others = sorted(ctx.inventory.code_languages - {"python"})
+    if not scanned and js is not None:   # Python only in tests or tooling: the application is the JavaScript
+        return _javascript_only(ctx, item, js)
+    others = sorted(languages - {"python"} - (JS_LANGUAGES if js is not None else set()))
     note = f" Not analysed: {', '.join(others)} code." if others else ""
     model = ctx.get_optional(PROGRAM)
     if model is None:
@@ -62,7 +75,10 @@ def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     apart += sorted(f"{fn.file}:{fn.line}" for fn in functions
                     if not fn.atomic and serves_no_request(model, startup, fn.file, fn.line))
     functions = [fn for fn in functions if not serves_no_request(model, startup, fn.file, fn.line)]
-    if not functions and not through:
+    if js is not None:
+        apart += js.apart
+        note += f" JavaScript/TypeScript: {len(js.functions)} multi-write function(s) in {js.scanned} file(s)."
+    if not functions and not through and (js is None or not js.functions):
         return ItemResult(item.id, "not_applicable",
                           f"no function performs two or more database writes, directly or through helpers that "
                           f"commit (heuristic ast scan of {scanned} Python file(s)).{note}",
@@ -88,8 +104,10 @@ def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                                  message=f"{found.function.split('::')[-1]}(): {len(calls)} calls to helpers that "
                                          f"write and commit on their own, outside a transaction ({steps}): a "
                                          f"failure between them leaves a partial update; reached from {handlers}"))
-    good = sum(fn.atomic for fn in functions)
-    total = len(functions) + len(through)
+    js_functions = js.functions if js is not None else []
+    evidence += [javascript_evidence(ctx, fn) for fn in js_functions]
+    good = sum(fn.atomic for fn in functions) + sum(fn.atomic for fn in js_functions)
+    total = len(functions) + len(through) + len(js_functions)
     bad_first = sorted(evidence, key=lambda e: e.kind != VIOLATION)
     kept = [e for e in bad_first if e.kind == VIOLATION] + [e for e in bad_first if e.kind == PRACTICE][:MAX_PRACTICE_EVIDENCE]
     apart_note = (f" {len(apart)} function(s) in code that serves no request (migrations, commands, scripts, "
@@ -103,5 +121,34 @@ def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                           f"the call graph.{apart_note}{note}",
                           kept, {"functions": total, "atomic": good,
                                  "not_atomic": [f"{fn.file}:{fn.line} {fn.name}" for fn in functions if not fn.atomic]
-                                 + [f"{found.where} {found.function.split('::')[-1]}" for found, _ in through],
+                                 + [f"{found.where} {found.function.split('::')[-1]}" for found, _ in through]
+                                 + [f"{fn.file}:{fn.line} {fn.name}" for fn in js_functions if not fn.atomic],
                                  "not_serving_requests": apart, "not_serving_requests_count": len(apart)})
+
+
+def _javascript_only(ctx: AuditContext, item: CatalogItem, js: JsTransactions) -> ItemResult:
+    apart = sorted(js.apart)
+    apart_note = (f" {len(apart)} function(s) in scripts, migrations or seeders (serving no request) write several "
+                  "times without a transaction; listed apart in details, not counted." if apart else "")
+    details = {"not_serving_requests": apart, "not_serving_requests_count": len(apart)}
+    if not js.functions:
+        return ItemResult(item.id, "not_applicable",
+                          f"no JavaScript/TypeScript function performs two or more database writes, directly or "
+                          f"through helpers of the repository (text scan of {js.scanned} file(s)).{apart_note}",
+                          details=details)
+    evidence = [javascript_evidence(ctx, fn) for fn in js.functions]
+    kept = [e for e in evidence if e.kind == VIOLATION] + [e for e in evidence if e.kind == PRACTICE][:MAX_PRACTICE_EVIDENCE]
+    good = sum(fn.atomic for fn in js.functions)
+    total = len(js.functions)
+    return partial_result(item.id, good, total,
+                          f"{good} of {total} JavaScript/TypeScript function(s) that write two or more times do so "
+                          "in a transaction. Heuristic (text): writes are Mongoose/MongoDB save/create/insert*/update*/"
+                          "delete*/findOneAnd*, Sequelize create/update/destroy/bulkCreate/increment, TypeORM "
+                          "save/insert/update/delete/remove, Prisma create/update/delete/upsert, knex and raw "
+                          "INSERT/UPDATE/DELETE; a write in a loop counts twice; helpers of the same file or of a "
+                          "required module are followed two levels deep; protection is sequelize.transaction, "
+                          "startSession/withTransaction, prisma.$transaction, a TypeORM transaction or QueryRunner, "
+                          "knex.transaction." + apart_note,
+                          kept, {"functions": total, "atomic": good,
+                                 "not_atomic": [f"{fn.file}:{fn.line} {fn.name}" for fn in js.functions if not fn.atomic],
+                                 **details})

@@ -39,6 +39,39 @@ def django_settings_without_conn_max_age(ctx: AuditContext) -> list[Finding]:
     return out
 
 
+# a database connection (not a pool) opened by the code that runs it; mongoose.connect is left out: it is
+# commonly a guarded lazy connect (`if (mongoose.connection.readyState === 0)`) that reuses the default connection
+JS_CONNECT = re.compile(r"\bnew\s+(?:[\w$]+\.)?MongoClient\s*\(|\bMongoClient\.connect\s*\(|"
+                        r"\bmongoose\.createConnection\s*\(|\b(?:mysql2?|mysql)\.createConnection\s*\(|"
+                        r"\bnew\s+(?:pg\.)?Client\s*\(\s*(?:\{|process\.env|[\w$]*(?:conn|url|uri|config)\w*)|"
+                        r"\bnew\s+Sequelize\s*\(", re.I)
+
+
+def javascript_connections_per_request(ctx: AuditContext) -> list[Finding]:
+    """JavaScript/TypeScript request handlers (`(req, res)` functions) that open a database connection, in their
+    own text or in a same-repository helper they call: each request pays a connect and gets no pooled reuse,
+    whatever shared client the rest of the repository keeps."""
+    from auditor.orm.js_transactions import JsWriteScanner, server_sources
+    sources = server_sources(ctx.repo.paths(), ctx.repo.read_text)
+    scanner = JsWriteScanner(sources)
+    out, seen = [], set()
+    for path in sorted(sources):
+        if not JS_CONNECT.search(sources[path]) and "require(" not in sources[path] and "import " not in sources[path]:
+            continue
+        for name, start, end in scanner.request_handlers(path):
+            for file, line, text, via in scanner.reached(path, start, end, JS_CONNECT):
+                if (file, line) in seen:
+                    continue
+                seen.add((file, line))
+                through = f" through {via}" if via else ""
+                out.append(Finding(item_id="PERF-POOLING", evidence=Evidence(
+                    file, line, ctx.repo.snippet(file, line), rule_id="connection-per-request-js", engine="text",
+                    kind=VIOLATION, message=f"a database connection is opened for each request: request handler "
+                                            f"{name}() at {path}{through} opens it ({text[:60]}), so it is not "
+                                            "taken from a shared pool")))
+    return out
+
+
 @check("PERF-POOLING")
 def connection_pooling(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
@@ -51,6 +84,8 @@ def connection_pooling(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     # a test's own engine or client (conftest, fixtures) is not how the application connects
     practices = production_findings(ctx.practices(item.id))
     violations = production_findings(ctx.violations(item.id)) + django_settings_without_conn_max_age(ctx)
+    if ctx.inventory.code_languages & {"javascript", "typescript"}:
+        violations += javascript_connections_per_request(ctx)
     persistent = [f for f in practices if PERSISTENT_ONLY.search(f.evidence.snippet or "")]
     pooled = [f for f in practices if f not in persistent]
     if persistent and not pooled and not violations:

@@ -7,6 +7,10 @@ its named handler for Express) is read for database access (ORM managers and que
 Mongoose/Sequelize/Prisma/Knex calls) and third-party SDK calls (HTTP clients, boto3, stripe, twilio,
 sendgrid, smtplib). A handler with neither delegates. Handlers whose text cannot be read (methods a DRF
 viewset inherits) are not judged. Heuristic, and said so.
+
+JavaScript/TypeScript: calling an ORM model (a name bound to a module that defines one with mongoose.model,
+sequelize.define, Model.init, `extends Model` or @Entity, wherever it is defined) is direct data access, as
+is `new Model(...)`, a TypeORM repository call or a raw SQL query; a GraphQL field is judged on its resolver.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.endpoints import endpoint_inventory
+from auditor.checks.shared.js_models import model_call_pattern
 from auditor.context import AuditContext
 from auditor.endpoints.handlers import handler_source
 from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, ItemResult, partial_result
@@ -27,7 +32,9 @@ DATABASE_ACCESS = re.compile(
     r"scalars|scalar|exec|flush|refresh)\(|\.cursor\(\)|\bcursor\.execute\(|\braw\(\s*['\"]SELECT|"
     r"\b[A-Z]\w*\.(?:find|findOne|findById|findAll|findByPk|findUnique|findMany|create|updateOne|updateMany|"
     r"deleteOne|deleteMany|destroy|aggregate|countDocuments|insertMany|findOneAndUpdate|findByIdAndUpdate)\(|"
-    r"\b(?:pool|knex|prisma|db)\.\w+[\.(]|\bknex\(\s*['\"]")
+    r"\b(?:pool|knex|prisma|db)\.\w+[\.(]|\bknex\(\s*['\"]|\bsequelize\.query\(|\bgetRepository\(|"
+    r"\.query\(\s*[`'\"]\s*(?:SELECT|INSERT|UPDATE|DELETE)\b|"
+    r"\b\w*[Rr]epository\.(?:find\w*|save|insert|update|delete|remove|createQueryBuilder|count)\(")
 SDK_CALL = re.compile(
     r"\b(?:requests|httpx|boto3|stripe|twilio|sendgrid|smtplib|axios|got|superagent)\.\w+\(|\bfetch\(|\burlopen\(|"
     r"\bnew\s+(?:Stripe|Twilio|AWS\.\w+|S3Client|SESClient)\(|\bsmtplib\.SMTP\w*\(|\bnodemailer\.createTransport\(")
@@ -40,8 +47,10 @@ class HandlerAccess:
     sdk: tuple[str, ...]          # the direct third-party calls
 
 
-def handler_access(ep: Endpoint, source: str) -> HandlerAccess:
+def handler_access(ep: Endpoint, source: str, models: re.Pattern | None = None) -> HandlerAccess:
     database = tuple(m.group(0) for m in DATABASE_ACCESS.finditer(source))
+    if models is not None:
+        database += tuple(m.group(0) for m in models.finditer(source))
     sdk = tuple(m.group(0) for m in SDK_CALL.finditer(source))
     return HandlerAccess(ep, database, sdk)
 
@@ -82,14 +91,26 @@ def evaluate_layering(item_id: str, handlers: list[HandlerAccess], unread: int) 
 def check_layering(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     inv = endpoint_inventory(ctx)
     judged, unread = [], 0
+    models = model_call_pattern(ctx.repo) if any(_is_js(ep.file) for ep in inv.endpoints) else None
+    resolvers = _resolvers(ctx) if any(ep.framework == "graphql" for ep in inv.endpoints) else {}
     for ep in inv.endpoints:
-        source = handler_source(ctx.repo, ep)
+        source = resolvers.get((ep.file, ep.line)) or handler_source(ctx.repo, ep)
         if not source.strip():
             unread += 1
             continue
-        judged.append(handler_access(ep, source))
+        judged.append(handler_access(ep, source, models if _is_js(ep.file) else None))
     result = evaluate_layering(item.id, judged, unread)
     for i, ev in enumerate(result.evidence):
         result.evidence[i] = Evidence(ev.file, ev.line, ctx.repo.snippet(ev.file, ev.line), rule_id=ev.rule_id,
                                       engine=ev.engine, message=ev.message, kind=ev.kind)
     return result
+
+
+def _is_js(path: str) -> bool:
+    return path.endswith((".js", ".mjs", ".cjs", ".ts"))
+
+
+def _resolvers(ctx: AuditContext) -> dict[tuple[str, int], str]:
+    """(file, line) -> resolver text of each GraphQL operation: a field is judged on what its resolver does."""
+    from auditor.endpoints.graphql import operations
+    return {(op.file, op.line): op.resolver for op in operations(ctx.repo) if op.resolver}
