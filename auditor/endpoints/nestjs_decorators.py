@@ -14,6 +14,7 @@ from auditor.text import line_of
 DECORATOR = re.compile(r"@([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*")
 CLASS = re.compile(r"(?:export\s+)?(?:default\s+)?(?:abstract\s+)?class\s+([A-Za-z_$][\w$]*)"
                    r"(?:\s+extends\s+([^{]+?))?(?:\s+implements\s+[^{]+?)?\s*\{")
+FIELD = re.compile(r"(?:(?:public|private|protected|static|readonly|declare)\s+)*([A-Za-z_$][\w$]*)[?!]?\s*[:=;]")
 METHOD = re.compile(r"(?:(?:public|private|protected|static|async|readonly|override)\s+)*([A-Za-z_$][\w$]*)\s*(?:<[^>(]*>)?\s*\(")
 
 
@@ -136,15 +137,15 @@ def _members(src: str, pos: int, end: int, cls: Class) -> None:
                                       line_of(src, start), src[start:body_end + 1]))
             pos = body_end + 1
             continue
-        f = re.match(r"(?:(?:public|private|protected|static|readonly|declare)\s+)*([A-Za-z_$][\w$]*)[?!]?\s*[:=;]",
-                     src[after:end])
+        f = FIELD.match(src, after, end)
         if f:
             if decorators:
                 cls.fields[f.group(1)] = decorators
             stop = _statement_end(src, after, end)
             pos = stop + 1
             continue
-        pos = after + 1
+        nxt = re.compile(r"[;{}\n]").search(src, after + 1, end)   # skip to the next statement boundary
+        pos = nxt.end() if nxt else end
 
 
 def _statement_end(src: str, pos: int, end: int) -> int:
