@@ -5,17 +5,28 @@ the brace blocks that follow them. Enough for controllers, modules, guards and D
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from auditor.endpoints.jsparse import matching_paren, split_args
-from auditor.text import line_of
 
 DECORATOR = re.compile(r"@([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*")
 CLASS = re.compile(r"(?:export\s+)?(?:default\s+)?(?:abstract\s+)?class\s+([A-Za-z_$][\w$]*)"
                    r"(?:\s+extends\s+([^{]+?))?(?:\s+implements\s+[^{]+?)?\s*\{")
 FIELD = re.compile(r"(?:(?:public|private|protected|static|readonly|declare)\s+)*([A-Za-z_$][\w$]*)[?!]?\s*[:=;]")
 METHOD = re.compile(r"(?:(?:public|private|protected|static|async|readonly|override)\s+)*([A-Za-z_$][\w$]*)\s*(?:<[^>(]*>)?\s*\(")
+
+
+@lru_cache(maxsize=8)
+def _newlines(src: str) -> list[int]:
+    return [i for i, ch in enumerate(src) if ch == "\n"]
+
+
+def line_of(src: str, pos: int) -> int:
+    """1-based line of an offset (a sorted index of the newlines, built once per source)."""
+    return bisect.bisect_left(_newlines(src), pos) + 1
 
 
 @dataclass
