@@ -5,16 +5,28 @@ the brace blocks that follow them. Enough for controllers, modules, guards and D
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from auditor.endpoints.jsparse import matching_paren, split_args
-from auditor.text import line_of
 
 DECORATOR = re.compile(r"@([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*")
 CLASS = re.compile(r"(?:export\s+)?(?:default\s+)?(?:abstract\s+)?class\s+([A-Za-z_$][\w$]*)"
                    r"(?:\s+extends\s+([^{]+?))?(?:\s+implements\s+[^{]+?)?\s*\{")
+FIELD = re.compile(r"(?:(?:public|private|protected|static|readonly|declare)\s+)*([A-Za-z_$][\w$]*)[?!]?\s*[:=;]")
 METHOD = re.compile(r"(?:(?:public|private|protected|static|async|readonly|override)\s+)*([A-Za-z_$][\w$]*)\s*(?:<[^>(]*>)?\s*\(")
+
+
+@lru_cache(maxsize=8)
+def _newlines(src: str) -> list[int]:
+    return [i for i, ch in enumerate(src) if ch == "\n"]
+
+
+def line_of(src: str, pos: int) -> int:
+    """1-based line of an offset (a sorted index of the newlines, built once per source)."""
+    return bisect.bisect_left(_newlines(src), pos) + 1
 
 
 @dataclass
@@ -136,15 +148,15 @@ def _members(src: str, pos: int, end: int, cls: Class) -> None:
                                       line_of(src, start), src[start:body_end + 1]))
             pos = body_end + 1
             continue
-        f = re.match(r"(?:(?:public|private|protected|static|readonly|declare)\s+)*([A-Za-z_$][\w$]*)[?!]?\s*[:=;]",
-                     src[after:end])
+        f = FIELD.match(src, after, end)
         if f:
             if decorators:
                 cls.fields[f.group(1)] = decorators
             stop = _statement_end(src, after, end)
             pos = stop + 1
             continue
-        pos = after + 1
+        nxt = re.compile(r"[;{}\n]").search(src, after + 1, end)   # skip to the next statement boundary
+        pos = nxt.end() if nxt else end
 
 
 def _statement_end(src: str, pos: int, end: int) -> int:
