@@ -62,3 +62,13 @@ def test_owner_check_in_the_resolver_authorizes(graphene_ops, apollo_ops):
         assert is_object_endpoint(ep) and ep.authorized is True, ep.handler
     # no id argument: not an object endpoint
     assert not is_object_endpoint(graphene_ops["Query.posts"])
+
+
+def test_lazy_relationships_of_listed_sqlalchemy_types_are_per_row_fetches():
+    fields = {(r.type_name, r.field): r for r in graphql.field_resolvers(Repository.scan(STACKS / "graphql-orm"))}
+    # Story is listed by `stories`, and its reporter relationship loads lazily: one query per story
+    story = fields[("StoryObject", "reporter")]
+    assert story.fetch and "Story.reporter" in story.fetch and story.loader is None
+    assert ("StoryObject", "labels") not in fields                         # lazy="selectin": loaded up front
+    assert fields[("NoteObject", "reporter")].loader                        # the type batches
+    assert not any(type_name == "LabelObject" for type_name, _ in fields)   # only fetched one at a time

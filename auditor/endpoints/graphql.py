@@ -449,6 +449,69 @@ def field_resolvers(repo: Repository) -> list[FieldResolver]:
                 for fn in cls.body:
                     if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and fn.name.startswith("resolve_"):
                         _add(out, cls.name, fn.name[len("resolve_"):], path, fn.lineno, ast.unparse(fn))
+    return out + lazy_relationship_fields(repo)
+
+
+EAGER_LOADING = {"joined", "selectin", "subquery", "immediate", "raise", "noload"}
+
+
+def lazy_relationship_fields(repo: Repository) -> list[FieldResolver]:
+    """graphene-sqlalchemy: an `SQLAlchemyObjectType` exposes its model's relationships as fields, each loaded
+    lazily (one query per parent row) unless the relationship is declared eager or the type batches
+    (`batching = True`). Reported for the types a query field returns as a list."""
+    import ast
+    listed = {list_element(op.returns) for op in operations(repo) if op.kind == "query"}
+    listed |= {m.group(1) for op in operations(repo) for m in re.finditer(r"ConnectionField\(\s*(\w+)", op.returns)}
+    types: dict[str, tuple[str, bool, set[str]]] = {}    # model -> (object type, batched, excluded fields)
+    for path, text in _sources(repo):
+        if not path.endswith(".py") or "SQLAlchemyObjectType" not in text:
+            continue
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+            if cls.name not in listed or not any(ast.unparse(b).endswith("SQLAlchemyObjectType") for b in cls.bases):
+                continue
+            meta = next((c for c in cls.body if isinstance(c, ast.ClassDef) and c.name == "Meta"), None)
+            settings = {t.id: st.value for st in (meta.body if meta else []) if isinstance(st, ast.Assign)
+                        for t in st.targets if isinstance(t, ast.Name)}
+            model = settings.get("model")
+            if not isinstance(model, ast.Name):
+                continue
+            batched = isinstance(settings.get("batching"), ast.Constant) and settings["batching"].value is True
+            excluded = {c.value for key in ("exclude_fields", "exclude") if key in settings
+                        for c in ast.walk(settings[key]) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+            types[model.id] = (cls.name, batched, excluded)
+    if not types:
+        return []
+    out: list[FieldResolver] = []
+    for path in repo.paths("python"):
+        if TEST_FILE.search(path):
+            continue
+        text = repo.read_text(path) or ""
+        if "relationship(" not in text or not any(f"class {m}" in text for m in types):
+            continue
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for cls in (n for n in tree.body if isinstance(n, ast.ClassDef) and n.name in types):
+            type_name, batched, excluded = types[cls.name]
+            for st in cls.body:
+                target = st.targets[0] if isinstance(st, ast.Assign) else st.target if isinstance(st, ast.AnnAssign) else None
+                value = getattr(st, "value", None)
+                if not (isinstance(target, ast.Name) and isinstance(value, ast.Call)
+                        and ast.unparse(value.func).endswith("relationship")):
+                    continue
+                name = target.id
+                lazy = next((k.value.value for k in value.keywords if k.arg == "lazy" and isinstance(k.value, ast.Constant)),
+                            "select")
+                if name in excluded or lazy in EAGER_LOADING:
+                    continue
+                out.append(FieldResolver(type_name, name, path, st.lineno,
+                                         f"the lazy SQLAlchemy relationship {cls.name}.{name}",
+                                         "graphene-sqlalchemy batching" if batched else None))
     return out
 
 
