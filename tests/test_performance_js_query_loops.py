@@ -1,4 +1,4 @@
-"""PERF-N-PLUS-1 in JavaScript/TypeScript: a loop whose body queries with the loop's element
+"""PERF-N-PLUS-1 in JavaScript/TypeScript and Go: a loop whose body queries with the loop's element
 (tests/fixtures/performance/js-query-loops)."""
 from __future__ import annotations
 
@@ -27,3 +27,9 @@ def test_js_loops_fail_the_item_alone_and_beside_a_python_pass():
     python_pass = ItemResult("PERF-N-PLUS-1", "pass", "no per-row query", details={"eager_loaded_loops": 2})
     mixed = with_js_loops("PERF-N-PLUS-1", evidence, python_pass)
     assert mixed.verdict == "partial" and mixed.details["js_query_loops"] == 2
+
+
+def test_go_loop_querying_per_row_and_a_preloaded_twin():
+    from auditor.probes.go_query_loops import query_loops as go_query_loops
+    found = go_query_loops(Repository.scan(FIXTURE.parent / "go-query-loops"))
+    assert [(loop.file, loop.line, loop.row) for loop in found] == [("store/books.go", 24, "i")]

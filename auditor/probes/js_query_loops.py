@@ -26,7 +26,7 @@ MAX_FILE = 400_000
 
 
 @dataclass(frozen=True)
-class JsQueryLoop:
+class TextQueryLoop:
     file: str
     loop_line: int
     line: int
@@ -62,8 +62,8 @@ def _body(text: str, m: re.Match) -> tuple[int, int] | None:
     return (paren, end) if end is not None else None
 
 
-def query_loops_in(path: str, text: str) -> list[JsQueryLoop]:
-    found: list[JsQueryLoop] = []
+def query_loops_in(path: str, text: str) -> list[TextQueryLoop]:
+    found: list[TextQueryLoop] = []
     for m in LOOP.finditer(text):
         binding = next(g for g in (m.group("of"), m.group("arrow"), m.group("bare"), m.group("fn")) if g)
         rows = _names(binding)
@@ -80,15 +80,15 @@ def query_loops_in(path: str, text: str) -> list[JsQueryLoop]:
             args = text[open_at:close] if close is not None else ""
             used = next((r for r in sorted(rows) if re.search(rf"(?<![\w$.]){re.escape(r)}\b", args)), None)
             if used:
-                found.append(JsQueryLoop(path, line_of(text, m.start()), line_of(text, span[0] + q.start()),
+                found.append(TextQueryLoop(path, line_of(text, m.start()), line_of(text, span[0] + q.start()),
                                          " ".join(q.group(0).split()), used))
                 break   # one query per loop is enough to say it
     return found
 
 
-def query_loops(repo: Repository) -> list[JsQueryLoop]:
+def query_loops(repo: Repository) -> list[TextQueryLoop]:
     """Per-row queries in the repository's JavaScript/TypeScript code that serves requests."""
-    out: list[JsQueryLoop] = []
+    out: list[TextQueryLoop] = []
     for path in repo.paths():
         if not path.endswith(JS) or path.endswith(".d.ts") or TEST_FILE.search(path) or NO_REQUEST_PATH.search(path) \
                 or "node_modules/" in path or re.search(r"(^|/)(seeders?|seeds?|dist|build|frontend|client)/", path):

@@ -11,7 +11,7 @@ from auditor.context import AuditContext, Key, Unavailable
 from auditor.endpoints.graphql import FieldResolver, field_resolvers
 from auditor.inventory import DOCUMENT
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
-from auditor.probes import js_query_loops, nplusone
+from auditor.probes import go_query_loops, js_query_loops, nplusone
 from auditor.registry import check, collector
 
 QUERY_LOOPS: Key[tuple[nplusone.Relations, list[nplusone.QueryLoop], list[Evidence]]] = Key("query_loops")
@@ -57,7 +57,9 @@ def graphql_resolvers(item_id: str, resolvers: list[FieldResolver], python: Item
 
 @check("PERF-N-PLUS-1")
 def no_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
-    js_loops = js_query_loops.query_loops(ctx.repo) if ctx.inventory.code_languages & {"javascript", "typescript"} else []
+    languages = ctx.inventory.code_languages
+    js_loops = js_query_loops.query_loops(ctx.repo) if languages & {"javascript", "typescript"} else []
+    js_loops += go_query_loops.query_loops(ctx.repo) if "go" in languages else []
     if not js_loops:
         return python_and_graphql(ctx, item)
     try:
@@ -68,16 +70,17 @@ def no_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                                    for e in js_loop_evidence(js_loops)], other)
 
 
-def js_loop_evidence(loops: list[js_query_loops.JsQueryLoop]) -> list[Evidence]:
+def js_loop_evidence(loops: list[js_query_loops.TextQueryLoop]) -> list[Evidence]:
+    """Loops read as text (JavaScript/TypeScript, Go) that query once per row."""
     return [Evidence(loop.file, loop.line, "", rule_id="n-plus-one/js-loop", engine="text", kind=VIOLATION,
                      message=f"loop (line {loop.loop_line}) runs {loop.call}...) once per `{loop.row}`: a query per row")
             for loop in loops]
 
 
 def with_js_loops(item_id: str, evidence: list[Evidence], other: ItemResult | None) -> ItemResult:
-    """JavaScript/TypeScript loops that query per row, with the Python/GraphQL verdict when there is one."""
-    rationale = (f"Heuristic: {len(evidence)} JavaScript/TypeScript loop(s) query the database once per row (a model "
-                 "finder or a data-access lookup called with the loop's element).")
+    """JavaScript/TypeScript and Go loops that query per row, with the Python/GraphQL verdict when there is one."""
+    rationale = (f"Heuristic: {len(evidence)} JavaScript/TypeScript or Go loop(s) query the database once per row (a "
+                 "model finder, a data-access lookup or a GORM/database/sql call made with the loop's element).")
     if other is None or other.verdict not in ("pass", "partial", "fail"):
         return partial_result(item_id, 0, len(evidence), rationale, evidence, {"js_query_loops": len(evidence)})
     details = dict(other.details or {})
