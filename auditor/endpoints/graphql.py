@@ -371,7 +371,9 @@ def _mark_record_access(ep: Endpoint, op: Operation) -> None:
         return
     check = OWNERSHIP.search(op.resolver)
     owner = OWNER_ARG.search(op.args) if op.kind == "mutation" else None
-    if owner and re.search(rf"\b{owner.group(1)}\b", op.resolver.split(":", 1)[-1]) and not check:
+    if owner and not check and re.search(rf"(?<!def )(?<![\w$.])(?!(?:async|function|def|mutate|resolve\w*|if|for|while)\b)"
+                                         rf"[\w$.]+\s*\([^()]*\b{owner.group(1)}\b", op.resolver):
+        # the resolver hands the caller-chosen user id to a call (a write, a lookup): not only declares it
         ep.notes.append(f"{RECORD_ARGUMENT} `{owner.group(1)}`")
         mark(ep, "authorized", False, f"the acting user's id `{owner.group(1)}` comes from the operation's arguments")
         return
