@@ -89,3 +89,13 @@ func main() {
     eps = {(e.method, e.path): e for e in endpoints}
     assert eps[("GET", "/articles")].authenticated is False and eps[("GET", "/articles")].protections.get("public")
     assert eps[("DELETE", "/admin/articles/{id}")].authenticated is True
+
+
+def test_user_id_from_a_plain_cookie_is_an_unauthorized_object_endpoint():
+    from auditor.endpoints.classify import is_object_endpoint
+    endpoints, _ = go.extract(Repository.scan(STACKS / "go-cookie-identity"))
+    by_path = {ep.path: ep for ep in endpoints}
+    cookie = by_path["/profile"]
+    assert is_object_endpoint(cookie) and cookie.authorized is False
+    assert "plain cookie" in " ".join(cookie.notes)
+    assert not is_object_endpoint(by_path["/me"])     # the id comes from the verified session

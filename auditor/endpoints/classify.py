@@ -108,11 +108,19 @@ def is_profile_read(ep: Endpoint) -> bool:
     return ep.method in ("GET", "HEAD") and bool(PROFILE_READ.search(ep.path))
 
 
+# the note an endpoint reader leaves on an operation that addresses a record by an id argument, not a path
+# parameter (a GraphQL `deletePost(id: ID!)`)
+RECORD_ARGUMENT = "object: addresses a record by its argument"
+
+
 def is_object_endpoint(ep: Endpoint) -> bool:
     """Addresses one record by identifier: the place where insecure direct object references happen.
 
-    Heuristic: a path parameter, except entry points, one-time token links and public profile reads."""
-    return has_path_params(ep.path) and not is_entry_point(ep) and not is_token_path(ep) and not is_profile_read(ep)
+    Heuristic: a path parameter (or an id argument a reader noted), except entry points, one-time token links
+    and public profile reads."""
+    by_argument = any(n.startswith(RECORD_ARGUMENT) for n in ep.notes)
+    return (has_path_params(ep.path) or by_argument) and not is_entry_point(ep) and not is_token_path(ep) \
+        and not is_profile_read(ep)
 
 
 DEVELOPMENT_ONLY = "development only"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from auditor.endpoints.classify import RECORD_ARGUMENT
 from auditor.endpoints.common import SAFE_METHODS, mark, where
 from auditor.endpoints.go import GoRoutes, Middleware, Route, caller_argument
 from auditor.endpoints.goread import GoFunc, GoIndex
@@ -228,6 +229,11 @@ def app_uses_cookie_sessions(found: GoRoutes) -> str | None:
     return memo["_sessions"]
 
 
+# the acting user's id read from a plain cookie (`util.GetCookie(r, "Uid")`, `r.Cookie("user_id")`)
+IDENTITY_COOKIE = re.compile(r'(?:GetCookie\(\s*\w+\s*,\s*|\.Cookie\(\s*)"(?:uid|user_?id|userid|account_?id|member_?id)"',
+                             re.I)
+
+
 def protect(ep: Endpoint, route: Route, chain: list[Middleware], found: GoRoutes) -> None:
     kinds: dict[str, str] = {}
     for mw in chain:
@@ -253,7 +259,13 @@ def protect(ep: Endpoint, route: Route, chain: list[Middleware], found: GoRoutes
                                          "and the handler does not reject anonymous requests")
 
     own = OWNERSHIP.search(body)
-    if "authz" in kinds:
+    cookie_identity = IDENTITY_COOKIE.search(body)
+    if cookie_identity and "authz" not in kinds:
+        # the record is chosen by a value the client sets: an object endpoint whatever its path
+        ep.notes.append(f"{RECORD_ARGUMENT} `{cookie_identity.group(0)}`")
+        mark(ep, "authorized", False, f"the user id comes from a plain cookie (`{cookie_identity.group(0)}`) the client "
+                                      "can set, not from the session")
+    elif "authz" in kinds:
         mark(ep, "authorized", True, kinds["authz"])
     elif own:
         mark(ep, "authorized", True, f"ownership or role check `{own.group(0)}` in {route.handler}")

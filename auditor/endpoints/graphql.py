@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from auditor.endpoints.classify import RECORD_ARGUMENT
 from auditor.endpoints.common import mark
 from auditor.endpoints.jsparse import matching_paren
 from auditor.inventory import TEST_FILE
@@ -35,7 +36,7 @@ COST_LIMIT = re.compile(r"depthLimit|depth_limit|DepthLimit|QueryDepthLimiter|cr
                         r"max_depth|MaxTokensLimiter|max_aliases|validationRules\s*:\s*\[[^\]]*\w", re.I)
 BATCHING = re.compile(r"\bbatch\s*=\s*True|allowBatchedHttpRequests\s*:\s*true|batching\s*:\s*true|\bbatch\s*:\s*true")
 SDL_BLOCK = re.compile(r"(?:extend\s+)?type\s+(Mutation|Query)\s*\{")
-SDL_FIELD = re.compile(r"^\s*(\w+)\s*(\([^)]*\))?\s*:", re.M)
+SDL_FIELD = re.compile(r"^\s*(\w+)\s*(\([^)]*\))?\s*:[ \t]*(\[?[ \t]*\w+!?[ \t]*\]?!?)?", re.M)
 JS_OBJECT_TYPE = re.compile(r"new\s+GraphQLObjectType\s*\(\s*\{\s*name\s*:\s*['\"`](\w*(?:Mutation|Query)\w*)['\"`]")
 RESOLVER_MAP = re.compile(r"\b(Mutation|Query)\s*:\s*\{")
 AUTH_CHECK = re.compile(r"context\.user\b|ctx\.user\b|context\.currentUser|info\.context\.user|\.session\.user|req\.user\b|"
@@ -60,6 +61,7 @@ class Operation:
     line: int
     args: str = ""       # the argument declarations as written
     resolver: str = ""   # the resolver's source text, when found
+    returns: str = ""    # the declared result type as written (`[Post]`, `graphene.List(Post)`, `new GraphQLList(Post)`)
 
 
 @dataclass
@@ -152,7 +154,7 @@ def _js_operations(repo: Repository) -> list[Operation]:
             block = _block(text, m.end() - 1)
             for f in SDL_FIELD.finditer(block[1:-1]):
                 ops.append(Operation(kind, f.group(1), path, line_of(text, m.start() + 1 + f.start(1)),
-                                     f.group(2) or ""))
+                                     f.group(2) or "", returns=(f.group(3) or "").strip()))
         for m in JS_OBJECT_TYPE.finditer(text):
             kind = "mutation" if "Mutation" in m.group(1) else "query"
             fields_at = text.find("fields", m.end())
@@ -171,8 +173,10 @@ def _js_operations(repo: Repository) -> list[Operation]:
                 elif f.group(3):
                     body = _block(block[1:], f.start(3))
                 args = re.search(r"args\s*:\s*\{", body)
+                declared = _block(body, args.end() - 1) if args else ""
+                returns = re.search(r"\btype\s*:\s*([^,\n]+)", body.replace(declared, "") if declared else body)
                 ops.append(Operation(kind, f.group(1), path, line_of(text, brace + 1 + f.start(1)),
-                                     _block(body, args.end() - 1) if args else "", body))
+                                     declared, body, returns.group(1).strip() if returns else ""))
     for op in ops:
         if not op.resolver:
             op.resolver = resolvers.get((op.kind, op.name), "")
@@ -207,41 +211,47 @@ def _definition(sources: list[tuple[str, str]], name: str) -> str:
 def _python_operations(repo: Repository) -> list[Operation]:
     import ast
     ops: list[Operation] = []
+    trees: list[tuple[str, ast.Module]] = []
     for path, text in _sources(repo):
         if not path.endswith(".py"):
             continue
         try:
-            tree = ast.parse(text)
+            trees.append((path, ast.parse(text)))
         except SyntaxError:
             continue
+    # mutation classes are often defined in one module and mounted (`add = AddMutation.Field()`) in another
+    every_class = {n.name: n for _, tree in trees for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+    for path, tree in trees:
         classes = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
         for cls in classes.values():
             bases = {ast.unparse(b) for b in cls.bases}
             decorators = {ast.unparse(d) for d in cls.decorator_list}
-            kind = "mutation" if "Mutation" in cls.name else "query" if cls.name.startswith("Query") else ""
+            # the root types, and the mixins a root `class Query(UserQuery, RoomsQuery)` is assembled from
+            kind = "mutation" if "Mutation" in cls.name else "query" if re.match(r"\w*Query$|Query", cls.name) else ""
             if not kind:
                 continue
             if any(b.endswith("ObjectType") for b in bases):          # graphene root type
-                methods = {f.name: f for f in cls.body if isinstance(f, ast.FunctionDef)}
+                methods = {f.name: f for f in cls.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
                 for stmt in cls.body:
                     if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
                         name = stmt.targets[0].id
                         value = ast.unparse(stmt.value)
                         resolver, args = "", value
                         ref = re.match(r"(\w+)\.Field\(", value)
-                        if ref and ref.group(1) in classes:
-                            target = classes[ref.group(1)]
+                        if ref and ref.group(1) in every_class:
+                            target = every_class[ref.group(1)]
                             resolver = ast.unparse(target)
                             args = next((ast.unparse(c) for c in target.body if isinstance(c, ast.ClassDef)
                                          and c.name in ("Arguments", "Input")), "")
                         elif f"resolve_{name}" in methods:
                             resolver = ast.unparse(methods[f"resolve_{name}"])
-                        ops.append(Operation(kind, name, path, stmt.lineno, args, resolver))
+                        ops.append(Operation(kind, name, path, stmt.lineno, args, resolver, value))
             elif any("strawberry.type" in d for d in decorators):      # strawberry
                 for f in cls.body:
                     if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
                             re.search(r"strawberry\.(mutation|field)", ast.unparse(d)) for d in f.decorator_list):
-                        ops.append(Operation(kind, f.name, path, f.lineno, ast.unparse(f.args), ast.unparse(f)))
+                        ops.append(Operation(kind, f.name, path, f.lineno, ast.unparse(f.args), ast.unparse(f),
+                                             ast.unparse(f.returns) if f.returns else ""))
         for node in ast.walk(tree):                                     # ariadne: @mutation.field("name")
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 for d in node.decorator_list:
@@ -298,9 +308,87 @@ def endpoints(repo: Repository) -> list[Endpoint]:
             mark(ep, "input_validated", False, f"untyped argument `{untyped.group(0).strip(':, ')}`")
         else:
             mark(ep, "input_validated", True, "arguments typed by the GraphQL schema")
+        if op.kind == "query":
+            _mark_list(ep, op)
+        _mark_record_access(ep, op)
         ep.notes.append("graphql operation")
         out.append(ep)
     return out
+
+
+# a list field takes its page through one of these arguments (relay's first/after, limit/offset, page/size)
+PAGING_ARG = re.compile(r"\b(first|last|after|before|limit|offset|page|page_?size|pageSize|per_?page|perPage|cursor|"
+                        r"skip|take)\b\s*[:=]", re.I)
+LIST_OF = re.compile(r"^\[\s*(\w+)|\bList\(\s*(?:graphene\.)?(?:NonNull\(\s*)?([\w.]+)|"
+                     r"GraphQLList\(\s*(?:new\s+GraphQLNonNull\(\s*)?(\w+)|^(?:typing\.)?[Ll]ist\[\s*([\w.]+)")
+CONNECTION = re.compile(r"Connection\b|ConnectionField\(")
+SCALAR = re.compile(r"(?:graphene\.)?(?:String|Int|Float|Boolean|ID|JSONString|DateTime)|GraphQL(?:String|Int|Float|Boolean|ID)|"
+                    r"str|int|float|bool")
+
+
+def list_element(returns: str) -> str | None:
+    """The element type of a list result (`[Post!]!`, `graphene.List(Post)`, `new GraphQLList(Post)`,
+    `list[Post]`), or None when the field does not return a list."""
+    m = LIST_OF.search(returns.strip())
+    return next((g for g in m.groups() if g), None) if m else None
+
+
+def _mark_list(ep: Endpoint, op: Operation) -> None:
+    """A query field returning a list of objects is a list endpoint: paginated when it takes a page argument
+    (or is a relay connection), unpaginated when it returns every row."""
+    if CONNECTION.search(op.returns):
+        mark(ep, "paginated", True, f"relay connection `{op.returns[:60]}`")
+        return
+    element = list_element(op.returns)
+    if element is None or SCALAR.fullmatch(element):
+        return
+    paging = PAGING_ARG.search(op.args)
+    if paging:
+        mark(ep, "paginated", True, f"argument `{paging.group(1)}` of {ep.handler}")
+    else:
+        mark(ep, "paginated", False, f"{ep.handler} returns a list of {element} with no limit, first or cursor argument")
+
+
+# an argument naming a record: `id`, `postId`, `room_id`, `ids`
+ID_ARG = re.compile(r"(?<![\w.])(id|pk|uuid|ids|\w+_ids?|\w+Ids?)\b\s*[:=]")
+# an argument naming the acting user: the caller's identity taken from what the caller sends
+OWNER_ARG = re.compile(r"(?<![\w.])((?:owner|user|author|creator|account|sender)_?[iI]d)\b\s*[:=]")
+# the resolver reads, changes or removes a record with the argument: an ORM call or a data-access helper
+DATA_CALL = r"(?:find\w*|get\w*|select\w*|delete\w*|remove\w*|update\w*|destroy|fetch\w*|load|query|filter(?:_by)?|edit\w*)"
+# resolvers that call an Apollo data source hand it the request context: the scoping is in the data source
+DATA_SOURCE = re.compile(r"dataSources\.")
+OWNERSHIP = re.compile(r"(?:context|ctx|info\.context|req|request)\.(?:user|currentUser|current_user|session\.user)\b[\w.]*\s*"
+                       r"(?:===?|!==?)|(?:===?|!==?)\s*(?:context|ctx|info\.context|req|request)\.(?:user|currentUser)\b|"
+                       r"\bcurrent_user\b|\bowner\w*\s*(?:===?|!==?)|has_perm|[Pp]ermission|is_admin|isAdmin|\brole\b|"
+                       r"Forbidden|authorize|\.can\(")
+
+
+def _mark_record_access(ep: Endpoint, op: Operation) -> None:
+    """An operation that takes a record's id and reads, changes or deletes that record in its resolver is an
+    object endpoint: authorized only when the resolver compares the record with the caller or checks a
+    permission. A mutation that takes the acting user's id as an argument trusts the caller to say who it is."""
+    if not op.resolver or DATA_SOURCE.search(op.resolver):
+        return
+    check = OWNERSHIP.search(op.resolver)
+    owner = OWNER_ARG.search(op.args) if op.kind == "mutation" else None
+    if owner and not check and re.search(rf"(?<!def )(?<![\w$.])(?!(?:async|function|def|mutate|resolve\w*|if|for|while)\b)"
+                                         rf"[\w$.]+\s*\([^()]*\b{owner.group(1)}\b", op.resolver):
+        # the resolver hands the caller-chosen user id to a call (a write, a lookup): not only declares it
+        ep.notes.append(f"{RECORD_ARGUMENT} `{owner.group(1)}`")
+        mark(ep, "authorized", False, f"the acting user's id `{owner.group(1)}` comes from the operation's arguments")
+        return
+    for arg in ID_ARG.finditer(op.args):
+        name = arg.group(1)
+        used = re.search(rf"\b{DATA_CALL}\s*\([^()]*\b(?:args\.)?{name}\b", op.resolver, re.I)
+        if not used:
+            continue
+        ep.notes.append(f"{RECORD_ARGUMENT} `{name}`")
+        if check:
+            mark(ep, "authorized", True, f"resolver checks `{check.group(0).strip()}`")
+        else:
+            mark(ep, "authorized", False, f"the resolver passes `{name}` to `{used.group(0)[:60]}` with no owner or "
+                                          "permission check")
+        return
 
 
 FETCH = re.compile(r"dataSources\.\w+\.\w+\(|\bdb\.\w+|\.findByPk\(|\.findAll\(|\.findOne\(|\.find\(|\bselect_\w+\(|"
@@ -363,6 +451,69 @@ def field_resolvers(repo: Repository) -> list[FieldResolver]:
                 for fn in cls.body:
                     if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and fn.name.startswith("resolve_"):
                         _add(out, cls.name, fn.name[len("resolve_"):], path, fn.lineno, ast.unparse(fn))
+    return out + lazy_relationship_fields(repo)
+
+
+EAGER_LOADING = {"joined", "selectin", "subquery", "immediate", "raise", "noload"}
+
+
+def lazy_relationship_fields(repo: Repository) -> list[FieldResolver]:
+    """graphene-sqlalchemy: an `SQLAlchemyObjectType` exposes its model's relationships as fields, each loaded
+    lazily (one query per parent row) unless the relationship is declared eager or the type batches
+    (`batching = True`). Reported for the types a query field returns as a list."""
+    import ast
+    listed = {list_element(op.returns) for op in operations(repo) if op.kind == "query"}
+    listed |= {m.group(1) for op in operations(repo) for m in re.finditer(r"ConnectionField\(\s*(\w+)", op.returns)}
+    types: dict[str, tuple[str, bool, set[str]]] = {}    # model -> (object type, batched, excluded fields)
+    for path, text in _sources(repo):
+        if not path.endswith(".py") or "SQLAlchemyObjectType" not in text:
+            continue
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+            if cls.name not in listed or not any(ast.unparse(b).endswith("SQLAlchemyObjectType") for b in cls.bases):
+                continue
+            meta = next((c for c in cls.body if isinstance(c, ast.ClassDef) and c.name == "Meta"), None)
+            settings = {t.id: st.value for st in (meta.body if meta else []) if isinstance(st, ast.Assign)
+                        for t in st.targets if isinstance(t, ast.Name)}
+            model = settings.get("model")
+            if not isinstance(model, ast.Name):
+                continue
+            batched = isinstance(settings.get("batching"), ast.Constant) and settings["batching"].value is True
+            excluded = {c.value for key in ("exclude_fields", "exclude") if key in settings
+                        for c in ast.walk(settings[key]) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+            types[model.id] = (cls.name, batched, excluded)
+    if not types:
+        return []
+    out: list[FieldResolver] = []
+    for path in repo.paths("python"):
+        if TEST_FILE.search(path):
+            continue
+        text = repo.read_text(path) or ""
+        if "relationship(" not in text or not any(f"class {m}" in text for m in types):
+            continue
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for cls in (n for n in tree.body if isinstance(n, ast.ClassDef) and n.name in types):
+            type_name, batched, excluded = types[cls.name]
+            for st in cls.body:
+                target = st.targets[0] if isinstance(st, ast.Assign) else st.target if isinstance(st, ast.AnnAssign) else None
+                value = getattr(st, "value", None)
+                if not (isinstance(target, ast.Name) and isinstance(value, ast.Call)
+                        and ast.unparse(value.func).endswith("relationship")):
+                    continue
+                name = target.id
+                lazy = next((k.value.value for k in value.keywords if k.arg == "lazy" and isinstance(k.value, ast.Constant)),
+                            "select")
+                if name in excluded or lazy in EAGER_LOADING:
+                    continue
+                out.append(FieldResolver(type_name, name, path, st.lineno,
+                                         f"the lazy SQLAlchemy relationship {cls.name}.{name}",
+                                         "graphene-sqlalchemy batching" if batched else None))
     return out
 
 

@@ -193,10 +193,13 @@ def _call_text(text: str, open_at: int) -> tuple[str, int]:
     return text[open_at:end], end
 
 
-def _js_patterns(spec: dict[str, Any], default: list[str], named: list[str]) -> list[re.Pattern[str]]:
+def _js_patterns(spec: dict[str, Any], default: list[str], named: list[str], text: str = "") -> list[re.Pattern[str]]:
     out = []
     for call in spec.get("calls", []):
-        if call == "":
+        if call.startswith("this."):   # a method the client class gives its subclasses: `class X extends Base`
+            if any(re.search(rf"\bclass\s+[\w$]+\s+extends\s+{re.escape(b)}\b", text) for b in default + named):
+                out.append(re.compile(rf"\bthis\.{re.escape(call[5:])}\s*\("))
+        elif call == "":
             out += [re.compile(rf"(?<![\w$.]){re.escape(b)}\s*\(") for b in default + named if b not in ("require",)]
         elif call == "new ":
             out += [re.compile(rf"\bnew\s+{re.escape(b)}\s*\(") for b in default + named]
@@ -233,7 +236,7 @@ def javascript_client_calls(path: str, text: str) -> list[ClientCall]:
         for module, default, named in bindings:
             if not any(fnmatch.fnmatchcase(module, pattern) for pattern in modules):
                 continue
-            for pattern in _js_patterns(spec, default, named):
+            for pattern in _js_patterns(spec, default, named, text):
                 for m in pattern.finditer(text):
                     call, end = _call_text(text, m.end() - 1)
                     line = line_of(text, m.start())

@@ -88,6 +88,7 @@ def build_program(repo: Repository, endpoints: list[Endpoint], rules: TaintRules
             continue
         modules[rel] = collect_symbols(rel, tree, functions)
     program = Program(index, modules, functions)
+    rules = rules.with_query_objects(query_objects(repo, index, rels))
     bind_decorators(program)
     mark_entries(program, endpoints)
     built = time.perf_counter()
@@ -102,6 +103,30 @@ def build_program(repo: Repository, endpoints: list[Endpoint], rules: TaintRules
              "analyses": analyses, "flows": len(flows), "build_seconds": round(built - started, 3),
              "summary_seconds": round(done - built, 3)}
     return ProgramModel(program, summaries, flows, unparsed, stats)
+
+
+# loaders that turn .sql files into an object whose every method runs one of the queries
+QUERY_LOADERS = ("aiosql.from_path", "aiosql.from_str")
+
+
+def query_objects(repo: Repository, index: ModuleIndex, rels: list[str]) -> list[str]:
+    """Dotted names of module-level objects built by a SQL-file query loader (`queries = aiosql.from_path(...)`):
+    calling any of their methods is a query that returns rows."""
+    import ast
+    found = []
+    for rel in rels:
+        text = repo.read_text(rel) or ""
+        if "aiosql" not in text:
+            continue
+        tree = repo.python_ast(rel)
+        module = index.name_of.get(rel)
+        if tree is None or not module:
+            continue
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) \
+                    and ast.unparse(stmt.value.func).endswith(QUERY_LOADERS + ("from_path", "from_str")):
+                found += [f"{module}.{t.id}" for t in stmt.targets if isinstance(t, ast.Name)]
+    return found
 
 
 def flow_text(steps: tuple[FlowStep, ...]) -> str:

@@ -15,15 +15,22 @@ VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "opti
 
 def mark_entries(program: Program, endpoints: list[Endpoint]) -> None:
     by_file: dict[str, list[FunctionInfo]] = {}
+    by_name: dict[str, list[FunctionInfo]] = {}
     for fn in program.functions.values():
         by_file.setdefault(fn.rel, []).append(fn)
+        if fn.cls is None and fn.parent is None:
+            by_name.setdefault(fn.name, []).append(fn)
     for ep in endpoints:
-        candidates = by_file.get(ep.file)
-        if not candidates or not ep.handler:
+        if not ep.handler:
             continue
         handler = ep.handler.split(":")[-1]
         name = handler.split(".")[-1]
+        candidates = by_file.get(ep.file) or []
         named = [f for f in candidates if f.name == name and (handler == name or f.qualname.endswith(handler))]
+        if not named and not any(f.name == name for f in candidates) and len(by_name.get(name, [])) == 1:
+            # a route table (`router.add_get("/", views.index)`) names a handler defined in another module: the
+            # one module-level function of that name
+            named = by_name[name]
         if named:
             best = min(named, key=lambda f: abs(f.line - ep.line))
             program.entries.setdefault(best.id, ep.framework)

@@ -4,6 +4,7 @@ A name pattern is a dotted call name (`os.system`, `subprocess.run`) or `*.<suff
 (`*.execute`). Calls are matched on their dotted name with imports resolved by the caller."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -23,16 +24,29 @@ class NameSet:
     def __init__(self, patterns: list[str]) -> None:
         self.exact: set[str] = set()
         self.suffixes: set[str] = set()
+        self.prefixes: set[str] = set()     # `pkg.queries.*`: every method of one object
         for p in patterns:
             if p.startswith("*."):
                 self.suffixes.add(p[2:])
+            elif p.endswith(".*"):
+                self.prefixes.add(p[:-2])
             else:
                 self.exact.add(p)
+
+    def extended(self, patterns: list[str]) -> NameSet:
+        """A copy with more patterns (the rules are shared; a repository's own names go into a copy)."""
+        copy = NameSet(patterns)
+        copy.exact |= self.exact
+        copy.suffixes |= self.suffixes
+        copy.prefixes |= self.prefixes
+        return copy
 
     def match(self, name: str) -> bool:
         if not name:
             return False
         if name in self.exact:
+            return True
+        if self.prefixes and name.rpartition(".")[0] in self.prefixes:
             return True
         if not self.suffixes:
             return False
@@ -93,6 +107,17 @@ class TaintRules:
 
     def database_result(self, name: str) -> bool:
         return self._about(name)[3]
+
+    def with_query_objects(self, objects: list[str]) -> TaintRules:
+        """These rules plus objects whose every method runs a query and returns rows (`queries.get_user(conn)`
+        of an aiosql loader): a copy, the shared rules stay as loaded."""
+        if not objects:
+            return self
+        patterns = [f"{o}.*" for o in objects]
+        effects = dict(self.effects)
+        effects["query"] = effects.get("query", NameSet([])).extended(patterns)
+        return dataclasses.replace(self, database_results=self.database_results.extended(patterns), effects=effects,
+                                   _cache={})
 
 
 def _strings(value: object, where: str) -> list[str]:

@@ -3,7 +3,9 @@
 List endpoints are recognised by what they return as well as by the route inventory: a GET handler (or a
 repository function it calls, one level) that queries many rows (`.all()`, `objects.all()/filter()` without a
 slice, `fetchall()`, `find({})`, `findAll()`, `toArray()`, `findMany()`) and serialises or renders them. A
-list that returns every row fails whether it answers JSON or a page of HTML, with the query as evidence."""
+list that returns every row fails whether it answers JSON or a page of HTML, with the query as evidence. GraphQL
+query fields returning a list of objects are list endpoints (paginated by a limit/first/after argument), and so
+are the list resources a REST generator (finale-rest) builds from models with `pagination: false`."""
 from __future__ import annotations
 
 import ast
@@ -27,6 +29,7 @@ from auditor.endpoints.handlers import handler_source
 from auditor.endpoints.responses import SourceOf
 from auditor.model import PRACTICE, Endpoint, Finding, ItemResult, partial_result
 from auditor.probes.callees import called_sources, endpoint_text, handler_definition
+from auditor.probes.rest_generators import generated_list_endpoints
 from auditor.registry import check
 
 UPPER_BOUND = re.compile(r"\ble\s*=|\blt\s*=|\bmax\s*:|max_value\s*=|\bmin\(|Math\.min\(|max_limit|max_page_size|"
@@ -222,6 +225,7 @@ def check_pagination(ctx: AuditContext, item: CatalogItem) -> ItemResult:
             places = [own] + [(f, text) for f, _, text in called_sources(ctx.repo, own[0], own[1])]
         return locate_in(ctx.repo.lines, places, query)
 
-    return evaluate_pagination(item.id, inv.endpoints, lambda e: handler_own_source(ctx, e),
+    endpoints = inv.endpoints + generated_list_endpoints(ctx.repo)
+    return evaluate_pagination(item.id, endpoints, lambda e: handler_own_source(ctx, e),
                                lambda e: ctx.repo.snippet(e.file, e.line),
                                production_findings(ctx.practices(item.id)), text_of, query_place)

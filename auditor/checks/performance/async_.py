@@ -7,8 +7,10 @@ from auditor.catalog import CatalogItem
 from auditor.checks.shared.verdicts import practice_violation_verdict, python_sources
 from auditor.collectors.endpoints import ENDPOINTS
 from auditor.context import AuditContext, Key, Unavailable
-from auditor.model import VIOLATION, Evidence, Finding, ItemResult
-from auditor.probes import slowwork
+from auditor.endpoints.handlers import handler_source
+from auditor.model import VIOLATION, Endpoint, Evidence, Finding, ItemResult
+from auditor.probes import js_slowwork, slowwork
+from auditor.probes.callees import endpoint_text
 from auditor.registry import check, collector
 
 PYTHON_FRAMEWORKS = ("flask", "fastapi", "django", "drf", "aiohttp", "starlette")
@@ -44,8 +46,35 @@ def helper_slow_work(ctx: AuditContext) -> tuple[list[Finding], dict]:
                 engine="ast", kind=VIOLATION,
                 message=f"{ep.method} {ep.path} ({work.handler}) {work.what}{via} while the client waits; "
                         "hand it to a background job")))
+    findings += js_mail_in_handlers(ctx, endpoints)
     return findings, {"python_handlers_read": handlers, "helper_calls_followed": helpers,
                       "endpoints": len(endpoints)}
+
+
+def js_mail_in_handlers(ctx: AuditContext, endpoints: list[Endpoint]) -> list[Finding]:
+    """JavaScript/TypeScript handlers that await a mail-sending function, in the handler or in the repository
+    function it calls (one level)."""
+    js = [e for e in endpoints if e.file.endswith(js_slowwork.JS)]
+    senders = js_slowwork.mail_senders(ctx.repo) if js else {}
+    findings: list[Finding] = []
+    for ep in js if senders else []:
+        call = js_slowwork.awaited_mail(endpoint_text(ctx.repo, ep.file, ep.handler, handler_source(ctx.repo, ep)), senders)
+        if call is None:
+            continue
+        file, line = _place(ctx, call) or (ep.file, ep.line)
+        name = call.rsplit(".", 1)[-1]
+        sender = f" (sends mail in {senders[name]})" if name in senders else ""
+        findings.append(Finding(item_id="PERF-ASYNC", evidence=Evidence(
+            file, line, ctx.repo.snippet(file, line), rule_id="slow-work-in-handler", engine="text", kind=VIOLATION,
+            message=f"{ep.method} {ep.path} ({ep.handler}) awaits {call}{sender} while the client waits; hand it to "
+                    "a background job")))
+    return findings
+
+
+def _place(ctx: AuditContext, call: str) -> tuple[str, int] | None:
+    places = [(p, n) for p in ctx.repo.paths() if p.endswith(js_slowwork.JS) and "node_modules/" not in p
+              for n, line in enumerate(ctx.repo.lines(p), 1) if call in line]
+    return places[0] if len(places) == 1 else None
 
 
 @check("PERF-ASYNC")
@@ -55,7 +84,8 @@ def background_work(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     looked_for = ("mail (smtplib, emails, yagmail, Flask-Mail, Django mail), subprocesses and PDF rendering in "
                   f"{scan['python_handlers_read']} Python handler(s) and the {scan['helper_calls_followed']} "
                   "same-repository function call(s) they make (one level), and background job systems (Celery, "
-                  "RQ, Dramatiq, arq, Huey, FastAPI BackgroundTasks, BullMQ)")
+                  "RQ, Dramatiq, arq, Huey, FastAPI BackgroundTasks, BullMQ); in JavaScript/TypeScript, handlers that await "
+                  "a function sending mail through nodemailer's sendMail, themselves or one call down)")
     violations = ctx.violations(item.id) + helper_findings
     if not ctx.practices(item.id) and not violations:
         unanalysed = sorted(ctx.inventory.code_languages - SLOW_WORK_ANALYSED)

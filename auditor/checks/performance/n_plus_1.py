@@ -1,7 +1,9 @@
 """PERF-N-PLUS-1: loops over query results that issue a query per row.
 
-Python from the AST (auditor/probes/nplusone.py and the program model); JavaScript/TypeScript from the text, a
-database call inside a loop body (auditor/probes/jsqueryloops.py)."""
+Python from the AST (auditor/probes/nplusone.py and the program model); JavaScript/TypeScript and Go from the
+text: first loops whose body queries with the loop's element (auditor/probes/js_query_loops.py, go_query_loops.py),
+then, when those find none and no Python query loop exists, any database call inside a JS loop body
+(auditor/probes/jsqueryloops.py, which also gives the JS pass). Two scanners from two branches; one probe is due."""
 from __future__ import annotations
 
 import dataclasses
@@ -14,7 +16,7 @@ from auditor.context import AuditContext, Key, Unavailable
 from auditor.endpoints.graphql import FieldResolver, field_resolvers
 from auditor.inventory import DOCUMENT
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
-from auditor.probes import jsqueryloops, nplusone
+from auditor.probes import go_query_loops, js_query_loops, jsqueryloops, nplusone
 from auditor.registry import check, collector
 
 QUERY_LOOPS: Key[tuple[nplusone.Relations, list[nplusone.QueryLoop], list[Evidence]]] = Key("query_loops")
@@ -60,6 +62,41 @@ def graphql_resolvers(item_id: str, resolvers: list[FieldResolver], python: Item
 
 @check("PERF-N-PLUS-1")
 def no_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
+    languages = ctx.inventory.code_languages
+    js_loops = js_query_loops.query_loops(ctx.repo) if languages & {"javascript", "typescript"} else []
+    js_loops += go_query_loops.query_loops(ctx.repo) if "go" in languages else []
+    if not js_loops:
+        return python_and_graphql(ctx, item)
+    try:
+        other: ItemResult | None = python_and_graphql(ctx, item)
+    except Unavailable:
+        other = None
+    return with_js_loops(item.id, [dataclasses.replace(e, snippet=ctx.repo.snippet(e.file, e.line))
+                                   for e in js_loop_evidence(js_loops)], other)
+
+
+def js_loop_evidence(loops: list[js_query_loops.TextQueryLoop]) -> list[Evidence]:
+    """Loops read as text (JavaScript/TypeScript, Go) that query once per row."""
+    return [Evidence(loop.file, loop.line, "", rule_id="n-plus-one/js-loop", engine="text", kind=VIOLATION,
+                     message=f"loop (line {loop.loop_line}) runs {loop.call}...) once per `{loop.row}`: a query per row")
+            for loop in loops]
+
+
+def with_js_loops(item_id: str, evidence: list[Evidence], other: ItemResult | None) -> ItemResult:
+    """JavaScript/TypeScript and Go loops that query per row, with the Python/GraphQL verdict when there is one."""
+    rationale = (f"Heuristic: {len(evidence)} JavaScript/TypeScript or Go loop(s) query the database once per row (a "
+                 "model finder, a data-access lookup or a GORM/database/sql call made with the loop's element).")
+    if other is None or other.verdict not in ("pass", "partial", "fail"):
+        return partial_result(item_id, 0, len(evidence), rationale, evidence, {"js_query_loops": len(evidence)})
+    details = dict(other.details or {})
+    details["js_query_loops"] = len(evidence)
+    good = other.details.get("eager_loaded_loops", 0) if other.details else 0
+    bad = (other.details.get("n_plus_one_loops", 0) if other.details else 0) + len(evidence)
+    return partial_result(item_id, good, good + bad, f"{rationale} {other.rationale}", evidence + other.evidence,
+                          details)
+
+
+def python_and_graphql(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     resolvers = [r for r in field_resolvers(ctx.repo) if r.fetch or r.loader]
     if not resolvers:
         return python_n_plus_one(ctx, item)

@@ -19,6 +19,7 @@ def authorization_checks(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         "endpoints that address a record by id check permission or ownership",
         "no permission check or ownership filter",
         "no non-public endpoint addresses an individual record by identifier")
-    result.rationale += (" Heuristic: an object endpoint is one with a path parameter, leaving out sign-in, "
-                         "one-time token links and public profile reads.")
+    result.rationale += (" Heuristic: an object endpoint is one with a path parameter (or a GraphQL operation whose "
+                         "resolver passes an id argument to a data call, or a handler taking the user id from a plain "
+                         "cookie), leaving out sign-in, one-time token links and public profile reads.")
     return with_gap(ctx, result)
