@@ -31,6 +31,15 @@ def handler_source(repo: Repository, ep: Endpoint, whole_class: bool = False) ->
     return memo[key]
 
 
+def js_named_handler_missing(repo: Repository, ep: Endpoint) -> bool:
+    """True when a JavaScript route names its handler (`router.get('/x', auth, users.show)`) and the
+    definition cannot be found: the text read is then the route call alone, not what the handler does."""
+    if not ep.file.endswith((".js", ".mjs", ".cjs", ".ts")) or ep.framework != "express":
+        return False
+    call = _js_call_text(repo.lines(ep.file), ep.line)
+    return bool(JS_HANDLER_REF.search(call)) and not _js_named_handler(repo, call, ep.file).strip()
+
+
 def _handler_source(repo: Repository, ep: Endpoint, whole_class: bool) -> str:
     if ep.file.endswith((".py", ".pyi")):
         return _python_handler(repo, ep, whole_class)
@@ -71,6 +80,23 @@ JS_REQUIRE = re.compile(r"""require\(\s*['"](\.{1,2}/[^'"]+)['"]\s*\)|\bfrom\s+[
 JS_DELEGATION = re.compile(r"(?:\bthis\.)?\b([A-Za-z_$][\w$]*)\(\s*req\s*,\s*res\b")
 
 
+def _js_bound_module(repo: Repository, path: str, name: str) -> str | None:
+    """The repository module a local name of a JS module is bound to by require/import, if any."""
+    import posixpath
+    text = repo.read_text(path) or ""
+    m = re.search(rf"""(?:const|let|var)\s+{re.escape(name)}\s*=\s*require\(\s*['"](\.{{1,2}}/[^'"]+)['"]\s*\)|"""
+                  rf"""import\s+(?:\*\s+as\s+)?{re.escape(name)}\s+from\s+['"](\.{{1,2}}/[^'"]+)['"]|"""
+                  rf"""(?:const|let|var)\s*\{{[^}}]*\b{re.escape(name)}\b[^}}]*\}}\s*=\s*require\(\s*['"](\.{{1,2}}/[^'"]+)['"]""",
+                  text)
+    if not m:
+        return None
+    base = posixpath.normpath(posixpath.join(posixpath.dirname(path), m.group(1) or m.group(2) or m.group(3)))
+    for candidate in (base, base + ".js", base + ".ts", base + ".mjs", base + "/index.js", base + "/index.ts"):
+        if repo.exists(candidate):
+            return candidate
+    return None
+
+
 def _js_required_files(repo: Repository, path: str) -> set[str]:
     """Repository files a JS module requires or imports by relative path."""
     import posixpath
@@ -89,16 +115,26 @@ def _squashed(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def _js_definition_text(repo: Repository, name: str, route_file: str, owner: str = "") -> tuple[str, str] | None:
-    """(file, text) of the one definition of `name` a route can mean: the only one in the repository, or
-    the only one among the route file and the modules it requires, or the one in the module the route names
-    it through (`authController.register` -> auth.controller.js, beside auth.validation.js's `register`)."""
+def _js_definition_text(repo: Repository, name: str, route_file: str, receiver: str = "") -> tuple[str, str] | None:
+    """(file, text) of the one definition of `name` a route can mean: the only one in the repository, the
+    one in the module `receiver` is bound to (`const users = require('../controllers/users')`, or an index
+    module re-exporting it), the only one among the route file and the modules it requires, or the one in
+    the module the route names it through (`authController.register` -> auth.controller.js)."""
     places = _js_definitions(repo).get(name, [])
     files = {path for path, _ in places}
+    bound = _js_bound_module(repo, route_file, receiver) if receiver and len(files) > 1 else None
+    if bound is not None:
+        near = files & ({bound} | _js_required_files(repo, bound))
+        if len(near) == 1:
+            files = near
+            places = [p for p in places if p[0] in near]
     if len(files) > 1:
-        near = files & (_js_required_files(repo, route_file) | {route_file})
-        if len(near) != 1 and owner:
-            near = {f for f in files if _squashed(f.rsplit("/", 1)[-1].rsplit(".", 1)[0]) == _squashed(owner)}
+        required = _js_required_files(repo, route_file)
+        near = files & (required | {route_file})
+        if not near:   # required through an index module that re-exports it: `require('../controllers')`
+            near = files & {p for r in required for p in _js_required_files(repo, r)}
+        if len(near) != 1 and receiver:
+            near = {f for f in files if _squashed(f.rsplit("/", 1)[-1].rsplit(".", 1)[0]) == _squashed(receiver)}
         if len(near) != 1:
             return None   # defined in several files: do not guess which one the route uses
         places = [p for p in places if p[0] in near]

@@ -21,7 +21,7 @@ from auditor.catalog import CatalogItem
 from auditor.checks.shared.endpoints import endpoint_inventory
 from auditor.checks.shared.js_models import model_call_pattern
 from auditor.context import AuditContext
-from auditor.endpoints.handlers import handler_source
+from auditor.endpoints.handlers import handler_source, js_named_handler_missing
 from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, ItemResult, partial_result
 from auditor.registry import check
 
@@ -95,7 +95,7 @@ def check_layering(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     resolvers = _resolvers(ctx) if any(ep.framework == "graphql" for ep in inv.endpoints) else {}
     for ep in inv.endpoints:
         source = resolvers.get((ep.file, ep.line)) or handler_source(ctx.repo, ep)
-        if not source.strip():
+        if not source.strip() or js_named_handler_missing(ctx.repo, ep):   # the route call alone says nothing
             unread += 1
             continue
         judged.append(handler_access(ep, source, models if _is_js(ep.file) else None))
