@@ -22,6 +22,13 @@ NOT_MONEY_WORDS = {"count", "ratio", "percent", "pct", "percentage", "rate", "we
                    "duration", "lat", "lng", "latitude", "longitude", "size", "qty", "quantity", "items", "pages"}
 LIST_COLUMN = re.compile(r"_(ids|list|csv)$|^(tags|categories|emails|roles|permissions|keywords|labels|recipients)$")
 REPEATED_GROUP = re.compile(r"^(?P<stem>[a-z_]*?[a-z])_?(?P<n>\d+)$")
+# A reference column by name: user_id, userId, UserID (the stem names the referenced table).
+REFERENCE_NAME = re.compile(r"^(?P<stem>[A-Za-z][A-Za-z0-9_]*?)(?:_id|_ID|Id|ID)$")
+# Columns a row is looked up by (sign-in names, slugs): each should be unique in its table.
+LOGIN_KEYS = {"username", "user_name", "uname", "login", "email", "email_address", "user_email"}
+SLUG_KEYS = {"slug"}
+PASSWORD_COLUMN = re.compile(r"^(pass|passwd|password|password_?hash|hashed_?password|pwd)$", re.I)
+ACCOUNT_TABLE = re.compile(r"(^|_)(users?|accounts?|members?|customers?|admins?)$", re.I)
 COMMON_COLUMNS = {"id", "created_at", "updated_at", "deleted_at", "created", "modified", "updated", "name", "status",
                   "type", "kind", "description", "title", "version", "uuid", "slug", "is_active", "active", "notes"}
 
@@ -61,6 +68,17 @@ def foreign_key_index_places(schema: Schema) -> list[Place]:
                 what, ifile, iline = covering
                 places.append(Place(True, ifile or file, iline or line, f"foreign key {label} is indexed: {what}",
                                     table.name, table.source, "fk-indexed"))
+    for table, name, target in undeclared_references(schema):
+        column = table.columns[name]
+        covering = _covering_index(table, (name,))
+        file, line = column.file or table.file, column.line or table.line
+        if covering is None:
+            places.append(Place(False, file, line, f"{table.name}.{name} refers to {target} by name (no FOREIGN KEY) "
+                                "and has no index: every lookup by it scans the table", table.name, table.source,
+                                "reference-not-indexed"))
+        else:
+            places.append(Place(True, covering[1] or file, covering[2] or line, f"reference {table.name}.{name} -> "
+                                f"{target} is indexed: {covering[0]}", table.name, table.source, "reference-indexed"))
     return places
 
 
@@ -93,6 +111,62 @@ def _referenced_table(prefix: str, schema: Schema, own: str) -> str | None:
     return None
 
 
+def reference_stem(name: str) -> str | None:
+    """'user' for user_id / userId / UserID; None for other names."""
+    m = REFERENCE_NAME.match(name)
+    if not m:
+        return None
+    stem = m.group("stem").rstrip("_")
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", stem).lower() or None
+
+
+def undeclared_references(schema: Schema) -> list[tuple[Table, str, str]]:
+    """(table, column, referenced table) for integer columns named like a reference to another table of the
+    schema, with no FOREIGN KEY declared on them."""
+    out = []
+    for table in schema.tables.values():
+        fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
+        for column in table.columns.values():
+            if column.primary_key or column.name in fk_columns or family(column.type) != "integer":
+                continue
+            stem = reference_stem(column.name)
+            target = _referenced_table(stem, schema, table.name) if stem else None
+            if target:
+                out.append((table, column.name, target))
+    return out
+
+
+def _unique_alone(table: Table, column: str) -> bool:
+    col = table.columns.get(column)
+    return bool(col and (col.unique or col.primary_key)) or (column,) in table.unique_sets \
+        or any(ix.unique and ix.columns == (column,) for ix in table.indexes)
+
+
+def natural_key_places(table: Table) -> list[Place]:
+    """An account table (named users/accounts/..., or holding a password) with sign-in columns (username,
+    login, email) needs one of them unique; a slug is unique wherever it is."""
+    places = []
+    names = {c.name.lower(): c for c in table.columns.values()}
+    account = bool(ACCOUNT_TABLE.search(table.name)) or any(PASSWORD_COLUMN.match(n) for n in names)
+    logins = [names[n] for n in sorted(LOGIN_KEYS & names.keys())] if account else []
+    if logins:
+        unique = [c for c in logins if _unique_alone(table, c.name)]
+        first = (unique or logins)[0]
+        listed = ", ".join(c.name for c in logins)
+        places.append(Place(bool(unique), first.file or table.file, first.line or table.line,
+                            f"{table.name}.{first.name} is unique" if unique else
+                            f"{table.name}: no unique constraint on {listed}: rows are looked up by "
+                            "it, so duplicates are possible", table.name, table.source,
+                            "natural-key-unique" if unique else "natural-key-not-unique"))
+    for name in sorted(SLUG_KEYS & names.keys()):
+        c = names[name]
+        ok = _unique_alone(table, c.name)
+        places.append(Place(ok, c.file or table.file, c.line or table.line,
+                            f"{table.name}.{c.name} is " + ("unique" if ok else "not unique: two rows may share a slug"),
+                            table.name, table.source, "natural-key-unique" if ok else "natural-key-not-unique"))
+    return places
+
+
 def constraint_places(schema: Schema) -> list[Place]:
     places = []
     for table in schema.tables.values():
@@ -105,21 +179,16 @@ def constraint_places(schema: Schema) -> list[Place]:
         else:
             places.append(Place(False, table.file, table.line, f"table {table.name} has no primary key",
                                 table.name, table.source, "no-primary-key"))
-        fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
         for fk in table.foreign_keys:
             file, line = _where(table, fk)
             places.append(Place(True, file, line, f"foreign key {table.name}({', '.join(fk.columns)}) -> "
                                 f"{fk.ref_table} declared", table.name, table.source, "foreign-key"))
-        for column in table.columns.values():
-            if not column.name.lower().endswith("_id") or column.primary_key or column.name in fk_columns:
-                continue
-            if family(column.type) != "integer":
-                continue
-            target = _referenced_table(column.name[:-3].lower(), schema, table.name)
-            if target:
-                places.append(Place(False, column.file or table.file, column.line or table.line,
-                                    f"{table.name}.{column.name} refers to {target} by name but no FOREIGN KEY "
-                                    "is declared", table.name, table.source, "undeclared-foreign-key"))
+        places += natural_key_places(table)
+    for table, name, target in undeclared_references(schema):
+        column = table.columns[name]
+        places.append(Place(False, column.file or table.file, column.line or table.line,
+                            f"{table.name}.{column.name} refers to {target} by name but no FOREIGN KEY "
+                            "is declared", table.name, table.source, "undeclared-foreign-key"))
     return places
 
 

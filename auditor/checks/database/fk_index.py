@@ -1,4 +1,5 @@
-"""DB-FK-INDEX: every foreign key column is indexed."""
+"""DB-FK-INDEX: every foreign key column is indexed, and so is every column named like a reference to another
+table (user_id, userId) that has no FOREIGN KEY."""
 from __future__ import annotations
 
 from auditor.catalog import CatalogItem
@@ -15,7 +16,7 @@ def foreign_keys_indexed(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     places = foreign_key_index_places(judged.schema)
     if not places:
         return ItemResult(item.id, "not_applicable",
-                          f"no foreign keys declared in {len(judged.schema.tables)} table(s). {judged.describe()} "
-                          "(undeclared references are reported by DB-CONSTRAINTS)",
+                          f"no foreign keys and no columns named like a reference in {len(judged.schema.tables)} "
+                          f"table(s). {judged.describe()}",
                           details=schema_details(judged, ctx, places))
-    return schema_proportion(ctx, item, places, judged, "foreign key(s) indexed:", "db-fk-index")
+    return schema_proportion(ctx, item, places, judged, "foreign key(s) and reference column(s) indexed:", "db-fk-index")
