@@ -291,3 +291,35 @@ def test_django_queryset_delete_is_still_autocommit():
             Post.objects.filter(pk=pk).delete()
     ''')
     assert not found["purge"].atomic and "autocommitted" in found["purge"].reason
+
+
+def test_sign_in_handle_must_be_unique_even_when_email_is(make_ctx):
+    from auditor.orm.schema_probes import natural_key_places
+    users = table("users", PK(), Column("username", "varchar"), Column("email", "varchar", unique=True),
+                  Column("password", "varchar"))
+    assert [(p.ok, p.rule) for p in natural_key_places(users)] == [(False, "natural-key-not-unique")]
+    # with a unique handle, the e-mail is not a sign-in key and need not be unique
+    members = table("members", PK(), Column("login", "varchar", unique=True), Column("email", "varchar"))
+    assert [(p.ok, p.rule) for p in natural_key_places(members)] == [(True, "natural-key-unique")]
+    # a username in a table that is not an account table is a reference by name, not a key
+    posts = table("posts", PK(), Column("username", "varchar"), Column("body", "text"))
+    assert natural_key_places(posts) == []
+
+
+def test_camel_case_reference_names():
+    from auditor.orm.schema_probes import reference_stem
+    assert [reference_stem(n) for n in ("user_id", "userId", "AuthorID", "followed_by_id", "uuid", "valid", "ID")] == \
+        ["user", "user", "author", "followed_by", None, None, None]
+
+
+def test_django_slug_field_is_indexed_by_default():
+    from auditor.orm.django_models import DjangoSettings, read_django
+    code = textwrap.dedent("""
+        from django.db import models
+
+        class Page(models.Model):
+            slug = models.SlugField()
+            code = models.SlugField(db_index=False)
+    """)
+    page = read_django([("pages/models.py", ast.parse(code))], DjangoSettings()).schema.tables["pages_page"]
+    assert [ix.columns for ix in page.indexes] == [("slug",)]

@@ -131,3 +131,57 @@ def test_create_table_in_go_code_compliant(go_ddl):
     for item in ("DB-FK-INDEX", "DB-CONSTRAINTS", "DB-DATA-TYPES"):
         assert go_ddl[item]["verdict"] == "pass", item
     assert go_ddl["MIG-PRESENT"]["verdict"] == "fail"     # created at start-up, no versioned migrations
+
+
+# ---- GORM, TypeORM -------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def gorm_v1():
+    return audit("gorm-v1-noncompliant")
+
+
+@pytest.fixture(scope="module")
+def typeorm_bad():
+    return audit("typeorm-noncompliant")
+
+
+def test_gorm_v1_relations_are_undeclared_unindexed_references(gorm_v1):
+    f, rel = "gorm-v1-noncompliant", "models/models.go"
+    assert violations(gorm_v1["DB-CONSTRAINTS"]) == {
+        (rel, line_of(f, rel, "Username string"), "db-constraints/natural-key-not-unique"),
+        (rel, line_of(f, rel, "Slug     string"), "db-constraints/natural-key-not-unique"),
+        (rel, line_of(f, rel, "WriterID uint"), "db-constraints/undeclared-foreign-key")}
+    assert violations(gorm_v1["DB-FK-INDEX"]) == {
+        (rel, line_of(f, rel, "WriterID uint"), "db-fk-index/reference-not-indexed"),
+        (rel, line_of(f, rel, "Slug     string"), "db-fk-index/lookup-not-indexed")}
+    assert "gorm:models/models.go" in gorm_v1["DB-CONSTRAINTS"]["rationale"]
+    present = gorm_v1["MIG-PRESENT"]
+    assert (rel, line_of(f, rel, "db.AutoMigrate(&Author"), "schema-created-by-code") in violations(present)
+
+
+def test_gorm_v2_compliant():
+    report = audit("gorm-v2-compliant")
+    for item in ("DB-FK-INDEX", "DB-CONSTRAINTS", "DB-DATA-TYPES"):
+        assert report[item]["verdict"] == "pass", item
+    models = collect_orm_models(Repository.scan(FIXTURES / "gorm-v2-compliant"), set())
+    assert set(models.schema.tables) == {"customers", "invoice"}      # TableName() wins
+    assert [fk.ref_table for fk in models.schema.tables["invoice"].foreign_keys] == ["customers"]
+
+
+def test_typeorm_noncompliant(typeorm_bad):
+    f, rel = "typeorm-noncompliant", "src/post/post.entity.ts"
+    writer = "src/post/writer.entity.ts"
+    assert violations(typeorm_bad["DB-CONSTRAINTS"]) == {
+        (rel, line_of(f, rel, "slug: string") - 1, "db-constraints/natural-key-not-unique"),     # its @Column()
+        (writer, line_of(f, writer, "username: string") - 1, "db-constraints/natural-key-not-unique")}
+    assert violations(typeorm_bad["DB-FK-INDEX"]) == {
+        (rel, line_of(f, rel, "@ManyToOne"), "db-fk-index/fk-not-indexed"),
+        (rel, line_of(f, rel, "slug: string") - 1, "db-fk-index/lookup-not-indexed")}
+    assert violations(typeorm_bad["DB-DATA-TYPES"]) == {
+        (rel, line_of(f, rel, "'simple-array'"), "db-data-types/list-in-text"),
+        (rel, line_of(f, rel, "'simple-json'"), "db-data-types/json-in-text")}
+
+
+def test_typeorm_compliant():
+    report = audit("typeorm-compliant")
+    for item in ("DB-FK-INDEX", "DB-CONSTRAINTS", "DB-DATA-TYPES"):
+        assert report[item]["verdict"] == "pass", item

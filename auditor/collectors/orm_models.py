@@ -1,4 +1,5 @@
-"""Collector "orm_models": the schema declared by ORM models (SQLAlchemy, Django) and SQL schema files.
+"""Collector "orm_models": the schema declared by ORM models (SQLAlchemy, Django, Sequelize, TypeORM, GORM),
+SQL schema files and CREATE TABLE statements written in code.
 
 Data: OrmModels with `.schema` (auditor.dbschema.Schema), `.model_files`, `.problems` (files or statements
 that could not be read), `.sql` (statement counts: understood / opaque / unparsed), `.django` (settings
@@ -16,11 +17,13 @@ from auditor.dbschema import Schema
 from auditor.inventory import TEST_FILE
 from auditor.orm.code_ddl import ddl_literals_python, ddl_literals_text, read_code_ddl
 from auditor.orm.django_models import DjangoSettings, looks_like_django_models, read_django
+from auditor.orm.gorm_models import looks_like_gorm, read_gorm
 from auditor.orm.pyast import literal
 from auditor.orm.result import ParseProblem, ReadResult, SqlStats
 from auditor.orm.sequelize_models import looks_like_sequelize, read_sequelize
 from auditor.orm.sql_ddl import looks_like_ddl, read_ddl
 from auditor.orm.sqlalchemy_models import looks_like_sqlalchemy, read_sqlalchemy
+from auditor.orm.typeorm_models import looks_like_typeorm, read_typeorm
 from auditor.registry import collector
 from auditor.repo import Repository
 
@@ -32,7 +35,7 @@ class OrmModels:
     problems: list[ParseProblem] = field(default_factory=list)
     sql: SqlStats = field(default_factory=SqlStats)
     django: DjangoSettings = field(default_factory=DjangoSettings)
-    kinds: list[str] = field(default_factory=list)   # "sqlalchemy", "django", "sql", "sequelize", "code-ddl"
+    kinds: list[str] = field(default_factory=list)   # sqlalchemy, django, sql, sequelize, typeorm, gorm, code-ddl
     code_ddl: list[tuple[str, int]] = field(default_factory=list)   # where code executes CREATE TABLE
 
 
@@ -112,8 +115,10 @@ def collect_orm_models(repo: Repository, migration_folders: set[str], dialect_hi
         part = read_code_ddl(rel, ddl_literals_text(text), dialect_hint)
         code_ddl += [(rel, t.line or 1) for t in part.schema.tables.values()]
         code_part.extend(part)
-    sequelize = read_sequelize([(rel, text) for rel, text in script_files
-                                if rel.endswith((".js", ".ts", ".mjs", ".cjs")) and looks_like_sequelize(text)])
+    js = [(rel, text) for rel, text in script_files if not rel.endswith(".go")]
+    sequelize = read_sequelize([(rel, text) for rel, text in js if looks_like_sequelize(text)])
+    typeorm = read_typeorm([(rel, text) for rel, text in js if rel.endswith(".ts") and looks_like_typeorm(text)])
+    gorm = read_gorm([(rel, text) for rel, text in script_files if rel.endswith(".go") and looks_like_gorm(text)])
     kinds = []
     if sqlalchemy_modules:
         part = read_sqlalchemy(sqlalchemy_modules)
@@ -125,9 +130,10 @@ def collect_orm_models(repo: Repository, migration_folders: set[str], dialect_hi
         if part.schema.tables:
             kinds.append("django")
         combined.extend(part)
-    if sequelize.schema.tables:
-        kinds.append("sequelize")
-        combined.extend(sequelize)
+    for kind, part in (("sequelize", sequelize), ("typeorm", typeorm), ("gorm", gorm)):
+        if part.schema.tables:
+            kinds.append(kind)
+            combined.extend(part)
     for rel in repo.paths(language="sql"):
         if TEST_FILE.search(rel) or is_detected_migration_file(rel, migration_folders):
             continue

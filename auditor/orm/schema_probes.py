@@ -25,7 +25,8 @@ REPEATED_GROUP = re.compile(r"^(?P<stem>[a-z_]*?[a-z])_?(?P<n>\d+)$")
 # A reference column by name: user_id, userId, UserID (the stem names the referenced table).
 REFERENCE_NAME = re.compile(r"^(?P<stem>[A-Za-z][A-Za-z0-9_]*?)(?:_id|_ID|Id|ID)$")
 # Columns a row is looked up by (sign-in names, slugs): each should be unique in its table.
-LOGIN_KEYS = {"username", "user_name", "uname", "login", "email", "email_address", "user_email"}
+HANDLE_KEYS = {"username", "user_name", "uname", "login", "handle"}
+EMAIL_KEYS = {"email", "email_address", "user_email"}
 SLUG_KEYS = {"slug"}
 PASSWORD_COLUMN = re.compile(r"^(pass|passwd|password|password_?hash|hashed_?password|pwd)$", re.I)
 ACCOUNT_TABLE = re.compile(r"(^|_)(users?|accounts?|members?|customers?|admins?)$", re.I)
@@ -82,6 +83,24 @@ def foreign_key_index_places(schema: Schema) -> list[Place]:
     return places
 
 
+def lookup_column_places(schema: Schema) -> list[Place]:
+    """Slug columns, which rows are fetched by (`/articles/<slug>`): indexed (or unique) or not."""
+    places = []
+    for table in schema.tables.values():
+        for column in table.columns.values():
+            if column.name.lower() not in SLUG_KEYS:
+                continue
+            covering = _covering_index(table, (column.name,))
+            file, line = column.file or table.file, column.line or table.line
+            places.append(Place(covering is not None, (covering[1] if covering else "") or file,
+                                (covering[2] if covering else None) or line,
+                                f"lookup column {table.name}.{column.name} is indexed: {covering[0]}" if covering else
+                                f"lookup column {table.name}.{column.name} has no index: every fetch by it scans "
+                                "the table", table.name, table.source,
+                                "lookup-indexed" if covering else "lookup-not-indexed"))
+    return places
+
+
 def _covering_index(table: Table, cols: tuple[str, ...]) -> tuple[str, str, int | None] | None:
     for ix in table.indexes:
         if ix.columns[:len(cols)] == cols:
@@ -127,7 +146,12 @@ def undeclared_references(schema: Schema) -> list[tuple[Table, str, str]]:
     for table in schema.tables.values():
         fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
         for column in table.columns.values():
-            if column.primary_key or column.name in fk_columns or family(column.type) != "integer":
+            if column.primary_key or column.name in fk_columns:
+                continue
+            if column.name in table.references:
+                out.append((table, column.name, table.references[column.name]))
+                continue
+            if family(column.type) != "integer":
                 continue
             stem = reference_stem(column.name)
             target = _referenced_table(stem, schema, table.name) if stem else None
@@ -143,21 +167,21 @@ def _unique_alone(table: Table, column: str) -> bool:
 
 
 def natural_key_places(table: Table) -> list[Place]:
-    """An account table (named users/accounts/..., or holding a password) with sign-in columns (username,
-    login, email) needs one of them unique; a slug is unique wherever it is."""
+    """An account table (named users/accounts/..., or holding a password) is looked up by its sign-in key:
+    every handle column (username, login) must be unique, and the e-mail too when there is no handle.
+    A slug is unique wherever it is."""
     places = []
     names = {c.name.lower(): c for c in table.columns.values()}
     account = bool(ACCOUNT_TABLE.search(table.name)) or any(PASSWORD_COLUMN.match(n) for n in names)
-    logins = [names[n] for n in sorted(LOGIN_KEYS & names.keys())] if account else []
-    if logins:
-        unique = [c for c in logins if _unique_alone(table, c.name)]
-        first = (unique or logins)[0]
-        listed = ", ".join(c.name for c in logins)
-        places.append(Place(bool(unique), first.file or table.file, first.line or table.line,
-                            f"{table.name}.{first.name} is unique" if unique else
-                            f"{table.name}: no unique constraint on {listed}: rows are looked up by "
-                            "it, so duplicates are possible", table.name, table.source,
-                            "natural-key-unique" if unique else "natural-key-not-unique"))
+    keys = (sorted(HANDLE_KEYS & names.keys()) or sorted(EMAIL_KEYS & names.keys())) if account else []
+    for key in keys:
+        c = names[key]
+        ok = _unique_alone(table, c.name)
+        places.append(Place(ok, c.file or table.file, c.line or table.line,
+                            f"{table.name}.{c.name} is unique" if ok else
+                            f"{table.name}.{c.name} has no unique constraint: accounts are looked up by it, so "
+                            "duplicates are possible", table.name, table.source,
+                            "natural-key-unique" if ok else "natural-key-not-unique"))
     for name in sorted(SLUG_KEYS & names.keys()):
         c = names[name]
         ok = _unique_alone(table, c.name)
@@ -221,7 +245,12 @@ def data_type_places(schema: Schema, judge_naive_sql_timestamps: bool = True) ->
             name = column.name.lower()
             file, line = column.file or table.file, column.line or table.line
             where = f"{table.name}.{column.name} ({column.type or '?'})"
-            if JSON_NAME.search(name) and fam in ("text", "json"):
+            if column.type in ("simple-array", "simple-json"):
+                what = "a comma-joined list" if column.type == "simple-array" else "JSON"
+                places.append(Place(False, file, line, f"{where}: {what} stored in a text column (use an array or "
+                                    "JSON type, or a child table)", table.name, table.source,
+                                    "list-in-text" if column.type == "simple-array" else "json-in-text"))
+            elif JSON_NAME.search(name) and fam in ("text", "json"):
                 ok = fam == "json"
                 places.append(Place(ok, file, line, f"{where}: " + ("JSON column" if ok else
                                     "holds JSON by its name but is a text column (use JSON/JSONB)"),

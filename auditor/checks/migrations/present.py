@@ -8,6 +8,7 @@ from auditor.catalog import CatalogItem
 from auditor.checks.shared.migrations import MAX_MIGRATION_EVIDENCE, migration_evidence
 from auditor.collectors.orm_models import ORM_MODELS
 from auditor.context import AuditContext
+from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, ItemResult, partial_result
 from auditor.paths import TEST_FOLDER
 from auditor.registry import check
@@ -78,7 +79,8 @@ def schema_created_by_code(ctx: AuditContext) -> list[tuple[str, int, str]]:
     orm = ctx.get_optional(ORM_MODELS)
     out = [(f, line, "CREATE TABLE executed from code") for f, line in getattr(orm, "code_ddl", [])]
     for f in ctx.repo.files:
-        if f.language not in ("python", "javascript", "typescript", "go") or TEST_FOLDER.search(f.path):
+        if f.language not in ("python", "javascript", "typescript", "go") or TEST_FOLDER.search(f.path) \
+                or TEST_FILE.search(f.path):
             continue
         text = ctx.repo.read_text(f.path) or ""
         for m in _SCHEMA_BY_CODE.finditer(text):
@@ -129,4 +131,4 @@ def mig_present(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                           f"{len(schemas)} schema file(s).", sites + evidence[:MAX_MIGRATION_EVIDENCE - len(sites)])
     return ItemResult(item.id, "fail",
                       f"{len(models)} model file(s) and {len(schemas)} schema file(s) but no migration system "
-                      "(Alembic, Django, Knex, Flyway, golang-migrate, Prisma Migrate, Rails, dbmate).", evidence)
+                      "(Alembic, Django, Knex, Sequelize, Flyway, golang-migrate, Prisma Migrate, Rails, dbmate).", evidence)
