@@ -108,10 +108,21 @@ def test_data_types_flags_json_text_float_money_naive_time():
     assert oks == {"orders.paid_at (timestamptz)", "orders.total (numeric)"}
 
 
-def test_naive_timestamps_in_mysql_ddl_are_not_judged():
+def test_naive_timestamps_in_sqlite_ddl_are_not_judged():
     t = table("t", PK(), Column("at", "timestamp"), source="sql:schema.sql")
-    assert data_type_places(schema(t, dialect="mysql")) == []
+    assert data_type_places(schema(t, dialect="sqlite")) == []
     assert [p.rule for p in data_type_places(schema(t, dialect="postgres"))] == ["naive-timestamp"]
+    # MySQL DATETIME (read as timestamp) stores no zone while its TIMESTAMP (read as timestamptz) is UTC
+    assert [p.rule for p in data_type_places(schema(t, dialect="mysql"))] == ["naive-timestamp"]
+
+
+def test_mysql_datetime_and_timestamp_from_ddl():
+    from auditor.orm.sql_ddl import read_ddl
+    ddl = "CREATE TABLE log (id INT AUTO_INCREMENT PRIMARY KEY, seen DATETIME, saved TIMESTAMP) ENGINE=InnoDB;"
+    result = read_ddl("schema.sql", ddl)
+    assert result.schema.dialect == "mysql"
+    assert [(p.ok, p.rule) for p in data_type_places(result.schema)] == [(False, "naive-timestamp"),
+                                                                          (True, "timestamp-aware")]
 
 
 def test_data_types_not_applicable_without_candidate_columns(make_ctx):

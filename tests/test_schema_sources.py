@@ -185,3 +185,15 @@ def test_typeorm_compliant():
     report = audit("typeorm-compliant")
     for item in ("DB-FK-INDEX", "DB-CONSTRAINTS", "DB-DATA-TYPES"):
         assert report[item]["verdict"] == "pass", item
+
+
+def test_prisma_schema():
+    f, rel = "prisma-app", "prisma/schema.prisma"
+    report = audit(f)
+    assert violations(report["DB-CONSTRAINTS"]) == {(rel, line_of(f, rel, "username  String"),
+                                                     "db-constraints/natural-key-not-unique")}
+    assert violations(report["DB-FK-INDEX"]) == {(rel, line_of(f, rel, "@relation(fields"), "db-fk-index/fk-not-indexed")}
+    assert {r for _, _, r in violations(report["DB-DATA-TYPES"])} == {"db-data-types/naive-timestamp",
+                                                                      "db-data-types/money-in-float"}
+    assert "prisma:prisma/schema.prisma" in report["DB-CONSTRAINTS"]["rationale"]
+    assert report["MIG-PRESENT"]["verdict"] == "fail"        # a schema file, no prisma/migrations

@@ -1,4 +1,4 @@
-"""Collector "orm_models": the schema declared by ORM models (SQLAlchemy, Django, Sequelize, TypeORM, GORM),
+"""Collector "orm_models": the schema declared by ORM models (SQLAlchemy, Django, Sequelize, TypeORM, GORM, Prisma),
 SQL schema files and CREATE TABLE statements written in code.
 
 Data: OrmModels with `.schema` (auditor.dbschema.Schema), `.model_files`, `.problems` (files or statements
@@ -18,6 +18,7 @@ from auditor.inventory import TEST_FILE
 from auditor.orm.code_ddl import ddl_literals_python, ddl_literals_text, read_code_ddl
 from auditor.orm.django_models import DjangoSettings, looks_like_django_models, read_django
 from auditor.orm.gorm_models import looks_like_gorm, read_gorm
+from auditor.orm.prisma_models import read_prisma
 from auditor.orm.pyast import literal
 from auditor.orm.result import ParseProblem, ReadResult, SqlStats
 from auditor.orm.sequelize_models import looks_like_sequelize, read_sequelize
@@ -35,7 +36,7 @@ class OrmModels:
     problems: list[ParseProblem] = field(default_factory=list)
     sql: SqlStats = field(default_factory=SqlStats)
     django: DjangoSettings = field(default_factory=DjangoSettings)
-    kinds: list[str] = field(default_factory=list)   # sqlalchemy, django, sql, sequelize, typeorm, gorm, code-ddl
+    kinds: list[str] = field(default_factory=list)   # sqlalchemy, django, sql, sequelize, typeorm, gorm, prisma, code-ddl
     code_ddl: list[tuple[str, int]] = field(default_factory=list)   # where code executes CREATE TABLE
 
 
@@ -130,7 +131,11 @@ def collect_orm_models(repo: Repository, migration_folders: set[str], dialect_hi
         if part.schema.tables:
             kinds.append("django")
         combined.extend(part)
-    for kind, part in (("sequelize", sequelize), ("typeorm", typeorm), ("gorm", gorm)):
+    prisma = ReadResult()
+    for f in repo.files:
+        if f.path.endswith(".prisma") and not TEST_FILE.search(f.path):
+            prisma.extend(read_prisma(f.path, repo.read_text(f.path) or ""))
+    for kind, part in (("sequelize", sequelize), ("typeorm", typeorm), ("gorm", gorm), ("prisma", prisma)):
         if part.schema.tables:
             kinds.append(kind)
             combined.extend(part)

@@ -239,7 +239,9 @@ def is_money_name(name: str) -> bool:
 def data_type_places(schema: Schema, judge_naive_sql_timestamps: bool = True) -> list[Place]:
     places = []
     for table in schema.tables.values():
-        sql_non_postgres = table.source.startswith("sql:") and (schema.dialect or "postgres") != "postgres"
+        # SQLite has no time-zone-aware column type to ask for; MySQL has TIMESTAMP (stored in UTC), so its
+        # DATETIME is judged like Postgres' TIMESTAMP
+        sqlite = table.source.startswith("sql:") and schema.dialect == "sqlite"
         for column in table.columns.values():
             fam = family(column.type)
             name = column.name.lower()
@@ -261,8 +263,8 @@ def data_type_places(schema: Schema, judge_naive_sql_timestamps: bool = True) ->
                                     "money in floating point loses cents (use NUMERIC/DECIMAL or integer cents)"),
                                     table.name, table.source, "money-exact" if ok else "money-in-float"))
             elif fam in ("naive_timestamp", "aware_timestamp"):
-                if sql_non_postgres and fam == "naive_timestamp":
-                    continue  # MySQL/SQLite have no time-zone-aware column type to ask for
+                if sqlite and fam == "naive_timestamp":
+                    continue
                 ok = fam == "aware_timestamp"
                 places.append(Place(ok, file, line, f"{where}: " + ("timestamp with time zone" if ok else
                                     "timestamp without time zone is ambiguous (use timezone=True / TIMESTAMPTZ)"),

@@ -21,7 +21,7 @@ _MODEL_PATTERNS = re.compile(
 _CREATE_TABLE = re.compile(r"^\s*create\s+table\b", re.I | re.M)
 # The schema built by the application itself at start-up: Sequelize sync, gorm AutoMigrate, SQLAlchemy
 # create_all, TypeORM synchronize.
-_SCHEMA_BY_CODE = re.compile(r"\b\w+\.sync\(\s*(?:\{[^}]*\}\s*)?\)|\.AutoMigrate\(|\.create_all\(|"
+_SCHEMA_BY_CODE = re.compile(r"\.sync\(\s*(?:/\*.*?\*/\s*)?(?:\{[^}]*\}\s*)?\)|\.AutoMigrate\(|\.create_all\(|"
                              r"\bsynchronize\s*:\s*true\b")
 
 
@@ -87,7 +87,7 @@ def schema_created_by_code(ctx: AuditContext) -> list[tuple[str, int, str]]:
             call = m.group(0)
             if ".sync(" in call and "sequelize" not in text.lower():
                 continue
-            out.append((f.path, line_of(text, m.start()), f"schema created at start-up by {call.strip()}"))
+            out.append((f.path, line_of(text, m.start()), f"schema created at start-up by {' '.join(call.split())}"))
     return out
 
 
