@@ -46,6 +46,8 @@ class Table:
     indexes: list[Index] = field(default_factory=list)
     unique_sets: list[tuple[str, ...]] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
+    # column -> table it refers to by an ORM relation that creates no FOREIGN KEY in the database (gorm v1)
+    references: dict[str, str] = field(default_factory=dict)
     file: str = ""
     line: int | None = None
     source: str = ""               # "migrations:alembic", "models:django", "sql:schema.sql", ...

@@ -49,7 +49,7 @@ DATABASE_DEPENDENCY_KINDS: dict[str, str] = {
         "pg", "pg-promise", "postgres", "mysql", "mysql2", "sqlite3", "better-sqlite3", "knex", "sequelize",
         "typeorm", "drizzle-orm", "@mikro-orm/core", "@mikro-orm", "mikro-orm", "objection", "kysely", "mssql",
         "tedious", "oracledb",
-        "gorm.io/gorm", "gorm.io/driver", "github.com/jmoiron/sqlx", "github.com/lib/pq", "github.com/jackc/pgx",
+        "gorm.io/gorm", "gorm.io/driver", "github.com/jinzhu/gorm", "github.com/jmoiron/sqlx", "github.com/lib/pq", "github.com/jackc/pgx",
         "github.com/go-sql-driver/mysql", "github.com/mattn/go-sqlite3", "modernc.org/sqlite", "entgo.io/ent",
         "github.com/uptrace/bun", "activerecord", "rails"), RELATIONAL),
     **dict.fromkeys((
@@ -68,7 +68,7 @@ DATABASE_IMPORTS: tuple[tuple[str, str], ...] = (
                  r"sequelize|typeorm|better-sqlite3|sqlite3|mssql|kysely|@prisma/client|drizzle-orm(?:/[\w-]+)?|"
                  r"@mikro-orm/[\w-]+)['\"]"),
     (DOCUMENT, r"(?:require\(\s*|\bfrom\s+)['\"](?P<lib>mongodb|mongoose)['\"]"),
-    (RELATIONAL, r"\"(?P<lib>database/sql|gorm\.io/gorm|github\.com/jackc/pgx[\w/.-]*|github\.com/lib/pq|"
+    (RELATIONAL, r"\"(?P<lib>database/sql|gorm\.io/gorm|github\.com/jinzhu/gorm|github\.com/jackc/pgx[\w/.-]*|github\.com/lib/pq|"
                  r"github\.com/jmoiron/sqlx|entgo\.io/ent)\""),
     (DOCUMENT, r"\"(?P<lib>go\.mongodb\.org/mongo-driver[\w/.-]*)\""),
 )

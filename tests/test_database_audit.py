@@ -81,11 +81,16 @@ def test_sqlalchemy_noncompliant(sa_bad):
     f, models, views = "sqlalchemy-noncompliant", "app/models.py", "app/views.py"
     assert sa_bad["DB-FK-INDEX"]["verdict"] == "fail"
     assert violations(sa_bad["DB-FK-INDEX"]) == {(models, line_of(f, models, 'db.ForeignKey("user.id")'),
-                                                  "db-fk-index/fk-not-indexed")}
+                                                  "db-fk-index/fk-not-indexed"),
+                                                 # a reference by name (no FOREIGN KEY) with no index either
+                                                 (models, line_of(f, models, 'db.Column("order_id"'),
+                                                  "db-fk-index/reference-not-indexed")}
     assert sa_bad["DB-CONSTRAINTS"]["verdict"] == "partial"
     assert violations(sa_bad["DB-CONSTRAINTS"]) == {
         (models, line_of(f, models, '"audit_log",') - 1, "db-constraints/no-primary-key"),
-        (models, line_of(f, models, 'db.Column("order_id"'), "db-constraints/undeclared-foreign-key")}
+        (models, line_of(f, models, 'db.Column("order_id"'), "db-constraints/undeclared-foreign-key"),
+        # the user table's sign-in e-mail has no unique constraint
+        (models, line_of(f, models, "email = db.Column"), "db-constraints/natural-key-not-unique")}
     assert sa_bad["DB-DATA-TYPES"]["verdict"] == "fail"
     assert {r for _, _, r in violations(sa_bad["DB-DATA-TYPES"])} == {
         "db-data-types/naive-timestamp", "db-data-types/json-in-text", "db-data-types/money-in-float",
@@ -109,7 +114,8 @@ def test_sqlalchemy_noncompliant(sa_bad):
 def test_django_noncompliant(dj_bad):
     f, models, views = "django-noncompliant", "billing/models.py", "billing/views.py"
     assert dj_bad["DB-FK-INDEX"]["verdict"] == "fail"
-    assert violations(dj_bad["DB-FK-INDEX"]) == {(models, line_of(f, models, "db_index=False"), "db-fk-index/fk-not-indexed")}
+    assert violations(dj_bad["DB-FK-INDEX"]) == {(models, line_of(f, models, "db_index=False"), "db-fk-index/fk-not-indexed"),
+                                                 (models, line_of(f, models, "account_id"), "db-fk-index/reference-not-indexed")}
     assert violations(dj_bad["DB-CONSTRAINTS"]) == {(models, line_of(f, models, "account_id"),
                                                      "db-constraints/undeclared-foreign-key")}
     data_types = violations(dj_bad["DB-DATA-TYPES"])

@@ -108,10 +108,21 @@ def test_data_types_flags_json_text_float_money_naive_time():
     assert oks == {"orders.paid_at (timestamptz)", "orders.total (numeric)"}
 
 
-def test_naive_timestamps_in_mysql_ddl_are_not_judged():
+def test_naive_timestamps_in_sqlite_ddl_are_not_judged():
     t = table("t", PK(), Column("at", "timestamp"), source="sql:schema.sql")
-    assert data_type_places(schema(t, dialect="mysql")) == []
+    assert data_type_places(schema(t, dialect="sqlite")) == []
     assert [p.rule for p in data_type_places(schema(t, dialect="postgres"))] == ["naive-timestamp"]
+    # MySQL DATETIME (read as timestamp) stores no zone while its TIMESTAMP (read as timestamptz) is UTC
+    assert [p.rule for p in data_type_places(schema(t, dialect="mysql"))] == ["naive-timestamp"]
+
+
+def test_mysql_datetime_and_timestamp_from_ddl():
+    from auditor.orm.sql_ddl import read_ddl
+    ddl = "CREATE TABLE log (id INT AUTO_INCREMENT PRIMARY KEY, seen DATETIME, saved TIMESTAMP) ENGINE=InnoDB;"
+    result = read_ddl("schema.sql", ddl)
+    assert result.schema.dialect == "mysql"
+    assert [(p.ok, p.rule) for p in data_type_places(result.schema)] == [(False, "naive-timestamp"),
+                                                                          (True, "timestamp-aware")]
 
 
 def test_data_types_not_applicable_without_candidate_columns(make_ctx):
@@ -291,3 +302,35 @@ def test_django_queryset_delete_is_still_autocommit():
             Post.objects.filter(pk=pk).delete()
     ''')
     assert not found["purge"].atomic and "autocommitted" in found["purge"].reason
+
+
+def test_sign_in_handle_must_be_unique_even_when_email_is(make_ctx):
+    from auditor.orm.schema_probes import natural_key_places
+    users = table("users", PK(), Column("username", "varchar"), Column("email", "varchar", unique=True),
+                  Column("password", "varchar"))
+    assert [(p.ok, p.rule) for p in natural_key_places(users)] == [(False, "natural-key-not-unique")]
+    # with a unique handle, the e-mail is not a sign-in key and need not be unique
+    members = table("members", PK(), Column("login", "varchar", unique=True), Column("email", "varchar"))
+    assert [(p.ok, p.rule) for p in natural_key_places(members)] == [(True, "natural-key-unique")]
+    # a username in a table that is not an account table is a reference by name, not a key
+    posts = table("posts", PK(), Column("username", "varchar"), Column("body", "text"))
+    assert natural_key_places(posts) == []
+
+
+def test_camel_case_reference_names():
+    from auditor.orm.schema_probes import reference_stem
+    assert [reference_stem(n) for n in ("user_id", "userId", "AuthorID", "followed_by_id", "uuid", "valid", "ID")] == \
+        ["user", "user", "author", "followed_by", None, None, None]
+
+
+def test_django_slug_field_is_indexed_by_default():
+    from auditor.orm.django_models import DjangoSettings, read_django
+    code = textwrap.dedent("""
+        from django.db import models
+
+        class Page(models.Model):
+            slug = models.SlugField()
+            code = models.SlugField(db_index=False)
+    """)
+    page = read_django([("pages/models.py", ast.parse(code))], DjangoSettings()).schema.tables["pages_page"]
+    assert [ix.columns for ix in page.indexes] == [("slug",)]

@@ -75,7 +75,11 @@ def test_django_verdicts(django_report):
 def test_models_without_migrations_fail_present():
     report = items(run_audit(FIXTURES / "no_migrations_app"))
     assert report["MIG-PRESENT"]["verdict"] == "fail"
-    assert report["MIG-PRESENT"]["evidence"][0]["file"] == "app/models.py"
+    evidence = report["MIG-PRESENT"]["evidence"]
+    # where the schema is created (create_all at import time) comes first, then the models
+    assert (evidence[0]["file"], evidence[0]["rule_id"]) == ("app/db.py", "schema-created-by-code")
+    assert "schema created by code" in report["MIG-PRESENT"]["rationale"]
+    assert any(e["file"] == "app/models.py" for e in evidence)
     assert report["MIG-REVERSIBLE"]["verdict"] == "not_applicable"
 
 

@@ -159,3 +159,58 @@ def test_parsers_never_raise_on_arbitrary_text(text):
     parse_knex(text, "migrations/1_x.js", None)
     parse_sectioned("dbmate", "db/migrations/1_x.sql", text, None)
     parse_sectioned("sql-migrate", "migrations/1_x.sql", text, None)
+
+
+def test_sequelize_cli_classes_and_final_schema():
+    inv = inventory("sequelize_app")
+    assert inv.systems == {"sequelize": ["migrations"]}
+    assert classes(inv) == {"20240101090000-create-agent.js": M.VERIFIED, "20240102090000-create-ticket.js": M.VERIFIED,
+                            "20240103090000-add-priority.js": M.EMPTY,
+                            "20240104090000-add-closed.js": M.MISMATCHED}   # removes a column that up did not add
+    tickets = inv.final_schema.tables["tickets"]
+    assert set(tickets.columns) == {"id", "title", "agentid", "priority", "closedat"}
+    assert [(fk.columns, fk.ref_table) for fk in tickets.foreign_keys] == [(("agentid",), "agents")]
+    assert tickets.is_indexed(("agentid",)) and inv.final_schema.tables["agents"].columns["email"].unique
+
+
+def test_alembic_helper_functions_are_read_in_place():
+    text = '''"""accounts
+
+Revision ID: a1
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "a1"
+down_revision = None
+
+
+def timestamps():
+    return (
+        sa.Column("created_at", sa.TIMESTAMP(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.TIMESTAMP(timezone=True), nullable=False),
+    )
+
+
+def create_accounts_table() -> None:
+    op.create_table(
+        "accounts",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("owner_id", sa.Integer, sa.ForeignKey("users.id")),
+        *timestamps(),
+    )
+
+
+def upgrade() -> None:
+    create_accounts_table()
+
+
+def downgrade() -> None:
+    op.drop_table("accounts")
+'''
+    mig = parse_alembic(text, "versions/a1_accounts.py", "postgres")
+    assert [(o.kind, o.table, o.line) for o in mig.forward] == [("create_table", "accounts", 20)]
+    create = mig.forward[0]
+    assert [c.name for c in create.column_defs] == ["id", "owner_id", "created_at", "updated_at"]
+    assert create.column_defs[-1].type == "timestamptz" and create.foreign_keys[0].ref_table == "users"
+    assert not mig.opaque

@@ -72,7 +72,7 @@ def parse_alembic(text: str, file: str, dialect: str | None) -> Migration:
     if up is None:
         mig.problems.append(ParseProblem(file, None, "no upgrade() function"))
     else:
-        mig.forward = _BodyReader(file, lines, dialect, enums).read(up.body)
+        mig.forward = _BodyReader(file, lines, dialect, enums, functions).read(up.body)
     down = functions.get("downgrade")
     if down is not None:
         mig.has_rollback = True
@@ -80,7 +80,7 @@ def parse_alembic(text: str, file: str, dialect: str | None) -> Migration:
         mig.rollback_file = file
         mig.rollback_empty = is_empty_body(down.body)
         mig.rollback_raises, mig.irreversible_reason = raise_reason(down.body)
-        mig.rollback = _BodyReader(file, lines, dialect, enums).read(down.body)
+        mig.rollback = _BodyReader(file, lines, dialect, enums, functions).read(down.body)
     for op in mig.forward + mig.rollback:
         if op.kind == ops.RAW_SQL and op.note:
             mig.problems.append(ParseProblem(file, op.line, op.note))
@@ -115,9 +115,29 @@ def _enum_of(call: ast.AST) -> tuple[str, tuple[str, ...]] | None:
 
 
 class _BodyReader:
-    def __init__(self, file: str, lines: list[str], dialect: str | None, enums: dict):
+    """Reads upgrade()/downgrade(). A call to a helper function of the same module (`create_users_table()`,
+    `*timestamps()` inside create_table) is read as if its body were written in place, once per call stack."""
+
+    def __init__(self, file: str, lines: list[str], dialect: str | None, enums: dict,
+                 helpers: dict[str, ast.FunctionDef] | None = None):
         self.file, self.lines, self.dialect, self.enums = file, lines, dialect, enums
+        self.helpers = {k: v for k, v in (helpers or {}).items() if k not in ("upgrade", "downgrade")}
+        self.following: set[str] = set()
         self.out: list[Operation] = []
+
+    def helper(self, name: str) -> ast.FunctionDef | None:
+        fn = self.helpers.get(name)
+        return fn if fn is not None and name not in self.following and not fn.args.args else None
+
+    def helper_columns(self, node: ast.AST) -> list[ast.AST]:
+        """`*timestamps()`: the Column calls a helper returns as a tuple or list."""
+        if not (isinstance(node, ast.Starred) and isinstance(node.value, ast.Call)):
+            return [node]
+        fn = self.helper(dotted(node.value.func))
+        returns = [s.value for s in fn.body if isinstance(s, ast.Return)] if fn else []
+        if len(returns) == 1 and isinstance(returns[0], (ast.Tuple, ast.List)):
+            return list(returns[0].elts)
+        return [node]
 
     def op(self, kind: str, node: ast.AST, **kw) -> Operation:
         o = Operation(kind, self.file, getattr(node, "lineno", None), text=source_line(self.lines, getattr(node, "lineno", None)), **kw)
@@ -173,6 +193,13 @@ class _BodyReader:
             self.op(ops.CREATE_ENUM if method == "create" else ops.DROP_ENUM, call, name=enum[0], values=enum[1],
                     if_exists=method == "drop")
             return
+        fn = self.helper(name) if not receiver else None
+        if fn is not None:
+            self.following.add(name)
+            for stmt in fn.body:
+                self.statement(stmt, batch)
+            self.following.discard(name)
+            return
         if not (receiver in ("op", "batch_op") or batch is not None and receiver not in ("", "sa", "conn", "connection", "bind")):
             if method == "execute" and call.args:
                 self.execute(call, data_default=True)
@@ -194,7 +221,7 @@ class _BodyReader:
         o = self.op(ops.CREATE_TABLE, call, table=table)
         pk: tuple[str, ...] = ()
         indexes = []
-        for a in call.args[1:]:
+        for a in [c for node in call.args[1:] for c in self.helper_columns(node)]:
             if not isinstance(a, ast.Call):
                 continue
             kind = dotted(a.func).rsplit(".", 1)[-1]

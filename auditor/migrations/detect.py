@@ -44,4 +44,6 @@ def detect_migration_systems(repo: Repository) -> dict[str, list[str]]:
             head = (repo.read_text(p) or "")[:4000]
             if re.search(r"exports\.up\s*=|export\s+(async\s+)?function\s+up\b", head):
                 add("knex", p)
+            elif re.search(r"\bup\s*[:(]", head) and "queryInterface" in head:
+                add("sequelize", p)
     return {name: sorted(folders) for name, folders in sorted(systems.items())}

@@ -182,8 +182,8 @@ def _build_table(model: _Model, models: dict[str, _Model], settings: DjangoSetti
             if kwarg_literal(call, "db_index", True) is not False and not unique:
                 # Django creates this index by itself
                 table.indexes.append(Index("django:foreign-key-default", (column_name,), file=file, line=call.lineno))
-        elif is_true(call, "db_index"):
-            table.indexes.append(Index(None, (column_name,), file=file, line=call.lineno))
+        elif is_true(call, "db_index") or (kind == "SlugField" and kwarg_literal(call, "db_index", True) is not False):
+            table.indexes.append(Index(None, (column_name,), file=file, line=call.lineno))   # SlugField: db_index=True by default
     if not has_pk:
         table.columns = {"id": Column("id", "integer", nullable=False, primary_key=True, unique=True,
                                       file=model.file, line=model.node.lineno), **table.columns}

@@ -22,6 +22,14 @@ NOT_MONEY_WORDS = {"count", "ratio", "percent", "pct", "percentage", "rate", "we
                    "duration", "lat", "lng", "latitude", "longitude", "size", "qty", "quantity", "items", "pages"}
 LIST_COLUMN = re.compile(r"_(ids|list|csv)$|^(tags|categories|emails|roles|permissions|keywords|labels|recipients)$")
 REPEATED_GROUP = re.compile(r"^(?P<stem>[a-z_]*?[a-z])_?(?P<n>\d+)$")
+# A reference column by name: user_id, userId, UserID (the stem names the referenced table).
+REFERENCE_NAME = re.compile(r"^(?P<stem>[A-Za-z][A-Za-z0-9_]*?)(?:_id|_ID|Id|ID)$")
+# Columns a row is looked up by (sign-in names, slugs): each should be unique in its table.
+HANDLE_KEYS = {"username", "user_name", "uname", "login", "handle"}
+EMAIL_KEYS = {"email", "email_address", "user_email"}
+SLUG_KEYS = {"slug"}
+PASSWORD_COLUMN = re.compile(r"^(pass|passwd|password|password_?hash|hashed_?password|pwd)$", re.I)
+ACCOUNT_TABLE = re.compile(r"(^|_)(users?|accounts?|members?|customers?|admins?)$", re.I)
 COMMON_COLUMNS = {"id", "created_at", "updated_at", "deleted_at", "created", "modified", "updated", "name", "status",
                   "type", "kind", "description", "title", "version", "uuid", "slug", "is_active", "active", "notes"}
 
@@ -61,6 +69,35 @@ def foreign_key_index_places(schema: Schema) -> list[Place]:
                 what, ifile, iline = covering
                 places.append(Place(True, ifile or file, iline or line, f"foreign key {label} is indexed: {what}",
                                     table.name, table.source, "fk-indexed"))
+    for table, name, target in undeclared_references(schema):
+        column = table.columns[name]
+        covering = _covering_index(table, (name,))
+        file, line = column.file or table.file, column.line or table.line
+        if covering is None:
+            places.append(Place(False, file, line, f"{table.name}.{name} refers to {target} by name (no FOREIGN KEY) "
+                                "and has no index: every lookup by it scans the table", table.name, table.source,
+                                "reference-not-indexed"))
+        else:
+            places.append(Place(True, covering[1] or file, covering[2] or line, f"reference {table.name}.{name} -> "
+                                f"{target} is indexed: {covering[0]}", table.name, table.source, "reference-indexed"))
+    return places
+
+
+def lookup_column_places(schema: Schema) -> list[Place]:
+    """Slug columns, which rows are fetched by (`/articles/<slug>`): indexed (or unique) or not."""
+    places = []
+    for table in schema.tables.values():
+        for column in table.columns.values():
+            if column.name.lower() not in SLUG_KEYS:
+                continue
+            covering = _covering_index(table, (column.name,))
+            file, line = column.file or table.file, column.line or table.line
+            places.append(Place(covering is not None, (covering[1] if covering else "") or file,
+                                (covering[2] if covering else None) or line,
+                                f"lookup column {table.name}.{column.name} is indexed: {covering[0]}" if covering else
+                                f"lookup column {table.name}.{column.name} has no index: every fetch by it scans "
+                                "the table", table.name, table.source,
+                                "lookup-indexed" if covering else "lookup-not-indexed"))
     return places
 
 
@@ -93,6 +130,67 @@ def _referenced_table(prefix: str, schema: Schema, own: str) -> str | None:
     return None
 
 
+def reference_stem(name: str) -> str | None:
+    """'user' for user_id / userId / UserID; None for other names."""
+    m = REFERENCE_NAME.match(name)
+    if not m:
+        return None
+    stem = m.group("stem").rstrip("_")
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", stem).lower() or None
+
+
+def undeclared_references(schema: Schema) -> list[tuple[Table, str, str]]:
+    """(table, column, referenced table) for integer columns named like a reference to another table of the
+    schema, with no FOREIGN KEY declared on them."""
+    out = []
+    for table in schema.tables.values():
+        fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
+        for column in table.columns.values():
+            if column.primary_key or column.name in fk_columns:
+                continue
+            if column.name in table.references:
+                out.append((table, column.name, table.references[column.name]))
+                continue
+            if family(column.type) != "integer":
+                continue
+            stem = reference_stem(column.name)
+            target = _referenced_table(stem, schema, table.name) if stem else None
+            if target:
+                out.append((table, column.name, target))
+    return out
+
+
+def _unique_alone(table: Table, column: str) -> bool:
+    col = table.columns.get(column)
+    return bool(col and (col.unique or col.primary_key)) or (column,) in table.unique_sets \
+        or any(ix.unique and ix.columns == (column,) for ix in table.indexes)
+
+
+def natural_key_places(table: Table) -> list[Place]:
+    """An account table (named users/accounts/..., or holding a password) is looked up by its sign-in key:
+    every handle column (username, login) must be unique, and the e-mail too when there is no handle.
+    A slug is unique wherever it is."""
+    places = []
+    names = {c.name.lower(): c for c in table.columns.values()}
+    account = bool(ACCOUNT_TABLE.search(table.name)) or any(PASSWORD_COLUMN.match(n) for n in names)
+    keys = (sorted(HANDLE_KEYS & names.keys()) or sorted(EMAIL_KEYS & names.keys())) if account else []
+    for key in keys:
+        c = names[key]
+        ok = _unique_alone(table, c.name)
+        places.append(Place(ok, c.file or table.file, c.line or table.line,
+                            f"{table.name}.{c.name} is unique" if ok else
+                            f"{table.name}.{c.name} has no unique constraint: accounts are looked up by it, so "
+                            "duplicates are possible", table.name, table.source,
+                            "natural-key-unique" if ok else "natural-key-not-unique"))
+    for name in sorted(SLUG_KEYS & names.keys()):
+        c = names[name]
+        ok = _unique_alone(table, c.name)
+        places.append(Place(ok, c.file or table.file, c.line or table.line,
+                            f"{table.name}.{c.name} is " + ("unique" if ok else "not unique: two rows may share a slug"),
+                            table.name, table.source, "natural-key-unique" if ok else "natural-key-not-unique"))
+    return places
+
+
 def constraint_places(schema: Schema) -> list[Place]:
     places = []
     for table in schema.tables.values():
@@ -105,21 +203,16 @@ def constraint_places(schema: Schema) -> list[Place]:
         else:
             places.append(Place(False, table.file, table.line, f"table {table.name} has no primary key",
                                 table.name, table.source, "no-primary-key"))
-        fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
         for fk in table.foreign_keys:
             file, line = _where(table, fk)
             places.append(Place(True, file, line, f"foreign key {table.name}({', '.join(fk.columns)}) -> "
                                 f"{fk.ref_table} declared", table.name, table.source, "foreign-key"))
-        for column in table.columns.values():
-            if not column.name.lower().endswith("_id") or column.primary_key or column.name in fk_columns:
-                continue
-            if family(column.type) != "integer":
-                continue
-            target = _referenced_table(column.name[:-3].lower(), schema, table.name)
-            if target:
-                places.append(Place(False, column.file or table.file, column.line or table.line,
-                                    f"{table.name}.{column.name} refers to {target} by name but no FOREIGN KEY "
-                                    "is declared", table.name, table.source, "undeclared-foreign-key"))
+        places += natural_key_places(table)
+    for table, name, target in undeclared_references(schema):
+        column = table.columns[name]
+        places.append(Place(False, column.file or table.file, column.line or table.line,
+                            f"{table.name}.{column.name} refers to {target} by name but no FOREIGN KEY "
+                            "is declared", table.name, table.source, "undeclared-foreign-key"))
     return places
 
 
@@ -146,13 +239,20 @@ def is_money_name(name: str) -> bool:
 def data_type_places(schema: Schema, judge_naive_sql_timestamps: bool = True) -> list[Place]:
     places = []
     for table in schema.tables.values():
-        sql_non_postgres = table.source.startswith("sql:") and (schema.dialect or "postgres") != "postgres"
+        # SQLite has no time-zone-aware column type to ask for; MySQL has TIMESTAMP (stored in UTC), so its
+        # DATETIME is judged like Postgres' TIMESTAMP
+        sqlite = table.source.startswith("sql:") and schema.dialect == "sqlite"
         for column in table.columns.values():
             fam = family(column.type)
             name = column.name.lower()
             file, line = column.file or table.file, column.line or table.line
             where = f"{table.name}.{column.name} ({column.type or '?'})"
-            if JSON_NAME.search(name) and fam in ("text", "json"):
+            if column.type in ("simple-array", "simple-json"):
+                what = "a comma-joined list" if column.type == "simple-array" else "JSON"
+                places.append(Place(False, file, line, f"{where}: {what} stored in a text column (use an array or "
+                                    "JSON type, or a child table)", table.name, table.source,
+                                    "list-in-text" if column.type == "simple-array" else "json-in-text"))
+            elif JSON_NAME.search(name) and fam in ("text", "json"):
                 ok = fam == "json"
                 places.append(Place(ok, file, line, f"{where}: " + ("JSON column" if ok else
                                     "holds JSON by its name but is a text column (use JSON/JSONB)"),
@@ -163,8 +263,8 @@ def data_type_places(schema: Schema, judge_naive_sql_timestamps: bool = True) ->
                                     "money in floating point loses cents (use NUMERIC/DECIMAL or integer cents)"),
                                     table.name, table.source, "money-exact" if ok else "money-in-float"))
             elif fam in ("naive_timestamp", "aware_timestamp"):
-                if sql_non_postgres and fam == "naive_timestamp":
-                    continue  # MySQL/SQLite have no time-zone-aware column type to ask for
+                if sqlite and fam == "naive_timestamp":
+                    continue
                 ok = fam == "aware_timestamp"
                 places.append(Place(ok, file, line, f"{where}: " + ("timestamp with time zone" if ok else
                                     "timestamp without time zone is ambiguous (use timezone=True / TIMESTAMPTZ)"),

@@ -1,4 +1,5 @@
-"""DB-CONSTRAINTS: a primary key per table and a declared FOREIGN KEY per reference column."""
+"""DB-CONSTRAINTS: a primary key per table, a declared FOREIGN KEY per reference column, a unique sign-in key
+(username/login/email) per account table and unique slugs."""
 from __future__ import annotations
 
 from auditor.catalog import CatalogItem
@@ -14,7 +15,8 @@ def integrity_constraints(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     judged = judged_schema(ctx)
     places = constraint_places(judged.schema)
     result = schema_proportion(ctx, item, places, judged,
-                         "integrity checks (a primary key per table; a declared FOREIGN KEY per reference column):",
+                         "integrity checks (a primary key per table; a declared FOREIGN KEY per reference column; "
+                         "a unique sign-in key per account table and unique slugs):",
                          "db-constraints")
     hints = nullable_foreign_keys(judged.schema)
     result.details["nullable_foreign_keys"] = [f"{h.file}:{h.line} {h.message}" for h in hints[:30]]

@@ -8,6 +8,7 @@ from auditor.catalog import CatalogItem
 from auditor.checks.shared.migrations import MAX_MIGRATION_EVIDENCE, migration_evidence
 from auditor.collectors.orm_models import ORM_MODELS
 from auditor.context import AuditContext
+from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, ItemResult, partial_result
 from auditor.paths import TEST_FOLDER
 from auditor.registry import check
@@ -18,6 +19,10 @@ _MODEL_PATTERNS = re.compile(
     r"\bdeclarative_base\s*\(|\bsequelize\.define\(|@Entity\(",
     re.M)
 _CREATE_TABLE = re.compile(r"^\s*create\s+table\b", re.I | re.M)
+# The schema built by the application itself at start-up: Sequelize sync, gorm AutoMigrate, SQLAlchemy
+# create_all, TypeORM synchronize.
+_SCHEMA_BY_CODE = re.compile(r"\.sync\(\s*(?:/\*.*?\*/\s*)?(?:\{[^}]*\}\s*)?\)|\.AutoMigrate\(|\.create_all\(|"
+                             r"\bsynchronize\s*:\s*true\b")
 
 
 def model_files(ctx: AuditContext) -> list[tuple[str, int]]:
@@ -68,6 +73,24 @@ def schema_files(ctx: AuditContext) -> list[tuple[str, int]]:
     return out
 
 
+def schema_created_by_code(ctx: AuditContext) -> list[tuple[str, int, str]]:
+    """(file, line, what) where the application creates its own schema: CREATE TABLE executed from code,
+    `sequelize.sync()`, gorm `AutoMigrate`, `create_all`, TypeORM `synchronize: true`."""
+    orm = ctx.get_optional(ORM_MODELS)
+    out = [(f, line, "CREATE TABLE executed from code") for f, line in getattr(orm, "code_ddl", [])]
+    for f in ctx.repo.files:
+        if f.language not in ("python", "javascript", "typescript", "go") or TEST_FOLDER.search(f.path) \
+                or TEST_FILE.search(f.path):
+            continue
+        text = ctx.repo.read_text(f.path) or ""
+        for m in _SCHEMA_BY_CODE.finditer(text):
+            call = m.group(0)
+            if ".sync(" in call and "sequelize" not in text.lower():
+                continue
+            out.append((f.path, line_of(text, m.start()), f"schema created at start-up by {' '.join(call.split())}"))
+    return out
+
+
 @check("MIG-PRESENT")
 def mig_present(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     systems = ctx.inventory.migration_systems
@@ -99,6 +122,13 @@ def mig_present(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                           "no ORM models or schema files found, so there is no schema to migrate")
     evidence = [migration_evidence(ctx, f, line, "ORM models / schema file without any migration system", "no-migrations")
                 for f, line in found[:MAX_MIGRATION_EVIDENCE]]
+    by_code = schema_created_by_code(ctx)
+    if by_code:
+        sites = [migration_evidence(ctx, f, line, what, "schema-created-by-code") for f, line, what in by_code[:10]]
+        return ItemResult(item.id, "fail",
+                          f"schema created by code, no versioned migrations: {len(by_code)} place(s) create tables "
+                          f"({by_code[0][2]} at {by_code[0][0]}:{by_code[0][1]}); {len(models)} model file(s), "
+                          f"{len(schemas)} schema file(s).", sites + evidence[:MAX_MIGRATION_EVIDENCE - len(sites)])
     return ItemResult(item.id, "fail",
                       f"{len(models)} model file(s) and {len(schemas)} schema file(s) but no migration system "
-                      "(Alembic, Django, Knex, Flyway, golang-migrate, Prisma Migrate, Rails, dbmate).", evidence)
+                      "(Alembic, Django, Knex, Sequelize, Flyway, golang-migrate, Prisma Migrate, Rails, dbmate).", evidence)
