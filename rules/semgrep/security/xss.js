@@ -25,6 +25,24 @@ app.get('/json', (req, res) => {
   res.send({ query: req.query.q });
 });
 
+app.get('/users/:id', async (req, res) => {
+  const user = await users.findById(req.params.id);
+  // ok: express-response-of-request-data
+  res.send(user);
+});
+
+app.put('/users/:id', (req, res) => {
+  const updated = users.updateFromForm(req.params.id, req.body);
+  // ok: express-response-of-request-data
+  res.send(updated);
+});
+
+app.get('/greet', (req, res) => {
+  const name = req.query.name.trim();
+  // ruleid: express-response-of-request-data
+  res.send('Hello ' + name);
+});
+
 app.get('/render', (req, res) => {
   // ok: express-response-of-request-data
   res.render('search', { q: req.query.q });
