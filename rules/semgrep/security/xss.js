@@ -31,8 +31,8 @@ app.get('/users/:id', async (req, res) => {
   res.send(user);
 });
 
-app.put('/users/:id', (req, res) => {
-  const updated = users.updateFromForm(req.params.id, req.body);
+app.put('/users/:id', async (req, res) => {
+  const updated = await users.updateFromForm(req.params.id, req.body);
   // ok: express-response-of-request-data
   res.send(updated);
 });
@@ -41,6 +41,13 @@ app.get('/greet', (req, res) => {
   const name = req.query.name.trim();
   // ruleid: express-response-of-request-data
   res.send('Hello ' + name);
+});
+
+app.get('/profile', async (req, res) => {
+  const user = await users.findById(req.cookies.uid);
+  const page = template.replace('_name_', user.name);
+  // ruleid: express-response-of-request-data
+  res.send(page);
 });
 
 app.get('/render', (req, res) => {
