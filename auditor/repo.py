@@ -25,6 +25,10 @@ DEFAULT_EXCLUDED_DIRS = frozenset({
     "site-packages", "vendor", "third_party", "third-party", "dist", "build", "target", "out",
     ".next", ".nuxt", "coverage", "htmlcov", ".idea", ".vscode", ".auditor-cache", ".eggs",
 })
+# build output the walk leaves out (compiled copies of the code): a secret committed there is committed all
+# the same, so the walk remembers these folders and the secret scan reads them (Repository.build_output_files)
+BUILD_OUTPUT_DIRS = frozenset({"dist", "build", "out"})
+MAX_BUILD_OUTPUT_FILES = 2000
 
 LANGUAGE_BY_EXTENSION = {
     ".py": "python", ".pyi": "python",
@@ -67,6 +71,7 @@ class Repository:
     # bundles and data tables (auditor/nonsource.py): not source, also listed in `skipped` with the reason;
     # no engine or collector reads them, the secret scan does
     nonsource: list[SourceFile] = field(default_factory=list)
+    build_output_dirs: list[str] = field(default_factory=list)   # BUILD_OUTPUT_DIRS found, left out of `files`
 
     @classmethod
     def scan(cls, root: Path, extra_excludes: tuple[str, ...] = ()) -> "Repository":
@@ -88,6 +93,8 @@ class Repository:
                 rel = f"{rel_dir}/{name}" if rel_dir else name
                 full = os.path.join(dirpath, name)
                 if name in DEFAULT_EXCLUDED_DIRS or name.endswith(".egg-info") or self._excluded(rel):
+                    if name in BUILD_OUTPUT_DIRS and not self._excluded(rel) and not os.path.islink(full):
+                        self.build_output_dirs.append(rel)
                     continue
                 if os.path.islink(full):
                     self.skipped.append(SkippedFile(rel, "symlink (not followed)"))
@@ -125,6 +132,28 @@ class Repository:
     def security_files(self) -> list[SourceFile]:
         """What the security engines and the secret scan read: every audited file, generated ones included."""
         return self.files + self.generated if self.generated else self.files
+
+    def build_output_files(self) -> list[SourceFile]:
+        """The files under the build output folders (dist/, build/, out/), dependency folders inside them left
+        out, at most MAX_BUILD_OUTPUT_FILES: read by the secret scan only."""
+        out: list[SourceFile] = []
+        for top in self.build_output_dirs:
+            for dirpath, dirnames, filenames in walk_iteratively(str(self.root / top)):
+                dirnames[:] = [d for d in sorted(dirnames) if d not in DEFAULT_EXCLUDED_DIRS
+                               and not os.path.islink(os.path.join(dirpath, d))]
+                rel_dir = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
+                for name in sorted(filenames):
+                    full = os.path.join(dirpath, name)
+                    if os.path.islink(full):
+                        continue
+                    try:
+                        size = os.stat(full).st_size
+                    except OSError:
+                        continue
+                    out.append(SourceFile(f"{rel_dir}/{name}", language_of(name), size))
+                    if len(out) >= MAX_BUILD_OUTPUT_FILES:
+                        return out
+        return out
 
     def paths(self, language: str | None = None, suffix: str | None = None) -> list[str]:
         return [f.path for f in self.files

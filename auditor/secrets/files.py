@@ -86,6 +86,13 @@ def scan_mode(path: str) -> str:
     return KNOWN
 
 
+def is_env_file(path: str) -> bool:
+    """A committed environment file (`.env`, `.env.production`, `prod.env`), not a template or a test one."""
+    name = posixpath.basename(path).lower()
+    return ((name == ".env" or name.startswith(".env.") or name.endswith(".env"))
+            and scan_mode(path) == CONFIG)
+
+
 def reportable(rule_id: str, path: str) -> bool:
     """Private keys under tests, fixtures and docs are test material (TLS and JWT test keys): skipped.
     Provider tokens (AWS, GitHub, Stripe...) are reported wherever they are: they work anywhere."""

@@ -194,3 +194,14 @@ def looks_like_url_password(password: str) -> bool:
     if len(password) < 6 or is_placeholder(password):
         return False
     return not _IDENTIFIER_LIKE.fullmatch(password) or len(password) >= 12
+
+
+def looks_like_env_file_url_password(password: str) -> bool:
+    """The password of a DSN in a committed environment file (`.env`, `.env.production`): the file holds the
+    values the deployment runs with, so a plain word (`admin`, `postgres`) is the real password there. Only
+    lookups (`${DB_PASS}`) and marker words (changeme, example, xxx) are placeholders."""
+    v = password.strip().strip("\"'`")
+    if len(v) < 3 or v[0] in "$%{<[(":
+        return False
+    low = v.lower()
+    return not any(m in low for m in PLACEHOLDER_MARKERS) and not _REPEATED.search(v)

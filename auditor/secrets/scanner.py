@@ -24,6 +24,7 @@ from auditor.secrets.patterns import (
     URL_CREDENTIALS,
     is_placeholder,
     is_secret_name,
+    looks_like_env_file_url_password,
     looks_like_secret_value,
     looks_like_url_password,
     shannon_entropy,
@@ -96,8 +97,9 @@ class _Hit:
     name: str = ""
 
 
-def scan_text(text: str, mode: str = CODE) -> list[SecretMatch]:
-    """Every secret in `text`, in line order. `mode` is CONFIG, CODE or KNOWN (see above)."""
+def scan_text(text: str, mode: str = CODE, env_file: bool = False) -> list[SecretMatch]:
+    """Every secret in `text`, in line order. `mode` is CONFIG, CODE or KNOWN (see above). `env_file`: the text
+    is a committed environment file, whose DSN passwords are real even when they are plain words."""
     lines = text.split("\n")
     low = text.lower()
     starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
@@ -106,7 +108,7 @@ def scan_text(text: str, mode: str = CODE) -> list[SecretMatch]:
     out: list[SecretMatch] = []
     for idx in sorted(known | generic):
         line = lines[idx][:MAX_LINE]
-        hits = _line_hits(line, lines[idx + 1] if idx + 1 < len(lines) else "", mode, idx in known)
+        hits = _line_hits(line, lines[idx + 1] if idx + 1 < len(lines) else "", mode, idx in known, env_file)
         if hits:
             out.extend(_matches(idx + 1, line.rstrip("\r"), hits))
     if any(m.rule_id == "aws-access-key-id" for m in out):
@@ -164,7 +166,7 @@ def _renumber(match: SecretMatch, line: int) -> SecretMatch:
                        match.fingerprint, match.name, match.identifier_only)
 
 
-def _line_hits(line: str, next_line: str, mode: str, known: bool) -> list[_Hit]:
+def _line_hits(line: str, next_line: str, mode: str, known: bool, env_file: bool = False) -> list[_Hit]:
     low = line.lower()
     hits: list[_Hit] = []
     taken: list[tuple[int, int]] = []
@@ -198,7 +200,7 @@ def _line_hits(line: str, next_line: str, mode: str, known: bool) -> list[_Hit]:
     if "://" in line and "@" in line:
         for m in URL_CREDENTIALS.finditer(line):
             password = m.group("secret")
-            if looks_like_url_password(password):
+            if (looks_like_env_file_url_password if env_file else looks_like_url_password)(password):
                 add(_Hit("url-credentials", f"password in a {m.group('scheme')}:// URL",
                          m.start("secret"), m.end("secret"), password, m.group("scheme")))
 

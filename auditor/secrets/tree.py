@@ -8,7 +8,7 @@ from pathlib import Path
 
 from auditor.budget import budgeted
 from auditor.repo import Repository
-from auditor.secrets.files import is_minified, reportable, scan_mode, skip_reason
+from auditor.secrets.files import is_env_file, is_minified, reportable, scan_mode, skip_reason
 from auditor.secrets.meaning import Guard, scan_meaning
 from auditor.secrets.scanner import KNOWN, SecretMatch, scan_text
 
@@ -34,7 +34,8 @@ def scan_tree(repo: Repository) -> TreeScan:
     started = time.monotonic()
     scan = TreeScan()
     candidates = []
-    for f in [*repo.security_files(), *repo.nonsource]:  # generated files, bundles and data tables too: a key there leaks
+    # generated files, bundles, data tables and committed build output too: a key there leaks
+    for f in [*repo.security_files(), *repo.nonsource, *repo.build_output_files()]:
         reason = skip_reason(f.path, f.size)
         if reason:
             scan.skipped[f.path] = reason
@@ -55,7 +56,7 @@ def scan_tree(repo: Repository) -> TreeScan:
             continue
         scan.files_scanned += 1
         scan.lines_scanned += text.count("\n") + 1
-        scan.findings.extend(TreeSecret(path, m) for m in scan_text(text, scan_mode(path))
+        scan.findings.extend(TreeSecret(path, m) for m in scan_text(text, scan_mode(path), is_env_file(path))
                              if reportable(m.rule_id, path))
     scanned = {p for p in candidates if p not in ignored and p not in scan.skipped}
     by_meaning, scan.guarded = scan_meaning(repo, lambda p: scan_mode(p) if p in scanned else KNOWN)

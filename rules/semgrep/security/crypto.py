@@ -78,3 +78,15 @@ def encrypt(key, data):
     # ok: python-weak-cipher
     gcm = AES.new(key, AES.MODE_GCM)
     return cipher, ecb, gcm
+
+
+def new_api_key():
+    # ruleid: python-insecure-random-for-secret
+    key = hashlib.sha256(str(random.getrandbits(256)).encode()).hexdigest()
+    return key
+
+
+def sample_row():
+    # ok: python-insecure-random-for-secret
+    row = random.randint(0, 10)
+    return row

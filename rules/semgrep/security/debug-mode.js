@@ -41,3 +41,24 @@ async function koaErrors(ctx, next) {
     ctx.body = { error: err.message, stack: err.stack };
   }
 }
+
+// ---- GraphQL server debug mode, the environment sent to clients
+const { ApolloServer } = require('apollo-server-express');
+
+// ruleid: graphql-server-debug-mode
+const debugServer = new ApolloServer({ schema, debug: true });
+
+// ok: graphql-server-debug-mode
+const quietServer = new ApolloServer({ schema, debug: process.env.NODE_ENV !== 'production' });
+
+app.get('/about', (req, res) => {
+  const info = { version: process.version, platform: process.platform, env: process.env };
+  // ruleid: js-environment-sent-to-client
+  res.json(info);
+});
+
+app.get('/about-safe', (req, res) => {
+  const info = { version: process.version, region: process.env.REGION };
+  // ok: js-environment-sent-to-client
+  res.json(info);
+});

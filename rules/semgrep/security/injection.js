@@ -54,3 +54,15 @@ app.get('/file2', (req, res) => {
   // ok: js-path-from-request
   res.sendFile(path.basename(req.query.name), { root: path.join(__dirname, 'files') });
 });
+
+const Mutation = {
+  runReport: {
+    type: GraphQLString,
+    args: { command: { type: GraphQLString } },
+    resolve: async (_root, args, _info) => {
+      const command = args.command;
+      // ruleid: js-shell-command-from-data
+      return exec(command);
+    },
+  },
+};

@@ -49,3 +49,33 @@ router.get('/fixed', async (req, res) => {
 });
 
 module.exports = router;
+
+// ---- needle, and GraphQL resolver arguments as request data
+const needle = require('needle');
+
+app.get('/quote', (req, res) => {
+  const url = req.query.base + req.query.symbol;
+  // ruleid: js-ssrf-request-to-outbound-url
+  return needle.get(url, (err, reply) => res.send(reply.body));
+});
+
+const Query = {
+  asset: {
+    type: GraphQLString,
+    args: { name: { type: GraphQLString } },
+    resolve: async (_root, args, _context) => {
+      const name = args.name;
+      // ruleid: js-ssrf-request-to-outbound-url
+      const reply = await axios.get(`http://assets.internal/files/${name}`);
+      return reply.data;
+    },
+  },
+  status: {
+    type: GraphQLString,
+    resolve: async (_root, args, context) => {
+      // ok: js-ssrf-request-to-outbound-url
+      const reply = await axios.get(context.config.statusUrl);
+      return reply.data;
+    },
+  },
+};

@@ -25,6 +25,31 @@ app.get('/json', (req, res) => {
   res.send({ query: req.query.q });
 });
 
+app.get('/users/:id', async (req, res) => {
+  const user = await users.findById(req.params.id);
+  // ok: express-response-of-request-data
+  res.send(user);
+});
+
+app.put('/users/:id', async (req, res) => {
+  const updated = await users.updateFromForm(req.params.id, req.body);
+  // ok: express-response-of-request-data
+  res.send(updated);
+});
+
+app.get('/greet', (req, res) => {
+  const name = req.query.name.trim();
+  // ruleid: express-response-of-request-data
+  res.send('Hello ' + name);
+});
+
+app.get('/profile', async (req, res) => {
+  const user = await users.findById(req.cookies.uid);
+  const page = template.replace('_name_', user.name);
+  // ruleid: express-response-of-request-data
+  res.send(page);
+});
+
 app.get('/render', (req, res) => {
   // ok: express-response-of-request-data
   res.render('search', { q: req.query.q });
