@@ -87,6 +87,8 @@ def lookup_column_places(schema: Schema) -> list[Place]:
     """Slug columns, which rows are fetched by (`/articles/<slug>`): indexed (or unique) or not."""
     places = []
     for table in schema.tables.values():
+        if table.source == "migrations:django":
+            continue   # the replayed Django state does not keep SlugField's default index (db_index=True)
         for column in table.columns.values():
             if column.name.lower() not in SLUG_KEYS:
                 continue
