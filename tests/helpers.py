@@ -69,6 +69,11 @@ def places(row: dict, kind: str | None = None) -> set[tuple[str, int]]:
     return {(e["file"], e["line"]) for e in row["evidence"] if kind is None or e["kind"] == kind}
 
 
+def rule_places(row: dict, kind: str = "violation") -> set[tuple[str, int, str]]:
+    """(file, line, rule id) of an item's evidence of one kind."""
+    return {(e["file"], e["line"], e["rule_id"]) for e in row["evidence"] if e["kind"] == kind}
+
+
 def validate_sarif(sarif: dict) -> None:
     """Raise unless `sarif` is valid against the official SARIF 2.1.0 schema (tests/data)."""
     schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))

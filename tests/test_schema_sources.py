@@ -12,6 +12,8 @@ from auditor.orm.sequelize_models import read_sequelize
 from auditor.pipeline import run_audit
 from auditor.repo import Repository
 
+import helpers
+
 FIXTURES = Path(__file__).parent / "fixtures" / "database"
 ITEMS = ("DB-FK-INDEX", "DB-CONSTRAINTS", "DB-DATA-TYPES", "MIG-PRESENT")
 
@@ -22,12 +24,10 @@ def audit(name: str) -> dict[str, dict]:
 
 
 def line_of(fixture: str, rel: str, needle: str) -> int:
-    lines = (FIXTURES / fixture / rel).read_text().splitlines()
-    return next(i for i, text in enumerate(lines, 1) if needle in text)
+    return helpers.line_of(FIXTURES / fixture, rel, needle)
 
 
-def violations(item: dict) -> set[tuple[str, int, str]]:
-    return {(e["file"], e["line"], e["rule_id"]) for e in item["evidence"] if e["kind"] == "violation"}
+violations = helpers.rule_places
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from auditor.migrations import operations as ops
 from auditor.migrations.model import Migration
@@ -124,21 +125,31 @@ def read_body(file: str, first_line: int, body: str, dialect: str | None) -> lis
 
 
 def parse_knex(text: str, file: str, dialect: str | None) -> Migration:
+    return js_migration("knex", text, text, file, dialect, read_body)
+
+
+BodyReader = Callable[[str, int, str, "str | None"], list[Operation]]
+
+
+def js_migration(tool: str, text: str, doc_text: str, file: str, dialect: str | None,
+                 reader: BodyReader) -> Migration:
+    """A JS migration module with `up`/`down` functions (knex, sequelize-cli): version and name from the file
+    name, the first comment of `doc_text` as its documentation, each body's operations read by `reader`."""
     stem = re.sub(r"\.(js|ts|cjs|mjs)$", "", file.rsplit("/", 1)[-1])
     m = re.match(r"^(\d+)[_-](.*)$", stem)
     version, name = (m.group(1), m.group(2)) if m else (stem, stem)
-    mig = Migration("knex", version, name, file, 1, folder=file.rsplit("/", 1)[0])
-    comments = re.findall(r"^\s*(?://|/\*+|\*)\s*(\S.*)$", text, re.M)
+    mig = Migration(tool, version, name, file, 1, folder=file.rsplit("/", 1)[0])
+    comments = re.findall(r"^\s*(?://|/\*+|\*)\s*(\S.*)$", doc_text, re.M)
     comments = [c for c in comments if not c.startswith(("@param", "@returns", "@type", "eslint", "*/", "@ts-"))]
     mig.doc, mig.documented = (comments[0] if comments else ""), bool(comments)
     up = _body(text, "up")
     if up:
-        mig.forward = read_body(file, up[0], up[1], dialect)
+        mig.forward = reader(file, up[0], up[1], dialect)
     down = _body(text, "down")
     if down:
         mig.has_rollback = True
         mig.rollback_file, mig.rollback_line = file, down[0]
-        mig.rollback = read_body(file, down[0], down[1], dialect)
+        mig.rollback = reader(file, down[0], down[1], dialect)
         code = re.sub(r"//[^\n]*|/\*.*?\*/", "", down[1], flags=re.S)
         code = re.sub(r"\breturn\b|Promise\.resolve\(\s*\)|[\s;{}()]", "", code)
         mig.rollback_empty = not code

@@ -8,7 +8,7 @@ import re
 
 from auditor.dbschema import ForeignKey
 from auditor.migrations import operations as ops
-from auditor.migrations.knex import _body
+from auditor.migrations.knex import js_migration
 from auditor.migrations.model import Migration
 from auditor.migrations.operations import Operation, column_def
 from auditor.migrations.sql import parse_sql
@@ -153,28 +153,7 @@ def read_body(file: str, first_line: int, body: str, dialect: str | None) -> lis
 
 
 def parse_sequelize(text: str, file: str, dialect: str | None) -> Migration:
-    stem = re.sub(r"\.(js|ts|cjs|mjs)$", "", file.rsplit("/", 1)[-1])
-    m = re.match(r"^(\d+)[_-](.*)$", stem)
-    version, name = (m.group(1), m.group(2)) if m else (stem, stem)
-    mig = Migration("sequelize", version, name, file, 1, folder=file.rsplit("/", 1)[0])
-    comments = re.findall(r"^\s*(?://|/\*+|\*)\s*(\S.*)$", _code(text, "up"), re.M)
-    comments = [c for c in comments if not c.startswith(("@param", "@returns", "@type", "eslint", "*/", "@ts-"))]
-    mig.doc, mig.documented = (comments[0] if comments else ""), bool(comments)
-    up = _body(text, "up")
-    if up:
-        mig.forward = read_body(file, up[0], up[1], dialect)
-    down = _body(text, "down")
-    if down:
-        mig.has_rollback = True
-        mig.rollback_file, mig.rollback_line = file, down[0]
-        mig.rollback = read_body(file, down[0], down[1], dialect)
-        code = re.sub(r"//[^\n]*|/\*.*?\*/", "", down[1], flags=re.S)
-        code = re.sub(r"\breturn\b|Promise\.resolve\(\s*\)|[\s;{}()]", "", code)
-        mig.rollback_empty = not code
-        throw = re.search(r"\bthrow\s+new\s+\w+\(\s*(?:[\"'`](.*?)[\"'`])?", down[1])
-        if throw:
-            mig.rollback_raises, mig.irreversible_reason = True, throw.group(1) or None
-    return mig
+    return js_migration("sequelize", text, _code(text, "up"), file, dialect, read_body)
 
 
 def _code(text: str, which: str) -> str:
