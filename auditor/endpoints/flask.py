@@ -32,6 +32,7 @@ from auditor.endpoints.protections import (
     protections_of,
 )
 from auditor.endpoints.protections.behaviour import guards
+from auditor.endpoints.protections.counters import counter_limit
 from auditor.endpoints.protections.resolve import delegated_protections
 from auditor.endpoints.pyast import (
     PyModule,
@@ -376,6 +377,9 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         for kind, how in guards(fn, top_level=True).items():
             if kind in (AUTHENTICATION, AUTHORIZATION):
                 behaviour.setdefault(kind, []).append(f"check in {r.handler_name}: {how} ({at})")
+        counted = counter_limit(g.project, r.module, fn)
+        if counted:
+            behaviour.setdefault(RATE_LIMIT, []).append(counted)
 
     # authentication
     auth = [d for d in decorators if AUTH_DECORATOR.search(d)]

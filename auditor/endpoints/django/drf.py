@@ -18,6 +18,7 @@ from auditor.endpoints.django.model import (
     UrlWalk,
     View,
 )
+from auditor.endpoints.protections.counters import counter_limit
 from auditor.endpoints.pyast import class_attr, class_bases, class_method, const_str, kwarg, last_name, source_text
 from auditor.endpoints.pyprotect import ROLE_CHECK, ownership_filter, takes_any, validation_in_body
 from auditor.model import Endpoint
@@ -195,10 +196,13 @@ def _rate_limit(c: UrlWalk, ep: Endpoint, v: View, fn, dec: ast.Call | None) -> 
         elif t not in ("AnonRateThrottle", "UserRateThrottle"):
             effective.append(t)
     ratelimit = ratelimit_decorator(v, fn)
+    counted = counter_limit(c.project, v.cls_module or v.module, fn) if fn is not None else None
     if ratelimit:
         mark(ep, "rate_limited", True, ratelimit)
     elif effective:
         mark(ep, "rate_limited", True, f"{effective[0]} ({thr_at})")
+    elif counted:
+        mark(ep, "rate_limited", True, counted)
     else:
         mark(ep, "rate_limited", False, "no DRF throttle with a rate, no @ratelimit")
 

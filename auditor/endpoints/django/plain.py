@@ -16,6 +16,7 @@ from auditor.endpoints.protections import (
     classify_function,
     protections_of,
 )
+from auditor.endpoints.protections.counters import counter_limit
 from auditor.endpoints.protections.resolve import delegated_protections
 from auditor.endpoints.pyast import class_bases, class_method, last_name, source_text
 from auditor.endpoints.pyprotect import (
@@ -51,6 +52,9 @@ def protect_django(c: UrlWalk, ep: Endpoint, v: View, fn) -> None:
             behaviour.setdefault(kind, []).append(f"hands the request to {how}")
     for f in middleware_protections(c):
         behaviour.setdefault(f.kind, []).append(f"MIDDLEWARE {f.text()}")
+    counted = counter_limit(c.project, mod, fn)
+    if counted:
+        behaviour.setdefault(RATE_LIMIT, []).append(counted)
     _authentication(c, ep, v, mod, decs, bases, texts, behaviour.get(AUTHENTICATION, []))
     _authorization(ep, bases, texts, body, behaviour.get(AUTHORIZATION, []),
                    scoped_lookup(c.project, mod, fn) if fn is not None else None)
