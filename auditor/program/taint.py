@@ -43,6 +43,8 @@ class Summary:
     # lines of this function where a value from a parameter or the request is assigned or passed to a call:
     # an engine finding on another line of it uses neither
     tainted_lines: set[int] = field(default_factory=set)
+    # line -> the sink kinds every parameter/request value on it was sanitised or proven safe for
+    sanitized_lines: dict[int, frozenset[str]] = field(default_factory=dict)
     # parameters a query of this function (or of a function it calls) depends on: (parameter, how) -> path,
     # `how` "argument" (the value filters the query) or "relation" (the query follows a relationship of it)
     param_queries: dict[tuple[str, str], Path] = field(default_factory=dict)
@@ -129,12 +131,70 @@ def _string_built(node: ast.expr) -> bool:
     return False
 
 
-def _allow_listed(test: ast.expr) -> str | None:
-    """The name an `if name in <collection>:` test checks against an allow-list, or None."""
-    if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In)
-            and isinstance(test.left, ast.Name)):
-        return test.left.id
-    return None
+# str methods whose truth proves a value has no character a sink could misread (digits, letters, an identifier)
+CHARACTER_CLASS_TESTS = frozenset({"isidentifier", "isalnum", "isdigit", "isnumeric", "isdecimal", "isalpha"})
+QUOTE_CHARACTERS = frozenset("'\"`")
+MATCH_CALLS = frozenset({"fullmatch", "match"})
+
+
+def _quote_literal(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and bool(node.value) and \
+        set(node.value) <= QUOTE_CHARACTERS
+
+
+def _merge_proofs(parts: list[dict[str, frozenset[str]]]) -> dict[str, frozenset[str]]:
+    out: dict[str, frozenset[str]] = {}
+    for part in parts:
+        for name, kinds in part.items():
+            out[name] = out.get(name, frozenset()) | kinds
+    return out
+
+
+def _proven_safe(test: ast.expr) -> dict[str, frozenset[str]]:
+    """name -> sink kinds a true `test` proves the name safe for: an allow-list (`name in ALLOWED`), a character
+    class (`name.isidentifier()`, `re.fullmatch(r"[a-z_]+", name)`: every kind), or quote characters kept out
+    (`'"' not in name and "'" not in name`: SQL text, where the value sits between quotes)."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return _merge_proofs([_proven_safe(v) for v in test.values])
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op, right = test.ops[0], test.comparators[0]
+        if isinstance(op, ast.In) and isinstance(test.left, ast.Name):
+            return {test.left.id: frozenset({ALL})}
+        if isinstance(op, ast.NotIn) and _quote_literal(test.left) and isinstance(right, ast.Name):
+            return {right.id: frozenset({"sql"})}
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute):
+        if test.func.attr in CHARACTER_CLASS_TESTS and isinstance(test.func.value, ast.Name) and not test.args:
+            return {test.func.value.id: frozenset({ALL})}
+        if test.func.attr in MATCH_CALLS and test.args and isinstance(test.args[-1], ast.Name) and \
+                (len(test.args) == 1 or isinstance(test.args[0], ast.Constant)):
+            pattern = test.args[0].value if len(test.args) == 2 else None
+            if test.func.attr == "fullmatch" or (isinstance(pattern, str) and pattern.endswith("$")):
+                return {test.args[-1].id: frozenset({ALL})}
+    return {}
+
+
+def _refuted_safe(test: ast.expr) -> dict[str, frozenset[str]]:
+    """What is proven safe after `if test: <leave>`: the negation of a proof (`if not name.isidentifier():
+    raise`), or quote characters found (`if "'" in name or '"' in name: abort(400)`)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _proven_safe(test.operand)
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+        return _merge_proofs([_refuted_safe(v) for v in test.values])
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In) and \
+            _quote_literal(test.left) and isinstance(test.comparators[0], ast.Name):
+        return {test.comparators[0].id: frozenset({"sql"})}
+    return {}
+
+
+def _leaves(block: list[ast.stmt]) -> bool:
+    """The block ends the path: return, raise, continue, break, or an abort() call."""
+    if not block:
+        return False
+    last = block[-1]
+    if isinstance(last, (ast.Return, ast.Raise, ast.Continue, ast.Break)):
+        return True
+    return isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and \
+        (dotted(last.value.func) or "").rsplit(".", 1)[-1] == "abort"
 
 
 def _sets_plain_content_type(fn: ast.AST) -> bool:
@@ -294,18 +354,20 @@ class FunctionAnalysis:
                     self._sink("html", taint, stmt.value, "returned as the response body")
         elif isinstance(stmt, ast.If):
             self.expr(stmt.test)
-            allowed = _allow_listed(stmt.test)
-            if allowed is None:
+            proven = _proven_safe(stmt.test)
+            if not proven:
                 self.branches([stmt.body, stmt.orelse])
-            else:   # `if name in ALLOWED:` the body sees only values of the allow-list
+            else:   # `if name in ALLOWED:`, `if name.isidentifier():` the body sees only checked values
                 start = self.env
                 self.env = dict(start)
-                self.env[allowed] = {}
+                self._prove(proven)
                 self.block(stmt.body)
                 inside = self.env
                 self.env = dict(start)
                 self.block(stmt.orelse)
                 self.env = _merge_env(inside, self.env)
+            if _leaves(stmt.body) and not stmt.orelse:
+                self._prove(_refuted_safe(stmt.test))
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             self.assign(stmt.target, self._rows(stmt, stmt.iter, self.expr(stmt.iter)), stmt.iter)
             self.loops.append(stmt)
@@ -335,6 +397,14 @@ class FunctionAnalysis:
                 if isinstance(child, ast.expr):
                     self.expr(child)
 
+    def _prove(self, proven: dict[str, frozenset[str]]) -> None:
+        """What a test proved of a name: safe for every kind (its taint dropped) or for some kinds."""
+        for name, kinds in proven.items():
+            if ALL in kinds:
+                self.env[name] = {}
+            elif name in self.env:
+                self.env[name] = {(origin, sanitized | kinds): path for (origin, sanitized), path in self.env[name].items()}
+
     def _key(self, target: ast.expr) -> str | None:
         if isinstance(target, ast.Name):
             return target.id
@@ -348,10 +418,17 @@ class FunctionAnalysis:
         return None
 
     def _mark_lines(self, node: ast.AST, taint: Taint) -> None:
-        if any(origin != DB for origin, _ in taint):
-            start = getattr(node, "lineno", None)
-            if start is not None:
-                self.summary.tainted_lines.update(range(start, (getattr(node, "end_lineno", None) or start) + 1))
+        raw = [sanitized for origin, sanitized in taint if origin != DB]
+        start = getattr(node, "lineno", None)
+        if not raw or start is None:
+            return
+        lines = range(start, (getattr(node, "end_lineno", None) or start) + 1)
+        if any(not sanitized for sanitized in raw):
+            self.summary.tainted_lines.update(lines)
+            return
+        safe = frozenset.intersection(*raw)
+        for line in lines:
+            self.summary.sanitized_lines[line] = self.summary.sanitized_lines.get(line, safe) & safe
 
     def assign(self, target: ast.expr, taint: Taint, value: ast.expr | None) -> None:
         if value is not None and taint:

@@ -17,6 +17,9 @@ REQUEST_INPUT = re.compile(r"\brequest\.(POST|GET|body|data|json|form|args|value
 # calls that take the request without reading what the client sent in it
 NON_READING = re.compile(r"^(render|render_to_response|render_template|redirect|TemplateResponse|HttpResponse\w*|"
                          r"get_token|logout|auth_logout|[\w.]*messages\.\w+|reverse)$")
+# frameworks whose handlers read the client's input from the request object (FastAPI and aiohttp handlers also
+# take it as parameters, which this reading does not see)
+REQUEST_OBJECT_FRAMEWORKS = frozenset({"django", "flask"})
 REQUEST_PASSED = re.compile(r"(?<!def )(?<![\w.])([\w.]+)\(\s*(?:self\.)?request\b")
 
 
@@ -24,7 +27,8 @@ def takes_no_input(source: str, ep: Endpoint) -> bool:
     """A Python page that reads nothing the client sends (no form data, query, body, header or path parameter,
     and hands the request only to renderers): there is nothing to guess, so nothing to brute-force (a
     "check your inbox" page, a CSRF-token endpoint)."""
-    if not ep.file.endswith(".py") or not source or has_path_params(ep.path) or REQUEST_INPUT.search(source):
+    if ep.framework not in REQUEST_OBJECT_FRAMEWORKS or not source or has_path_params(ep.path) or \
+            REQUEST_INPUT.search(source):
         return False
     return all(NON_READING.match(call.rsplit(".", 1)[-1]) or NON_READING.match(call)
                for call in REQUEST_PASSED.findall(source))

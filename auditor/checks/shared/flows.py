@@ -22,6 +22,7 @@ from auditor.context import AuditContext
 from auditor.model import Evidence, Finding, ItemResult
 from auditor.paths import NO_REQUEST_PATH
 from auditor.program import ProgramModel, TaintFlow, flow_text
+from auditor.program.rules import ALL
 from auditor.program.symbols import FunctionInfo
 
 MAX_CHAIN = 200   # caller-chain nodes visited before the model gives up deciding a finding
@@ -63,7 +64,10 @@ def _decide(model: ProgramModel, fn: FunctionInfo | None, line: int, kinds: tupl
     if not any(kind in kinds for _, kind in summary.param_sinks):
         return "clean"
     if line not in summary.tainted_lines:
-        return "clean"           # the finding's line uses no parameter and no request data (a database value)
+        safe = summary.sanitized_lines.get(line)
+        if safe is None or ALL in safe or all(kind in safe for kind in kinds):
+            return "clean"       # the finding's line uses no parameter and no request data (a database value),
+                                 # or only values sanitised or checked for these sinks (`name.isidentifier()`)
     # a parameter reaches the sink: every chain of callers must start in code that serves no request
     seen = {fn.id}
     todo = [fn.id]
@@ -144,7 +148,8 @@ def flow_verdict(ctx: AuditContext, item: CatalogItem, kinds: tuple[str, ...], c
         places = sorted({f"{f.file}:{f.line}" for f in dedupe(not_from_request)})
         result.rationale += (f" {len(places)} engine finding(s) use values that never come from a request "
                              f"(followed through calls: module-level code, constants, database values, or "
-                             f"callers that serve no request), not an injection and not counted: "
+                             f"callers that serve no request) or were checked before the sink (a character "
+                             f"class, an allow-list, quote characters refused), not an injection and not counted: "
                              f"{', '.join(places[:5])}{' and more' if len(places) > 5 else ''}.")
         result.details["not_from_request"] = places
     if covered:
