@@ -35,6 +35,11 @@ PY_INTEGRATION_FIXTURES = {"client", "test_client", "api_client", "async_client"
                            "http_client", "conn", "connection", "postgresql", "mysql", "redis_client",
                            "rf", "django_user_model"}
 PY_INTEGRATION_MARKS = {"django_db", "integration", "e2e", "asyncio_db"}
+# black-box tests: an HTTP client library called from the test sends real requests to a running server
+PY_HTTP_CLIENTS = ("requests", "httpx")
+PY_HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request"}
+# libraries that answer those requests in-process: a test using them drives no server
+PY_HTTP_MOCKS = ("responses", "requests_mock", "httpretty", "respx", "vcr", "pytest_httpserver", "aioresponses")
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,34 @@ def _integration_call(node: ast.AST) -> str | None:
         if name in PY_CLIENT_CALLS:
             return f"calls {name}()"
     return None
+
+
+def _http_client_call(node: ast.AST) -> str | None:
+    """`requests.post(...)`, `httpx.get(...)`: a request sent over the network from this code."""
+    for sub in nodes_of(node, ast.Call):
+        func = sub.func
+        if isinstance(func, ast.Attribute) and func.attr in PY_HTTP_VERBS and isinstance(func.value, ast.Name) \
+                and func.value.id in PY_HTTP_CLIENTS:
+            return f"sends HTTP requests to a running server ({func.value.id}.{func.attr})"
+    return None
+
+
+def _imported_modules(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in nodes_of(tree, (ast.Import, ast.ImportFrom)):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def http_helpers(tree: ast.Module) -> set[str]:
+    """Functions of a test support module (tests/common.py) that send HTTP requests to a running server."""
+    if _imported_modules(tree) & set(PY_HTTP_MOCKS):
+        return set()
+    return {fn.name for fn in tree.body if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and _http_client_call(fn)}
 
 
 def _marks(decorators: list[ast.expr]) -> set[str]:
@@ -114,9 +147,12 @@ def _integration_imports(tree: ast.Module) -> set[str]:
     return names
 
 
-def python_tests(path: str, tree: ast.Module, extra_fixtures: frozenset[str] = frozenset()) -> list[TestFunction]:
+def python_tests(path: str, tree: ast.Module, extra_fixtures: frozenset[str] = frozenset(),
+                 extra_http_helpers: frozenset[str] = frozenset()) -> list[TestFunction]:
     """pytest `test_*` functions and unittest/Django TestCase `test*` methods with their kind."""
     fixtures = PY_INTEGRATION_FIXTURES | set(extra_fixtures) | integration_fixtures(tree)
+    mocked = bool(_imported_modules(tree) & set(PY_HTTP_MOCKS))
+    helpers = set() if mocked else (set(extra_http_helpers) | http_helpers(tree))
     clients = _module_client_names(tree)
     imported = _integration_imports(tree)
     by_path = is_integration_path(path)
@@ -136,6 +172,11 @@ def python_tests(path: str, tree: ast.Module, extra_fixtures: frozenset[str] = f
                 why = f"uses {sorted(used)[0]}"
         if not why:
             why = _integration_call(fn) or ""
+        if not why and not mocked:
+            why = _http_client_call(fn) or ""
+            called = {_call_name(c) for c in nodes_of(fn, ast.Call)} & helpers
+            if not why and called:
+                why = f"sends HTTP requests to a running server (through {sorted(called)[0]})"
         if not why and by_path:
             why = "in an integration test folder"
         out.append(TestFunction(path, fn.lineno, fn.name, INTEGRATION if why else UNIT, why))

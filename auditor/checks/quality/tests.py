@@ -15,16 +15,26 @@ from auditor.registry import check
 TEST_LANGUAGES = ("python", "javascript", "typescript", "go")
 
 
+def languages_of(repo) -> dict[str, str]:
+    return {f.path: f.language for f in repo.files}
+
+
 def collect_tests(ctx: AuditContext) -> list[testkinds.TestFunction]:
     repo = ctx.repo
+    languages = languages_of(repo)
     conftest_fixtures: set[str] = set()
+    http_helpers: set[str] = set()
     for path in repo.paths("python"):
         if path.rsplit("/", 1)[-1] == "conftest.py":
             tree = repo.python_ast(path)
             if tree is not None:
                 conftest_fixtures |= testkinds.integration_fixtures(tree)
+    for path in ctx.inventory.test_files:
+        if languages.get(path) == "python" and not path.rsplit("/", 1)[-1].startswith("test"):
+            tree = repo.python_ast(path)      # a support module beside the tests (tests/common.py)
+            if tree is not None:
+                http_helpers |= testkinds.http_helpers(tree)
     found: list[testkinds.TestFunction] = []
-    languages = {f.path: f.language for f in repo.files}
     for path in ctx.inventory.test_files:
         lang = languages.get(path)
         name = path.rsplit("/", 1)[-1]
@@ -33,7 +43,7 @@ def collect_tests(ctx: AuditContext) -> list[testkinds.TestFunction]:
                 continue
             tree = repo.python_ast(path)
             if tree is not None:
-                found += testkinds.python_tests(path, tree, frozenset(conftest_fixtures))
+                found += testkinds.python_tests(path, tree, frozenset(conftest_fixtures), frozenset(http_helpers))
         elif lang in ("javascript", "typescript"):
             found += testkinds.javascript_tests(path, repo.read_text(path) or "")
         elif lang == "go" and name.endswith("_test.go"):

@@ -34,6 +34,14 @@ env = jinja2.Environment(loader=jinja2.FileSystemLoader("templates"), autoescape
 # ok: jinja-autoescape-disabled
 safe_env = jinja2.Environment(loader=jinja2.FileSystemLoader("templates"), autoescape=jinja2.select_autoescape())
 
+import aiohttp_jinja2
+from aiohttp_jinja2 import setup as setup_jinja
+
+# ruleid: jinja-autoescape-disabled
+setup_jinja(app, loader=jinja2.PackageLoader("shop", "templates"), autoescape=False)
+# ok: jinja-autoescape-disabled
+aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("shop", "templates"))
+
 
 @app.route("/hello")
 def hello():
