@@ -174,7 +174,7 @@ def python_tests(path: str, tree: ast.Module, extra_fixtures: frozenset[str] = f
             why = _integration_call(fn) or ""
         if not why and not mocked:
             why = _http_client_call(fn) or ""
-            called = {_call_name(c) for c in nodes_of(fn, ast.Call)} & helpers
+            called = {name for c in nodes_of(fn, ast.Call) if (name := _call_name(c))} & helpers
             if not why and called:
                 why = f"sends HTTP requests to a running server (through {sorted(called)[0]})"
         if not why and by_path:
