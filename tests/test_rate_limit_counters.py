@@ -85,3 +85,57 @@ def test_sign_in_pages_without_input_are_not_counted(audited):
     assert judged[("POST", "/accounts/login/")] is True
     assert judged[("POST", "/accounts/signup/")] is False
     assert ("ANY", "/accounts/login/sent/") not in judged
+
+
+AIOHTTP_LOGIN = '''
+from aiohttp import web
+from aiohttp_session import get_session
+
+from shop.auth import get_auth_user
+from shop.models import User
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/")
+async def index(request):
+    auth_user = await get_auth_user(request)
+    if auth_user:
+        raise web.HTTPForbidden()
+    data = await request.post()
+    user = await User.by_name(request.app["db"], data["username"])
+    if user and user.check_password(data["password"]):
+        session = await get_session(request)
+        session["user_id"] = user.id
+    return web.HTTPFound("/")
+
+
+@routes.post("/orders")
+async def orders(request):
+    user = await get_auth_user(request)
+    if not user:
+        raise web.HTTPForbidden()
+    return web.json_response({"ok": True})
+
+
+app = web.Application()
+app.add_routes(routes)
+'''
+
+
+def test_a_login_by_behaviour_and_the_guard_that_keeps_signed_in_users_out(tmp_path):
+    from auditor.endpoints import extract_endpoints
+    from auditor.endpoints.classify import signs_in
+    from auditor.inventory import build_inventory
+
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    (tmp_path / "shop" / "views.py").write_text(AIOHTTP_LOGIN)
+    (tmp_path / "requirements.txt").write_text("aiohttp==3.10.0\naiohttp-session==2.12.0\n")
+    repo = Repository.scan(tmp_path)
+    eps = {(e.method, e.path): e for e in extract_endpoints(repo, build_inventory(repo)).endpoints}
+    # `if auth_user: raise HTTPForbidden()` refuses signed-in users: it is no authentication
+    assert eps[("POST", "/")].authenticated is False
+    assert eps[("POST", "/orders")].authenticated is True
+    assert signs_in(AIOHTTP_LOGIN.split("@routes.post(\"/orders\")")[0])
+    assert not signs_in('def orders(request):\n    return web.json_response({"password_rules": "8+"})\n')

@@ -33,8 +33,10 @@ IDENTITY = re.compile(r"authorized_userid|check_authorized|get_auth_user|get_ses
                       r"[Tt]oken|\buser\b|Authorization|\bjwt\b")
 CSRF_COMPARE = re.compile(r"csrf", re.I)
 HANDLER_AUTH = re.compile(r"(?:authorized_userid|check_authorized|get_auth_user|get_session)\(")
-LOGIN_REDIRECT = re.compile(r"if\s+(?:not\s+)?\w+[^:\n]*:\s*\n\s*raise\s+(?:redirect\([^)]*['\"]login|web\.HTTPFound\([^)]*login|"
-                            r"\w*HTTPUnauthorized|\w*HTTPForbidden)")
+# the request is refused when the identity is missing (`if not user:` / `if user is None:`), not when present
+# (`if auth_user: raise HTTPForbidden()` keeps signed-in users off a login form)
+LOGIN_REDIRECT = re.compile(r"if\s+(?:not\s+[^:\n]+|[^:\n]*\bis\s+None\b[^:\n]*|[^:\n]*==\s*None[^:\n]*):\s*\n\s*raise\s+"
+                            r"(?:redirect\([^)]*['\"]login|web\.HTTPFound\([^)]*login|(?:web\.)?\w*HTTPUnauthorized|(?:web\.)?\w*HTTPForbidden)")
 BODY_READ = re.compile(r"await\s+request\.(post|json|text|read|multipart)\(\)|request\.(query|match_info)\b")
 SESSION_LIBS = ("aiohttp_session",)
 

@@ -72,6 +72,21 @@ def is_entry_point(ep: Endpoint) -> bool:
     return named_entry
 
 
+# a handler that signs in by behaviour, whatever its path is called: it reads a password the client sends and
+# hands it to a credential check
+PASSWORD_FROM_CLIENT = re.compile(r"""\[\s*['"](password|passwd|pwd|pass)['"]\s*\]|\.get\(\s*['"](password|passwd|pwd|pass)['"]|"""
+                                  r"""\b(req|request)\.(body|form|json|data|POST)\.(password|passwd|pwd)\b""", re.I)
+CREDENTIAL_CHECK = re.compile(r"\b(check_password|verify_password|checkpw|check_password_hash|authenticate|"
+                              r"compare_digest|bcrypt\.compare|argon2\.verify|passwordMatches|comparePassword|"
+                              r"isPasswordMatch|validPassword|verifyPassword)\s*\(|\.verify\(")
+
+
+def signs_in(source: str) -> bool:
+    """The handler source reads a password the client sends and hands it to a credential check: a login,
+    whatever its path or name."""
+    return bool(PASSWORD_FROM_CLIENT.search(source) and CREDENTIAL_CHECK.search(source))
+
+
 def is_sensitive(ep: Endpoint) -> bool:
     """Endpoints that must be rate limited: entry points plus password change, OTP and MFA checks."""
     if ep.method in ("GET", "HEAD", "OPTIONS", "DELETE") or LOGOUT.search(ep.path):

@@ -2,9 +2,16 @@
 from __future__ import annotations
 
 from auditor.catalog import CatalogItem
-from auditor.checks.shared.endpoints import MAX_NAMED, declared_public, evaluate_endpoints, judged_endpoints, with_gap
+from auditor.checks.shared.endpoints import (
+    MAX_NAMED,
+    declared_public,
+    evaluate_endpoints,
+    handler_own_source,
+    judged_endpoints,
+    with_gap,
+)
 from auditor.context import AuditContext
-from auditor.endpoints.classify import is_development_only, is_public_by_nature, label
+from auditor.endpoints.classify import is_development_only, is_public_by_nature, label, signs_in
 from auditor.model import ItemResult
 from auditor.registry import check
 
@@ -16,6 +23,9 @@ def authentication_required(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     production = [ep for ep in endpoints if ep not in development]
     public = [ep for ep in production
               if (is_public_by_nature(ep) or declared_public(ep)) and ep.authenticated is not True]
+    # a login by what it does (reads the client's password and checks it), whatever its path
+    public += [ep for ep in production if ep not in public and ep.authenticated is False
+               and ep.method not in ("GET", "HEAD", "OPTIONS", "DELETE") and signs_in(handler_own_source(ctx, ep))]
     protected = [ep for ep in production if ep not in public]
     result = evaluate_endpoints(
         ctx, item, protected, "authenticated",

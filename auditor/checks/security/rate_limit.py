@@ -6,7 +6,7 @@ import re
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.endpoints import evaluate_endpoints, handler_own_source, judged_endpoints, with_gap
 from auditor.context import AuditContext
-from auditor.endpoints.classify import is_sensitive
+from auditor.endpoints.classify import is_sensitive, signs_in
 from auditor.endpoints.common import has_path_params
 from auditor.model import Endpoint, ItemResult
 from auditor.registry import check
@@ -19,6 +19,7 @@ NON_READING = re.compile(r"^(render|render_to_response|render_template|redirect|
                          r"get_token|logout|auth_logout|[\w.]*messages\.\w+|reverse)$")
 # frameworks whose handlers read the client's input from the request object (FastAPI and aiohttp handlers also
 # take it as parameters, which this reading does not see)
+NOT_ATTEMPTS = ("GET", "HEAD", "OPTIONS", "DELETE")
 REQUEST_OBJECT_FRAMEWORKS = frozenset({"django", "flask"})
 REQUEST_PASSED = re.compile(r"(?<!def )(?<![\w.])([\w.]+)\(\s*(?:self\.)?request\b")
 
@@ -37,7 +38,8 @@ def takes_no_input(source: str, ep: Endpoint) -> bool:
 @check("SEC-RATE-LIMIT")
 def rate_limit_sensitive(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     endpoints = judged_endpoints(ctx)
-    named = [ep for ep in endpoints if is_sensitive(ep)]
+    named = [ep for ep in endpoints if is_sensitive(ep) or
+             (ep.method not in NOT_ATTEMPTS and ep.authenticated is not True and signs_in(handler_own_source(ctx, ep)))]
     no_input = [ep for ep in named if ep.rate_limited is not True and takes_no_input(handler_own_source(ctx, ep), ep)]
     sensitive = [ep for ep in named if ep not in no_input]
     result = with_gap(ctx, evaluate_endpoints(
