@@ -1,12 +1,18 @@
 """QA-DEPENDENCIES: dependency versions constrained or locked."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from auditor.catalog import CatalogItem
 from auditor.context import AuditContext, Unavailable
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
 from auditor.probes.dependencies import Dependency, ecosystem_of, lock_files_for, parse_manifest, parse_requirements
+from auditor.probes.dockerfile_installs import dockerfile_installs, is_production_dockerfile
 from auditor.registry import check
+
+# what the manifest reader says of an npm/Poetry ^ or ~ range, or a 4.x range
+FLOATING_RANGES = ("caret/tilde range", "x-range within a major version")
 
 
 def manifest_paths(ctx: AuditContext) -> list[str]:
@@ -33,6 +39,14 @@ def collect_dependencies(ctx: AuditContext) -> dict[str, list[Dependency]]:
             if (dep.file, dep.line) not in seen:
                 seen.add((dep.file, dep.line))
                 out.setdefault(dep.file, []).append(dep)
+    # a package the manifests declare is installed at their version (a reinstall step in the image)
+    declared = {(d.ecosystem, d.name.lower().replace("_", "-")) for deps in out.values() for d in deps}
+    for f in ctx.repo.files:
+        if is_production_dockerfile(f.path) and not TEST_FILE.search(f.path):
+            installs = [d for d in dockerfile_installs(f.path, ctx.repo.read_text(f.path) or "")
+                        if (d.ecosystem, d.name.lower().replace("_", "-")) not in declared]
+            if installs:
+                out[f.path] = installs
     return out
 
 
@@ -54,11 +68,15 @@ def dependencies_constrained(ctx: AuditContext, item: CatalogItem) -> ItemResult
     locked_by: dict[str, list[str]] = {}
     constrained_examples: list[Dependency] = []
     for manifest, deps in sorted(by_manifest.items()):
-        locks = lock_files_for(manifest, lock_files)
+        locks = [] if is_production_dockerfile(manifest) else lock_files_for(manifest, lock_files)
         if locks:
             locked_by[manifest] = locks
         for dep in deps:
             total += 1
+            if dep.constrained and not locks and dep.reason.endswith(FLOATING_RANGES):
+                # `^4.17.1` admits every later 4.x: without a lock file each install may resolve differently
+                dep = replace(dep, constrained=False, reason=f"{dep.reason} and no lock file: any later "
+                                                             "minor or patch version installs")
             if dep.constrained or locks:
                 good += 1
                 if dep.constrained and len(constrained_examples) < 5:
@@ -82,5 +100,6 @@ def dependencies_constrained(ctx: AuditContext, item: CatalogItem) -> ItemResult
                           + lock_note, evidence, details=details)
     return partial_result(item.id, good, total,
                           f"{len(unconstrained)} of {total} dependencies are unconstrained "
-                          f"(no version, lower bound only, '*' or 'latest') in manifests without a lock file."
+                          f"(no version, lower bound only, '*', 'latest', or a caret/tilde range) in manifests "
+                          f"without a lock file."
                           + lock_note, evidence, details)
