@@ -114,3 +114,11 @@ def test_engine_findings_on_checked_values_are_notes(audited):
     assert item["details"]["not_from_request"] == ["reports/store.py:15"]
     assert places == {("reports/store.py", 6), ("reports/store.py", 23)}
     assert all(e.get("flow") for e in item["evidence"])
+
+
+def test_request_data_reaches_the_url_only_when_it_can_choose_the_host(model):
+    m = model("outbound_hosts")
+    # translate (query values and body after a written host), item (a path segment after a written host, through a
+    # local name) and search (params=) do not choose where the call goes; fetch (the whole URL), proxy (the host of an
+    # f-string) and mirror (the host of a concatenation) do
+    assert {(f.kind, f.sink.line) for f in m.flows} == {("url", 30), ("url", 35), ("url", 41)}

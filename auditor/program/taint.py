@@ -8,9 +8,11 @@ it from a parameter goes into the function's summary, so its callers see through
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from auditor.astwalk import nodes_of
 from auditor.model import FlowStep
 from auditor.program.bindings import bind_arguments
 from auditor.program.graph import Program, dotted
@@ -184,6 +186,34 @@ def _refuted_safe(test: ast.expr) -> dict[str, frozenset[str]]:
             _quote_literal(test.left) and isinstance(test.comparators[0], ast.Name):
         return {test.comparators[0].id: frozenset({"sql"})}
     return {}
+
+
+FIXED_ORIGIN = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#{}%]+[/?#]")
+
+
+def _leading_text(node: ast.expr) -> str | None:
+    """The constant text a built string starts with, up to its first inserted value."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        first = node.values[0] if node.values else None
+        return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else ""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        left = _leading_text(node.left)
+        if isinstance(node.op, ast.Mod) and left is not None:
+            return left.split("%", 1)[0]
+        return left
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" and \
+            isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str):
+        return node.func.value.value.split("{", 1)[0]
+    return None
+
+
+def _fixed_origin(node: ast.expr) -> bool:
+    """The URL's scheme and host are written in the code (`f"https://api.example.com/v1/{item}"`): what the
+    request adds can only pick a path or query on that host, not where the call goes."""
+    text = _leading_text(node)
+    return text is not None and bool(FIXED_ORIGIN.match(text))
 
 
 def _leaves(block: list[ast.stmt]) -> bool:
@@ -666,8 +696,18 @@ class FunctionAnalysis:
             for kw in call.keywords:
                 if kw.arg in rule.keywords:
                     taint, node = kwargs.get(kw.arg, {}), kw.value
+        if rule.kind == "url" and node is not None and self._fixed_url(node):
+            return
         if taint and node is not None:
             self._sink(rule.kind, taint, node, name)
+
+    def _fixed_url(self, node: ast.expr) -> bool:
+        """The URL argument, or the local name every assignment of which, fixes scheme and host."""
+        if isinstance(node, ast.Name):
+            values = [a.value for a in nodes_of(self.fn.node, ast.Assign)
+                      if any(isinstance(t, ast.Name) and t.id == node.id for t in a.targets)]
+            return bool(values) and all(_fixed_origin(v) for v in values)
+        return _fixed_origin(node)
 
     def _sink(self, kind: str, taint: Taint, node: ast.AST, label: str) -> None:
         sink = self._step(node, label, "sink")
