@@ -57,6 +57,15 @@ def missing_record_answered_200(ep: Endpoint, text: str) -> str:
     return ""
 
 
+def get_that_writes(ep: Endpoint, source: str) -> str:
+    """A GET (or HEAD) whose handler writes: HTTP's safe-method rule, for pages as much as for APIs (a crawler,
+    a prefetch or a link preview repeats the write). "" when not so."""
+    method = ep.method.upper()
+    on_get = get_branch_source(source) if method in ("GET", "HEAD") and source else ""  # POST-only branches left out
+    found = WRITES.search(on_get) if on_get else None
+    return f"{method} handler writes ({found.group(0).strip()}): GET must be safe" if found else ""
+
+
 def rest_problems(ep: Endpoint, source: str, text: str = "") -> list[str]:
     """What breaks REST semantics on this endpoint (empty when nothing is found). `text` is the handler with
     the repository functions it calls, when known."""
@@ -69,9 +78,9 @@ def rest_problems(ep: Endpoint, source: str, text: str = "") -> list[str]:
             problems.append(f"verb in the path segment '{seg}' (use a noun and the HTTP method)")
             break
     method = ep.method.upper()
-    on_get = get_branch_source(source) if method in ("GET", "HEAD") and source else ""  # POST-only branches left out
-    if on_get and WRITES.search(on_get):
-        problems.append(f"{method} handler writes ({WRITES.search(on_get).group(0).strip()}): GET must be safe")
+    write = get_that_writes(ep, source)
+    if write:
+        problems.append(write)
     last = path_segments(ep.path)[-1] if path_segments(ep.path) else ""
     if method == "POST" and last.startswith(("{", "<", ":")) and source and re.search(r"\bUPDATE\s+\w+\s+SET\b|\.save\(", source, re.I):
         problems.append("POST updates an existing resource at its own URI (use PUT or PATCH)")
@@ -88,7 +97,9 @@ def evaluate_rest_semantics(item_id: str, endpoints: list[Endpoint], source_of: 
                             snippet_of: SourceOf, violations: list[Finding],
                             text_of: SourceOf = lambda e: "") -> ItemResult:
     endpoints, html = split_api_and_html(endpoints, source_of)
-    if not endpoints and not violations:
+    # server-rendered pages are judged by the web items, except for the one rule that holds for every route
+    unsafe_pages = [(ep, problem) for ep in html if (problem := get_that_writes(ep, source_of(ep)))]
+    if not endpoints and not violations and not unsafe_pages:
         return html_only_result(item_id, html, "REST semantics")
     bad_evidence: list[Evidence] = []
     bad_endpoints = 0
@@ -97,17 +108,21 @@ def evaluate_rest_semantics(item_id: str, endpoints: list[Endpoint], source_of: 
         if problems:
             bad_endpoints += 1
             bad_evidence.append(route_evidence(ep, snippet_of(ep), "rest-semantics", f"{label(ep)}: " + "; ".join(problems)))
+    bad_evidence += [route_evidence(ep, snippet_of(ep), "rest-semantics", f"{label(ep)} (server-rendered page): {problem}")
+                     for ep, problem in unsafe_pages]
     status_bad = dedupe(violations)
     good = len(endpoints) - bad_endpoints
-    total = good + bad_endpoints + len(status_bad)
+    total = good + bad_endpoints + len(unsafe_pages) + len(status_bad)
     evidence = bad_evidence + [f.evidence for f in status_bad]
     return partial_result(item_id, good, total,
                           f"{good} of {len(endpoints)} endpoint(s) show no REST problem; {bad_endpoints} do "
                           f"(verbs in paths, GET that writes, create answering 200, a missing record answered 200) and {len(status_bad)} error "
                           "response(s) are answered with 200 (heuristic, from route paths and handler text)."
+                          + (f" {len(unsafe_pages)} server-rendered page(s) answer GET with a write." if unsafe_pages else "")
                           + html_apart_note(html),
                           cap(evidence), {"endpoints": len(endpoints), "problem_endpoints": bad_endpoints,
-                                           "errors_with_200": len(status_bad), HTML_ROUTES_KEY: [label(e) for e in html]})
+                                           "errors_with_200": len(status_bad), "pages_that_write_on_get": len(unsafe_pages),
+                                           HTML_ROUTES_KEY: [label(e) for e in html]})
 
 
 @check("API-REST-SEMANTICS")
