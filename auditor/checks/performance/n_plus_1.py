@@ -15,8 +15,9 @@ from auditor.collectors.program import PROGRAM
 from auditor.context import AuditContext, Key, Unavailable
 from auditor.endpoints.graphql import FieldResolver, field_resolvers
 from auditor.inventory import DOCUMENT
-from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
+from auditor.model import PRACTICE, VIOLATION, Evidence, FlowStep, ItemResult, partial_result
 from auditor.probes import go_query_loops, js_query_loops, jsqueryloops, nplusone
+from auditor.probes.template_loops import TemplateLoop, template_finder, template_loops
 from auditor.registry import check, collector
 
 QUERY_LOOPS: Key[tuple[nplusone.Relations, list[nplusone.QueryLoop], list[Evidence]]] = Key("query_loops")
@@ -143,8 +144,35 @@ def javascript_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                       f"JavaScript/TypeScript file(s) that query{eager}.", evidence, details=details)
 
 
+def page_loops(ctx: AuditContext, relations: nplusone.Relations) -> list[TemplateLoop]:
+    """Pages rendered with query results whose template reads a lazy relationship of each row."""
+    lazy = relations.lazy - relations.eager
+    if not lazy:
+        return []
+    find = template_finder(ctx.repo.paths())
+    out: list[TemplateLoop] = []
+    for path, tree in python_sources(ctx):
+        out += template_loops(path, tree, lazy, find, ctx.repo.read_text)
+    return out
+
+
+def page_loop_evidence(ctx: AuditContext, loop: TemplateLoop) -> Evidence:
+    flow = [FlowStep(loop.handler_file, loop.handler_line, ctx.repo.snippet(loop.handler_file, loop.handler_line),
+                     "source", f"renders {loop.template} with {loop.rows[:60]}"),
+            FlowStep(loop.template, loop.loop_line, ctx.repo.snippet(loop.template, loop.loop_line), "call",
+                     "loops over the rows"),
+            FlowStep(loop.access_file, loop.access_line, ctx.repo.snippet(loop.access_file, loop.access_line), "sink",
+                     f"{loop.access} loads lazily")]
+    return Evidence(loop.access_file, loop.access_line, ctx.repo.snippet(loop.access_file, loop.access_line),
+                    rule_id="n-plus-one-template", engine="ast", kind=VIOLATION, flow=flow,
+                    message=f"page rendered at {loop.handler_file}:{loop.handler_line} loops over query results in "
+                            f"{loop.template}:{loop.loop_line}: {loop.access} loads lazily per row (a query per row "
+                            "while the page renders) without joinedload/selectinload/select_related/prefetch_related")
+
+
 def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     relations, loops, eager = ctx.get(QUERY_LOOPS)
+    pages = page_loops(ctx, relations)
     note = other_languages_note(ctx, {"python"})
     model = ctx.get_optional(PROGRAM)
     through = queries_per_row(model) if model is not None else []
@@ -160,13 +188,14 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     bad = [loop for loop in loops if loop.n_plus_one and loop not in apart_loops]
     safe = [loop for loop in loops if loop.accesses and not loop.n_plus_one]
     no_request = sorted({f"{loop.file}:{loop.line}" for loop in apart_loops} | {f.where for f in apart_helpers})
-    details = {"query_loops": len(loops), "n_plus_one_loops": len(bad) + len(through),
+    details = {"query_loops": len(loops), "n_plus_one_loops": len(bad) + len(through) + len(pages),
+               "n_plus_one_in_templates": len(pages),
                "n_plus_one_through_helpers": len(through), "eager_loaded_loops": len(safe),
                "relations_known": sorted(relations.lazy),
                "not_serving_requests": no_request, "not_serving_requests_count": len(no_request)}
     apart_note = (f" {len(no_request)} per-row query loop(s) in code that serves no request (migrations, "
                   "commands, scripts, tests) are listed apart in details, not counted." if no_request else "")
-    if not loops and not eager and not through:
+    if not loops and not eager and not through and not pages:
         if ctx.inventory.code_languages & {"javascript", "typescript"} and (
                 "python" not in ctx.inventory.code_languages or jsqueryloops.scan(ctx.repo).files_with_queries):
             return javascript_n_plus_one(ctx, item)   # the queries are in JavaScript/TypeScript (Python: scripts)
@@ -189,8 +218,9 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                                      message=f"loop over {loop.source} query results (line {loop.line}): {kind}"
                                              " without select_related/prefetch_related/joinedload/selectinload"))
     evidence += [helper_evidence(f) for f in through]
+    evidence += [page_loop_evidence(ctx, loop) for loop in pages]
     evidence += eager[:10]
-    if not bad and not through:
+    if not bad and not through and not pages:
         what = (f"{len(safe)} loop(s) that use related rows load them eagerly" if safe
                 else f"{len(loops)} loop(s) over query results touch no relationship and run no per-row query")
         if not loops:
@@ -203,7 +233,9 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                           evidence, details=details)
     helpers = (f" {len(through)} loop(s) call a same-repository helper that runs a query per row (found through "
                "the call graph)." if through else "")
-    return partial_result(item.id, len(safe), len(safe) + len(bad) + len(through),
-                          f"Heuristic: {len(bad) + len(through)} loop(s) over query results issue a query per row "
-                          f"(lazy relationship access or a query inside the loop).{helpers} {len(safe)} loop(s) "
+    templates = (f" {len(pages)} page template(s) loop over query results and read a lazy relationship of each "
+                 "row." if pages else "")
+    return partial_result(item.id, len(safe), len(safe) + len(bad) + len(through) + len(pages),
+                          f"Heuristic: {len(bad) + len(through) + len(pages)} loop(s) over query results issue a query "
+                          f"per row (lazy relationship access or a query inside the loop).{helpers}{templates} {len(safe)} loop(s) "
                           f"load related rows eagerly.{apart_note}{note}", evidence, details)
