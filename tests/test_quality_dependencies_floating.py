@@ -54,3 +54,13 @@ def test_the_image_installs_what_no_manifest_pins(tmp_path):
     item = _verdict(tmp_path)
     assert item["verdict"] == "partial"
     assert item["details"]["unconstrained"] == ["Dockerfile:3 pymysql"]     # gunicorn is pinned by requirements.txt
+
+
+def test_a_bun_workspace_lock_covers_its_members(tmp_path):
+    (tmp_path / "package.json").write_text(json.dumps({"name": "root", "workspaces": ["frontend"]}))
+    (tmp_path / "frontend").mkdir()
+    (tmp_path / "frontend" / "package.json").write_text(json.dumps({"name": "web", "dependencies": {"react": "^19.1.0"}}))
+    (tmp_path / "frontend" / "main.js").write_text("import React from 'react';\nexport default React;\n")
+    (tmp_path / "bun.lock").write_text('{"lockfileVersion": 1, "workspaces": {}}\n')
+    item = _verdict(tmp_path)
+    assert item["verdict"] == "pass" and item["details"]["lock_files"] == ["bun.lock"]
