@@ -91,6 +91,15 @@ def test_one_changed_file_is_the_only_one_rescanned(repo_root, rules, tmp_path):
     assert ("SEC-INJECTION", "app/c.py", 5) in {k[:3] for k in keys(warm_b)}
 
 
+def test_a_later_process_reuses_the_cache(repo_root, rules, tmp_path):
+    """Each process writes its combined rules file under a fresh private name: the cache key must not
+    depend on that name, or every audit after the first rescans the whole repository."""
+    cache = FindingsCache(tmp_path / "cache")
+    semgrep(repo_root, rules, cache)
+    semgrep_engine._COMBINED.clear()   # what a new process starts with
+    assert semgrep(repo_root, rules, cache).cache == {"reused": 4, "rescanned": 0}
+
+
 def test_new_and_deleted_files(repo_root, rules, tmp_path):
     cache = FindingsCache(tmp_path / "cache")
     semgrep(repo_root, rules, cache)
