@@ -9,6 +9,7 @@ right above it (JSDoc, //, #) or at least two comment lines in its body. Tests a
 from __future__ import annotations
 
 import ast
+import dataclasses
 from dataclasses import dataclass
 
 import lizard
@@ -18,6 +19,7 @@ from radon.visitors import Function
 from auditor.astwalk import nodes_of
 from auditor.catalog import CatalogItem
 from auditor.context import AuditContext, Key
+from auditor.facts import FileFacts
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
 from auditor.registry import check, collector
@@ -102,6 +104,7 @@ COMPLEX_FUNCTIONS: Key[list[ComplexFunction]] = Key("complex_functions")
 @collector(COMPLEX_FUNCTIONS, serves=(ITEM,))
 def collect_complex_functions(ctx: AuditContext) -> list[ComplexFunction]:
     repo = ctx.repo
+    facts = FileFacts.open(ctx.options, repo.root, "complex_functions")
     found: list[ComplexFunction] = []
     for f in repo.files:
         if _skipped(f.path):
@@ -109,9 +112,15 @@ def collect_complex_functions(ctx: AuditContext) -> list[ComplexFunction]:
         if f.language == "python":
             tree = repo.python_ast(f.path)
             if tree is not None:
-                found += python_complex_functions(f.path, tree, repo.lines(f.path))
+                rows = facts.rows(f.path, repo.read_text(f.path), lambda f=f, tree=tree: [
+                    dataclasses.asdict(c) for c in python_complex_functions(f.path, tree, repo.lines(f.path))])
+                found += [ComplexFunction(**row) for row in rows]
         elif f.path.endswith(LIZARD_SUFFIXES):
-            found += lizard_complex_functions(f.path, repo.read_text(f.path) or "")
+            text = repo.read_text(f.path) or ""
+            rows = facts.rows(f.path, text, lambda f=f, text=text: [
+                dataclasses.asdict(c) for c in lizard_complex_functions(f.path, text)])
+            found += [ComplexFunction(**row) for row in rows]
+    facts.save()
     return found
 
 
