@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 from dataclasses import dataclass
+from typing import Callable
 
 import lizard
 from radon.complexity import cc_visit_ast
@@ -112,16 +114,20 @@ def collect_complex_functions(ctx: AuditContext) -> list[ComplexFunction]:
         if f.language == "python":
             tree = repo.python_ast(f.path)
             if tree is not None:
-                rows = facts.rows(f.path, repo.read_text(f.path), lambda f=f, tree=tree: [
-                    dataclasses.asdict(c) for c in python_complex_functions(f.path, tree, repo.lines(f.path))])
-                found += [ComplexFunction(**row) for row in rows]
+                found += _cached(facts, f.path, repo.read_text(f.path),
+                                 functools.partial(python_complex_functions, f.path, tree, repo.lines(f.path)))
         elif f.path.endswith(LIZARD_SUFFIXES):
             text = repo.read_text(f.path) or ""
-            rows = facts.rows(f.path, text, lambda f=f, text=text: [
-                dataclasses.asdict(c) for c in lizard_complex_functions(f.path, text)])
-            found += [ComplexFunction(**row) for row in rows]
+            found += _cached(facts, f.path, text, functools.partial(lizard_complex_functions, f.path, text))
     facts.save()
     return found
+
+
+def _cached(facts: FileFacts, path: str, text: str | None,
+            compute: Callable[[], list[ComplexFunction]]) -> list[ComplexFunction]:
+    """compute(), or its rows from an earlier audit of the same text (auditor/facts.py)."""
+    rows = facts.rows(path, text, lambda: [dataclasses.asdict(c) for c in compute()])
+    return [ComplexFunction(**row) for row in rows]
 
 
 def evaluate_docs(item_id: str, functions: list[ComplexFunction], snippet=lambda f, text: "") -> ItemResult:
