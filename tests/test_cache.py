@@ -4,7 +4,9 @@ The engines are the real semgrep and bandit; semgrep runs with a one-rule config
 not depend on the rules, and semgrep starts faster), except for the end-to-end CLI test.
 """
 import json
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,8 @@ from auditor.engines.bandit import run_bandit
 from auditor.engines.semgrep import run_semgrep
 from auditor.repo import Repository
 from helpers import run_cli, write_files
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 RULE = """rules:
 - id: eval-call
@@ -89,6 +93,15 @@ def test_one_changed_file_is_the_only_one_rescanned(repo_root, rules, tmp_path):
     assert keys(warm_b) == keys(bandit(repo_root, None))
     assert ("SEC-INJECTION", "app/c.py", 5) in {k[:3] for k in keys(warm_s)}
     assert ("SEC-INJECTION", "app/c.py", 5) in {k[:3] for k in keys(warm_b)}
+
+
+def test_a_later_process_reuses_the_cache(repo_root, rules, tmp_path):
+    """Each process writes its combined rules file under a fresh private name: the cache key must not
+    depend on that name, or every audit after the first rescans the whole repository."""
+    cache = FindingsCache(tmp_path / "cache")
+    semgrep(repo_root, rules, cache)
+    semgrep_engine._COMBINED.clear()   # what a new process starts with
+    assert semgrep(repo_root, rules, cache).cache == {"reused": 4, "rescanned": 0}
 
 
 def test_new_and_deleted_files(repo_root, rules, tmp_path):
@@ -233,3 +246,55 @@ def test_bundles_left_out_are_not_scanned_by_semgrep(rules, tmp_path, monkeypatc
     run = run_semgrep(repo, 120, rules=rules)
     assert run.scanned_files == 4 and {k[1] for k in keys(run)} == {"app/a.py"}
     assert sorted(p.split("/outer/app/")[-1] for p in seen) == ["app/a.py", "app/b.py", "app/c.py", "web/main.js"]
+
+
+def _stable(report: dict) -> dict:
+    """The report without what differs between two runs of one audit (when, how long)."""
+    report = json.loads(json.dumps(report))
+    for key in ("generated_at", "duration_s"):
+        report.pop(key)
+    for engine in report["engines"]:
+        engine.pop("duration_s")
+    return report
+
+
+def test_a_re_audit_reuses_per_file_facts_and_equals_an_uncached_audit(tmp_path):
+    """Engine results and the collectors' per-file facts come from the cache for the unchanged files; the
+    report (verdicts, scores, evidence, inventory) equals an audit that read and wrote no cache."""
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "cache" / "reaudit", root)
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    cache = tmp_path / "cache"
+
+    def audit(*flags):
+        done = run_cli("audit", str(root), "--format", "json", "--output", "-", "--fail-on", "none", *flags)
+        assert done.returncode == 0, done.stderr
+        return _stable(json.loads(done.stdout))
+
+    cold = audit("--cache-dir", str(cache))
+    assert cold == audit("--no-cache")
+    facts = sorted(p.name.split("-")[0] for p in cache.glob("facts_*.json"))
+    assert facts == ["facts_complex_functions", "facts_secrets"], facts
+    # one file changes: a second hard-coded secret, the complex function gone
+    (root / "app" / "views.py").write_text('PASSWORD = "Zq7xR2vL9mK4tW8pN3sB"\n\n\ndef ok():\n    return 1\n')
+    warm = audit("--cache-dir", str(cache))
+    assert warm == audit("--no-cache")
+    assert warm != cold
+    assert warm == audit("--cache-dir", str(cache)), "nothing changed: the same report again"
+
+
+def test_forged_facts_are_ignored(tmp_path):
+    """A facts file not written under this machine's key (planted, or edited) is read as no cache at all."""
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "cache" / "reaudit", root)
+    cache = tmp_path / "cache"
+    first = run_cli("audit", str(root), "--format", "json", "--output", "-", "--fail-on", "none",
+                    "--cache-dir", str(cache))
+    facts = next(cache.glob("facts_secrets-*.json"))
+    document = json.loads(facts.read_text())
+    for entry in document["entries"].values():
+        entry["results"] = []          # every secret "already scanned, none found"
+    facts.write_text(json.dumps(document))
+    second = run_cli("audit", str(root), "--format", "json", "--output", "-", "--fail-on", "none",
+                     "--cache-dir", str(cache))
+    assert _stable(json.loads(first.stdout)) == _stable(json.loads(second.stdout))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from auditor.context import AuditContext, Key
+from auditor.facts import FileFacts
 from auditor.registry import collector
 from auditor.secrets.history import DEFAULT_COMMIT_LIMIT, HistoryScan, scan_history
 from auditor.secrets.tree import TreeScan, scan_tree
@@ -13,7 +14,10 @@ SECRET_HISTORY: Key[HistoryScan] = Key("secret_history")
 @collector(TREE_SECRETS)
 def collect_tree_secrets(ctx: AuditContext) -> TreeScan:
     """Every text file of the working tree, code and config; lock, minified and binary files skipped."""
-    return scan_tree(ctx.repo)
+    facts = FileFacts.open(ctx.options, ctx.repo.root, "secrets")
+    scan = scan_tree(ctx.repo, facts)
+    facts.save()
+    return scan
 
 
 @collector(SECRET_HISTORY)

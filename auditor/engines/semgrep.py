@@ -110,8 +110,9 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
         run.status, run.error = MISSING, "semgrep executable not found (install semgrep or set AUDITOR_SEMGREP)"
         return run
     rules = rules or semgrep_rules_dir()
+    config = combined_rules_file(rules)
     base_cmd = [exe, "scan", "--metrics=off", "--disable-version-check", "--json", "--quiet",
-                "--config", str(combined_rules_file(rules)), "--timeout", "20",
+                "--config", str(config), "--timeout", "20",
                 "--max-target-bytes", str(MAX_TARGET_BYTES), "--x-ignore-semgrepignore-files",
                 "--disable-nosem"]   # the audited code's `# nosemgrep` never hides a finding (listed instead)
     for name in sorted(DEFAULT_EXCLUDED_DIRS):
@@ -136,8 +137,11 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
     generated = {f.path for f in repo.generated}
 
     def context() -> dict:
+        # the combined rules file has a fresh private name in every process: the key names the rules by
+        # their content (tree_hash), never by that path, or no later audit would find this one's entries
+        cmd = ["<rules>" if arg == str(config) else arg for arg in base_cmd[1:]]
         return context_key(engine="semgrep", exe=executable_identity(exe), rules=tree_hash(rules),
-                           cmd=base_cmd[1:], ignores=_ignore_files_hash(repo))
+                           cmd=cmd, ignores=_ignore_files_hash(repo))
 
     run, merged = run_scans("semgrep", scan, repo.root, universe, started, cache, context, _includable)
     if merged is None:

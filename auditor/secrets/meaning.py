@@ -15,11 +15,13 @@ a guarded development default, reported as such. Tests, examples, samples, docs 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import posixpath
 import re
 from dataclasses import dataclass
 
+from auditor.facts import FileFacts
 from auditor.repo import Repository
 from auditor.secrets.patterns import is_secret_name, name_words
 from auditor.secrets.scanner import CODE, CONFIG, SecretMatch, fingerprint, redact
@@ -257,7 +259,22 @@ def _flatten(data, depth: int = 0):
             yield from _flatten(v, depth + 1)
 
 
-def scan_meaning(repo: Repository, mode_of) -> tuple[dict[str, list[SecretMatch]], list[Guard]]:
+def _python_secrets_cached(path: str, tree: ast.Module, repo: Repository,
+                           facts: "FileFacts | None") -> tuple[list[SecretMatch], list[Guard]]:
+    """python_secrets, or its rows from an earlier audit of the same text (auditor/facts.py)."""
+    if facts is None:
+        return python_secrets(path, tree, repo.lines(path))
+
+    def compute() -> list[dict]:
+        found, guarded = python_secrets(path, tree, repo.lines(path))
+        return ([{"match": dataclasses.asdict(m)} for m in found]
+                + [{"guard": dataclasses.asdict(g)} for g in guarded])
+    rows = facts.rows(f"meaning:{path}", repo.read_text(path), compute)
+    return ([SecretMatch(**r["match"]) for r in rows if "match" in r],
+            [Guard(**r["guard"]) for r in rows if "guard" in r])
+
+
+def scan_meaning(repo: Repository, mode_of, facts: "FileFacts | None" = None) -> tuple[dict[str, list[SecretMatch]], list[Guard]]:
     """path -> the secrets found by meaning, for the code files scanned in CODE mode (and the config files
     the code loads); and the guards that turned development defaults into passes."""
     out: dict[str, list[SecretMatch]] = {}
@@ -269,7 +286,7 @@ def scan_meaning(repo: Repository, mode_of) -> tuple[dict[str, list[SecretMatch]
             tree = repo.python_ast(path)
             if tree is None:
                 continue
-            found, guarded = python_secrets(path, tree, repo.lines(path))
+            found, guarded = _python_secrets_cached(path, tree, repo, facts)
             guards += guarded
         else:
             found = js_secrets(path, repo.read_text(path) or "")

@@ -1,12 +1,14 @@
 """Scan the working tree's text files (code and config) for secrets."""
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.budget import budgeted
+from auditor.facts import FileFacts
 from auditor.repo import Repository
 from auditor.secrets.files import is_env_file, is_minified, reportable, scan_mode, skip_reason
 from auditor.secrets.meaning import Guard, scan_meaning
@@ -30,7 +32,9 @@ class TreeScan:
     duration_s: float = 0.0
 
 
-def scan_tree(repo: Repository) -> TreeScan:
+def scan_tree(repo: Repository, facts: "FileFacts | None" = None) -> TreeScan:
+    """Every secret in the working tree; `facts` reuses each file's matches from an earlier audit."""
+    facts = facts or FileFacts(None)
     started = time.monotonic()
     scan = TreeScan()
     candidates = []
@@ -56,10 +60,12 @@ def scan_tree(repo: Repository) -> TreeScan:
             continue
         scan.files_scanned += 1
         scan.lines_scanned += text.count("\n") + 1
-        scan.findings.extend(TreeSecret(path, m) for m in scan_text(text, scan_mode(path), is_env_file(path))
-                             if reportable(m.rule_id, path))
+        mode, env_file = scan_mode(path), is_env_file(path)
+        rows = facts.rows(f"text:{mode}:{env_file}:{path}", text,
+                          lambda: [dataclasses.asdict(m) for m in scan_text(text, mode, env_file)])
+        scan.findings.extend(TreeSecret(path, m) for m in map(_match, rows) if reportable(m.rule_id, path))
     scanned = {p for p in candidates if p not in ignored and p not in scan.skipped}
-    by_meaning, scan.guarded = scan_meaning(repo, lambda p: scan_mode(p) if p in scanned else KNOWN)
+    by_meaning, scan.guarded = scan_meaning(repo, lambda p: scan_mode(p) if p in scanned else KNOWN, facts)
     seen = {(s.path, s.match.line) for s in scan.findings}
     for path, matches in by_meaning.items():
         scan.findings.extend(TreeSecret(path, m) for m in matches if (path, m.line) not in seen)
@@ -89,3 +95,7 @@ def _in_git_work_tree(root: Path) -> bool:
     except (OSError, subprocess.TimeoutExpired):
         return False
     return result.returncode == 0 and result.stdout.strip() == b"true"
+
+
+def _match(row: dict) -> SecretMatch:
+    return SecretMatch(**row)

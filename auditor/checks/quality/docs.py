@@ -9,7 +9,10 @@ right above it (JSDoc, //, #) or at least two comment lines in its body. Tests a
 from __future__ import annotations
 
 import ast
+import dataclasses
+import functools
 from dataclasses import dataclass
+from typing import Callable
 
 import lizard
 from radon.complexity import cc_visit_ast
@@ -18,6 +21,7 @@ from radon.visitors import Function
 from auditor.astwalk import nodes_of
 from auditor.catalog import CatalogItem
 from auditor.context import AuditContext, Key
+from auditor.facts import FileFacts
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
 from auditor.registry import check, collector
@@ -102,6 +106,7 @@ COMPLEX_FUNCTIONS: Key[list[ComplexFunction]] = Key("complex_functions")
 @collector(COMPLEX_FUNCTIONS, serves=(ITEM,))
 def collect_complex_functions(ctx: AuditContext) -> list[ComplexFunction]:
     repo = ctx.repo
+    facts = FileFacts.open(ctx.options, repo.root, "complex_functions")
     found: list[ComplexFunction] = []
     for f in repo.files:
         if _skipped(f.path):
@@ -109,10 +114,20 @@ def collect_complex_functions(ctx: AuditContext) -> list[ComplexFunction]:
         if f.language == "python":
             tree = repo.python_ast(f.path)
             if tree is not None:
-                found += python_complex_functions(f.path, tree, repo.lines(f.path))
+                found += _cached(facts, f.path, repo.read_text(f.path),
+                                 functools.partial(python_complex_functions, f.path, tree, repo.lines(f.path)))
         elif f.path.endswith(LIZARD_SUFFIXES):
-            found += lizard_complex_functions(f.path, repo.read_text(f.path) or "")
+            text = repo.read_text(f.path) or ""
+            found += _cached(facts, f.path, text, functools.partial(lizard_complex_functions, f.path, text))
+    facts.save()
     return found
+
+
+def _cached(facts: FileFacts, path: str, text: str | None,
+            compute: Callable[[], list[ComplexFunction]]) -> list[ComplexFunction]:
+    """compute(), or its rows from an earlier audit of the same text (auditor/facts.py)."""
+    rows = facts.rows(path, text, lambda: [dataclasses.asdict(c) for c in compute()])
+    return [ComplexFunction(**row) for row in rows]
 
 
 def evaluate_docs(item_id: str, functions: list[ComplexFunction], snippet=lambda f, text: "") -> ItemResult:
