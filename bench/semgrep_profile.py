@@ -21,6 +21,7 @@ from auditor.engines.process import run_process
 from auditor.engines.semgrep import (
     MAX_TARGET_BYTES,
     combined_rules_file,
+    excluded_test_code,
     nonsource_excludes,
     project_anchor,
     semgrep_env,
@@ -51,7 +52,8 @@ def command(root: Path, all_files: bool = False) -> list[str]:
     for name in sorted(DEFAULT_EXCLUDED_DIRS):
         cmd += ["--exclude", name]
     if not all_files:
-        cmd += nonsource_excludes(Repository.scan(root), project_anchor(root.resolve()))
+        repo, anchor = Repository.scan(root), project_anchor(root.resolve())
+        cmd += nonsource_excludes(repo, anchor) + excluded_test_code(repo, anchor)
     return cmd + [str(root)]
 
 

@@ -122,3 +122,11 @@ def test_request_data_reaches_the_url_only_when_it_can_choose_the_host(model):
     # local name) and search (params=) do not choose where the call goes; fetch (the whole URL), proxy (the host of an
     # f-string) and mirror (the host of a concatenation) do
     assert {(f.kind, f.sink.line) for f in m.flows} == {("url", 30), ("url", 35), ("url", 41)}
+
+
+def test_request_data_reaches_a_file_path(model):
+    m = model("file_paths")
+    # download (send_file of a joined name), report (open of a concatenation) and attachment (an upload saved
+    # under its own filename) reach a path; send_from_directory, secure_filename, basename and a model's save()
+    # do not (the semgrep rule python-path-from-request was retired for these flows, issue 17)
+    assert {(f.kind, f.sink.line) for f in m.flows} == {("path", 13), ("path", 18), ("path", 25)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -16,6 +17,7 @@ from auditor.cache import FindingsCache, blake, context_key, executable_identity
 from auditor.engines.base import FAILED, MISSING, EngineRun, json_process, locate_executable, run_scans
 from auditor.engines.incremental import ScanOutput
 from auditor.model import PRACTICE, VIOLATION, Evidence, Finding
+from auditor.paths import TEST_FILE
 from auditor.probes.settings import repository_settings
 from auditor.repo import DEFAULT_EXCLUDED_DIRS, Repository
 from auditor.resources import rules_dir
@@ -127,13 +129,13 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
 
     def scan(targets: list[str] | None):
         # not in base_cmd (the cache key): neither the jobs nor the files left out change a file's findings
-        cmd = base_cmd + ["--jobs", str(jobs)] + nonsource_excludes(repo, anchor)
+        cmd = base_cmd + ["--jobs", str(jobs)] + nonsource_excludes(repo, anchor) + excluded_test_code(repo, anchor)
         for rel in targets or ():
             cmd += ["--include", anchor + _glob_escape(rel)]
         cmd.append(str(repo.root))
         return _scan(cmd, timeout, repo, env)
 
-    universe = [f.path for f in repo.security_files() if f.size <= MAX_TARGET_BYTES]
+    universe = [f.path for f in repo.security_files() if f.size <= MAX_TARGET_BYTES and not TEST_FILE.search(f.path)]
     generated = {f.path for f in repo.generated}
 
     def context() -> dict:
@@ -210,6 +212,31 @@ def nonsource_excludes(repo: Repository, anchor: str) -> list[str]:
     for f in repo.nonsource:
         if _includable(f.path):
             out += ["--exclude", anchor + _glob_escape(f.path)]
+    return out
+
+
+# the first tests/, spec/ ... folder of a path: TEST_FILE's folder part
+TEST_FOLDER_PART = re.compile(r"(^|/)(tests?|__tests__|spec|specs)/")
+
+
+def excluded_test_code(repo: Repository, anchor: str) -> list[str]:
+    """--exclude for the test code (TEST_FILE): every item that reads semgrep's findings leaves test code out
+    (auditor/paths.py), and test suites are a third of a large backend's code, its longest files among them.
+    A test folder is excluded as a whole, other test files one by one."""
+    folders: set[str] = set()
+    files: list[str] = []
+    for f in repo.security_files():
+        if not TEST_FILE.search(f.path):
+            continue
+        m = TEST_FOLDER_PART.search(f.path)
+        if m:
+            folders.add(f.path[:m.end() - 1])
+        else:
+            files.append(f.path)
+    out: list[str] = []
+    for rel in sorted(folders) + sorted(p for p in files if not any(p.startswith(d + "/") for d in folders)):
+        if _includable(rel):
+            out += ["--exclude", anchor + _glob_escape(rel)]
     return out
 
 

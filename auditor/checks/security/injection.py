@@ -106,8 +106,9 @@ def _is_main_guard(test: ast.AST) -> bool:
 def _last_line(tree: ast.Module) -> int:
     return max((getattr(n, "end_lineno", 0) or 0 for n in tree.body), default=0)
 
-# the engine rules whose question (does request data reach this sink?) the program model answers
-DECIDED_BY_FLOWS = frozenset({"python-eval-of-data", "python-path-from-request", "python-shell-command-from-data",
+# the engine rules whose question (does request data reach this sink?) the program model answers; file paths
+# taken from the request are the model's alone (its `path` sinks: the semgrep rule was retired, issue 17)
+DECIDED_BY_FLOWS = frozenset({"python-eval-of-data", "python-shell-command-from-data",
                        "python-unsafe-deserialisation", "B301", "B506", "B602", "B605"})
 
 

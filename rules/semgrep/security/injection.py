@@ -5,11 +5,9 @@ import shlex
 import subprocess
 
 import yaml
-from flask import Flask, request, send_file, send_from_directory
-from werkzeug.utils import secure_filename
+from flask import Flask, request
 
 app = Flask(__name__)
-UPLOADS = "/srv/uploads"
 
 
 def calculate(expression):
@@ -56,31 +54,3 @@ def restore(blob, stream, text):
     # ok: python-unsafe-deserialisation
     safer = yaml.safe_load(text)
     return state, config, other, positional, safe, safer
-
-
-@app.route("/download")
-def download():
-    name = request.args["name"]
-    # ruleid: python-path-from-request
-    return send_file(os.path.join(UPLOADS, name))
-
-
-@app.route("/report")
-def report():
-    # ruleid: python-path-from-request
-    with open("/srv/reports/" + request.args["file"]) as fh:
-        return fh.read()
-
-
-@app.route("/files/<path:name>")
-def files(name):
-    # ok: python-path-from-request
-    return send_from_directory(UPLOADS, name)
-
-
-@app.route("/upload", methods=["POST"])
-def upload():
-    f = request.files["file"]
-    # ok: python-path-from-request
-    f.save(os.path.join(UPLOADS, secure_filename(f.filename)))
-    return "ok"
