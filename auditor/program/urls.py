@@ -6,7 +6,10 @@ data that first appears after the target is settled picks only a path, a query v
 the code chose. The target is settled by written text `scheme://host` followed by `/`, `?` or `#`, or by a
 value that is not request data (a base URL from configuration, a constant) followed by such a separator:
 `f"{settings.API_URL}/items/{item_id}"`. Request data before that point (`"https://" + host`,
-`base + user_path` with no separator, the whole URL) chooses the target. Values passed as `params=`,
+`base + user_path` with no separator, the whole URL) chooses the target. One exception: on a host written in
+the code that is internal (loopback, a private address, a single-label or .internal/.local name), request data in
+the path reaches any endpoint of that service (`../admin`), which the network boundary was meant to keep out
+of reach; there only a query value or fragment is settled. Values passed as `params=`,
 `json=`, `data=` or `headers=` are not the URL argument and never reach this question.
 """
 from __future__ import annotations
@@ -23,6 +26,25 @@ Piece = Union[str, ast.expr]
 # written scheme and authority, then a separator; or an untainted value (a base URL) then a separator that
 # does not start a new authority (`base + "//" + host`) or a port (`base + ":" + port`)
 SETTLED = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#{}%]+|\x00[^/?#:]*)(?:[?#]|/(?!/))")
+
+
+# a host only reachable from inside: loopback, private ranges, link-local (cloud metadata), a bare service name
+INTERNAL_HOST = re.compile(
+    r"^(?:[^@/]*@)?(?:localhost|127\.|10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|169\.254\.|0\.0\.0\.0|\[|"
+    r"[^.:/\x00]+(?::\d+)?$|[^:/\x00]*\.(?:internal|local|localdomain|svc|lan)(?::\d+)?$)", re.I)
+AUTHORITY = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://([^/?#]*)")
+
+
+def settled(leading: str) -> bool:
+    """Whether the leading text of a URL (written text, HOLE for values that are not request data) fixes
+    where the call goes, so that what follows cannot change it."""
+    if not SETTLED.match(leading):
+        return False
+    authority = AUTHORITY.match(leading)
+    if authority and INTERNAL_HOST.match(authority.group(1)):
+        rest = leading[authority.end():]
+        return "?" in rest or "#" in rest
+    return True
 
 
 def _format_pieces(template: str, call: ast.Call) -> list[Piece] | None:
@@ -87,7 +109,7 @@ def target_fixed(node: ast.expr, tainted: Callable[[ast.expr], bool]) -> bool:
         if isinstance(piece, str):
             leading += piece
             continue
-        if SETTLED.match(leading):
+        if settled(leading):
             return True
         if tainted(piece):
             return False
