@@ -34,3 +34,14 @@ def test_redirect_with_secure_cookies_or_hsts_passes(twin):
     item = https(twin)
     assert item["verdict"] == "pass"
     assert "deploy/journal.conf" in {e["file"] for e in item["evidence"]}
+
+
+def test_express_redirect_with_an_insecure_session_cookie_is_partial():
+    item = https("express-redirect-only")
+    assert item["verdict"] == "partial"
+    assert ("src/app.js", "violation") in {(e["file"], e["kind"]) for e in item["evidence"]}
+    assert any("express-session" in s for s in item["details"]["insecure_cookies"])
+
+
+def test_express_redirect_with_a_secure_session_cookie_passes():
+    assert https("express-redirect-secure-cookie")["verdict"] == "pass"
