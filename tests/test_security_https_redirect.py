@@ -20,7 +20,7 @@ def https(name: str) -> dict:
 def test_redirect_without_hsts_nor_secure_cookies_is_partial():
     item = https("flask-redirect-only")
     assert item["verdict"] == "partial"
-    assert item["details"]["hsts"] is False
+    assert item["details"]["redirect_only"] is True
     assert any("SESSION_COOKIE_SECURE" in s for s in item["details"]["insecure_cookies"])
     places = {(e["file"], e["kind"]) for e in item["evidence"]}
     # what is there (the proxy redirect) and what is missing (the cookie used without Secure)

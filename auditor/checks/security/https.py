@@ -25,6 +25,8 @@ HTTPS_REDIRECT_ONLY_SCORE = 5
 REDIRECT_ONLY_RULES = frozenset({"proxy-https-enforced", "traefik-https-enforced"})
 REDIRECT_ONLY = re.compile(r"SECURE_SSL_REDIRECT|HTTPSRedirectMiddleware|\.HTTPS\s*\(")
 HSTS = re.compile(r"Strict-Transport-Security|hsts|Talisman|helmet|force_https", re.I)
+# files that talk about headers without sending them
+PROSE = (".md", ".rst", ".txt", ".html", ".htm", ".lock")
 # a Node session cookie (express-session, cookie-session) and a `secure:` option that is not false
 NODE_SESSION = re.compile(r"""(?:require\(|from\s+)\s*['"](express-session|cookie-session)['"]""")
 NODE_SECURE_OPTION = re.compile(r"\bsecure\s*:\s*(?!false\b)\S")
@@ -44,7 +46,9 @@ def https_enforced(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     that it enforces HTTPS itself (redirect setting or middleware, HSTS, a TLS listener, a proxy config that
     redirects); with none of them in the repository it is `partial`: HTTPS may be enforced by a load
     balancer outside the code, which a reviewer has to confirm. Code with no HTTP server (a library, a
-    worker) passes when its outbound calls verify TLS and use https.
+    worker) passes when its outbound calls verify TLS and use https. A redirect alone (no HSTS header anywhere)
+    protects neither the first plain-http request of a visit nor the cookie it carries: in an app whose session
+    cookie is not Secure it is `partial`, with the redirect and the cookie as evidence.
     """
     keep = production_filter(ctx)
     result = violations_fail(ctx, item, "", where=keep)
@@ -54,7 +58,7 @@ def https_enforced(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         return result
     enforcement = [f.evidence for f in ctx.practices(item.id) if keep(f)]
     outbound_ok = "No TLS verification switched off and no plain-http call to another host."
-    if enforcement and all(redirect_only(e) for e in enforcement):
+    if enforcement and all(redirect_only(e) for e in enforcement) and not hsts_anywhere(ctx):
         insecure, cookie_evidence = insecure_session_cookies(ctx)
         if insecure:
             files = sorted({e.file for e in enforcement})
@@ -65,15 +69,16 @@ def https_enforced(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                 "protect the first plain-http request of a visit nor the session cookie it carries; send "
                 f"Strict-Transport-Security and mark the session cookie Secure. {outbound_ok}{note}",
                 (enforcement + cookie_evidence)[:20], partial_score=HTTPS_REDIRECT_ONLY_SCORE,
-                details={"enforcement": len(enforcement), "hsts": False, "insecure_cookies": insecure})
+                details={"enforcement": len(enforcement), "redirect_only": True,
+                         "insecure_cookies": insecure})
     if enforcement:
         files = sorted({e.file for e in enforcement})
-        hsts = not all(redirect_only(e) for e in enforcement)
+        only_redirect = all(redirect_only(e) for e in enforcement) and not hsts_anywhere(ctx)
         return ItemResult(item.id, "pass",
                           f"HTTPS is enforced in {', '.join(files[:5])} ({len(enforcement)} place(s))"
-                          + ("" if hsts else ", by a redirect without HSTS; no session cookie is sent insecurely")
-                          + f". {outbound_ok}{note}", enforcement[:20],
-                          details={"enforcement": len(enforcement), "hsts": hsts})
+                          + (", by a redirect without HSTS; no session cookie is sent without Secure"
+                             if only_redirect else "") + f". {outbound_ok}{note}", enforcement[:20],
+                          details={"enforcement": len(enforcement), "redirect_only": only_redirect})
     if not ctx.inventory.has_web_framework:
         return ItemResult(item.id, "pass", f"No inbound HTTP server found. {outbound_ok}{note}")
     facts = deploy_facts(ctx.repo) if ctx.inventory.framework_names & {"django", "drf"} else None
@@ -98,6 +103,19 @@ def https_enforced(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         "(SECURE_HSTS_SECONDS, helmet) and no TLS listener or proxy redirect in the repository. If a load "
         f"balancer enforces it, say so in the deployment config. {outbound_ok}{note}",
         partial_score=HTTPS_UNSEEN_SCORE, details={"enforcement": 0})
+
+
+def hsts_anywhere(ctx: AuditContext) -> bool:
+    """A Strict-Transport-Security header written anywhere in production code or configuration, in a form the
+    practice rules do not list (`resp.headers.set(...)` in an after-request hook, a proxy include file)."""
+    test_files = set(ctx.inventory.test_files)
+    for f in ctx.repo.files:
+        if f.path in test_files or NON_PRODUCTION_PATH.search(f.path) or f.path.endswith(PROSE):
+            continue
+        text = ctx.repo.read_text(f.path) or ""
+        if "strict-transport-security" in text.lower():
+            return True
+    return False
 
 
 def insecure_session_cookies(ctx: AuditContext) -> tuple[list[str], list[Evidence]]:
