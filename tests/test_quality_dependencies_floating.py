@@ -83,3 +83,13 @@ def test_pinned_requirements_but_the_image_installs_names_on_a_floating_base(tmp
     assert item["details"]["unconstrained"] == ["Dockerfile:4 gunicorn", "Dockerfile:4 pymysql"]
     assert {(e["file"], e["line"]) for e in item["evidence"] if e["kind"] == "violation"} == {("Dockerfile", 4)}
     assert item["details"]["floating_base_images"] == ["Dockerfile:1 python:slim"]
+
+
+def test_a_bun_lock_at_the_workspace_root_locks_member_ranges(tmp_path):
+    (tmp_path / "package.json").write_text(json.dumps({"name": "mono", "private": True, "workspaces": ["web"]}))
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "package.json").write_text(json.dumps({"name": "web", "dependencies": {"react": "^19.1.0"}}))
+    (tmp_path / "web" / "main.js").write_text("import React from 'react';\n")
+    assert _verdict(tmp_path)["verdict"] == "fail"
+    (tmp_path / "bun.lock").write_text('{"lockfileVersion": 1, "workspaces": {}}\n')
+    assert _verdict(tmp_path)["verdict"] == "pass"

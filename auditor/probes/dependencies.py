@@ -19,7 +19,7 @@ LOCK_FILE_NAMES = ("poetry.lock", "uv.lock", "Pipfile.lock", "pdm.lock", "packag
 # which manifest each lock file locks (by ecosystem)
 LOCKS_FOR = {
     "python": ("poetry.lock", "uv.lock", "Pipfile.lock", "pdm.lock"),
-    "node": ("package-lock.json", "yarn.lock", "pnpm-lock.yaml", "npm-shrinkwrap.json"),
+    "node": ("package-lock.json", "yarn.lock", "pnpm-lock.yaml", "npm-shrinkwrap.json", "bun.lock", "bun.lockb"),
     "go": ("go.sum",),
 }
 
