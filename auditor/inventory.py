@@ -79,7 +79,7 @@ MANIFEST_NAMES = ("requirements.txt", "requirements-dev.txt", "pyproject.toml", 
                   "setup.cfg", "package.json", "go.mod", "Gemfile", "pom.xml", "build.gradle",
                   "build.gradle.kts", "Cargo.toml", "composer.json")
 LOCK_NAMES = ("poetry.lock", "uv.lock", "Pipfile.lock", "pdm.lock", "package-lock.json", "yarn.lock",
-              "pnpm-lock.yaml", "go.sum", "Gemfile.lock", "Cargo.lock", "composer.lock", "bun.lock", "bun.lockb")
+              "pnpm-lock.yaml", "bun.lock", "bun.lockb", "go.sum", "Gemfile.lock", "Cargo.lock", "composer.lock")
 CONFIG_PATTERNS = (".env", ".env.*", "*.env", "settings.py", "*/settings.py", "*/settings/*.py", "config.py",
                    "*/config.py", "config/*", "*.ini", "*.cfg", "docker-compose*.yml", "Dockerfile",
                    "*.toml", "app.yaml", "application.yml", "application.properties", "nginx*.conf")

@@ -120,8 +120,12 @@ def test_request_data_reaches_the_url_only_when_it_can_choose_the_host(model):
     m = model("outbound_hosts")
     # translate (query values and body after a written host), item (a path segment after a written host, through a
     # local name) and search (params=) do not choose where the call goes; fetch (the whole URL), proxy (the host of an
-    # f-string) and mirror (the host of a concatenation) do
-    assert {(f.kind, f.sink.line) for f in m.flows} == {("url", 30), ("url", 35), ("url", 41)}
+    # f-string) and mirror (the host of a concatenation) do; catalogue (a path after a configured base URL) and
+    # lookup (a query value after a configured base, headers= and data=) do not; tenant (request data glued to a
+    # configured base with no separator) and port (request data in the port) do; on an internal host a path
+    # segment reaches the service's other endpoints (asset), a query value does not (asset_search)
+    assert {(f.kind, f.sink.line) for f in m.flows} == {("url", 30), ("url", 35), ("url", 41), ("url", 61),
+                                                         ("url", 66), ("url", 72)}
 
 
 def test_request_data_reaches_a_file_path(model):

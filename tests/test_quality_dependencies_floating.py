@@ -56,11 +56,40 @@ def test_the_image_installs_what_no_manifest_pins(tmp_path):
     assert item["details"]["unconstrained"] == ["Dockerfile:3 pymysql"]     # gunicorn is pinned by requirements.txt
 
 
-def test_a_bun_workspace_lock_covers_its_members(tmp_path):
-    (tmp_path / "package.json").write_text(json.dumps({"name": "root", "workspaces": ["frontend"]}))
-    (tmp_path / "frontend").mkdir()
-    (tmp_path / "frontend" / "package.json").write_text(json.dumps({"name": "web", "dependencies": {"react": "^19.1.0"}}))
-    (tmp_path / "frontend" / "main.js").write_text("import React from 'react';\nexport default React;\n")
-    (tmp_path / "bun.lock").write_text('{"lockfileVersion": 1, "workspaces": {}}\n')
+def test_floating_base_image_is_a_note_not_a_failure(tmp_path):
+    # everything pinned, on a base tag that names no version: a pass, with the base image in the details
+    (tmp_path / "requirements.txt").write_text("flask==3.0.3\ngunicorn==22.0.0\n")
+    (tmp_path / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    (tmp_path / "Dockerfile").write_text("FROM python:slim\nRUN pip install -r requirements.txt\n")
     item = _verdict(tmp_path)
-    assert item["verdict"] == "pass" and item["details"]["lock_files"] == ["bun.lock"]
+    assert item["verdict"] == "pass"
+    assert item["details"]["floating_base_images"] == ["Dockerfile:1 python:slim"]
+    assert "python:slim" in item["rationale"]
+    # the same image with a versioned tag (or a digest, or an earlier stage) says nothing
+    (tmp_path / "Dockerfile").write_text("FROM node:20-alpine AS assets\nFROM python:3.12-slim\n"
+                                         "COPY --from=assets /dist /dist\nFROM assets\n"
+                                         "FROM redis@sha256:" + "a" * 64 + "\n")
+    item = _verdict(tmp_path)
+    assert item["verdict"] == "pass" and "floating_base_images" not in item["details"]
+
+
+def test_pinned_requirements_but_the_image_installs_names_on_a_floating_base(tmp_path):
+    (tmp_path / "requirements.txt").write_text("flask==3.0.3\nsqlalchemy==2.0.30\n")
+    (tmp_path / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    (tmp_path / "Dockerfile").write_text("FROM python:slim\nCOPY requirements.txt requirements.txt\n"
+                                         "RUN pip install -r requirements.txt\nRUN pip install gunicorn pymysql\n")
+    item = _verdict(tmp_path)
+    assert item["verdict"] in ("partial", "fail")
+    assert item["details"]["unconstrained"] == ["Dockerfile:4 gunicorn", "Dockerfile:4 pymysql"]
+    assert {(e["file"], e["line"]) for e in item["evidence"] if e["kind"] == "violation"} == {("Dockerfile", 4)}
+    assert item["details"]["floating_base_images"] == ["Dockerfile:1 python:slim"]
+
+
+def test_a_bun_lock_at_the_workspace_root_locks_member_ranges(tmp_path):
+    (tmp_path / "package.json").write_text(json.dumps({"name": "mono", "private": True, "workspaces": ["web"]}))
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "package.json").write_text(json.dumps({"name": "web", "dependencies": {"react": "^19.1.0"}}))
+    (tmp_path / "web" / "main.js").write_text("import React from 'react';\n")
+    assert _verdict(tmp_path)["verdict"] == "fail"
+    (tmp_path / "bun.lock").write_text('{"lockfileVersion": 1, "workspaces": {}}\n')
+    assert _verdict(tmp_path)["verdict"] == "pass"

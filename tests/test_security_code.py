@@ -323,7 +323,10 @@ def test_stack_logged_on_the_server_is_not_debug_output(express_tooling):
 
 def test_traefik_redirect_and_tls_entrypoint_enforce_https(express_tooling):
     https = items(express_tooling)["SEC-HTTPS"]
-    assert https["verdict"] == "pass", https["rationale"]
+    # the Traefik redirect and TLS entrypoint are found; without HSTS, and with express-session's cookie not
+    # Secure (server.js), a redirect alone is half the protection
+    assert https["verdict"] == "partial", https["rationale"]
+    assert any("express-session" in s for s in https["details"]["insecure_cookies"])
     fx, rel = "express-tooling", "docker-compose.yml"
     lines = {(e["file"], e["line"]) for e in https["evidence"] if e["kind"] == "practice"}
     assert (rel, line_of(fx, rel, "redirections.entrypoint.scheme=https")) in lines

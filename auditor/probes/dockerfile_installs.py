@@ -93,3 +93,24 @@ def dockerfile_installs(path: str, text: str) -> list[Dependency]:
             found.append(Dependency(name, spec, path, line, command[:120], ok,
                                     f"installed by the Dockerfile: {why}", ecosystem))
     return found
+
+
+FROM_LINE = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?", re.I | re.M)
+
+
+def floating_base_images(text: str) -> list[tuple[int, str]]:
+    """(line, image) of each FROM whose tag names no version (`python:slim`, `node`, `node:latest`, `alpine:edge`):
+    the base image changes under the same Dockerfile. Digests, tags with a version number, earlier build stages,
+    `scratch` and images chosen by a build argument are left out. Worth a note, not a failure on its own."""
+    stages: set[str] = set()
+    out: list[tuple[int, str]] = []
+    for m in FROM_LINE.finditer(text):
+        image, stage = m.group(1), m.group(2)
+        if stage:
+            stages.add(stage.lower())
+        if "@" in image or "$" in image or image.lower() in stages or image.lower() == "scratch":
+            continue
+        name, _, tag = image.rpartition(":") if ":" in image.rsplit("/", 1)[-1] else (image, "", "")
+        if not re.search(r"\d", tag):
+            out.append((text.count("\n", 0, m.start()) + 1, image))
+    return out

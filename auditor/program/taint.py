@@ -8,7 +8,6 @@ it from a parameter goes into the function's summary, so its callers see through
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -18,6 +17,7 @@ from auditor.program.bindings import bind_arguments
 from auditor.program.graph import Program, dotted
 from auditor.program.rules import ALL, SinkRule, TaintRules
 from auditor.program.symbols import ClassInfo, FunctionInfo
+from auditor.program.urls import target_fixed
 
 REQ = "req"
 ROW = "row"                # a row of a query result (or a relationship of one) in the loop that iterates it
@@ -186,34 +186,6 @@ def _refuted_safe(test: ast.expr) -> dict[str, frozenset[str]]:
             _quote_literal(test.left) and isinstance(test.comparators[0], ast.Name):
         return {test.comparators[0].id: frozenset({"sql"})}
     return {}
-
-
-FIXED_ORIGIN = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#{}%]+[/?#]")
-
-
-def _leading_text(node: ast.expr) -> str | None:
-    """The constant text a built string starts with, up to its first inserted value."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.JoinedStr):
-        first = node.values[0] if node.values else None
-        return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else ""
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
-        left = _leading_text(node.left)
-        if isinstance(node.op, ast.Mod) and left is not None:
-            return left.split("%", 1)[0]
-        return left
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" and \
-            isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str):
-        return node.func.value.value.split("{", 1)[0]
-    return None
-
-
-def _fixed_origin(node: ast.expr) -> bool:
-    """The URL's scheme and host are written in the code (`f"https://api.example.com/v1/{item}"`): what the
-    request adds can only pick a path or query on that host, not where the call goes."""
-    text = _leading_text(node)
-    return text is not None and bool(FIXED_ORIGIN.match(text))
 
 
 def _leaves(block: list[ast.stmt]) -> bool:
@@ -702,12 +674,29 @@ class FunctionAnalysis:
             self._sink(rule.kind, taint, node, name)
 
     def _fixed_url(self, node: ast.expr) -> bool:
-        """The URL argument, or the local name every assignment of which, fixes scheme and host."""
+        """The URL argument, or the local name every assignment of which, settles scheme, host and port before
+        any request data (auditor/program/urls.py)."""
         if isinstance(node, ast.Name):
             values = [a.value for a in nodes_of(self.fn.node, ast.Assign)
                       if any(isinstance(t, ast.Name) and t.id == node.id for t in a.targets)]
-            return bool(values) and all(_fixed_origin(v) for v in values)
-        return _fixed_origin(node)
+            return bool(values) and all(target_fixed(v, self._carries_request_data) for v in values)
+        return target_fixed(node, self._carries_request_data)
+
+    def _carries_request_data(self, node: ast.expr) -> bool:
+        """Whether a piece of a URL holds request data, read from the current bindings without evaluating it
+        again (an evaluation would record its calls' flows twice)."""
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name):
+                taint = self.env.get(sub.id)
+            elif isinstance(sub, ast.Attribute):
+                if sub.attr in self.rules.attributes and dotted(sub.value) in self.rules.receivers:
+                    return True
+                taint = self.env.get(dotted(sub)) if isinstance(sub.value, ast.Name) else None
+            else:
+                continue
+            if taint and any(not _safe_for(label, "url") for label in taint):
+                return True
+        return False
 
     def _sink(self, kind: str, taint: Taint, node: ast.AST, label: str) -> None:
         sink = self._step(node, label, "sink")

@@ -8,7 +8,7 @@ from auditor.context import AuditContext, Unavailable
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
 from auditor.probes.dependencies import Dependency, ecosystem_of, lock_files_for, parse_manifest, parse_requirements
-from auditor.probes.dockerfile_installs import dockerfile_installs, is_production_dockerfile
+from auditor.probes.dockerfile_installs import dockerfile_installs, floating_base_images, is_production_dockerfile
 from auditor.registry import check
 
 # what the manifest reader says of an npm/Poetry ^ or ~ range, or a 4.x range
@@ -47,6 +47,15 @@ def collect_dependencies(ctx: AuditContext) -> dict[str, list[Dependency]]:
                         if (d.ecosystem, d.name.lower().replace("_", "-")) not in declared]
             if installs:
                 out[f.path] = installs
+    return out
+
+
+def floating_bases(ctx: AuditContext) -> list[str]:
+    """`Dockerfile:1 python:slim` for each production Dockerfile FROM whose tag names no version."""
+    out: list[str] = []
+    for f in ctx.repo.files:
+        if is_production_dockerfile(f.path) and not TEST_FILE.search(f.path):
+            out += [f"{f.path}:{line} {image}" for line, image in floating_base_images(ctx.repo.read_text(f.path) or "")]
     return out
 
 
@@ -94,7 +103,13 @@ def dependencies_constrained(ctx: AuditContext, item: CatalogItem) -> ItemResult
     details = {"dependencies": total, "constrained_or_locked": good, "lock_files": used_locks,
                "manifests": {m: len(d) for m, d in by_manifest.items()},
                "unconstrained": [f"{d.file}:{d.line} {d.name}" for d in unconstrained]}
+    floating = floating_bases(ctx)
+    if floating:
+        details["floating_base_images"] = floating
     lock_note = f" Lock file(s): {', '.join(used_locks)}." if used_locks else " No lock file."
+    if floating:
+        lock_note += (f" Base image tag(s) naming no version ({', '.join(floating[:3])}): the image under the "
+                      "pinned packages changes between builds.")
     if not unconstrained:
         return ItemResult(item.id, "pass", f"All {total} dependencies are version-constrained or locked."
                           + lock_note, evidence, details=details)

@@ -54,7 +54,7 @@ def session_management(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         return result
     keep = production_filter(ctx)
     cookie_settings = [f.evidence for f in ctx.practices(item.id) if keep(f)]
-    missing, used_at = _flask_cookie_settings_missing(ctx, cookie_settings)
+    missing, used_at = flask_cookie_settings_missing(ctx, cookie_settings)
     if missing:
         where = f"{used_at.file}:{used_at.line}"
         return ItemResult(
@@ -105,7 +105,7 @@ def _first_flask_session_use(text: str) -> int | None:
     return min(starts, default=None)
 
 
-def _flask_cookie_settings_missing(ctx: AuditContext, settings: list[Evidence]) -> tuple[list[str], Evidence | None]:
+def flask_cookie_settings_missing(ctx: AuditContext, settings: list[Evidence]) -> tuple[list[str], Evidence | None]:
     """The Flask secure-cookie settings this app needs but never sets, and where it uses the cookie."""
     if "flask" not in ctx.inventory.framework_names:
         return [], None

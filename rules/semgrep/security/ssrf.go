@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 )
@@ -33,6 +34,30 @@ func Checked(w http.ResponseWriter, r *http.Request) {
 func Fixed(w http.ResponseWriter, r *http.Request) {
 	// ok: go-ssrf-request-to-outbound-url
 	resp, _ := http.Get("https://api.partner.example/status?q=" + "fixed")
+	defer resp.Body.Close()
+}
+
+func Quote(w http.ResponseWriter, r *http.Request) {
+	// ok: go-ssrf-request-to-outbound-url
+	resp, _ := http.Get(fmt.Sprintf("https://quotes.example.com/v1/quote/%s", r.URL.Query().Get("symbol")))
+	defer resp.Body.Close()
+}
+
+func Search(w http.ResponseWriter, r *http.Request) {
+	// ok: go-ssrf-request-to-outbound-url
+	resp, _ := http.Get("https://search.example.com/find?q=" + r.FormValue("q"))
+	defer resp.Body.Close()
+}
+
+func Mirror(w http.ResponseWriter, r *http.Request) {
+	// ruleid: go-ssrf-request-to-outbound-url
+	resp, _ := http.Get("https://" + r.FormValue("host") + "/feed")
+	defer resp.Body.Close()
+}
+
+func Internal(w http.ResponseWriter, r *http.Request) {
+	// ruleid: go-ssrf-request-to-outbound-url
+	resp, _ := http.Get(fmt.Sprintf("http://billing:9000/invoices/%s", r.FormValue("id")))
 	defer resp.Body.Close()
 }
 

@@ -79,3 +79,35 @@ const Query = {
     },
   },
 };
+
+// ---- the target written in the code: request data only picks a path or query there
+app.get('/translate', async (req, res) => {
+  // ok: js-ssrf-request-to-outbound-url
+  const reply = await axios.post(`https://api.translator.example/translate?from=${req.query.from}&to=${req.query.to}`,
+    [{ text: req.body.text }], { headers: { 'X-Trace': req.headers['x-trace'] } });
+  res.json(reply.data);
+});
+
+app.get('/products/:slug', async (req, res) => {
+  // ok: js-ssrf-request-to-outbound-url
+  const reply = await fetch('https://catalogue.example.com/products/' + req.params.slug);
+  res.json(await reply.json());
+});
+
+app.get('/assets-search', async (req, res) => {
+  // ok: js-ssrf-request-to-outbound-url
+  const reply = await axios.get(`http://assets.internal/search?q=${req.query.q}`);
+  res.json(reply.data);
+});
+
+app.get('/tenant', async (req, res) => {
+  // ruleid: js-ssrf-request-to-outbound-url
+  const reply = await fetch(`https://${req.query.tenant}.example.com/status`);
+  res.json(await reply.json());
+});
+
+app.get('/legacy/:page', async (req, res) => {
+  // ruleid: js-ssrf-request-to-outbound-url
+  const reply = await axios.get('http://10.0.3.7:8080/pages/' + req.params.page);
+  res.send(reply.data);
+});
