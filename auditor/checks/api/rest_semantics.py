@@ -5,6 +5,7 @@ import re
 from typing import Callable
 
 from auditor.catalog import CatalogItem
+from auditor.checks.shared.effects import writes_on_get
 from auditor.checks.shared.endpoints import (
     HTML_ROUTES_KEY,
     endpoint_inventory,
@@ -16,7 +17,6 @@ from auditor.checks.shared.endpoints import (
     route_evidence,
     split_api_and_html,
 )
-from auditor.checks.shared.effects import writes_on_get
 from auditor.checks.shared.verdicts import cap, dedupe, production_findings
 from auditor.collectors.program import PROGRAM
 from auditor.context import AuditContext, Unavailable
