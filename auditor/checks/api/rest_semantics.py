@@ -122,10 +122,15 @@ def evaluate_rest_semantics(item_id: str, endpoints: list[Endpoint], source_of: 
     bad_evidence: list[Evidence] = []
     bad_endpoints = 0
     for ep in endpoints:
-        problems = rest_problems(ep, source_of(ep), text_of(ep), write_problem(ep, flows[id(ep)]))
+        write = write_problem(ep, flows[id(ep)])
+        problems = rest_problems(ep, source_of(ep), text_of(ep), write)
         if problems:
             bad_endpoints += 1
-            bad_evidence.append(_evidence(ep, snippet_of(ep), f"{label(ep)}: " + "; ".join(problems), flows[id(ep)]))
+            others = [p for p in problems if p != write]
+            if others:   # the route's problems at the route, the write (when followed) at the write
+                bad_evidence.append(route_evidence(ep, snippet_of(ep), "rest-semantics", f"{label(ep)}: " + "; ".join(others)))
+            if write:
+                bad_evidence.append(_evidence(ep, snippet_of(ep), f"{label(ep)}: {write}", flows[id(ep)]))
     bad_evidence += [_evidence(ep, snippet_of(ep), f"{label(ep)} (server-rendered page): {problem}", flows[id(ep)])
                      for ep, problem in unsafe_pages]
     status_bad = dedupe(violations)
