@@ -12,7 +12,7 @@ PROGRAM: Key[ProgramModel] = Key("program")
 
 @collector(PROGRAM, after=(ENDPOINTS,), serves=("SEC-SQLI", "SEC-INJECTION", "SEC-XSS", "SEC-SSRF",
                                                   "PERF-N-PLUS-1", "DB-TRANSACTIONS",
-                                                  "DB-QUERY-OPTIMIZATION"))
+                                                  "DB-QUERY-OPTIMIZATION", "API-REST-SEMANTICS"))
 def collect_program(ctx: AuditContext) -> ProgramModel:
     endpoints = ctx.get_optional(ENDPOINTS)
     return build_program(ctx.repo, endpoints.endpoints if endpoints is not None else [])

@@ -32,3 +32,14 @@ def get_branch_source(source: str) -> str:
     except SyntaxError:
         return source
     return ast.unparse(ast.fix_missing_locations(_DropWriteBranches().visit(tree)))
+
+
+def post_only_lines(fn: ast.AST) -> set[int]:
+    """Lines of a Python handler that run only on a submitted POST (the bodies of `if request.method ==
+    'POST':` / `if form.validate_on_submit():`), read from the parsed function."""
+    lines: set[int] = set()
+    for node in ast.walk(fn):
+        if isinstance(node, ast.If) and POST_TEST.search(ast.unparse(node.test)):
+            for stmt in node.body:
+                lines.update(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+    return lines

@@ -200,6 +200,30 @@ class Program:
                 return found
         return None
 
+    def is_model(self, cls: ClassInfo, depth: int = 0) -> bool:
+        """An ORM model class: a base written `...Model` (db.Model, models.Model), a declarative base
+        (`Base`, `DeclarativeBase`, `declarative_base()`), or one of our classes that is a model."""
+        for b in cls.node.bases:
+            name = dotted(b).removesuffix("()")
+            last = name.rsplit(".", 1)[-1]
+            if last in ("Model", "Base", "DeclarativeBase", "SQLModel") or last.endswith("Model") and "." in name:
+                return True
+        return depth < MAX_DEPTH and any(self.is_model(base, depth + 1) for base in self.bases(cls))
+
+    def model_methods(self, name: str) -> list[FunctionInfo]:
+        """The methods called `name` that a row of some ORM model class of ours has (its own or a mixin's):
+        what `row.name()` may run when the row's class is not known (`for item in page.items: item.to_dict()`)."""
+        cache: dict[str, list[FunctionInfo]] = self.__dict__.setdefault("_model_methods", {})
+        if name not in cache:
+            found: dict[str, FunctionInfo] = {}
+            for mod in self.modules.values():
+                for cls in mod.classes.values():
+                    m = self.method(cls, name)
+                    if m is not None and m.kind not in ("staticmethod", "classmethod") and self.is_model(cls):
+                        found[m.id] = m
+            cache[name] = [found[k] for k in sorted(found)]
+        return cache[name]
+
     def class_of_call(self, rel: str, call: ast.expr, scope: dict[str, ClassInfo]) -> ClassInfo | None:
         """The class a `Class(...)` expression instantiates, when it is ours."""
         if isinstance(call, ast.Call):

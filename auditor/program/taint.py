@@ -8,6 +8,7 @@ it from a parameter goes into the function's summary, so its callers see through
 from __future__ import annotations
 
 import ast
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -529,8 +530,15 @@ class FunctionAnalysis:
         target = self.program.resolve_call(self.fn, call, self.types, self.nested)
         names = self._call_names(target.names)
         receiver: Taint = {}
+        own: Taint = {}   # what the object a method is called on holds (for the method's `self`)
         if isinstance(call.func, ast.Attribute):
-            receiver = self._source(call.func) or self.expr(call.func.value)   # request.get_json()
+            receiver = own = self._source(call.func) or self.expr(call.func.value)   # request.get_json()
+            if isinstance(call.func.value, ast.Name) and call.func.value.id == self._self_name():
+                own = _union(own, {(f"p:{call.func.value.id}", frozenset()): ()})   # self.count_posts()
+            if not target.functions and self._row_in_loop(own):
+                # a row of unknown class: the method of that name of any of our models may run
+                target = dataclasses.replace(target, functions=[(m, True) for m in
+                                                                self.program.model_methods(call.func.attr)])
             if receiver and not target.functions and call.func.attr not in self.rules.propagating_methods \
                     and self._source(call.func) is None:
                 receiver = {}   # obj.get_absolute_url(): a method of an object, not the data it was built from
@@ -555,7 +563,7 @@ class FunctionAnalysis:
                 self.rebound += bind_arguments(self.program, self.fn, call, target.functions, self.nested)
             result: Taint = {}
             for callee, bound in target.functions:
-                result = _union(result, self._through(callee, bound, call, args, kwargs, spread))
+                result = _union(result, self._through(callee, bound, call, args, kwargs, spread, own))
             if target.instantiates is not None:
                 for taint in args + list(kwargs.values()):
                     result = _union(result, taint)
@@ -617,11 +625,35 @@ class FunctionAnalysis:
         """The labels of every name the expressions read (comparisons included: `Comment.post_id == post.id`
         filters by the row even though the comparison's value carries no data)."""
         out: Taint = {}
-        for node in nodes:
-            for sub in ast.walk(node):
-                if isinstance(sub, ast.Name):
+        seen: set[str] = set()
+        todo = list(nodes)
+        while todo:
+            for sub in ast.walk(todo.pop()):
+                if isinstance(sub, ast.Name) and sub.id not in seen:
+                    seen.add(sub.id)
                     out = _union(out, self.env.get(sub.id, _NONE))
+                    if sub.id == self._self_name():   # a query that follows the object's own relationships
+                        out = _union(out, {(f"p:{sub.id}", frozenset()): ()})
+                    # a query built in steps (`q = select(...).select_from(self.posts.select())`) reads
+                    # what each step read, even when the builder's calls carry no taint
+                    todo += self._built_from().get(sub.id, [])
         return out
+
+    def _self_name(self) -> str:
+        """The name of a method's instance parameter (`self`), "" elsewhere."""
+        return self.fn.params[0] if self.fn.kind == "method" and self.fn.params else ""
+
+    def _built_from(self) -> dict[str, list[ast.expr]]:
+        """Local name -> the values assigned to it in this function."""
+        found = self.__dict__.get("_assigned")
+        if found is None:
+            found = {}
+            for node in nodes_of(self.fn.node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        found.setdefault(target.id, []).append(node.value)
+            self.__dict__["_assigned"] = found
+        return found
 
     def _query_depends(self, call: ast.Call, name: str) -> None:
         """A query whose filter or receiver reads a parameter (into the summary) or the row of the loop it
@@ -709,8 +741,11 @@ class FunctionAnalysis:
             elif origin.startswith("p:"):
                 self.summary.param_sinks.setdefault((origin[2:], kind), full)
 
+    def _row_in_loop(self, taint: Taint) -> bool:
+        return any(origin == ROW and self._in_loop(path) for (origin, _), path in taint.items())
+
     def _through(self, callee: FunctionInfo, bound: bool, call: ast.Call, args: list[Taint],
-                 kwargs: dict[str | None, Taint], spread: list[Taint]) -> Taint:
+                 kwargs: dict[str | None, Taint], spread: list[Taint], own: Taint | None = None) -> Taint:
         """The taint a call to `callee` returns, with the sinks its parameters reach applied to the arguments."""
         self.callees.add(callee.id)
         summary = self.summaries.get(callee.id)
@@ -755,7 +790,11 @@ class FunctionAnalysis:
             if effect == "query_in_loop" or effect == "request":
                 continue
             self._record_effect(effect, _clip((step,) + path))
-        self._queries_through(summary, by_param, step)
+        if bound and own and callee.params and not callee.params[0].startswith("*"):
+            # the queries of a method that follow `self` run per row when it is called on each row
+            self._queries_through(summary, {**by_param, callee.params[0]: own}, step)
+        else:
+            self._queries_through(summary, by_param, step)
         if "commit" in summary.effects and "write" in summary.effects and not self.in_transaction:
             committing = _clip((step,) + summary.effects["commit"])
             if committing not in self.summary.committing_calls:

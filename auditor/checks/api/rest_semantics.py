@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from auditor.catalog import CatalogItem
+from auditor.checks.shared.effects import writes_on_get
 from auditor.checks.shared.endpoints import (
     HTML_ROUTES_KEY,
     endpoint_inventory,
@@ -16,12 +18,14 @@ from auditor.checks.shared.endpoints import (
     split_api_and_html,
 )
 from auditor.checks.shared.verdicts import cap, dedupe, production_findings
+from auditor.collectors.program import PROGRAM
 from auditor.context import AuditContext, Unavailable
 from auditor.endpoints.branches import get_branch_source
 from auditor.endpoints.classify import label
 from auditor.endpoints.responses import SourceOf, response_kind
-from auditor.model import Endpoint, Evidence, Finding, ItemResult, partial_result
+from auditor.model import Endpoint, Evidence, Finding, FlowStep, ItemResult, partial_result
 from auditor.probes.callees import endpoint_text
+from auditor.program import flow_text
 from auditor.registry import check
 
 VERB_SEGMENT = re.compile(r"^(get|Get|create|Create|update|Update|delete|Delete|remove|Remove|fetch|Fetch|add|Add|"
@@ -35,6 +39,7 @@ CREATE_HANDLER = re.compile(r"^(create|add|new|register|signup|sign_up)", re.I)
 CREATED_STATUS = re.compile(r"\b20[124]\b|HTTP_20[124]|\b\w*[Ss]tatus\w*\.(CREATED|ACCEPTED|NO_CONTENT)\b|redirect\(|sendStatus\(20|"
                             r"\bhttp\.Status(Created|Accepted|NoContent)\b")
 
+WritesOf = Callable[[Endpoint], tuple[FlowStep, ...]]
 
 # one record read by its key, and what answers "not found" when it is missing
 ONE_RECORD = re.compile(r"\.(findOne|findById|findByPk|findUnique|findOneBy|findFirst)\s*\(")
@@ -66,9 +71,18 @@ def get_that_writes(ep: Endpoint, source: str) -> str:
     return f"{method} handler writes ({found.group(0).strip()}): GET must be safe" if found else ""
 
 
-def rest_problems(ep: Endpoint, source: str, text: str = "") -> list[str]:
+def write_problem(ep: Endpoint, flow: tuple[FlowStep, ...]) -> str:
+    """The safe-method problem of a GET whose flow (from the program model) reaches a write."""
+    if not flow:
+        return ""
+    through = f" through {flow_text(flow[1:])}" if len(flow) > 2 else ""
+    return f"{ep.method.upper()} handler writes ({flow[-1].label} at {flow[-1].file}:{flow[-1].line}{through}): GET must be safe"
+
+
+def rest_problems(ep: Endpoint, source: str, text: str = "", write: str = "") -> list[str]:
     """What breaks REST semantics on this endpoint (empty when nothing is found). `text` is the handler with
-    the repository functions it calls, when known."""
+    the repository functions it calls, when known; `write`, the write a GET makes as the program model
+    follows it (the handler's own text is read when it is not given)."""
     problems = []
     missing = missing_record_answered_200(ep, text) if text else ""
     if missing:
@@ -78,7 +92,7 @@ def rest_problems(ep: Endpoint, source: str, text: str = "") -> list[str]:
             problems.append(f"verb in the path segment '{seg}' (use a noun and the HTTP method)")
             break
     method = ep.method.upper()
-    write = get_that_writes(ep, source)
+    write = write or get_that_writes(ep, source)
     if write:
         problems.append(write)
     last = path_segments(ep.path)[-1] if path_segments(ep.path) else ""
@@ -95,20 +109,29 @@ def rest_problems(ep: Endpoint, source: str, text: str = "") -> list[str]:
 
 def evaluate_rest_semantics(item_id: str, endpoints: list[Endpoint], source_of: SourceOf,
                             snippet_of: SourceOf, violations: list[Finding],
-                            text_of: SourceOf = lambda e: "") -> ItemResult:
+                            text_of: SourceOf = lambda e: "", writes_of: WritesOf = lambda e: ()) -> ItemResult:
+    """`writes_of(ep)`: the flow from a GET route to the write it makes, through same-repository calls, as the
+    program model finds it (() when it reads only or the model did not run: the handler's text is read)."""
     endpoints, html = split_api_and_html(endpoints, source_of)
+    flows = {id(ep): writes_of(ep) if ep.method.upper() in ("GET", "HEAD") else () for ep in endpoints + html}
     # server-rendered pages are judged by the web items, except for the one rule that holds for every route
-    unsafe_pages = [(ep, problem) for ep in html if (problem := get_that_writes(ep, source_of(ep)))]
+    unsafe_pages = [(ep, problem) for ep in html
+                    if (problem := write_problem(ep, flows[id(ep)]) or get_that_writes(ep, source_of(ep)))]
     if not endpoints and not violations and not unsafe_pages:
         return html_only_result(item_id, html, "REST semantics")
     bad_evidence: list[Evidence] = []
     bad_endpoints = 0
     for ep in endpoints:
-        problems = rest_problems(ep, source_of(ep), text_of(ep))
+        write = write_problem(ep, flows[id(ep)])
+        problems = rest_problems(ep, source_of(ep), text_of(ep), write)
         if problems:
             bad_endpoints += 1
-            bad_evidence.append(route_evidence(ep, snippet_of(ep), "rest-semantics", f"{label(ep)}: " + "; ".join(problems)))
-    bad_evidence += [route_evidence(ep, snippet_of(ep), "rest-semantics", f"{label(ep)} (server-rendered page): {problem}")
+            others = [p for p in problems if p != write]
+            if others:   # the route's problems at the route, the write (when followed) at the write
+                bad_evidence.append(route_evidence(ep, snippet_of(ep), "rest-semantics", f"{label(ep)}: " + "; ".join(others)))
+            if write:
+                bad_evidence.append(_evidence(ep, snippet_of(ep), f"{label(ep)}: {write}", flows[id(ep)]))
+    bad_evidence += [_evidence(ep, snippet_of(ep), f"{label(ep)} (server-rendered page): {problem}", flows[id(ep)])
                      for ep, problem in unsafe_pages]
     status_bad = dedupe(violations)
     good = len(endpoints) - bad_endpoints
@@ -125,6 +148,15 @@ def evaluate_rest_semantics(item_id: str, endpoints: list[Endpoint], source_of: 
                                            HTML_ROUTES_KEY: [label(e) for e in html]})
 
 
+def _evidence(ep: Endpoint, snippet: str, message: str, flow: tuple[FlowStep, ...]) -> Evidence:
+    """At the write with the flow from the route when the program model found it, else at the route."""
+    if not flow:
+        return route_evidence(ep, snippet, "rest-semantics", message)
+    write = flow[-1]
+    return Evidence(write.file, write.line, write.snippet, rule_id="rest-semantics/get-writes", engine="program",
+                    message=message, flow=flow)
+
+
 @check("API-REST-SEMANTICS")
 def check_rest_semantics(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     violations = production_findings(ctx.violations(item.id))
@@ -138,6 +170,12 @@ def check_rest_semantics(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         raise
     if not inv.endpoints:
         return no_endpoints(item.id, inv)
+    model = ctx.get_optional(PROGRAM)
+
+    def writes_of(ep: Endpoint) -> tuple[FlowStep, ...]:
+        return writes_on_get(model, ep, ctx.repo.snippet) if model is not None and ep.file.endswith(".py") else ()
+
     return evaluate_rest_semantics(item.id, inv.endpoints, lambda e: handler_own_source(ctx, e),
                                    lambda e: ctx.repo.snippet(e.file, e.line), violations,
-                                   lambda e: endpoint_text(ctx.repo, e.file, e.handler, handler_own_source(ctx, e)))
+                                   lambda e: endpoint_text(ctx.repo, e.file, e.handler, handler_own_source(ctx, e)),
+                                   writes_of)

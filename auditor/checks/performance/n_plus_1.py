@@ -18,6 +18,7 @@ from auditor.inventory import DOCUMENT
 from auditor.model import PRACTICE, VIOLATION, Evidence, FlowStep, ItemResult, partial_result
 from auditor.probes import go_query_loops, js_query_loops, jsqueryloops, nplusone
 from auditor.probes.template_loops import TemplateLoop, template_finder, template_loops
+from auditor.program import ProgramModel
 from auditor.registry import check, collector
 
 QUERY_LOOPS: Key[tuple[nplusone.Relations, list[nplusone.QueryLoop], list[Evidence]]] = Key("query_loops")
@@ -144,9 +145,25 @@ def javascript_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                       f"JavaScript/TypeScript file(s) that query{eager}.", evidence, details=details)
 
 
-def page_loops(ctx: AuditContext, relations: nplusone.Relations) -> list[TemplateLoop]:
-    """Pages rendered with query results whose template reads a lazy relationship of each row."""
-    lazy = relations.lazy - relations.eager
+def querying_methods(model: ProgramModel | None) -> set[str]:
+    """Names of the ORM models' methods that run a query following the row itself (`self.posts.count()`,
+    a select built from `self`): a template that calls one for each row runs a query per row."""
+    if model is None:
+        return set()
+    names = set()
+    for fid, summary in model.summaries.items():
+        fn = model.program.functions[fid]
+        if fn.cls is None or fn.kind != "method" or not fn.params or fn.name.startswith("_"):
+            continue
+        if any(param == fn.params[0] for param, _ in summary.param_queries) and model.program.is_model(fn.cls):
+            names.add(fn.name)
+    return names
+
+
+def page_loops(ctx: AuditContext, relations: nplusone.Relations, methods: set[str]) -> list[TemplateLoop]:
+    """Pages rendered with query results whose template reads a lazy relationship of each row, or calls a
+    model method that queries."""
+    lazy = (relations.lazy - relations.eager) | methods
     if not lazy:
         return []
     find = template_finder(ctx.repo.paths())
@@ -156,25 +173,29 @@ def page_loops(ctx: AuditContext, relations: nplusone.Relations) -> list[Templat
     return out
 
 
-def page_loop_evidence(ctx: AuditContext, loop: TemplateLoop) -> Evidence:
+def page_loop_evidence(ctx: AuditContext, loop: TemplateLoop, methods: set[str] = frozenset()) -> Evidence:
+    method = loop.access.split(".", 1)[1] in methods
+    what = f"{loop.access}() runs a query" if method else f"{loop.access} loads lazily"
     flow = [FlowStep(loop.handler_file, loop.handler_line, ctx.repo.snippet(loop.handler_file, loop.handler_line),
                      "source", f"renders {loop.template} with {loop.rows[:60]}"),
             FlowStep(loop.template, loop.loop_line, ctx.repo.snippet(loop.template, loop.loop_line), "call",
                      "loops over the rows"),
             FlowStep(loop.access_file, loop.access_line, ctx.repo.snippet(loop.access_file, loop.access_line), "sink",
-                     f"{loop.access} loads lazily")]
+                     what)]
     return Evidence(loop.access_file, loop.access_line, ctx.repo.snippet(loop.access_file, loop.access_line),
                     rule_id="n-plus-one-template", engine="ast", kind=VIOLATION, flow=flow,
                     message=f"page rendered at {loop.handler_file}:{loop.handler_line} loops over query results in "
-                            f"{loop.template}:{loop.loop_line}: {loop.access} loads lazily per row (a query per row "
-                            "while the page renders) without joinedload/selectinload/select_related/prefetch_related")
+                            f"{loop.template}:{loop.loop_line}: {what} per row (a query per row while the page "
+                            "renders)" + ("" if method else
+                                          " without joinedload/selectinload/select_related/prefetch_related"))
 
 
 def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     relations, loops, eager = ctx.get(QUERY_LOOPS)
-    pages = page_loops(ctx, relations)
-    note = other_languages_note(ctx, {"python"})
     model = ctx.get_optional(PROGRAM)
+    methods = querying_methods(model)
+    pages = page_loops(ctx, relations, methods)
+    note = other_languages_note(ctx, {"python"})
     through = queries_per_row(model) if model is not None else []
     if model is None:
         note += f" The program model did not run ({ctx.error_of(PROGRAM) or 'not built'}): helpers not followed."
@@ -218,7 +239,7 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                                      message=f"loop over {loop.source} query results (line {loop.line}): {kind}"
                                              " without select_related/prefetch_related/joinedload/selectinload"))
     evidence += [helper_evidence(f) for f in through]
-    evidence += [page_loop_evidence(ctx, loop) for loop in pages]
+    evidence += [page_loop_evidence(ctx, loop, methods) for loop in pages]
     evidence += eager[:10]
     if not bad and not through and not pages:
         what = (f"{len(safe)} loop(s) that use related rows load them eagerly" if safe
@@ -234,7 +255,7 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     helpers = (f" {len(through)} loop(s) call a same-repository helper that runs a query per row (found through "
                "the call graph)." if through else "")
     templates = (f" {len(pages)} page template(s) loop over query results and read a lazy relationship of each "
-                 "row." if pages else "")
+                 "row or call a model method that queries." if pages else "")
     return partial_result(item.id, len(safe), len(safe) + len(bad) + len(through) + len(pages),
                           f"Heuristic: {len(bad) + len(through) + len(pages)} loop(s) over query results issue a query "
                           f"per row (lazy relationship access or a query inside the loop).{helpers}{templates} {len(safe)} loop(s) "

@@ -6,9 +6,11 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from auditor.model import FlowStep
+from auditor.endpoints.branches import post_only_lines
+from auditor.model import Endpoint, FlowStep
 from auditor.paths import NO_REQUEST_PATH
-from auditor.program import ProgramModel, flow_text
+from auditor.program import FunctionInfo, ProgramModel, flow_text
+from auditor.program.rules import load_rules
 
 MAX_HANDLERS = 5   # handlers named per finding
 
@@ -97,3 +99,54 @@ def serves_no_request(model: ProgramModel | None, startup: set[str], rel: str, l
         return False
     fn = model.function_at(rel, line)
     return fn is not None and fn.name in startup and not handlers_reaching(model, fn.id)
+
+
+# writes that persist on their own (Django's save/create, document stores), with no commit to follow
+SELF_PERSISTING = ("save", "create", "get_or_create", "update_or_create", "bulk_create", "bulk_update",
+                   "insert_one", "insert_many", "update_one", "update_many", "delete_one", "delete_many")
+
+
+def handler_function(model: ProgramModel, ep: Endpoint) -> FunctionInfo | None:
+    """The function of the program model that serves `ep` (a class-based view's method for its HTTP method)."""
+    name = ep.handler.split(":")[-1].split(".")[-1] if ep.handler else ""
+    entries = model.program.entries
+    fns = [f for f in model.functions_in(ep.file) if f.id in entries]
+    named = [f for f in fns if f.name == name and f.cls is None]
+    if not named:
+        named = [f for f in fns if f.cls is not None and f.cls.name == name and f.name == ep.method.lower()]
+    return min(named, key=lambda f: abs(f.line - ep.line)) if named else None
+
+
+def writes_on_get(model: ProgramModel, ep: Endpoint, snippet) -> tuple[FlowStep, ...]:
+    """The first write a GET request makes: a commit (or a write that persists on its own) in the handler
+    outside its POST-only branches, or in a same-repository function it calls (through the summaries).
+    The flow runs from the route to the write; () when the GET reads only. Hooks that run before every
+    request (`before_request`) are not the handler and are not followed."""
+    fn = handler_function(model, ep)
+    if fn is None:
+        return ()
+    rules = load_rules()
+    post_only = post_only_lines(fn.node)
+    route = FlowStep(ep.file, ep.line, snippet(ep.file, ep.line), "source", f"{ep.method.upper()} {ep.path}")
+    nested = model.program.nested(fn)
+    calls = sorted((n for n in ast.walk(fn.node) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+    for call in calls:
+        if call.lineno in post_only:
+            continue
+        target = model.program.resolve_call(fn, call, {}, nested)
+        here = snippet(fn.rel, call.lineno)
+        for name in target.names:
+            effects = rules.effects_of(name)
+            if "commit" in effects or "write" in effects and name.rsplit(".", 1)[-1] in SELF_PERSISTING:
+                return route, FlowStep(fn.rel, call.lineno, here, "sink", name)
+        for callee, _ in target.functions:
+            summary = model.summaries.get(callee.id)
+            if summary is None:
+                continue
+            path = summary.effects.get("commit")
+            if path is None:
+                path = next((p for e, p in summary.effects.items() if e == "write"
+                             and p[-1].label.rsplit(".", 1)[-1] in SELF_PERSISTING), None)
+            if path is not None:
+                return (route, FlowStep(fn.rel, call.lineno, here, "call", f"calls {callee.qualname}")) + tuple(path)
+    return ()
