@@ -24,6 +24,7 @@ from auditor.endpoints.jsparse import (
 )
 from auditor.endpoints.protections.javascript import js_behaviour
 from auditor.endpoints.protections.library import javascript_kinds
+from auditor.endpoints.protections.ownership_js import ownership_check
 from auditor.inventory import TEST_FILE
 from auditor.model import Endpoint
 from auditor.repo import Repository
@@ -255,8 +256,10 @@ def extract(repo: Repository) -> tuple[list[Endpoint], dict]:
                 if callers:
                     ep.notes.append(f"registered on parameter {owner!r}, passed {target!r} at "
                                     f"{where(callers[-1][0], line_of(files[callers[-1][0]].src, callers[-1][2]))}")
-                _protect(ep, f, chain, handler, g, _handler_body(source_of, f, handler),
-                         lambda text, at: _middleware_behaviour(repo, files, source_of, text, at))
+                body = _handler_body(source_of, f, handler)
+                _protect(ep, f, chain, handler, g, body,
+                         lambda text, at: _middleware_behaviour(repo, files, source_of, text, at),
+                         lambda: ownership_check(repo, _body_file(f, handler), body))
                 endpoints.append(ep)
     glob = {"session": g.session[:3], "bearer_auth": g.bearer[:3]}
     return endpoints, {k: v for k, v in glob.items() if v}
@@ -637,8 +640,19 @@ def _kinds(f: _File, text: str) -> set[str]:
     return {kind for kind, rx in KINDS.items() if rx.search(expanded)}
 
 
+def _body_file(f: _File, handler: str) -> str:
+    """The file a handler's body is read from: this one, or the module `obj` of `obj.method` comes from."""
+    m = re.fullmatch(r"([\w$]+)\.([\w$]+)", handler.strip())
+    return (f.requires.get(m.group(1)) or f.path) if m else f.path
+
+
+# a route's authentication declared optional (`auth.optional`, `optionalAuth`): anonymous callers are served
+OPTIONAL_AUTH = re.compile(r"optional", re.I)
+OPTIONAL_AUTH_NOTE = "authentication optional"
+
+
 def _protect(ep: Endpoint, f: _File, chain: list[tuple[str, str]], handler: str, g: _Global, body: str,
-             behaviour=None) -> None:
+             behaviour=None, ownership=None) -> None:
     found: dict[str, list[str]] = {}
     for text, at in chain:
         known = behaviour(text, at) if behaviour is not None else {}
@@ -648,19 +662,25 @@ def _protect(ep: Endpoint, f: _File, chain: list[tuple[str, str]], handler: str,
             found.setdefault(kind, []).append(f"{text.strip()[:70]} at {at}")
     if "auth" in found:
         mark(ep, "authenticated", True, found["auth"][0])
+        if all(OPTIONAL_AUTH.search(how.split(" at ", 1)[0]) for how in found["auth"]):
+            ep.notes.append(f"{OPTIONAL_AUTH_NOTE}: {found['auth'][0]}")
     else:
         mark(ep, "authenticated", False, "no authentication middleware (passport, jwt) on the route, router or app")
 
     own = OWNERSHIP.search(body)
     role = ROLE.search(body)
+    checked = ownership() if ownership is not None and "authz" not in found else None
     if "authz" in found:
         mark(ep, "authorized", True, found["authz"][0])
+    elif checked:
+        mark(ep, "authorized", True, f"ownership check: {checked} ({where(ep.file, ep.line)})")
     elif own:
         mark(ep, "authorized", True, f"query filtered by {own.group(0)} in the handler ({where(ep.file, ep.line)})")
     elif role:
         mark(ep, "authorized", True, f"role check {role.group(0)} in the handler")
     else:
-        mark(ep, "authorized", False, "no role/permission middleware and no query filtered by req.user")
+        mark(ep, "authorized", False, "no role/permission middleware, no query filtered by the caller's identity and "
+                                      "no owner comparison that rejects, in the handler or the functions it calls")
 
     if ep.method in SAFE_METHODS:
         ep.csrf_applies = False

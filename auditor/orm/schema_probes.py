@@ -193,6 +193,20 @@ def natural_key_places(table: Table) -> list[Place]:
     return places
 
 
+def equivalent_key(table: Table) -> tuple[tuple[str, ...], object] | None:
+    """(columns, declaring object) of a unique constraint or unique index whose columns are all NOT NULL: a key
+    equivalent to a primary key (Prisma's implicit many-to-many tables declare `"A", "B"` NOT NULL with a unique
+    index on both and no PRIMARY KEY). A unique key over a nullable column is not one: NULLs repeat."""
+    candidates: list[tuple[tuple[str, ...], object]] = [(ix.columns, ix) for ix in table.indexes if ix.unique]
+    candidates += [(cols, None) for cols in table.unique_sets]
+    candidates += [((c.name,), c) for c in table.columns.values() if c.unique]
+    for cols, where in candidates:
+        columns = [table.columns.get(c) for c in cols]
+        if cols and all(c is not None and not c.nullable for c in columns):
+            return cols, where
+    return None
+
+
 def constraint_places(schema: Schema) -> list[Place]:
     places = []
     for table in schema.tables.values():
@@ -202,6 +216,11 @@ def constraint_places(schema: Schema) -> list[Place]:
             places.append(Place(True, column.file or table.file, column.line or table.line,
                                 f"table {table.name} has primary key ({', '.join(pk)})", table.name, table.source,
                                 "primary-key"))
+        elif (key := equivalent_key(table)) is not None:
+            file, line = _where(table, key[1])
+            places.append(Place(True, file, line, f"table {table.name} has no PRIMARY KEY but a unique key over NOT "
+                                f"NULL columns ({', '.join(key[0])}), which identifies each row as one would",
+                                table.name, table.source, "unique-not-null-key"))
         else:
             places.append(Place(False, table.file, table.line, f"table {table.name} has no primary key",
                                 table.name, table.source, "no-primary-key"))

@@ -13,6 +13,7 @@ import ast
 import posixpath
 import re
 import textwrap
+from dataclasses import dataclass
 
 from auditor.astwalk import nodes_of
 from auditor.repo import Repository
@@ -244,11 +245,69 @@ def _js_function_text(repo: Repository, path: str, name: str) -> str:
 JS_MEMBER_CALL = re.compile(r"\b([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)\s*\(")
 
 
+JS_BARE_CALL = re.compile(r"(?<![\w$.])([A-Za-z_$][\w$]*)\s*\(")
+JS_NOT_FUNCTIONS = frozenset({"if", "for", "while", "switch", "catch", "function", "return", "await", "typeof", "new",
+                              "require", "import", "super", "Number", "String", "Boolean", "parseInt", "parseFloat",
+                              "next", "res", "req", "Array", "Object", "Promise", "Date", "Error", "async"})
+
+
+@dataclass(frozen=True)
+class JsCallee:
+    """A repository function a JavaScript handler calls: where it is, its text and the call's arguments."""
+    file: str
+    name: str
+    text: str
+    args: tuple[str, ...]
+
+
+def js_called_functions(repo: Repository, path: str, body: str) -> list[JsCallee]:
+    """The repository functions `body` (code of `path`) calls, one level: `getArticles(req.query)` after
+    `import { getArticles } from './article.service'` (or a const destructured from require), a function of
+    the same file, or `service.list(...)` after `import * as service` / `const service = require(...)`."""
+    from auditor.endpoints.jsparse import matching_paren, split_args
+    out: list[JsCallee] = []
+    seen: set[tuple[str, str]] = set()
+    for m in JS_BARE_CALL.finditer(body):
+        name = m.group(1)
+        member = re.search(r"([A-Za-z_$][\w$]*)\s*\.\s*$", body[max(0, m.start() - 60):m.start()])
+        if name in JS_NOT_FUNCTIONS:
+            continue
+        close = matching_paren(body, m.end() - 1)
+        args = tuple(split_args(body[m.end():close])) if close > 0 else ()
+        file = _js_binding(repo, path, name)
+        if file is None and re.search(rf"\bfunction\s+{re.escape(name)}\s*\(|\b(?:const|let)\s+{re.escape(name)}\s*=",
+                                      repo.read_text(path) or ""):
+            file = path
+        if file is None or (file, name) in seen or member:
+            continue
+        seen.add((file, name))
+        text = _js_function_text(repo, file, name)
+        if text and text.strip() != body.strip():
+            out.append(JsCallee(file, name, text, args))
+    for m in JS_MEMBER_CALL.finditer(body):
+        obj, name = m.group(1), m.group(2)
+        if obj in ("res", "req", "next", "console", "JSON", "Object", "Promise", "this", "Math", "router", "app"):
+            continue
+        file = _js_binding(repo, path, obj)
+        if file is None or (file, name) in seen:
+            continue
+        seen.add((file, name))
+        close = matching_paren(body, m.end() - 1)
+        text = _js_function_text(repo, file, name)
+        if text:
+            out.append(JsCallee(file, name, text, tuple(split_args(body[m.end():close])) if close > 0 else ()))
+    return out
+
+
 def js_handler_text(repo: Repository, path: str, handler: str, found: str) -> str:
     """The route text plus the named handler's body (`controller.create` resolved through require/import) and
-    the bodies of the repository functions that body calls as `module.fn(...)`, one level."""
-    if not path.endswith(JS_EXTENSIONS) or "." not in handler:
+    the bodies of the repository functions that body calls as `module.fn(...)`, one level. An inline handler
+    (`router.get('/x', async (req, res) => { res.json(await listX(req.query)) })`) brings the functions it
+    calls by an imported name."""
+    if not path.endswith(JS_EXTENSIONS):
         return found
+    if "." not in handler:
+        return "\n".join([found] + [c.text for c in js_called_functions(repo, path, found)])
     obj, _, name = handler.rpartition(".")
     obj = obj.rsplit(".", 1)[-1]
     target = _js_binding(repo, path, obj)

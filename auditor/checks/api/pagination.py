@@ -28,7 +28,13 @@ from auditor.endpoints.classify import label
 from auditor.endpoints.handlers import handler_source
 from auditor.endpoints.responses import SourceOf
 from auditor.model import PRACTICE, Endpoint, Finding, ItemResult, partial_result
-from auditor.probes.callees import called_sources, endpoint_text, handler_definition
+from auditor.probes.callees import (
+    JS_EXTENSIONS,
+    called_sources,
+    endpoint_text,
+    handler_definition,
+    js_called_functions,
+)
 from auditor.probes.rest_generators import generated_list_endpoints
 from auditor.registry import check
 
@@ -93,17 +99,46 @@ MANY_ROWS = re.compile(
     r"(?:\b[A-Z]\w*|\bthis|\b\w+(?:Col|Collection)|\bcollection\([^()]*\))\.find\((?:[^()]|\([^()]*\))*\)|"
     r"\b\w+\.paginate\(|"
     # TypeORM's query builder: `qb.getMany()`, `.getManyAndCount()` read every row the builder selects
-    r"\.getMany(?:AndCount)?\(\s*\)")
+    r"\.getMany(?:AndCount)?\(\s*\)|"
+    # calls whose arguments may nest deeper than the patterns above: read to the balanced close (ORM_CALL_OPEN)
+    r"\.findMany\(|\b[A-Z]\w*\.findAll\(|\b\w+Repo(?:sitory)?\.find(?:AndCount)?\(|"
+    # Knex: `knex('users').where(...)`, `db('posts').select(...)` (a chain that ends in .first() is one row)
+    r"\b(?:knex|db|trx)\(\s*['\"][\w.]+['\"]\s*\)")
+# a match that stops at an opened call: the query is read on to the call's balanced close and its chain
+ORM_CALL_OPEN = re.compile(r"\($|\)$")
 # a chain that ends in one row (or a number) is not a list
 ONE_ROW_END = re.compile(r"\.(?:first|last|get|one|one_or_none|scalar|exists|count|delete|update|aggregate|"
-                         r"get_or_create|update_or_create|latest|earliest)\([^()]*\)\s*$")
-BOUNDED_QUERY = re.compile(r"\.limit\(|\bLIMIT\b|\[\s*:\s*\w+\s*\]|\[\s*\w+\s*:\s*\w+\s*\]|\.paginate\(|"
-                           r"\bPaginator\(|\.skip\(|\btake\s*:|\.slice\(|\bfetchmany\(|\bpaginate_queryset\(|"
+                         r"get_or_create|update_or_create|latest|earliest|insert|del|increment|decrement|pluck)"
+                         r"\([^()]*\)\s*$")
+# `take:`/`limit:` set in a query's options, not a TypeScript parameter's type (`limit: number`)
+TS_TYPE = r"(?!\s*(?:number|string|any|unknown|boolean)\b)"
+BOUNDED_QUERY = re.compile(rf"\.limit\(|\bLIMIT\b|\blimit\s*:{TS_TYPE}|\[\s*:\s*\w+\s*\]|\[\s*\w+\s*:\s*\w+\s*\]|\.paginate\(|"
+                           rf"\bPaginator\(|\.skip\(|\btake\s*:{TS_TYPE}|\.slice\(|\bfetchmany\(|\bpaginate_queryset\(|"
                            r"\bpaginate\(")
 # the handler itself answers one record: `user_list(...).get()`, `.first()`, `fetchone()`, `findById(`
 ONE_RECORD = re.compile(r"\.(?:get|first|one|one_or_none)\(\s*\)|\bfetchone\(|\bfindOne\(|\bfindById\(|"
                         r"\bget_object_or_404\(|\bfind_one\(")
 ITERATES = re.compile(r"\bmany\s*=\s*True|\bfor\s+\w+\s+in\b|\.map\(|\blist\(|\bforEach\(")
+
+
+def _call_chain_end(text: str, at: int) -> int:
+    """Where a call that opens (or closed) just before `at` ends, with the `.method(...)` calls chained on it:
+    `prisma.post.findMany({ take: Math.min(Number(q.limit) || 10, 100) })`, `knex('t').where(...).first()`."""
+    from auditor.endpoints.jsparse import matching_paren
+    end = at
+    if text[at - 1] == "(":
+        close = matching_paren(text, at - 1)
+        if close < 0:
+            return at
+        end = close + 1
+    while True:
+        nxt = re.match(r"\s*\.\s*\w+\s*\(", text[end:])
+        if not nxt:
+            return end
+        close = matching_paren(text, end + nxt.end() - 1)
+        if close < 0:
+            return end
+        end = close + 1
 
 
 def list_query(text: str, own: str = "") -> tuple[str, bool] | None:
@@ -112,10 +147,11 @@ def list_query(text: str, own: str = "") -> tuple[str, bool] | None:
     if own and ONE_RECORD.search(own) and not ITERATES.search(own):
         return None
     for m in MANY_ROWS.finditer(text):
-        query = m.group(0)
-        if ONE_ROW_END.search(query) or (text[m.end():m.end() + 3].lstrip().startswith("[")):
+        end = _call_chain_end(text, m.end()) if ORM_CALL_OPEN.search(m.group(0)) else m.end()
+        query = text[m.start():end]
+        if ONE_ROW_END.search(query) or (text[end:end + 3].lstrip().startswith("[")):
             continue
-        around = text[max(0, m.start() - 200):m.end() + 200]
+        around = text[max(0, m.start() - 200):end + 200]
         return " ".join(query.split())[:80], bool(BOUNDED_QUERY.search(around))
     return None
 
@@ -123,10 +159,13 @@ def list_query(text: str, own: str = "") -> tuple[str, bool] | None:
 def locate_in(lines_of: Callable[[str], list[str]], places: list[tuple[str, str]], query: str) -> tuple[str, int] | None:
     """file:line of a query inside one of the (file, function text) places: the handler, then its callees."""
     head = " ".join(query.split())[:25]
+    call = head[:head.find("(") + 1] if "(" in head else head   # a call whose arguments start on the next line
     for file, text in places:
         text_lines = text.splitlines()
         hit = next((i for i, line in enumerate(text_lines) if head in " ".join(line.split())
                     or head.lstrip(".") in " ".join(line.split())), None)
+        if hit is None and call != head:
+            hit = next((i for i, line in enumerate(text_lines) if call in " ".join(line.split())), None)
         if hit is None or not text_lines:
             continue
         first = text_lines[0]
@@ -170,6 +209,10 @@ def evaluate_pagination(item_id: str, endpoints: list[Endpoint], source_of: Sour
                 bad.append(route_evidence(ep, snippet_of(ep), "unbounded-page-size",
                                           f"{label(ep)}{page} bounds its query ({query}) only by a page size the "
                                           f"client sets, with no upper bound or default ({size})"))
+                place = query_place(ep, query)
+                if place and place != (ep.file, ep.line):
+                    bad.append(route_evidence(Endpoint(ep.method, ep.path, ep.handler, place[0], place[1], ep.framework),
+                                              "", "unbounded-list-query", f"the query of {label(ep)}: {query}"))
                 continue
             if not bounded:
                 bad.append(route_evidence(ep, snippet_of(ep), "unpaginated-list",
@@ -223,6 +266,8 @@ def check_pagination(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         if e.file.endswith(".py"):
             own = handler_definition(ctx.repo, e.file, e.handler, handler_source(ctx.repo, e))
             places = [own] + [(f, text) for f, _, text in called_sources(ctx.repo, own[0], own[1])]
+        elif e.file.endswith(JS_EXTENSIONS) and "." not in e.handler:
+            places += [(c.file, c.text) for c in js_called_functions(ctx.repo, e.file, places[0][1])]
         return locate_in(ctx.repo.lines, places, query)
 
     endpoints = inv.endpoints + generated_list_endpoints(ctx.repo)
