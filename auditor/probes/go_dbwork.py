@@ -272,6 +272,9 @@ class GoDb:
             cands = [c for c in self.index.functions_named(name, q, fn.file) if c is not fn]
             if qual and q not in self.index.files[fn.file].imports:
                 cands = [c for c in cands if c.receiver]   # `s.repo.Update(...)`: a method
+                typ = self._type_of(fn, qual)
+                if typ and not self._is_interface(typ):
+                    cands = [c for c in cands if c.receiver.lower() == typ.lower()]
             if cands:
                 out.append((fn.body_start + 1 + m.start(), name, cands))
         return out
@@ -279,6 +282,27 @@ class GoDb:
     def sets_up_schema(self, fn: GoFunc) -> bool:
         """Runs DDL: schema setup (seed rows included), where MySQL commits each statement anyway."""
         return any(c.ddl for c in self.direct(fn))
+
+    def _type_of(self, fn: GoFunc, qual: str) -> str:
+        """The type name of `x` or `x.field` when `x` is a parameter or the receiver ("" when unknown)."""
+        parts = qual.split(".")
+        params = dict(fn.params)
+        receiver = re.match(r"func\s*\(\s*(\w+)\s", fn.text)
+        if receiver and fn.receiver:
+            params[receiver.group(1)] = fn.receiver
+        typ = params.get(parts[0], "")
+        for name in parts[1:]:
+            bodies = self.index.structs.get(re.sub(r"^[\[\]*]*(?:\w+\.)?", "", typ), [])
+            field = next((m.group(1) for _, body in bodies
+                          if (m := re.search(rf"^\s*{re.escape(name)}\s+([^\s`]+)", body, re.M))), "")
+            typ = field
+            if not typ:
+                return ""
+        return re.sub(r"^[\[\]*]*(?:\w+\.)?", "", typ)
+
+    def _is_interface(self, typ: str) -> bool:
+        return any(re.search(rf"^type\s+{re.escape(typ)}\s+interface\b", gf.src, re.M)
+                   for gf in self.index.files.values())
 
     def writes_through(self, fn: GoFunc, depth: int = 0, seen: frozenset = frozenset()) -> bool:
         if self.sets_up_schema(fn):
@@ -332,4 +356,32 @@ def writing_functions(db: GoDb) -> list[WritingFunc]:
             _mark_loops(fn, writes)
             writes.sort(key=lambda c: c.offset)
             out.append(WritingFunc(fn, writes))
+    return out
+
+
+def helper_query_loops(db: GoDb, direct: list) -> list:
+    """`for ... range rows {` loops that call a repository function which queries (itself or one call down) with
+    the loop's index or element: a query per row through a helper. Loops the direct scan flags are left to it."""
+    from auditor.probes.go_query_loops import LOOP
+    from auditor.probes.js_query_loops import TextQueryLoop
+    flagged = {(q.file, q.loop_line) for q in direct}
+    out = []
+    for fn in db.functions:
+        src = fn.source.src
+        callees = db.callees(fn)
+        for m in LOOP.finditer(src, fn.body_start + 1, fn.body_end):
+            names = {n for n in m.groups() if n and n != "_"}
+            close = closing_bracket(src, m.end() - 1, skip_strings=True, limit=20000)
+            if not names or close is None or (fn.file, line_of(src, m.start())) in flagged:
+                continue
+            for offset, name, cands in callees:
+                if not m.end() <= offset < close:
+                    continue
+                statement = src[offset:src.find("\n", offset)]
+                used = next((n for n in sorted(names) if re.search(rf"(?<![\w.]){re.escape(n)}\b", statement)), None)
+                query = next((q for c in cands if (q := db.queries_through(c)) is not None), None) if used else None
+                if used and query is not None:
+                    out.append(TextQueryLoop(fn.file, line_of(src, m.start()), line_of(src, offset),
+                                             f"{name}() -> {query.text.split('(')[0]}(", used))
+                    break
     return out

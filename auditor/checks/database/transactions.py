@@ -14,6 +14,7 @@ from auditor.collectors.orm_models import ORM_MODELS
 from auditor.collectors.program import PROGRAM
 from auditor.context import AuditContext, Key, Unavailable
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
+from auditor.checks.shared.go_transactions import go_transactions
 from auditor.orm.transactions import WritingFunction, scan_functions
 from auditor.registry import check, collector
 
@@ -47,6 +48,8 @@ def _modules(ctx: AuditContext):
 def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     languages = ctx.inventory.code_languages
     js = javascript_writing_functions(ctx) if languages & JS_LANGUAGES else None
+    if "python" not in languages and "go" in languages and (js is None or not js.functions):
+        return go_transactions(ctx, item)
     if "python" not in languages:
         if js is None:
             raise Unavailable("multi-write detection reads Python, JavaScript and TypeScript code; this repository "
