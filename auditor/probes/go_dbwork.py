@@ -385,3 +385,48 @@ def helper_query_loops(db: GoDb, direct: list) -> list:
                                              f"{name}() -> {query.text.split('(')[0]}(", used))
                     break
     return out
+
+
+SELECT_STAR = re.compile(r"^\s*SELECT\s+(?:\w+\.)?\*\s", re.I)
+SQL_SELECT = re.compile(r"^\s*SELECT\b", re.I)
+UNBOUNDED_CHAIN = re.compile(r"\b(?:Where|Limit|Offset|Scopes|Paginate|Joins|Having|Raw|First|Take|Last|Not|Or)\s*\(")
+
+
+@dataclass
+class QueryProblem:
+    file: str
+    line: int
+    message: str
+    rule: str
+
+
+def query_problems(db: GoDb) -> list[QueryProblem]:
+    """SELECT * in a Go SQL string; a GORM Find with no condition or limit in its chain and a database/sql
+    SELECT with no WHERE and no LIMIT (every row of a table), in code that serves requests."""
+    out: list[QueryProblem] = []
+    for path, gf in sorted(db.index.files.items()):
+        if TEST_FILE.search(path) or NO_REQUEST_PATH.search(path):
+            continue
+        for m in STRING.finditer(gf.src):
+            sql = m.group(1) if m.group(1) is not None else m.group(2)
+            if SELECT_STAR.match(sql) and re.search(r"\bFROM\b", sql, re.I):
+                out.append(QueryProblem(path, line_of(gf.src, m.start()), f"SELECT * in a Go SQL string: "
+                                        f"{' '.join(sql.split())[:80]}", "db-query/select-star-go"))
+    for fn in db.functions:
+        src = fn.source.src
+        for call in db.direct(fn):
+            if call.method == "Find" and not UNBOUNDED_CHAIN.search(call.text) and not re.search(
+                    r"\.Find\(\s*&?\w+\s*,\s*\S", src[call.offset:src.find("\n", call.offset)]):
+                out.append(QueryProblem(call.file, call.line, f"{fn.name}() reads every row with {call.text}...) "
+                                        "(no Where, no Limit)", "db-query/whole-table-read"))
+            elif call.method in ("Query", "QueryContext", "Select", "SelectContext", "Queryx") and call.root != "":
+                args = _first_args(src, src.find("(", call.offset))
+                sql_arg = args[1] if call.method.endswith("Context") and len(args) > 1 else (args or [""])[0]
+                if call.method.startswith("Select") and len(args) > 1:
+                    sql_arg = args[2] if call.method.endswith("Context") and len(args) > 2 else args[1]
+                sql = _sql_of(sql_arg, fn, db.index) or ""
+                if SQL_SELECT.match(sql) and not re.search(r"\b(?:WHERE|LIMIT|TOP|FETCH)\b", sql, re.I) \
+                        and not re.search(r"\bCOUNT\s*\(|\bMAX\s*\(|\bMIN\s*\(|\bVERSION\s*\(", sql, re.I):
+                    out.append(QueryProblem(call.file, call.line, f"{fn.name}() runs {' '.join(sql.split())[:70]} "
+                                            "(no WHERE, no LIMIT: every row)", "db-query/whole-table-read"))
+    return out
