@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.effects import called_at_startup, commits_per_write, serves_no_request
+from auditor.checks.shared.go_transactions import go_transactions
 from auditor.checks.shared.js_transactions import (
     JS_LANGUAGES,
     JsTransactions,
@@ -14,7 +15,6 @@ from auditor.collectors.orm_models import ORM_MODELS
 from auditor.collectors.program import PROGRAM
 from auditor.context import AuditContext, Key, Unavailable
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
-from auditor.checks.shared.go_transactions import go_transactions
 from auditor.orm.transactions import WritingFunction, scan_functions
 from auditor.registry import check, collector
 

@@ -7,9 +7,9 @@ from auditor.catalog import CatalogItem
 from auditor.checks.shared.verdicts import practice_violation_verdict, python_sources
 from auditor.collectors.endpoints import ENDPOINTS
 from auditor.context import AuditContext, Key, Unavailable
+from auditor.endpoints.go import go_index
 from auditor.endpoints.handlers import handler_source
 from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, Finding, ItemResult
-from auditor.endpoints.go import go_index
 from auditor.probes import go_slowwork, js_slowwork, slowwork
 from auditor.probes.callees import endpoint_text
 from auditor.registry import check, collector

@@ -11,7 +11,8 @@ from auditor.probes import go_dbwork
 HOW = ("Heuristic (text): writes are database/sql Exec/ExecContext of INSERT/UPDATE/DELETE, GORM Create/Save/"
        "Update(s)/Delete, ozzo-dbx/bun Insert/Update/Delete, sqlx NamedExec, and calls of repository functions that "
        "write (two levels); a write in a loop counts twice; protection is Begin/BeginTx ... Commit or a "
-       "Transaction(func(tx) ...) closure. Functions that run DDL (schema setup) are left out.")
+       "Transaction(func(tx) ...) closure. Get-or-create (FirstOrCreate) is not counted as a write: it is "
+       "idempotent, a retry completes it. Functions that run DDL (schema setup, seed rows) are left out.")
 
 
 def go_transactions(ctx: AuditContext, item: CatalogItem) -> ItemResult:
