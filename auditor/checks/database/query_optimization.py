@@ -23,6 +23,7 @@ from auditor.inventory import TEST_FILE
 from auditor.model import Evidence, Finding, ItemResult
 from auditor.orm.queries import is_graphql_resolver, select_star_in_sql, unbounded_handler_queries, whole_table_reads
 from auditor.paths import NO_REQUEST_PATH
+from auditor.probes import go_dbwork, go_query_loops
 from auditor.probes.callees import endpoint_text
 from auditor.program import ProgramModel
 from auditor.program.symbols import FunctionInfo
@@ -47,14 +48,21 @@ def queries_bounded(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         text = ctx.repo.read_text(rel)
         for q in select_star_in_sql(rel, text or ""):
             findings.append(_finding(ctx, item, q.file, q.line, q.message, "db-query/select-star-sql-file", "sqlglot"))
-    found = dedupe(findings)
     languages = ctx.inventory.code_languages
-    unanalysed = sorted(languages - {"python", "javascript", "typescript"})
+    go_db = go_dbwork.read_db(ctx.repo) if "go" in languages else None
+    if go_db is not None:
+        findings += go_findings(ctx, item, go_db)
+    found = dedupe(findings)
+    analysed = {"python", "javascript", "typescript"} | ({"go"} if go_db is not None and go_db.calls else set())
+    unanalysed = sorted(languages - analysed)
     note = f" Not analysed: {', '.join(unanalysed)} code." if unanalysed else ""
     scope = (f"Heuristic: SELECT * in SQL strings and {len(sql_files)} .sql file(s), queries inside loops, "
              "whole-table .all() in list handlers without limit or pagination, and whole-table reads (ORM .all() or a "
              "SQL SELECT with no WHERE and no LIMIT) in the helpers request handlers and GraphQL resolvers call.")
-    if not found and not sql_files and not languages & {"python", "javascript", "typescript"}:
+    if go_db is not None and go_db.calls:
+        scope += (" Go (text): SELECT * in SQL strings, queries in loops over rows (directly or through a repository "
+                  "function), GORM Find with no Where/Limit and database/sql SELECTs with no WHERE/LIMIT.")
+    if not found and not sql_files and not languages & analysed:
         raise Unavailable(f"query analysis reads Python, JavaScript/TypeScript and SQL files; this repository's code "
                           f"is {', '.join(sorted(languages))}")
     if not found:
@@ -66,6 +74,16 @@ def queries_bounded(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                           f"{scope}{note}", [f.evidence for f in found], {"by_rule": dict(by_rule)})
     return ItemResult(item.id, "pass", f"no SELECT *, query in a loop or unbounded list query found. {scope}{note}",
                       [f.evidence for f in ctx.practices(item.id)][:MAX_PRACTICE_EVIDENCE])
+
+
+def go_findings(ctx: AuditContext, item: CatalogItem, db: go_dbwork.GoDb) -> list[Finding]:
+    """Go, read as text: SELECT *, whole-table reads, and queries inside loops over rows."""
+    found = [_finding(ctx, item, p.file, p.line, p.message, p.rule, "text") for p in go_dbwork.query_problems(db)]
+    loops = go_query_loops.query_loops(ctx.repo)
+    loops += go_dbwork.helper_query_loops(db, loops)
+    found += [_finding(ctx, item, q.file, q.line, f"loop (line {q.loop_line}) runs {q.call}...) once per `{q.row}`",
+                       "db-query/query-in-loop", "text") for q in loops]
+    return found
 
 
 def whole_table_reads_in_requests(ctx: AuditContext, item: CatalogItem, model: ProgramModel) -> list[Finding]:

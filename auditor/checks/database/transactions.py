@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.effects import called_at_startup, commits_per_write, serves_no_request
+from auditor.checks.shared.go_transactions import go_transactions
 from auditor.checks.shared.js_transactions import (
     JS_LANGUAGES,
     JsTransactions,
@@ -47,6 +48,8 @@ def _modules(ctx: AuditContext):
 def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     languages = ctx.inventory.code_languages
     js = javascript_writing_functions(ctx) if languages & JS_LANGUAGES else None
+    if "python" not in languages and "go" in languages and (js is None or not js.functions):
+        return go_transactions(ctx, item)
     if "python" not in languages:
         if js is None:
             raise Unavailable("multi-write detection reads Python, JavaScript and TypeScript code; this repository "

@@ -7,9 +7,10 @@ from auditor.catalog import CatalogItem
 from auditor.checks.shared.verdicts import practice_violation_verdict, python_sources
 from auditor.collectors.endpoints import ENDPOINTS
 from auditor.context import AuditContext, Key, Unavailable
+from auditor.endpoints.go import go_index
 from auditor.endpoints.handlers import handler_source
-from auditor.model import VIOLATION, Endpoint, Evidence, Finding, ItemResult
-from auditor.probes import js_slowwork, slowwork
+from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, Finding, ItemResult
+from auditor.probes import go_slowwork, js_slowwork, slowwork
 from auditor.probes.callees import endpoint_text
 from auditor.registry import check, collector
 
@@ -47,7 +48,9 @@ def helper_slow_work(ctx: AuditContext) -> tuple[list[Finding], dict]:
                 message=f"{ep.method} {ep.path} ({work.handler}) {work.what}{via} while the client waits; "
                         "hand it to a background job")))
     findings += js_mail_in_handlers(ctx, endpoints)
-    return findings, {"python_handlers_read": handlers, "helper_calls_followed": helpers,
+    go_found, go_handlers = go_slow_work(ctx, endpoints)
+    findings += go_found
+    return findings, {"go_handlers_read": go_handlers, "python_handlers_read": handlers, "helper_calls_followed": helpers,
                       "endpoints": len(endpoints)}
 
 
@@ -71,6 +74,45 @@ def js_mail_in_handlers(ctx: AuditContext, endpoints: list[Endpoint]) -> list[Fi
     return findings
 
 
+def go_slow_work(ctx: AuditContext, endpoints: list[Endpoint]) -> tuple[list[Finding], int]:
+    """Go handlers (and the functions they call, one level) doing slow work inline; handed-off work (a `go`
+    statement) and job-queue imports are practices."""
+    go = [e for e in endpoints if e.file.endswith(".go")]
+    if not go:
+        return [], 0
+    index = go_index(ctx.repo)
+    findings: list[Finding] = []
+    seen: set[tuple[str, int]] = set()
+    read = 0
+    for ep in go:
+        name = ep.handler.split(".")[-1].split("(")[0]
+        fns = [f for f in index.functions_named(name, "", ep.file) if f.file == ep.file] or index.functions_named(name)[:1]
+        for fn in fns[:1]:
+            read += 1
+            for work, via in go_slowwork.handler_slow_work(index, fn):
+                if (work.file, work.line) in seen:
+                    continue
+                seen.add((work.file, work.line))
+                through = f" through {via}()" if via else ""
+                if work.handed_off:
+                    findings.append(Finding(item_id="PERF-ASYNC", evidence=Evidence(
+                        work.file, work.line, ctx.repo.snippet(work.file, work.line), rule_id="slow-work-goroutine",
+                        engine="text", kind=PRACTICE,
+                        message=f"{ep.method} {ep.path} ({ep.handler}) {work.what}{through} in a goroutine, "
+                                "off the request")))
+                else:
+                    findings.append(Finding(item_id="PERF-ASYNC", evidence=Evidence(
+                        work.file, work.line, ctx.repo.snippet(work.file, work.line), rule_id="slow-work-in-handler",
+                        engine="text", kind=VIOLATION,
+                        message=f"{ep.method} {ep.path} ({ep.handler}) {work.what}{through} while the client "
+                                "waits; hand it to a goroutine or a job queue")))
+    for path, line, queue in go_slowwork.queue_imports(index):
+        findings.append(Finding(item_id="PERF-ASYNC", evidence=Evidence(
+            path, line, ctx.repo.snippet(path, line), rule_id="go-job-queue", engine="text", kind=PRACTICE,
+            message=f"job queue {queue} imported")))
+    return findings, read
+
+
 def _place(ctx: AuditContext, call: str) -> tuple[str, int] | None:
     places = [(p, n) for p in ctx.repo.paths() if p.endswith(js_slowwork.JS) and "node_modules/" not in p
               for n, line in enumerate(ctx.repo.lines(p), 1) if call in line]
@@ -86,16 +128,22 @@ def background_work(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                   "same-repository function call(s) they make (one level), and background job systems (Celery, "
                   "RQ, Dramatiq, arq, Huey, FastAPI BackgroundTasks, BullMQ); in JavaScript/TypeScript, handlers that await "
                   "a function sending mail through nodemailer's sendMail, themselves or one call down)")
+    practices = ctx.practices(item.id) + [f for f in helper_findings if f.evidence.kind == PRACTICE]
+    helper_findings = [f for f in helper_findings if f.evidence.kind != PRACTICE]
+    if scan.get("go_handlers_read"):
+        looked_for += (f"; in {scan['go_handlers_read']} Go handler(s) and the functions they call (one level): "
+                       "net/smtp, gomail, mail API clients, outbound http.Get/Post/Do, exec.Command, PDF/image "
+                       "rendering, run inline or in a goroutine, and job queues (asynq, machinery, gocraft/work, river)")
     violations = ctx.violations(item.id) + helper_findings
-    if not ctx.practices(item.id) and not violations:
-        unanalysed = sorted(ctx.inventory.code_languages - SLOW_WORK_ANALYSED)
+    if not practices and not violations:
+        unanalysed = sorted(ctx.inventory.code_languages - SLOW_WORK_ANALYSED - ({"go"} if scan.get("go_handlers_read") else set()))
         if unanalysed:
             raise Unavailable(f"no slow work found, but {', '.join(unanalysed)} handlers are not analysed. "
                               f"Looked for {looked_for}.")
     none = ItemResult(item.id, "not_applicable",
                       f"Heuristic: no slow work and no job system found. Looked for {looked_for}.",
                       details=scan)
-    result = practice_violation_verdict(ctx, item, ctx.practices(item.id), violations,
+    result = practice_violation_verdict(ctx, item, practices, violations,
                                          "heavy work is handed to background jobs",
                                          "slow work runs inside request handlers without a background job", none)
     result.details.update(scan)
