@@ -89,9 +89,7 @@ def units_of(program: JsProgram, fn: JsFunction) -> list[Unit]:
             add(Unit(summary.get((fn.rel, op.line, op.effect)) or Reached(fn.rel, op.line, op.effect, op.label,
                                                                              op.in_loop, op.atomic),
                      None, op.in_loop, op.atomic))
-    for site, callee in program.edges.get(fn.fid, ()):
-        if callee == fn.fid:
-            continue
+    for site, callee in program.edges.get(fn.fid, ()):   # a recursive call repeats the function's own writes
         writes = [r for r in program.summaries.get(callee, {}).values() if r.effect == WRITE]
         if not writes:
             continue
