@@ -14,7 +14,7 @@ from auditor.program.js.parse import text
 
 RULES = Path(__file__).resolve().parents[3] / "rules" / "js_effects.yml"
 
-WRITE, READ, TX, OPEN = "write", "read", "transaction", "open"
+WRITE, READ, TX, OPEN, DAO = "write", "read", "transaction", "open", "dao"
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Rules:
     data_receiver: re.Pattern
     not_data: re.Pattern
     query_builders: frozenset[str]
+    dao_receiver: re.Pattern
     raw_methods: frozenset[str]
     raw_write: re.Pattern
     raw_read: re.Pattern
@@ -48,7 +49,7 @@ def rules() -> Rules:
     s = lambda k: frozenset(d[k])            # noqa: E731
     r = lambda k: re.compile(d[k], re.I if k.startswith("raw") else 0)   # noqa: E731
     return Rules(r("prisma_clients"), s("prisma_writes"), s("prisma_reads"), s("writes"), s("reads"),
-                 s("generic_writes"), s("generic_reads"), r("data_receiver"), r("not_data"), s("query_builders"),
+                 s("generic_writes"), s("generic_reads"), r("data_receiver"), r("not_data"), s("query_builders"), r("dao_receiver"),
                  s("raw_methods"), re.compile(d["raw_write_sql"], re.I), re.compile(d["raw_read_sql"], re.I),
                  re.compile(d["raw_begin_sql"], re.I), s("transaction_methods"), r("transaction_receivers"),
                  s("transaction_openers"), s("transaction_options"), r("transaction_handles"), s("loop_methods"),
@@ -115,8 +116,6 @@ def classify(call: Node) -> tuple[str, str] | None:
     fn = unwrap(call.child_by_field_name("function"))
     args = call.child_by_field_name("arguments")
     if fn.type != "member_expression":
-        if fn.type == "call_expression" or fn.type == "identifier":
-            return None
         return None
     receiver = unwrap(fn.child_by_field_name("object"))
     method = text(fn.child_by_field_name("property"))
@@ -154,6 +153,8 @@ def classify(call: Node) -> tuple[str, str] | None:
         if first is not None and first.type in ("arrow_function", "function_expression", "function"):
             return None      # list.find(x => ...): an array method
         return READ, label
+    if r.dao_receiver.search(last_name(receiver)):
+        return DAO, label
     return None
 
 

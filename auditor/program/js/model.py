@@ -60,6 +60,8 @@ def build_js_program(repo: Repository, files: list[str] | None = None) -> JsProg
             target = resolver.callee(mod, fn.cls, site.callee)
             if target is not None and target in program.functions:
                 program.edges.setdefault(fid, []).append((site, target))
+        resolved = {site.line for site, _ in program.edges.get(fid, ())}
+        fn.ops = [op for op in fn.ops if not (op.guessed and op.line in resolved)]
     program.summaries = summarise(program.functions, program.edges)
     program.seconds = time.process_time() - started
     return program

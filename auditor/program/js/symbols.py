@@ -12,6 +12,7 @@ import (`require`, `import`), so that `svc.method()`, `ns.func()` and `this.meth
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from tree_sitter import Node
 
 from auditor.program.js import effects
@@ -35,6 +36,7 @@ class DbOp:
     label: str
     in_loop: bool
     atomic: bool           # inside a transaction callback, or handed a transaction/session
+    guessed: bool = False  # a call on a data access object by its name: dropped when the call resolves
 
 
 @dataclass
@@ -381,15 +383,16 @@ class _Walker:
         args = node.child_by_field_name("arguments")
         found = classify(node)
         effect = found[0] if found else ""
-        if effect in (effects.WRITE, effects.READ):
-            fn.ops.append(DbOp(line(node), effect, found[1] if found else "", in_loop,
-                               in_tx or handed_transaction(node)))
+        if effect in (effects.WRITE, effects.READ, effects.DAO):
+            fn.ops.append(DbOp(line(node), effects.READ if effect == effects.DAO else effect,
+                               found[1] if found else "", in_loop, in_tx or handed_transaction(node),
+                               effect == effects.DAO))
         elif effect in (effects.TX, effects.OPEN):
             fn.transactions.append(line(node))
         method = text(unwrap(callee).child_by_field_name("property")) if unwrap(callee).type == "member_expression" \
             else ""
         route = self._route(node, method)
-        if not effect and callee is not None and unwrap(callee).type in ("identifier", "member_expression"):
+        if effect in ("", effects.DAO) and callee is not None and unwrap(callee).type in ("identifier", "member_expression"):
             fn.calls.append(CallSite(line(node), unwrap(callee), " ".join(text(callee).split())[:60] + "()",
                                      in_loop, in_tx))
         if callee is not None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from auditor.program.js.effects import WRITE
 from auditor.program.js.model import JsProgram
 from auditor.program.js.modules import resolve as resolve_spec
 from auditor.program.js.summaries import Reached, Step
 from auditor.program.js.symbols import JsFunction
-from auditor.program.js.effects import WRITE
 
 # code that serves no request: migrations, seeders, one-off scripts
 NO_REQUEST_PATH = re.compile(r"(?:^|/)(?:migrations?|seeders?|seeds?|scripts?|bin)/")

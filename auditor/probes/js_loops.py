@@ -1,0 +1,39 @@
+"""Queries run once per element in JavaScript/TypeScript, from the JS/TS program model (auditor/program/js):
+a database call inside a loop body (for/for-of/while, forEach/map, Promise.all(rows.map(...))), directly or
+through the same-repository helpers called there. What PERF-N-PLUS-1 judges outside Python.
+
+Code that serves no request (migrations, seeders, scripts) is left out. Eager loading (`leftJoinAndSelect`,
+`relations:`, `include:`, `.populate(`) in a module that queries is recorded as the practice.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from auditor.program.js.loops import LoopQuery, all_loop_queries
+from auditor.program.js.model import JsProgram
+from auditor.program.js.transactions import NO_REQUEST_PATH
+from auditor.repo import Repository
+from auditor.text import line_of
+
+SKIPPED = re.compile(r"(^|/)(seeders?|seeds?|migrations?)/")
+EAGER = re.compile(r"\b(?:leftJoinAndSelect|innerJoinAndSelect|leftJoinAndMapOne|leftJoinAndMapMany)\b|"
+                   r"\brelations\s*:|\binclude\s*:|\.populate\(|\beager\s*:\s*true|withGraphFetched\(|\$lookup\b")
+
+
+@dataclass
+class JsQueryScan:
+    files_with_queries: int
+    loops: list[LoopQuery]
+    eager: list[tuple[str, int, str]]      # (file, line, what)
+
+
+def scan(repo: Repository, program: JsProgram) -> JsQueryScan:
+    querying = sorted({fn.rel for fn in program.functions.values() if fn.ops})
+    loops = [q for q in all_loop_queries(program)
+             if not NO_REQUEST_PATH.search(q.fn.rel) and not SKIPPED.search(q.fn.rel)]
+    eager: list[tuple[str, int, str]] = []
+    for rel in querying:
+        text = repo.read_text(rel) or ""
+        eager += [(rel, line_of(text, m.start()), m.group(0).strip()) for m in EAGER.finditer(text)]
+    return JsQueryScan(len(querying), sorted(loops, key=lambda q: (q.fn.rel, q.line)), eager)
