@@ -2,7 +2,8 @@
 a database call inside a loop body (for/for-of/while, forEach/map, Promise.all(rows.map(...))), directly or
 through the same-repository helpers called there. What PERF-N-PLUS-1 judges outside Python.
 
-Code that serves no request (migrations, seeders, scripts) is left out. Eager loading (`leftJoinAndSelect`,
+Code that serves no request (migrations, seeders, scripts, a module nothing imports that exports nothing and
+registers no route) is left out. Eager loading (`leftJoinAndSelect`,
 `relations:`, `include:`, `.populate(`) in a module that queries is recorded as the practice.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from auditor.program.js.loops import LoopQuery, all_loop_queries
 from auditor.program.js.model import JsProgram
-from auditor.program.js.transactions import NO_REQUEST_PATH
+from auditor.program.js.transactions import imported_modules, serves_no_request
 from auditor.repo import Repository
 from auditor.text import line_of
 
@@ -30,8 +31,9 @@ class JsQueryScan:
 
 def scan(repo: Repository, program: JsProgram) -> JsQueryScan:
     querying = sorted({fn.rel for fn in program.functions.values() if fn.ops})
+    imported = imported_modules(program)
     loops = [q for q in all_loop_queries(program)
-             if not NO_REQUEST_PATH.search(q.fn.rel) and not SKIPPED.search(q.fn.rel)]
+             if not serves_no_request(program, q.fn.rel, imported) and not SKIPPED.search(q.fn.rel)]
     eager: list[tuple[str, int, str]] = []
     for rel in querying:
         text = repo.read_text(rel) or ""

@@ -141,6 +141,9 @@ class _Walker:
             self.walk(node, fn, False, False, cls)
             ctor = node.child_by_field_name("constructor")
             return ("inst_of", text(ctor)) if ctor is not None and ctor.type == "identifier" else None
+        wrapped = self._wrapped(node, name, fn, cls)
+        if wrapped is not None:
+            return wrapped
         req = _require_spec(node)
         if req is not None:
             key = f"<import {name}>"
@@ -171,6 +174,24 @@ class _Walker:
             return ("obj", self.mod.rel, okey)
         self.walk(node, fn, False, False, cls)
         return None
+
+    def _wrapped(self, node: Node, name: str, fn: JsFunction, cls: str | None) -> Value | None:
+        """`const create = catchAsync(async (req, res) => ...)`: the name is the function the wrapper is given
+        (error and async wrappers return it, wrapped); the wrapper's other arguments are walked as usual."""
+        if node.type != "call_expression":
+            return None
+        args = node.child_by_field_name("arguments")
+        funcs = [a for a in (args.named_children if args is not None else []) if unwrap(a).type in FUNCTIONS]
+        callee = node.child_by_field_name("function")
+        if len(funcs) != 1 or callee is None or self._route(node, text(callee).split(".")[-1]):
+            return None
+        if classify(node) is not None:
+            return None
+        self.walk(callee, fn, False, False, cls)
+        for a in args.named_children if args is not None else []:
+            if a != funcs[0]:
+                self.walk(a, fn, False, False, cls)
+        return ("fn", self.new_function(unwrap(funcs[0]), name, cls).fid)
 
     def klass(self, node: Node, name: str) -> None:
         info = self.mod.classes.setdefault(name, ClassInfo())
@@ -406,8 +427,8 @@ class _Walker:
                     self.new_function(a, route, cls, route)
                 else:
                     self.body(a, fn, cls, arg_loop, arg_tx)   # inline: runs where it is passed
-            elif a.type in ("identifier", "member_expression") and (route or method in r.loop_methods
-                                                                      or a.type == "identifier"):
+            elif a.type in ("identifier", "member_expression") and not route and (
+                    method in r.loop_methods or a.type == "identifier"):   # a route's handlers are entries
                 fn.calls.append(CallSite(line(a), a, f"{' '.join(text(a).split())[:60]} (callback)", arg_loop,
                                          arg_tx))
                 if a.type == "member_expression":

@@ -18,8 +18,8 @@ from auditor.program.js.modules import resolve as resolve_spec
 from auditor.program.js.summaries import Reached, Step
 from auditor.program.js.symbols import JsFunction
 
-# code that serves no request: migrations, seeders, one-off scripts
-NO_REQUEST_PATH = re.compile(r"(?:^|/)(?:migrations?|seeders?|seeds?|scripts?|bin)/")
+# code that serves no request: migrations, seeders, one-off scripts (by folder, or a seed script by its name)
+NO_REQUEST_PATH = re.compile(r"(?:^|/)(?:migrations?|seeders?|seeds?|scripts?|bin)/|(?:^|/)seed(?:s|er|ers)?[\w-]*\.[cm]?[jt]s$")
 
 
 @dataclass
