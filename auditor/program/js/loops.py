@@ -37,7 +37,7 @@ def loop_queries(program: JsProgram, fn: JsFunction) -> list[LoopQuery]:
     for site, callee in program.edges.get(fn.fid, ()):
         if not site.in_loop or callee == fn.fid:
             continue
-        queries = list(program.summaries.get(callee, {}).values())
+        queries = sorted(program.summaries.get(callee, {}).values(), key=lambda r: r.effect != READ)  # reads first
         if queries and (queries[0].file, queries[0].line) not in seen:
             seen.add((queries[0].file, queries[0].line))
             out.append(LoopQuery(fn, queries[0], Step(fn.rel, site.line, site.label)))
@@ -45,4 +45,4 @@ def loop_queries(program: JsProgram, fn: JsFunction) -> list[LoopQuery]:
 
 
 def all_loop_queries(program: JsProgram) -> list[LoopQuery]:
-    return [q for fn in program.functions.values() for q in loop_queries(program, fn)]
+    return [q for fn in program.functions.values() if not fn.module_code for q in loop_queries(program, fn)]

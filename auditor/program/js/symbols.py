@@ -60,6 +60,11 @@ class JsFunction:
     calls: list[CallSite] = field(default_factory=list)
     transactions: list[int] = field(default_factory=list)   # lines where it opens or runs a transaction
 
+    @property
+    def module_code(self) -> bool:
+        """The module's top-level code: it runs once, when the module loads, never per request."""
+        return self.name == "<module>"
+
 
 @dataclass
 class ClassInfo:
@@ -239,8 +244,8 @@ class _Walker:
             self.klass(node, name)
             self.mod.bindings.setdefault(name, ("class", self.mod.rel, name))
             return
-        if t in FUNCTIONS:      # a function in no binding position: its own (anonymous) function
-            self.new_function(node, self._anonymous(), cls)
+        if t in FUNCTIONS:      # a function in no binding position (`return async (req, res) => ...`): its own
+            self.new_function(node, self._anonymous() if top else f"{fn.name}.<anonymous>", cls)
             return
         if t == "variable_declarator":
             self.declarator(node, fn, in_loop, in_tx, cls, top)

@@ -103,6 +103,8 @@ def multi_writes(program: JsProgram) -> list[MultiWrite]:
     """Every function with two or more units of work that write."""
     out = []
     for fn in program.functions.values():
+        if fn.module_code:
+            continue
         units = units_of(program, fn)
         if sum(u.weight for u in units) >= 2:
             out.append(MultiWrite(fn, units))
