@@ -130,7 +130,8 @@ def _javascript_only(ctx: AuditContext, item: CatalogItem, js: JsTransactions) -
     apart = sorted(js.apart)
     apart_note = (f" {len(apart)} function(s) in scripts, migrations or seeders (serving no request) write several "
                   "times without a transaction; listed apart in details, not counted." if apart else "")
-    details = {"not_serving_requests": apart, "not_serving_requests_count": len(apart)}
+    details = {"not_serving_requests": apart, "not_serving_requests_count": len(apart),
+               "js_files_not_parsed_cleanly": js.unparsed[:50]}
     if not js.functions:
         return ItemResult(item.id, "not_applicable",
                           f"no JavaScript/TypeScript function performs two or more database writes, directly or "

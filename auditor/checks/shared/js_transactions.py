@@ -28,7 +28,7 @@ def javascript_writing_functions(ctx: AuditContext) -> JsTransactions:
         program = build_js_program(ctx.repo)
     imported = imported_modules(program)
     out = JsTransactions(scanned=len(program.modules),
-                         unparsed=[f"{rel}: {why}" for rel, why in program.errors if not why.startswith("syntax")])
+                         unparsed=[f"{rel}: {why}" for rel, why in program.errors])
     for found in multi_writes(program):
         if serves_no_request(program, found.file, imported):
             if not found.atomic:
