@@ -1,10 +1,11 @@
 """Queries a JavaScript/TypeScript function runs once per element of a loop (for/for-of/while, forEach/map,
-Promise.all(rows.map(...))), directly or through the helpers it calls there, read from the summaries."""
+Promise.all(rows.map(...))), directly or through the helpers it calls there, read from the summaries. Reads
+only: a write per element is DB-TRANSACTIONS' concern (it counts twice there)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.program.js.effects import READ, WRITE
+from auditor.program.js.effects import READ
 from auditor.program.js.model import JsProgram
 from auditor.program.js.summaries import Reached, Step
 from auditor.program.js.symbols import JsFunction
@@ -30,14 +31,14 @@ def loop_queries(program: JsProgram, fn: JsFunction) -> list[LoopQuery]:
     seen: set[tuple[str, int]] = set()
     summary = program.summaries.get(fn.fid, {})
     for op in fn.ops:
-        if op.in_loop and op.effect in (READ, WRITE) and (fn.rel, op.line) not in seen:
+        if op.in_loop and op.effect == READ and (fn.rel, op.line) not in seen:
             seen.add((fn.rel, op.line))
             out.append(LoopQuery(fn, summary.get((fn.rel, op.line, op.effect))
                                  or Reached(fn.rel, op.line, op.effect, op.label, True, op.atomic), None))
     for site, callee in program.edges.get(fn.fid, ()):
         if not site.in_loop or callee == fn.fid:
             continue
-        queries = sorted(program.summaries.get(callee, {}).values(), key=lambda r: r.effect != READ)  # reads first
+        queries = [r for r in program.summaries.get(callee, {}).values() if r.effect == READ]
         if queries and (queries[0].file, queries[0].line) not in seen:
             seen.add((queries[0].file, queries[0].line))
             out.append(LoopQuery(fn, queries[0], Step(fn.rel, site.line, site.label)))
