@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from auditor.options import AuditOptions
-from auditor.orm.js_transactions import JsWriteScanner
+from auditor.program.js import build_js_program
+from auditor.program.js.transactions import multi_writes
+from auditor.repo import Repository
 from auditor.pipeline import run_audit
 
 ROOT = Path(__file__).parent / "fixtures" / "database" / "js_transactions"
@@ -47,6 +49,5 @@ def test_seed_script_is_listed_apart(item):
 
 
 def test_hash_update_and_map_delete_are_not_writes():
-    source = (ROOT / "routes" / "orders.js").read_text()
-    found = JsWriteScanner({"routes/orders.js": source}).writing_functions("routes/orders.js")
-    assert _line("routes/orders.js", "router.delete(") not in {f.line for f in found}
+    found = multi_writes(build_js_program(Repository.scan(ROOT)))
+    assert _line("routes/orders.js", "router.delete(") not in {f.line for f in found if f.file == "routes/orders.js"}

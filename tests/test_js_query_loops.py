@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from auditor.catalog import load_catalog
-from auditor.checks.performance.n_plus_1 import javascript_n_plus_one
+from auditor.checks.performance.n_plus_1 import javascript_n_plus_one, js_scan
 from auditor.context import AuditContext
 from auditor.inventory import build_inventory
-from auditor.probes.jsqueryloops import scan
 from auditor.repo import Repository
 
 FIXTURES = Path(__file__).parent / "fixtures" / "performance" / "js-query-loops"
@@ -20,14 +19,14 @@ def context(name: str) -> AuditContext:
 
 
 def test_query_inside_a_for_of_loop_is_flagged_and_array_find_is_not():
-    found = scan(context("bad").repo)
-    assert [(q.file, q.line, q.loop_line) for q in found.loops] == [("src/invoices.service.ts", 18, 17)]
+    found = js_scan(context("bad"))
+    assert [(q.fn.rel, q.line) for q in found.loops] == [("src/invoices.service.ts", 18)]
     result = javascript_n_plus_one(context("bad"), load_catalog().by_id["PERF-N-PLUS-1"])
     assert result.verdict == "fail" and result.evidence[0].line == 18
 
 
 def test_joined_query_without_loop_queries_passes():
-    found = scan(context("good").repo)
+    found = js_scan(context("good"))
     assert found.loops == [] and found.eager
     result = javascript_n_plus_one(context("good"), load_catalog().by_id["PERF-N-PLUS-1"])
     assert result.verdict == "pass" and "leftJoinAndSelect" in result.evidence[0].message

@@ -362,8 +362,7 @@ def writing_functions(db: GoDb) -> list[WritingFunc]:
 def helper_query_loops(db: GoDb, direct: list) -> list:
     """`for ... range rows {` loops that call a repository function which queries (itself or one call down) with
     the loop's index or element: a query per row through a helper. Loops the direct scan flags are left to it."""
-    from auditor.probes.go_query_loops import LOOP
-    from auditor.probes.js_query_loops import TextQueryLoop
+    from auditor.probes.go_query_loops import LOOP, TextQueryLoop
     flagged = {(q.file, q.loop_line) for q in direct}
     out = []
     for fn in db.functions:

@@ -5,10 +5,10 @@ database with the loop's index or element: a GORM chain (`tx.Model(&models[i]).R
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from auditor.inventory import TEST_FILE
 from auditor.paths import NO_REQUEST_PATH
-from auditor.probes.js_query_loops import TextQueryLoop
 from auditor.repo import Repository
 from auditor.text import closing_bracket, line_of
 
@@ -17,6 +17,15 @@ LOOP = re.compile(r"\bfor\s+([\w]+)(?:\s*,\s*([\w]+))?\s*:?=\s*range\s+[^{\n]+\{
 QUERY = re.compile(r"\b(?:db|tx|DB|conn|\w+DB|\w+Db)\s*\.\s*(?:Model|Where|First|Find|Related|Preload|Association|Raw|"
                    r"Exec|Take|Last|Count|Pluck|Query|QueryRow|QueryContext|QueryRowContext|Get|Select)\s*\(")
 MAX_FILE = 400_000
+
+
+@dataclass(frozen=True)
+class TextQueryLoop:
+    file: str
+    loop_line: int
+    line: int
+    call: str        # the query call as written, up to its argument list
+    row: str         # the loop variable the query uses
 
 
 def query_loops_in(path: str, text: str) -> list[TextQueryLoop]:

@@ -133,11 +133,12 @@ def _javascript_only(ctx: AuditContext, item: CatalogItem, js: JsTransactions) -
     apart = sorted(js.apart)
     apart_note = (f" {len(apart)} function(s) in scripts, migrations or seeders (serving no request) write several "
                   "times without a transaction; listed apart in details, not counted." if apart else "")
-    details = {"not_serving_requests": apart, "not_serving_requests_count": len(apart)}
+    details = {"not_serving_requests": apart, "not_serving_requests_count": len(apart),
+               "js_files_not_parsed_cleanly": js.unparsed[:50]}
     if not js.functions:
         return ItemResult(item.id, "not_applicable",
                           f"no JavaScript/TypeScript function performs two or more database writes, directly or "
-                          f"through helpers of the repository (text scan of {js.scanned} file(s)).{apart_note}",
+                          f"through helpers of the repository (program model of {js.scanned} file(s)).{apart_note}",
                           details=details)
     evidence = [javascript_evidence(ctx, fn) for fn in js.functions]
     kept = [e for e in evidence if e.kind == VIOLATION] + [e for e in evidence if e.kind == PRACTICE][:MAX_PRACTICE_EVIDENCE]
@@ -145,11 +146,10 @@ def _javascript_only(ctx: AuditContext, item: CatalogItem, js: JsTransactions) -
     total = len(js.functions)
     return partial_result(item.id, good, total,
                           f"{good} of {total} JavaScript/TypeScript function(s) that write two or more times do so "
-                          "in a transaction. Heuristic (text): writes are Mongoose/MongoDB save/create/insert*/update*/"
+                          "in a transaction. Program model (tree-sitter; helpers followed through require/import to a fixpoint): writes are Mongoose/MongoDB save/create/insert*/update*/"
                           "delete*/findOneAnd*, Sequelize create/update/destroy/bulkCreate/increment, TypeORM "
                           "save/insert/update/delete/remove, Prisma create/update/delete/upsert, knex and raw "
-                          "INSERT/UPDATE/DELETE; a write in a loop counts twice; helpers of the same file or of a "
-                          "required module are followed two levels deep; protection is sequelize.transaction, "
+                          "INSERT/UPDATE/DELETE; a write in a loop counts twice; protection is sequelize.transaction, "
                           "startSession/withTransaction, prisma.$transaction, a TypeORM transaction or QueryRunner, "
                           "knex.transaction." + apart_note,
                           kept, {"functions": total, "atomic": good,

@@ -1,24 +1,28 @@
 """PERF-N-PLUS-1: loops over query results that issue a query per row.
 
-Python from the AST (auditor/probes/nplusone.py and the program model); JavaScript/TypeScript and Go from the
-text: first loops whose body queries with the loop's element (auditor/probes/js_query_loops.py, go_query_loops.py),
-then, when those find none and no Python query loop exists, any database call inside a JS loop body
-(auditor/probes/jsqueryloops.py, which also gives the JS pass). Two scanners from two branches; one probe is due."""
+Python from the AST (auditor/probes/nplusone.py and the program model); JavaScript/TypeScript from the JS/TS
+program model (auditor/checks/shared/js_loops.py: a database call in a loop body, directly or through helpers, which
+also gives the JS pass); Go from the text (auditor/probes/go_query_loops.py: loops whose body queries with the
+loop's element)."""
 from __future__ import annotations
 
 import dataclasses
 
 from auditor.catalog import CatalogItem
+from auditor.checks.shared import js_loops
 from auditor.checks.shared.effects import EffectFinding, called_at_startup, queries_per_row, serves_no_request
 from auditor.checks.shared.verdicts import other_languages_note, python_sources
+from auditor.collectors.js_program import JS_PROGRAM
 from auditor.collectors.program import PROGRAM
 from auditor.context import AuditContext, Key, Unavailable
 from auditor.endpoints.graphql import FieldResolver, field_resolvers
 from auditor.inventory import DOCUMENT
 from auditor.model import PRACTICE, VIOLATION, Evidence, FlowStep, ItemResult, partial_result
-from auditor.probes import go_dbwork, go_query_loops, js_query_loops, jsqueryloops, nplusone
+from auditor.probes import go_dbwork, go_query_loops, nplusone
 from auditor.probes.template_loops import TemplateLoop, template_finder, template_loops
 from auditor.program import ProgramModel
+from auditor.program.js import build_js_program
+from auditor.program.js.loops import LoopQuery
 from auditor.registry import check, collector
 
 QUERY_LOOPS: Key[tuple[nplusone.Relations, list[nplusone.QueryLoop], list[Evidence]]] = Key("query_loops")
@@ -65,11 +69,12 @@ def graphql_resolvers(item_id: str, resolvers: list[FieldResolver], python: Item
 @check("PERF-N-PLUS-1")
 def no_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     languages = ctx.inventory.code_languages
-    js_loops = js_query_loops.query_loops(ctx.repo) if languages & {"javascript", "typescript"} else []
-    if "go" in languages:
-        go_loops = go_query_loops.query_loops(ctx.repo)
-        js_loops += go_loops + go_dbwork.helper_query_loops(go_dbwork.read_db(ctx.repo), go_loops)
-    if not js_loops:
+    evidence = [model_loop_evidence(ctx, q) for q in js_scan(ctx).loops] if languages & JS else []
+    go_loops = go_query_loops.query_loops(ctx.repo) if "go" in languages else []
+    if go_loops or "go" in languages:
+        go_loops += go_dbwork.helper_query_loops(go_dbwork.read_db(ctx.repo), go_loops)
+    evidence += [dataclasses.replace(e, snippet=ctx.repo.snippet(e.file, e.line)) for e in js_loop_evidence(go_loops)]
+    if not evidence:
         try:
             return python_and_graphql(ctx, item)
         except Unavailable:
@@ -80,8 +85,7 @@ def no_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         other: ItemResult | None = python_and_graphql(ctx, item)
     except Unavailable:
         other = None
-    return with_js_loops(item.id, [dataclasses.replace(e, snippet=ctx.repo.snippet(e.file, e.line))
-                                   for e in js_loop_evidence(js_loops)], other)
+    return with_js_loops(item.id, evidence, other)
 
 
 def go_pass(ctx: AuditContext, item: CatalogItem) -> ItemResult:
@@ -97,17 +101,39 @@ def go_pass(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                       evidence, details={"go_database_calls": len(queries), "n_plus_one_loops": 0})
 
 
-def js_loop_evidence(loops: list[js_query_loops.TextQueryLoop]) -> list[Evidence]:
-    """Loops read as text (JavaScript/TypeScript, Go) that query once per row."""
+JS = frozenset({"javascript", "typescript"})
+
+
+def js_scan(ctx: AuditContext) -> js_loops.JsQueryScan:
+    program = ctx.get_optional(JS_PROGRAM) or build_js_program(ctx.repo)
+    return js_loops.scan(ctx.repo, program)
+
+
+def js_loop_evidence(loops: list[go_query_loops.TextQueryLoop]) -> list[Evidence]:
+    """Loops read as text (Go) that query once per row."""
     return [Evidence(loop.file, loop.line, "", rule_id="n-plus-one/js-loop", engine="text", kind=VIOLATION,
                      message=f"loop (line {loop.loop_line}) runs {loop.call}...) once per `{loop.row}`: a query per row")
             for loop in loops]
 
 
+def model_loop_evidence(ctx: AuditContext, q: LoopQuery) -> Evidence:
+    """A JavaScript/TypeScript query run once per loop iteration, with the calls that reach it."""
+    flow = [FlowStep(s.file, s.line, ctx.repo.snippet(s.file, s.line), "call", f"calls {s.label} in a loop"
+                     if i == 0 else f"calls {s.label}") for i, s in enumerate(q.flow)]
+    flow.append(FlowStep(q.query.file, q.query.line, ctx.repo.snippet(q.query.file, q.query.line), "sink",
+                         q.query.label))
+    through = f" through {' -> '.join(s.label for s in q.flow)}" if q.flow else ""
+    return Evidence(q.fn.rel, q.line, ctx.repo.snippet(q.fn.rel, q.line), rule_id="n-plus-one/js", engine="program",
+                    kind=VIOLATION, flow=tuple(flow) if q.flow else (),
+                    message=f"{q.query.label} runs once per loop iteration{through} "
+                            f"(query at {q.query.file}:{q.query.line}): load the rows in one query (IN, a join, include)")
+
+
 def with_js_loops(item_id: str, evidence: list[Evidence], other: ItemResult | None) -> ItemResult:
     """JavaScript/TypeScript and Go loops that query per row, with the Python/GraphQL verdict when there is one."""
     rationale = (f"Heuristic: {len(evidence)} JavaScript/TypeScript or Go loop(s) query the database once per row (a "
-                 "model finder, a data-access lookup or a GORM/database/sql call made with the loop's element).")
+                 "database call in a JS/TS loop body, directly or through helpers; a GORM/database/sql call made "
+                 "with a Go loop's element).")
     if other is None or other.verdict not in ("pass", "partial", "fail"):
         return partial_result(item_id, 0, len(evidence), rationale, evidence, {"js_query_loops": len(evidence)})
     details = dict(other.details or {})
@@ -144,17 +170,14 @@ def helper_evidence(found: EffectFinding) -> Evidence:
 
 
 def javascript_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
-    """JavaScript/TypeScript, from the text: a database call inside a loop body is a query per iteration."""
-    found = jsqueryloops.scan(ctx.repo)
+    """JavaScript/TypeScript, from the program model: a database call inside a loop body is a query per iteration."""
+    found = js_scan(ctx)
     if not found.files_with_queries:
         raise Unavailable("no database query found in the JavaScript/TypeScript code (ORM or driver calls by name): "
                           "N+1 not judged")
     details = {"n_plus_one_loops": len(found.loops), "eager_loaded_loops": 0,
                "files_with_queries": found.files_with_queries, "eager_loading": len(found.eager)}
-    evidence = [Evidence(q.file, q.line, ctx.repo.snippet(q.file, q.line), rule_id="n-plus-one/js", engine="text",
-                         kind=VIOLATION, message=f"database call inside a loop (line {q.loop_line}): {q.query} runs "
-                                                 "once per iteration; load the rows in one query (IN, a join, include)")
-                for q in found.loops]
+    evidence = [model_loop_evidence(ctx, q) for q in found.loops]
     evidence += [Evidence(f, line, ctx.repo.snippet(f, line), rule_id="eager-loading", engine="text", kind=PRACTICE,
                           message=f"{what}: related rows loaded in the same query") for f, line, what in found.eager[:10]]
     if found.loops:
@@ -238,7 +261,7 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                   "commands, scripts, tests) are listed apart in details, not counted." if no_request else "")
     if not loops and not eager and not through and not pages:
         if ctx.inventory.code_languages & {"javascript", "typescript"} and (
-                "python" not in ctx.inventory.code_languages or jsqueryloops.scan(ctx.repo).files_with_queries):
+                "python" not in ctx.inventory.code_languages or js_scan(ctx).files_with_queries):
             return javascript_n_plus_one(ctx, item)   # the queries are in JavaScript/TypeScript (Python: scripts)
         if "python" not in ctx.inventory.code_languages:
             raise Unavailable("N+1 detection reads Python ORM code (Django, SQLAlchemy) only; this repository's code "

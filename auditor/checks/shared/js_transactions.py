@@ -1,58 +1,64 @@
 """DB-TRANSACTIONS for JavaScript/TypeScript: functions that write two or more times (Mongoose, MongoDB driver,
-Sequelize, TypeORM, Prisma, knex, raw SQL; through same-repository helpers two levels deep) with no transaction
-around them (auditor.orm.js_transactions)."""
+Sequelize, TypeORM, Prisma, knex, raw SQL; directly or through same-repository helpers followed to a fixpoint)
+with no transaction around them, read from the JS/TS program model (auditor.program.js.transactions)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from auditor.collectors.js_program import JS_PROGRAM
 from auditor.context import AuditContext
-from auditor.model import PRACTICE, VIOLATION, Evidence
-from auditor.orm.js_transactions import (
-    JsWriteScanner,
-    JsWritingFunction,
-    imported_modules,
-    server_sources,
-    serves_no_request,
-)
+from auditor.model import PRACTICE, VIOLATION, Evidence, FlowStep
+from auditor.program.js import build_js_program
+from auditor.program.js.transactions import MultiWrite, imported_modules, multi_writes, serves_no_request
 
 JS_LANGUAGES = frozenset({"javascript", "typescript"})
 
 
 @dataclass
 class JsTransactions:
-    functions: list[JsWritingFunction] = field(default_factory=list)   # serve requests
-    apart: list[str] = field(default_factory=list)                      # file:line of scripts' multi-writes
+    functions: list[MultiWrite] = field(default_factory=list)   # serve requests
+    apart: list[str] = field(default_factory=list)               # file:line of scripts' multi-writes
     scanned: int = 0
+    unparsed: list[str] = field(default_factory=list)
 
 
 def javascript_writing_functions(ctx: AuditContext) -> JsTransactions:
-    sources = server_sources(ctx.repo.paths(), ctx.repo.read_text)
-    scanner = JsWriteScanner(sources)
-    imported = imported_modules(sources)
-    out = JsTransactions(scanned=len(sources))
-    for path in sorted(sources):
-        found = scanner.writing_functions(path)
-        if not found:
-            continue
-        if serves_no_request(path, sources, imported):
-            out.apart += [f"{fn.file}:{fn.line}" for fn in found if not fn.atomic]
+    program = ctx.get_optional(JS_PROGRAM)
+    if program is None:
+        program = build_js_program(ctx.repo)
+    imported = imported_modules(program)
+    out = JsTransactions(scanned=len(program.modules),
+                         unparsed=[f"{rel}: {why}" for rel, why in program.errors])
+    for found in multi_writes(program):
+        if serves_no_request(program, found.file, imported):
+            if not found.atomic:
+                out.apart.append(f"{found.file}:{found.line}")
         else:
-            out.functions += found
+            out.functions.append(found)
     return out
 
 
-def javascript_evidence(ctx: AuditContext, fn: JsWritingFunction) -> Evidence:
+def _where(fn: MultiWrite, file: str, line: int) -> str:
+    return f"{file}:{line}" if file != fn.file else f"line {line}"
+
+
+def javascript_evidence(ctx: AuditContext, fn: MultiWrite) -> Evidence:
     if fn.atomic:
-        line = fn.protection_line or fn.line
+        line = fn.protection_line
         return Evidence(fn.file, line, ctx.repo.snippet(fn.file, line), rule_id="db-transactions/atomic",
-                        engine="text", kind=PRACTICE,
-                        message=f"{fn.name}(): {fn.write_count}+ writes, atomic by {fn.protection}")
+                        engine="program", kind=PRACTICE,
+                        message=f"{fn.name}: {fn.write_count}+ writes, all but at most one in a transaction")
     shown = []
-    for w in fn.writes[:6]:
-        where = f"{w.file}:{w.line}" if w.file != fn.file else f"line {w.line}"
-        shown.append(f"{where} {w.call[:60]}" + (f" (through {w.via})" if w.via else "")
-                     + (" (in a loop)" if w.in_loop else ""))
+    flow = [FlowStep(fn.file, fn.line, ctx.repo.snippet(fn.file, fn.line), "call", fn.name)]
+    for u in fn.outside[:6]:
+        w = u.write
+        through = f" (through {u.call.label})" if u.call else ""
+        shown.append(f"{_where(fn, w.file, w.line)} {w.label[:60]}{through}" + (" (in a loop)" if u.in_loop else ""))
+        for step in u.flow:
+            flow.append(FlowStep(step.file, step.line, ctx.repo.snippet(step.file, step.line), "call",
+                                 f"calls {step.label}"))
+        flow.append(FlowStep(w.file, w.line, ctx.repo.snippet(w.file, w.line), "sink", f"{w.label} (write)"))
     return Evidence(fn.file, fn.line, ctx.repo.snippet(fn.file, fn.line), rule_id="db-transactions/not-atomic-js",
-                    engine="text", kind=VIOLATION,
-                    message=f"{fn.name}(): {fn.write_count} writes with no transaction around them: "
-                            + "; ".join(shown))
+                    engine="program", kind=VIOLATION, flow=tuple(flow),
+                    message=f"{fn.name}: {sum(u.weight for u in fn.outside)} writes with no transaction around "
+                            "them: " + "; ".join(shown))
