@@ -52,12 +52,15 @@ def audit_project(project: Project, tag: str, auditor: Path, repos: Path | None 
     target = audit_dir(project, repos)
     if not target.is_dir():
         return {"status": "not fetched", "error": f"{target} is missing: run fetch first"}
-    out = report_path(tag, project.slug, results).parent
+    out = report_path(tag, project.slug, results).parent.resolve()
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").unlink(missing_ok=True)
-    cmd = [python, "-m", "auditor", "audit", str(target), "--format", "json", "--output", str(out),
+    cmd = [python, "-m", "auditor", "audit", str(target.resolve()), "--format", "json", "--output", str(out),
            "--fail-on", "none", "--no-cache"]
-    row = measure(cmd, env={"PYTHONPATH": str(auditor), "CI": "1", "SEMGREP_ENABLE_VERSION_CHECK": "0"})
+    # `python -m` puts the working directory first on the import path: run from the auditor being measured,
+    # or the code of whatever directory the harness was started from is what runs
+    row = measure(cmd, env={"PYTHONPATH": str(auditor), "CI": "1", "SEMGREP_ENABLE_VERSION_CHECK": "0"},
+                  cwd=str(Path(auditor).resolve()))
     row["commit"] = project.commit
     row["auditor_commit"] = auditor_revision(auditor)["commit"]
     row["status"] = "audited" if (out / "report.json").is_file() and row["returncode"] in (0, 1) else "failed"
