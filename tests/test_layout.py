@@ -87,7 +87,7 @@ FLOORS: list[tuple[str, ...]] = [
      "auditor.astwalk", "auditor.options", "auditor.gcpolicy", "auditor.fingerprints", "auditor.dbschema",
      "auditor.comments", "auditor.nonsource"),
     # 1: the repository on disk and git
-    ("auditor.repo", "auditor.gitsafe", "auditor.gittree", "auditor.gitinfo", "auditor.cache"),
+    ("auditor.repo", "auditor.gitsafe", "auditor.gittree", "auditor.gitinfo", "auditor.cache", "auditor.facts"),
     # 2: readers of the repository, the engines, the catalog
     ("auditor.endpoints", "auditor.migrations", "auditor.orm", "auditor.secrets", "auditor.probes",
      "auditor.inventory", "auditor.catalog", "auditor.engines"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 
 from auditor.catalog import CatalogItem
-from auditor.checks.security.session import flask_cookie_settings_missing
 from auditor.checks.shared.code_findings import left_out_note, production_filter
+from auditor.checks.shared.flask_cookies import flask_cookie_settings_missing
 from auditor.checks.shared.verdicts import violations_fail
 from auditor.context import AuditContext
 from auditor.endpoints.django_deploy import deploy_facts
