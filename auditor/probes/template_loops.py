@@ -95,11 +95,11 @@ def template_loops(path: str, tree: ast.Module, lazy: set[str], find_template: C
                    read: Callable[[str], str | None]) -> list[TemplateLoop]:
     out: list[TemplateLoop] = []
     for fn in nodes_of(tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        if EAGER.search(ast.unparse(fn)):
+        renders = [c for c in nodes_of(fn, ast.Call) if (dotted(c.func) or "").rsplit(".", 1)[-1] in RENDER_CALLS]
+        # unparsed only for the few functions that render a page, not for every function of the repository
+        if not renders or EAGER.search(ast.unparse(fn)):
             continue
-        for call in nodes_of(fn, ast.Call):
-            if (dotted(call.func) or "").rsplit(".", 1)[-1] not in RENDER_CALLS:
-                continue
+        for call in renders:
             template, context = _render_context(call)
             rows = {name: r for name, value in context.items() if (r := _rows_text(fn, value))}
             template_path = find_template(template) if template and rows else None

@@ -99,12 +99,18 @@ def _imported_modules(tree: ast.Module) -> set[str]:
     return names
 
 
-def http_helpers(tree: ast.Module) -> set[str]:
-    """Functions of a test support module (tests/common.py) that send HTTP requests to a running server."""
-    if _imported_modules(tree) & set(PY_HTTP_MOCKS):
-        return set()
+def _mocks_http(tree: ast.Module) -> bool:
+    return bool(_imported_modules(tree) & set(PY_HTTP_MOCKS))
+
+
+def _sending_functions(tree: ast.Module) -> set[str]:
     return {fn.name for fn in tree.body if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
             and _http_client_call(fn)}
+
+
+def http_helpers(tree: ast.Module) -> set[str]:
+    """Functions of a test support module (tests/common.py) that send HTTP requests to a running server."""
+    return set() if _mocks_http(tree) else _sending_functions(tree)
 
 
 def _marks(decorators: list[ast.expr]) -> set[str]:
@@ -151,8 +157,8 @@ def python_tests(path: str, tree: ast.Module, extra_fixtures: frozenset[str] = f
                  extra_http_helpers: frozenset[str] = frozenset()) -> list[TestFunction]:
     """pytest `test_*` functions and unittest/Django TestCase `test*` methods with their kind."""
     fixtures = PY_INTEGRATION_FIXTURES | set(extra_fixtures) | integration_fixtures(tree)
-    mocked = bool(_imported_modules(tree) & set(PY_HTTP_MOCKS))
-    helpers = set() if mocked else (set(extra_http_helpers) | http_helpers(tree))
+    mocked = _mocks_http(tree)
+    helpers = set() if mocked else (set(extra_http_helpers) | _sending_functions(tree))
     clients = _module_client_names(tree)
     imported = _integration_imports(tree)
     by_path = is_integration_path(path)

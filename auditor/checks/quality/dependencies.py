@@ -40,23 +40,28 @@ def collect_dependencies(ctx: AuditContext) -> dict[str, list[Dependency]]:
                 seen.add((dep.file, dep.line))
                 out.setdefault(dep.file, []).append(dep)
     # a package the manifests declare is installed at their version (a reinstall step in the image)
-    declared = {(d.ecosystem, d.name.lower().replace("_", "-")) for deps in out.values() for d in deps}
-    for f in ctx.repo.files:
-        if is_production_dockerfile(f.path) and not TEST_FILE.search(f.path):
-            installs = [d for d in dockerfile_installs(f.path, ctx.repo.read_text(f.path) or "")
-                        if (d.ecosystem, d.name.lower().replace("_", "-")) not in declared]
-            if installs:
-                out[f.path] = installs
+    declared = {_package_key(d) for deps in out.values() for d in deps}
+    for path, text in production_dockerfiles(ctx):
+        installs = [d for d in dockerfile_installs(path, text) if _package_key(d) not in declared]
+        if installs:
+            out[path] = installs
     return out
+
+
+def _package_key(dep: Dependency) -> tuple[str, str]:
+    return dep.ecosystem, dep.name.lower().replace("_", "-")
+
+
+def production_dockerfiles(ctx: AuditContext) -> list[tuple[str, str]]:
+    """(path, text) of each Dockerfile that builds a production image."""
+    return [(f.path, ctx.repo.read_text(f.path) or "") for f in ctx.repo.files
+            if is_production_dockerfile(f.path) and not TEST_FILE.search(f.path)]
 
 
 def floating_bases(ctx: AuditContext) -> list[str]:
     """`Dockerfile:1 python:slim` for each production Dockerfile FROM whose tag names no version."""
-    out: list[str] = []
-    for f in ctx.repo.files:
-        if is_production_dockerfile(f.path) and not TEST_FILE.search(f.path):
-            out += [f"{f.path}:{line} {image}" for line, image in floating_base_images(ctx.repo.read_text(f.path) or "")]
-    return out
+    return [f"{path}:{line} {image}" for path, text in production_dockerfiles(ctx)
+            for line, image in floating_base_images(text)]
 
 
 @check("QA-DEPENDENCIES")
