@@ -10,7 +10,7 @@ from hypothesis import example, given, settings, strategies as st
 
 from auditor.checks.api.error_format import ERROR_BODY, ERROR_STATUS, TEXT_ERROR, code_lines, error_shapes
 from auditor.checks.reliability.idempotency import GLOBAL_IDEMPOTENCY
-from auditor.checks.security.session import FLASK_SESSION_USE, _first_flask_session_use
+from auditor.checks.shared.flask_cookies import FLASK_SESSION_USE, _first_flask_session_use
 
 FLASK_SESSION_USE_AS_ONE = re.compile(
     r"^\s*from\s+flask\s+import\s+(?:\([^)]*\bsession\b[^)]*\)|[^\n]*\bsession\b)|\bflask\.session\b"
