@@ -11,25 +11,31 @@ from auditor.endpoints.common import has_path_params
 from auditor.model import Endpoint, ItemResult
 from auditor.registry import check
 
-# what a Python handler reads from the request that an attacker could vary: form data, query, body, headers
-REQUEST_INPUT = re.compile(r"\brequest\.(POST|GET|body|data|json|form|args|values|files|FILES|query_params|"
-                           r"get_json|stream|headers|META|cookies|COOKIES)\b")
+# what a Python handler may read of the request without reading anything the client chose: who is signed in,
+# the method, server-side session state, where the app is mounted; every other attribute (form, query, body,
+# headers, get_data(), input_stream ...) is input
+NON_INPUT_ATTRIBUTES = frozenset({"user", "method", "session", "app", "resolver_match", "is_secure",
+                                  "build_absolute_uri", "get_host", "path", "scheme", "endpoint", "blueprint"})
+REQUEST_ATTRIBUTE = re.compile(r"\brequest\.(\w+)")
+# the request object under another name (`from flask import request as r`, `req = request`): not read here
+REQUEST_ALIAS = re.compile(r"\brequest\s+as\s+\w+|=\s*(?:flask\.)?request\s*$", re.M)
 # calls that take the request without reading what the client sent in it
 NON_READING = re.compile(r"^(render|render_to_response|render_template|redirect|TemplateResponse|HttpResponse\w*|"
                          r"get_token|logout|auth_logout|[\w.]*messages\.\w+|reverse)$")
+REQUEST_PASSED = re.compile(r"(?<!def )(?<![\w.])([\w.]+)\(\s*(?:self\.)?request\b")
+NOT_ATTEMPTS = ("GET", "HEAD", "OPTIONS", "DELETE")
 # frameworks whose handlers read the client's input from the request object (FastAPI and aiohttp handlers also
 # take it as parameters, which this reading does not see)
-NOT_ATTEMPTS = ("GET", "HEAD", "OPTIONS", "DELETE")
 REQUEST_OBJECT_FRAMEWORKS = frozenset({"django", "flask"})
-REQUEST_PASSED = re.compile(r"(?<!def )(?<![\w.])([\w.]+)\(\s*(?:self\.)?request\b")
 
 
-def takes_no_input(source: str, ep: Endpoint) -> bool:
+def takes_no_input(source: str, ep: Endpoint, module_text: str = "") -> bool:
     """A Python page that reads nothing the client sends (no form data, query, body, header or path parameter,
     and hands the request only to renderers): there is nothing to guess, so nothing to brute-force (a
     "check your inbox" page, a CSRF-token endpoint)."""
     if ep.framework not in REQUEST_OBJECT_FRAMEWORKS or not source or has_path_params(ep.path) or \
-            REQUEST_INPUT.search(source):
+            REQUEST_ALIAS.search(module_text) or \
+            any(attr not in NON_INPUT_ATTRIBUTES for attr in REQUEST_ATTRIBUTE.findall(source)):
         return False
     return all(NON_READING.match(call.rsplit(".", 1)[-1]) or NON_READING.match(call)
                for call in REQUEST_PASSED.findall(source))
@@ -40,7 +46,7 @@ def rate_limit_sensitive(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     endpoints = judged_endpoints(ctx)
     named = [ep for ep in endpoints if is_sensitive(ep) or
              (ep.method not in NOT_ATTEMPTS and ep.authenticated is not True and signs_in(handler_own_source(ctx, ep)))]
-    no_input = [ep for ep in named if ep.rate_limited is not True and takes_no_input(handler_own_source(ctx, ep), ep)]
+    no_input = [ep for ep in named if ep.rate_limited is not True and takes_no_input(handler_own_source(ctx, ep), ep, ctx.repo.read_text(ep.file) or "")]
     sensitive = [ep for ep in named if ep not in no_input]
     result = with_gap(ctx, evaluate_endpoints(
         ctx, item, sensitive, "rate_limited",

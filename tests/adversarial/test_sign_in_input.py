@@ -1,0 +1,49 @@
+"""Attack: a sign-in endpoint that reads the client's input in a way the "page without input" reading could
+overlook (request.get_data(), the request object under another name) must stay a brute-force target of
+SEC-RATE-LIMIT: only a page that reads nothing the client chose is left out."""
+from __future__ import annotations
+
+from auditor.options import AuditOptions
+from auditor.pipeline import run_audit
+
+APP = '''from flask import Flask, request as incoming
+from flask import request
+
+app = Flask(__name__)
+
+
+@app.route("/login", methods=["POST"])
+def login():
+    raw = request.get_data()
+    return check(raw)
+
+
+@app.route("/signup", methods=["POST"])
+def signup():
+    return create(incoming.form["email"])
+
+
+@app.route("/login/sent", methods=["GET", "POST"])
+def login_sent():
+    return "check your inbox"
+
+
+def check(raw):
+    return "ok"
+
+
+def create(email):
+    return "ok"
+'''
+
+
+def test_hidden_reads_keep_the_endpoint_counted(tmp_path):
+    (tmp_path / "app.py").write_text(APP)
+    (tmp_path / "requirements.txt").write_text("Flask==3.0.3\n")
+    report = run_audit(tmp_path, AuditOptions(only=("SEC-RATE-LIMIT",)))
+    item = next(i for i in report["items"] if i["id"] == "SEC-RATE-LIMIT")
+    judged = {(e["method"], e["path"]) for e in item["details"]["endpoints"]}
+    assert ("POST", "/login") in judged            # request.get_data() is input
+    assert ("POST", "/signup") in judged           # request under another name in this module
+    assert item["verdict"] == "fail"
+    assert "no_input_pages" not in item["details"]  # the alias makes no page of this module input-free
