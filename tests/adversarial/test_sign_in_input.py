@@ -47,3 +47,34 @@ def test_hidden_reads_keep_the_endpoint_counted(tmp_path):
     assert ("POST", "/signup") in judged           # request under another name in this module
     assert item["verdict"] == "fail"
     assert "no_input_pages" not in item["details"]  # the alias makes no page of this module input-free
+
+
+def test_a_counter_that_is_never_stored_is_no_rate_limit():
+    import ast
+    import textwrap
+
+    from auditor.endpoints.protections.counters import counts_and_bounds
+
+    def fn(source: str) -> ast.AST:
+        return ast.parse(textwrap.dedent(source)).body[0]
+    # a "limiter" whose count starts afresh on every call can never refuse
+    fake = fn("""
+        def allow(key):
+            attempts = 0
+            attempts += 1
+            if attempts > 1000000:
+                return False
+            return True
+    """)
+    assert counts_and_bounds(fake) is None
+    # the same count read from and written back to a store is one
+    real = fn("""
+        def allow(key):
+            attempts = cache.get(key, 0)
+            attempts += 1
+            cache.set(key, attempts, 3600)
+            if attempts > 5:
+                return False
+            return True
+    """)
+    assert counts_and_bounds(real)

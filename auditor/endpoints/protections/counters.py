@@ -30,11 +30,27 @@ MAX_DEPTH = 3
 Definition = tuple[PyModule, ast.FunctionDef | ast.AsyncFunctionDef]
 
 
-def _counted(fn: ast.AST) -> set[str]:
-    """The counts a function changes, as source text (`obj.tokens`, `attempts`, `cache.incr(key)`)."""
+def _stored_names(fn: ast.AST) -> set[str]:
+    """Local names whose value leaves the function: passed to a call (`cache.set(key, attempts)`) or written
+    to an attribute or item (`row.count = attempts`)."""
     out: set[str] = set()
     for node in walk(fn):
-        if isinstance(node, ast.AugAssign) and isinstance(node.op, (ast.Add, ast.Sub)):
+        if isinstance(node, ast.Call):
+            out.update(a.id for a in [*node.args, *(k.value for k in node.keywords)] if isinstance(a, ast.Name))
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and \
+                any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in node.targets):
+            out.add(node.value.id)
+    return out
+
+
+def _counted(fn: ast.AST) -> set[str]:
+    """The stored counts a function changes, as source text (`obj.tokens`, `attempts`, `cache.incr(key)`). A
+    local name counts only when its value is stored: a count that lives and dies in the call limits nothing."""
+    out: set[str] = set()
+    stored = _stored_names(fn)
+    for node in walk(fn):
+        if isinstance(node, ast.AugAssign) and isinstance(node.op, (ast.Add, ast.Sub)) and \
+                (not isinstance(node.target, ast.Name) or node.target.id in stored):
             out.add(ast.unparse(node.target))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in COUNTER_CALLS:
             out.add(ast.unparse(node))
