@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -153,40 +154,67 @@ def _merge_proofs(parts: list[dict[str, frozenset[str]]]) -> dict[str, frozenset
     return out
 
 
-def _proven_safe(test: ast.expr) -> dict[str, frozenset[str]]:
-    """name -> sink kinds a true `test` proves the name safe for: an allow-list (`name in ALLOWED`), a character
-    class (`name.isidentifier()`, `re.fullmatch(r"[a-z_]+", name)`: every kind), or quote characters kept out
-    (`'"' not in name and "'" not in name`: SQL text, where the value sits between quotes)."""
+# a pattern that admits any character proves nothing about the value: `.`, negated classes, \S \W \D
+OPEN_PATTERN = re.compile(r"(?<!\\)\.|\[\^|\\[SWD]")
+QUOTES_KEPT_OUT = "quotes:"   # an interim proof: these quote characters are not in the value
+
+
+def _proofs(test: ast.expr) -> dict[str, frozenset[str]]:
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
-        return _merge_proofs([_proven_safe(v) for v in test.values])
+        return _merge_proofs([_proofs(v) for v in test.values])
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, right = test.ops[0], test.comparators[0]
         if isinstance(op, ast.In) and isinstance(test.left, ast.Name):
             return {test.left.id: frozenset({ALL})}
         if isinstance(op, ast.NotIn) and _quote_literal(test.left) and isinstance(right, ast.Name):
-            return {right.id: frozenset({"sql"})}
+            return {right.id: frozenset(QUOTES_KEPT_OUT + c for c in test.left.value)}
     if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute):
         if test.func.attr in CHARACTER_CLASS_TESTS and isinstance(test.func.value, ast.Name) and not test.args:
             return {test.func.value.id: frozenset({ALL})}
-        if test.func.attr in MATCH_CALLS and test.args and isinstance(test.args[-1], ast.Name) and \
-                (len(test.args) == 1 or isinstance(test.args[0], ast.Constant)):
-            pattern = test.args[0].value if len(test.args) == 2 else None
-            if test.func.attr == "fullmatch" or (isinstance(pattern, str) and pattern.endswith("$")):
-                return {test.args[-1].id: frozenset({ALL})}
+        # re.fullmatch(r"[a-z_]+", name) / re.match(r"^[a-z_]+$", name), with the pattern written there
+        if test.func.attr in MATCH_CALLS and len(test.args) == 2 and isinstance(test.args[1], ast.Name) and \
+                isinstance(test.args[0], ast.Constant) and isinstance(test.args[0].value, str):
+            pattern = test.args[0].value
+            if (test.func.attr == "fullmatch" or pattern.endswith("$")) and not OPEN_PATTERN.search(pattern):
+                return {test.args[1].id: frozenset({ALL})}
+    return {}
+
+
+def _finish(proofs: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """Quote characters prove a value safe for SQL text only when both quotes are kept out: a value without
+    `"` still closes a `'...'` literal."""
+    out: dict[str, frozenset[str]] = {}
+    for name, kinds in proofs.items():
+        quotes = {k[len(QUOTES_KEPT_OUT):] for k in kinds if k.startswith(QUOTES_KEPT_OUT)}
+        kept = frozenset(k for k in kinds if not k.startswith(QUOTES_KEPT_OUT)) | \
+            (frozenset({"sql"}) if {"'", '"'} <= quotes else frozenset())
+        if kept:
+            out[name] = kept
+    return out
+
+
+def _proven_safe(test: ast.expr) -> dict[str, frozenset[str]]:
+    """name -> sink kinds a true `test` proves the name safe for: an allow-list (`name in ALLOWED`), a character
+    class (`name.isidentifier()`, `re.fullmatch(r"[a-z_]+", name)`: every kind), or both quote characters kept
+    out (`'"' not in name and "'" not in name`: SQL text, where the value sits between quotes)."""
+    return _finish(_proofs(test))
+
+
+def _refutations(test: ast.expr) -> dict[str, frozenset[str]]:
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _proofs(test.operand)
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+        return _merge_proofs([_refutations(v) for v in test.values])
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In) and \
+            _quote_literal(test.left) and isinstance(test.comparators[0], ast.Name):
+        return {test.comparators[0].id: frozenset(QUOTES_KEPT_OUT + c for c in test.left.value)}
     return {}
 
 
 def _refuted_safe(test: ast.expr) -> dict[str, frozenset[str]]:
     """What is proven safe after `if test: <leave>`: the negation of a proof (`if not name.isidentifier():
     raise`), or quote characters found (`if "'" in name or '"' in name: abort(400)`)."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return _proven_safe(test.operand)
-    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
-        return _merge_proofs([_refuted_safe(v) for v in test.values])
-    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In) and \
-            _quote_literal(test.left) and isinstance(test.comparators[0], ast.Name):
-        return {test.comparators[0].id: frozenset({"sql"})}
-    return {}
+    return _finish(_refutations(test))
 
 
 def _leaves(block: list[ast.stmt]) -> bool:
