@@ -19,8 +19,13 @@ FLASK_VIEWS = ("from flask import Flask, request\n\nfrom app.db import find\n\na
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
     root = tmp_path_factory.mktemp("timeouts") / "repo"
+    # enough code that neither engine can finish inside the 1 s timeout on a quiet machine (three files alone
+    # let bandit finish first there)
+    filler = {f"app/filler/m{i}.py": "".join(f"def f{j}(x):\n    return [x + {j} for _ in range(3)]\n\n\n"
+                                             for j in range(40))
+              for i in range(400)}
     write(root, {"app/__init__.py": "", "app/db.py": DB_PY, "app/views.py": FLASK_VIEWS,
-                 "requirements.txt": "flask==3.0.3\n"})
+                 "requirements.txt": "flask==3.0.3\n", **filler})
     return root
 
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 from tree_sitter import Node
 
 from auditor.program.js.parse import text
-
-RULES = Path(__file__).resolve().parents[3] / "rules" / "js_effects.yml"
+from auditor.resources import rules_dir
 
 WRITE, READ, TX, OPEN, DAO = "write", "read", "transaction", "open", "dao"
 
@@ -45,7 +43,7 @@ class Rules:
 
 @lru_cache(maxsize=1)
 def rules() -> Rules:
-    d = yaml.safe_load(RULES.read_text())
+    d = yaml.safe_load((rules_dir() / "js_effects.yml").read_text())
     s = lambda k: frozenset(d[k])            # noqa: E731
     r = lambda k: re.compile(d[k], re.I if k.startswith("raw") else 0)   # noqa: E731
     return Rules(r("prisma_clients"), s("prisma_writes"), s("prisma_reads"), s("writes"), s("reads"),
