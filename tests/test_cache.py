@@ -191,7 +191,9 @@ def test_cli_cache_options(tmp_path):
     first = run_cli("audit", str(root), "--format", "json", "--output", "-", "--cache-dir", str(outside))
     assert first.returncode in (0, 1), first.stderr
     assert not (root / ".auditor-cache").exists()
-    assert list(outside.glob("semgrep-*.json")) and list(outside.glob("bandit-*.json"))
+    assert list(outside.glob("semgrep-*.json")) and list(outside.glob("bandit-*.json")), \
+        ([(e["name"], e["status"], e.get("error")) for e in json.loads(first.stdout)["engines"]],
+         sorted(p.name for p in outside.glob("*")))
     second = run_cli("audit", str(root), "--format", "json", "--output", "-", "--cache-dir", str(outside))
     drop = ("generated_at", "duration_s")
     a, b = json.loads(first.stdout), json.loads(second.stdout)
