@@ -12,6 +12,7 @@ from auditor.checks.shared.verdicts import cap, dedupe, file_line, production_fi
 from auditor.context import AuditContext
 from auditor.inventory import TEST_FILE
 from auditor.model import Evidence, Finding, ItemResult, partial_result
+from auditor.probes.go_errors import read_go_errors
 from auditor.registry import check
 
 
@@ -52,7 +53,7 @@ def evaluate_error_handling(item_id: str, handlers: int, violations: list[Findin
     total = max(handlers, len(bad))
     if bad:
         result = partial_result(item_id, total - len(bad), total,
-                                f"{len(bad)} of {total} exception handler(s) swallow the error or use a bare except.",
+                                f"{len(bad)} of {total} exception handler(s) or error check(s) swallow the error or use a bare except.",
                                 cap([f.evidence for f in bad] + log_evidence),
                                 {"handlers": total, "swallowing": len(bad), "logging_configured": bool(log_evidence)})
         if not log_evidence and needs_logging:
@@ -85,6 +86,11 @@ def check_error_handling(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         for path in ctx.repo.paths(lang):
             if not TEST_FILE.search(path):
                 handlers += len(JS_CATCH_COUNT.findall(ctx.repo.read_text(path) or ""))
+    if ctx.repo.paths("go"):
+        go = read_go_errors(ctx.repo)
+        handlers += go.checks
+        violations += [Finding(item.id, Evidence(d.file, d.line, ctx.repo.snippet(d.file, d.line), rule_id=f"go-error-{d.shape}",
+                                                 engine="ast", message=d.message)) for d in go.dropped]
     engine_findings = production_findings(ctx.violations(item.id))
     languages = ctx.inventory.code_languages
     needs_logging = bool(languages & {"python", "javascript", "typescript"})
