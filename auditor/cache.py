@@ -31,6 +31,7 @@ import os
 import secrets
 import stat
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -156,13 +157,8 @@ def machine_secret() -> bytes:
     """The per-machine key that authenticates cache files: `secret` in the user's cache root, mode 0600."""
     folder = private_dir(user_cache_root())
     path = folder / SECRET_NAME
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_hex(32))
+    if not os.path.lexists(path):
+        _publish_new_secret(folder, path)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     with os.fdopen(fd, "r", encoding="ascii") as handle:
         st = os.fstat(handle.fileno())
@@ -172,6 +168,22 @@ def machine_secret() -> bytes:
     if len(key) < 32:
         raise OSError(f"{path} holds no usable key (delete it: a new one is made)")
     return key.encode("ascii")
+
+
+def _publish_new_secret(folder: Path, path: Path) -> None:
+    """Write a fresh key to a private temporary file, then link it into place: a reader in another thread or
+    process sees no key file or a whole one, never an empty file it would take for a broken key (two
+    threads of one first audit, the engines' and the collectors', both ask for the key)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{SECRET_NAME}.", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another writer won: its key is the machine's key
+    finally:
+        os.unlink(tmp)
 
 
 def _mac(key: bytes, document: dict) -> str:

@@ -6,11 +6,12 @@ not depend on the rules, and semgrep starts faster), except for the end-to-end C
 import json
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
 
-from auditor.cache import FindingsCache
+from auditor.cache import FindingsCache, machine_secret
 from auditor.engines import semgrep as semgrep_engine
 from auditor.engines.base import json_process
 from auditor.engines.bandit import run_bandit
@@ -182,6 +183,26 @@ def test_an_unwritable_cache_folder_does_not_break_the_audit(repo_root, rules, t
     cache = FindingsCache(blocker / "cache")
     run = semgrep(repo_root, rules, cache)
     assert run.status == "ok" and keys(run)
+
+
+def test_the_first_audit_on_a_machine_makes_one_key_for_all_its_threads():
+    """The engines' thread and the collectors' thread both ask for the key on a fresh machine: neither may
+    see a half-written key file (then its cache was silently off: test_cli_cache_options failed in CI)."""
+    start, keys_seen, errors = threading.Barrier(8), [], []
+
+    def ask():
+        start.wait()
+        try:
+            keys_seen.append(machine_secret())
+        except OSError as exc:
+            errors.append(str(exc))
+
+    workers = [threading.Thread(target=ask) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert not errors and len(set(keys_seen)) == 1 and len(keys_seen[0]) >= 32
 
 
 def test_cli_cache_options(tmp_path):
