@@ -300,3 +300,52 @@ def test_forged_facts_are_ignored(tmp_path):
     second = run_cli("audit", str(root), "--format", "json", "--output", "-", "--fail-on", "none",
                      "--cache-dir", str(cache))
     assert _stable(json.loads(first.stdout)) == _stable(json.loads(second.stdout))
+
+
+MIXED_RULES = RULE + """- id: js-eval-call
+  pattern: eval(...)
+  message: eval of data
+  languages: [javascript, typescript]
+  severity: ERROR
+  metadata: {item: SEC-INJECTION, kind: violation}
+- id: todo-anywhere
+  pattern-regex: TODO-SECRET
+  message: a marker
+  languages: [regex]
+  severity: INFO
+  metadata: {item: SEC-SECRETS, kind: violation}
+"""
+
+
+def test_rules_for_targets_keeps_every_rule_a_file_may_need():
+    assert semgrep_engine.rules_for_targets(["python"]) == {"python"}
+    assert semgrep_engine.rules_for_targets(["python", "typescript"]) == {"python", "javascript", "typescript"}
+    # a file in no code language we name (a shebang script, a template, YAML) keeps every rule
+    assert semgrep_engine.rules_for_targets(["python", None]) is None
+    assert semgrep_engine.rules_for_targets(["yaml"]) is None
+    assert semgrep_engine.rules_for_targets([]) is None
+
+
+def test_a_rescan_loads_only_the_rules_of_the_changed_files_languages(tmp_path, monkeypatch):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "mixed.yml").write_text(MIXED_RULES)
+    root = write_files(tmp_path / "repo", {**FILES, "web/main.js": "eval(x); // TODO-SECRET\n"})
+    cache = FindingsCache(tmp_path / "cache")
+    cold = semgrep(root, rules, cache)
+    (root / "app/c.py").write_text("def bad(s):  # TODO-SECRET\n    return eval(s)\n")
+    configs = []
+    real = semgrep_engine._scan
+
+    def spy(cmd, *args):
+        configs.append(Path(cmd[cmd.index("--config") + 1]).read_text())
+        return real(cmd, *args)
+
+    monkeypatch.setattr(semgrep_engine, "_scan", spy)
+    warm = semgrep(root, rules, cache)
+    assert warm.cache == {"reused": 3, "rescanned": 1}
+    assert "id: eval-call" in configs[0] and "id: todo-anywhere" in configs[0]
+    assert "js-eval-call" not in configs[0]
+    monkeypatch.setattr(semgrep_engine, "_scan", real)
+    assert keys(warm) == keys(semgrep(root, rules, None)) != keys(cold)
+    assert {k[3] for k in keys(warm)} == {"eval-call", "js-eval-call", "todo-anywhere"}

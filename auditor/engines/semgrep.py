@@ -35,8 +35,12 @@ _COMBINED: dict[str, Path] = {}        # digest of the rule files -> this proces
 _COMBINED_LOCK = threading.Lock()
 
 
-def combined_rules_file(rules: Path) -> Path:
+def combined_rules_file(rules: Path, languages: frozenset[str] | None = None) -> Path:
     """Every rule under `rules` in one YAML file, written once per process and rule content.
+
+    `languages` (a re-scan of changed files, see rules_for_targets): only the rules that can match a file
+    of one of these semgrep languages, and every rule in a language outside LANGUAGE_FAMILIES (regex,
+    generic), which can match any file.
 
     Semgrep loads a folder of configs one file at a time, and that costs more than the scan itself on a
     small repository (about 2x the whole run here); one file with the same rules loads in one pass. Files
@@ -51,7 +55,7 @@ def combined_rules_file(rules: Path) -> Path:
     digest = hashlib.sha256()
     for path in sources:
         digest.update(path.relative_to(rules).as_posix().encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
-    key = digest.hexdigest()
+    key = digest.hexdigest() + "|" + ",".join(sorted(languages or ()))
     with _COMBINED_LOCK:
         known = _COMBINED.get(key)
         if known is not None and known.is_file():
@@ -60,13 +64,39 @@ def combined_rules_file(rules: Path) -> Path:
         for path in sources:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
             if isinstance(data, dict) and isinstance(data.get("rules"), list):
-                combined.extend(data["rules"])
+                combined.extend(r for r in data["rules"] if languages is None or _may_match(r, languages))
         folder = Path(tempfile.mkdtemp(prefix="backend-auditor-rules-"))
         atexit.register(shutil.rmtree, folder, True)
         target = folder / "rules.yml"
         target.write_text(yaml.safe_dump({"rules": combined}, sort_keys=False, allow_unicode=True), encoding="utf-8")
         _COMBINED[key] = target
         return target
+
+
+# our file languages (Repository.files) -> the semgrep languages whose rules can match such a file
+LANGUAGE_FAMILIES = {"python": frozenset({"python"}), "javascript": frozenset({"javascript", "typescript"}),
+                     "typescript": frozenset({"javascript", "typescript"}), "go": frozenset({"go"})}
+_FAMILY_LANGUAGES = frozenset().union(*LANGUAGE_FAMILIES.values())
+
+
+def _may_match(rule: object, languages: frozenset[str]) -> bool:
+    stated = rule.get("languages") if isinstance(rule, dict) else None
+    if not isinstance(stated, list) or not stated:
+        return True
+    named = {str(lang).lower() for lang in stated}
+    return bool(named & languages) or not named <= _FAMILY_LANGUAGES
+
+
+def rules_for_targets(file_languages: list[str | None]) -> frozenset[str] | None:
+    """The semgrep languages a re-scan of files in these languages needs, or None for every rule.
+
+    A re-scan after a one-file change paid most of its time loading rules for languages the file is not
+    in. Rules of another language never match a file (semgrep picks a file's language from its name; a
+    file we name no code language for, a shebang script among them, keeps every rule), so a file's
+    findings, and the cache entries keyed on the whole rule set, are the same either way."""
+    if not file_languages or any(lang not in LANGUAGE_FAMILIES for lang in file_languages):
+        return None
+    return frozenset().union(*(LANGUAGE_FAMILIES[lang] for lang in file_languages if lang is not None))
 
 
 def semgrep_jobs() -> int:
@@ -130,12 +160,16 @@ def run_semgrep(repo: Repository, timeout: float, rules: Path | None = None,
     def scan(targets: list[str] | None):
         # not in base_cmd (the cache key): neither the jobs nor the files left out change a file's findings
         cmd = base_cmd + ["--jobs", str(jobs)] + nonsource_excludes(repo, anchor) + excluded_test_code(repo, anchor)
+        languages = rules_for_targets([language_by_path.get(rel) for rel in targets]) if targets else None
+        if languages is not None:
+            cmd[cmd.index(str(config))] = str(combined_rules_file(rules, languages))
         for rel in targets or ():
             cmd += ["--include", anchor + _glob_escape(rel)]
         cmd.append(str(repo.root))
         return _scan(cmd, timeout, repo, env)
 
     universe = [f.path for f in repo.security_files() if f.size <= MAX_TARGET_BYTES and not TEST_FILE.search(f.path)]
+    language_by_path = {f.path: f.language for f in repo.security_files()}
     generated = {f.path for f in repo.generated}
 
     def context() -> dict:
