@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import yaml
 
 from auditor.cache import FindingsCache, machine_secret
 from auditor.engines import semgrep as semgrep_engine
@@ -321,3 +322,79 @@ def test_forged_facts_are_ignored(tmp_path):
     second = run_cli("audit", str(root), "--format", "json", "--output", "-", "--fail-on", "none",
                      "--cache-dir", str(cache))
     assert _stable(json.loads(first.stdout)) == _stable(json.loads(second.stdout))
+
+
+MIXED_RULES = RULE + """- id: js-eval-call
+  pattern: eval(...)
+  message: eval of data
+  languages: [javascript, typescript]
+  severity: ERROR
+  metadata: {item: SEC-INJECTION, kind: violation}
+- id: todo-anywhere
+  pattern-regex: TODO-SECRET
+  message: a marker
+  languages: [regex]
+  severity: INFO
+  metadata: {item: SEC-SECRETS, kind: violation}
+"""
+
+
+def test_rules_for_targets_keeps_every_rule_a_file_may_need():
+    assert semgrep_engine.rules_for_targets(["python"]) == {"python"}
+    assert semgrep_engine.rules_for_targets(["python", "typescript"]) == {"python", "javascript", "typescript"}
+    # a file in no code language we name (a shebang script, a template, YAML) keeps every rule
+    assert semgrep_engine.rules_for_targets(["python", None]) is None
+    assert semgrep_engine.rules_for_targets(["yaml"]) is None
+    assert semgrep_engine.rules_for_targets([]) is None
+
+
+def test_a_rescan_loads_only_the_rules_of_the_changed_files_languages(tmp_path, monkeypatch):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "mixed.yml").write_text(MIXED_RULES)
+    root = write_files(tmp_path / "repo", {**FILES, "web/main.js": "eval(x); // TODO-SECRET\n"})
+    cache = FindingsCache(tmp_path / "cache")
+    cold = semgrep(root, rules, cache)
+    (root / "app/c.py").write_text("def bad(s):  # TODO-SECRET\n    return eval(s)\n")
+    configs = []
+    real = semgrep_engine._scan
+
+    def spy(cmd, *args):
+        configs.append({r["id"] for r in yaml.safe_load(Path(cmd[cmd.index("--config") + 1]).read_text())["rules"]})
+        return real(cmd, *args)
+
+    monkeypatch.setattr(semgrep_engine, "_scan", spy)
+    warm = semgrep(root, rules, cache)
+    assert warm.cache == {"reused": 3, "rescanned": 1}
+    assert configs[0] == {"eval-call", "todo-anywhere"}
+    monkeypatch.setattr(semgrep_engine, "_scan", real)
+    assert keys(warm) == keys(semgrep(root, rules, None)) != keys(cold)
+    assert {k[3] for k in keys(warm)} == {"eval-call", "js-eval-call", "todo-anywhere"}
+
+
+def test_a_rescan_names_its_files_unless_git_ignores_one(tmp_path, monkeypatch, rules):
+    """A re-scan names the changed files (no walk of the tree) only when semgrep would scan them in its walk:
+    in a git work tree, a git-ignored file is left to the walk, which skips it as a whole scan does."""
+    root = write_files(tmp_path / "repo", {**FILES, ".gitignore": "app/local.py\n", "app/local.py": "y = 1\n"})
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    cache = FindingsCache(tmp_path / "cache")
+    semgrep(root, rules, cache)
+    commands = []
+    real = semgrep_engine._scan
+
+    def spy(cmd, *args):
+        commands.append(cmd)
+        return real(cmd, *args)
+
+    monkeypatch.setattr(semgrep_engine, "_scan", spy)
+    (root / "app/c.py").write_text("z = eval(input())\n")
+    named = semgrep(root, rules, cache)
+    assert commands[-1][-1] == str(root / "app/c.py") and "--include" not in commands[-1]
+    (root / "app/local.py").write_text("w = eval(input())\n")
+    walked = semgrep(root, rules, cache)
+    assert commands[-1][-1] == str(root) and "--include" in commands[-1]
+    monkeypatch.setattr(semgrep_engine, "_scan", real)
+    assert keys(named) == keys(walked) == keys(semgrep(root, rules, None))
+    assert "app/local.py" not in {k[1] for k in keys(walked)}
+    assert not semgrep_engine.named_targets_scan_alike(root, ["app/local.py"])
+    assert semgrep_engine.named_targets_scan_alike(root, ["app/c.py"])

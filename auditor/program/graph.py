@@ -62,6 +62,8 @@ class Program:
         self._lookups: dict[tuple[str, str], Symbol | None] = {}
         self.unread: set[str] = set()                   # functions too deeply nested to analyse
         self._imports_done: set[str] = set()
+        self._bases: dict[int, list[ClassInfo]] = {}                        # id(class) -> its bases of ours
+        self._methods: dict[tuple[int, str], FunctionInfo | None] = {}      # (id(class), name) -> method
 
     # ---- names ------------------------------------------------------------------------------------
     def import_target(self, mod: ModuleSymbols, name: str) -> ImportTarget | None:
@@ -180,12 +182,20 @@ class Program:
         return found
 
     # ---- classes ------------------------------------------------------------------------------------
+    # A class's bases and a method looked up from a class are memoised: both follow only module-level names
+    # (lookup, itself memoised), which never change once the program is built, and the summaries' fixpoint
+    # asked for them about a million times on a 250,000-line repository.
     def bases(self, cls: ClassInfo) -> list[ClassInfo]:
+        """Our classes among `cls`'s bases (shared: do not modify)."""
+        known = self._bases.get(id(cls))
+        if known is not None:
+            return known
         out = []
         for b in cls.node.bases:
             sym = self.resolve_expr(cls.rel, b)
             if sym is not None and sym.kind == "class" and sym.cls is not None and sym.cls is not cls:
                 out.append(sym.cls)
+        self._bases[id(cls)] = out
         return out
 
     def method(self, cls: ClassInfo, name: str, depth: int = 0) -> FunctionInfo | None:
@@ -194,6 +204,14 @@ class Program:
             return self.functions[fid]
         if depth > MAX_DEPTH:
             return None
+        if depth == 0:
+            key = (id(cls), name)
+            if key not in self._methods:
+                self._methods[key] = self._inherited(cls, name, depth)
+            return self._methods[key]
+        return self._inherited(cls, name, depth)
+
+    def _inherited(self, cls: ClassInfo, name: str, depth: int) -> FunctionInfo | None:
         for base in self.bases(cls):
             found = self.method(base, name, depth + 1)
             if found is not None:
