@@ -11,7 +11,8 @@ import ast
 from dataclasses import dataclass
 
 from auditor.astwalk import nodes_of
-from auditor.pyast import const_str, dotted, kwarg, last_name
+from auditor.pyast import const_str, dotted, kwarg
+from auditor.pyast import last_name_through_calls as last_name
 
 FORWARD_ONE = {"ForeignKey", "OneToOneField", "ParentalKey", "TreeForeignKey"}
 FORWARD_MANY = {"ManyToManyField", "ParentalManyToManyField"}

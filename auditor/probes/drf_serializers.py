@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 from auditor.astwalk import nodes_of, walk
 from auditor.orm.django_relations import Relations
-from auditor.pyast import const_str, dotted, kwarg, last_name, literal
+from auditor.pyast import const_str, dotted, kwarg, literal
+from auditor.pyast import last_name_through_calls as last_name
 
 LIST_VIEW_BASES = {"ListAPIView", "ListCreateAPIView", "ListModelMixin", "ModelViewSet", "ReadOnlyModelViewSet"}
 SERIALIZER_BASES = {"Serializer", "ModelSerializer", "HyperlinkedModelSerializer"}
