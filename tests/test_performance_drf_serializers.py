@@ -36,21 +36,22 @@ def test_list_endpoints_whose_serializer_follows_unloaded_relations(audited):
         (at("request.user.reader.likes(obj)"), "BookViewSet.list"),  # a query per row whatever is loaded
         (at('source="book.title"'), "NoteList.list"),
         (at('source="book.title"'), "MyNotes.get"),                  # rows from a query written in the view
+        (at('source="book.title"'), "RecentNotes.list"),             # get_queryset loads nothing
     }
     # the owner is select_related; a single PrimaryKeyRelatedField reads the foreign key column
     assert not any(e["line"] in (at("owner = ReaderSerializer"), at("PrimaryKeyRelatedField")) for e in _drf(report))
     evidence = next(e for e in _drf(report) if "NoteList" in e["message"])
     assert [(s["file"], s["line"]) for s in evidence["flow"]] == [
         ("readinglist/views.py", line_of(LAZY, "readinglist/views.py", "class NoteList")), (SERIALIZERS, at('source="book.title"'))]
-    assert len(row["details"]["n_plus_one_in_serializers"]) == 3
+    assert len(row["details"]["n_plus_one_in_serializers"]) == 4
 
 
 def test_safe_twin_loads_every_relation_its_serializers_follow(audited):
     row = item(audited(EAGER), "PERF-N-PLUS-1")
     assert row["verdict"] == "pass", row["rationale"]
     assert not _drf(audited(EAGER))
-    assert len(row["details"]["serializer_lists_eager"]) == 3
-    assert "3 DRF list endpoint(s) load every relation" in row["rationale"]
+    assert len(row["details"]["serializer_lists_eager"]) == 4
+    assert "4 DRF list endpoint(s) load every relation" in row["rationale"]
 
 
 def _endpoints(models: str, serializers: str, views: str, querying: set[str] = frozenset()):
@@ -158,3 +159,13 @@ def test_serializers_with_no_relation_make_no_endpoint():
             serializer_class = TeamSerializer
     '''
     assert _endpoints(MODELS, serializers, views) == []
+
+
+def test_drf_list_filters_in_get_queryset_and_lists_of_the_callers_rows(audited):
+    """API-FILTERING reads a DRF list's get_queryset (where DRF's list() takes its rows) and counts a list of
+    the signed-in user's own rows as scoped; the lazy twin's book list, with neither, is asked for filters."""
+    eager = {e["message"] for e in item(audited(EAGER), "API-FILTERING")["evidence"]}
+    assert any("/api/books" in m and "filters/sorts by label" in m for m in eager), eager
+    assert any("/api/my-notes/recent" in m and "signed-in user" in m for m in eager), eager
+    lazy = {e["message"] for e in item(audited(LAZY), "API-FILTERING")["evidence"]}
+    assert any("/api/books" in m and "offers no filter" in m for m in lazy), lazy
