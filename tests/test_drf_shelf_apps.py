@@ -3,7 +3,8 @@ relation it follows (a nested serializer, a dotted source, a related field over 
 SerializerMethodField reading a relation or calling a model method that queries with the row) is a query per
 row unless the view loads it up front. shelf-lazy lists without loading; shelf-eager is its safe twin
 (select_related/prefetch_related in queryset, get_queryset and the query the rows come from, an annotation
-instead of the querying method)."""
+instead of the querying method). The same twins carry the DRF rules of API-FILTERING (filters read in
+get_queryset, lists of the caller's own rows) and API-ERROR-FORMAT (the EXCEPTION_HANDLER's own shapes)."""
 from __future__ import annotations
 
 import ast
@@ -169,3 +170,15 @@ def test_drf_list_filters_in_get_queryset_and_lists_of_the_callers_rows(audited)
     assert any("/api/my-notes/recent" in m and "signed-in user" in m for m in eager), eager
     lazy = {e["message"] for e in item(audited(LAZY), "API-FILTERING")["evidence"]}
     assert any("/api/books" in m and "offers no filter" in m for m in lazy), lazy
+
+
+def test_a_drf_exception_handler_that_lets_some_errors_through_makes_two_error_shapes(audited):
+    """API-ERROR-FORMAT reads the EXCEPTION_HANDLER the settings name: shelf-lazy's wraps validation errors
+    as {"problems": ...} and returns DRF's {"detail": ...} for the rest; shelf-eager's wraps every error."""
+    lazy = item(audited(LAZY), "API-ERROR-FORMAT")
+    assert lazy["verdict"] == "partial" and lazy["details"]["error_shapes"] == ["detail", "problems"], lazy["rationale"]
+    shapes = {(e["file"], e["line"]) for e in lazy["evidence"] if e["rule_id"] == "error-shape"}
+    assert shapes == {("core/errors.py", line_of(LAZY, "core/errors.py", "    return response")),
+                      ("core/errors.py", line_of(LAZY, "core/errors.py", '"problems"'))}
+    eager = item(audited(EAGER), "API-ERROR-FORMAT")
+    assert eager["verdict"] == "pass" and eager["details"]["error_shapes"] == ["problems"], eager["rationale"]
