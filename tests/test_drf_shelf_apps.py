@@ -182,3 +182,15 @@ def test_a_drf_exception_handler_that_lets_some_errors_through_makes_two_error_s
                       ("core/errors.py", line_of(LAZY, "core/errors.py", '"problems"'))}
     eager = item(audited(EAGER), "API-ERROR-FORMAT")
     assert eager["verdict"] == "pass" and eager["details"]["error_shapes"] == ["problems"], eager["rationale"]
+
+
+def test_the_django_admin_is_the_cookie_session_surface_of_a_token_api(audited):
+    """SEC-CSRF: the APIs authenticate by token (CSRF does not apply to them) but the mounted Django admin
+    signs in with a session cookie: protected by CsrfViewMiddleware in shelf-eager, unprotected in shelf-lazy."""
+    admin = ("shelf/urls.py", line_of(EAGER, "shelf/urls.py", "admin.site.urls"))
+    eager = item(audited(EAGER), "SEC-CSRF")
+    assert eager["verdict"] == "pass", eager["rationale"]
+    assert [(e["file"], e["line"], e["kind"]) for e in eager["evidence"]] == [(*admin, "practice")]
+    lazy = item(audited(LAZY), "SEC-CSRF")
+    assert lazy["verdict"] == "fail", lazy["rationale"]
+    assert [(e["file"], e["line"], e["kind"]) for e in lazy["evidence"]] == [(*admin, "violation")]
