@@ -254,3 +254,4 @@ def test_a_local_class_named_like_a_django_base_is_read_as_written():
             handle = models.CharField(max_length=40)
     ''', rel="accounts/models.py")
     assert set(result.schema.tables["accounts_member"].columns) == {"id", "secret", "handle"}
+

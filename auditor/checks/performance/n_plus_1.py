@@ -356,7 +356,8 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
              "SerializerMethodField." if drf_bad else "")
     n_bad = len(bad) + len(through) + len(pages) + len(drf_bad)
     return partial_result(item.id, len(safe) + len(drf_safe), len(safe) + len(drf_safe) + n_bad,
-                          f"Heuristic: {n_bad - len(drf_bad)} loop(s) over query results issue a query "
-                          f"per row (lazy relationship access or a query inside the loop).{helpers}{templates}{lists} "
+                          ("Heuristic:" + (f" {n_bad - len(drf_bad)} loop(s) over query results issue a query per row "
+                                           "(lazy relationship access or a query inside the loop)." if n_bad > len(drf_bad)
+                                           else "")) + f"{helpers}{templates}{lists} "
                           f"{len(safe)} loop(s) load related rows eagerly.{serializers}{apart_note}{note}",
                           evidence, details)
