@@ -223,7 +223,7 @@ def row_querying_methods(model: ProgramModel | None) -> set[str]:
 def drf_list_endpoints(ctx: AuditContext, model: ProgramModel | None) -> list[drf_serializers.ListEndpoint]:
     """DRF list endpoints whose serializer follows relations of each row (auditor/probes/drf_serializers.py)."""
     sources = [(path, tree) for path, tree in python_sources(ctx) if "/migrations/" not in f"/{path}"]
-    if not any("rest_framework" in ctx.repo.read_text(path) for path, _ in sources):
+    if not any("rest_framework" in (ctx.repo.read_text(path) or "") for path, _ in sources):
         return []
     return drf_serializers.list_endpoints(sources, read_relations(sources), row_querying_methods(model))
 
