@@ -194,3 +194,15 @@ def test_the_django_admin_is_the_cookie_session_surface_of_a_token_api(audited):
     lazy = item(audited(LAZY), "SEC-CSRF")
     assert lazy["verdict"] == "fail", lazy["rationale"]
     assert [(e["file"], e["line"], e["kind"]) for e in lazy["evidence"]] == [(*admin, "violation")]
+
+
+def test_a_custom_field_that_takes_the_raw_value_into_the_database_is_not_validated(audited):
+    """SEC-INPUT-VALIDATION: BookWriteSerializer validates title, but its LabelField.to_internal_value passes
+    the raw request value to get_or_create (shelf-lazy); shelf-eager's checks type and length first."""
+    def create(root):
+        row = item(audited(root), "SEC-INPUT-VALIDATION")
+        return next(e for e in row["evidence"] if "/api/books/new/" in e["message"])
+    lazy = create(LAZY)
+    assert lazy["kind"] == "violation" and "LabelField.to_internal_value" in lazy["message"], lazy
+    assert f"readinglist/fields.py:{line_of(LAZY, 'readinglist/fields.py', 'def to_internal_value')}" in lazy["message"]
+    assert create(EAGER)["kind"] == "practice"
