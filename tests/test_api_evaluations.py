@@ -1,4 +1,7 @@
 """Pure API evaluations on hand-built endpoint lists and findings (no engine runs)."""
+import ast
+import textwrap
+
 from auditor.checks.api.docs import evaluate_docs, read_openapi
 from auditor.checks.api.error_format import ErrorShapes, evaluate_error_format
 from auditor.checks.api.filtering import evaluate_filtering, query_parameters
@@ -171,3 +174,29 @@ def test_get_handler_of_a_get_post_view_is_judged_without_its_post_branch():
     assert not [p for p in rest_problems(get, source) if "writes" in p]
     writes_on_get = source.replace("    if form.validate_on_submit():\n", "    if True:\n")
     assert any("writes" in p for p in rest_problems(get, writes_on_get))
+
+
+def test_filtering_reads_drf_lists_their_query_methods_and_the_callers_own_rows():
+    from auditor.checks.api.filtering import class_query_methods
+    tree = ast.parse(textwrap.dedent('''
+        class Articles(ViewSet):
+            def get_queryset(self):
+                qs = Article.objects.all()
+                tag = self.request.query_params.get("tag")
+                return qs.filter(tags__name=tag) if tag else qs
+
+            def list(self, request):
+                return self.get_paginated_response(self.serializer_class(self.get_queryset(), many=True).data)
+    '''))
+    text = class_query_methods(tree, "Articles.list")
+    assert "query_params" in text and "def list" not in text
+    assert class_query_methods(tree, "list_articles") == ""
+    eps = [ep("GET", "/api/articles", line=1, paginated=True, framework="drf"),
+           ep("GET", "/api/articles/feed/?", line=2, paginated=True, framework="drf"),
+           ep("GET", "/api/tags/?", line=3, paginated=False, framework="drf")]
+    sources = {1: text, 2: "return Article.objects.filter(\n    author__in=self.request.user.profile.follows.all()\n)"}
+    result = evaluate_filtering("API-FILTERING", eps, lambda e: sources.get(e.line, ""), NO_TEXT, [])
+    assert result.verdict == "pass" and "GET /api/tags/?" in result.rationale    # a regex route's `/?`
+    # a list filtered by something other than the caller is still asked for filters
+    sources[2] = "return Article.objects.filter(published=True).order_by(request.user.sort_key)"
+    assert evaluate_filtering("API-FILTERING", eps, lambda e: sources.get(e.line, ""), NO_TEXT, []).verdict == "partial"

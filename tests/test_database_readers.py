@@ -213,3 +213,45 @@ def test_ddl_opaque_and_unparsable_statements_are_counted_not_understood():
     assert result.sql.opaque == 1 and result.sql.unparsed == 1
     assert {p.line for p in result.problems} == {2, 3}
     assert set(result.schema.tables) == {"t"}
+
+
+def test_django_abstract_user_bases_contribute_their_columns():
+    """A custom user built on Django's AbstractBaseUser and PermissionsMixin has their columns (password,
+    last_login, is_superuser) although the repository never declares them; its M2Ms make no column."""
+    result = dj('''
+        from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+        from django.db import models
+
+        class Stamped(models.Model):
+            created = models.DateTimeField(auto_now_add=True)
+            class Meta:
+                abstract = True
+
+        class Member(AbstractBaseUser, PermissionsMixin, Stamped):
+            handle = models.CharField(max_length=40, unique=True)
+
+        class Staff(AbstractUser):
+            desk = models.CharField(max_length=10)
+    ''', rel="accounts/models.py")
+    member = result.schema.tables["accounts_member"].columns
+    assert set(member) == {"id", "password", "last_login", "is_superuser", "created", "handle"}
+    assert member["last_login"].nullable and not member["password"].nullable
+    assert member["password"].line == 10    # the class statement that inherits it
+    staff = result.schema.tables["accounts_staff"].columns
+    assert {"username", "email", "date_joined", "is_staff", "password", "desk"} <= set(staff)
+
+
+def test_a_local_class_named_like_a_django_base_is_read_as_written():
+    result = dj('''
+        from django.db import models
+
+        class AbstractBaseUser(models.Model):
+            secret = models.CharField(max_length=10)
+            class Meta:
+                abstract = True
+
+        class Member(AbstractBaseUser):
+            handle = models.CharField(max_length=40)
+    ''', rel="accounts/models.py")
+    assert set(result.schema.tables["accounts_member"].columns) == {"id", "secret", "handle"}
+

@@ -207,3 +207,16 @@ def test_schema_sync_compares_tables():
         evaluate_schema_sync("X", [], 0, [], [], ["knex migrations (no model reader pairs with them)"])
     with pytest.raises(Unavailable):
         evaluate_schema_sync("X", [], 2, ["alembic"], ["v/0002.py"], [])
+
+
+def test_the_password_a_django_user_inherits_is_a_secret_stored_hashed():
+    """SEC-DATA-AT-REST: the password column a model inherits from AbstractBaseUser holds set_password's hash;
+    a password column the repository declares itself is left to SEC-CRYPTO, as before."""
+    from auditor.checks.security.data_at_rest import StoredField, evaluate_data_at_rest, framework_hashed
+    inherited = StoredField("accounts_member", "password", "accounts/models.py", 10,
+                            "class Member(AbstractBaseUser, PermissionsMixin, Stamped):")
+    own = StoredField("shop_customer", "password", "shop/models.py", 4, "password = models.CharField(max_length=64)")
+    assert framework_hashed(inherited) and not framework_hashed(own)
+    result = evaluate_data_at_rest("SEC-DATA-AT-REST", [inherited, own], {("accounts_member", "password"): "hashed"})
+    assert result.verdict == "pass" and result.details["protected"] == ["accounts_member.password"]
+    assert evaluate_data_at_rest("SEC-DATA-AT-REST", [own], {}).verdict == "not_applicable"

@@ -31,6 +31,24 @@ SOURCE = "models:django"
 RELATION_FIELDS = {"ForeignKey", "OneToOneField"}
 DJANGO_BUILTIN_MODELS = {"User": "auth_user", "Group": "auth_group", "Permission": "auth_permission",
                          "ContentType": "django_content_type", "Site": "django_site"}
+# Django's own abstract models (django.contrib.auth.base_user / models): a model built on one inherits these
+# columns although the repository never declares them. Many-to-many fields (PermissionsMixin's groups and
+# user_permissions) make join tables, not columns, and are left out like every ManyToManyField.
+_BASE_USER = ('password = models.CharField(max_length=128)\n'
+              'last_login = models.DateTimeField(blank=True, null=True)\n')
+_PERMISSIONS = 'is_superuser = models.BooleanField(default=False)\n'
+DJANGO_ABSTRACT_FIELDS = {
+    "AbstractBaseUser": _BASE_USER,
+    "PermissionsMixin": _PERMISSIONS,
+    "AbstractUser": _BASE_USER + _PERMISSIONS + (
+        'username = models.CharField(max_length=150, unique=True)\n'
+        'first_name = models.CharField(max_length=150, blank=True)\n'
+        'last_name = models.CharField(max_length=150, blank=True)\n'
+        'email = models.EmailField(blank=True)\n'
+        'is_staff = models.BooleanField(default=False)\n'
+        'is_active = models.BooleanField(default=True)\n'
+        'date_joined = models.DateTimeField(default=timezone.now)\n'),
+}
 
 
 @dataclass
@@ -107,7 +125,25 @@ def _is_model(cls: ast.ClassDef, classes: dict[str, _Model], seen: frozenset[str
         if short in classes and short not in seen and classes[short].node is not cls \
                 and _is_model(classes[short].node, classes, seen | {short}):
             return True
+        if short in DJANGO_ABSTRACT_FIELDS and short not in classes:
+            return True
     return False
+
+
+def _inherited_django_fields(chain: list[_Model], models: dict[str, _Model]) -> list[tuple[str, ast.Call, str, int]]:
+    """(name, field call, file, line) of the fields that Django's own abstract models named as bases of the
+    model or of its abstract ancestors contribute; the line is the class statement that inherits them."""
+    out = []
+    for m in chain:
+        for base in m.node.bases:
+            short = dotted(base).rsplit(".", 1)[-1]
+            if short in models or short not in DJANGO_ABSTRACT_FIELDS:
+                continue
+            for stmt in ast.parse(DJANGO_ABSTRACT_FIELDS[short]).body:
+                if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) \
+                        and isinstance(stmt.value, ast.Call):
+                    out.append((stmt.targets[0].id, stmt.value, m.file, m.node.lineno))
+    return out
 
 
 def _lineage(model: _Model, models: dict[str, _Model]) -> tuple[list[_Model], _Model | None]:
@@ -146,13 +182,17 @@ def _build_table(model: _Model, models: dict[str, _Model], settings: DjangoSetti
     chain, concrete_parent = _lineage(model, models)
     column_of_field: dict[str, str] = {}
     has_pk = False
-    fields: list[tuple[str, ast.Call, str]] = []
+    fields: list[tuple[str, ast.Call, str, int]] = []
     seen: set[str] = set()
     for m in chain:
         for name, value, _, _ in class_body_assignments(m.node):
-            if name not in seen and _is_field(value):
+            if name not in seen and isinstance(value, ast.Call) and _is_field(value):
                 seen.add(name)
-                fields.append((name, value, m.file))
+                fields.append((name, value, m.file, value.lineno))
+    for name, value, file, line in _inherited_django_fields(chain, models):
+        if name not in seen:
+            seen.add(name)
+            fields.append((name, value, file, line))
     if concrete_parent is not None:
         ptr = f"{concrete_parent.node.name.lower()}_ptr_id"
         table.columns[ptr] = Column(ptr, "integer", nullable=False, primary_key=True, unique=True,
@@ -160,7 +200,7 @@ def _build_table(model: _Model, models: dict[str, _Model], settings: DjangoSetti
         table.foreign_keys.append(ForeignKey((ptr,), concrete_parent.table_name, ("id",),
                                              file=model.file, line=model.node.lineno))
         has_pk = True
-    for name, call, file in fields:
+    for name, call, file, line in fields:
         kind = last_name(call.func)
         if kind == "ManyToManyField":
             continue
@@ -172,18 +212,18 @@ def _build_table(model: _Model, models: dict[str, _Model], settings: DjangoSetti
         has_pk = has_pk or primary_key
         unique = is_true(call, "unique") or kind == "OneToOneField" or primary_key
         column = Column(column_name, _field_type(call, settings), nullable=is_true(call, "null") and not primary_key,
-                        primary_key=primary_key, unique=unique, file=file, line=call.lineno,
+                        primary_key=primary_key, unique=unique, file=file, line=line,
                         default=ast.unparse(kwarg(call, "default")) if kwarg(call, "default") is not None else None)
         table.columns[column_name] = column
         if relation:
             target = kwarg(call, "to") or (call.args[0] if call.args else None)
             table.foreign_keys.append(ForeignKey((column_name,), _target_table(target, model, models, settings), ("id",),
-                                                 file=file, line=call.lineno))
+                                                 file=file, line=line))
             if kwarg_literal(call, "db_index", True) is not False and not unique:
                 # Django creates this index by itself
-                table.indexes.append(Index("django:foreign-key-default", (column_name,), file=file, line=call.lineno))
+                table.indexes.append(Index("django:foreign-key-default", (column_name,), file=file, line=line))
         elif is_true(call, "db_index") or (kind == "SlugField" and kwarg_literal(call, "db_index", True) is not False):
-            table.indexes.append(Index(None, (column_name,), file=file, line=call.lineno))   # SlugField: db_index=True by default
+            table.indexes.append(Index(None, (column_name,), file=file, line=line))   # SlugField: db_index=True by default
     if not has_pk:
         table.columns = {"id": Column("id", "integer", nullable=False, primary_key=True, unique=True,
                                       file=model.file, line=model.node.lineno), **table.columns}

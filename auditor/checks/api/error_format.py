@@ -58,6 +58,61 @@ def go_error_middlewares(path: str, text: str) -> list[Evidence]:
     return found
 
 
+DRF_HANDLER_SETTING = re.compile(r"""['"]EXCEPTION_HANDLER['"]\s*:\s*['"]([\w.]+)['"]""")
+
+
+@dataclass
+class HandlerShapes:
+    """What a project's DRF EXCEPTION_HANDLER answers: the top-level keys of the bodies it writes, and whether
+    some path returns DRF's own response unchanged ({"detail": ...})."""
+    file: str
+    shapes: list[tuple[str, int]]
+    passes_default_at: int | None
+
+
+def drf_handler_shapes(path: str, tree: ast.Module, function: str) -> HandlerShapes | None:
+    fn = next((f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name == function), None)
+    if fn is None:
+        return None
+    shapes = []
+    for node in nodes_of(tree, ast.Assign):   # `response.data = {"errors": ...}` in the handler or its helpers
+        if isinstance(node.value, ast.Dict) and any(isinstance(t, ast.Attribute) and t.attr == "data"
+                                                    for t in node.targets):
+            shapes += [(k.value, node.lineno) for k in node.value.keys
+                       if isinstance(k, ast.Constant) and isinstance(k.value, str)][:1]
+    defaults = {t.id for a in fn.body if isinstance(a, ast.Assign) and isinstance(a.value, ast.Call)
+                and (getattr(a.value.func, "id", None) or getattr(a.value.func, "attr", None)) == "exception_handler"
+                for t in a.targets if isinstance(t, ast.Name)}
+    passes_at = None
+    changed = False
+    for stmt in fn.body:       # the handler's own statements, in order: DRF's response returned untouched
+        # a body rewritten in the handler itself, even under a condition (`if response is not None:`), is
+        # taken as rewriting every error: the rewrite done only in helpers it dispatches to is what is read
+        if any(isinstance(a, ast.Assign) and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
+                                                 and t.value.id in defaults for t in a.targets)
+               for a in ast.walk(stmt)):
+            changed = True
+        if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Name) and stmt.value.id in defaults \
+                and not changed:
+            passes_at = stmt.lineno
+    return HandlerShapes(path, shapes, passes_at)
+
+
+def find_drf_handler(repo, settings_path: str, text: str) -> HandlerShapes | None:
+    """The EXCEPTION_HANDLER named in DRF's settings, read from this repository (None when it is not ours)."""
+    named = DRF_HANDLER_SETTING.search(text)
+    if not named or "." not in named.group(1):
+        return None
+    module, _, function = named.group(1).rpartition(".")
+    suffix = module.replace(".", "/")
+    for candidate in (f"{suffix}.py", f"{suffix}/__init__.py"):
+        for path in repo.paths():
+            if path == candidate or path.endswith("/" + candidate):
+                tree = repo.python_ast(path)
+                return drf_handler_shapes(path, tree, function) if tree is not None else None
+    return None
+
+
 @dataclass
 class ErrorShapes:
     """Top-level keys of error response bodies, with the first place each shape appears."""
@@ -161,6 +216,7 @@ def check_error_format(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     source_files = [p for p in ctx.repo.paths() if p.endswith((".py", ".js", ".ts", ".mjs"))
                     and not TEST_FILE.search(p) and "/migrations/" not in f"/{p}"]
     names = ctx.inventory.framework_names
+    custom: HandlerShapes | None = None
     for name, marker, text in (
             ("fastapi", re.compile(r"\bFastAPI\("), "FastAPI's built-in handler answers HTTPException as {\"detail\": ...}"),
             ("drf", re.compile(r"^REST_FRAMEWORK\s*=", re.M), "DRF's exception_handler answers APIException as {\"detail\": ...}")):
@@ -172,6 +228,8 @@ def check_error_format(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                 line = line_of((ctx.repo.read_text(path) or ""), found.start())
                 defaults.append(Evidence(path, line, ctx.repo.snippet(path, line), rule_id="framework-exception-handler",
                                          engine="inventory", message=text, kind=PRACTICE))
+                if name == "drf":
+                    custom = find_drf_handler(ctx.repo, path, ctx.repo.read_text(path) or "")
                 break
     go_central: list[Evidence] = []
     for path in ctx.repo.paths():
@@ -189,7 +247,16 @@ def check_error_format(ctx: AuditContext, item: CatalogItem) -> ItemResult:
             if any(lo <= line <= hi for lo, hi in html_spans.get(path, ())):
                 continue   # an error page of a server-rendered route
             shapes.add(shape, Evidence(path, line, ctx.repo.snippet(path, line)))
-    if defaults:  # validation and not-found errors of these frameworks always answer {"detail": ...}
+    if custom is not None and custom.shapes:
+        # the project's DRF handler writes its own bodies; DRF's {"detail": ...} remains only where it lets
+        # DRF's response through unchanged
+        for shape, line in custom.shapes:
+            shapes.add(shape, Evidence(custom.file, line, ctx.repo.snippet(custom.file, line)))
+        if custom.passes_default_at is not None:
+            shapes.add("detail", Evidence(custom.file, custom.passes_default_at,
+                                          ctx.repo.snippet(custom.file, custom.passes_default_at),
+                                          message="DRF's own {\"detail\": ...} body returned unchanged"))
+    elif defaults:  # validation and not-found errors of these frameworks always answer {"detail": ...}
         shapes.add("detail", defaults[0])
     defaults += go_central
     result = evaluate_error_format(item.id, production_findings(ctx.practices(item.id)), defaults, shapes,

@@ -35,8 +35,26 @@ def is_scoped_by_parent(ep: Endpoint) -> bool:
 
 
 def is_lookup_list(ep: Endpoint) -> bool:
-    segments = [s for s in path_segments(ep.path) if s]
+    segments = [s for s in (s.rstrip("?$") for s in path_segments(ep.path)) if s]   # `tags/?` from a regex route
     return bool(segments) and bool(LOOKUP_LIST.match(segments[-1]))
+
+
+# the rows listed are the caller's own: the query is filtered by the signed-in user
+CALLER_SCOPED = re.compile(r"\.filter\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*?\brequest\.user\b", re.S)
+# DRF's list() runs filter_queryset(get_queryset()): the filters a view applies live there
+DRF_QUERY_METHODS = ("get_queryset", "filter_queryset")
+
+
+def class_query_methods(tree: ast.Module | None, handler: str) -> str:
+    """The source of the handler class's get_queryset and filter_queryset, for `Class.method` handlers."""
+    cls_name = handler.split(".")[0] if "." in handler else ""
+    if tree is None or not cls_name:
+        return ""
+    for cls in tree.body:
+        if isinstance(cls, ast.ClassDef) and cls.name == cls_name:
+            return "\n".join(ast.unparse(f) for f in cls.body
+                             if isinstance(f, ast.FunctionDef) and f.name in DRF_QUERY_METHODS)
+    return ""
 
 
 FILTER_NAME = re.compile(r"(?i)(filter|sort|order|search|q$|status|since|until|from|to$|min|max|name|type|category)")
@@ -81,16 +99,18 @@ def evaluate_filtering(item_id: str, endpoints: list[Endpoint], source_of: Sourc
         params -= path_params
         drf = ep.framework == "drf" and (global_filters or re.search(
             r"filter_backends|filterset_fields|filterset_class|ordering_fields|search_fields", source))
-        if params or drf or is_scoped_by_parent(ep):
+        mine = CALLER_SCOPED.search(source)
+        if params or drf or is_scoped_by_parent(ep) or mine:
             what = (", ".join(sorted(params)) if params else "DRF filter backends" if drf
-                    else "its parent in the path (a sub-collection)")
+                    else "its parent in the path (a sub-collection)" if is_scoped_by_parent(ep)
+                    else "the signed-in user (the caller's own rows)")
             good.append(route_evidence(ep, snippet_of(ep), "filter-params", f"{label(ep)} filters/sorts by {what}", PRACTICE))
         else:
             bad.append(route_evidence(ep, snippet_of(ep), "no-filter-params",
                                     f"{label(ep)} offers no filter or sort parameter"))
     return partial_result(item_id, len(good), len(lists),
                           f"{len(good)} of {len(lists)} list endpoint(s) accept filter or sort query parameters "
-                          "or are a sub-collection scoped by their parent (heuristic)."
+                          "or are a sub-collection scoped by their parent or by the signed-in user (heuristic)."
                           + (f" Lookup list(s) not counted: {', '.join(label(e) for e in lookups)}." if lookups and
                              lookups[0] not in lists else ""), cap(bad + good + [f.evidence for f in global_filters]))
 
@@ -102,6 +122,8 @@ def check_filtering(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         return no_endpoints(item.id, inv)
     def source_of(e: Endpoint) -> str:   # the handler, and the repository functions it hands the query to
         own = handler_source(ctx.repo, e, whole_class=True)
+        if e.framework == "drf":
+            own += "\n" + class_query_methods(ctx.repo.python_ast(e.file), e.handler)
         return endpoint_text(ctx.repo, e.file, e.handler, own) if e.file.endswith(JS_EXTENSIONS) else own
 
     return evaluate_filtering(item.id, inv.endpoints, source_of,

@@ -18,7 +18,8 @@ from auditor.context import AuditContext, Key, Unavailable
 from auditor.endpoints.graphql import FieldResolver, field_resolvers
 from auditor.inventory import DOCUMENT
 from auditor.model import PRACTICE, VIOLATION, Evidence, FlowStep, ItemResult, partial_result
-from auditor.probes import go_dbwork, go_query_loops, nplusone
+from auditor.orm.django_relations import read_relations
+from auditor.probes import drf_serializers, go_dbwork, go_query_loops, nplusone
 from auditor.probes.template_loops import TemplateLoop, template_finder, template_loops
 from auditor.program import ProgramModel
 from auditor.program.js import build_js_program
@@ -203,6 +204,48 @@ def querying_methods(model: ProgramModel | None) -> set[str]:
     return names
 
 
+def row_querying_methods(model: ProgramModel | None) -> set[str]:
+    """Names of the ORM models' methods that run a query depending on one of their parameters (the row itself
+    or a row passed in: `profile.has_liked(post)`): a serializer method that calls one with its row runs a
+    query per row."""
+    if model is None:
+        return set()
+    names = set()
+    for fid, summary in model.summaries.items():
+        fn = model.program.functions[fid]
+        if fn.cls is None or fn.kind != "method" or fn.name.startswith("_") or fn.name in nplusone.MANAGER_METHODS:
+            continue
+        if summary.param_queries and model.program.is_model(fn.cls):
+            names.add(fn.name)
+    return names
+
+
+def drf_list_endpoints(ctx: AuditContext, model: ProgramModel | None) -> list[drf_serializers.ListEndpoint]:
+    """DRF list endpoints whose serializer follows relations of each row (auditor/probes/drf_serializers.py)."""
+    sources = [(path, tree) for path, tree in python_sources(ctx) if "/migrations/" not in f"/{path}"]
+    if not any("rest_framework" in (ctx.repo.read_text(path) or "") for path, _ in sources):
+        return []
+    return drf_serializers.list_endpoints(sources, read_relations(sources), row_querying_methods(model))
+
+
+def drf_evidence(ctx: AuditContext, endpoint: drf_serializers.ListEndpoint) -> list[Evidence]:
+    """One evidence per relation a list endpoint's serializer follows per row: at the serializer field, with
+    the view that lists the rows as the first step of its flow."""
+    loads = ", ".join(endpoint.eager) if endpoint.eager else "nothing"
+    out = []
+    for t in endpoint.per_row:
+        why = ("a query per row whatever the view loads up front" if t.always
+               else f"`{t.path}` is not in the view's select_related/prefetch_related (it loads {loads})")
+        flow = (FlowStep(endpoint.file, endpoint.line, ctx.repo.snippet(endpoint.file, endpoint.line), "source",
+                         f"{endpoint.view} serializes many rows with {endpoint.serializer}"),
+                FlowStep(t.file, t.line, ctx.repo.snippet(t.file, t.line), "sink", t.what))
+        out.append(Evidence(t.file, t.line, ctx.repo.snippet(t.file, t.line), rule_id="n-plus-one/drf-serializer",
+                            engine="ast", kind=VIOLATION, flow=flow,
+                            message=f"list endpoint {endpoint.view} ({endpoint.file}:{endpoint.line}): {t.what}, "
+                                    f"{why}"))
+    return out
+
+
 def page_loops(ctx: AuditContext, relations: nplusone.Relations, methods: set[str]) -> list[TemplateLoop]:
     """Pages rendered with query results whose template reads a lazy relationship of each row, or calls a
     model method that queries."""
@@ -238,6 +281,9 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     model = ctx.get_optional(PROGRAM)
     methods = querying_methods(model)
     pages = page_loops(ctx, relations, methods)
+    drf = drf_list_endpoints(ctx, model)
+    drf_bad = [e for e in drf if e.per_row]
+    drf_safe = [e for e in drf if not e.per_row]
     note = other_languages_note(ctx, {"python"})
     through = queries_per_row(model) if model is not None else []
     if model is None:
@@ -252,14 +298,16 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     bad = [loop for loop in loops if loop.n_plus_one and loop not in apart_loops]
     safe = [loop for loop in loops if loop.accesses and not loop.n_plus_one]
     no_request = sorted({f"{loop.file}:{loop.line}" for loop in apart_loops} | {f.where for f in apart_helpers})
-    details = {"query_loops": len(loops), "n_plus_one_loops": len(bad) + len(through) + len(pages),
+    details = {"query_loops": len(loops), "n_plus_one_loops": len(bad) + len(through) + len(pages) + len(drf_bad),
                "n_plus_one_in_templates": len(pages),
-               "n_plus_one_through_helpers": len(through), "eager_loaded_loops": len(safe),
+               "n_plus_one_in_serializers": [f"{e.view} ({e.serializer})" for e in drf_bad],
+               "serializer_lists_eager": [f"{e.view} ({e.serializer})" for e in drf_safe],
+               "n_plus_one_through_helpers": len(through), "eager_loaded_loops": len(safe) + len(drf_safe),
                "relations_known": sorted(relations.lazy),
                "not_serving_requests": no_request, "not_serving_requests_count": len(no_request)}
     apart_note = (f" {len(no_request)} per-row query loop(s) in code that serves no request (migrations, "
                   "commands, scripts, tests) are listed apart in details, not counted." if no_request else "")
-    if not loops and not eager and not through and not pages:
+    if not loops and not eager and not through and not pages and not drf:
         if ctx.inventory.code_languages & {"javascript", "typescript"} and (
                 "python" not in ctx.inventory.code_languages or js_scan(ctx).files_with_queries):
             return javascript_n_plus_one(ctx, item)   # the queries are in JavaScript/TypeScript (Python: scripts)
@@ -283,12 +331,16 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                                              " without select_related/prefetch_related/joinedload/selectinload"))
     evidence += [helper_evidence(f) for f in through]
     evidence += [page_loop_evidence(ctx, loop, methods) for loop in pages]
+    evidence += [ev for e in drf_bad for ev in drf_evidence(ctx, e)]
     evidence += eager[:10]
-    if not bad and not through and not pages:
+    serializers = (f" {len(drf_safe)} DRF list endpoint(s) load every relation their serializer follows up front."
+                   if drf_safe else "")
+    if not bad and not through and not pages and not drf_bad:
         what = (f"{len(safe)} loop(s) that use related rows load them eagerly" if safe
                 else f"{len(loops)} loop(s) over query results touch no relationship and run no per-row query")
         if not loops:
             what = "eager loading is used and no loop over query results was found"
+        what += serializers
         if not eager:
             evidence += [Evidence(loop.file, loop.line, ctx.repo.snippet(loop.file, loop.line), rule_id="query-loop",
                                   engine="ast", kind=PRACTICE,
@@ -299,7 +351,13 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                "the call graph)." if through else "")
     templates = (f" {len(pages)} page template(s) loop over query results and read a lazy relationship of each "
                  "row or call a model method that queries." if pages else "")
-    return partial_result(item.id, len(safe), len(safe) + len(bad) + len(through) + len(pages),
-                          f"Heuristic: {len(bad) + len(through) + len(pages)} loop(s) over query results issue a query "
-                          f"per row (lazy relationship access or a query inside the loop).{helpers}{templates} {len(safe)} loop(s) "
-                          f"load related rows eagerly.{apart_note}{note}", evidence, details)
+    lists = (f" {len(drf_bad)} DRF list endpoint(s) serialize rows with a serializer that follows relations not "
+             "loaded up front (nested serializers, dotted sources, related fields) or queries per row in a "
+             "SerializerMethodField." if drf_bad else "")
+    n_bad = len(bad) + len(through) + len(pages) + len(drf_bad)
+    return partial_result(item.id, len(safe) + len(drf_safe), len(safe) + len(drf_safe) + n_bad,
+                          ("Heuristic:" + (f" {n_bad - len(drf_bad)} loop(s) over query results issue a query per row "
+                                           "(lazy relationship access or a query inside the loop)." if n_bad > len(drf_bad)
+                                           else "")) + f"{helpers}{templates}{lists} "
+                          f"{len(safe)} loop(s) load related rows eagerly.{serializers}{apart_note}{note}",
+                          evidence, details)

@@ -10,10 +10,13 @@ counted as hard-coded when it is:
 - the development default or placeholder next to a configuration read (within two lines);
 - a CORS origin on localhost: a development allowance, inert elsewhere, not an address the application uses.
 With no configuration read and no value in code, a configuration file in the repository that holds local
-addresses and that nothing lets an environment replace is the hard-coding.
+addresses and that nothing lets an environment replace is the hard-coding; so is a Django settings module, the
+only one (no per-environment sibling), that writes the per-environment settings (SECRET_KEY, DEBUG,
+ALLOWED_HOSTS, DATABASES) as literals: every deployment runs with the values committed there.
 """
 from __future__ import annotations
 
+import ast
 import re
 
 from auditor.catalog import CatalogItem
@@ -95,6 +98,49 @@ def fixed_config_files(repo: Repository) -> list[Finding]:
     return out[:5]
 
 
+PER_ENVIRONMENT_SETTINGS = ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASES")
+ENV_READ = re.compile(r"\benviron\b|getenv\(|\bEnv\(|\benv\(|\bconfig\(|dotenv|\bimport\s+local_settings|"
+                      r"from\s+\.?local_settings\s+import|\bimport\s+\*")
+
+
+def _settings_lines(tree: ast.Module) -> dict[str, int]:
+    """The line of each module-level assignment of a per-environment setting."""
+    out = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                and stmt.targets[0].id in PER_ENVIRONMENT_SETTINGS:
+            out[stmt.targets[0].id] = stmt.lineno
+    return out
+
+
+def fixed_django_settings(repo: Repository) -> list[Finding]:
+    """A Django settings module, the only one, that reads nothing from the environment and imports no other
+    settings (a local_settings, a star import): its per-environment settings are fixed values."""
+    paths = set(repo.paths())
+    out = []
+    for path in sorted(paths):
+        if not path.endswith(".py") or not _production_code(path):
+            continue
+        text = repo.read_text(path) or ""
+        if "SECRET_KEY" not in text or "INSTALLED_APPS" not in text:
+            continue
+        folder = path.rpartition("/")[0]
+        siblings = [p for p in paths if p.rpartition("/")[0] == folder and p.endswith(".py")]
+        if is_per_environment_file(path, paths) or any(is_per_environment_file(p, paths) for p in siblings) \
+                or ENV_READ.search(text):
+            continue
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for name, line in sorted(_settings_lines(tree).items(), key=lambda kv: kv[1]):
+            out.append(Finding(item_id="QA-CONFIG", evidence=Evidence(
+                path, line, repo.snippet(path, line), rule_id="django-settings-fixed", engine="ast", kind=VIOLATION,
+                message=f"{name} is written in the only settings module, which reads nothing from the environment: "
+                        "every deployment runs with this value")))
+    return out
+
+
 # violations that count only in an application that reads no configuration from the environment
 ENVIRONMENT_ONLY_RULES = frozenset({"hardcoded-listen-port-js"})
 
@@ -110,7 +156,7 @@ def environment_configuration(ctx: AuditContext, item: CatalogItem) -> ItemResul
     if good:   # a fixed listen port beside configuration read from the environment is only a default
         bad = [f for f in bad if f.evidence.rule_id not in ENVIRONMENT_ONLY_RULES]
     if not bad and not good:
-        bad = fixed_config_files(ctx.repo)
+        bad = fixed_config_files(ctx.repo) + fixed_django_settings(ctx.repo)
     if not bad and not good:
         return ItemResult(item.id, "not_applicable",
                           "Heuristic: no configuration surface found: no environment reads (os.environ, getenv, "
@@ -128,8 +174,8 @@ def environment_configuration(ctx: AuditContext, item: CatalogItem) -> ItemResul
     if not good:
         return ItemResult(item.id, "fail",
                           f"Heuristic: {len(bad)} hard-coded per-environment value(s) (database URLs and locations, internal or "
-                          "localhost service addresses, database hosts, a fixed listen port) and no configuration read from the "
-                          "environment.", evidence, details=details)
+                          "localhost service addresses, database hosts, a fixed listen port, the settings of a Django settings "
+                          "module that is the only one) and no configuration read from the environment.", evidence, details=details)
     return partial_result(item.id, len(good), len(good) + len(bad),
                           f"Heuristic: {len(good)} environment read(s), but {len(bad)} hard-coded per-environment "
                           "value(s) remain.", evidence, details)

@@ -7,7 +7,10 @@ Django; the "orm_models" collector) and, for tables no model declares, the schem
 read from the model files' text. A column is sensitive when its name says API key, access/refresh/reset
 token, secret, TOTP/OTP seed, card number, IBAN, SSN, national or tax id, passport number; it is protected
 when its name says hashed/digest/encrypted, its declaration uses an encrypted or hashed type, or the code
-assigns it from a hash or encryption call (hashlib, hmac, bcrypt, Fernet, createHash, encrypt()).
+assigns it from a hash or encryption call (hashlib, hmac, bcrypt, Fernet, createHash, encrypt()). Passwords
+are SEC-CRYPTO's question and are not counted, except the one a framework stores hashed by construction: the
+`password` column a Django model inherits from AbstractBaseUser/AbstractUser (set_password keeps only a salted
+hash there), a secret column stored hashed.
 """
 from __future__ import annotations
 
@@ -54,6 +57,15 @@ def is_sensitive(column: str) -> bool:
     return bool(SENSITIVE.search(name)) and not NOT_THE_VALUE.search(name) and name != "password"
 
 
+DJANGO_USER_BASE = re.compile(r"\b(AbstractBaseUser|AbstractUser)\b")
+
+
+def framework_hashed(field: StoredField) -> bool:
+    """The password column a Django user model inherits from Django's abstract user (its declaration is the
+    class statement naming the base)."""
+    return field.column == "password" and bool(DJANGO_USER_BASE.search(field.declaration))
+
+
 def js_model_fields(rel: str, text: str) -> list[StoredField]:
     """String fields of Mongoose schemas and Sequelize models."""
     if not ("Schema(" in text or ".define(" in text or ".init(" in text):
@@ -91,7 +103,7 @@ def protection(field: StoredField, assignments: str) -> str | None:
 
 
 def evaluate_data_at_rest(item_id: str, fields: list[StoredField], protected: dict[tuple[str, str], str]) -> ItemResult:
-    sensitive = [f for f in fields if is_sensitive(f.column)]
+    sensitive = [f for f in fields if is_sensitive(f.column) or framework_hashed(f)]
     if not sensitive:
         return ItemResult(item_id, "not_applicable",
                           f"Heuristic: none of the {len(fields)} stored column(s) or field(s) holds a token, secret, "
@@ -143,4 +155,6 @@ def check_data_at_rest(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     assignments = "\n".join(texts)
     protected = {(f.table, f.column): why for f in fields if is_sensitive(f.column)
                  for why in [protection(f, assignments)] if why}
+    protected.update({(f.table, f.column): "holds a salted hash: Django's AbstractBaseUser stores passwords through "
+                      "set_password" for f in fields if framework_hashed(f)})
     return evaluate_data_at_rest(item.id, fields, protected)

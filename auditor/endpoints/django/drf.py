@@ -4,6 +4,7 @@ serializers, pagination classes."""
 from __future__ import annotations
 
 import ast
+import re
 
 from auditor.astwalk import walk
 from auditor.endpoints.common import SAFE_METHODS, mark, where
@@ -215,7 +216,10 @@ def _input_validation(c: UrlWalk, ep: Endpoint, v: View, fn, action: str) -> Non
     serializer = class_attr(c.project, v.cls_module, v.cls, "serializer_class") if v.cls is not None else None
     get_ser = v.cls is not None and class_method(c.project, v.cls_module, v.cls, "get_serializer_class") is not None
     generated = fn is None or action in ACTION_ROUTES and fn is not None and "super()" in source_text(fn)
-    if in_body:
+    raw = _raw_field(c, v, fn, serializer) if (in_body or generated) and method in ("POST", "PUT", "PATCH") else None
+    if raw:
+        mark(ep, "input_validated", False, raw)
+    elif in_body:
         mark(ep, "input_validated", True, f"`{in_body}` in {ep.handler}")
     elif generated and method in ("POST", "PUT", "PATCH") and (serializer or get_ser):
         what = source_text(serializer[1]) if serializer else "get_serializer_class()"
@@ -250,3 +254,49 @@ def _pagination(c: UrlWalk, ep: Endpoint, v: View, fn, action: str) -> None:
                 f"DEFAULT_PAGINATION_CLASS {s.rest_str('DEFAULT_PAGINATION_CLASS')} at {s.rest_where()}")
         else:
             ep.paginated = False
+
+
+# a custom field's to_internal_value that checks its value: a type or length test, a failure it raises, or
+# DRF's own conversion through super()
+FIELD_CHECKS = re.compile(r"\bisinstance\(|\blen\(|\braise\b|\bself\.fail\(|validat|\bsuper\(|\bint\(|\bstr\(")
+RAW_SINKS = {"get_or_create", "update_or_create", "create", "get", "filter"}
+
+
+def _raw_field(c: UrlWalk, v: View, fn, serializer) -> str | None:
+    """A field of the serializer the handler validates with whose to_internal_value passes the raw request
+    value straight into a database call, with no type or length check: the serializer validates the other
+    fields, not this one (`tags = TagField(many=True)` whose to_internal_value runs get_or_create(name=data))."""
+    candidates = []
+    if serializer is not None:
+        candidates.append((serializer[0], serializer[1]))
+    if fn is not None and v.cls_module is not None:
+        candidates += [(v.cls_module, n.func) for n in walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                       and n.func.id.endswith("Serializer")]
+    for mod, node in candidates:
+        name = last_name(node) if not isinstance(node, ast.Name) else node.id
+        hit = c.project.resolve_class(mod, ast.unparse(node)) if name else None
+        if hit is None:
+            continue
+        smod, scls = hit
+        for stmt in scls.body:
+            if not (isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name)
+                    and isinstance(stmt.value, ast.Call)):
+                continue
+            field = c.project.resolve_class(smod, ast.unparse(stmt.value.func))
+            if field is None:
+                continue
+            method = class_method(c.project, field[0], field[1], "to_internal_value")
+            if method is None or len(method[2].args.args) < 2:
+                continue
+            body = source_text(method[2])
+            value = method[2].args.args[1].arg
+            if FIELD_CHECKS.search(body):
+                continue
+            for call in walk(method[2]):
+                if isinstance(call, ast.Call) and last_name(call.func) in RAW_SINKS and any(
+                        isinstance(n, ast.Name) and n.id == value
+                        for a in list(call.args) + [k.value for k in call.keywords] for n in walk(a)):
+                    return (f"{scls.name}.{stmt.targets[0].id}: {method[1].name}.to_internal_value passes the raw "
+                            f"value into {last_name(call.func)}() with no type or length check "
+                            f"({where(field[0].path, method[2].lineno)})")
+    return None
