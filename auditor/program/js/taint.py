@@ -35,6 +35,7 @@ from auditor.resources import rules_dir
 REQ = "req"            # the origin of request data; a parameter's origin is its index
 MAX_STEPS = 24
 MAX_PASSES_PER_FUNCTION = 30
+MAPPING_METHODS = frozenset({"map", "flatMap"})
 SQL_TEXT_KEYS = frozenset({"sql", "text", "query"})
 # a URL whose text starts with a scheme and a host, or with a path, cannot be pointed at another host
 FIXED_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//[^/${}]+/|^/(?!/)", re.I)
@@ -271,24 +272,25 @@ class _FunctionPass:
             return
         self.expr(node)
 
-    def inline_function(self, node: Node, param_taint: Taint) -> None:
-        """A function that runs where it is written (a callback passed inline): its body is this function's."""
+    def inline_function(self, node: Node, param_taint: Taint) -> Taint:
+        """A function that runs where it is written (a callback passed inline): its body is this function's.
+        Returns what the callback returns (`ids.map(id => parseInt(id))` yields numbers)."""
         if self.a.own_function(node):
-            return
+            return {}
         params = node.child_by_field_name("parameters")
         one = node.child_by_field_name("parameter")
         for p in ([one] if one is not None else params.named_children if params is not None else []):
-            self.bind(p, param_taint)
+            self.bind(p, param_taint, weak=False)     # a callback's parameters are its own names
         body = node.child_by_field_name("body")
         if body is None:
-            return
-        if body.type == "statement_block":
-            saved = self.summary.returns
-            self.summary.returns = {}          # its returns are the callback's, not ours
-            self.stmt(body)
-            self.summary.returns = saved
-        else:
-            self.expr(body)
+            return {}
+        if body.type != "statement_block":
+            return self.expr(body)
+        saved = self.summary.returns
+        self.summary.returns = {}          # its returns are the callback's, not ours
+        self.stmt(body)
+        returned, self.summary.returns = self.summary.returns, saved
+        return returned
 
     # ---- expressions ----------------------------------------------------------------------------------------
     def expr(self, node: Node | None) -> Taint:
@@ -415,7 +417,10 @@ class _FunctionPass:
             return {}
         callee_u = unwrap(callee) if callee is not None else None
         name = self.a.dotted(self.fn.rel, callee_u) if callee_u is not None else ""
-        src = self.source(callee_u) if callee_u is not None and callee_u.type == "member_expression" else {}
+        src: Taint = {}
+        if callee_u is not None and callee_u.type == "member_expression" and self.a.dotted(
+                self.fn.rel, callee_u.child_by_field_name("object"), resolve=False) in self.rules.receivers:
+            src = self.source(callee_u)            # req.get('x-user'), req.param('id')
         receiver: Taint = {}
         if callee_u is not None and callee_u.type == "member_expression":
             receiver = self.expr(callee_u.child_by_field_name("object"))
@@ -423,18 +428,26 @@ class _FunctionPass:
             self.expr(callee_u)
         arg_nodes = [a for a in (args.named_children if args is not None else []) if a.type != "comment"]
         arg_taints: list[Taint] = []
+        mapped: Taint | None = None
         for a in arg_nodes:
             if unwrap(a).type in FUNCTIONS:
-                self.inline_function(unwrap(a), receiver)
+                returned = self.inline_function(unwrap(a), receiver)
+                if mapped is None:
+                    mapped = returned
                 arg_taints.append({})
             else:
                 arg_taints.append(self.expr(a))
         if src:
             return src
+        method = name.rsplit(".", 1)[-1]
+        if mapped is not None and method in MAPPING_METHODS:
+            return mapped                  # `ids.map(id => parseInt(id))`: what the callback returns
         fid = self.a.resolve(self.mod, self.fn, callee_u) if callee_u is not None and \
             callee_u.type in ("identifier", "member_expression") else None
         if fid is not None:
-            return self.apply(node, name, fid, arg_taints)
+            result = self.apply(node, name, fid, arg_taints)
+            safe = self.rules.sanitized_kinds(name)     # our own escapeHtml(), toInt(): named as a sanitizer
+            return result if safe is None else {} if ALL in safe else _with(result, safe=safe)
         return self.library_call(node, name, arg_nodes, arg_taints, receiver)
 
     def library_call(self, node: Node, name: str, arg_nodes: list[Node], arg_taints: list[Taint],
@@ -449,7 +462,7 @@ class _FunctionPass:
                 taint = self.object_taint(arg, SQL_TEXT_KEYS)
             if sink.when == "shell" and not self._shell_option(arg_nodes):
                 continue
-            self.sink(node, sink.kind, name, taint, needs_built=sink.when == "built")
+            self.sink(arg, sink.kind, name, taint, needs_built=sink.when == "built")
         safe = rules.sanitized_kinds(name)
         everything = _union(receiver, *arg_taints)
         if safe is not None:
