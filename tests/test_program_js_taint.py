@@ -1,7 +1,7 @@
 """JavaScript/TypeScript taint on the tree-sitter program model (auditor/program/js/taint.py), on a small
 Express app: request data reaching SQL through a helper in another module, a helper of a helper, a method of a
 class instance a module exports, an inline callback and a recursive helper; a shell command, a file path, an
-outbound URL and an HTML body. Each shape has a safe twin (parameter binding, a constant, parseInt/Number, a
+outbound URL (also from an XML-RPC method's parameters) and an HTML body. Each shape has a safe twin (parameter binding, a constant, parseInt/Number, a
 fixed host, path.basename, an escape function, execFile without a shell) that must not be flagged."""
 from pathlib import Path
 
@@ -57,7 +57,8 @@ def test_recursion_terminates_and_keeps_the_built_text(program):
 def test_other_sinks_and_their_twins(program):
     assert set(_flows(program, "shell")) == {(10, "src/controllers/tools.controller.js", 6)}
     assert set(_flows(program, "path")) == {(18, "src/controllers/tools.controller.js", 19)}
-    assert set(_flows(program, "url")) == {(69, "src/lib/fetcher.js", 4)}      # price() has a fixed host
+    assert set(_flows(program, "url")) == {(69, "src/lib/fetcher.js", 4),      # price() has a fixed host
+                                           (7, "src/rpc.js", 8)}               # site.version a constant URL
     assert set(_flows(program, "html")) == {(78, CONTROLLER, 78)}               # helloSafe escapes
 
 

@@ -59,6 +59,7 @@ class JsTaintRules:
     decorators: frozenset[str]
     resolver_types: frozenset[str]
     format_calls: NameSet
+    callback_sources: frozenset[tuple[str, str, int]]    # (created by, method, parameter index)
 
 
 @lru_cache(maxsize=1)
@@ -66,7 +67,9 @@ def load_js_rules() -> JsTaintRules:
     data = yaml.safe_load((rules_dir() / "js_taint.yml").read_text(encoding="utf-8"))
     src = data["sources"]
     return JsTaintRules(parse_rules(data), frozenset(src.get("parameter_decorators", [])),
-                        frozenset(src.get("resolver_types", [])), NameSet(data.get("format_calls", [])))
+                        frozenset(src.get("resolver_types", [])), NameSet(data.get("format_calls", [])),
+                        frozenset((str(c["created_by"]), str(c["method"]), int(c["param"]))
+                                  for c in src.get("callback_parameters", [])))
 
 
 @dataclass
@@ -114,6 +117,7 @@ class _Modules:
         self.modules = modules
         self._lines: dict[str, list[str]] = {}
         self._imports: dict[str, dict[str, str]] = {}
+        self._instances: dict[str, dict[str, str]] = {}
 
     def snippet(self, rel: str, node: Node) -> str:
         lines = self._lines.get(rel)
@@ -134,6 +138,29 @@ class _Modules:
                 spec = spec.removeprefix("node:")
                 found[local] = spec if member in ("=", "*", "default") else f"{spec}.{member}"
             self._imports[rel] = found
+        return found
+
+
+    def instances(self, rel: str, dotted) -> dict[str, str]:
+        """Top-level names bound to a package call's result: `var server = xmlrpc.createServer(...)` ->
+        {server: xmlrpc.createServer}."""
+        found = self._instances.get(rel)
+        if found is None:
+            found = {}
+            root = self.modules[rel].root
+            for decl in (root.named_children if root is not None else []):
+                if decl.type not in ("lexical_declaration", "variable_declaration"):
+                    continue
+                for d in decl.named_children:
+                    value = d.child_by_field_name("value") if d.type == "variable_declarator" else None
+                    name = d.child_by_field_name("name") if value is not None else None
+                    value = unwrap(value) if value is not None else None
+                    if value is not None and name is not None and name.type == "identifier" \
+                            and value.type in ("call_expression", "new_expression"):
+                        callee = value.child_by_field_name("function") or value.child_by_field_name("constructor")
+                        if callee is not None and text(callee).split(".")[0] in self.packages(rel):  # a package's
+                            found[text(name)] = dotted(rel, callee)
+            self._instances[rel] = found
         return found
 
 
@@ -272,15 +299,18 @@ class _FunctionPass:
             return
         self.expr(node)
 
-    def inline_function(self, node: Node, param_taint: Taint) -> Taint:
+    def inline_function(self, node: Node, param_taint: Taint, sources: dict[int, Taint] | None = None) -> Taint:
         """A function that runs where it is written (a callback passed inline): its body is this function's.
         Returns what the callback returns (`ids.map(id => parseInt(id))` yields numbers)."""
         if self.a.own_function(node):
             return {}
         params = node.child_by_field_name("parameters")
         one = node.child_by_field_name("parameter")
-        for p in ([one] if one is not None else params.named_children if params is not None else []):
-            self.bind(p, param_taint, weak=False)     # a callback's parameters are its own names
+        plist = [one] if one is not None else [p for p in (params.named_children if params is not None else [])
+                                               if p.type != "comment"]
+        for i, p in enumerate(plist):
+            given = _union(param_taint, (sources or {}).get(i, {}))
+            self.bind(p, given, weak=False)     # a callback's parameters are its own names
         body = node.child_by_field_name("body")
         if body is None:
             return {}
@@ -431,7 +461,7 @@ class _FunctionPass:
         mapped: Taint | None = None
         for a in arg_nodes:
             if unwrap(a).type in FUNCTIONS:
-                returned = self.inline_function(unwrap(a), receiver)
+                returned = self.inline_function(unwrap(a), receiver, self.callback_sources(callee_u, a))
                 if mapped is None:
                     mapped = returned
                 arg_taints.append({})
@@ -449,6 +479,23 @@ class _FunctionPass:
             safe = self.rules.sanitized_kinds(name)     # our own escapeHtml(), toInt(): named as a sanitizer
             return result if safe is None else {} if ALL in safe else _with(result, safe=safe)
         return self.library_call(node, name, arg_nodes, arg_taints, receiver)
+
+    def callback_sources(self, callee: Node | None, fn_node: Node) -> dict[int, Taint]:
+        """`server.on('dvws.CheckUptime', function (err, params, callback) {...})` on an XML-RPC server: the
+        library calls it with the client's data (rules: sources.callback_parameters)."""
+        if callee is None or callee.type != "member_expression" or not self.a.js.callback_sources:
+            return {}
+        obj = unwrap(callee.child_by_field_name("object"))
+        if obj.type != "identifier":
+            return {}
+        made_by = self.a.mods.instances(self.fn.rel, self.a.dotted).get(text(obj))
+        method = text(callee.child_by_field_name("property"))
+        out: dict[int, Taint] = {}
+        for created_by, m, index in self.a.js.callback_sources:
+            if made_by == created_by and m == method:
+                label = f"{made_by}().{method} callback argument"
+                out[index] = {REQ: Trace((self.a.step(self.fn.rel, fn_node, "source", label),))}
+        return out
 
     def library_call(self, node: Node, name: str, arg_nodes: list[Node], arg_taints: list[Taint],
                      receiver: Taint) -> Taint:
@@ -578,9 +625,14 @@ class JsTaint:
         key = (mod.rel, callee.start_byte, callee.end_byte)
         if key not in self._resolved:
             found = self.resolver.callee(mod, fn.cls, callee)
-            self._resolved[key] = found if found in self.functions else None
-            if self._resolved[key] is not None:
-                self.callers.setdefault(self._resolved[key], set()).add(fn.fid)   # type: ignore[arg-type]
+            chain = text(callee)
+            if found is None and chain.startswith(("module.exports.", "exports.")) and chain.count(".") <= 2:
+                value = self.resolver.export(mod.rel, chain.rsplit(".", 1)[-1])    # module.exports.get(url)
+                found = value[1] if value is not None and value[0] == "fn" else None
+            found = found if found in self.functions else None
+            self._resolved[key] = found
+            if found is not None:
+                self.callers.setdefault(found, set()).add(fn.fid)
         return self._resolved[key]
 
     def add_flow(self, kind: str, fid: str, steps: tuple[FlowStep, ...]) -> None:
