@@ -507,7 +507,8 @@ class _FunctionPass:
             taint = arg_taints[sink.arg]
             if sink.kind == "sql" and arg.type == "object":
                 taint = self.object_taint(arg, SQL_TEXT_KEYS)
-            if sink.when == "shell" and not self._shell_option(arg_nodes):
+            if sink.when == "shell" and not self._option(arg_nodes, "shell") \
+                    or sink.when == "no_root" and self._option(arg_nodes, "root"):
                 continue
             self.sink(arg, sink.kind, name, taint, needs_built=sink.when == "built")
         safe = rules.sanitized_kinds(name)
@@ -520,13 +521,16 @@ class _FunctionPass:
             return _with(everything, built=True)
         return everything
 
-    def _shell_option(self, arg_nodes: list[Node]) -> bool:
+    def _option(self, arg_nodes: list[Node], key: str) -> bool:
+        """An options object among the arguments sets `key` (`{ shell: true }`, `{ root: dir }`)."""
         for a in arg_nodes:
             a = unwrap(a)
             if a.type == "object":
                 for prop in a.named_children:
-                    if prop.type == "pair" and text(prop.child_by_field_name("key")).strip("'\"") == "shell":
-                        return text(prop.child_by_field_name("value")) != "false"
+                    if prop.type == "pair" and text(prop.child_by_field_name("key")).strip("'\"") == key:
+                        return text(prop.child_by_field_name("value")) not in ("false", "undefined", "null")
+                    if prop.type == "shorthand_property_identifier" and text(prop) == key:
+                        return True
         return False
 
     def sink(self, node: Node, kind: str, label: str, taint: Taint, needs_built: bool,
