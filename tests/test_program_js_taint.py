@@ -81,3 +81,11 @@ def test_sec_sqli_fails_with_the_js_flow_on_the_evidence(audited):
     for item in ("SEC-INJECTION", "SEC-SSRF", "SEC-XSS"):
         assert items[item]["verdict"] == "fail", items[item]["rationale"]
         assert any(e.get("flow") for e in items[item]["evidence"])
+
+
+def test_a_file_too_deeply_nested_is_listed_not_raised(tmp_path):
+    (tmp_path / "package.json").write_text('{"name": "deep"}')
+    (tmp_path / "deep.js").write_text("function f(req) {\n  return db.query('x'\n" + "    + req.body.a\n" * 5000
+                                      + "  );\n}\nmodule.exports = f;\n")
+    program = build_js_program(Repository.scan(tmp_path))
+    assert [rel for rel, why in program.errors if why.startswith("too deeply nested")] == ["deep.js"]

@@ -190,7 +190,14 @@ def _js_note(ctx: AuditContext, result: ItemResult, js_findings: list[Finding]) 
         if ctx.error_of(JS_PROGRAM):
             result.rationale += f" The JavaScript/TypeScript model did not run ({ctx.error_of(JS_PROGRAM)})."
         return
+    js = ctx.get_optional(JS_PROGRAM)
     if js_findings:
         result.rationale += (f" JavaScript/TypeScript: {len(js_findings)} flow(s) followed through "
                              f"same-repository calls (each finding shows its path).")
+    unread = sorted({rel for rel, why in (js.errors if js is not None else []) if why.startswith("too deeply")})
+    if unread:
+        result.rationale += (f" JavaScript/TypeScript flows not followed in {len(unread)} file(s) too deeply nested "
+                             f"to read (the engines still scan them): {', '.join(unread[:5])}"
+                             f"{' and more' if len(unread) > 5 else ''}.")
+        result.details["js_not_followed"] = unread
     result.details["js_flows"] = len(js_findings)

@@ -59,7 +59,11 @@ def build_js_program(repo: Repository, files: list[str] | None = None) -> JsProg
             program.errors.append((rel, problem))
         if tree is None:
             continue
-        mod = module_of(rel, tree.root_node)
+        try:
+            mod = module_of(rel, tree.root_node)
+        except RecursionError:
+            program.errors.append((rel, "too deeply nested to model"))
+            continue
         program.modules[rel] = mod
         for fn in mod.functions:
             program.functions[fn.fid] = fn
@@ -74,7 +78,9 @@ def build_js_program(repo: Repository, files: list[str] | None = None) -> JsProg
         fn.ops = [op for op in fn.ops if not (op.guessed and op.line in resolved)]
     program.summaries = summarise(program.functions, program.edges)
     taint_started = time.process_time()
-    program.flows, program.open_flows, program.taint = js_taint_flows(program.modules, program.functions, resolver)
+    program.flows, program.open_flows, program.taint, skipped = js_taint_flows(program.modules, program.functions,
+                                                                               resolver)
+    program.errors += [(rel, "too deeply nested for the taint pass") for rel in skipped]
     program.taint_seconds = time.process_time() - taint_started
     program.seconds = time.process_time() - started
     return program

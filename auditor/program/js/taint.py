@@ -591,6 +591,7 @@ class JsTaint:
                      if f.node is not None and not f.module_code}
         self._resolved: dict[tuple[str, int, int], str | None] = {}
         self.callers: dict[str, set[str]] = {}
+        self.skipped: set[str] = set()     # files with a function too deeply nested to read
 
     def own_function(self, node: Node) -> bool:
         """A function the model keeps as its own (read in its own pass), not a callback run inline."""
@@ -658,7 +659,11 @@ class JsTaint:
             fn = self.functions[fid]
             self._current_rel = fn.rel
             before = self.summaries.get(fid)
-            after = _FunctionPass(self, fn).run()
+            try:
+                after = _FunctionPass(self, fn).run()
+            except RecursionError:
+                self.skipped.add(fn.rel)
+                after = JsSummary()
             if before is None or after.signature() != before.signature():
                 self.summaries[fid] = after
                 for caller in self.callers.get(fid, ()):
@@ -697,9 +702,9 @@ def _parameter_nodes(node: Node | None) -> list[Node]:
     return [p for p in (params.named_children if params is not None else []) if p.type != "comment"]
 
 
-def js_taint_flows(modules: dict[str, JsModule], functions: dict[str, JsFunction],
-                   resolver: Resolver) -> tuple[list[TaintFlow], list[TaintFlow], dict[str, JsSummary]]:
-    """(request flows, open flows of uncalled helpers, summaries)."""
+def js_taint_flows(modules: dict[str, JsModule], functions: dict[str, JsFunction], resolver: Resolver
+                   ) -> tuple[list[TaintFlow], list[TaintFlow], dict[str, JsSummary], list[str]]:
+    """(request flows, open flows of uncalled helpers, summaries, files the pass could not read)."""
     analysis = JsTaint(modules, functions, resolver)
     analysis.run()
-    return list(analysis.flows.values()), analysis.open_flows(), analysis.summaries
+    return list(analysis.flows.values()), analysis.open_flows(), analysis.summaries, sorted(analysis.skipped)
