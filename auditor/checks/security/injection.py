@@ -2,7 +2,9 @@
 template source, or path traversal.
 
 Python: request data reaching those sinks through calls (the program model) decides; an engine finding whose
-values never come from a request is a note. Other languages: the engines.
+values never come from a request is a note. JavaScript/TypeScript: the JS model's flows (child_process, eval/
+Function/vm, node-serialize, template compilers, fs paths and res.sendFile, through calls) fail the item beside
+the engines' findings. Other languages: the engines.
 
 Developer tooling (CLI commands, management commands, build configs) is left out: its input is the operator's."""
 from __future__ import annotations
