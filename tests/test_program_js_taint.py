@@ -89,3 +89,14 @@ def test_a_file_too_deeply_nested_is_listed_not_raised(tmp_path):
                                       + "  );\n}\nmodule.exports = f;\n")
     program = build_js_program(Repository.scan(tmp_path))
     assert [rel for rel, why in program.errors if why.startswith("too deeply nested")] == ["deep.js"]
+
+
+def test_decorated_parameters_and_resolver_args_are_request_data():
+    """NestJS @Param() reaching a service method through the typed constructor parameter; a GraphQL resolver's
+    args reaching a shell command inside a Promise executor. Twins: a bound value, an allow-listed column, a
+    constant command."""
+    program = build_js_program(Repository.scan(FIXTURES / "js_taint_nest"))
+    found = {(f.kind, f.source.label, f.sink.file, f.sink.line) for f in program.flows}
+    assert found == {("sql", "@Param('region')", "src/reports/reports.service.ts", 9),
+                     ("shell", "lookup args", "src/graphql/resolvers.js", 6)}
+    assert program.open_flows == []

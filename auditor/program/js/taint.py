@@ -223,7 +223,7 @@ class _FunctionPass:
                 name = text(call.child_by_field_name("function") if call is not None and call.type == "call_expression"
                             else call)
                 if name.split(".")[-1] in self.a.js.decorators:
-                    return f"@{name}()"
+                    return text(d)[:60]
         return ""
 
     def _resolver_function(self) -> bool:
@@ -299,10 +299,11 @@ class _FunctionPass:
             return
         self.expr(node)
 
-    def inline_function(self, node: Node, param_taint: Taint, sources: dict[int, Taint] | None = None) -> Taint:
+    def inline_function(self, node: Node, param_taint: Taint, sources: dict[int, Taint] | None = None,
+                        passed: bool = False) -> Taint:
         """A function that runs where it is written (a callback passed inline): its body is this function's.
         Returns what the callback returns (`ids.map(id => parseInt(id))` yields numbers)."""
-        if self.a.own_function(node):
+        if self.a.own_function(node) and not (passed and self.a.anonymous_argument(node)):
             return {}
         params = node.child_by_field_name("parameters")
         one = node.child_by_field_name("parameter")
@@ -461,7 +462,7 @@ class _FunctionPass:
         mapped: Taint | None = None
         for a in arg_nodes:
             if unwrap(a).type in FUNCTIONS:
-                returned = self.inline_function(unwrap(a), receiver, self.callback_sources(callee_u, a))
+                returned = self.inline_function(unwrap(a), receiver, self.callback_sources(callee_u, a), passed=True)
                 if mapped is None:
                     mapped = returned
                 arg_taints.append({})
@@ -587,7 +588,7 @@ class JsTaint:
         self.mods = _Modules(modules)
         self.summaries: dict[str, JsSummary] = {}
         self.flows: dict[tuple, TaintFlow] = {}
-        self._own = {(f.rel, f.node.start_byte, f.node.end_byte) for f in functions.values()
+        self._own = {(f.rel, f.node.start_byte, f.node.end_byte): f for f in functions.values()
                      if f.node is not None and not f.module_code}
         self._resolved: dict[tuple[str, int, int], str | None] = {}
         self.callers: dict[str, set[str]] = {}
@@ -597,6 +598,12 @@ class JsTaint:
         """A function the model keeps as its own (read in its own pass), not a callback run inline."""
         return node.type in FUNCTIONS + ("function_declaration", "generator_function_declaration") and \
             (self._current_rel, node.start_byte, node.end_byte) in self._own
+
+    def anonymous_argument(self, node: Node) -> bool:
+        """A function the model keeps apart only because it sits in no binding position (`new Promise((resolve)
+        => ...)`): passed to a call, it runs there with the names around it."""
+        fn = self._own.get((self._current_rel, node.start_byte, node.end_byte))
+        return fn is not None and not fn.route and fn.name.endswith("<anonymous>")
 
     _current_rel: str | None = None
 
@@ -678,12 +685,14 @@ class JsTaint:
         its callers are not known, so its input cannot be shown to be safe (`findByUserIds(ids)` interpolating
         each id into a WHERE clause, for a data loader that is not wired yet)."""
         out = []
+        reached = {(f.kind, f.sink.file, f.sink.line) for f in self.flows.values()}
         for fid, summary in self.summaries.items():
             fn = self.functions[fid]
             if fn.module_code or fn.route or self.callers.get(fid):
                 continue
             for (index, kind), ps in summary.param_sinks.items():
-                if not ps.built_here or kind not in ("sql", "shell", "code"):
+                if not ps.built_here or kind not in ("sql", "shell", "code") or \
+                        (kind, ps.steps[-1].file, ps.steps[-1].line) in reached:
                     continue
                 params = _parameter_nodes(fn.node)
                 where = params[index] if index < len(params) else fn.node
