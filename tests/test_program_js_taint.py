@@ -32,11 +32,11 @@ def test_sql_through_helpers_and_their_safe_twins(program):
     sources = {line for line, _, _ in flows}
     # search (helper in another module), byColour (helper of a helper), byCategory (class method of an
     # exported instance), many (callback), anyOf (recursive helper building the text)
-    assert sources == {8, 19, 31, 42, 58}, sorted(flows)
+    assert sources == {8, 19, 31, 42, 58, 91}, sorted(flows)
     assert all(f.steps[-1].file == "src/lib/db.js" and f.steps[-1].line == 7 for f in flows.values())
     # the safe twins: searchSafe (binding), byColourSafe (constant), byPage (Number), manySafe (parseInt in
-    # map), anyOfSafe (recursion over parseInt values)
-    assert not sources & {13, 25, 36, 50, 62}
+    # map), anyOfSafe (recursion over parseInt values), limited (a helper returning parseInt of the request)
+    assert not sources & {13, 25, 36, 50, 62, 95}
 
 
 def test_the_flow_shows_each_call(program):
@@ -46,6 +46,12 @@ def test_the_flow_shows_each_call(program):
     assert _call_lines(colour) == [(CONTROLLER, 20), ("src/lib/db.js", 12)]
     category = next(f for (line, _, _), f in flows.items() if line == 31)
     assert _call_lines(category) == [(CONTROLLER, 31), ("src/repositories/item.repository.js", 5)]
+
+
+def test_request_data_a_helper_returns(program):
+    filtered = next(f for (line, _, _), f in _flows(program, "sql").items() if line == 91)
+    assert [s.step for s in filtered.steps] == ["source", "return", "call", "sink"]
+    assert filtered.steps[1].line == 99
 
 
 def test_recursion_terminates_and_keeps_the_built_text(program):

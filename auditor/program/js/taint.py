@@ -568,9 +568,10 @@ class _FunctionPass:
                           needs_built=ps.needs_built, before=(call,), after=ps.steps)
         out: Taint = {}
         for origin, rt in summary.returns.items():
-            if origin == REQ:
-                _merge(out, {REQ: Trace((rt.steps[:1] + (call,) + rt.steps[1:])[:MAX_STEPS], rt.built, rt.hosted,
-                                        rt.safe)})
+            if origin == REQ:          # request data read inside the callee comes back here
+                back = self.a.step(self.fn.rel, node, "return", f"{name or 'function'}() returns it")
+                _merge(out, {REQ: Trace(rt.steps[:1] + (rt.steps[1:] + (back,))[-(MAX_STEPS - 1):], rt.built,
+                                        rt.hosted, rt.safe)})
             elif isinstance(origin, int) and origin < len(arg_taints):
                 for o, tr in arg_taints[origin].items():
                     _merge(out, {o: Trace((tr.steps + (call,) + rt.steps)[-MAX_STEPS:], tr.built or rt.built,
