@@ -106,3 +106,12 @@ def test_decorated_parameters_and_resolver_args_are_request_data():
     assert found == {("sql", "@Param('region')", "src/reports/reports.service.ts", 9),
                      ("shell", "lookup args", "src/graphql/resolvers.js", 6)}
     assert program.open_flows == []
+
+
+def test_sec_sqli_fails_on_an_uncalled_helper_and_says_so(audited):
+    report = audited(FIXTURES / "js_taint_uncalled")
+    sqli = next(i for i in report["items"] if i["id"] == "SEC-SQLI")
+    assert sqli["verdict"] == "fail"
+    assert [(e["file"], e["line"], e["rule_id"]) for e in sqli["evidence"]] == \
+        [("src/order.repository.ts", 9, "program-uncalled-sql")]
+    assert "helpers nobody in the repository calls" in sqli["rationale"]

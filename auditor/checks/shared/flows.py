@@ -42,7 +42,7 @@ def flow_finding(item_id: str, flow: TaintFlow, uncalled: bool = False) -> Findi
         else "request data reaches"
     message = f"{what} {KIND_WORDS.get(flow.kind, flow.kind)}: {flow_text(flow.steps)}"
     return Finding(item_id, Evidence(file=sink.file, line=sink.line, snippet=sink.snippet,
-                                     rule_id=f"program-flow-{flow.kind}", engine="program", message=message,
+                                     rule_id=f"program-{'uncalled' if uncalled else 'flow'}-{flow.kind}", engine="program", message=message,
                                      flow=flow.steps), severity="high")
 
 
@@ -125,6 +125,7 @@ def flow_verdict(ctx: AuditContext, item: CatalogItem, kinds: tuple[str, ...], c
         return result
     flows = [f for f in model.flows_of(*kinds) if not NO_REQUEST_PATH.search(f.sink.file)]
     flow_findings = [flow_finding(item.id, f) for f in flows]
+    py_flows = len([f for f in flow_findings if accept(f)])
     flow_findings = [f for f in flow_findings if accept(f)] + js_findings
     through = _flow_functions(model, flows)
     callers: dict[str, set[str]] = {}
@@ -154,8 +155,8 @@ def flow_verdict(ctx: AuditContext, item: CatalogItem, kinds: tuple[str, ...], c
 
     result = violations_fail(ctx, item, clean, engines=engines, extra=flow_findings, where=lambda f: f in flow_findings or engine_counts(f))
     result.rationale += left_out_note(ctx, (item.id,), keep)
-    if flow_findings:
-        result.rationale += (f" {len(flow_findings)} flow(s) of request data reach a sink through the program "
+    if py_flows:
+        result.rationale += (f" {py_flows} flow(s) of request data reach a sink through the program "
                              f"(followed through same-repository calls; each finding shows its path).")
     if not_from_request:
         places = sorted({f"{f.file}:{f.line}" for f in dedupe(not_from_request)})
@@ -191,9 +192,13 @@ def _js_note(ctx: AuditContext, result: ItemResult, js_findings: list[Finding]) 
             result.rationale += f" The JavaScript/TypeScript model did not run ({ctx.error_of(JS_PROGRAM)})."
         return
     js = ctx.get_optional(JS_PROGRAM)
+    uncalled = sum(1 for f in js_findings if f.evidence.rule_id.startswith("program-uncalled-"))
     if js_findings:
-        result.rationale += (f" JavaScript/TypeScript: {len(js_findings)} flow(s) followed through "
-                             f"same-repository calls (each finding shows its path).")
+        result.rationale += (f" JavaScript/TypeScript: {len(js_findings) - uncalled} flow(s) of request data reach "
+                             f"a sink, followed through same-repository calls"
+                             + (f", and {uncalled} parameter(s) of helpers nobody in the repository calls are built "
+                                f"into one (their callers are unknown)" if uncalled else "")
+                             + " (each finding shows its path).")
     unread = sorted({rel for rel, why in (js.errors if js is not None else []) if why.startswith("too deeply")})
     if unread:
         result.rationale += (f" JavaScript/TypeScript flows not followed in {len(unread)} file(s) too deeply nested "
