@@ -5,6 +5,9 @@ memory of the process. Compare the model's seconds with a cold audit of the same
 
     python bench/bench_program.py /tmp/netbox
     python bench/generate_repo.py /tmp/bench250k --lines 250000 && python bench/bench_program.py /tmp/bench250k
+
+A repository with JavaScript/TypeScript server code also gets the JS model's line (auditor/program/js): the
+whole model's CPU seconds and, within them, the taint pass's (request data to sinks through calls).
 """
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from auditor.endpoints import extract_endpoints  # noqa: E402
 from auditor.inventory import build_inventory  # noqa: E402
 from auditor.program import build_program  # noqa: E402
+from auditor.program.js import build_js_program  # noqa: E402
+from auditor.program.js.model import server_files  # noqa: E402
 from auditor.repo import Repository  # noqa: E402
 
 
@@ -49,6 +54,14 @@ def main() -> int:
     print(f"{model.stats['modules']} modules, {model.stats['functions']} functions, {model.stats['entries']} "
           f"request handlers, {model.stats['analyses']} function analyses, flows by kind: "
           f"{dict(Counter(f.kind for f in model.flows))}")
+    files = server_files(repo)
+    if files:
+        js_lines = sum(len(repo.lines(rel)) for rel in files)
+        js = build_js_program(repo, files)
+        print(f"{js_lines:,} JS/TS lines in {len(files)} server files: JS model {js.seconds:.2f} s CPU (taint "
+              f"{js.taint_seconds:.2f} s), {len(js.functions)} functions, {js.calls_resolved()} resolved calls, "
+              f"flows by kind: {dict(Counter(f.kind for f in js.flows))}, {len(js.open_flows)} from uncalled "
+              f"helpers")
     return 0
 
 

@@ -2,7 +2,9 @@
 template source, or path traversal.
 
 Python: request data reaching those sinks through calls (the program model) decides; an engine finding whose
-values never come from a request is a note. Other languages: the engines.
+values never come from a request is a note. JavaScript/TypeScript: the JS model's flows (child_process, eval/
+Function/vm, node-serialize, template compilers, fs paths and res.sendFile, through calls) fail the item beside
+the engines' findings. Other languages: the engines.
 
 Developer tooling (CLI commands, management commands, build configs) is left out: its input is the operator's."""
 from __future__ import annotations
@@ -123,7 +125,9 @@ def code_and_command_injection(ctx: AuditContext, item: CatalogItem) -> ItemResu
     result = flow_verdict(ctx, item, INJECTION_KINDS,
                           "No eval/exec of data, no shell command built from data, no unsafe deserialisation, "
                           "no request data as template source, no file path taken from the request.",
-                          decidable=DECIDED_BY_FLOWS, where=lambda f: id(f) not in tooling_ids)
+                          decidable=DECIDED_BY_FLOWS,
+                          # the model's flows too: a Gruntfile's task reads the operator's options
+                          where=lambda f: id(f) not in tooling_ids and not cli_or_build_tooling(ctx, f, cli_lines))
     if tooling:
         places = sorted({f"{f.file}:{f.line}" for f in dedupe(tooling)})
         result.rationale += (f" {len(places)} finding(s) in CLI/build tooling not counted (its input is the "

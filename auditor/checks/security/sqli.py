@@ -1,7 +1,10 @@
 """SEC-SQLI: no request data reaches SQL text, through any number of same-repository calls.
 
 Python: the program model's flows (auditor/program) decide; an engine finding of SQL built from strings
-whose values never come from a request is a note, not an injection. Other languages: the semgrep rules."""
+whose values never come from a request is a note, not an injection. JavaScript/TypeScript: the JS model's
+flows (auditor/program/js/taint.py: sequelize.query, knex.raw, db.query/execute, TypeORM where/orderBy text,
+through calls), and a parameter that a helper nobody calls builds into SQL text; the semgrep rules still count
+for the shapes the model does not follow. Other languages: the semgrep rules."""
 from __future__ import annotations
 
 from auditor.catalog import CatalogItem

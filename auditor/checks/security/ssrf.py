@@ -1,8 +1,10 @@
 """SEC-SSRF: request data must not choose the URL of an outbound call (OWASP A10).
 
-Python: the program model's flows (request data to the URL of requests/httpx/urllib, through any number of
-same-repository calls). JavaScript/TypeScript and Go: semgrep taint rules (rules/semgrep/security/ssrf.yml,
-with allow-list checks as sanitizers), each within one function, and the rationale says so.
+Python and JavaScript/TypeScript: the program models' flows (request data to the URL of requests/httpx/urllib,
+axios/fetch/http.get/needle/got, through any number of same-repository calls; a URL whose text starts with a
+fixed host is not one the client picks). The semgrep taint rules (rules/semgrep/security/ssrf.yml, with
+allow-list checks as sanitizers) still count for JS/TS shapes the model does not follow, and are Go's only
+reading (within one function); the rationale says so.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from auditor.model import Finding, ItemResult
 from auditor.registry import check
 
 ITEM = "SEC-SSRF"
-NOT_FOLLOWED = (" Python flows are followed through same-repository calls; JavaScript/TypeScript and Go flows "
+NOT_FOLLOWED = (" Python and JavaScript/TypeScript flows are followed through same-repository calls; Go flows "
                 "within one function.")
 
 

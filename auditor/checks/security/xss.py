@@ -1,8 +1,9 @@
 """SEC-XSS: no escaping bypass in templates, no request data written raw into markup or responses.
 
 Python: request data reaching Markup/mark_safe/HttpResponse/make_response or a handler's string response,
-through calls, with escape()/bleach respected (the program model). Templates and other languages: the
-semgrep rules."""
+through calls, with escape()/bleach respected (the program model). JavaScript/TypeScript: request data built
+into res.send/write/end text, through calls, with escape functions respected (auditor/program/js/taint.py).
+Templates, other languages and the JS shapes the model does not follow: the semgrep rules."""
 from __future__ import annotations
 
 from auditor.catalog import CatalogItem

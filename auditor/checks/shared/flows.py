@@ -9,6 +9,10 @@ through any number of same-repository calls), weighed against the engines' findi
 - An engine finding the model cannot decide stays a violation: other languages, templates, files that did
   not parse, rules that ask another question (autoescape turned off), and helpers whose callers the model
   does not see (a framework callback it does not know, a call it could not resolve).
+- JavaScript/TypeScript: the JS model's flows (auditor/program/js/taint.py) fail the item the same way, and
+  so does a parameter that a function nobody in the repository calls builds into a sink's text (its callers
+  are unknown, as for a Python engine finding in such a helper). A JS engine finding on a flow's sink line is
+  the flow's; the others still count (the engines see shapes the model does not follow).
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from typing import Callable
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.code_findings import left_out_note, production_filter
 from auditor.checks.shared.verdicts import dedupe, violations_fail
+from auditor.collectors.js_program import JS_PROGRAM
 from auditor.collectors.program import PROGRAM
 from auditor.context import AuditContext
 from auditor.model import Evidence, Finding, ItemResult
@@ -31,11 +36,13 @@ KIND_WORDS = {"sql": "SQL text", "shell": "a shell command", "code": "eval/exec"
               "html": "an HTML response or markup", "log": "a log call"}
 
 
-def flow_finding(item_id: str, flow: TaintFlow) -> Finding:
+def flow_finding(item_id: str, flow: TaintFlow, uncalled: bool = False) -> Finding:
     sink = flow.sink
-    message = f"request data reaches {KIND_WORDS.get(flow.kind, flow.kind)}: {flow_text(flow.steps)}"
+    what = "a parameter of a function nobody in the repository calls is built into" if uncalled \
+        else "request data reaches"
+    message = f"{what} {KIND_WORDS.get(flow.kind, flow.kind)}: {flow_text(flow.steps)}"
     return Finding(item_id, Evidence(file=sink.file, line=sink.line, snippet=sink.snippet,
-                                     rule_id=f"program-flow-{flow.kind}", engine="program", message=message,
+                                     rule_id=f"program-{'uncalled' if uncalled else 'flow'}-{flow.kind}", engine="program", message=message,
                                      flow=flow.steps), severity="high")
 
 
@@ -107,15 +114,19 @@ def flow_verdict(ctx: AuditContext, item: CatalogItem, kinds: tuple[str, ...], c
     this sink?); findings of other rules (autoescape turned off, `|safe` in a template) always count."""
     keep = production_filter(ctx)
     accept = (lambda f: keep(f) and where(f)) if where is not None else keep
+    js_findings, js_sinks = _js_flow_findings(ctx, item, kinds, accept)
     model = ctx.get_optional(PROGRAM)
     if model is None:
-        result = violations_fail(ctx, item, clean, engines=engines, where=accept)
+        result = violations_fail(ctx, item, clean, engines=engines, extra=js_findings,
+                                 where=lambda f: f in js_findings or accept(f) and (f.file, f.line) not in js_sinks)
         result.rationale += left_out_note(ctx, (item.id,), keep)
         result.rationale += f" The program model did not run ({ctx.error_of(PROGRAM) or 'not built'}): flows through calls not followed."
+        _js_note(ctx, result, js_findings)
         return result
     flows = [f for f in model.flows_of(*kinds) if not NO_REQUEST_PATH.search(f.sink.file)]
     flow_findings = [flow_finding(item.id, f) for f in flows]
-    flow_findings = [f for f in flow_findings if accept(f)]
+    py_flows = len([f for f in flow_findings if accept(f)])
+    flow_findings = [f for f in flow_findings if accept(f)] + js_findings
     through = _flow_functions(model, flows)
     callers: dict[str, set[str]] = {}
     for caller, callees in model.program.calls.items():
@@ -126,6 +137,9 @@ def flow_verdict(ctx: AuditContext, item: CatalogItem, kinds: tuple[str, ...], c
 
     def engine_counts(f: Finding) -> bool:
         if not accept(f):
+            return False
+        if (f.file, f.line) in js_sinks:
+            covered.append(f)
             return False
         if (not f.file.endswith(".py") or not model.analysed(f.file) or f.line is None
                 or not decidable_rule(f.evidence.rule_id, decidable)):
@@ -141,8 +155,8 @@ def flow_verdict(ctx: AuditContext, item: CatalogItem, kinds: tuple[str, ...], c
 
     result = violations_fail(ctx, item, clean, engines=engines, extra=flow_findings, where=lambda f: f in flow_findings or engine_counts(f))
     result.rationale += left_out_note(ctx, (item.id,), keep)
-    if flow_findings:
-        result.rationale += (f" {len(flow_findings)} flow(s) of request data reach a sink through the program "
+    if py_flows:
+        result.rationale += (f" {py_flows} flow(s) of request data reach a sink through the program "
                              f"(followed through same-repository calls; each finding shows its path).")
     if not_from_request:
         places = sorted({f"{f.file}:{f.line}" for f in dedupe(not_from_request)})
@@ -152,8 +166,43 @@ def flow_verdict(ctx: AuditContext, item: CatalogItem, kinds: tuple[str, ...], c
                              f"class, an allow-list, quote characters refused), not an injection and not counted: "
                              f"{', '.join(places[:5])}{' and more' if len(places) > 5 else ''}.")
         result.details["not_from_request"] = places
+    _js_note(ctx, result, js_findings)
     if covered:
         result.details["engine_findings_on_flows"] = sorted({f"{f.file}:{f.line}" for f in dedupe(covered)})
     result.details["flows"] = len(flow_findings)
     result.details.setdefault("violations", sum(1 for e in result.evidence if e.kind == "violation"))
     return result
+
+
+def _js_flow_findings(ctx: AuditContext, item: CatalogItem, kinds: tuple[str, ...],
+                      accept: Callable[[Finding], bool]) -> tuple[list[Finding], set[tuple[str, int | None]]]:
+    """The JS/TS model's flows of these sink kinds as findings, and the sink lines they hold."""
+    js = ctx.get_optional(JS_PROGRAM)
+    if js is None:
+        return [], set()
+    findings = [flow_finding(item.id, f) for f in js.flows if f.kind in kinds]
+    findings += [flow_finding(item.id, f, uncalled=True) for f in js.open_flows if f.kind in kinds]
+    findings = [f for f in findings if not NO_REQUEST_PATH.search(f.file) and accept(f)]
+    return findings, {(f.file, f.line) for f in findings}
+
+
+def _js_note(ctx: AuditContext, result: ItemResult, js_findings: list[Finding]) -> None:
+    if ctx.get_optional(JS_PROGRAM) is None:
+        if ctx.error_of(JS_PROGRAM):
+            result.rationale += f" The JavaScript/TypeScript model did not run ({ctx.error_of(JS_PROGRAM)})."
+        return
+    js = ctx.get_optional(JS_PROGRAM)
+    uncalled = sum(1 for f in js_findings if f.evidence.rule_id.startswith("program-uncalled-"))
+    if js_findings:
+        result.rationale += (f" JavaScript/TypeScript: {len(js_findings) - uncalled} flow(s) of request data reach "
+                             f"a sink, followed through same-repository calls"
+                             + (f", and {uncalled} parameter(s) of helpers nobody in the repository calls are built "
+                                f"into one (their callers are unknown)" if uncalled else "")
+                             + " (each finding shows its path).")
+    unread = sorted({rel for rel, why in (js.errors if js is not None else []) if why.startswith("too deeply")})
+    if unread:
+        result.rationale += (f" JavaScript/TypeScript flows not followed in {len(unread)} file(s) too deeply nested "
+                             f"to read (the engines still scan them): {', '.join(unread[:5])}"
+                             f"{' and more' if len(unread) > 5 else ''}.")
+        result.details["js_not_followed"] = unread
+    result.details["js_flows"] = len(js_findings)

@@ -11,6 +11,8 @@ from auditor.program.js.parse import EXTENSIONS, parse
 from auditor.program.js.resolve import Resolver
 from auditor.program.js.summaries import Edges, Reached, summarise
 from auditor.program.js.symbols import JsFunction, JsModule, module_of
+from auditor.program.js.taint import JsSummary, js_taint_flows
+from auditor.program.taint import TaintFlow
 from auditor.repo import Repository
 
 # code that never runs in the server: dependencies, front-end trees, built output
@@ -25,7 +27,15 @@ class JsProgram:
     edges: Edges = field(default_factory=dict)
     summaries: dict[str, dict[tuple[str, int, str], Reached]] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)     # (file, why): skipped or recovered
+    # request data reaching a sink through calls; a parameter a function nobody calls builds into a sink's text
+    flows: list[TaintFlow] = field(default_factory=list)
+    open_flows: list[TaintFlow] = field(default_factory=list)
+    taint: dict[str, JsSummary] = field(default_factory=dict)
     seconds: float = 0.0
+    taint_seconds: float = 0.0
+
+    def flows_of(self, *kinds: str) -> list[TaintFlow]:
+        return [f for f in self.flows + self.open_flows if f.kind in kinds]
 
     def calls_resolved(self) -> int:
         return sum(len(e) for e in self.edges.values())
@@ -49,7 +59,11 @@ def build_js_program(repo: Repository, files: list[str] | None = None) -> JsProg
             program.errors.append((rel, problem))
         if tree is None:
             continue
-        mod = module_of(rel, tree.root_node)
+        try:
+            mod = module_of(rel, tree.root_node)
+        except RecursionError:
+            program.errors.append((rel, "too deeply nested to model"))
+            continue
         program.modules[rel] = mod
         for fn in mod.functions:
             program.functions[fn.fid] = fn
@@ -63,5 +77,10 @@ def build_js_program(repo: Repository, files: list[str] | None = None) -> JsProg
         resolved = {site.line for site, _ in program.edges.get(fid, ())}
         fn.ops = [op for op in fn.ops if not (op.guessed and op.line in resolved)]
     program.summaries = summarise(program.functions, program.edges)
+    taint_started = time.process_time()
+    program.flows, program.open_flows, program.taint, skipped = js_taint_flows(program.modules, program.functions,
+                                                                               resolver)
+    program.errors += [(rel, "too deeply nested for the taint pass") for rel in skipped]
+    program.taint_seconds = time.process_time() - taint_started
     program.seconds = time.process_time() - started
     return program

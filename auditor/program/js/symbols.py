@@ -59,6 +59,7 @@ class JsFunction:
     ops: list[DbOp] = field(default_factory=list)
     calls: list[CallSite] = field(default_factory=list)
     transactions: list[int] = field(default_factory=list)   # lines where it opens or runs a transaction
+    node: Node | None = field(default=None, repr=False, compare=False)   # its tree (the taint pass walks it)
 
     @property
     def module_code(self) -> bool:
@@ -82,6 +83,7 @@ class JsModule:
     objects: dict[str, dict[str, Value]] = field(default_factory=dict)  # object literal key -> members
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     functions: list[JsFunction] = field(default_factory=list)
+    root: Node | None = field(default=None, repr=False, compare=False)
 
 
 def _string(node: Node | None) -> str | None:
@@ -122,7 +124,7 @@ class _Walker:
         fid = f"{self.mod.rel}::{name}"
         if any(f.fid == fid for f in self.mod.functions):
             fid = f"{fid}@{line(node)}"
-        fn = JsFunction(fid, self.mod.rel, name, line(node), cls, route)
+        fn = JsFunction(fid, self.mod.rel, name, line(node), cls, route, node=node)
         self.mod.functions.append(fn)
         self.body(node, fn, cls)
         return fn
@@ -454,6 +456,7 @@ class _Walker:
 
 def module_of(rel: str, root: Node) -> JsModule:
     w = _Walker(rel)
+    w.mod.root = w.top.node = root
     for child in root.named_children:
         w.walk(child, w.top, False, False, None)
     return w.mod
