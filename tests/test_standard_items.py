@@ -143,6 +143,9 @@ def test_headers_cors_and_html():
 def test_data_at_rest_names_and_protection():
     assert is_sensitive("reset_token") and is_sensitive("cardNumber") and is_sensitive("totp_secret")
     assert not is_sensitive("api_key_hash") and not is_sensitive("token_expires_at") and not is_sensitive("password")
+    # card numbers under their usual abbreviations; the last four digits are not the number
+    assert all(is_sensitive(n) for n in ("ccn", "cc_num", "creditCard", "credit_card_number", "cardNum", "card_no"))
+    assert not is_sensitive("card_last4") and not is_sensitive("ccn_last_4") and not is_sensitive("card_type")
     fields = [StoredField("users", "reset_token", "m.py", 3, ""), StoredField("users", "ssn", "m.py", 4, "")]
     result = evaluate_data_at_rest("X", fields, {("users", "reset_token"): "hashed"})
     assert result.verdict == "partial" and result.details["in_clear"] == ["users.ssn"]

@@ -25,7 +25,8 @@ from auditor.registry import check, collector
 ITEM = "SEC-DATA-AT-REST"
 SENSITIVE = re.compile(r"(^|_)(api_?key|access_?token|refresh_?token|reset_?token|auth_?token|session_?token|"
                        r"verification_?token|confirm(ation)?_?token|invite_?token|token|secret|client_secret|"
-                       r"otp_?(secret|seed|key)|totp_?(secret|seed|key)?|mfa_?secret|card_?number|cc_?number|pan|iban|"
+                       r"otp_?(secret|seed|key)|totp_?(secret|seed|key)?|mfa_?secret|card_?(number|num|no)|cc_?(number|num|no)|ccn|"
+                       r"credit_?card(_?(number|num|no))?|pan|iban|"
                        r"ssn|social_security(_number)?|national_?id(_number)?|tax_?id|passport_?(number|no))($|_)")
 NOT_THE_VALUE = re.compile(r"hash|digest|encrypt|cipher|hmac|fingerprint|last_?4|prefix|expire|expiry|(_at|_id|_type|"
                            r"_count|_url|_name|_ttl|_len|_length|_version)$|^(is|has)_")
