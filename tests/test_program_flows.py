@@ -164,3 +164,16 @@ def test_injection_and_xss_sinks_through_helpers(model):
     assert "notes/errors.py::not_found" in m.program.entries
     upload = next(f for f in m.flows if f.sink.line == 79)
     assert [s.label for s in upload.steps] == ["request.files", "saved to path", "read back", "yaml.load"]
+
+
+def test_django_template_shell_and_pickle_through_helpers(model):
+    """Django: request data as a Template's source in a helper module, a shell=True command in a method of an
+    instance made in the call, pickle.loads behind a helper of a helper; the twins (context variables, a list
+    command, json) are not flagged."""
+    m = model("django_sinks")
+    found = {(f.kind, f.sink.file, f.sink.line, f.source.line) for f in m.flows}
+    assert found == {("template", "notes/templating.py", 5, 10), ("shell", "notes/exporter.py", 9, 18),
+                     ("deserialisation", "notes/state.py", 11, 28)}
+    pickle_flow = next(f for f in m.flows if f.kind == "deserialisation")
+    assert [(s.file, s.line) for s in pickle_flow.steps] == [
+        ("notes/views.py", 28), ("notes/views.py", 28), ("notes/state.py", 7), ("notes/state.py", 11)]
