@@ -177,3 +177,17 @@ def test_django_template_shell_and_pickle_through_helpers(model):
     pickle_flow = next(f for f in m.flows if f.kind == "deserialisation")
     assert [(s.file, s.line) for s in pickle_flow.steps] == [
         ("notes/views.py", 28), ("notes/views.py", 28), ("notes/state.py", 7), ("notes/state.py", 11)]
+
+
+def test_audit_of_sinks_through_helpers_counts_only_the_flows(audited):
+    """The whole audit: every violation of SEC-INJECTION and SEC-XSS is a flow (the engines' findings on the
+    safe twins, yaml.load with SafeLoader, the list command, the escaped response, are not counted)."""
+    report = audited(FLOWS / "sinks_through_helpers")
+    items = {i["id"]: i for i in report["items"]}
+    injection = {(e["file"], e["line"]) for e in items["SEC-INJECTION"]["evidence"] if e["kind"] == "violation"}
+    assert injection == {("notes/calc.py", 2), ("notes/importers.py", 13), ("notes/importers.py", 20),
+                         ("notes/rendering.py", 8), ("notes/rendering.py", 12), ("notes/tools.py", 15),
+                         ("notes/views.py", 79)}
+    xss = {(e["file"], e["line"]) for e in items["SEC-XSS"]["evidence"] if e["kind"] == "violation"}
+    assert xss == {("notes/errors.py", 9), ("notes/errors.py", 18), ("notes/rendering.py", 8), ("notes/views.py", 107)}
+    assert all(e.get("flow") for e in items["SEC-XSS"]["evidence"] if e["kind"] == "violation")
