@@ -33,6 +33,7 @@ NOT_THE_VALUE = re.compile(r"hash|digest|encrypt|cipher|hmac|fingerprint|last_?4
 PROTECTED_TYPE = re.compile(r"(?i)encrypt|fernet|hashed|\bhash|cryptography|pgcrypto|sealed")
 PROTECTING_CALL = r"(hashlib\.|hmac\.|make_password|generate_password_hash|bcrypt|argon2|sha256|fernet|encrypt\(|" \
                   r"createHash\(|createHmac\(|\.hash\()"
+TRAILING_COMMENT = re.compile(r"\s(?:#|//)")
 JS_STRING_FIELD = re.compile(r"^\s*(\w+)\s*:\s*(?:String\b|\{\s*type\s*:\s*(?:String\b|(?:DataTypes|Sequelize)\.(?:STRING|TEXT)\b)|"
                              r"(?:DataTypes|Sequelize)\.(?:STRING|TEXT)\b)", re.M)
 
@@ -81,7 +82,7 @@ def collect_js_model_fields(ctx: AuditContext) -> list[StoredField]:
 
 def protection(field: StoredField, assignments: str) -> str | None:
     """Why a sensitive field is not stored in clear, or None."""
-    if PROTECTED_TYPE.search(field.declaration):
+    if PROTECTED_TYPE.search(TRAILING_COMMENT.split(field.declaration, 1)[0]):   # code, not a wish in a comment
         return "declared with an encrypted or hashed type"
     pattern = re.compile(rf"\.{re.escape(field.column)}\s*=[^=\n][^\n]*{PROTECTING_CALL}|"
                          rf"\b{re.escape(field.column)}\s*[=:][^=\n][^\n]*{PROTECTING_CALL}")
