@@ -86,3 +86,15 @@ def test_shared_apps_api_verdicts(audited):
     assert ("routes/users.js", line_of(APPS / "express-noncompliant", "routes/users.js", "router.post('/users/:id'")) in \
         places(rest, "violation")
     assert item(express, "API-PAGINATION")["verdict"] == "fail"
+
+
+def test_an_html_error_page_beside_json_errors_is_a_second_shape(audited):
+    """The app-wide 404 handler answers an HTML page while the API routes answer {"error": ...}: an API client
+    gets two shapes. The twin's handler chooses by the client's Accept header: its page is the browser's."""
+    html = item(audited(FIXTURES / "api" / "flask-html-errors"), "API-ERROR-FORMAT")
+    assert html["verdict"] == "partial" and html["details"]["error_shapes"] == ["HTML page", "error"]
+    rel = "app.py"
+    assert (rel, line_of(FIXTURES / "api" / "flask-html-errors", rel, 'return render_template("404.html"), 404')) in \
+        places(html, "violation")
+    negotiated = item(audited(FIXTURES / "api" / "flask-negotiated-errors"), "API-ERROR-FORMAT")
+    assert negotiated["verdict"] == "pass" and negotiated["details"]["error_shapes"] == ["error"]

@@ -189,3 +189,17 @@ def test_a_form_post_that_renders_a_page_is_not_asked_for_201():
     assert rest_problems(ep("POST", "/notes", "notes.addNote", framework="express"), form) == []
     api = "this.addNote = (req, res) => {\n  dao.insert(req.body.text);\n  res.json({ ok: true });\n};"
     assert "answers 200" in rest_problems(ep("POST", "/notes", "notes.addNote", framework="express"), api)[0]
+
+
+def test_html_error_pages_are_a_shape_unless_the_handler_negotiates():
+    import ast
+
+    from auditor.checks.api.error_format import negotiating_lines
+    py = ("def not_found(e):\n"
+          "    return render_template('404.html'), 404\n"
+          "def other(e):\n"
+          "    if wants_json_response():\n"
+          "        return api_error_response(500)\n"
+          "    return render_template('500.html'), 500\n")
+    assert error_shapes("errors.py", py) == [("HTML page", 2), ("HTML page", 6)]
+    assert negotiating_lines(ast.parse(py)) == {3, 4, 5, 6}

@@ -217,3 +217,16 @@ def test_framework_without_routes_is_unknown(tmp_path):
     ctx.collected["endpoints"] = collect_endpoints(ctx)
     with pytest.raises(Unavailable, match="no route declaration was found"):
         verdict(ctx, "SEC-CSRF")
+
+
+def test_flask_header_token_without_cookies_is_not_exposed_to_csrf():
+    """A Flask API that reads its token from the Authorization header and never uses the session cookie (only
+    imports it), sets or reads a cookie: a browser attaches nothing by itself, so CSRF does not apply. Its twin
+    writes to the session in one route: every state-changing route is exposed again."""
+    ctx = audit_context("flask-header-token")
+    assert {e.csrf_applies for e in ctx.collected["endpoints"].endpoints if e.state_changing} == {False}
+    assert "api.py:10" in " ".join(rows(ctx)[("POST", "/notes")].notes)
+    assert verdict(ctx, "SEC-CSRF").verdict == "not_applicable"
+    twin = audit_context("flask-header-token-session")
+    assert verdict(twin, "SEC-CSRF").verdict == "fail"
+    assert {"POST /notes", "POST /preferences"} <= violations(verdict(twin, "SEC-CSRF"))

@@ -61,8 +61,10 @@ def test_decorators(model):
 
 def test_callbacks(model):
     m = model("callback")
-    # hello_guest passes a constant; echo's response is text/plain
-    assert sinks(m) == {("template", "app.py", 13, 18), ("deserialisation", "loaders.py", 9, 28)}
+    # hello_guest passes a constant; echo's response is text/plain; the template source built from the name is
+    # also the page, written out unescaped (html)
+    assert sinks(m) == {("template", "app.py", 13, 18), ("html", "app.py", 13, 18),
+                        ("deserialisation", "loaders.py", 9, 28)}
     assert sorted(m.program.entries) == ["app.py::echo", "app.py::hello", "app.py::hello_guest", "app.py::restore",
                                          "app.py::restore_file"]
 
@@ -134,3 +136,58 @@ def test_request_data_reaches_a_file_path(model):
     # under its own filename) reach a path; send_from_directory, secure_filename, basename and a model's save()
     # do not (the semgrep rule python-path-from-request was retired for these flows, issue 17)
     assert {(f.kind, f.sink.line) for f in m.flows} == {("path", 13), ("path", 18), ("path", 25)}
+
+
+def test_injection_and_xss_sinks_through_helpers(model):
+    """Template source, eval, yaml/pickle/marshal, shell and HTML responses reached through a helper in another
+    module, a helper of a helper, a method of an instance made in the call, a decorator, an error handler and
+    an upload saved then read back; each safe twin (constant template with context variables, escape(), int(),
+    SafeLoader / safe_load, a list command, text/plain) is not flagged."""
+    m = model("sinks_through_helpers")
+    found = {(f.kind, f.sink.file, f.sink.line, f.source.file, f.source.line) for f in m.flows}
+    assert found == {
+        ("template", "notes/rendering.py", 8, "notes/views.py", 18),     # helper in another module
+        ("html", "notes/rendering.py", 8, "notes/views.py", 18),
+        ("template", "notes/rendering.py", 8, "notes/views.py", 30),     # helper of a helper
+        ("html", "notes/rendering.py", 8, "notes/views.py", 30),
+        ("template", "notes/rendering.py", 12, "notes/views.py", 40),    # Environment.from_string
+        ("code", "notes/calc.py", 2, "notes/views.py", 50),
+        ("deserialisation", "notes/importers.py", 13, "notes/views.py", 60),   # Importer("yaml").load(...)
+        ("deserialisation", "notes/importers.py", 20, "notes/views.py", 70),   # marshal through a method
+        ("deserialisation", "notes/views.py", 79, "notes/views.py", 75),       # upload saved, read back
+        ("shell", "notes/tools.py", 15, "notes/tools.py", 10),                 # the decorator's request data
+        ("shell", "notes/tools.py", 15, "notes/views.py", 95),                 # the route's own parameter
+        ("html", "notes/views.py", 107, "notes/views.py", 107),                # flask.Response, text/html
+        ("html", "notes/errors.py", 9, "notes/errors.py", 9),                  # @app.errorhandler, request.path
+        ("html", "notes/errors.py", 18, "notes/errors.py", 18),                # register_error_handler
+    }
+    assert "notes/errors.py::not_found" in m.program.entries
+    upload = next(f for f in m.flows if f.sink.line == 79)
+    assert [s.label for s in upload.steps] == ["request.files", "saved to path", "read back", "yaml.load"]
+
+
+def test_django_template_shell_and_pickle_through_helpers(model):
+    """Django: request data as a Template's source in a helper module, a shell=True command in a method of an
+    instance made in the call, pickle.loads behind a helper of a helper; the twins (context variables, a list
+    command, json) are not flagged."""
+    m = model("django_sinks")
+    found = {(f.kind, f.sink.file, f.sink.line, f.source.line) for f in m.flows}
+    assert found == {("template", "notes/templating.py", 5, 10), ("shell", "notes/exporter.py", 9, 18),
+                     ("deserialisation", "notes/state.py", 11, 28)}
+    pickle_flow = next(f for f in m.flows if f.kind == "deserialisation")
+    assert [(s.file, s.line) for s in pickle_flow.steps] == [
+        ("notes/views.py", 28), ("notes/views.py", 28), ("notes/state.py", 7), ("notes/state.py", 11)]
+
+
+def test_audit_of_sinks_through_helpers_counts_only_the_flows(audited):
+    """The whole audit: every violation of SEC-INJECTION and SEC-XSS is a flow (the engines' findings on the
+    safe twins, yaml.load with SafeLoader, the list command, the escaped response, are not counted)."""
+    report = audited(FLOWS / "sinks_through_helpers")
+    items = {i["id"]: i for i in report["items"]}
+    injection = {(e["file"], e["line"]) for e in items["SEC-INJECTION"]["evidence"] if e["kind"] == "violation"}
+    assert injection == {("notes/calc.py", 2), ("notes/importers.py", 13), ("notes/importers.py", 20),
+                         ("notes/rendering.py", 8), ("notes/rendering.py", 12), ("notes/tools.py", 15),
+                         ("notes/views.py", 79)}
+    xss = {(e["file"], e["line"]) for e in items["SEC-XSS"]["evidence"] if e["kind"] == "violation"}
+    assert xss == {("notes/errors.py", 9), ("notes/errors.py", 18), ("notes/rendering.py", 8), ("notes/views.py", 107)}
+    assert all(e.get("flow") for e in items["SEC-XSS"]["evidence"] if e["kind"] == "violation")

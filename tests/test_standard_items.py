@@ -14,7 +14,7 @@ from auditor.checks.quality.docs import ComplexFunction, evaluate_docs, lizard_c
 from auditor.checks.quality.layering import evaluate_layering, handler_access
 from auditor.checks.quality.load_tests import Scenario, evaluate_load_tests, scenarios_in
 from auditor.checks.reliability.observability import ASPECT_ORDER, evaluate_observability
-from auditor.checks.security.data_at_rest import StoredField, evaluate_data_at_rest, is_sensitive
+from auditor.checks.security.data_at_rest import StoredField, evaluate_data_at_rest, is_sensitive, protection
 from auditor.checks.security.headers import CorsSetting, HeaderFacts, cors_settings, evaluate_headers
 from auditor.checks.security.webhooks import WebhookHandler, evaluate_webhooks, webhook_problems
 from auditor.context import Unavailable
@@ -143,6 +143,13 @@ def test_headers_cors_and_html():
 def test_data_at_rest_names_and_protection():
     assert is_sensitive("reset_token") and is_sensitive("cardNumber") and is_sensitive("totp_secret")
     assert not is_sensitive("api_key_hash") and not is_sensitive("token_expires_at") and not is_sensitive("password")
+    # card numbers under their usual abbreviations; the last four digits are not the number
+    assert all(is_sensitive(n) for n in ("ccn", "cc_num", "creditCard", "credit_card_number", "cardNum", "card_no"))
+    assert not is_sensitive("card_last4") and not is_sensitive("ccn_last_4") and not is_sensitive("card_type")
+    # a comment that wishes for encryption does not encrypt
+    wish = StoredField("t", "credit_card", "m.py", 6, "credit_card = models.CharField(max_length=16)  # should encrypt this")
+    assert protection(wish, "") is None
+    assert protection(StoredField("t", "ssn", "m.py", 7, "ssn = EncryptedCharField(max_length=11)"), "")
     fields = [StoredField("users", "reset_token", "m.py", 3, ""), StoredField("users", "ssn", "m.py", 4, "")]
     result = evaluate_data_at_rest("X", fields, {("users", "reset_token"): "hashed"})
     assert result.verdict == "partial" and result.details["in_clear"] == ["users.ssn"]

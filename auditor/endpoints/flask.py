@@ -20,6 +20,7 @@ from auditor.endpoints.common import (
     normalize_path,
     where,
 )
+from auditor.endpoints.flask_credentials import header_token_only
 from auditor.endpoints.flask_resources import api_mounts, prefix_of, resource_methods, resource_routes
 from auditor.endpoints.protections import (
     AUTHENTICATION,
@@ -98,6 +99,7 @@ class _Globals:
     token_auth_names: set[str] = field(default_factory=set)   # HTTPTokenAuth() objects: per-route bearer auth
     token_owners: set[tuple[str, str]] = field(default_factory=set)  # blueprints with token-auth routes
     app_hooks: list[Finding] = field(default_factory=list)    # what the app's before_request hooks do
+    header_token: str | None = None   # where the app reads an Authorization header, when no credential is a cookie
     project: PyProject | None = None
 
 
@@ -156,6 +158,7 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
                 routes.append(_Route(rr.module, rr.owner, rr.path, [method], handler,
                                      f"{rr.cls.name}.{method.lower()}", rr.line, rr.cls))
     mounts = api_mounts(project, mods)
+    g.header_token = header_token_only(project)
     _guards(project, mods, blueprints, g)
     for f in g.app_hooks:
         if f.kind == CSRF:
@@ -437,6 +440,11 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
     elif g.bearer_auth and not g.csrf:
         ep.csrf_applies = False
         ep.notes.append(f"csrf: not applicable, token authentication ({g.bearer_auth[0]})")
+    elif g.header_token and not g.csrf:
+        ep.csrf_applies = False
+        ep.notes.append(f"csrf: not applicable, the Authorization header carries the credentials "
+                        f"({g.header_token}) and no session, login cookie, set_cookie or basic authentication "
+                        "is used anywhere")
     else:
         ep.csrf_applies = True
         if exempt:

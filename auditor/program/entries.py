@@ -1,7 +1,11 @@
 """Which functions the framework calls: the route handlers of the endpoint inventory, matched to the
-program's functions by file and name (a class-based view's handler methods for a class)."""
+program's functions by file and name (a class-based view's handler methods for a class), and the Flask hooks
+that run on a request and may answer it (error handlers, before-request functions)."""
 from __future__ import annotations
 
+import ast
+
+from auditor.astwalk import nodes_of
 from auditor.model import Endpoint
 from auditor.program.graph import Program
 from auditor.program.symbols import FunctionInfo
@@ -11,9 +15,35 @@ VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "opti
                           "create", "retrieve", "update", "partial_update", "destroy", "get_queryset",
                           "get_object", "perform_create", "perform_update", "perform_destroy", "form_valid",
                           "get_context_data"})
+# Flask/Quart hooks whose return value is the response: `@app.errorhandler(404)`, `@bp.before_request`, and
+# functions given to `app.register_error_handler(code, fn)`. Their parameters (an exception) are not request
+# data, so they are entries of their own framework name, outside `handler_parameters`.
+HOOK_DECORATORS = frozenset({"errorhandler", "app_errorhandler", "before_request", "before_app_request"})
+HOOK_REGISTRARS = frozenset({"register_error_handler"})
+HOOK = "flask-hook"
 
 
 def mark_entries(program: Program, endpoints: list[Endpoint]) -> None:
+    _mark_routes(program, endpoints)
+    _mark_hooks(program)
+
+
+def _mark_hooks(program: Program) -> None:
+    for fn in program.functions.values():
+        for deco in fn.node.decorator_list:
+            target = deco.func if isinstance(deco, ast.Call) else deco
+            if isinstance(target, ast.Attribute) and target.attr in HOOK_DECORATORS:
+                program.entries.setdefault(fn.id, HOOK)
+    for rel, module in program.modules.items():
+        for node in nodes_of(module.tree, ast.Call):
+            if (isinstance(node.func, ast.Attribute)
+                    and node.func.attr in HOOK_REGISTRARS and len(node.args) == 2):
+                sym = program.resolve_expr(rel, node.args[1]) if isinstance(node.args[1], (ast.Name, ast.Attribute)) else None
+                if sym is not None and sym.function is not None:
+                    program.entries.setdefault(sym.function.id, HOOK)
+
+
+def _mark_routes(program: Program, endpoints: list[Endpoint]) -> None:
     by_file: dict[str, list[FunctionInfo]] = {}
     by_name: dict[str, list[FunctionInfo]] = {}
     for fn in program.functions.values():

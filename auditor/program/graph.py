@@ -286,6 +286,8 @@ class Program:
                     if m is not None:
                         return CallTarget([(m, m.bound)], (written,))
                 return CallTarget([], (written,))
+            elif isinstance(value, ast.Call):     # Importer("yaml").load(data): a method of an instance made here
+                owner = self.class_of_call(rel, value, nested)
             elif (isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and fn.cls is not None
                   and fn.params and value.value.id == fn.params[0]):
                 made = fn.cls.attributes.get(value.attr)

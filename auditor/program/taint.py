@@ -33,7 +33,7 @@ Taint = dict[Label, Path]
 Snippet = Callable[[str, int], str]
 
 # frameworks whose handlers return a response body: a string built from request data returned as-is is HTML
-STRING_RESPONSE_FRAMEWORKS = frozenset({"flask"})
+STRING_RESPONSE_FRAMEWORKS = frozenset({"flask", "flask-hook"})
 # sinks whose result is the database's, a file's, a process's or a remote server's data, not the request's
 RESULT_NOT_REQUEST = frozenset({"sql", "path", "url", "shell"})
 
@@ -92,6 +92,11 @@ EAGER_CALLS = frozenset({"select_related", "prefetch_related", "joinedload", "se
 ARGUMENTLESS_QUERIES = frozenset({"count", "all", "first", "one", "one_or_none", "exists"})
 # `with` blocks and decorators that make their statements one transaction
 TRANSACTION_NAMES = ("atomic", "begin", "begin_nested", "transaction")
+
+# a file's content written to a path (an upload's `save(path)`), and the calls that open a path for reading:
+# what a function saves from a request and opens again is request data, whatever the path's name
+SAVES_TO_PATH = frozenset({"save"})
+OPENS_PATH = frozenset({"open", "io.open", "codecs.open", "aiofiles.open", "builtins.open"})
 
 _NONE: Taint = {}     # shared empty taint: never modified (every update builds a new dict)
 _COMPREHENSIONS = frozenset({ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp})
@@ -378,11 +383,11 @@ class FunctionAnalysis:
             self.expr(stmt.value)
         elif isinstance(stmt, ast.Return):
             if stmt.value is not None:
-                taint = self.expr(stmt.value)
+                body, body_taint, taint = self._returned(stmt.value)
                 for label, path in taint.items():
                     self.summary.returns.setdefault(label, path)
-                if self.entry in STRING_RESPONSE_FRAMEWORKS and _string_built(stmt.value):
-                    self._sink("html", taint, stmt.value, "returned as the response body")
+                if self.entry in STRING_RESPONSE_FRAMEWORKS and _string_built(body):
+                    self._sink("html", body_taint, body, "returned as the response body")
         elif isinstance(stmt, ast.If):
             self.expr(stmt.test)
             proven = _proven_safe(stmt.test)
@@ -427,6 +432,18 @@ class FunctionAnalysis:
             for child in ast.iter_child_nodes(stmt):
                 if isinstance(child, ast.expr):
                     self.expr(child)
+
+    def _returned(self, value: ast.expr) -> tuple[ast.expr, Taint, Taint]:
+        """The response body a return statement gives (the first element of `return body, 404`), its taint,
+        and the taint of the whole value."""
+        if isinstance(value, ast.Tuple) and value.elts and not isinstance(value.elts[0], ast.Starred):
+            parts = [self.expr(e) for e in value.elts]
+            whole: Taint = {}
+            for part in parts:
+                whole = _union(whole, part)
+            return value.elts[0], parts[0], whole
+        taint = self.expr(value)
+        return value, taint, taint
 
     def _prove(self, proven: dict[str, frozenset[str]]) -> None:
         """What a test proved of a name: safe for every kind (its taint dropped) or for some kinds."""
@@ -577,6 +594,8 @@ class FunctionAnalysis:
         spread = [self.expr(kw.value) for kw in call.keywords if kw.arg is None]
         for taint in args + list(kwargs.values()) + spread:
             self._mark_lines(call, taint)
+        if own and isinstance(call.func, ast.Attribute) and call.func.attr in SAVES_TO_PATH:
+            self._saved(call, own)
         for name in names:
             for rule in self.rules.sinks_of(name):
                 self._apply_sink(rule, call, args, kwargs, name)
@@ -596,6 +615,10 @@ class FunctionAnalysis:
                 for taint in args + list(kwargs.values()):
                     result = _union(result, taint)
             return result
+        if any(name in OPENS_PATH for name in names):
+            stored = self._read_back(call)
+            if stored:
+                return stored
         for name in names:
             kinds = self.rules.sanitized_kinds(name)
             if kinds is not None:
@@ -610,6 +633,25 @@ class FunctionAnalysis:
         if isinstance(call.func, ast.Name) and call.func.id in ("str", "repr", "format") and not args:
             return {}
         return self._all(receiver, args, kwargs, spread)
+
+    def _saved(self, call: ast.Call, content: Taint) -> None:
+        """`upload.save(file_path)`: the file at that path now holds the upload's data (a local key per
+        path expression, kept in the environment so branches merge it like a name)."""
+        target = call.args[0] if call.args else next((kw.value for kw in call.keywords if kw.arg in ("dst", "fp")), None)
+        key = _file_key(target)
+        if key is not None:
+            step = self._step(call, f"saved to {ast.unparse(target)}" if target is not None else "saved", "assign")
+            self.env[key] = _union(self.env.get(key, {}), {label: _clip(path + (step,)) for label, path in content.items()})
+
+    def _read_back(self, call: ast.Call) -> Taint:
+        """`open(file_path)` of a path this function saved request data to: the file's content is that data."""
+        target = call.args[0] if call.args else next((kw.value for kw in call.keywords if kw.arg in ("file", "path")), None)
+        key = _file_key(target)
+        stored = self.env.get(key, _NONE) if key is not None else _NONE
+        if not stored:
+            return {}
+        step = self._step(call, "read back", "assign")
+        return {label: _clip(path + (step,)) for label, path in stored.items()}
 
     @staticmethod
     def _all(receiver: Taint, args: list[Taint], kwargs: dict[str | None, Taint], spread: list[Taint]) -> Taint:
@@ -854,6 +896,16 @@ class FunctionAnalysis:
                     self.summary.effects.setdefault("query_in_loop", flow)
                     if not any(f[:2] == flow[:2] for f in self.summary.row_queries):   # one per loop and call
                         self.summary.row_queries.append(flow)
+
+
+def _file_key(node: ast.expr | None) -> str | None:
+    """The environment key of the file at a path expression (`<file>file_path`), for names, attributes,
+    constants and paths joined from them; None for anything else."""
+    if node is None or not all(isinstance(sub, (ast.Name, ast.Attribute, ast.Constant, ast.BinOp, ast.JoinedStr,
+                                                ast.FormattedValue, ast.Call, ast.Load, ast.operator))
+                               for sub in ast.walk(node)):
+        return None
+    return f"<file>{ast.unparse(node)}"
 
 
 def _names_transaction(node: ast.AST) -> bool:

@@ -27,6 +27,13 @@ from auditor.text import line_of
 ERROR_STATUS = re.compile(r"\b[45]\d\d\b|HTTP_[45]\d\d|status\.HTTP_[45]")
 ERROR_BODY = re.compile(r"(?:jsonify|JsonResponse|JSONResponse|Response|\.json|\.send)\(\s*\{\s*['\"]?(\w+)['\"]?\s*:")
 TEXT_ERROR = re.compile(r"\.status\(\s*[45]\d\d\s*\)\.send\(|^\s*return\s+['\"][^'\"]*['\"]\s*,\s*[45]\d\d\b")
+# an error answered with an HTML page: `return render_template("404.html"), 404`, `return render(...), 403`
+HTML_ERROR = re.compile(r"^\s*return\s+(?:flask\.)?(?:render_template(?:_string)?|render)\(.*\)\s*,\s*[45]\d\d\b")
+HTML_PAGE = "HTML page"
+# a handler that answers each client in its own format (an Accept check, a JSON test, an /api path prefix): its
+# HTML page is for browsers, API clients get the JSON shape
+NEGOTIATES = re.compile(r"accept|wants_json|is_json|request\.blueprint|request\.path\.startswith|best_match",
+                        re.IGNORECASE)
 
 
 # Go: a middleware that runs the chain (`c.Next()`) and turns the error it returns, or a recovered panic, into
@@ -154,10 +161,23 @@ def error_shapes(path: str, text: str) -> list[tuple[str, int]]:
         if TEXT_ERROR.search(line):
             out.append(("plain text", number))
             continue
+        if HTML_ERROR.search(line):
+            out.append((HTML_PAGE, number))
+            continue
         body = ERROR_BODY.search(line)
         if body:
             out.append((body.group(1), number))
     return out
+
+
+def negotiating_lines(tree: ast.Module) -> set[int]:
+    """Lines of the Python functions that choose the answer's format by the client (`wants_json_response()`,
+    `request.accept_mimetypes`): an HTML error page there is the browser's, not an API error body."""
+    lines: set[int] = set()
+    for fn in nodes_of(tree, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if any(NEGOTIATES.search(ast.unparse(node)) for node in ast.walk(fn) if isinstance(node, (ast.If, ast.IfExp))):
+            lines.update(range(fn.lineno, (fn.end_lineno or fn.lineno) + 1))
+    return lines
 
 
 def evaluate_error_format(item_id: str, handlers: list[Finding], defaults: list[Evidence],
@@ -243,9 +263,16 @@ def check_error_format(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                                  kind=PRACTICE))
     for path in source_files:
         text = ctx.repo.read_text(path) or ""
+        negotiating: set[int] | None = None
         for shape, line in error_shapes(path, text):
             if any(lo <= line <= hi for lo, hi in html_spans.get(path, ())):
                 continue   # an error page of a server-rendered route
+            if shape == HTML_PAGE:
+                if negotiating is None:
+                    tree = ctx.repo.python_ast(path) if path.endswith(".py") else None
+                    negotiating = negotiating_lines(tree) if tree is not None else set()
+                if line in negotiating:
+                    continue   # the browser's page of a handler that answers API clients in JSON
             shapes.add(shape, Evidence(path, line, ctx.repo.snippet(path, line)))
     if custom is not None and custom.shapes:
         # the project's DRF handler writes its own bodies; DRF's {"detail": ...} remains only where it lets

@@ -28,13 +28,15 @@ from auditor.registry import check, collector
 ITEM = "SEC-DATA-AT-REST"
 SENSITIVE = re.compile(r"(^|_)(api_?key|access_?token|refresh_?token|reset_?token|auth_?token|session_?token|"
                        r"verification_?token|confirm(ation)?_?token|invite_?token|token|secret|client_secret|"
-                       r"otp_?(secret|seed|key)|totp_?(secret|seed|key)?|mfa_?secret|card_?number|cc_?number|pan|iban|"
+                       r"otp_?(secret|seed|key)|totp_?(secret|seed|key)?|mfa_?secret|card_?(number|num|no)|cc_?(number|num|no)|ccn|"
+                       r"credit_?card(_?(number|num|no))?|pan|iban|"
                        r"ssn|social_security(_number)?|national_?id(_number)?|tax_?id|passport_?(number|no))($|_)")
 NOT_THE_VALUE = re.compile(r"hash|digest|encrypt|cipher|hmac|fingerprint|last_?4|prefix|expire|expiry|(_at|_id|_type|"
                            r"_count|_url|_name|_ttl|_len|_length|_version)$|^(is|has)_")
 PROTECTED_TYPE = re.compile(r"(?i)encrypt|fernet|hashed|\bhash|cryptography|pgcrypto|sealed")
 PROTECTING_CALL = r"(hashlib\.|hmac\.|make_password|generate_password_hash|bcrypt|argon2|sha256|fernet|encrypt\(|" \
                   r"createHash\(|createHmac\(|\.hash\()"
+TRAILING_COMMENT = re.compile(r"\s(?:#|//)")
 JS_STRING_FIELD = re.compile(r"^\s*(\w+)\s*:\s*(?:String\b|\{\s*type\s*:\s*(?:String\b|(?:DataTypes|Sequelize)\.(?:STRING|TEXT)\b)|"
                              r"(?:DataTypes|Sequelize)\.(?:STRING|TEXT)\b)", re.M)
 
@@ -92,7 +94,7 @@ def collect_js_model_fields(ctx: AuditContext) -> list[StoredField]:
 
 def protection(field: StoredField, assignments: str) -> str | None:
     """Why a sensitive field is not stored in clear, or None."""
-    if PROTECTED_TYPE.search(field.declaration):
+    if PROTECTED_TYPE.search(TRAILING_COMMENT.split(field.declaration, 1)[0]):   # code, not a wish in a comment
         return "declared with an encrypted or hashed type"
     pattern = re.compile(rf"\.{re.escape(field.column)}\s*=[^=\n][^\n]*{PROTECTING_CALL}|"
                          rf"\b{re.escape(field.column)}\s*[=:][^=\n][^\n]*{PROTECTING_CALL}")

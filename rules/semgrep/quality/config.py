@@ -97,3 +97,19 @@ def database(settings):
     # ok: hardcoded-database-location-python
     main = create_engine(settings.DATABASE_URL)
     return shop, scratch, main
+
+
+# a Flask app configured in its module: the database is one SQLite file whatever the environment
+# ruleid: hardcoded-database-uri-setting-python
+app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///notes.db"
+# ok: hardcoded-database-uri-setting-python
+app.config["SQLALCHEMY_DATABASE_URI"] = settings.DATABASE_URL
+# ok: hardcoded-database-uri-setting-python
+app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+# ruleid: hardcoded-database-uri-setting-python
+DATABASE_URL = "sqlite:///var/app/notes.sqlite3"
+
+
+class TestingConfig:
+    # ok: hardcoded-database-uri-setting-python
+    SQLALCHEMY_DATABASE_URI = "sqlite:///test.db"
