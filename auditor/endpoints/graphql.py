@@ -64,6 +64,7 @@ class Operation:
     resolver: str = ""   # the resolver's source text, when found
     returns: str = ""    # the declared result type as written (`[Post]`, `graphene.List(Post)`, `new GraphQLList(Post)`)
     guard: str = ""      # a decorator that authenticates the operation (type-graphql `@Authorized` with an authChecker)
+    callees: str = ""    # the service methods the resolver calls on injected services, one level
 
 
 @dataclass
@@ -221,9 +222,9 @@ def _type_graphql_operations(repo: Repository) -> list[Operation]:
                 args = ", ".join(f"{p.name}: {p.type}" for p in method.params
                                  if any(x.name in ("Arg", "Args") for x in p.decorators))
                 services = nestjs._service_methods(project, path, cls, method.text)
-                op = Operation(d.name.lower(), method.name, path, d.line, args,
-                               "\n".join([method.text] + [m.text for _, m in services]),
-                               returns.group(1).replace(" ", "") if returns else "")
+                op = Operation(d.name.lower(), method.name, path, d.line, args, method.text,
+                               returns.group(1).replace(" ", "") if returns else "",
+                               callees="\n".join(m.text for _, m in services))
                 authorized = nestjs.named(method.decorators, "Authorized") or nestjs.named(cls.decorators, "Authorized")
                 if authorized and checker:
                     op.guard = (f"@Authorized() at {path}:{authorized[0].line} with the schema's authChecker "
@@ -330,7 +331,7 @@ def endpoints(repo: Repository) -> list[Endpoint]:
     for op in operations(repo):
         method = "POST" if op.kind == "mutation" else "GET"
         ep = Endpoint(method, server.mount, f"{op.kind.capitalize()}.{op.name}", op.file, op.line, "graphql")
-        check = AUTH_CHECK.search(op.resolver)
+        check = AUTH_CHECK.search(op.resolver) or AUTH_CHECK.search(op.callees)
         if op.guard:
             mark(ep, "authenticated", True, op.guard)
         elif unverified and (check or guard):

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.endpoints import nestjs
+from auditor.endpoints.classify import PASSWORD_PER_REQUEST
 from auditor.endpoints.common import SAFE_METHODS, UNRESOLVED, join_paths, mark, normalize_path, where
 from auditor.endpoints.jsparse import matching_paren, split_args, string_literal
 from auditor.endpoints.jsvalues import resolve
@@ -49,6 +50,9 @@ WHOLE_OBJECT = ("Body", "QueryParams", "Params", "HeaderParams", "CookieParams")
 # the checker rejects: returns false, or throws an authorization/authentication error
 CHECKER_REJECTS = re.compile(r"\breturn\s+false\b|\bthrow\s+new\s+\w*(Unauthori[sz]ed|Forbidden|Authori[sz]ation\w*|"
                              r"Authentication\w*|HttpError)\b|resolve\(\s*false\s*\)", re.I)
+# the checker (or a service method it calls) decodes HTTP Basic credentials: a password on every request
+BASIC_CREDENTIALS = re.compile(r"['\"`]Basic\b|\bbasic[-_]?auth\b|\bparseBasic\w*|\bbasicAuth\b", re.I)
+PASSWORD = re.compile(r"\bpassword\b", re.I)
 CHECKER_IDENTITY = re.compile(r"\b(authorization|token|jwt|bearer|user|session|apiKey|api_key|credentials|"
                               r"password|verify|validateUser|header)\b", re.I)
 
@@ -63,6 +67,7 @@ class _Server:
     middlewares: list[str] | None = None
     checker: str = ""                                # where the authorizationChecker is defined
     checker_text: str = ""
+    checker_calls: str = ""                          # the service methods the checker calls, one level
     validation: bool = True
     validation_at: str = "routing-controllers default"
     app_middleware: list[tuple[str, str]] = field(default_factory=list)   # (expression, where) of app.use(mw)
@@ -135,6 +140,19 @@ def _read_options(project: nestjs._Project, server: _Server) -> None:
         server.validation_at = f"validation: {opts['validation'].strip()[:30]} at {where(server.file, server.line)}"
     if "authorizationChecker" in opts:
         server.checker, server.checker_text = _function_text(project, server.file, opts["authorizationChecker"])
+        server.checker_calls = _called_methods(project, server.checker_text)
+
+
+def _called_methods(project: nestjs._Project, text: str) -> str:
+    """The text of the repository methods a function calls on a service object (`authService.validateUser(`
+    with a class AuthService defining validateUser), one level."""
+    out = []
+    for m in re.finditer(r"\b([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)\s*\(", text):
+        for places in project.by_name.values():
+            for _, cls in places:
+                if cls.name.lower() == m.group(1).lower().lstrip("_"):
+                    out += [x.text for x in cls.methods if x.name == m.group(2)]
+    return "\n".join(out)
 
 
 def _function_text(project: nestjs._Project, path: str, expr: str) -> tuple[str, str]:
@@ -306,6 +324,11 @@ def _protect(project: nestjs._Project, server: _Server | None, globals_: list[tu
     if authorized and checker and CHECKER_REJECTS.search(checker) and CHECKER_IDENTITY.search(checker):
         found.append((AUTHENTICATION, f"@Authorized() at {where(route.file, authorized[0].line)} with the "
                       f"authorizationChecker ({server.checker if server else ''}) rejecting a request without valid credentials"))
+        everything = checker + "\n" + (server.checker_calls if server else "")
+        basic = BASIC_CREDENTIALS.search(everything)
+        if basic and PASSWORD.search(everything):
+            ep.notes.append(f"{PASSWORD_PER_REQUEST} (the authorizationChecker at {server.checker if server else ''} "
+                            f"reads HTTP Basic credentials: `{basic.group(0)}`)")
         if roles and _checker_reads_roles(checker):
             found.append((AUTHORIZATION, f"{authorized[0].text} at {where(route.file, authorized[0].line)}: the "
                           f"authorizationChecker ({server.checker if server else ''}) checks the roles"))
