@@ -141,6 +141,12 @@ def _read_options(project: nestjs._Project, server: _Server) -> None:
     if "authorizationChecker" in opts:
         server.checker, server.checker_text = _function_text(project, server.file, opts["authorizationChecker"])
         server.checker_calls = _called_methods(project, server.checker_text)
+        checker_file = server.checker.rsplit(":", 1)[0] or server.file
+        for call in sorted(set(re.findall(r"(?<![\w$.])([A-Za-z_$][\w$]*)\s*\(", server.checker_text))):
+            if call not in ("if", "for", "while", "switch", "return", "function", "catch", "await"):
+                _, text = _function_text(project, checker_file, call)
+                if text and text not in server.checker_text:   # a helper of the checker's module, one level
+                    server.checker_calls += "\n" + text
 
 
 def _called_methods(project: nestjs._Project, text: str) -> str:
@@ -169,11 +175,43 @@ def _function_text(project: nestjs._Project, path: str, expr: str) -> tuple[str,
         src = project.files[file].src if file in project.files else nestjs_source(project, file)
         m = re.search(rf"\bfunction\s+{re.escape(name)}\s*\(|\b(?:const|let|var)\s+{re.escape(name)}\s*(?::[^=]+)?=", src)
         if m:
-            brace = src.find("{", m.end())
+            brace = _body_brace(src, m.end())
             close = matching_paren(src, brace) if brace >= 0 else -1
             if close > 0:
                 return where(file, line_of(src, m.start())), src[m.start():close + 1]
     return "", ""
+
+
+def _body_brace(src: str, start: int) -> int:
+    """The `{` opening a function's body after `function name(` or `const name =`: the parameters and a
+    return type written as an object literal (`): { user: string } {`) are skipped."""
+    paren = src.find("(", start - 1)
+    if paren < 0:
+        return -1
+    close = matching_paren(src, paren)
+    if close < 0:
+        return -1
+    i, typed = close + 1, ""
+    while i < len(src):
+        ch = src[i]
+        if ch == "{":
+            if typed.strip() == ":" or typed.rstrip().endswith(("|", "&", "<", ",")):   # an object type
+                end = matching_paren(src, i)
+                if end < 0:
+                    return -1
+                typed += "T"
+                i = end + 1
+                continue
+            return i
+        if ch in "([":
+            end = matching_paren(src, i)
+            if end < 0:
+                return -1
+            i = end + 1
+            continue
+        typed += ch
+        i += 1
+    return -1
 
 
 def nestjs_source(project: nestjs._Project, path: str) -> str:
@@ -241,8 +279,18 @@ def middleware_kinds(project: nestjs._Project, path: str, expr: str) -> dict[str
         if use is not None:
             at = where(cls_path, use.line)
             kinds = {k: f"{how}; {name} defined at {at}" for k, how in js_behaviour(use.text).items()}
+            src = project.files[cls_path].src
             for call in re.finditer(r"(?<![\w$.])([A-Za-z_$][\w$]*)(?:\.([A-Za-z_$][\w$]*))?\s*\(", use.text):
-                for k, how in _package_kinds(project, cls_path, call.group(1), call.group(2) or "").items():
+                callee, member_ = call.group(1), call.group(2) or ""
+                if callee == "this" and member_:   # a middleware kept on the instance: `this.limiter(req, res, next)`
+                    callee, member_ = member_, ""
+                found_kinds = _package_kinds(project, cls_path, callee, member_)
+                bound = None if found_kinds else re.search(
+                    rf"(?:\b(?:const|let|var)\s+|^\s*(?:(?:private|public|protected|readonly|static)\s+)*){re.escape(callee)}"
+                    rf"\s*(?::[^=\n]+)?=\s*([A-Za-z_$][\w$]*)(?:\.([A-Za-z_$][\w$]*))?\s*\(", src, re.M)
+                if bound:   # `const limiter = rateLimit({...})` then `limiter(req, res, next)`
+                    found_kinds = _package_kinds(project, cls_path, bound.group(1), bound.group(2) or "")
+                for k, how in found_kinds.items():
                     kinds.setdefault(k, f"{name}.use calls {how} ({at})")
             return kinds
     where_, body = _function_text(project, path, text)
@@ -275,9 +323,23 @@ def _sub_paths(d: Decorator, first: int = 0) -> list[str]:
     return [UNRESOLVED] if not arg.startswith("{") else [""]
 
 
+def _add_injected(project: nestjs._Project, path: str, cls: Class) -> None:
+    """Bring the modules of the services a controller's constructor takes into the project (a plain service
+    class carries no decorator, so the decorator scan left its module out), so handlers are followed into them."""
+    from auditor.endpoints.jsparse import strip_comments
+    ctor = next((m for m in cls.methods if m.name == "constructor"), None)
+    for p in ctor.params if ctor else []:
+        name = re.sub(r"<.*", "", p.type).strip()
+        if name and project.find_class(path, name) is None:
+            for file in _imported_files(project, path, name):
+                if file not in project.files:
+                    project.add(file, strip_comments(project.repo.read_text(file) or ""))
+
+
 def _routes(project: nestjs._Project, server: _Server | None) -> list[_Route]:
     out = []
     for path, cls in _selected(project, "JsonController|Controller", server.controllers if server else None):
+        _add_injected(project, path, cls)
         ctrl = named(cls.decorators, "JsonController", "Controller")[0]
         bases = _sub_paths(ctrl)
         for method in cls.methods:
@@ -321,10 +383,12 @@ def _protect(project: nestjs._Project, server: _Server | None, globals_: list[tu
     authorized = named(route.handler.decorators, "Authorized") or named(route.cls.decorators, "Authorized")
     roles = [a for a in (authorized[0].args if authorized else []) if a.strip() not in ("", "[]")]
     checker = server.checker_text if server else ""
-    if authorized and checker and CHECKER_REJECTS.search(checker) and CHECKER_IDENTITY.search(checker):
+    helpers = server.checker_calls if server else ""
+    if authorized and checker and CHECKER_REJECTS.search(checker) and (
+            CHECKER_IDENTITY.search(checker) or CHECKER_IDENTITY.search(helpers)):
         found.append((AUTHENTICATION, f"@Authorized() at {where(route.file, authorized[0].line)} with the "
                       f"authorizationChecker ({server.checker if server else ''}) rejecting a request without valid credentials"))
-        everything = checker + "\n" + (server.checker_calls if server else "")
+        everything = checker + "\n" + helpers
         basic = BASIC_CREDENTIALS.search(everything)
         if basic and PASSWORD.search(everything):
             ep.notes.append(f"{PASSWORD_PER_REQUEST} (the authorizationChecker at {server.checker if server else ''} "
