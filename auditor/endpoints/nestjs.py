@@ -631,6 +631,26 @@ def _list(project: _Project, route: _Route, ep: Endpoint) -> None:
         ep.paginated = bool(PAGINATION.search(text))
         if ep.paginated:
             ep.protections.setdefault("paginated", []).append("limit/offset (take/skip) on the query")
+            bound = _size_bound(project, route)
+            if bound:
+                ep.protections["paginated"].append(bound)
+
+
+PAGE_SIZE_FIELD = re.compile(r"^(limit|take|size|pageSize|perPage|page_size|per_page|first|count)$")
+
+
+def _size_bound(project: _Project, route: _Route) -> str:
+    """Where a query DTO caps the page size the client sends (`@Max(100) limit` on the class of an `@Query()` /
+    `@QueryParams()` parameter, validated by class-validator): a bounded page size."""
+    for param in route.handler.params:
+        if not param.type or not any(d.name in ("Query", "QueryParams") for d in param.decorators):
+            continue
+        found = project.find_class(route.file, re.sub(r"<.*", "", param.type).strip())
+        for name, decorators in (found[1].fields.items() if found else ()):
+            cap = next((d for d in decorators if d.name == "Max"), None)
+            if PAGE_SIZE_FIELD.match(name) and cap is not None:
+                return f"page size bounded by {cap.text} on {found[1].name}.{name} ({where(found[0], cap.line)})"
+    return ""
 
 
 def extract(repo: Repository) -> tuple[list[Endpoint], dict]:
