@@ -27,7 +27,7 @@ SHAPE = re.compile(r"\bimplements\s+MigrationInterface\b|\basync\s+up\s*\(\s*\w+
 CLASS = re.compile(r"class\s+([A-Za-z_$][\w$]*)")
 _METHOD = {w: re.compile(rf"(?:public\s+)?(?:async\s+)?{w}\s*\(\s*([A-Za-z_$][\w$]*)\s*(?::\s*QueryRunner)?\s*\)[^{{]*\{{")
            for w in ("up", "down")}
-_CALL = re.compile(r"\b{runner}\s*\.\s*(\w+)\s*\(")
+_CALL = re.compile(r"\b{runner}((?:\s*\.\s*\w+)+)\s*\(")   # queryRunner.createTable( / queryRunner.manager.update(
 
 
 def is_typeorm_migration(text: str) -> bool:
@@ -118,7 +118,7 @@ def read_body(file: str, first_line: int, body: str, text: str, runner: str, dia
         args = split_args(body[m.end():close])
         line = first_line + body.count("\n", 0, m.start())
         src = body[m.start():close + 1].strip().splitlines()[0][:200]
-        call = m.group(1)
+        call = re.sub(r"\s+", "", m.group(1)).lstrip(".")   # "createTable", or "manager.update": not a schema call
 
         def op(kind: str, **kw) -> Operation:
             o = Operation(kind, file, line, text=src, **kw)
