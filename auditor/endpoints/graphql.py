@@ -200,7 +200,7 @@ def _type_graphql_operations(repo: Repository) -> list[Operation]:
     methods are the operations, their `@Arg`/`@Args` parameters the arguments; the resolver's text brings the
     service methods it calls (`this.userService.find()`). `@Authorized()` on the method or the class
     authenticates only when `buildSchema` is given an `authChecker` (without one, type-graphql refuses it)."""
-    from auditor.endpoints import nestjs   # the decorator reader and injected-service lookup NestJS uses
+    from auditor.endpoints import nestjs  # the decorator reader and injected-service lookup NestJS uses
     sources = [(p, t) for p, t in _sources(repo) if p.endswith(JS) and TYPE_GRAPHQL.search(t)]
     if not sources:
         return []
@@ -213,6 +213,7 @@ def _type_graphql_operations(repo: Repository) -> list[Operation]:
         for cls in f.classes if f else []:
             if not nestjs.named(cls.decorators, "Resolver"):
                 continue
+            nestjs.add_injected_modules(project, path, cls)
             for method in cls.methods:
                 kinds = nestjs.named(method.decorators, "Query", "Mutation")
                 if not kinds:

@@ -691,6 +691,22 @@ def handler_text(repo: Repository, ep: Endpoint) -> str:
 SERVICE_CALL = re.compile(r"\bthis\.([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)\s*\(")
 
 
+def add_injected_modules(project: _Project, path: str, cls: Class) -> None:
+    """Bring the modules of the services a class's constructor takes into the project (a plain service class
+    carries no decorator, so the decorator scan left its module out), so handlers are followed into them."""
+    ctor = next((m for m in cls.methods if m.name == "constructor"), None)
+    for p in ctor.params if ctor else []:
+        name = re.sub(r"<.*", "", p.type).strip()
+        spec = project.files[path].imports.get(name) if path in project.files else None
+        if not name or not spec or not spec.startswith(".") or project.find_class(path, name) is not None:
+            continue
+        base = posixpath.normpath(posixpath.join(posixpath.dirname(path), spec))
+        for file in [base + e for e in EXTENSIONS] + [f"{base}/index{e}" for e in EXTENSIONS]:
+            if file not in project.files and project.repo.exists(file):
+                project.add(file, strip_comments(project.repo.read_text(file) or ""))
+                break
+
+
 def _service_methods(project: _Project, path: str, cls: Class, text: str) -> list[tuple[str, Method]]:
     """(file, method) of each method `text` calls on a service injected into `cls` through its constructor
     (`constructor(private readonly articleService: ArticleService)` ... `this.articleService.findAll(query)`)."""

@@ -10,8 +10,10 @@ only those are served.
 What protects a route, by what it does:
 - `@Authorized(roles?)` on the class or the method makes routing-controllers call the configured
   `authorizationChecker(action, roles)`; it counts as authentication only when that checker is configured and
-  rejects a request without an identity, and as authorisation only when roles are given and the checker reads
-  them (a checker that ignores its roles lets any signed-in user through);
+  rejects a request without an identity (read with the helpers and service methods it calls, one level), and as
+  authorisation only when roles are given and the checker reads them (a checker that ignores its roles lets any
+  signed-in user through); a checker decoding HTTP Basic credentials checks a password on every request, which
+  the endpoint's notes say (classify.PASSWORD_PER_REQUEST: SEC-RATE-LIMIT counts such endpoints as sign-ins);
 - `@UseBefore(mw)` on the class or the method, and the global `@Middleware({ type: 'before' })` classes the
   `middlewares:` option loads, followed to their definition and classified by what they do
   (auditor/endpoints/protections/javascript.py) or by the package they come from (rules/protections.yml);
@@ -23,13 +25,15 @@ What protects a route, by what it does:
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 import re
 from dataclasses import dataclass, field
 
+from auditor.budget import budgeted
 from auditor.endpoints import nestjs
 from auditor.endpoints.classify import PASSWORD_PER_REQUEST
 from auditor.endpoints.common import SAFE_METHODS, UNRESOLVED, join_paths, mark, normalize_path, where
-from auditor.endpoints.jsparse import matching_paren, split_args, string_literal
+from auditor.endpoints.jsparse import matching_paren, split_args, string_literal, strip_comments
 from auditor.endpoints.jsvalues import resolve
 from auditor.endpoints.nestjs_decorators import Class, Decorator, Method, named
 from auditor.endpoints.protections.behaviour import AUTHENTICATION, AUTHORIZATION, RATE_LIMIT
@@ -85,8 +89,6 @@ def _object_entries(text: str) -> dict[str, str]:
 
 
 def _servers(project: nestjs._Project) -> list[_Server]:
-    from auditor.budget import budgeted
-    from auditor.endpoints.jsparse import strip_comments
     for path in budgeted(project.repo.paths()):
         if path not in project.files and nestjs.is_source(path):
             text = project.repo.read_text(path) or ""
@@ -172,7 +174,7 @@ def _function_text(project: nestjs._Project, path: str, expr: str) -> tuple[str,
         return "", ""
     name = head.group(1)
     for file in [path] + _imported_files(project, path, name):
-        src = project.files[file].src if file in project.files else nestjs_source(project, file)
+        src = project.files[file].src if file in project.files else _module_source(project, file)
         m = re.search(rf"\bfunction\s+{re.escape(name)}\s*\(|\b(?:const|let|var)\s+{re.escape(name)}\s*(?::[^=]+)?=", src)
         if m:
             brace = _body_brace(src, m.end())
@@ -214,13 +216,11 @@ def _body_brace(src: str, start: int) -> int:
     return -1
 
 
-def nestjs_source(project: nestjs._Project, path: str) -> str:
-    from auditor.endpoints.jsparse import strip_comments
+def _module_source(project: nestjs._Project, path: str) -> str:
     return strip_comments(project.repo.read_text(path) or "")
 
 
 def _imported_files(project: nestjs._Project, path: str, name: str) -> list[str]:
-    import posixpath
     spec = project.files[path].imports.get(name) if path in project.files else None
     if not spec or not spec.startswith("."):
         return []
@@ -323,23 +323,10 @@ def _sub_paths(d: Decorator, first: int = 0) -> list[str]:
     return [UNRESOLVED] if not arg.startswith("{") else [""]
 
 
-def _add_injected(project: nestjs._Project, path: str, cls: Class) -> None:
-    """Bring the modules of the services a controller's constructor takes into the project (a plain service
-    class carries no decorator, so the decorator scan left its module out), so handlers are followed into them."""
-    from auditor.endpoints.jsparse import strip_comments
-    ctor = next((m for m in cls.methods if m.name == "constructor"), None)
-    for p in ctor.params if ctor else []:
-        name = re.sub(r"<.*", "", p.type).strip()
-        if name and project.find_class(path, name) is None:
-            for file in _imported_files(project, path, name):
-                if file not in project.files:
-                    project.add(file, strip_comments(project.repo.read_text(file) or ""))
-
-
 def _routes(project: nestjs._Project, server: _Server | None) -> list[_Route]:
     out = []
     for path, cls in _selected(project, "JsonController|Controller", server.controllers if server else None):
-        _add_injected(project, path, cls)
+        nestjs.add_injected_modules(project, path, cls)
         ctrl = named(cls.decorators, "JsonController", "Controller")[0]
         bases = _sub_paths(ctrl)
         for method in cls.methods:
