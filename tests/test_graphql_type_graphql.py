@@ -70,3 +70,21 @@ def test_resolver_methods_are_operations(tmp_path):
 def test_authorized_without_an_auth_checker_does_not_authenticate(tmp_path):
     eps = {e.handler: e for e in endpoints(repo_with(tmp_path, auth_checker=False))}
     assert eps["Mutation.addShelf"].authenticated is False
+
+
+def test_field_resolvers_query_per_parent_unless_a_loader_batches(tmp_path):
+    repo = repo_with(tmp_path, auth_checker=True)
+    (tmp_path / "src" / "resolvers" / "BookResolver.ts").write_text(
+        "import DataLoader from 'dataloader';\nimport { FieldResolver, Resolver, Root } from 'type-graphql';\n\n"
+        "import { ShelfService } from '../services/ShelfService';\nimport { Book } from '../types/Book';\n\n"
+        "@Resolver(of => Book)\nexport class BookResolver {\n"
+        "    constructor(private shelfService: ShelfService, private shelfLoader: DataLoader<string, any>) {}\n\n"
+        "    @FieldResolver()\n    shelf(@Root() book: Book) {\n        return this.shelfLoader.load(book.shelfId);\n    }\n\n"
+        "    @FieldResolver()\n    neighbours(@Root() book: Book) {\n        return this.shelfService.byShelf(book.shelfId);\n    }\n}\n")
+    (tmp_path / "src" / "services" / "ShelfService.ts").write_text(
+        SERVICE.replace("add(shelf: any)", "byShelf(id: string) { return this.books.find({ where: { shelfId: id } }); }\n"
+                                           "    add(shelf: any)"))
+    from auditor.endpoints.graphql import field_resolvers
+    found = {(r.type_name, r.field): r for r in field_resolvers(Repository.scan(tmp_path))}
+    assert found[("Book", "shelf")].loader
+    assert found[("Book", "neighbours")].fetch == ".find(" and not found[("Book", "neighbours")].loader

@@ -504,7 +504,30 @@ def field_resolvers(repo: Repository) -> list[FieldResolver]:
                 for fn in cls.body:
                     if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and fn.name.startswith("resolve_"):
                         _add(out, cls.name, fn.name[len("resolve_"):], path, fn.lineno, ast.unparse(fn))
-    return out + lazy_relationship_fields(repo)
+    return out + _type_graphql_field_resolvers(repo) + lazy_relationship_fields(repo)
+
+
+def _type_graphql_field_resolvers(repo: Repository) -> list[FieldResolver]:
+    """type-graphql: the `@FieldResolver()` methods of a `@Resolver(of => User)` class resolve a field of User
+    once per User; read with the service methods they call, one level."""
+    from auditor.endpoints import nestjs
+    out: list[FieldResolver] = []
+    project = nestjs._project(repo)
+    for path, text in _sources(repo):
+        f = project.files.get(path) if path.endswith(JS) and TYPE_GRAPHQL.search(text) else None
+        for cls in f.classes if f else []:
+            resolver = nestjs.named(cls.decorators, "Resolver")
+            of = RETURNS.search(resolver[0].args[0]) if resolver and resolver[0].args else None
+            if not of:
+                continue
+            nestjs.add_injected_modules(project, path, cls)
+            for method in cls.methods:
+                field_ = nestjs.named(method.decorators, "FieldResolver")
+                if field_:
+                    services = nestjs._service_methods(project, path, cls, method.text)
+                    _add(out, of.group(1).strip("[] "), method.name, path, field_[0].line,
+                         "\n".join([method.text] + [m.text for _, m in services]))
+    return out
 
 
 EAGER_LOADING = {"joined", "selectin", "subquery", "immediate", "raise", "noload"}
