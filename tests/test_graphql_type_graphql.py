@@ -73,7 +73,7 @@ def test_authorized_without_an_auth_checker_does_not_authenticate(tmp_path):
 
 
 def test_field_resolvers_query_per_parent_unless_a_loader_batches(tmp_path):
-    repo = repo_with(tmp_path, auth_checker=True)
+    repo_with(tmp_path, auth_checker=True)   # the server, resolver and service the new resolver joins
     (tmp_path / "src" / "resolvers" / "BookResolver.ts").write_text(
         "import DataLoader from 'dataloader';\nimport { FieldResolver, Resolver, Root } from 'type-graphql';\n\n"
         "import { ShelfService } from '../services/ShelfService';\nimport { Book } from '../types/Book';\n\n"
