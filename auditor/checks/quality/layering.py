@@ -48,8 +48,9 @@ class HandlerAccess:
     sdk: tuple[str, ...]          # the direct third-party calls
 
 
-# an Active Record object written or read back through its own methods (`await user.save()`)
-PERSISTS = re.compile(r"(?<![\w$.])[a-z_$][\w$]*\.(?:save|remove|destroy|reload|softRemove|recover)\s*\(")
+# an Active Record object written or read back through its own methods (`await user.save()`,
+# `await new Note(body).save()`)
+PERSISTS = re.compile(r"(?:(?<![\w$.])[a-z_$][\w$]*|\))\s*\.(?:save|remove|destroy|reload|softRemove|recover)\s*\(")
 
 
 def handler_access(ep: Endpoint, source: str, models: re.Pattern | None = None) -> HandlerAccess:
