@@ -130,3 +130,35 @@ def test_authorized_without_a_checker_is_not_authentication(tmp_path):
 def test_item_verdicts(good, bad, item_id, compliant, twin):
     assert verdict(good, item_id).verdict == compliant
     assert verdict(bad, item_id).verdict in twin
+
+
+def test_use_before_middleware_is_classified_by_what_it_does(tmp_path):
+    (tmp_path / "package.json").write_text('{"dependencies": {"routing-controllers": "^0.10.4", "express": "^4",'
+                                           ' "express-rate-limit": "^7"}}')
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.ts").write_text(
+        "import { createExpressServer } from 'routing-controllers';\n"
+        "import { SessionController } from './SessionController';\n"
+        "createExpressServer({ routePrefix: '/v2', controllers: [SessionController] }).listen(3000);\n")
+    (tmp_path / "src" / "RequireToken.ts").write_text(
+        "import { ExpressMiddlewareInterface } from 'routing-controllers';\n\n"
+        "export class RequireToken implements ExpressMiddlewareInterface {\n"
+        "    use(req: any, res: any, next: (err?: any) => any) {\n"
+        "        if (!req.headers.authorization) {\n            return res.status(401).json({ error: 'token required' });\n        }\n"
+        "        next();\n    }\n}\n")
+    (tmp_path / "src" / "SessionController.ts").write_text(
+        "import rateLimit from 'express-rate-limit';\n"
+        "import { Body, Delete, JsonController, Post, UseBefore } from 'routing-controllers';\n\n"
+        "import { RequireToken } from './RequireToken';\n\n"
+        "@JsonController('/sessions')\n"
+        "export class SessionController {\n"
+        "    @Post()\n    @UseBefore(rateLimit({ windowMs: 60000, limit: 5 }))\n"
+        "    open(@Body() credentials: any) {\n        return { token: 'issued' };\n    }\n\n"
+        "    @Delete()\n    @UseBefore(RequireToken)\n"
+        "    close() {\n        return {};\n    }\n}\n")
+    repo = Repository.scan(tmp_path)
+    eps = {(e.method, e.path): e for e in collect_endpoints(AuditContext(repo=repo, inventory=build_inventory(repo))).endpoints}
+    login, logout = eps[("POST", "/v2/sessions")], eps[("DELETE", "/v2/sessions")]
+    assert login.rate_limited is True and "express-rate-limit" in login.protections["rate_limited"][0]
+    assert login.authenticated is False and login.input_validated is False   # `any`: nothing to validate against
+    assert logout.authenticated is True and "RequireToken" in logout.protections["authenticated"][0]

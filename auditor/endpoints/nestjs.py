@@ -696,15 +696,19 @@ def add_injected_modules(project: _Project, path: str, cls: Class) -> None:
     carries no decorator, so the decorator scan left its module out), so handlers are followed into them."""
     ctor = next((m for m in cls.methods if m.name == "constructor"), None)
     for p in ctor.params if ctor else []:
-        name = re.sub(r"<.*", "", p.type).strip()
-        spec = project.files[path].imports.get(name) if path in project.files else None
-        if not name or not spec or not spec.startswith(".") or project.find_class(path, name) is not None:
-            continue
-        base = posixpath.normpath(posixpath.join(posixpath.dirname(path), spec))
-        for file in [base + e for e in EXTENSIONS] + [f"{base}/index{e}" for e in EXTENSIONS]:
-            if file not in project.files and project.repo.exists(file):
-                project.add(file, strip_comments(project.repo.read_text(file) or ""))
-                break
+        add_imported_module(project, path, re.sub(r"<.*", "", p.type).strip())
+
+
+def add_imported_module(project: _Project, path: str, name: str) -> None:
+    """Bring the repository module `name` is imported from in `path` into the project, when it is not there."""
+    spec = project.files[path].imports.get(name) if path in project.files else None
+    if not name or not spec or not spec.startswith(".") or project.find_class(path, name) is not None:
+        return
+    base = posixpath.normpath(posixpath.join(posixpath.dirname(path), spec))
+    for file in [base + e for e in EXTENSIONS] + [f"{base}/index{e}" for e in EXTENSIONS]:
+        if file not in project.files and project.repo.exists(file):
+            project.add(file, strip_comments(project.repo.read_text(file) or ""))
+            return
 
 
 def _service_methods(project: _Project, path: str, cls: Class, text: str) -> list[tuple[str, Method]]:

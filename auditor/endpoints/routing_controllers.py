@@ -272,6 +272,7 @@ def middleware_kinds(project: nestjs._Project, path: str, expr: str) -> dict[str
     out = _package_kinds(project, path, name, member)
     if out:
         return out
+    nestjs.add_imported_module(project, path, name)   # a middleware class written without a decorator
     found = project.find_class(path, name)
     if found:
         cls_path, cls = found
