@@ -162,3 +162,26 @@ def test_use_before_middleware_is_classified_by_what_it_does(tmp_path):
     assert login.rate_limited is True and "express-rate-limit" in login.protections["rate_limited"][0]
     assert login.authenticated is False and login.input_validated is False   # `any`: nothing to validate against
     assert logout.authenticated is True and "RequireToken" in logout.protections["authenticated"][0]
+
+
+def test_middleware_used_on_the_served_app_applies_unless_mounted_on_a_path(tmp_path):
+    (tmp_path / "package.json").write_text('{"dependencies": {"routing-controllers": "^0.10.4", "express": "^4",'
+                                           ' "express-rate-limit": "^7", "express-basic-auth": "^1"}}')
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.ts").write_text(
+        "import express from 'express';\nimport basicAuth from 'express-basic-auth';\n"
+        "import rateLimit from 'express-rate-limit';\nimport { useExpressServer } from 'routing-controllers';\n\n"
+        "import { config } from './config';\nimport { StatusController } from './StatusController';\n\n"
+        "const app = express();\n"
+        "app.use(rateLimit({ windowMs: 60000, limit: 300 }));\n"
+        "app.use(config.docs.route, basicAuth({ users: { admin: config.docs.password } }));\n"
+        "useExpressServer(app, { controllers: [StatusController] });\napp.listen(3000);\n")
+    (tmp_path / "src" / "config.ts").write_text(
+        "export const config = { docs: { route: process.env.DOCS_ROUTE || '/docs', password: process.env.DOCS_PASSWORD } };\n")
+    (tmp_path / "src" / "StatusController.ts").write_text(
+        "import { Get, JsonController } from 'routing-controllers';\n\n@JsonController('/status')\n"
+        "export class StatusController {\n    @Get()\n    show() {\n        return { up: true };\n    }\n}\n")
+    repo = Repository.scan(tmp_path)
+    (ep,) = collect_endpoints(AuditContext(repo=repo, inventory=build_inventory(repo))).endpoints
+    assert ep.rate_limited is True
+    assert ep.authenticated is False        # basic auth guards /docs only

@@ -109,10 +109,18 @@ def _servers(project: nestjs._Project) -> list[_Server]:
                 for use in re.finditer(rf"\b{re.escape(args[0])}\.use\(", f.src):
                     end = matching_paren(f.src, use.end() - 1)
                     parts = split_args(f.src[use.end():end]) if end > 0 else []
-                    if parts and string_literal(parts[0]) is None:   # mounted on a path: not every route
+                    if parts and not _mount_path(project.repo, f.path, parts[0]):   # on a path: not every route
                         server.app_middleware += [(p, where(f.path, line_of(f.src, use.start()))) for p in parts]
             out.append(server)
     return out
+
+
+def _mount_path(repo: Repository, path: str, first: str) -> bool:
+    """The first argument of `app.use(...)` is a path (a literal, a value read from the settings, or a settings
+    member such as `config.docs.route` that could not be read), not a middleware applying to every route."""
+    text = first.strip()
+    return (string_literal(text) is not None or isinstance(resolve(repo, path, text), str)
+            or bool(re.fullmatch(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+", text)))
 
 
 def _names_or_globs(repo: Repository, path: str, expr: str | None) -> list[str] | None:
