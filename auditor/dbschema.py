@@ -27,6 +27,7 @@ class ForeignKey:
     name: str | None = None
     file: str = ""
     line: int | None = None
+    on_delete: str | None = None   # lower-case action when the reader records it ("cascade"); None: the default
 
 
 @dataclass

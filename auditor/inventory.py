@@ -26,6 +26,7 @@ FRAMEWORK_SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                       (r"require\(['\"](?:apollo-server|@apollo/server|graphql-yoga)['\"]\)|from ['\"](?:apollo-server|@apollo/server|graphql-yoga)['\"]",)),
     "koa": (("koa",), (r"require\(['\"]koa['\"]\)|from ['\"]koa['\"]",)),
     "nestjs": (("@nestjs/core",), (r"from ['\"]@nestjs/",)),
+    "routing-controllers": (("routing-controllers",), (r"from ['\"]routing-controllers['\"]",)),
     "go-nethttp": ((), (r"\"net/http\"",)),
     "gin": (("github.com/gin-gonic/gin",), (r"\"github.com/gin-gonic/gin\"",)),
     "chi": (("github.com/go-chi/chi",), (r"\"github.com/go-chi/chi",)),

@@ -89,7 +89,7 @@ class EndpointInventory:
 
 
 def extract_endpoints(repo, inventory) -> EndpointInventory:
-    from auditor.endpoints import aiohttp, django, express, fastapi, flask, go, nestjs
+    from auditor.endpoints import aiohttp, django, express, fastapi, flask, go, nestjs, routing_controllers
     from auditor.endpoints.pyast import PyProject
 
     names = inventory.framework_names
@@ -111,6 +111,8 @@ def extract_endpoints(repo, inventory) -> EndpointInventory:
         runs.append(("express", lambda: express.extract(repo)))
     if "nestjs" in names:
         runs.append(("nestjs", lambda: nestjs.extract(repo)))
+    if "routing-controllers" in names:
+        runs.append(("routing-controllers", lambda: routing_controllers.extract(repo)))
     if names & {"go-nethttp", "gin", "chi", "gorilla-mux", "echo", "ozzo-routing", "httprouter"}:
         runs.append(("go", lambda: go.extract(repo)))
     from auditor.endpoints import graphql

@@ -87,6 +87,15 @@ def signs_in(source: str) -> bool:
     return bool(PASSWORD_FROM_CLIENT.search(source) and CREDENTIAL_CHECK.search(source))
 
 
+# a note the readers put on an endpoint whose authentication reads a password from every request (HTTP Basic):
+# each request is a sign-in attempt, so the endpoint is a brute-force target like a login form
+PASSWORD_PER_REQUEST = "credentials: a password is sent and checked on every request"
+
+
+def checks_password_per_request(ep: Endpoint) -> bool:
+    return any(note.startswith(PASSWORD_PER_REQUEST) for note in ep.notes)
+
+
 def is_sensitive(ep: Endpoint) -> bool:
     """Endpoints that must be rate limited: entry points plus password change, OTP and MFA checks."""
     if ep.method in ("GET", "HEAD", "OPTIONS", "DELETE") or LOGOUT.search(ep.path):

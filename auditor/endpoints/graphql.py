@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 from auditor.endpoints.classify import RECORD_ARGUMENT
 from auditor.endpoints.common import mark
 from auditor.endpoints.jsparse import matching_paren
+from auditor.endpoints.jsvalues import resolve
 from auditor.inventory import TEST_FILE
 from auditor.model import Endpoint
 from auditor.repo import Repository
 from auditor.text import closing_bracket, line_of
 
 JS = (".js", ".mjs", ".cjs", ".ts")
-SERVER = re.compile(r"new\s+ApolloServer\s*\(|\bgraphqlHTTP\s*\(|\bcreateYoga\s*\(|\bcreateHandler\s*\(\s*\{\s*schema|"
+SERVER = re.compile(r"new\s+ApolloServer\s*\(|\b[Gg]raph[Qq][Ll]HTTP\s*\(|\bcreateYoga\s*\(|\bcreateHandler\s*\(\s*\{\s*schema|"
                     r"\bGraphQLView\b|\bGraphQLRouter\b|\bgraphql_app\b|\bGraphQL\s*\(\s*\w*schema|"
                     r"\bmercurius\b|\bmake_executable_schema\s*\(|\bgraphene\.Schema\s*\(")
 COST_LIMIT = re.compile(r"depthLimit|depth_limit|DepthLimit|QueryDepthLimiter|createComplexityLimitRule|"
@@ -62,6 +63,8 @@ class Operation:
     args: str = ""       # the argument declarations as written
     resolver: str = ""   # the resolver's source text, when found
     returns: str = ""    # the declared result type as written (`[Post]`, `graphene.List(Post)`, `new GraphQLList(Post)`)
+    guard: str = ""      # a decorator that authenticates the operation (type-graphql `@Authorized` with an authChecker)
+    callees: str = ""    # the service methods the resolver calls on injected services, one level
 
 
 @dataclass
@@ -111,8 +114,13 @@ def servers(repo: Repository) -> list[Server]:
                             limit.group(0) if limit else None, batch.group(0) if batch else None)
             mount = re.search(r"""(?:use|add_url_rule|add_route|mount|include_router)\s*\(\s*(?:['"]\*['"]\s*,\s*)?['"](/[^'"]*)['"]""",
                               text[max(0, m.start() - 300):m.start() + 50])
+            dynamic = re.search(r"\.use\s*\(\s*([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+)\s*,",
+                                text[max(0, m.start() - 1500):m.start() + 50]) if not mount else None
+            resolved = resolve(repo, path, dynamic.group(1)) if dynamic else None
             if mount:
                 server.mount = mount.group(1)
+            elif isinstance(resolved, str) and resolved.startswith("/"):
+                server.mount = resolved      # a mount path read from the settings (`env.graphql.route`)
             elif "ApolloServer" in m.group(0) and re.search(r"\.listen\s*\(", text):
                 server.mount = "/"
                 server.builtin_health = bool(re.search(r"""require\(\s*['"]apollo-server['"]|from\s+['"]apollo-server['"]""", text))
@@ -126,7 +134,7 @@ def servers(repo: Repository) -> list[Server]:
 def operations(repo: Repository) -> list[Operation]:
     memo = repo.__dict__.get("_auditor_graphql_operations")
     if memo is None:
-        memo = _js_operations(repo) + _python_operations(repo)
+        memo = _js_operations(repo) + _type_graphql_operations(repo) + _python_operations(repo)
         seen = set()
         memo = [op for op in memo if (op.kind, op.name) not in seen and not seen.add((op.kind, op.name))]  # type: ignore[func-returns-value]
         repo.__dict__["_auditor_graphql_operations"] = memo
@@ -180,6 +188,49 @@ def _js_operations(repo: Repository) -> list[Operation]:
     for op in ops:
         if not op.resolver:
             op.resolver = resolvers.get((op.kind, op.name), "")
+    return ops
+
+
+TYPE_GRAPHQL = re.compile(r"from\s+['\"]type-graphql['\"]|require\(\s*['\"]type-graphql['\"]\s*\)")
+RETURNS = re.compile(r"=>\s*(\[?\s*[\w$]+\s*\]?)")
+
+
+def _type_graphql_operations(repo: Repository) -> list[Operation]:
+    """type-graphql resolver classes: `@Resolver()` classes whose `@Query(returns => [User])` and `@Mutation()`
+    methods are the operations, their `@Arg`/`@Args` parameters the arguments; the resolver's text brings the
+    service methods it calls (`this.userService.find()`). `@Authorized()` on the method or the class
+    authenticates only when `buildSchema` is given an `authChecker` (without one, type-graphql refuses it)."""
+    from auditor.endpoints import nestjs  # the decorator reader and injected-service lookup NestJS uses
+    sources = [(p, t) for p, t in _sources(repo) if p.endswith(JS) and TYPE_GRAPHQL.search(t)]
+    if not sources:
+        return []
+    checker = next(((p, line_of(t, m.start())) for p, t in _sources(repo)
+                    for m in [re.search(r"\bauthChecker\s*:", t)] if m), None)
+    project = nestjs._project(repo)
+    ops: list[Operation] = []
+    for path, _ in sources:
+        f = project.files.get(path)
+        for cls in f.classes if f else []:
+            if not nestjs.named(cls.decorators, "Resolver"):
+                continue
+            nestjs.add_injected_modules(project, path, cls)
+            for method in cls.methods:
+                kinds = nestjs.named(method.decorators, "Query", "Mutation")
+                if not kinds:
+                    continue
+                d = kinds[0]
+                returns = RETURNS.search(d.args[0]) if d.args else None
+                args = ", ".join(f"{p.name}: {p.type}" for p in method.params
+                                 if any(x.name in ("Arg", "Args") for x in p.decorators))
+                services = nestjs._service_methods(project, path, cls, method.text)
+                op = Operation(d.name.lower(), method.name, path, d.line, args, method.text,
+                               returns.group(1).replace(" ", "") if returns else "",
+                               callees="\n".join(m.text for _, m in services))
+                authorized = nestjs.named(method.decorators, "Authorized") or nestjs.named(cls.decorators, "Authorized")
+                if authorized and checker:
+                    op.guard = (f"@Authorized() at {path}:{authorized[0].line} with the schema's authChecker "
+                                f"({checker[0]}:{checker[1]})")
+                ops.append(op)
     return ops
 
 
@@ -281,8 +332,10 @@ def endpoints(repo: Repository) -> list[Endpoint]:
     for op in operations(repo):
         method = "POST" if op.kind == "mutation" else "GET"
         ep = Endpoint(method, server.mount, f"{op.kind.capitalize()}.{op.name}", op.file, op.line, "graphql")
-        check = AUTH_CHECK.search(op.resolver)
-        if unverified and (check or guard):
+        check = AUTH_CHECK.search(op.resolver) or AUTH_CHECK.search(op.callees)
+        if op.guard:
+            mark(ep, "authenticated", True, op.guard)
+        elif unverified and (check or guard):
             mark(ep, "authenticated", False, f"the identity comes from an unverified token (`{unverified.group(0)[:50]}`)")
         elif check:
             mark(ep, "authenticated", True, f"resolver checks `{check.group(0)}`")
@@ -451,7 +504,30 @@ def field_resolvers(repo: Repository) -> list[FieldResolver]:
                 for fn in cls.body:
                     if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and fn.name.startswith("resolve_"):
                         _add(out, cls.name, fn.name[len("resolve_"):], path, fn.lineno, ast.unparse(fn))
-    return out + lazy_relationship_fields(repo)
+    return out + _type_graphql_field_resolvers(repo) + lazy_relationship_fields(repo)
+
+
+def _type_graphql_field_resolvers(repo: Repository) -> list[FieldResolver]:
+    """type-graphql: the `@FieldResolver()` methods of a `@Resolver(of => User)` class resolve a field of User
+    once per User; read with the service methods they call, one level."""
+    from auditor.endpoints import nestjs
+    out: list[FieldResolver] = []
+    project = nestjs._project(repo)
+    for path, text in _sources(repo):
+        f = project.files.get(path) if path.endswith(JS) and TYPE_GRAPHQL.search(text) else None
+        for cls in f.classes if f else []:
+            resolver = nestjs.named(cls.decorators, "Resolver")
+            of = RETURNS.search(resolver[0].args[0]) if resolver and resolver[0].args else None
+            if not of:
+                continue
+            nestjs.add_injected_modules(project, path, cls)
+            for method in cls.methods:
+                field_ = nestjs.named(method.decorators, "FieldResolver")
+                if field_:
+                    services = nestjs._service_methods(project, path, cls, method.text)
+                    _add(out, of.group(1).strip("[] "), method.name, path, field_[0].line,
+                         "\n".join([method.text] + [m.text for _, m in services]))
+    return out
 
 
 EAGER_LOADING = {"joined", "selectin", "subquery", "immediate", "raise", "noload"}

@@ -43,7 +43,7 @@ def js_named_handler_missing(repo: Repository, ep: Endpoint) -> bool:
 def _handler_source(repo: Repository, ep: Endpoint, whole_class: bool) -> str:
     if ep.file.endswith((".py", ".pyi")):
         return _python_handler(repo, ep, whole_class)
-    if ep.framework == "nestjs":
+    if ep.framework in ("nestjs", "routing-controllers"):
         from auditor.endpoints.nestjs import handler_text
         return handler_text(repo, ep)
     if ep.file.endswith((".js", ".mjs", ".cjs", ".ts")):

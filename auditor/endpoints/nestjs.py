@@ -631,6 +631,26 @@ def _list(project: _Project, route: _Route, ep: Endpoint) -> None:
         ep.paginated = bool(PAGINATION.search(text))
         if ep.paginated:
             ep.protections.setdefault("paginated", []).append("limit/offset (take/skip) on the query")
+            bound = _size_bound(project, route)
+            if bound:
+                ep.protections["paginated"].append(bound)
+
+
+PAGE_SIZE_FIELD = re.compile(r"^(limit|take|size|pageSize|perPage|page_size|per_page|first|count)$")
+
+
+def _size_bound(project: _Project, route: _Route) -> str:
+    """Where a query DTO caps the page size the client sends (`@Max(100) limit` on the class of an `@Query()` /
+    `@QueryParams()` parameter, validated by class-validator): a bounded page size."""
+    for param in route.handler.params:
+        if not param.type or not any(d.name in ("Query", "QueryParams") for d in param.decorators):
+            continue
+        found = project.find_class(route.file, re.sub(r"<.*", "", param.type).strip())
+        for name, decorators in (found[1].fields.items() if found else ()):
+            cap = next((d for d in decorators if d.name == "Max"), None)
+            if PAGE_SIZE_FIELD.match(name) and cap is not None:
+                return f"page size bounded by {cap.text} on {found[1].name}.{name} ({where(found[0], cap.line)})"
+    return ""
 
 
 def extract(repo: Repository) -> tuple[list[Endpoint], dict]:
@@ -669,6 +689,26 @@ def handler_text(repo: Repository, ep: Endpoint) -> str:
 
 
 SERVICE_CALL = re.compile(r"\bthis\.([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)\s*\(")
+
+
+def add_injected_modules(project: _Project, path: str, cls: Class) -> None:
+    """Bring the modules of the services a class's constructor takes into the project (a plain service class
+    carries no decorator, so the decorator scan left its module out), so handlers are followed into them."""
+    ctor = next((m for m in cls.methods if m.name == "constructor"), None)
+    for p in ctor.params if ctor else []:
+        add_imported_module(project, path, re.sub(r"<.*", "", p.type).strip())
+
+
+def add_imported_module(project: _Project, path: str, name: str) -> None:
+    """Bring the repository module `name` is imported from in `path` into the project, when it is not there."""
+    spec = project.files[path].imports.get(name) if path in project.files else None
+    if not name or not spec or not spec.startswith(".") or project.find_class(path, name) is not None:
+        return
+    base = posixpath.normpath(posixpath.join(posixpath.dirname(path), spec))
+    for file in [base + e for e in EXTENSIONS] + [f"{base}/index{e}" for e in EXTENSIONS]:
+        if file not in project.files and project.repo.exists(file):
+            project.add(file, strip_comments(project.repo.read_text(file) or ""))
+            return
 
 
 def _service_methods(project: _Project, path: str, cls: Class, text: str) -> list[tuple[str, Method]]:

@@ -12,6 +12,17 @@ _RAILS = re.compile(r"(^|/)db/migrate/\d+_[^/]+\.rb$")
 _PRISMA = re.compile(r"(^|/)prisma/migrations/[^/]+/migration\.sql$")
 
 
+def _typeorm_shaped(repo: Repository, path: str) -> bool:
+    """A TypeORM migration is found by its shape wherever it is: a class implementing MigrationInterface
+    with an up(queryRunner) method (the folder the ormconfig's `migrations` globs name holds exactly these)."""
+    from auditor.migrations.typeorm import is_typeorm_migration
+    from auditor.paths import TEST_FILE
+    if TEST_FILE.search(path):
+        return False
+    text = repo.read_text(path) or ""
+    return "QueryRunner" in text and is_typeorm_migration(text)
+
+
 def detect_migration_systems(repo: Repository) -> dict[str, list[str]]:
     systems: dict[str, set[str]] = {}
 
@@ -40,6 +51,9 @@ def detect_migration_systems(repo: Repository) -> dict[str, list[str]]:
                 add("sql-migrate", p)
         elif _RAILS.search(p):
             add("rails", p)
+        elif p.endswith((".js", ".ts")) and "node_modules/" not in p and not p.endswith(".d.ts") and \
+                _typeorm_shaped(repo, p):
+            add("typeorm", p)
         elif p.endswith((".js", ".ts")) and "migrations/" in p:
             head = (repo.read_text(p) or "")[:4000]
             if re.search(r"exports\.up\s*=|export\s+(async\s+)?function\s+up\b", head):

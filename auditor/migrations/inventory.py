@@ -17,6 +17,7 @@ from auditor.migrations.naming import naming_problems
 from auditor.migrations.rails import parse_rails
 from auditor.migrations.sequelize import parse_sequelize
 from auditor.migrations.sql import guess_dialect
+from auditor.migrations.typeorm import parse_typeorm
 from auditor.repo import Repository
 
 _DIALECT_SOURCES = re.compile(r"(^|/)(requirements[^/]*\.(txt|in)|pyproject\.toml|Pipfile|setup\.py|setup\.cfg|"
@@ -81,6 +82,8 @@ def parse_repository(repo: Repository, systems: dict[str, list[str]] | None = No
         migs.append(parse_knex(repo.read_text(path) or "", path, dialect))
     for path in files_by_system.get("sequelize", []):
         migs.append(parse_sequelize(repo.read_text(path) or "", path, dialect))
+    for path in files_by_system.get("typeorm", []):
+        migs.append(parse_typeorm(repo.read_text(path) or "", path, dialect))
     golang = {p: repo.read_text(p) or "" for p in files_by_system.get("golang-migrate", [])}
     migs += sqlfiles.parse_golang_pairs(golang, dialect)
     flyway = {p: repo.read_text(p) or "" for p in files_by_system.get("flyway", [])}
@@ -141,6 +144,9 @@ def _belongs(system: str, path: str, repo: Repository) -> bool:
         return name.endswith(".sql")
     if system == "rails":
         return bool(re.match(r"^\d+_.*\.rb$", name))
+    if system == "typeorm":
+        from auditor.migrations.typeorm import is_typeorm_migration
+        return name.endswith((".js", ".ts")) and not name.endswith(".d.ts") and is_typeorm_migration(repo.read_text(path) or "")
     if system in ("knex", "sequelize"):
         return bool(re.search(r"\.(js|ts|cjs|mjs)$", name)) and not name.endswith(".d.ts")
     return False

@@ -7,7 +7,7 @@ state before the migration, so one missing piece of history does not read as a w
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from auditor.dbschema import Column, ForeignKey, Index, Schema, Table
 from auditor.migrations import operations as ops
@@ -63,7 +63,7 @@ def _name_foreign_keys(state: State, table: str, fks: list[ForeignKey]) -> list[
             if name is None:
                 state.unnamed.setdefault(table, set()).add("foreign_key")
             else:
-                fk = ForeignKey(fk.columns, fk.ref_table, fk.ref_columns, name, fk.file, fk.line)
+                fk = replace(fk, name=name)
         out.append(fk)
     return out
 
@@ -162,8 +162,7 @@ def apply(state: State, op: Operation, source: str = "") -> None:
         t.columns[col.name] = col
         rename = lambda cols: tuple(col.name if c == op.column else c for c in cols)  # noqa: E731
         t.indexes = [Index(ix.name, rename(ix.columns), ix.unique, ix.file, ix.line) for ix in t.indexes]
-        t.foreign_keys = [ForeignKey(rename(fk.columns), fk.ref_table, fk.ref_columns, fk.name, fk.file, fk.line)
-                          for fk in t.foreign_keys]
+        t.foreign_keys = [replace(fk, columns=rename(fk.columns)) for fk in t.foreign_keys]
     elif k == ops.CREATE_INDEX:
         t = _table(state, op.table)
         t.indexes.append(Index(op.name, op.columns, op.unique, op.file, op.line))

@@ -4,7 +4,7 @@ Modelled as TypeORM's default naming builds the table: name = the `@Entity` argu
 class, columns = property names (or `name:`). `@PrimaryGeneratedColumn` / `@PrimaryColumn` are the primary
 key; `@Column({ unique, nullable, type, length })` or `@Column('type')` (`nullable` defaults to false);
 `@ManyToOne(() => Y)` / `@OneToOne` with `@JoinColumn` add a `<prop>Id` column with a FOREIGN KEY (TypeORM
-creates it, without an index); `@Index()` on a property, `@Index(['a', 'b'], { unique })` on the class and
+creates it, without an index; its `onDelete`, NO ACTION unless given, is recorded); `@Index()` on a property, `@Index(['a', 'b'], { unique })` on the class and
 `@Unique([...])` add indexes. 'simple-array' / 'simple-json' are text columns holding a list / JSON.
 """
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _decorators(body: str, start: int, end: int) -> list[tuple[str, str, int]]:
     return out
 
 
-def read_entity(rel: str, text: str, match: re.Match) -> tuple[Table, list[tuple[str, str, int]]]:
+def read_entity(rel: str, text: str, match: re.Match) -> tuple[Table, list[tuple[str, str, int, str]]]:
     """The entity's table and its relations (column, target class, line) still to resolve."""
     line_of = lambda offset: text.count("\n", 0, offset) + 1  # noqa: E731
     name = string_value(match.group(1).strip()) if match.group(1).strip().startswith(("'", '"', "`")) else None
@@ -64,7 +64,7 @@ def read_entity(rel: str, text: str, match: re.Match) -> tuple[Table, list[tuple
                                        bool(re.search(r"unique\s*:\s*true", args)), file=rel, line=line_of(offset)))
     open_at = match.end() - 1
     close = matching(text, open_at) or len(text)
-    relations: list[tuple[str, str, int]] = []
+    relations: list[tuple[str, str, int, str]] = []
     pending: list[tuple[str, str, int]] = []
     i = open_at + 1
     while i < close:
@@ -89,7 +89,7 @@ def read_entity(rel: str, text: str, match: re.Match) -> tuple[Table, list[tuple
 
 
 def _property(table: Table, rel: str, prop: str, ts_type: str, decorators: list[tuple[str, str, int]],
-              line_of, relations: list[tuple[str, str, int]]) -> None:
+              line_of, relations: list[tuple[str, str, int, str]]) -> None:
     names = [d[0] for d in decorators]
     line = line_of(decorators[0][2])
     if any(n in ("ManyToOne", "OneToOne") for n in names):
@@ -103,7 +103,8 @@ def _property(table: Table, rel: str, prop: str, ts_type: str, decorators: list[
         nullable = not re.search(r"nullable\s*:\s*false", deco[1])
         table.columns.setdefault(column, Column(column, "integer", nullable=nullable, file=rel, line=line))
         if target:
-            relations.append((column, target.group(1), line))
+            on_delete = re.search(r"onDelete\s*:\s*[\"'`]([\w ]+)", deco[1])
+            relations.append((column, target.group(1), line, on_delete.group(1).lower() if on_delete else "no action"))
         if "Index" in names:
             table.indexes.append(Index(None, (column,), file=rel, line=line))
         return
@@ -147,12 +148,13 @@ def read_typeorm(files: list[tuple[str, str]]) -> ReadResult:
         for m in _ENTITY.finditer(text):
             table, rels = read_entity(rel, text, m)
             tables[m.group(2)] = table
-            relations += [(table, column, target, line) for column, target, line in rels]
+            relations += [(table, column, target, line, on_delete) for column, target, line, on_delete in rels]
             if rel not in result.model_files:
                 result.model_files.append(rel)
-    for table, column, target, line in relations:
+    for table, column, target, line, on_delete in relations:
         if target in tables:
-            table.foreign_keys.append(ForeignKey((column,), tables[target].name, ("id",), file=table.file, line=line))
+            table.foreign_keys.append(ForeignKey((column,), tables[target].name, ("id",), file=table.file, line=line,
+                                                 on_delete=on_delete))
     for table in tables.values():
         result.add_table(table)
     return result

@@ -233,7 +233,8 @@ def evaluate_pagination(item_id: str, endpoints: list[Endpoint], source_of: Sour
             continue
         source = text_of(ep)   # the handler and the repository functions it calls: where the size is read
         origin, size = page_size_origin(source) if source else ("none", "")
-        if origin in ("client", "unknown") and not UPPER_BOUND.search(source) and "DEFAULT_PAGINATION" not in how:
+        if origin in ("client", "unknown") and not UPPER_BOUND.search(source) and "DEFAULT_PAGINATION" not in how \
+                and "page size bounded by" not in how:   # a query DTO's @Max() (auditor/endpoints/nestjs.py)
             whence = "the client sets it" if origin == "client" else "its origin is not seen"
             bad.append(route_evidence(ep, snippet_of(ep), "unbounded-page-size",
                                       f"{label(ep)} takes a page size with no upper bound ({how}; {whence}: {size})"))

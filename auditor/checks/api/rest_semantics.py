@@ -101,7 +101,8 @@ def rest_problems(ep: Endpoint, source: str, text: str = "", write: str = "") ->
     short = ep.handler.rsplit(".", 1)[-1]
     creates = CREATE_HANDLER.match(short) or (source and CREATES.search(source))
     nest_created = ep.framework == "nestjs" and "@HttpCode(" not in source   # NestJS answers a POST 201 by default
-    if (method == "POST" and source and creates and not last.startswith(("{", "<", ":")) and not nest_created
+    graphql = ep.framework == "graphql"   # a GraphQL mutation answers 200 by the protocol, whatever it creates
+    if (method == "POST" and source and creates and not last.startswith(("{", "<", ":")) and not nest_created and not graphql
             and not CREATED_STATUS.search(source) and response_kind(ep, source) != "html"):   # a form post answers a page
         problems.append("creates a resource but answers 200 (use 201 Created with its location)")
     return problems

@@ -131,4 +131,4 @@ def mig_present(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                           f"{len(schemas)} schema file(s).", sites + evidence[:MAX_MIGRATION_EVIDENCE - len(sites)])
     return ItemResult(item.id, "fail",
                       f"{len(models)} model file(s) and {len(schemas)} schema file(s) but no migration system "
-                      "(Alembic, Django, Knex, Sequelize, Flyway, golang-migrate, Prisma Migrate, Rails, dbmate).", evidence)
+                      "(Alembic, Django, Knex, Sequelize, TypeORM, Flyway, golang-migrate, Prisma Migrate, Rails, dbmate).", evidence)

@@ -5,7 +5,7 @@ The static equivalent of `makemigrations --check` and an Alembic autogenerate di
 already has: the migrations replayed without a database (auditor.migrations.replay, the "migrations"
 collector's final schema) and the models read with `ast` (auditor.orm, the "orm_models" collector).
 Django models are compared with the Django migrations' state, SQLAlchemy/SQLModel models with the Alembic
-versions. Compared per table: presence, columns, type family (integer, text, float, timestamps, json,
+versions, TypeORM entities with the TypeORM migrations (foreign keys too, with their ON DELETE action). Compared per table: presence, columns, type family (integer, text, float, timestamps, json,
 numeric; widths inside a family are not compared), nullability, uniqueness and indexes; primary keys are
 compared by presence only (their implicit types differ by setting). Each difference names the model's
 file:line and the migrations' file:line.
@@ -26,7 +26,7 @@ from auditor.registry import check
 
 ITEM = "MIG-SCHEMA-SYNC"
 # model source -> the migration system whose replay it is compared with
-PAIRINGS = {"models:django": "django", "models:sqlalchemy": "alembic"}
+PAIRINGS = {"models:django": "django", "models:sqlalchemy": "alembic", "models:typeorm": "typeorm"}
 UNMANAGED = re.compile(r"^\s*managed\s*=\s*False", re.M)
 MAX_EVIDENCE = 40
 
@@ -108,16 +108,54 @@ def _covered_by_column(table: Table, columns: tuple[str, ...]) -> bool:
     return len(columns) == 1 and columns[0] in table.columns and table.columns[columns[0]].unique
 
 
+def compare_foreign_keys(model: Table, migrated: Table) -> list[Difference]:
+    """Foreign keys by their columns: present on both sides, and with the same ON DELETE action when both
+    readers record it (TypeORM: a relation's `onDelete` and a TableForeignKey's, NO ACTION unless given)."""
+    out = []
+    m_at, t_at = (model.file, model.line), (migrated.file, migrated.line)
+    theirs = {fk.columns: fk for fk in migrated.foreign_keys}
+    ours = {fk.columns: fk for fk in model.foreign_keys}
+    for cols, fk in ours.items():
+        other = theirs.get(cols)
+        at = (fk.file or model.file, fk.line or model.line)
+        if other is None:
+            out.append(Difference(model.name, f"foreign key {model.name}({', '.join(cols)}) -> {fk.ref_table} is in the "
+                                              "model but no migration creates it", at, t_at))
+        elif fk.on_delete and other.on_delete and fk.on_delete != other.on_delete:
+            out.append(Difference(model.name, f"foreign key {model.name}({', '.join(cols)}) is ON DELETE "
+                                              f"{fk.on_delete.upper()} in the model but ON DELETE "
+                                              f"{other.on_delete.upper()} in the migrations", at,
+                                  (other.file or migrated.file, other.line or migrated.line)))
+    for cols, other in theirs.items():
+        if cols not in ours:
+            out.append(Difference(model.name, f"foreign key {model.name}({', '.join(cols)}) -> {other.ref_table} is in "
+                                              "the migrations but not in the model", m_at,
+                                  (other.file or migrated.file, other.line or migrated.line)))
+    return out
+
+
+def source_kind(source: str) -> str:
+    """The model source a table comes from, as PAIRINGS names it (TypeORM tables name their file)."""
+    return "models:typeorm" if source.startswith("typeorm:") else source
+
+
+# model sources whose readers record every foreign key the ORM creates, so that foreign keys are compared
+FOREIGN_KEYS_COMPARED = frozenset({"models:typeorm"})
+
+
 def compare(models: Schema, migrated: Schema, system: str, folder: str, source: str,
             unmanaged: set[str] = frozenset()) -> tuple[list[Difference], int]:
     """(differences, tables compared) between the models of one source and the migrations of its system."""
     out, compared = [], 0
     for table in sorted(models.tables.values(), key=lambda t: t.name):
-        if table.source != source or table.name in unmanaged:
+        if source_kind(table.source) != source or table.name in unmanaged:
             continue
         compared += 1
         mig = migrated.tables.get(table.name)
-        out += compare_table(table, mig if mig is not None and mig.source == f"migrations:{system}" else None, folder)
+        mig = mig if mig is not None and mig.source == f"migrations:{system}" else None
+        out += compare_table(table, mig, folder)
+        if mig is not None and source in FOREIGN_KEYS_COMPARED:
+            out += compare_foreign_keys(table, mig)
     return out, compared
 
 
@@ -131,7 +169,8 @@ def evaluate_schema_sync(item_id: str, differences: list[Difference], compared: 
                   f"({', '.join(unparsed[:3])}).")
     if not compared:
         raise Unavailable("no ORM model of a kind whose migrations are replayed (Django models with Django "
-                          "migrations, SQLAlchemy/SQLModel models with Alembic)." + notes)
+                          "migrations, SQLAlchemy/SQLModel models with Alembic, TypeORM entities with TypeORM "
+                          "migrations)." + notes)
     evidence = [Evidence(d.model_at[0] or d.migrations_at[0], d.model_at[1] if d.model_at[0] else d.migrations_at[1],
                          "", rule_id="schema-drift", engine="ast",
                          message=f"{d.what}; migrations: {d.migrations_at[0]}"
@@ -170,7 +209,7 @@ def unmanaged_tables(ctx: AuditContext, models: Schema) -> set[str]:
 def check_schema_sync(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     migrations = ctx.get(MIGRATIONS)
     models = ctx.get(ORM_MODELS).schema
-    sources = {t.source for t in models.tables.values()}
+    sources = {source_kind(t.source) for t in models.tables.values()}
     differences, compared, systems, not_compared = [], 0, [], []
     unmanaged = unmanaged_tables(ctx, models)
     for source, system in PAIRINGS.items():

@@ -14,7 +14,8 @@ _TEST_SIGNS = re.compile(
     r"pytest[_-]alembic|command\.downgrade\(|alembic\s+downgrade|MigratorTestCase|django_test_migrations|"
     r"django-test-migrations|migrator\.apply_(initial|tested)_migration|call_command\(\s*['\"]migrate['\"][^)]*zero|"
     r"migrate\.(rollback|down)\(|db:rollback|db:migrate:redo|migrate\s+(-path\s+\S+\s+)?.*\bdown\b|"
-    r"flyway\s+undo|dbmate\s+(rollback|down)|sql-migrate\s+down|test_migrations_stairway|migrate_backwards")
+    r"flyway\s+undo|dbmate\s+(rollback|down)|sql-migrate\s+down|test_migrations_stairway|migrate_backwards|"
+    r"undoLastMigration\(|migration:revert")
 
 
 @check("MIG-TESTED")
@@ -35,4 +36,4 @@ def mig_tested(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     return ItemResult(item.id, "fail",
                       f"no test or CI step runs a migration downgrade ({len(ctx.inventory.test_files)} test files searched "
                       "for pytest-alembic, command.downgrade, MigratorTestCase, django-test-migrations, knex "
-                      "migrate.rollback, db:rollback, migrate down).")
+                      "migrate.rollback, db:rollback, migrate down, TypeORM undoLastMigration / migration:revert).")

@@ -10,7 +10,8 @@ viewset inherits) are not judged. Heuristic, and said so.
 
 JavaScript/TypeScript: calling an ORM model (a name bound to a module that defines one with mongoose.model,
 sequelize.define, Model.init, `extends Model` or @Entity, wherever it is defined) is direct data access, as
-is `new Model(...)`, a TypeORM repository call or a raw SQL query; a GraphQL field is judged on its resolver.
+is `new Model(...)` when the handler persists an object itself (`user.save()`), a TypeORM repository call or a raw
+SQL query; a GraphQL field is judged on its resolver.
 """
 from __future__ import annotations
 
@@ -47,10 +48,18 @@ class HandlerAccess:
     sdk: tuple[str, ...]          # the direct third-party calls
 
 
+# an Active Record object written or read back through its own methods (`await user.save()`,
+# `await new Note(body).save()`)
+PERSISTS = re.compile(r"(?:(?<![\w$.])[a-z_$][\w$]*|\))\s*\.(?:save|remove|destroy|reload|softRemove|recover)\s*\(")
+
+
 def handler_access(ep: Endpoint, source: str, models: re.Pattern | None = None) -> HandlerAccess:
+    """The handler's direct database and SDK calls. `new Model(...)` only builds an object: it is data access
+    when the handler also persists an object itself (`.save()`), not when it hands the object to a service."""
     database = tuple(m.group(0) for m in DATABASE_ACCESS.finditer(source))
     if models is not None:
-        database += tuple(m.group(0) for m in models.finditer(source))
+        persists = bool(PERSISTS.search(source))
+        database += tuple(m.group(0) for m in models.finditer(source) if persists or not m.group(0).startswith("new"))
     sdk = tuple(m.group(0) for m in SDK_CALL.finditer(source))
     return HandlerAccess(ep, database, sdk)
 

@@ -1,4 +1,5 @@
-"""SEC-RATE-LIMIT: login, token, password-reset and sign-up endpoints are rate limited."""
+"""SEC-RATE-LIMIT: login, token, password-reset and sign-up endpoints are rate limited; so is every endpoint
+whose authentication checks a password sent with each request (HTTP Basic), since each request is a guess."""
 from __future__ import annotations
 
 import re
@@ -6,7 +7,7 @@ import re
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.endpoints import evaluate_endpoints, handler_own_source, judged_endpoints, with_gap
 from auditor.context import AuditContext
-from auditor.endpoints.classify import is_sensitive, signs_in
+from auditor.endpoints.classify import checks_password_per_request, is_sensitive, signs_in
 from auditor.endpoints.common import has_path_params
 from auditor.model import Endpoint, ItemResult
 from auditor.registry import check
@@ -44,7 +45,7 @@ def takes_no_input(source: str, ep: Endpoint, module_text: str = "") -> bool:
 @check("SEC-RATE-LIMIT")
 def rate_limit_sensitive(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     endpoints = judged_endpoints(ctx)
-    named = [ep for ep in endpoints if is_sensitive(ep) or
+    named = [ep for ep in endpoints if is_sensitive(ep) or checks_password_per_request(ep) or
              (ep.method not in NOT_ATTEMPTS and ep.authenticated is not True and signs_in(handler_own_source(ctx, ep)))]
     no_input = [ep for ep in named if ep.rate_limited is not True and takes_no_input(handler_own_source(ctx, ep), ep, ctx.repo.read_text(ep.file) or "")]
     sensitive = [ep for ep in named if ep not in no_input]

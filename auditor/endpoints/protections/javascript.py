@@ -20,6 +20,7 @@ DENY = re.compile(r"\.status\(\s*(401|403)\s*\)|sendStatus\(\s*(401|403)\s*\)|\.
                   r"|createError\(\s*(401|403)|statusCode\s*=\s*(401|403)|\b(httpStatus|HttpStatus|StatusCodes|status)\.(UNAUTHORIZED|FORBIDDEN)\b",
                   re.I)
 IDENTITY_TEST = re.compile(r"if\s*\(\s*!?\s*\(?\s*(req\.(user|session|auth|isAuthenticated|cookies|signedCookies|userId)|"
+                           r"req\.headers?(?:\.authorization|\[\s*['\"]authorization['\"]\s*\]|\(\s*['\"]authorization['\"]\s*\))|"
                            r"token|authorization|authHeader|bearer|decoded|payload|user)\b", re.I)
 ROLE_TEST = re.compile(r"if\s*\([^)]*\b(role|roles|isAdmin|admin|permission|permissions|scope|scopes|\w*Rights?)\b", re.I)
 CSRF_COMPARE = re.compile(r"(req\.(session|cookies|signedCookies)[\w.\[\]'\"]*csrf\w*|csrf\w*)[^;\n]{0,80}(!==?|===?)"

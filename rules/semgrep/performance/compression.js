@@ -7,3 +7,17 @@ const app = express();
 app.use(compression());
 // ok: response-compression-js
 app.use(helmet());
+
+class CompressionMiddleware {
+  use(req, res, next) {
+    // ruleid: response-compression-js
+    return compression()(req, res, next);
+  }
+}
+
+class HeadersMiddleware {
+  use(req, res, next) {
+    // ok: response-compression-js
+    return helmet()(req, res, next);
+  }
+}
