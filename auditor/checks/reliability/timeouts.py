@@ -1,25 +1,14 @@
 """REL-TIMEOUTS: every outbound call site or client is bounded by a timeout."""
 from __future__ import annotations
 
-import re
-
 from auditor.catalog import CatalogItem
-from auditor.checks.shared.outbound import AXIOS_DEFAULTS, timeout_findings
+from auditor.checks.shared.outbound import AXIOS_DEFAULTS, server_side, timeout_findings
 from auditor.checks.shared.verdicts import cap, dedupe, file_line, production_findings
 from auditor.context import AuditContext
 from auditor.model import PRACTICE, VIOLATION, Finding, ItemResult, partial_result
 from auditor.registry import check
 
 AXIOS_CALL_RULE = "axios-call-without-timeout"
-# a browser's own requests (theme and front-end assets): the user's page waiting on its server, not a server
-# waiting on another service
-BROWSER_ASSETS = re.compile(r"(^|/)(assets|public|static|frontend|client)/.*\.(js|mjs|ts)$|\.(jsx|tsx|vue|svelte)$")
-
-
-def server_side(findings: list[Finding]) -> list[Finding]:
-    return [f for f in findings if not BROWSER_ASSETS.search(f.file)]
-
-
 def evaluate_timeouts(item_id: str, findings: list[Finding]) -> ItemResult:
     """Every outbound call site (or client constructor) is one place: bounded (practice) or not (violation).
 

@@ -5,11 +5,18 @@ axios/fetch/http.get/needle/got, through any number of same-repository calls; a 
 fixed host is not one the client picks). The semgrep taint rules (rules/semgrep/security/ssrf.yml, with
 allow-list checks as sanitizers) still count for JS/TS shapes the model does not follow, and are Go's only
 reading (within one function); the rationale says so.
+
+A service that makes no outbound HTTP call at all (none of the REL-TIMEOUTS readings, no HTTP client of
+rules/outbound_clients.yml) has no URL a request could choose: the item is not applicable, not a pass.
 """
 from __future__ import annotations
 
+import re
+
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.flows import flow_verdict
+from auditor.checks.shared.outbound import client_calls, server_side
+from auditor.checks.shared.verdicts import file_line, production_findings
 from auditor.context import AuditContext
 from auditor.inventory import TEST_FILE
 from auditor.model import Finding, ItemResult
@@ -23,6 +30,20 @@ NOT_FOLLOWED = (" Python and JavaScript/TypeScript flows are followed through sa
 def production(finding: Finding) -> bool:
     return not TEST_FILE.search(finding.file)
 
+# REL-TIMEOUTS rules that see a call or client of something other than an HTTP URL (AWS SDK, PostgreSQL)
+NOT_HTTP_RULES = re.compile(r"^(boto3|botocore|psycopg2)-")
+
+
+def outbound_http_sites(ctx: AuditContext) -> list[str]:
+    """file:line of every server-side outbound HTTP call or client outside tests: the REL-TIMEOUTS readings
+    (requests, httpx, aiohttp, urllib, axios, fetch, Go net/http) and the HTTP clients of
+    rules/outbound_clients.yml (got, needle, superagent, ...)."""
+    engine = [file_line(f) for f in server_side(production_findings(ctx.findings_for("REL-TIMEOUTS")))
+              if not NOT_HTTP_RULES.match(f.evidence.rule_id or "")]
+    clients = [f"{c.file}:{c.line}" for c in client_calls(ctx) if c.kind == "http"]
+    return engine + clients
+
+
 # the engine rules whose question (does request data reach this sink?) the program model answers
 DECIDED_BY_FLOWS = frozenset({"python-ssrf-request-to-outbound-url"})
 
@@ -31,5 +52,10 @@ DECIDED_BY_FLOWS = frozenset({"python-ssrf-request-to-outbound-url"})
 def check_ssrf(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     result = flow_verdict(ctx, item, ("url",), "No request data reaches the URL of an outbound HTTP call.",
                           engines=("semgrep",), decidable=DECIDED_BY_FLOWS, where=production)
+    if result.verdict == "pass" and not outbound_http_sites(ctx):
+        return ItemResult(ITEM, "not_applicable",
+                          "the service makes no outbound HTTP call (no requests, httpx, aiohttp, urllib, axios, "
+                          "fetch, Go net/http or other HTTP client of rules/outbound_clients.yml outside tests "
+                          "and browser assets), so no request can choose where one goes")
     result.rationale += NOT_FOLLOWED
     return result

@@ -12,12 +12,15 @@ from auditor.probes.outbound_clients import ClientCall, javascript_client_calls,
 from auditor.registry import collector
 
 OUTBOUND_ITEMS = ("REL-TIMEOUTS", "REL-RETRY", "REL-CIRCUIT-BREAKER", "REL-BULKHEAD", "REL-GRACEFUL-DEGRADATION")
+# a browser's own requests (theme and front-end assets): the user's page waiting on its server, not a server
+# waiting on another service
+BROWSER_ASSETS = re.compile(r"(^|/)(assets|public|static|frontend|client)/.*\.(js|mjs|ts)$|\.(jsx|tsx|vue|svelte)$")
 CLIENT_CALLS: Key[list[ClientCall]] = Key("outbound_client_calls")
 CLIENT_CALL_RULE = "network-client-call"
 CLIENT_CONSTRUCTOR_RULE = "network-client-constructor"
 
 
-@collector(CLIENT_CALLS, serves=OUTBOUND_ITEMS)
+@collector(CLIENT_CALLS, serves=OUTBOUND_ITEMS + ("SEC-SSRF",))
 def collect_client_calls(ctx: AuditContext) -> list[ClientCall]:
     """Call sites of the network clients of rules/outbound_clients.yml (mail, Redis, brokers, cloud SDKs, gRPC,
     JS HTTP clients), outside tests, with how each sets its timeout and retries."""
@@ -32,6 +35,10 @@ def collect_client_calls(ctx: AuditContext) -> list[ClientCall]:
         elif path.endswith((".js", ".mjs", ".cjs", ".ts")) and not path.endswith((".min.js", ".d.ts")):
             out += javascript_client_calls(path, ctx.repo.read_text(path) or "")
     return out
+
+
+def server_side(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if not BROWSER_ASSETS.search(f.file)]
 
 
 def client_calls(ctx: AuditContext) -> list[ClientCall]:
