@@ -493,7 +493,11 @@ def _stop_on_signals() -> None:
 def _exit_now(code) -> None:
     """End the process without freeing the audit object by object: the parsed modules of a 200,000-line
     repository take 3 s to tear down, and nothing is left to clean up by then (outputs are written and
-    closed, checkouts removed by their context managers, no atexit hooks of ours)."""
+    closed, checkouts removed by their context managers); the one temporary folder of ours an atexit hook
+    would remove, semgrep's combined rules, is removed here."""
+    from auditor.engines.semgrep import remove_combined_rules
+
+    remove_combined_rules()
     if code is None:
         code = 0
     elif not isinstance(code, int):

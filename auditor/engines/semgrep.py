@@ -74,7 +74,7 @@ def combined_rules_file(rules: Path, languages: frozenset[str] | None = None) ->
             if isinstance(loaded, dict) and isinstance(loaded.get("rules"), list):
                 combined.extend(r for r in loaded["rules"] if languages is None or _may_match(r, languages))
         folder = Path(tempfile.mkdtemp(prefix="backend-auditor-rules-"))
-        atexit.register(shutil.rmtree, folder, True)
+        atexit.register(shutil.rmtree, folder, True)   # the command line ends with os._exit: see remove_combined_rules
         try:
             target, text = folder / "rules.json", json.dumps({"rules": combined}, ensure_ascii=False)
         except (TypeError, ValueError):   # a YAML-only value (a date): written as YAML
@@ -83,6 +83,15 @@ def combined_rules_file(rules: Path, languages: frozenset[str] | None = None) ->
         target.write_text(text, encoding="utf-8")
         _COMBINED[key] = target
         return target
+
+
+def remove_combined_rules() -> None:
+    """Remove this process's combined rule files now. The command line ends with os._exit, which runs no
+    atexit hook: without this every audit left a folder behind in the temporary folder."""
+    with _COMBINED_LOCK:
+        for target in _COMBINED.values():
+            shutil.rmtree(target.parent, ignore_errors=True)
+        _COMBINED.clear()
 
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
