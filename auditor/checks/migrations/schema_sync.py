@@ -5,13 +5,15 @@ The static equivalent of `makemigrations --check` and an Alembic autogenerate di
 already has: the migrations replayed without a database (auditor.migrations.replay, the "migrations"
 collector's final schema) and the models read with `ast` (auditor.orm, the "orm_models" collector).
 Django models are compared with the Django migrations' state, SQLAlchemy/SQLModel models with the Alembic
-versions, TypeORM entities with the TypeORM migrations (foreign keys too, with their ON DELETE action). Compared per table: presence, columns, type family (integer, text, float, timestamps, json,
+versions, TypeORM entities with the TypeORM migrations (foreign keys too, with their ON DELETE action),
+Sequelize models with the sequelize-cli migrations (names compared case-insensitively). Compared per table: presence, columns, type family (integer, text, float, timestamps, json,
 numeric; widths inside a family are not compared), nullability, uniqueness and indexes; primary keys are
 compared by presence only (their implicit types differ by setting). Each difference names the model's
 file:line and the migrations' file:line.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -26,7 +28,11 @@ from auditor.registry import check
 
 ITEM = "MIG-SCHEMA-SYNC"
 # model source -> the migration system whose replay it is compared with
-PAIRINGS = {"models:django": "django", "models:sqlalchemy": "alembic", "models:typeorm": "typeorm"}
+PAIRINGS = {"models:django": "django", "models:sqlalchemy": "alembic", "models:typeorm": "typeorm",
+            "models:sequelize": "sequelize"}
+# model sources compared by lower-cased names: the replay of their migrations folds identifiers to lower case
+# (Sequelize quotes them, so "Users"."firstName" is one table and column on both sides)
+CASE_FOLDED = frozenset({"models:sequelize"})
 UNMANAGED = re.compile(r"^\s*managed\s*=\s*False", re.M)
 MAX_EVIDENCE = 40
 
@@ -136,7 +142,21 @@ def compare_foreign_keys(model: Table, migrated: Table) -> list[Difference]:
 
 def source_kind(source: str) -> str:
     """The model source a table comes from, as PAIRINGS names it (TypeORM tables name their file)."""
-    return "models:typeorm" if source.startswith("typeorm:") else source
+    for prefix in ("typeorm", "sequelize"):
+        if source.startswith(f"{prefix}:"):
+            return f"models:{prefix}"
+    return source
+
+
+def case_folded(table: Table) -> Table:
+    """The table with its own, its columns' and its indexes' names in lower case."""
+    columns = {name.lower(): dataclasses.replace(col, name=col.name.lower()) for name, col in table.columns.items()}
+    indexes = [dataclasses.replace(ix, columns=tuple(c.lower() for c in ix.columns)) for ix in table.indexes]
+    foreign_keys = [dataclasses.replace(fk, columns=tuple(c.lower() for c in fk.columns), ref_table=fk.ref_table.lower())
+                    for fk in table.foreign_keys]
+    return dataclasses.replace(table, name=table.name.lower(), columns=columns, indexes=indexes,
+                               foreign_keys=foreign_keys,
+                               unique_sets=[tuple(c.lower() for c in cols) for cols in table.unique_sets])
 
 
 # model sources whose readers record every foreign key the ORM creates, so that foreign keys are compared
@@ -151,6 +171,8 @@ def compare(models: Schema, migrated: Schema, system: str, folder: str, source: 
         if source_kind(table.source) != source or table.name in unmanaged:
             continue
         compared += 1
+        if source in CASE_FOLDED:
+            table = case_folded(table)
         mig = migrated.tables.get(table.name)
         mig = mig if mig is not None and mig.source == f"migrations:{system}" else None
         out += compare_table(table, mig, folder)
@@ -170,7 +192,7 @@ def evaluate_schema_sync(item_id: str, differences: list[Difference], compared: 
     if not compared:
         raise Unavailable("no ORM model of a kind whose migrations are replayed (Django models with Django "
                           "migrations, SQLAlchemy/SQLModel models with Alembic, TypeORM entities with TypeORM "
-                          "migrations)." + notes)
+                          "migrations, Sequelize models with sequelize-cli migrations)." + notes)
     evidence = [Evidence(d.model_at[0] or d.migrations_at[0], d.model_at[1] if d.model_at[0] else d.migrations_at[1],
                          "", rule_id="schema-drift", engine="ast",
                          message=f"{d.what}; migrations: {d.migrations_at[0]}"
