@@ -214,6 +214,25 @@ def replay_history(ordered: list[Migration], dialect: str | None) -> Schema:
     return state.schema
 
 
+def unnamed_constraint_drops(migrations: list[Migration], naming_convention: bool) -> None:
+    """An Alembic rollback that calls `op.drop_constraint(None, ...)` cannot run: Alembic raises for a
+    constraint without a name, unless the target metadata's naming convention supplies one. Autogenerate writes
+    exactly that for a foreign key created without a name. With no `naming_convention` in the repository such a
+    rollback is wrong, not merely unverifiable."""
+    if naming_convention:
+        return
+    for m in migrations:
+        if m.system != "alembic":
+            continue
+        unnamed = [o for o in m.rollback if o.kind == ops.DROP_CONSTRAINT and o.name is None]
+        if not unnamed:
+            continue
+        m.rollback_class, m.rollback_correct = M.MISMATCHED, False
+        m.mismatch = [f"drop_constraint(None, '{o.table}') at line {o.line} cannot run: Alembic needs the "
+                      "constraint's name, and no naming convention supplies one" for o in unnamed]
+        m.mismatch_evidence = [(o.file, o.line, msg) for o, msg in zip(unnamed, m.mismatch)]
+
+
 def _without(values: set, key) -> set:
     """`values` after removing `key` from it (in place)."""
     values.discard(key)

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 
 from auditor.dbschema import Schema
 from auditor.migrations import model as M
+from auditor.migrations import operations as ops
 from auditor.migrations import sqlfiles
 from auditor.migrations.alembic import parse_alembic
-from auditor.migrations.analyse import apply_order, replay_history
+from auditor.migrations.analyse import apply_order, replay_history, unnamed_constraint_drops
 from auditor.migrations.detect import detect_migration_systems
 from auditor.migrations.django import parse_django
 from auditor.migrations.knex import parse_knex
@@ -98,9 +99,16 @@ def parse_repository(repo: Repository, systems: dict[str, list[str]] | None = No
                                           down if down_text is not None else None, _prisma_dialect(repo, path) or dialect))
     inv.migrations = apply_order(migs)
     inv.final_schema = replay_history(inv.migrations, dialect)
+    if any(o.kind == ops.DROP_CONSTRAINT and o.name is None for m in migs if m.system == "alembic" for o in m.rollback):
+        unnamed_constraint_drops(migs, _declares_naming_convention(repo))
     inv.naming = naming_problems(migs)
     inv.parse_errors = [p for m in migs for p in m.problems]
     return inv
+
+
+def _declares_naming_convention(repo: Repository) -> bool:
+    """Whether any Python file sets a SQLAlchemy naming convention (MetaData(naming_convention=...))."""
+    return any("naming_convention" in (repo.read_text(path) or "") for path in repo.paths("python"))
 
 
 def _prisma_dialect(repo: Repository, path: str) -> str | None:
