@@ -274,8 +274,7 @@ def _scan_globals(project: PyProject, c: _Ctx) -> None:
             for fn in mod.functions.values():
                 for dep in _param_deps(fn, project, mod):
                     target = _dep_target(dep)
-                    if target in c.schemes or target in c.auth_functions or \
-                            last_name(ast.parse(target, mode="eval").body if target else None) in SECURITY_SCHEMES:
+                    if target in c.schemes or target in c.auth_functions or target in SECURITY_SCHEMES:
                         c.auth_functions.add(fn.name)
 
 
@@ -304,11 +303,21 @@ def _deps_of(a: ast.arg, default: ast.AST | None, project: PyProject | None, mod
 
 
 def _dep_target(call: ast.Call) -> str:
+    """The last name of what a Depends()/Security() call depends on: `get_user`, `deps.get_user` -> get_user;
+    a scheme built in place (`OAuth2PasswordBearer(...)`) -> its class; dependency-injector's
+    `Provide[Container.user_service]` -> user_service; "" for anything else (a lambda)."""
     target = arg(call, 0, "dependency")
-    if target is None:
-        return ""
-    name = dotted(target)
-    return (name or source_text(target)).rsplit(".", 1)[-1]
+    while target is not None:
+        name = dotted(target)
+        if name:
+            return name.rsplit(".", 1)[-1]
+        if isinstance(target, ast.Call):
+            target = target.func
+        elif isinstance(target, ast.Subscript):
+            target = target.slice
+        else:
+            return ""
+    return ""
 
 
 def _is_auth_dep(target: str, c: _Ctx) -> bool:
