@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from auditor.astwalk import nodes_of
 from auditor.catalog import CatalogItem
+from auditor.checks.api.fastapi_errors import FastAPIErrorHandlers, read_handlers
 from auditor.checks.shared.endpoints import (
     HTML_ROUTES_KEY,
     handler_own_source,
@@ -203,6 +204,16 @@ def evaluate_error_format(item_id: str, handlers: list[Finding], defaults: list[
                       details={"error_shapes": sorted(shapes.first_place)})
 
 
+def fastapi_handlers(ctx: AuditContext, source_files: list[str]) -> FastAPIErrorHandlers:
+    found = FastAPIErrorHandlers()
+    for path in source_files:
+        if path.endswith(".py") and "exception_handler" in (ctx.repo.read_text(path) or ""):
+            tree = ctx.repo.python_ast(path)
+            if tree is not None:
+                read_handlers(path, tree, found)
+    return found
+
+
 def html_handler_spans(ctx: AuditContext, html: list[Endpoint]) -> dict[str, list[tuple[int, int]]]:
     """(first, last) lines of the Python handlers of server-rendered routes, per file: their error answers are
     pages, judged by the web items, not API error bodies."""
@@ -283,8 +294,13 @@ def check_error_format(ctx: AuditContext, item: CatalogItem) -> ItemResult:
             shapes.add("detail", Evidence(custom.file, custom.passes_default_at,
                                           ctx.repo.snippet(custom.file, custom.passes_default_at),
                                           message="DRF's own {\"detail\": ...} body returned unchanged"))
-    elif defaults:  # validation and not-found errors of these frameworks always answer {"detail": ...}
-        shapes.add("detail", defaults[0])
+    elif defaults:  # validation and not-found errors of these frameworks answer {"detail": ...}
+        fastapi = fastapi_handlers(ctx, source_files) if "fastapi" in names else FastAPIErrorHandlers()
+        for shape, path, line in fastapi.shapes:
+            shapes.add(shape, Evidence(path, line, ctx.repo.snippet(path, line),
+                                       message=f"answered by an exception handler ({path}:{line})"))
+        if not fastapi.replaces_defaults:
+            shapes.add("detail", defaults[0])
     defaults += go_central
     result = evaluate_error_format(item.id, production_findings(ctx.practices(item.id)), defaults, shapes,
                                    len(source_files))
