@@ -66,3 +66,13 @@ def test_an_http_client_of_the_clients_table_counts_as_outbound(tmp_path):
     })
     row = ssrf(root)
     assert row["verdict"] == "pass", row["rationale"]
+
+
+def test_curl_run_as_a_command_is_an_outbound_call(tmp_path):
+    root = write_files(tmp_path / "app", {
+        "app.py": APP + "\nimport subprocess\n\n@app.get('/ping')\ndef ping():\n"
+                        "    return subprocess.run(['sh', '-c', 'curl -s https://status.example.com'], timeout=5).stdout\n",
+        "requirements.txt": "flask\n",
+    })
+    row = ssrf(root)
+    assert row["verdict"] != "not_applicable", row["rationale"]

@@ -15,7 +15,7 @@ import re
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.flows import flow_verdict
-from auditor.checks.shared.outbound import client_calls, server_side
+from auditor.checks.shared.outbound import BROWSER_ASSETS, client_calls, server_side
 from auditor.checks.shared.verdicts import file_line, production_findings
 from auditor.context import AuditContext
 from auditor.inventory import TEST_FILE
@@ -34,14 +34,31 @@ def production(finding: Finding) -> bool:
 NOT_HTTP_RULES = re.compile(r"^(boto3|botocore|psycopg2)-")
 
 
+# a string that runs a command-line HTTP client (`os.popen("curl " + url)`, exec(`wget ${url}`))
+COMMAND_LINE_FETCH = re.compile(r"""["'`][^"'`\n]*\b(?:curl|wget)\b""")
+CODE_FILE = re.compile(r"\.(py|js|mjs|cjs|ts|go)$")
+
+
 def outbound_http_sites(ctx: AuditContext) -> list[str]:
     """file:line of every server-side outbound HTTP call or client outside tests: the REL-TIMEOUTS readings
-    (requests, httpx, aiohttp, urllib, axios, fetch, Go net/http) and the HTTP clients of
-    rules/outbound_clients.yml (got, needle, superagent, ...)."""
+    (requests, httpx, aiohttp, urllib, axios, fetch, Go net/http), the HTTP clients of
+    rules/outbound_clients.yml (got, needle, superagent, ...), and curl or wget run as a command."""
     engine = [file_line(f) for f in server_side(production_findings(ctx.findings_for("REL-TIMEOUTS")))
               if not NOT_HTTP_RULES.match(f.evidence.rule_id or "")]
     clients = [f"{c.file}:{c.line}" for c in client_calls(ctx) if c.kind == "http"]
-    return engine + clients
+    return engine + clients + command_line_fetches(ctx)
+
+
+def command_line_fetches(ctx: AuditContext) -> list[str]:
+    out = []
+    for path in ctx.repo.paths():
+        if not CODE_FILE.search(path) or TEST_FILE.search(path) or BROWSER_ASSETS.search(path):
+            continue
+        text = ctx.repo.read_text(path) or ""
+        if "curl" not in text and "wget" not in text:
+            continue
+        out += [f"{path}:{n}" for n, line in enumerate(text.splitlines(), 1) if COMMAND_LINE_FETCH.search(line)]
+    return out
 
 
 # the engine rules whose question (does request data reach this sink?) the program model answers
