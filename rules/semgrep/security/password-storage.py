@@ -52,3 +52,20 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # ok: django-weak-password-hasher
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher",
                     "django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def login_json(request, User):
+    data = request.get_json()
+    user = User.query.filter_by(username=data["username"]).first()
+    # ruleid: password-compared-in-clear-py
+    if user and data.get("password") == user.password:
+        return user
+    return None
+
+
+def login_digest(request, User, hashlib):
+    user = User.query.filter_by(username=request.form["username"]).first()
+    # ok: password-compared-in-clear-py
+    if user and hashlib.sha256(request.form["password"].encode()).hexdigest() == user.password:
+        return user
+    return None
