@@ -415,6 +415,27 @@ def handler_text(repo: Repository, ep: Endpoint) -> str:
     return project.handlers.get((ep.file, ep.line, ep.handler), "")
 
 
+LOADER_PARAM = re.compile(r"^(?:async\s+)?(?:function\s*[\w$]*\s*|[\w$]+\s*)?\(\s*([\w$]+)")
+
+
+def _addressed_lookups(loader: str) -> str:
+    """The statements of a `router.param(name, loader)` loader that use the parameter value it is given (its
+    first parameter) together with the caller's identity: `notes.findOwned(id, ctx.state.user.id)`. A lookup of
+    something else for the caller (whether they follow the author) is not a check on the addressed record."""
+    param = LOADER_PARAM.match(loader.strip())
+    if not param:
+        return ""
+    statements: list[str] = []
+    for line in loader.splitlines():
+        if statements and line.strip().startswith((".", "?", ":", ")", "]", "}")) and not line.strip() == "}":
+            statements[-1] += "\n" + line
+        else:
+            statements.append(line)
+    uses = re.compile(rf"(?<![\w$.]){re.escape(param.group(1))}\b")
+    caller = re.compile(r"\bctx\.state\.user\b|\breq\.user\b")
+    return "\n".join(s for s in statements if uses.search(s) and caller.search(as_express(s)))
+
+
 def _unwrapped(handler: str) -> str:
     """The handler a wrapper is given (`asyncHandler(ctrl.list)` -> `ctrl.list`), else the expression itself."""
     m = re.fullmatch(r"\s*[\w$.]+\s*\(\s*([\w$]+(?:\.[\w$]+)*)\s*\)\s*", handler)
@@ -507,7 +528,7 @@ def _extract(project: _Project) -> tuple[list[Endpoint], dict]:
             g.session.append(f"koa-session at {mod.path}")
     endpoints: list[Endpoint] = []
     for mod in modules:
-        params = {}
+        params: dict[str, list[tuple[str, str, str]]] = {}
         for call in mod.calls:
             if call.method == "param" and len(call.args) == 2 and call.receiver in mod.routers:
                 params.setdefault(call.receiver, []).append((string_literal(call.args[0]) or "", call.args[1],
@@ -534,13 +555,15 @@ def _extract(project: _Project) -> tuple[list[Endpoint], dict]:
                     [(m, mod.path, where(mod.path, call.line)) for m in rest[:-1]]
                 handler = resolver.value(mod, _unwrapped(rest[-1]))
                 body = handler.text if handler.kind == "function" else rest[-1]
-                # the router.param() loaders run before the handler: the record they look up is the handler's
-                loaders = [v.text for v in (resolver.value(mod, fn) for fn, _, _ in param_mw) if v.kind == "function"]
+                # the router.param() loaders run before the handler: when one looks the addressed record up by the
+                # parameter it is given and the caller's identity, the route is protected as by the handler itself
+                loaders = [_addressed_lookups(v.text) for v in (resolver.value(mod, fn) for fn, _, _ in param_mw)
+                           if v.kind == "function"]
                 judged = "\n".join([body] + loaders)
                 call_text = mod.src[call.start:matching_paren(mod.src, mod.src.find("(", call.start)) + 1]
                 project.handlers[(mod.path, call.line, ep.handler)] = call_text + "\n" + body
                 body_file = handler.file if handler.kind == "function" else mod.path
-                express._protect(ep, mod, [(t, at) for t, _, at in chain], rest[-1], g, as_express(judged),
+                express._protect(ep, mod, [(t, at) for t, _, at in chain], rest[-1], g, as_express(body),
                                  lambda text, at, chain=chain, method=ep.method: _behaviour(project, resolver, chain,
                                                                                             method, text, at),
                                  lambda judged=judged, body_file=body_file: ownership_check(project.repo, body_file,
