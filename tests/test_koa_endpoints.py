@@ -258,3 +258,49 @@ def test_an_unread_framework_leaves_an_inventory_with_endpoints_to_the_items():
             return EndpointInventory(endpoints=[Endpoint("GET", "/x", "h", "a.py", 1, "flask")],
                                      unsupported=["starlette: Starlette Route() tables are not read"])
     assert endpoint_inventory(Ctx()).endpoints
+
+
+# the app handed to a routes module, and a router handed to the modules that add routes to it
+PASSED_IN = {
+    "package.json": '{"name": "shop", "dependencies": {"koa": "^2.15.0", "@koa/router": "^12.0.1"}}',
+    "src/app.js": (
+        "import Koa from 'koa'\n"
+        "import logger from './middleware/logger.js'\n"
+        "import mountRoutes from './routes/index.js'\n"
+        "const app = new Koa()\n"
+        "app.use(logger)\n"
+        "mountRoutes(app)\n"
+        "export default app\n"),
+    "src/middleware/logger.js": "export default async function logger(ctx, next) { await next() }\n",
+    "src/middleware/session-required.js": (
+        "export default async function sessionRequired(ctx, next) {\n"
+        "  if (!ctx.session.userId) ctx.throw(401)\n"
+        "  await next()\n"
+        "}\n"),
+    "src/routes/index.js": (
+        "import Router from '@koa/router'\n"
+        "import sessionRequired from '../middleware/session-required.js'\n"
+        "import addOrders from './orders.js'\n"
+        "export default (app) => {\n"
+        "  const api = new Router({ prefix: '/api/v1' })\n"
+        "  addOrders(api)\n"
+        "  app.use(sessionRequired)\n"
+        "  app.use(api.routes())\n"
+        "}\n"),
+    "src/routes/orders.js": (
+        "export default (router) => {\n"
+        "  router.get('/orders', async (ctx) => { ctx.body = [] })\n"
+        "  router.post('/orders', async (ctx) => { ctx.status = 201 })\n"
+        "}\n"),
+}
+
+
+def test_an_app_and_a_router_passed_to_other_modules(tmp_path):
+    ctx = audit_context(write_files(tmp_path, PASSED_IN))
+    found = rows(ctx)
+    assert sorted(found) == [("GET", "/api/v1/orders"), ("POST", "/api/v1/orders")]
+    create = found[("POST", "/api/v1/orders")]
+    assert create.file == "src/routes/orders.js" and not any("not mounted" in n for n in create.notes)
+    # app.use(sessionRequired) in the routes module, before the mount: it throws 401 without a session
+    assert create.authenticated is True
+    assert "src/middleware/session-required.js" in create.protections["authenticated"][0]

@@ -121,7 +121,7 @@ class _Edge:
     child: tuple[str, str]
     prefix: str
     chain: list[tuple[str, str, str]]       # (middleware text, file, where)
-    at: int                                 # offset of the use() call in the parent's module
+    at: list[tuple[str, int]]               # (file, offset) of the use() call and of the calls passing its receiver in
 
 
 @dataclass
@@ -235,6 +235,19 @@ def _bind(repo: Repository, mod: _Module, name: str, spec: str, text: str) -> No
             mod.requires.setdefault(name, target)
     else:
         mod.packages.setdefault(name, spec)
+
+
+EXPORT_PARAMS = re.compile(r"^(?:async\s+)?(?:function\s*[\w$]*\s*\(([^()]*)\)|\(([^()]*)\)\s*=>|([\w$]+)\s*=>)")
+
+
+def _export_params(mod: _Module) -> list[str]:
+    """Parameter names of the function a module exports (`module.exports = (app, db) => {...}`), else []."""
+    if mod.exports is None:
+        return []
+    m = EXPORT_PARAMS.match(mod.exports[0])
+    if not m:
+        return []
+    return [p.split("=")[0].strip() for p in split_args(m.group(1) or m.group(2) or m.group(3) or "")]
 
 
 def _function_close(src: str, start: int) -> int:
@@ -355,7 +368,37 @@ class _Resolver:
         if name in mod.defs:
             base = self.value(mod, mod.defs[name], depth + 1, mod.def_at.get(name, -1))
             return self.members(base, rest, depth)
+        for caller, arg, _ in self.passed_in(mod, name):
+            passed = self.value(caller, arg, depth + 1)
+            if passed.kind != "unknown":
+                return self.members(passed, rest, depth)
         return _Value("unknown", text=expr)
+
+    def passed_in(self, mod: _Module, name: str) -> list[tuple[_Module, str, int]]:
+        """(caller module, argument, call offset) for each call of this module's exported function that passes
+        the parameter `name`: `require('./routes')(app)`, `routes(app)` (`module.exports = (app) => {...}`)."""
+        params = _export_params(mod)
+        if name not in params:
+            return []
+        index = params.index(name)
+        memo = self.__dict__.setdefault("_passed", {})
+        if (mod.path, name) in memo:
+            return memo[(mod.path, name)]
+        memo[(mod.path, name)] = []
+        out = []
+        for caller in list(self.modules.values()):
+            local = [n for n, target in caller.requires.items() if target == mod.path]
+            pattern = r"require\(\s*['\"]([^'\"]+)['\"]\s*\)\s*\(" + "".join(
+                rf"|(?<![\w$.]){re.escape(n)}\s*\(" for n in local)
+            for m in re.finditer(pattern, caller.src):
+                if m.group(1) and express._resolve(self.repo, caller.path, m.group(1)) != mod.path:
+                    continue
+                close = matching_paren(caller.src, m.end() - 1)
+                args = split_args(caller.src[m.end():close]) if close > 0 else []
+                if index < len(args):
+                    out.append((caller, args[index], m.start()))
+        memo[(mod.path, name)] = out
+        return out
 
     def members(self, base: _Value, rest: str, depth: int) -> _Value:
         for member in re.findall(r"[\w$]+", rest):
@@ -389,7 +432,7 @@ def _route_files(repo: Repository) -> dict[str, _Module]:
         if not express.is_js(path) or "node_modules/" in path:
             continue
         text = repo.read_text(path) or ""
-        if not re.search(r"koa|\.use\(|\.routes\(\)|Router", text):
+        if not re.search(r"koa|\.use\(|\.routes\(\)|Router|\.(?:get|post|put|patch|del|delete|all)\s*\(\s*['\"`]", text):
             continue
         modules[path] = _read(repo, path, strip_comments(text))
     return modules
@@ -485,27 +528,36 @@ def _extract(project: _Project) -> tuple[list[Endpoint], dict]:
                 if child.kind != "router":
                     continue
                 chain = [(m, mod.path, where(mod.path, call.line)) for m in rest[:i]]
+                points = [(mod.path, call.start)] + [(caller.path, offset) for caller, _, offset
+                                                      in resolver.passed_in(mod, call.receiver.split(".")[0])]
                 edges.append(_Edge(key, (child.file, child.name), join_paths(prefix or "", mount_path), chain,
-                                   call.start))
+                                   points))
     app_keys = {(m.path, a) for m in modules for a in m.apps}
     mounts: dict[tuple[str, str], list[tuple[str, list[tuple[str, str, str]]]]] = {}
 
-    def uses_before(node: tuple[str, str], before: tuple[str, int] | None, path: str) -> list[tuple[str, str, str]]:
-        """Middleware registered on `node` with use() before `before` (file, offset), for routes under `path`."""
+    def uses_before(node: tuple[str, str], points: list[tuple[str, int]], path: str) -> list[tuple[str, str, str]]:
+        """Middleware registered on `node` with use() before each (file, offset) point, in that point's module
+        (the app's own module, and one it was passed to), for routes under `path`."""
         out = []
-        mod = project.modules.get(node[0])
-        for call in mod.calls if mod else []:
-            if call.method != "use" or call.receiver != node[1] or not call.args:
-                continue
-            if before is not None and (before[0] != mod.path or call.start >= before[1]):
-                continue
-            prefix = string_literal(call.args[0])
-            if prefix is not None and not normalize_path(path).startswith(normalize_path(prefix).rstrip("/")):
-                continue
-            for arg in call.args[1:] if prefix is not None else call.args:
-                if resolver.value(mod, arg).kind == "router" or ROUTES_CALL.match(arg.strip()):
+        for file, offset in sorted(points, key=lambda p: p[0] != node[0]):   # the node's own module first
+            mod = project.modules.get(file)
+            for call in mod.calls if mod else []:
+                if call.method != "use" or call.start >= offset or not call.args:
                     continue
-                out.append((arg, mod.path, where(mod.path, call.line)))
+                if call.receiver != node[1] or file != node[0]:
+                    owner = resolver.value(mod, call.receiver)
+                    if (owner.file, owner.name) != node or owner.kind not in ("app", "router"):
+                        continue
+                prefix = string_literal(call.args[0])
+                if prefix is not None and not normalize_path(path).startswith(normalize_path(prefix).rstrip("/")):
+                    continue
+                for arg in call.args[1:] if prefix is not None else call.args:
+                    if resolver.value(mod, arg).kind == "router" or ROUTES_CALL.match(arg.strip()) or \
+                            KOA_MOUNT.match(arg.strip()):
+                        continue
+                    entry = (arg, mod.path, where(mod.path, call.line))
+                    if entry not in out:
+                        out.append(entry)
         return out
 
     def visit(node, prefix, chain, depth):
@@ -513,7 +565,7 @@ def _extract(project: _Project) -> tuple[list[Endpoint], dict]:
             if edge.parent != node or depth > 8:
                 continue
             child_prefix = join_paths(prefix, edge.prefix, prefixes.get(edge.child, ""))
-            inherited = chain + uses_before(node, (node[0], edge.at), edge.prefix or "/") + edge.chain
+            inherited = chain + uses_before(node, edge.at, edge.prefix or "/") + edge.chain
             mounts.setdefault(edge.child, []).append((child_prefix, inherited))
             visit(edge.child, child_prefix, inherited, depth + 1)
     for app in app_keys:
@@ -529,17 +581,18 @@ def _extract(project: _Project) -> tuple[list[Endpoint], dict]:
     endpoints: list[Endpoint] = []
     for mod in modules:
         params: dict[str, list[tuple[str, str, str]]] = {}
+        routers = _router_receivers(resolver, mod)
         for call in mod.calls:
-            if call.method == "param" and len(call.args) == 2 and call.receiver in mod.routers:
+            if call.method == "param" and len(call.args) == 2 and call.receiver in routers:
                 params.setdefault(call.receiver, []).append((string_literal(call.args[0]) or "", call.args[1],
                                                              where(mod.path, call.line)))
         for call in mod.calls:
-            if call.method not in VERBS or call.receiver not in mod.routers:
+            if call.method not in VERBS or call.receiver not in routers:
                 continue
             path, rest = _split_args(call)
             if path is None or not rest:
                 continue
-            key = (mod.path, call.receiver)
+            key = routers[call.receiver]
             contexts = mounts.get(key) or []
             own_prefix = prefixes.get(key, "")
             for prefix, inherited in contexts or [(own_prefix, [])]:
@@ -551,7 +604,7 @@ def _extract(project: _Project) -> tuple[list[Endpoint], dict]:
                                     "unknown")
                 param_mw = [(fn, mod.path, at) for name, fn, at in params.get(call.receiver, [])
                             if re.search(rf"(?<=/):{re.escape(name)}\b", path)]
-                chain = inherited + uses_before(key, (mod.path, call.start), path) + param_mw + \
+                chain = inherited + uses_before(key, [(mod.path, call.start)], path) + param_mw + \
                     [(m, mod.path, where(mod.path, call.line)) for m in rest[:-1]]
                 handler = resolver.value(mod, _unwrapped(rest[-1]))
                 body = handler.text if handler.kind == "function" else rest[-1]
@@ -574,6 +627,18 @@ def _extract(project: _Project) -> tuple[list[Endpoint], dict]:
                 endpoints.append(ep)
     glob = {"session": g.session[:3], "bearer_auth": g.bearer[:3]}
     return endpoints, {k: v for k, v in glob.items() if v}
+
+
+def _router_receivers(resolver: _Resolver, mod: _Module) -> dict[str, tuple[str, str]]:
+    """receiver name -> (file, name) of the router it is: the module's own routers, and a parameter a router is
+    passed in through (`module.exports = (router) => { router.get(...) }`)."""
+    out = {name: (mod.path, name) for name in mod.routers}
+    for param in _export_params(mod):
+        if param not in out and any(c.receiver == param and c.method in VERBS for c in mod.calls):
+            value = resolver.value(mod, param)
+            if value.kind == "router":
+                out[param] = (value.file, value.name)
+    return out
 
 
 def _behaviour(project: _Project, resolver: _Resolver, chain, method: str, text: str, at: str) -> dict[str, str]:
