@@ -304,3 +304,18 @@ def test_an_app_and_a_router_passed_to_other_modules(tmp_path):
     # app.use(sessionRequired) in the routes module, before the mount: it throws 401 without a session
     assert create.authenticated is True
     assert "src/middleware/session-required.js" in create.protections["authenticated"][0]
+
+
+def test_typescript_router_with_type_arguments_and_all(tmp_path):
+    ctx = audit_context(write_files(tmp_path, {
+        "package.json": '{"name": "svc", "dependencies": {"koa": "^2.15.0", "@koa/router": "^12.0.1"}}',
+        "src/app.ts": (
+            "import Koa, { Context, DefaultState } from 'koa'\n"
+            "import Router from '@koa/router'\n"
+            "const app = new Koa()\n"
+            "const router = new Router<DefaultState, Context>({ prefix: '/v1' })\n"
+            "router.get('/items/:id', async (ctx: Context) => { ctx.body = { id: ctx.params.id } })\n"
+            "router.all('/ping', async (ctx: Context) => { ctx.body = 'pong' })\n"
+            "app.use(router.routes())\n"),
+    }))
+    assert sorted(rows(ctx)) == [("ANY", "/v1/ping"), ("GET", "/v1/items/{id}")]

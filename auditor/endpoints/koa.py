@@ -208,7 +208,9 @@ def _read(repo: Repository, path: str, src: str) -> _Module:
     router_ctors = {n for n, spec in mod.packages.items() if spec in ROUTER_PACKAGES}
     app_ctors = {n for n, spec in mod.packages.items() if spec == "koa"}
     for name, value in mod.defs.items():
-        ctor = re.match(r"^(?:new\s+)?(\(?\s*require\(\s*['\"]([^'\"]+)['\"]\s*\)\s*\)?|[\w$]+)\s*\(([\s\S]*)\)$", value)
+        # `new Router({...})`, `Router()`, `new (require('koa-router'))()`, TypeScript's `new Router<State, Context>()`
+        ctor = re.match(r"^(?:new\s+)?(\(?\s*require\(\s*['\"]([^'\"]+)['\"]\s*\)\s*\)?|[\w$]+)\s*(?:<[^()]*>)?\s*"
+                        r"\(([\s\S]*)\)$", value)
         if not ctor:
             continue
         callee, spec = ctor.group(1), ctor.group(2)
