@@ -6,12 +6,15 @@
 - Mounts: `app.use(router.routes())`, `parent.use('/api', child.routes())` (koa-router nests the child's routes
   under the parent's prefix and the mount path), `app.use(mount('/api', router.routes()))` (koa-mount). A module
   may export the router, its `routes()` middleware, or an object of them; they are followed through
-  `require`/`import` to every mount level, so each endpoint has its full path.
+  `require`/`import` to every mount level, so each endpoint has its full path. An app or router handed to
+  another module's exported function (`require('./routes')(app)`) is followed to the caller's.
 - Middleware applies in registration order, as in Express: an `app.use(mw)` or `router.use([path,] mw)` before
   the mount or route protects it, a route's own middleware protects it, and `router.param(name, mw)` runs for
-  every route of that router with `:name` in its path. Each middleware is classified by the package it comes
-  from (rules/protections.yml; koa-jwt with `passthrough: true` rejects no one) or by what its definition does
-  (auditor/endpoints/protections/javascript.py: `ctx.throw(401)`, `ctx.assert(ctx.state.user, 401)`, ...).
+  every route of that router with `:name` in its path (a loader that looks the addressed record up with the
+  caller's id is an ownership check). Each middleware is classified by the package it comes from
+  (rules/protections.yml; koa-jwt with `passthrough: true` rejects no one: optional authentication on a read,
+  none on a write) or by what its definition does (auditor/endpoints/protections/javascript.py: `ctx.throw(401)`,
+  `ctx.assert(ctx.state.user, 401)`, ...).
 - Handlers are resolved to their definitions, also in other modules: `ctrl.comments.post` where `ctrl` is
   `require('../controllers').articles` and the controllers are exported as objects of methods.
 
@@ -304,6 +307,7 @@ class _Resolver:
     def __init__(self, repo: Repository, modules: dict[str, _Module]):
         self.repo = repo
         self.modules = modules
+        self.passed: dict[tuple[str, str], list[tuple[_Module, str, int]]] = {}
 
     def module(self, path: str) -> _Module | None:
         if path not in self.modules:
@@ -383,10 +387,10 @@ class _Resolver:
         if name not in params:
             return []
         index = params.index(name)
-        memo = self.__dict__.setdefault("_passed", {})
+        memo = self.passed
         if (mod.path, name) in memo:
             return memo[(mod.path, name)]
-        memo[(mod.path, name)] = []
+        memo[(mod.path, name)] = []   # a module passing its own parameter on to itself ends here
         out = []
         for caller in list(self.modules.values()):
             local = [n for n, target in caller.requires.items() if target == mod.path]
