@@ -18,7 +18,6 @@ from auditor.model import Endpoint
 # frameworks the inventory detects but whose routes no extractor reads
 UNSUPPORTED_REASONS = {
     "starlette": "Starlette Route() tables are not read",
-    "koa": "Koa routers are not read",
     "spring": "Spring controllers (Java) are not read",
     "rails": "Rails routes (Ruby) are not read",
 }
@@ -89,7 +88,7 @@ class EndpointInventory:
 
 
 def extract_endpoints(repo, inventory) -> EndpointInventory:
-    from auditor.endpoints import aiohttp, django, express, fastapi, flask, go, nestjs, routing_controllers
+    from auditor.endpoints import aiohttp, django, express, fastapi, flask, go, koa, nestjs, routing_controllers
     from auditor.endpoints.pyast import PyProject
 
     names = inventory.framework_names
@@ -109,6 +108,8 @@ def extract_endpoints(repo, inventory) -> EndpointInventory:
         runs.append(("aiohttp", lambda: aiohttp.extract(python)))
     if "express" in names:
         runs.append(("express", lambda: express.extract(repo)))
+    if "koa" in names:
+        runs.append(("koa", lambda: koa.extract(repo)))
     if "nestjs" in names:
         runs.append(("nestjs", lambda: nestjs.extract(repo)))
     if "routing-controllers" in names:
@@ -152,7 +153,7 @@ def extract_endpoints(repo, inventory) -> EndpointInventory:
         result.notes.append(f"{len(development)} endpoint(s) registered only under a development guard "
                             "(marked 'development only', left out of SEC-AUTHN)")
     from auditor.endpoints.unattached import unattached_routes
-    unattached += unattached_routes(repo, unique, python=python is not None, javascript="express" in names)
+    unattached += unattached_routes(repo, unique, python=python is not None, javascript=bool(names & {"express", "koa"}))
     result.unattached = sorted(set(unattached), key=lambda loc: (loc.rsplit(":", 1)[0], int(loc.rsplit(":", 1)[1])))
     if result.frameworks and not unique:
         from auditor.endpoints.unattached import django_route_declarations

@@ -49,7 +49,10 @@ OWNERSHIP = re.compile(r"req\.user\.(id|_id|sub|userId|accountId|tenantId)\b|req
 ROLE = re.compile(r"req\.user\.(role|roles|isAdmin|permissions|scope)\b")
 BODY_VALIDATION = re.compile(r"\.(validate|validateAsync|parse|safeParse|parseAsync)\s*\(\s*req\.|validationResult\(req\)|"
                              r"matchedData\(req\)")
-SINGLE_ROW = re.compile(r"WHERE\s+(\w+\.)?(id|_id|uuid)\s*=|findOne|findById|findByPk|findUnique|rows\[0\]", re.I)
+SINGLE_ROW = re.compile(r"WHERE\s+(\w+\.)?(id|_id|uuid)\s*=|findOne|findById|findByPk|findUnique|rows\[0\]|"
+                        r"\.first\(", re.I)
+# a Knex query builder reading rows: `db('articles').select(...)`, `knex('tags').where(...)`
+KNEX_ROWS = re.compile(r"\b(?:knex|db|trx)\(\s*['\"][\w.]+['\"]\s*\)\s*\.\s*(?:select|where\w*|orderBy|join|leftJoin)\(")
 # a collection read by name: `dao.getAllMemos(`, `Customer.listCustomers(`; `GET /getCustomers`, `/listOrders`
 LIST_CALL = re.compile(r"\.(getAll|findAll|fetchAll|list)[A-Z]\w*\(")
 LIST_PATH = re.compile(r"/(get|list|fetch)(All)?[A-Z][a-z]\w*s/?$|/(get|list|fetch)[-_]?all[-_]?\w+/?$", re.I)
@@ -713,7 +716,7 @@ def _protect(ep: Endpoint, f: _File, chain: list[tuple[str, str]], handler: str,
         ep.notes.append("input: reads no request data")
 
     if ep.method == "GET" and not ep.path.rstrip("/").endswith("}") and not SINGLE_ROW.search(body) and (
-            re.search(r"SELECT|\.find\(|\.findAll\(|\.findMany\(", body) or LIST_CALL.search(body)
+            re.search(r"SELECT|\.find\(|\.findAll\(|\.findMany\(", body) or LIST_CALL.search(body) or KNEX_ROWS.search(body)
             or LIST_PATH.search(ep.path)):
         ep.paginated = bool(PAGINATION.search(body)) or any("limit" in t for t, _ in chain)
         if ep.paginated:

@@ -46,6 +46,9 @@ def _handler_source(repo: Repository, ep: Endpoint, whole_class: bool) -> str:
     if ep.framework in ("nestjs", "routing-controllers"):
         from auditor.endpoints.nestjs import handler_text
         return handler_text(repo, ep)
+    if ep.framework == "koa":
+        from auditor.endpoints.koa import handler_text as koa_handler_text
+        return koa_handler_text(repo, ep)
     if ep.file.endswith((".js", ".mjs", ".cjs", ".ts")):
         call = _js_call_text(repo.lines(ep.file), ep.line)
         return call + "\n" + _js_named_handler(repo, call, ep.file)

@@ -192,7 +192,8 @@ def evaluate_error_format(item_id: str, handlers: list[Finding], defaults: list[
         return ItemResult(item_id, "fail",
                           f"no central exception handler: looked for errorhandler, exception_handler, "
                           f"add_exception_handler, DRF EXCEPTION_HANDLER, Django handler404/500, Express error "
-                          f"middleware with 4 arguments and Go error middleware in {files} file(s). Error shapes seen: {names}.",
+                          f"middleware with 4 arguments, Koa error middleware (try {{ await next() }} catch answering the error) and "
+                          f"Go error middleware in {files} file(s). Error shapes seen: {names}.",
                           cap(shape_evidence), details={"error_shapes": sorted(shapes.first_place)})
     if len(shapes.first_place) > 1:
         return ItemResult(item_id, "partial",

@@ -41,6 +41,23 @@ def is_lookup_list(ep: Endpoint) -> bool:
 
 # the rows listed are the caller's own: the query is filtered by the signed-in user
 CALLER_SCOPED = re.compile(r"\.filter\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*?\brequest\.user\b", re.S)
+# JavaScript: a query condition on the caller's id (`.where({ follower: req.user.id })`, Koa's `ctx.state.user.id`,
+# or a name bound to the caller: `const { user } = ctx.state` then `user.id`)
+JS_CALLER = r"(?:req\.user|req\.auth|ctx\.state\.user|res\.locals\.user{alias})[!?]*\.(?:id|_id|sub)\b"
+JS_CALLER_ALIAS = re.compile(r"(?:const|let|var)\s+(?:\{\s*(user)\s*\}\s*=\s*(?:req|ctx\.state)\b(?!\s*\.)|"
+                             r"([\w$]+)\s*=\s*(?:req\.user|ctx\.state\.user)\b(?!\s*\.))")
+
+
+def caller_scoped(source: str) -> bool:
+    """The rows listed are filtered by the signed-in caller (Django's request.user, or a JS query condition)."""
+    if CALLER_SCOPED.search(source):
+        return True
+    aliases = {m.group(1) or m.group(2) for m in JS_CALLER_ALIAS.finditer(source)}
+    alias = "".join(f"|\\b{re.escape(a)}" for a in sorted(aliases))
+    caller = JS_CALLER.format(alias=alias)
+    return bool(re.search(rf"\.(?:where\w*|find\w*|filter)\(\s*\{{[^}}]*?{caller}", source))
+
+
 # DRF's list() runs filter_queryset(get_queryset()): the filters a view applies live there
 DRF_QUERY_METHODS = ("get_queryset", "filter_queryset")
 
@@ -60,9 +77,19 @@ def class_query_methods(tree: ast.Module | None, handler: str) -> str:
 FILTER_NAME = re.compile(r"(?i)(filter|sort|order|search|q$|status|since|until|from|to$|min|max|name|type|category)")
 
 
+# `const { tag, author, limit = 20 } = req.query` (Express) / `= ctx.query` (Koa), also through a schema
+# (`= await listSchema.validateAsync(ctx.query)`): each name is a parameter read
+DESTRUCTURED_QUERY = re.compile(r"\{([^{}]*)\}\s*=\s*(?:[^;\n{}]*?[(\s])?(?:req|ctx|ctx\.request)\.query\b(?!\s*\.)")
+
+
 def query_parameters(source: str) -> set[str]:
     """Query parameter names a handler reads (text heuristic, plus FastAPI-style function parameters)."""
     names = {next(g for g in m.groups() if g) for m in QUERY_READ.finditer(source)}
+    for m in DESTRUCTURED_QUERY.finditer(source):
+        for part in m.group(1).split(","):
+            key = re.match(r"\s*([A-Za-z_$][\w$]*)", part)
+            if key:
+                names.add(key.group(1))
     try:
         tree = ast.parse(source.strip() if source.lstrip().startswith(("@", "def", "async")) else "")
     except SyntaxError:
@@ -99,7 +126,7 @@ def evaluate_filtering(item_id: str, endpoints: list[Endpoint], source_of: Sourc
         params -= path_params
         drf = ep.framework == "drf" and (global_filters or re.search(
             r"filter_backends|filterset_fields|filterset_class|ordering_fields|search_fields", source))
-        mine = CALLER_SCOPED.search(source)
+        mine = caller_scoped(source)
         if params or drf or is_scoped_by_parent(ep) or mine:
             what = (", ".join(sorted(params)) if params else "DRF filter backends" if drf
                     else "its parent in the path (a sub-collection)" if is_scoped_by_parent(ep)

@@ -33,6 +33,9 @@ VERB_SEGMENT = re.compile(r"^(get|Get|create|Create|update|Update|delete|Delete|
 WRITES = re.compile(r"\bINSERT\s+INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b|\.save\(|\.commit\(\)|"
                     r"\.objects\.create\(|\.delete\(\)|session\.add\(|\.insert_one\(|\.update_one\(", re.I)
 CREATES = re.compile(r"\bINSERT\s+INTO\b|\.objects\.create\(|session\.add\(|\bdb\.add\(|\.insert_one\(|\.create\(", re.I)
+# JavaScript `.insert(`: a Knex builder (`db('articles').insert(row)`) or a MongoDB collection (a JS array has none;
+# a Python list's insert() is no creation, so Python handlers are not read for it)
+JS_INSERT = re.compile(r"\.insert\(")
 CREATE_HANDLER = re.compile(r"^(create|add|new|register|signup|sign_up)", re.I)
 # 201/202/204 as a number or a named constant (HTTPStatus.CREATED, the npm http-status `httpStatus.CREATED`,
 # http-status-codes `StatusCodes.CREATED`, Nest's `HttpStatus.CREATED`)
@@ -99,7 +102,8 @@ def rest_problems(ep: Endpoint, source: str, text: str = "", write: str = "") ->
     if method == "POST" and last.startswith(("{", "<", ":")) and source and re.search(r"\bUPDATE\s+\w+\s+SET\b|\.save\(", source, re.I):
         problems.append("POST updates an existing resource at its own URI (use PUT or PATCH)")
     short = ep.handler.rsplit(".", 1)[-1]
-    creates = CREATE_HANDLER.match(short) or (source and CREATES.search(source))
+    creates = CREATE_HANDLER.match(short) or (source and CREATES.search(source)) or (
+        source and ep.file.endswith((".js", ".ts", ".mjs", ".cjs")) and JS_INSERT.search(source))
     nest_created = ep.framework == "nestjs" and "@HttpCode(" not in source   # NestJS answers a POST 201 by default
     graphql = ep.framework == "graphql"   # a GraphQL mutation answers 200 by the protocol, whatever it creates
     if (method == "POST" and source and creates and not last.startswith(("{", "<", ":")) and not nest_created and not graphql

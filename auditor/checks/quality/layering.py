@@ -33,7 +33,7 @@ DATABASE_ACCESS = re.compile(
     r"scalars|scalar|exec|flush|refresh)\(|\.cursor\(\)|\bcursor\.execute\(|\braw\(\s*['\"]SELECT|"
     r"\b[A-Z]\w*\.(?:find|findOne|findById|findAll|findByPk|findUnique|findMany|create|updateOne|updateMany|"
     r"deleteOne|deleteMany|destroy|aggregate|countDocuments|insertMany|findOneAndUpdate|findByIdAndUpdate)\(|"
-    r"\b(?:pool|knex|prisma|db)\.\w+[\.(]|\bknex\(\s*['\"]|\bsequelize\.query\(|\bgetRepository\(|"
+    r"\b(?:pool|knex|prisma|db)\.\w+[\.(]|\b(?:knex|db|trx)\(\s*['\"]|\bsequelize\.query\(|\bgetRepository\(|"
     r"\.query\(\s*[`'\"]\s*(?:SELECT|INSERT|UPDATE|DELETE)\b|"
     r"\b\w*[Rr]epository\.(?:find\w*|save|insert|update|delete|remove|createQueryBuilder|count)\(")
 SDK_CALL = re.compile(

@@ -11,10 +11,14 @@ from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, ItemResult, p
 
 
 def endpoint_inventory(ctx: AuditContext):
-    """The endpoint inventory (`.endpoints`, `.unsupported`); raises Unavailable until it exists, and when
-    more route registrations were left unattached than endpoints extracted (judging on that inventory would
-    judge the wrong surface; see EndpointInventory.gap)."""
+    """The endpoint inventory (`.endpoints`, `.unsupported`); raises Unavailable until it exists, when it holds
+    no endpoint because a web framework's routes cannot be read (an item would otherwise call the repository
+    endpoint-free and answer not_applicable), and when more route registrations were left unattached than
+    endpoints extracted (judging on that inventory would judge the wrong surface; see EndpointInventory.gap)."""
     inv = ctx.get(ENDPOINTS)
+    if not inv.endpoints and getattr(inv, "unsupported", None):
+        raise Unavailable("no endpoint extracted: the repository uses a web framework whose routes cannot be read "
+                          f"({'; '.join(inv.unsupported)})")
     blocking, gap = inv.gap() if hasattr(inv, "gap") else (False, "")
     if blocking:
         raise Unavailable(f"the endpoint inventory is too incomplete to judge on: {len(inv.endpoints)} endpoint(s) "

@@ -4,7 +4,8 @@ Recognised by what the code does with the authenticated identity (`req.user.id`,
 `req.auth?.user?.id`, `res.locals.user.id`, or a local name assigned from one), not by names:
 - it compares a record's field with the identity in an `if` and rejects (throw, 401/403/404):
   `if (article.author.id !== userId) throw new HttpException(403, ...)`;
-- it filters a lookup by it: `where: { id, author: { id: userId } }`, `Post.findOne({ _id: id, owner: userId })`;
+- it filters a lookup by it: `where: { id, author: { id: userId } }`, `Post.findOne({ _id: id, owner: userId })`,
+  Knex `db('posts').where({ id, owner_id: userId })`;
 - it links the caller to the record (`likedBy: { connect: { id: userId } }`) or creates a record as the caller
   (`comment.create({ data: { author: { connect: { id } } } })`): the caller acts on their own behalf.
 Writing the identity into an existing record's data (`data: { editedById: userId }`) or comparing it without
@@ -25,7 +26,9 @@ ALIAS = re.compile(rf"\b(?:const|let|var)\s+([\w$]+)\s*(?::\s*\w+\s*)?=\s*(?:{ID
 REJECT = re.compile(r"\bthrow\b|\b(?:status|sendStatus)\(\s*40[134]\b|\b40[134]\b|Forbidden|NotFound|Unauthori[sz]ed|"
                     r"next\(\s*(?:new\s+)?\w*Error", re.I)
 RECORD_FIELD = r"[\w$]+(?:[!?]*\.[\w$]+)+"
-FILTER_CALL = re.compile(r"\bwhere\s*:\s*\{|\.(?:find\w*|delete\w*|update\w*|count\w*|exists|destroy|remove)\s*\(\s*\{")
+# `where: {` (Prisma/Sequelize options), `.find...({`, ..., and a Knex builder's `.where({ id, owner_id: userId })`
+FILTER_CALL = re.compile(r"\bwhere\s*:\s*\{|\.(?:find\w*|delete\w*|update\w*|count\w*|exists|destroy|remove|where|andWhere)"
+                         r"\s*\(\s*\{")
 OPTIONS_BLOCK = re.compile(r"\b(?:data|select|include|orderBy|update|\$set)\s*:\s*\{")
 CREATE_CALL = re.compile(r"\.(?:create|insert|save|build)\w*\s*\(\s*\{")
 
