@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from auditor.astwalk import nodes_of
 from auditor.catalog import CatalogItem
-from auditor.checks.api.fastapi_errors import FastAPIErrorHandlers, read_handlers
 from auditor.checks.shared.endpoints import (
     HTML_ROUTES_KEY,
     handler_own_source,
@@ -22,6 +21,7 @@ from auditor.endpoints.classify import label
 from auditor.endpoints.graphql import servers as graphql_servers
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, Finding, ItemResult
+from auditor.probes.fastapi_errors import FastAPIErrorHandlers, read_handlers
 from auditor.registry import check
 from auditor.text import line_of
 
