@@ -10,7 +10,7 @@ from auditor.registry import collector
 PROGRAM: Key[ProgramModel] = Key("program")
 
 
-@collector(PROGRAM, after=(ENDPOINTS,), serves=("SEC-SQLI", "SEC-INJECTION", "SEC-XSS", "SEC-SSRF",
+@collector(PROGRAM, after=(ENDPOINTS,), serves=("SEC-SQLI", "SEC-INJECTION", "SEC-XSS", "SEC-SSRF", "SEC-CRYPTO",
                                                   "PERF-N-PLUS-1", "DB-TRANSACTIONS",
                                                   "DB-QUERY-OPTIMIZATION", "API-REST-SEMANTICS"))
 def collect_program(ctx: AuditContext) -> ProgramModel:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from auditor.model import Endpoint, FlowStep
 from auditor.program.bindings import bind_decorators
+from auditor.program.credentials import credential_models
 from auditor.program.entries import mark_entries
 from auditor.program.graph import Program
 from auditor.program.modules import ModuleIndex
@@ -88,7 +89,8 @@ def build_program(repo: Repository, endpoints: list[Endpoint], rules: TaintRules
             continue
         modules[rel] = collect_symbols(rel, tree, functions)
     program = Program(index, modules, functions)
-    rules = rules.with_query_objects(query_objects(repo, index, rels))
+    rules = rules.with_query_objects(query_objects(repo, index, rels)).with_credential_models(
+        credential_models(repo, rels))
     bind_decorators(program)
     mark_entries(program, endpoints)
     built = time.perf_counter()

@@ -13,7 +13,7 @@ import yaml
 
 from auditor.resources import rules_dir
 
-SINK_KINDS = ("sql", "shell", "code", "deserialisation", "template", "path", "url", "html", "log")
+SINK_KINDS = ("sql", "shell", "code", "deserialisation", "template", "path", "url", "html", "log", "password")
 EFFECTS = ("query", "write", "commit", "outbound", "slow")
 ALL = "all"
 
@@ -118,6 +118,19 @@ class TaintRules:
         effects["query"] = effects.get("query", NameSet([])).extended(patterns)
         return dataclasses.replace(self, database_results=self.database_results.extended(patterns), effects=effects,
                                    _cache={})
+
+
+    def with_credential_models(self, classes: list[str]) -> TaintRules:
+        """These rules plus a `password` sink for each model class that stores its password column as given
+        (auditor.program.credentials): `User(password=...)`, `User.create(password=...)`,
+        `User.objects.create(password=...)`. A copy; the shared rules stay as loaded."""
+        if not classes:
+            return self
+        patterns = [p for c in classes for p in (c, f"*.{c}", f"{c}.create", f"*.{c}.create",
+                                                 f"{c}.objects.create", f"*.{c}.objects.create")]
+        sink = SinkRule("password", NameSet(patterns), None, frozenset({"password", "passwd", "pwd", "user_password"}),
+                        None)
+        return dataclasses.replace(self, sinks=self.sinks + [sink], _cache={})
 
 
 def _strings(value: object, where: str) -> list[str]:

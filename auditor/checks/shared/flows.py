@@ -33,7 +33,8 @@ from auditor.program.symbols import FunctionInfo
 MAX_CHAIN = 200   # caller-chain nodes visited before the model gives up deciding a finding
 KIND_WORDS = {"sql": "SQL text", "shell": "a shell command", "code": "eval/exec", "deserialisation":
               "deserialisation", "template": "template source", "path": "a file path", "url": "an outbound URL",
-              "html": "an HTML response or markup", "log": "a log call"}
+              "html": "an HTML response or markup", "log": "a log call",
+              "password": "a password column, stored as given (no hasher on the way)"}
 
 
 def flow_finding(item_id: str, flow: TaintFlow, uncalled: bool = False) -> Finding:
