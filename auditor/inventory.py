@@ -20,6 +20,7 @@ FRAMEWORK_SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "django": (("django",), (r"^\s*from django\b|^\s*import django\b",)),
     "drf": (("djangorestframework",), (r"^\s*from rest_framework\b|^\s*import rest_framework\b",)),
     "aiohttp": (("aiohttp",), (r"^\s*from aiohttp import web|^\s*aiohttp\.web\b",)),
+    "connexion": (("connexion",), (r"^\s*from connexion\b|^\s*import connexion\b",)),
     "starlette": (("starlette",), (r"^\s*from starlette\.applications\b",)),
     "express": (("express",), (r"require\(['\"]express['\"]\)|from ['\"]express['\"]",)),
     "apollo-server": (("apollo-server", "@apollo/server", "graphql-yoga"),

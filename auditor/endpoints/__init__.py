@@ -88,13 +88,15 @@ class EndpointInventory:
 
 
 def extract_endpoints(repo, inventory) -> EndpointInventory:
-    from auditor.endpoints import aiohttp, django, express, fastapi, flask, go, koa, nestjs, routing_controllers
+    from auditor.endpoints import aiohttp, connexion, django, express, fastapi, flask, go, koa, nestjs
+    from auditor.endpoints import routing_controllers
+    from auditor.endpoints.openapi_spec import SpecError
     from auditor.endpoints.pyast import PyProject
 
     names = inventory.framework_names
     result = EndpointInventory()
     python = None
-    if names & {"flask", "fastapi", "django", "drf", "aiohttp"}:
+    if names & {"flask", "fastapi", "django", "drf", "aiohttp", "connexion"}:
         from auditor.inventory import TEST_FILE
         python = PyProject(repo, [p for p in repo.paths(language="python") if not TEST_FILE.search(p)])
     runs = []
@@ -106,6 +108,8 @@ def extract_endpoints(repo, inventory) -> EndpointInventory:
         runs.append(("django", lambda: django.extract(python)))
     if "aiohttp" in names:
         runs.append(("aiohttp", lambda: aiohttp.extract(python)))
+    if "connexion" in names:
+        runs.append(("connexion", lambda: connexion.extract(python)))
     if "express" in names:
         runs.append(("express", lambda: express.extract(repo)))
     if "koa" in names:
@@ -122,6 +126,10 @@ def extract_endpoints(repo, inventory) -> EndpointInventory:
     for name, run in runs:
         try:
             endpoints, protections = run()
+        except SpecError as exc:
+            # an API document that is missing or does not parse: its framework unread, with the reason
+            result.unsupported.append(f"{name}: {exc}")
+            continue
         except (RecursionError, ValueError, SyntaxError, LookupError, AttributeError, TypeError) as exc:
             # one reader's defect on an unforeseen shape leaves its framework unread (the endpoint items say
             # unknown), not the other frameworks' endpoints

@@ -112,6 +112,38 @@ def uses_flask(mod: PyModule) -> bool:
 
 def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
     mods = [m for m in project.modules.values() if uses_flask(m) or _has_route_decorators(m)]
+    apps, blueprints, g = _app_setup(project, mods)
+    routes = [r for mod in mods for r in _routes(mod)]
+    for mod in mods:
+        for rr in resource_routes(project, mod):
+            for method, handler in resource_methods(rr.cls):
+                routes.append(_Route(rr.module, rr.owner, rr.path, [method], handler,
+                                     f"{rr.cls.name}.{method.lower()}", rr.line, rr.cls))
+    mounts = api_mounts(project, mods)
+    registrations = _registrations(project, mods, blueprints)
+    for r in routes:
+        if r.handler is not None and _token_auth(r.handler, g):
+            g.token_owners.add(_owner_key(project, r, set(blueprints) | set(apps) | set(mounts)))
+    endpoints = []
+    known = set(blueprints) | set(apps) | set(mounts)
+    for r in routes:
+        owner = _owner_key(project, r, known)
+        for bp, prefix in _served_under(owner, blueprints, registrations, mounts):
+            for method in r.methods:
+                ep = Endpoint(method, normalize_path(join_paths(prefix, r.path)), r.handler_name, r.module.path,
+                              r.line, "flask")
+                if bp is None and owner not in apps and owner not in mounts:
+                    ep.notes.append(f"route owner {r.owner!r} is neither a Flask app nor a known blueprint")
+                _protect(ep, r, bp, g, owner in g.token_owners)
+                endpoints.append(ep)
+    glob = {"csrf": g.csrf, "rate_limit": g.limiter_default, "bearer_auth": g.bearer_auth}
+    return endpoints, {k: v for k, v in glob.items() if v}
+
+
+def _app_setup(project: PyProject, mods: list[PyModule]
+               ) -> tuple[dict[tuple[str, str], PyModule], dict[tuple[str, str], _Blueprint], _Globals]:
+    """The Flask apps and blueprints of the project, and what applies app-wide (CSRFProtect, limiter defaults,
+    token authentication, before_request hooks)."""
     apps: dict[tuple[str, str], PyModule] = {}
     blueprints: dict[tuple[str, str], _Blueprint] = {}
     g = _Globals(project=project)
@@ -151,36 +183,25 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
                     last_name(node.value.func) == "HTTPTokenAuth":
                 g.token_auth_names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-    routes = [r for mod in mods for r in _routes(mod)]
-    for mod in mods:
-        for rr in resource_routes(project, mod):
-            for method, handler in resource_methods(rr.cls):
-                routes.append(_Route(rr.module, rr.owner, rr.path, [method], handler,
-                                     f"{rr.cls.name}.{method.lower()}", rr.line, rr.cls))
-    mounts = api_mounts(project, mods)
     g.header_token = header_token_only(project)
     _guards(project, mods, blueprints, g)
     for f in g.app_hooks:
         if f.kind == CSRF:
             g.csrf.append(f.text())
-    registrations = _registrations(project, mods, blueprints)
-    for r in routes:
-        if r.handler is not None and _token_auth(r.handler, g):
-            g.token_owners.add(_owner_key(project, r, set(blueprints) | set(apps) | set(mounts)))
-    endpoints = []
-    known = set(blueprints) | set(apps) | set(mounts)
-    for r in routes:
-        owner = _owner_key(project, r, known)
-        for bp, prefix in _served_under(owner, blueprints, registrations, mounts):
-            for method in r.methods:
-                ep = Endpoint(method, normalize_path(join_paths(prefix, r.path)), r.handler_name, r.module.path,
-                              r.line, "flask")
-                if bp is None and owner not in apps and owner not in mounts:
-                    ep.notes.append(f"route owner {r.owner!r} is neither a Flask app nor a known blueprint")
-                _protect(ep, r, bp, g, owner in g.token_owners)
-                endpoints.append(ep)
-    glob = {"csrf": g.csrf, "rate_limit": g.limiter_default, "bearer_auth": g.bearer_auth}
-    return endpoints, {k: v for k, v in glob.items() if v}
+    return apps, blueprints, g
+
+
+def view_judge(project: PyProject):
+    """A function that judges a view declared outside Flask's own route table (a Connexion operationId handler)
+    as this reader judges its routes: `judge(endpoint, module, function)` fills the endpoint's protection fields
+    from the function's decorators and body and the app-wide setup (before_request hooks, CSRFProtect, limiter
+    defaults, where the credentials travel)."""
+    mods = [m for m in project.modules.values() if uses_flask(m) or _has_route_decorators(m)]
+    _, _, g = _app_setup(project, mods)
+
+    def judge(ep: Endpoint, module: PyModule, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        _protect(ep, _Route(module, "", ep.path, [ep.method], fn, ep.handler, fn.lineno), None, g)
+    return judge
 
 
 def _served_under(owner, blueprints, registrations, mounts) -> list[tuple[_Blueprint | None, str]]:

@@ -14,7 +14,7 @@ from auditor.probes import go_slowwork, js_slowwork, slowwork
 from auditor.probes.callees import endpoint_text
 from auditor.registry import check, collector
 
-PYTHON_FRAMEWORKS = ("flask", "fastapi", "django", "drf", "aiohttp", "starlette")
+PYTHON_FRAMEWORKS = ("flask", "fastapi", "django", "drf", "aiohttp", "starlette", "connexion")
 SLOW_WORK_ANALYSED = {"python", "javascript", "typescript"}
 
 
