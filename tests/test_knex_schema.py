@@ -10,7 +10,7 @@ from auditor.migrations import operations as ops
 from auditor.migrations.knex import parse_knex
 from auditor.migrations.replay import State, round_trip
 from auditor.migrations.operations import column_def
-from auditor.orm.schema_probes import constraint_places, foreign_key_index_places, link_table_pair
+from auditor.orm.schema_probes import constraint_places, link_table_pair
 from auditor.pipeline import run_audit
 
 FIXTURES = Path(__file__).parent / "fixtures" / "knex_schema"
