@@ -148,3 +148,18 @@ def test_node_config_default_secret_is_hard_coded(reports):
     assert ("config/default.yml", 2) in hits
     assert not any(f.startswith("config/test") or "custom-environment" in f for f, _ in hits)
     assert safe["verdict"] == "pass", safe["rationale"]
+
+
+@pytest.mark.parametrize("dialect, call, expected", [
+    ("postgres", 'table.timestamps(true, true)', "timestamptz"),
+    ("postgres", 'table.datetime("sent_at")', "timestamptz"),
+    ("postgres", 'table.timestamp("sent_at", { useTz: false })', "timestamp"),
+    ("mysql", 'table.timestamp("sent_at")', "timestamptz"),      # MySQL TIMESTAMP is stored in UTC
+    ("mysql", 'table.datetime("sent_at")', "timestamp"),
+    ("sqlite", 'table.timestamps(true, true)', "timestamp"),
+])
+def test_knex_time_columns_follow_the_dialect(dialect, call, expected):
+    text = 'exports.up = function(knex) {\n  return knex.schema.createTable("mails", function(table) {\n    ' + call + \
+        '\n  })\n}\n'
+    (create,) = parse_knex(text, "migrations/1_mails.js", dialect).forward
+    assert {c.type for c in create.column_defs} == {expected}

@@ -81,6 +81,17 @@ def _foreign_key(columns: tuple[str, ...], s: str, file: str, line: int) -> Fore
                       on_delete=on_delete.group(1).lower() if on_delete else None)
 
 
+def _time_type(kind: str, s: str, dialect: str | None) -> str:
+    """The column type Knex creates for `timestamp`/`datetime` (and `timestamps(useTimestamps)`): on Postgres
+    both are TIMESTAMPTZ unless `useTz: false`; on MySQL `timestamp` is TIMESTAMP (stored in UTC) and
+    `datetime` DATETIME; SQLite has no zone-aware type."""
+    if re.search(r"useTz\s*:\s*false", s) or dialect == "sqlite":
+        return "timestamp"
+    if dialect == "postgres" or (kind == "timestamp" and dialect == "mysql"):
+        return "timestamptz"
+    return "timestamp"
+
+
 def read_body(file: str, first_line: int, body: str, dialect: str | None) -> list[Operation]:
     out: list[Operation] = []
     current_table: str | None = None
@@ -173,7 +184,9 @@ def read_body(file: str, first_line: int, body: str, dialect: str | None) -> lis
                 continue
             line = _line_at(marks, m.start(1))
             type_ = {"increments": "integer", "bigIncrements": "bigint", "string": "varchar", "bigInteger": "bigint",
-                     "datetime": "timestamp", "decimal": "numeric", "double": "float", "enu": "enum"}.get(kind, kind)
+                     "decimal": "numeric", "double": "float", "enu": "enum"}.get(kind, kind)
+            if kind in ("timestamp", "datetime"):
+                type_ = _time_type(kind, s, dialect)
             primary = increments or ".primary()" in s
             col = column_def(name, type_, ".notNullable()" not in s and not increments, primary,
                              ".unique()" in s, "default" if ".defaultTo(" in s else None, file, line)
@@ -199,9 +212,10 @@ def read_body(file: str, first_line: int, body: str, dialect: str | None) -> lis
             # timestamps(useTimestamps, defaultToNow): with defaultToNow both columns are NOT NULL DEFAULT now
             args = [a.strip() for a in m.group(1).split(",")]
             now = len(args) >= 2 and args[1] == "true"
+            type_ = _time_type("timestamp" if args[0] == "true" else "datetime", s, dialect)
             for c in ("created_at", "updated_at"):
                 if creating is not None:
-                    creating.column_defs.append(column_def(c, "timestamp", not now, default="now" if now else None,
+                    creating.column_defs.append(column_def(c, type_, not now, default="now" if now else None,
                                                            file=file, line=line))
             continue
         if re.search(r"\bthrow\b", s):
