@@ -88,8 +88,18 @@ class EndpointInventory:
 
 
 def extract_endpoints(repo, inventory) -> EndpointInventory:
-    from auditor.endpoints import aiohttp, connexion, django, express, fastapi, flask, go, koa, nestjs
-    from auditor.endpoints import routing_controllers
+    from auditor.endpoints import (
+        aiohttp,
+        connexion,
+        django,
+        express,
+        fastapi,
+        flask,
+        go,
+        koa,
+        nestjs,
+        routing_controllers,
+    )
     from auditor.endpoints.openapi_spec import SpecError
     from auditor.endpoints.pyast import PyProject
 

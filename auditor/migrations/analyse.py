@@ -63,8 +63,9 @@ def _data_only(migration_ops: list) -> bool:
     return all(o.kind in (ops.DATA, ops.OTHER) for o in migration_ops)
 
 
-def classify(m: Migration, state: State) -> None:
-    """Set rollback_class, rollback_correct, mismatch for one migration, given the schema before it."""
+def classify(m: Migration, state: State, refuses_referenced_drop: bool = False) -> None:
+    """Set rollback_class, rollback_correct, mismatch for one migration, given the schema before it.
+    `refuses_referenced_drop`: the project may run on Postgres or MySQL (see replay.round_trip)."""
     schema_ops = [o for o in m.forward if o.is_schema_change or o.opaque]
     only_loss = bool(schema_ops) and all(o.loses_data for o in schema_ops)
     if m.auto_reversed:
@@ -89,11 +90,12 @@ def classify(m: Migration, state: State) -> None:
         else:
             m.rollback_class = M.EMPTY
         return
-    _round_trip(m, state, m.forward, m.rollback)
+    _round_trip(m, state, m.forward, m.rollback, refuses_referenced_drop)
 
 
-def _round_trip(m: Migration, state: State, forward: list, rollback: list) -> None:
-    result = round_trip(state, forward, rollback)
+def _round_trip(m: Migration, state: State, forward: list, rollback: list,
+                refuses_referenced_drop: bool = False) -> None:
+    result = round_trip(state, forward, rollback, refuses_referenced_drop)
     if result.ok is None:
         m.rollback_class, m.rollback_correct = M.UNVERIFIABLE, None
         opaque = next((o for o in forward + rollback if o.opaque), None)
@@ -198,13 +200,14 @@ def dangerous_operations(m: Migration, state: State, dialect: str | None) -> Non
             m.dangerous.append((o, "drop loses data and breaks code still reading it"))
 
 
-def replay_history(ordered: list[Migration], dialect: str | None) -> Schema:
-    """Classify, find dangerous operations and build the final schema, walking the history once."""
+def replay_history(ordered: list[Migration], dialect: str | None, server_database: bool = False) -> Schema:
+    """Classify, find dangerous operations and build the final schema, walking the history once.
+    `server_database`: the project names a Postgres or MySQL driver, whatever its most likely dialect."""
     state = State(Schema(dialect=dialect))
     for m in ordered:
         try:
             dangerous_operations(m, state, dialect)
-            classify(m, state)
+            classify(m, state, server_database)
         except Exception as exc:  # one odd migration must not hide the others
             m.problems.append(M.ParseProblem(m.file, None, f"replay error: {type(exc).__name__}: {exc}"))
             m.rollback_class = m.rollback_class or M.UNVERIFIABLE

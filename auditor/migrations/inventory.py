@@ -17,7 +17,7 @@ from auditor.migrations.model import Migration, ParseProblem
 from auditor.migrations.naming import naming_problems
 from auditor.migrations.rails import parse_rails
 from auditor.migrations.sequelize import parse_sequelize
-from auditor.migrations.sql import guess_dialect
+from auditor.migrations.sql import guess_dialect, possible_dialects
 from auditor.migrations.typeorm import parse_typeorm
 from auditor.repo import Repository
 
@@ -61,9 +61,12 @@ class MigrationInventory:
         }
 
 
+def _dialect_texts(repo: Repository) -> list[str]:
+    return [(repo.read_text(f.path) or "")[:200_000] for f in repo.files if _DIALECT_SOURCES.search(f.path)]
+
+
 def project_dialect(repo: Repository) -> str | None:
-    texts = [repo.read_text(f.path) or "" for f in repo.files if _DIALECT_SOURCES.search(f.path)]
-    return guess_dialect([t[:200_000] for t in texts])
+    return guess_dialect(_dialect_texts(repo))
 
 
 def parse_repository(repo: Repository, systems: dict[str, list[str]] | None = None) -> MigrationInventory:
@@ -98,7 +101,8 @@ def parse_repository(repo: Repository, systems: dict[str, list[str]] | None = No
         migs.append(sqlfiles.parse_prisma(path, repo.read_text(path) or "", down_text,
                                           down if down_text is not None else None, _prisma_dialect(repo, path) or dialect))
     inv.migrations = apply_order(migs)
-    inv.final_schema = replay_history(inv.migrations, dialect)
+    server_database = bool(possible_dialects(_dialect_texts(repo)) & {"postgres", "mysql"})
+    inv.final_schema = replay_history(inv.migrations, dialect, server_database)
     if any(o.kind == ops.DROP_CONSTRAINT and o.name is None for m in migs if m.system == "alembic" for o in m.rollback):
         unnamed_constraint_drops(migs, _declares_naming_convention(repo))
     inv.naming = naming_problems(migs)

@@ -305,8 +305,19 @@ class RoundTrip:
     note: str = ""                        # why ok is None when no operation is opaque
 
 
-def round_trip(state: State, forward: list[Operation], rollback: list[Operation]) -> RoundTrip:
-    """Apply forward then rollback on a copy of `state`; compare with the state before."""
+def referencing_tables(state: State, table: str | None) -> list[str]:
+    """The other tables whose foreign keys point at `table`."""
+    return sorted({t.name for t in state.schema.tables.values()
+                   if t.name != table and any(fk.ref_table == table for fk in t.foreign_keys)})
+
+
+def round_trip(state: State, forward: list[Operation], rollback: list[Operation],
+               refuses_referenced_drop: bool = False) -> RoundTrip:
+    """Apply forward then rollback on a copy of `state`; compare with the state before.
+
+    `refuses_referenced_drop`: the migrations run on a database that refuses DROP TABLE of a table another
+    table's FOREIGN KEY still references (Postgres, MySQL; SQLite does not): a rollback dropping a parent
+    before its children stops at that drop, without CASCADE."""
     before = substate(state, forward + rollback)
     work = substate(before, forward + rollback)
     for op in forward:
@@ -314,6 +325,12 @@ def round_trip(state: State, forward: list[Operation], rollback: list[Operation]
     errors: list[tuple[Operation, str]] = []
     unknown_names: list[str] = []
     for op in rollback:
+        if refuses_referenced_drop and op.kind == ops.DROP_TABLE and "cascade" not in (op.text + op.note).lower():
+            dependants = referencing_tables(work, op.table)
+            if dependants:
+                errors.append((op, f"the rollback's {op.describe()} runs while {', '.join(dependants)} still "
+                                   "reference it by FOREIGN KEY: Postgres and MySQL refuse to drop a referenced "
+                                   "table, so the rollback stops there (drop the referencing tables first)"))
         try:
             apply(work, op)
         except Missing as miss:

@@ -108,15 +108,24 @@ def strip_comments(sql: str) -> str:
 
 def guess_dialect(texts: list[str]) -> str | None:
     """Postgres, MySQL or SQLite from configuration and manifests text; None when nothing says."""
+    scores = dialect_scores(texts)
+    best = max(scores, key=lambda k: scores[k])
+    return best if scores[best] else None
+
+
+def possible_dialects(texts: list[str]) -> set[str]:
+    """Every dialect the configuration and manifests name (a project may run SQLite locally, Postgres deployed)."""
+    return {k for k, v in dialect_scores(texts).items() if v}
+
+
+def dialect_scores(texts: list[str]) -> dict[str, int]:
     blob = "\n".join(texts).lower()
-    scores = {
+    return {
         "postgres": len(re.findall(r"postgres|psycopg|asyncpg|\bpg\b|\"pg\"|jackc/pgx|lib/pq|postgis|"
                                    r"django\.db\.backends\.postgresql|provider\s*=\s*\"postgresql\"", blob)),
         "mysql": len(re.findall(r"mysql|pymysql|mariadb|provider\s*=\s*\"mysql\"", blob)),
         "sqlite": len(re.findall(r"sqlite", blob)),
     }
-    best = max(scores, key=lambda k: scores[k])
-    return best if scores[best] else None
 
 
 def parse_sql(sql: str, file: str, dialect: str | None, first_line: int = 1) -> tuple[list[Operation], list[ParseProblem]]:

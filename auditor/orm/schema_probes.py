@@ -207,6 +207,47 @@ def equivalent_key(table: Table) -> tuple[tuple[str, ...], object] | None:
     return None
 
 
+TIMESTAMP_COLUMNS = {"created_at", "updated_at", "deleted_at", "createdat", "updatedat", "deletedat", "created",
+                     "modified", "updated"}
+
+
+def link_table_pair(table: Table) -> tuple[str, str] | None:
+    """The two foreign-key columns of a link (many-to-many) table with a surrogate primary key: a table whose
+    columns are its own one-column primary key, two single-column foreign keys and timestamps, nothing else
+    (favorites(id, user, article), articles_tags(id, article, tag)). None for any other table."""
+    pk = table.primary_key
+    fk_cols = [fk.columns[0] for fk in table.foreign_keys if len(fk.columns) == 1]
+    if len(pk) != 1 or len(set(fk_cols)) != 2 or pk[0] in fk_cols:
+        return None
+    rest = set(table.columns) - set(pk) - set(fk_cols)
+    if any(c.lower() not in TIMESTAMP_COLUMNS for c in rest):
+        return None
+    first, second = dict.fromkeys(fk_cols)
+    return first, second
+
+
+def _pair_unique(table: Table, pair: tuple[str, str]) -> bool:
+    """Some unique key (constraint, unique index, unique column) lies within the pair: one link per pair."""
+    keys = [set(cols) for cols in table.unique_sets] + [set(ix.columns) for ix in table.indexes if ix.unique]
+    keys += [{c.name} for c in table.columns.values() if c.unique or c.primary_key]
+    return any(key and key <= set(pair) for key in keys)
+
+
+def link_table_places(table: Table) -> list[Place]:
+    """A link table with a surrogate key must make its pair unique, or the same link is stored twice (a second
+    favourite, a second follow) and counts drift."""
+    pair = link_table_pair(table)
+    if pair is None:
+        return []
+    ok = _pair_unique(table, pair)
+    fk = next(fk for fk in table.foreign_keys if fk.columns == (pair[0],))
+    file, line = _where(table, fk) if not ok else (table.file, table.line)
+    return [Place(ok, file, line, f"link table {table.name} makes ({', '.join(pair)}) unique" if ok else
+                  f"link table {table.name} has a surrogate primary key but nothing makes ({', '.join(pair)}) "
+                  "unique: the same link can be stored twice", table.name, table.source,
+                  "link-pair-unique" if ok else "link-pair-not-unique")]
+
+
 def constraint_places(schema: Schema) -> list[Place]:
     places = []
     for table in schema.tables.values():
@@ -229,6 +270,7 @@ def constraint_places(schema: Schema) -> list[Place]:
             places.append(Place(True, file, line, f"foreign key {table.name}({', '.join(fk.columns)}) -> "
                                 f"{fk.ref_table} declared", table.name, table.source, "foreign-key"))
         places += natural_key_places(table)
+        places += link_table_places(table)
     for table, name, target in undeclared_references(schema):
         column = table.columns[name]
         places.append(Place(False, column.file or table.file, column.line or table.line,

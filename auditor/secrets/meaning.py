@@ -53,15 +53,18 @@ class Guard:
     name: str          # the secret it protects
 
 
-def meaningful_value(name: str, value: str) -> bool:
+def meaningful_value(name: str, value: str, own_name_is_value: bool = False) -> bool:
     """A literal that stands for the secret itself: not empty, not a sentence or a label, not the key's own
-    name (`PASSWORD = "password"` names a form field), not an env-var name or a `${...}` reference."""
+    name (`PASSWORD = "password"` names a form field; unless `own_name_is_value`: in a settings file no form
+    is described, `secret: secret` is the value), not an env-var name or a `${...}` reference."""
     v = value.strip()
     if not v or len(v) > 200 or v[0] in "$%{<" or "{{" in v:
         return False
     if len(v.split()) > 4 or v.endswith((":", "?", ".")):
         return False
-    if v.lower() in NOT_VALUES or v.lower() in (name.lower(), "".join(name_words(name)), "_".join(name_words(name))):
+    if v.lower() in NOT_VALUES:
+        return False
+    if not own_name_is_value and v.lower() in (name.lower(), "".join(name_words(name)), "_".join(name_words(name))):
         return False
     if re.fullmatch(r"[A-Z][A-Z0-9_]*_[A-Z0-9_]+", v) or IMPORT_PATH.fullmatch(v):   # an env var's name, an import path
         return False
@@ -217,7 +220,38 @@ def loaded_config_files(repo: Repository, code_paths: list[str]) -> set[str]:
     return out
 
 
-def config_secrets(path: str, text: str) -> list[SecretMatch]:
+NODE_CONFIG_LOADED = ("default", "production")
+
+
+def node_config_files(repo: Repository) -> dict[str, str]:
+    """path -> how it is loaded, for the node-config files of each package that depends on `config`:
+    `config/default.{yml,yaml,json}` is loaded in every environment (each other file only overrides keys of
+    it) and `config/production.*` under NODE_ENV=production. custom-environment-variables.* maps keys to
+    environment variable names (an override, not a value), and development/test/local files are not
+    production's: both stay out. config/*.js files are code, read by js_secrets already."""
+    paths = set(repo.paths())
+    out: dict[str, str] = {}
+    for manifest in sorted(p for p in paths if posixpath.basename(p) == "package.json" and "node_modules/" not in p):
+        try:
+            data = json.loads(repo.read_text(manifest) or "")
+        except ValueError:
+            continue
+        deps = data.get("dependencies") if isinstance(data, dict) else None
+        if not isinstance(deps, dict) or "config" not in deps:
+            continue
+        folder = posixpath.join(posixpath.dirname(manifest), "config")
+        for stem in NODE_CONFIG_LOADED:
+            for ext in ("yml", "yaml", "json"):
+                path = posixpath.join(folder, f"{stem}.{ext}")
+                if path in paths:
+                    out[path] = ("in node-config's committed default, which every environment inherits unless "
+                                 "an environment variable overrides it, for" if stem == "default" else
+                                 "in node-config's production config, for")
+    return out
+
+
+def config_secrets(path: str, text: str, how: str = "in the loaded config file, for",
+                   own_name_is_value: bool = False) -> list[SecretMatch]:
     """`password: hunter2` / `"db_password": "x"` / `token = abc` in a runtime config file, any value."""
     out = []
     values: list[tuple[str, str]] = []
@@ -237,11 +271,10 @@ def config_secrets(path: str, text: str) -> list[SecretMatch]:
                   re.finditer(r"^[ \t]*([A-Za-z_][\w.\-]*)[ \t]*[=:][ \t]*([^\n]+?)[ \t]*$", text, re.M)]
     lines = text.split("\n")
     for key, value in values:
-        if not is_secret_name(key) or not meaningful_value(key, value):
+        if not is_secret_name(key) or not meaningful_value(key, value, own_name_is_value):
             continue
         line = next((i for i, t in enumerate(lines, 1) if key in t and value in t), 1)
-        out.append(_match(line, max(1, lines[line - 1].find(value) + 1), value, key, "in the loaded config file, for",
-                          lines[line - 1]))
+        out.append(_match(line, max(1, lines[line - 1].rfind(value) + 1), value, key, how, lines[line - 1]))
     return out
 
 
@@ -292,9 +325,15 @@ def scan_meaning(repo: Repository, mode_of, facts: "FileFacts | None" = None) ->
             found = js_secrets(path, repo.read_text(path) or "")
         if found:
             out[path] = found
-    for path in sorted(loaded_config_files(repo, code)):
+    node_config = node_config_files(repo)
+    for path in sorted(loaded_config_files(repo, code) - set(node_config)):
         if mode_of(path) == CONFIG:
             found = config_secrets(path, repo.read_text(path) or "")
+            if found:
+                out.setdefault(path, []).extend(found)
+    for path, how in sorted(node_config.items()):
+        if mode_of(path) == CONFIG:
+            found = config_secrets(path, repo.read_text(path) or "", how, own_name_is_value=True)
             if found:
                 out.setdefault(path, []).extend(found)
     return out, guards

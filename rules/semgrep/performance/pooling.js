@@ -24,3 +24,14 @@ app.get('/orders', async (req, res) => {
   const client = new MongoClient(process.env.MONGODB_URI);
   res.json(await client.db().collection('orders').find().limit(50).toArray());
 });
+
+const knexFactory = require('knex');
+const knexfile = require('./knexfile');
+// ruleid: knex-instance-shared-js
+const db = knexFactory(knexfile);
+// ruleid: knex-instance-shared-js
+const reports = require('knex')({ client: 'pg', connection: process.env.REPORTS_URL });
+// ok: knex-instance-shared-js
+const rows = db('orders').where({ status: 'open' });
+// ok: knex-instance-shared-js
+const count = knexFactory.raw('select 1');
