@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.astwalk import nodes_of, walk
+from auditor.endpoints.classify import OPTIONAL_AUTH_NOTE
 from auditor.endpoints.common import (
     HTTP_METHODS,
     SAFE_METHODS,
@@ -20,7 +21,7 @@ from auditor.endpoints.common import (
     normalize_path,
     where,
 )
-from auditor.endpoints.flask_credentials import header_token_only
+from auditor.endpoints.flask_credentials import header_token_only, jwt_cookie_csrf, jwt_in_cookies
 from auditor.endpoints.flask_resources import api_mounts, prefix_of, resource_methods, resource_routes
 from auditor.endpoints.protections import (
     AUTHENTICATION,
@@ -52,6 +53,7 @@ from auditor.endpoints.pyprotect import (
     RATE_LIMIT_DECORATOR,
     VALIDATION_DECORATOR,
     acts_as_current_user,
+    optional_auth_decorator,
     ownership_filter,
     reads_pagination,
     repo_auth_decorator,
@@ -100,8 +102,12 @@ class _Globals:
     token_owners: set[tuple[str, str]] = field(default_factory=set)  # blueprints with token-auth routes
     app_hooks: list[Finding] = field(default_factory=list)    # what the app's before_request hooks do
     header_token: str | None = None   # where the app reads an Authorization header, when no credential is a cookie
+    jwt_cookie_csrf: str | None = None  # flask-jwt-extended cookie tokens with its CSRF check on
     project: PyProject | None = None
 
+
+# verify_jwt_in_request() in the handler, unless called with optional=True
+REQUIRED_JWT_CHECK = re.compile(r"verify_jwt_in_request\((?![^)]*optional\s*=\s*True)")
 
 FLASK_PACKAGES = ("flask", "flask_restx", "flask_restful", "flask_restplus", "flask_smorest", "apiflask")
 
@@ -159,6 +165,9 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
                                      f"{rr.cls.name}.{method.lower()}", rr.line, rr.cls))
     mounts = api_mounts(project, mods)
     g.header_token = header_token_only(project)
+    g.jwt_cookie_csrf = jwt_cookie_csrf(project)
+    if jwt_in_cookies(project):     # tokens the browser sends by itself: not bearer-header authentication
+        g.bearer_auth = [b for b in g.bearer_auth if not b.startswith("JWTManager")]
     _guards(project, mods, blueprints, g)
     for f in g.app_hooks:
         if f.kind == CSRF:
@@ -353,7 +362,9 @@ def _registrations(project: PyProject, mods: list[PyModule],
 
 def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_blueprint: bool = False) -> None:
     fn = r.handler
-    decorators = [(dotted(d) or "") for d in (fn.decorator_list if fn is not None else [])]
+    # `@jwt_optional` / `@jwt_required(optional=True)` authenticate nobody: they only read a token when one is sent
+    optional = [d for d in (fn.decorator_list if fn is not None else []) if optional_auth_decorator(d)]
+    decorators = [(dotted(d) or "") for d in (fn.decorator_list if fn is not None else []) if d not in optional]
     if r.view_class is not None:
         for target in r.view_class.body:
             if isinstance(target, ast.Assign) and any(getattr(t, "id", "") == "decorators" for t in target.targets):
@@ -369,6 +380,8 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         dec_nodes += list(r.view_class.decorator_list)
     behaviour: dict[str, list[str]] = {}
     for d in dec_nodes:
+        if d in optional:
+            continue
         for f in protections_of(g.project, r.module, d):
             behaviour.setdefault(f.kind, []).append(f"@{f.text()}")
     for f in (bp.hooks if bp is not None else []) + g.app_hooks:
@@ -400,8 +413,12 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         ep.authenticated = None
     else:
         body = ast.unparse(fn)
-        if "current_user.is_authenticated" in body or "verify_jwt_in_request" in body:
+        if "current_user.is_authenticated" in body or REQUIRED_JWT_CHECK.search(body):
             mark(ep, "authenticated", True, f"check in {r.handler_name} at {at}")
+        elif optional:
+            how = f"@{optional_auth_decorator(optional[0])} at {at}"
+            mark(ep, "authenticated", False, f"authentication optional ({how}): anonymous callers are served")
+            ep.notes.append(f"{OPTIONAL_AUTH_NOTE}: {how}")
         else:
             mark(ep, "authenticated", False, "no login_required/jwt_required decorator or before_request guard")
 
@@ -449,6 +466,8 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         ep.csrf_applies = True
         if exempt:
             mark(ep, "csrf_protected", False, f"@csrf.exempt at {at}")
+        elif g.jwt_cookie_csrf and any(re.search(r"(^|\.)jwt_required$", d) for d in decorators):
+            mark(ep, "csrf_protected", True, g.jwt_cookie_csrf)
         elif g.csrf:
             mark(ep, "csrf_protected", True, g.csrf[0])
         elif form_check:

@@ -13,6 +13,29 @@ AUTH_DECORATOR = re.compile(
     r"superuser_required|permission_required|roles_required|roles_accepted|user_passes_test|"
     r"admin_required|verify_jwt_in_request|http_auth_required|basic_auth_required)$"
     r"|^(auth|basic_auth|token_auth|multi_auth|httpauth)\.login_required$", re.I)
+# authentication a decorator declares optional: flask-jwt-extended 3 `@jwt_optional`, 4 `@jwt_required(optional=True)`
+OPTIONAL_AUTH_DECORATOR = re.compile(r"(^|[._])(jwt_optional|optional_jwt|login_optional|auth_optional|optional_auth|"
+                                     r"optional_login|token_optional)$", re.I)
+OPTIONAL_ARGUMENT = (("optional", True), ("required", False), ("auto_error", False))
+
+
+def declares_optional(call: ast.AST) -> bool:
+    """A call that switches its authentication off for anonymous callers: `optional=True`, `required=False`,
+    `auto_error=False`."""
+    return isinstance(call, ast.Call) and any(
+        kw.arg == key and isinstance(kw.value, ast.Constant) and kw.value.value is value
+        for kw in call.keywords for key, value in OPTIONAL_ARGUMENT)
+
+
+def optional_auth_decorator(dec: ast.AST) -> str | None:
+    """`@jwt_optional` or `@jwt_required(optional=True)`: the route serves anonymous callers by design and reads
+    the identity only when a token is sent. Returns the decorator's text."""
+    name = dotted(dec.func if isinstance(dec, ast.Call) else dec) or ""
+    if OPTIONAL_AUTH_DECORATOR.search(name) or (AUTH_DECORATOR.search(name) and declares_optional(dec)):
+        return source_text(dec)[:60]
+    return None
+
+
 AUTHZ_DECORATOR = re.compile(
     r"(permission_required|roles_required|roles_accepted|user_passes_test|admin_required|"
     r"staff_member_required|superuser_required|requires_permission|requires_role|role_required|"
