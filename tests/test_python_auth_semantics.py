@@ -1,0 +1,121 @@
+"""Library semantics of Python authentication: optional authentication declares a public read
+(flask-jwt-extended `@jwt_required(optional=True)`, a FastAPI dependency built on `auto_error=False`),
+flask-jwt-extended reads the Authorization header unless JWT_TOKEN_LOCATION names cookies, webargs
+`@use_kwargs` makes a sign-in take input, and a SameSite=Lax cookie is not sent on a cross-site POST.
+Each fixture has a flawed twin that must still be flagged."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from auditor.options import AuditOptions
+from auditor.pipeline import run_audit
+
+FIXTURES = Path(__file__).parent / "fixtures" / "security"
+ITEMS = ("SEC-AUTHN", "SEC-AUTHZ", "SEC-CSRF", "SEC-RATE-LIMIT")
+
+
+class Item:
+    """One item of the report, read by attribute."""
+
+    def __init__(self, raw: dict):
+        self.verdict = raw["verdict"]
+        self.rationale = raw["rationale"]
+        self.details = raw.get("details") or {}
+        self.evidence = [Evidence(e) for e in raw.get("evidence") or []]
+
+
+class Evidence:
+    def __init__(self, raw: dict):
+        self.message = raw.get("message")
+        self.line = raw.get("line")
+
+
+def audit(path: Path) -> dict[str, Item]:
+    report = run_audit(path, AuditOptions(only=ITEMS))
+    return {item["id"]: Item(item) for item in report["items"]}
+
+
+@pytest.fixture(scope="module")
+def jwt_header():
+    return audit(FIXTURES / "flask-jwt-header-public-reads")
+
+
+@pytest.fixture(scope="module")
+def jwt_cookies():
+    return audit(FIXTURES / "flask-jwt-cookies-private")
+
+
+@pytest.fixture(scope="module")
+def fastapi_optional():
+    return audit(FIXTURES / "fastapi-optional-auth")
+
+
+def messages(result) -> str:
+    return result.rationale + " " + " ".join(e.message or "" for e in result.evidence)
+
+
+def test_optional_jwt_reads_are_public_by_design(jwt_header):
+    authn = jwt_header["SEC-AUTHN"]
+    assert authn.verdict == "pass", messages(authn)
+    # the optional reads and the unauthenticated comment read are named as public reads, not dropped silently
+    assert "GET /api/posts/{slug}/comments" in authn.details["public_reads"]
+    assert "GET /api/posts/{slug}" in authn.details["public_reads"]
+    assert jwt_header["SEC-AUTHZ"].verdict == "pass", messages(jwt_header["SEC-AUTHZ"])
+
+
+def test_header_jwt_is_not_cookie_authenticated(jwt_header):
+    assert jwt_header["SEC-CSRF"].verdict == "not_applicable", messages(jwt_header["SEC-CSRF"])
+
+
+def test_use_kwargs_login_takes_input(jwt_header):
+    limit = jwt_header["SEC-RATE-LIMIT"]
+    assert limit.verdict == "fail", messages(limit)
+    assert any("POST /api/login" in (e.message or "") for e in limit.evidence)
+
+
+def test_cookie_jwt_without_csrf_check_is_flagged(jwt_cookies):
+    csrf = jwt_cookies["SEC-CSRF"]
+    assert csrf.verdict == "fail", messages(csrf)
+    assert any(e.line and "DELETE /api/notes/{note_id}" in (e.message or "") for e in csrf.evidence)
+
+
+def test_cookie_jwt_with_default_csrf_check_is_protected(tmp_path):
+    app = tmp_path / "app"
+    shutil.copytree(FIXTURES / "flask-jwt-cookies-private", app)
+    init = app / "notes" / "__init__.py"
+    init.write_text(init.read_text().replace("    JWT_COOKIE_CSRF_PROTECT = False\n", ""))
+    csrf = audit(app)["SEC-CSRF"]
+    assert csrf.verdict == "pass", messages(csrf)
+    assert "JWT_COOKIE_CSRF_PROTECT" in messages(csrf)
+
+
+def test_private_read_without_optional_design_is_flagged(jwt_cookies):
+    # no read declares optional authentication: an unauthenticated record read is still a gap
+    authn = jwt_cookies["SEC-AUTHN"]
+    assert authn.verdict in ("partial", "fail")
+    assert any("GET /api/notes/{note_id}" in (e.message or "") for e in authn.evidence)
+
+
+def test_fastapi_optional_dependencies_are_public_reads(fastapi_optional):
+    authn = fastapi_optional["SEC-AUTHN"]
+    public = authn.details.get("public_reads", [])
+    # direct optional dependency, one reached through a path dependency, and a plain read of the same design
+    assert {"GET /products", "GET /products/{product_id}", "GET /categories"} <= set(public), messages(authn)
+    # an admin area is never a public read: still flagged
+    assert authn.verdict == "partial"
+    assert any("GET /admin/orders/{order_id}" in (e.message or "") for e in authn.evidence)
+    authz = fastapi_optional["SEC-AUTHZ"]
+    assert "GET /products/{product_id}" not in messages(authz)
+    assert "GET /admin/orders/{order_id}" in messages(authz)
+
+
+def test_samesite_lax_refresh_cookie_is_not_sent_cross_site():
+    lax = audit(FIXTURES / "fastapi-refresh-cookie-lax")["SEC-CSRF"]
+    assert lax.verdict == "pass", messages(lax)
+    assert "SameSite=Lax" in messages(lax)
+    unsafe = audit(FIXTURES / "fastapi-refresh-cookie-unsafe")["SEC-CSRF"]
+    assert unsafe.verdict == "fail", messages(unsafe)
+    assert any("POST /refresh" in (e.message or "") for e in unsafe.evidence)
