@@ -63,7 +63,11 @@ def test_optional_jwt_reads_are_public_by_design(jwt_header):
     # the optional reads and the unauthenticated comment read are named as public reads, not dropped silently
     assert "GET /api/posts/{slug}/comments" in authn.details["public_reads"]
     assert "GET /api/posts/{slug}" in authn.details["public_reads"]
-    assert jwt_header["SEC-AUTHZ"].verdict == "pass", messages(jwt_header["SEC-AUTHZ"])
+    authz = jwt_header["SEC-AUTHZ"]
+    assert authz.verdict == "pass", messages(authz)
+    # a like is the caller's own reaction; a comment is created as the caller under a public post
+    assert "`post.like(me)`" in messages(authz)
+    assert "GET /api/posts/{slug}: authentication optional" in messages(authz)
 
 
 def test_header_jwt_is_not_cookie_authenticated(jwt_header):
@@ -97,6 +101,14 @@ def test_private_read_without_optional_design_is_flagged(jwt_cookies):
     authn = jwt_cookies["SEC-AUTHN"]
     assert authn.verdict in ("partial", "fail")
     assert any("GET /api/notes/{note_id}" in (e.message or "") for e in authn.evidence)
+
+
+def test_joining_or_writing_under_a_private_record_is_flagged(jwt_cookies):
+    # add_editor is no reaction, and the note's GET is not a public read: both are insecure object references
+    authz = jwt_cookies["SEC-AUTHZ"]
+    flagged = [e.message or "" for e in authz.evidence if "no permission check" in (e.message or "")]
+    assert any("POST /api/notes/{note_id}/editors" in m for m in flagged), messages(authz)
+    assert any("POST /api/notes/{note_id}/attachments" in m for m in flagged), messages(authz)
 
 
 def test_fastapi_optional_dependencies_are_public_reads(fastapi_optional):

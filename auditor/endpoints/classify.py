@@ -181,6 +181,24 @@ def is_public_read(ep: Endpoint, design: Endpoint | None) -> bool:
     return design is not None and ep.authenticated is False and not PRIVATE_AREA.search(_bare(ep.path))
 
 
+def authorize_children_of_public_reads(endpoints: list[Endpoint], note: str) -> None:
+    """A write that creates a record as the caller (its reader left `note` on it) under a record the app serves
+    to anonymous readers (the parent path's GET declares optional authentication): commenting on a public
+    article. The new record is the caller's, and the parent is public, so there is no one else's record to
+    reach. Marks such writes authorized."""
+    optional_reads = {ep.path for ep in endpoints if ep.method == "GET" and is_optional_auth(ep)}
+    for ep in endpoints:
+        if ep.authorized is not False or ep.authenticated is not True or ep.method != "POST":
+            continue
+        how = next((n for n in ep.notes if n.startswith(note)), None)
+        parent = re.sub(r"(/[^/{}]+)+/?$", "", ep.path)
+        if how and parent != ep.path and parent in optional_reads:
+            ep.authorized = True
+            ep.protections.setdefault("authorized", []).append(
+                f"{how.split(': ', 1)[-1]} under {parent}, a record the app serves to anonymous readers "
+                f"(GET {parent}: authentication optional)")
+
+
 DEVELOPMENT_ONLY = "development only"
 
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.astwalk import nodes_of, walk
-from auditor.endpoints.classify import OPTIONAL_AUTH_NOTE
+from auditor.endpoints.classify import OPTIONAL_AUTH_NOTE, authorize_children_of_public_reads
 from auditor.endpoints.common import (
     HTTP_METHODS,
     SAFE_METHODS,
@@ -50,9 +50,11 @@ from auditor.endpoints.pyast import (
 from auditor.endpoints.pyprotect import (
     AUTH_DECORATOR,
     AUTHZ_DECORATOR,
+    CREATES_AS_CALLER,
     RATE_LIMIT_DECORATOR,
     VALIDATION_DECORATOR,
     acts_as_current_user,
+    creates_as_caller,
     optional_auth_decorator,
     ownership_filter,
     reads_pagination,
@@ -188,6 +190,7 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
                     ep.notes.append(f"route owner {r.owner!r} is neither a Flask app nor a known blueprint")
                 _protect(ep, r, bp, g, owner in g.token_owners)
                 endpoints.append(ep)
+    authorize_children_of_public_reads(endpoints, CREATES_AS_CALLER)
     glob = {"csrf": g.csrf, "rate_limit": g.limiter_default, "bearer_auth": g.bearer_auth}
     return endpoints, {k: v for k, v in glob.items() if v}
 
@@ -439,6 +442,9 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         mark(ep, "authorized", True, f"role check `{role}` in {r.handler_name}")
     elif fn is not None:
         mark(ep, "authorized", False, "no role decorator, role check or query filtered by the current user")
+        created = creates_as_caller(fn) if ep.authenticated else None
+        if created:
+            ep.notes.append(f"{CREATES_AS_CALLER}: `{created}`")
 
     # CSRF
     exempt = any(d.endswith(".exempt") and d.split(".")[0] in g.csrf_names | {"csrf"} for d in decorators)

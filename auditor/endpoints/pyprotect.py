@@ -165,23 +165,63 @@ def repo_auth_decorator(project, mod, decorator: ast.AST) -> str | None:
 
 
 ACTOR_KEYWORDS = ("author", "sender", "owner", "user", "created_by", "follower", "actor")
+# a reaction the caller records about a record: the caller's own data, whoever owns the record
+REACTION_VERB = re.compile(r"^(un)?(favou?rite|like|follow|bookmark|star|upvote|downvote|vote|subscribe|watch|"
+                           r"react|pin|save_for_later|clap)s?$", re.I)
+
+
+def _rooted(node: ast.AST, names: set[str]) -> bool:
+    name = dotted(node)
+    return name is not None and name.split(".")[0] in names
 
 
 def acts_as_current_user(fn: ast.AST, user: str = "current_user") -> str | None:
     """The record named in the path is only the other party of an action the current user performs:
-    `current_user.follow(user)`, `Message(author=current_user, recipient=user)`. The caller cannot act on
-    someone else's behalf there, so it is not an insecure direct object reference."""
+    `current_user.follow(user)`, `current_user.profile.follow(user.profile)`, `article.favourite(profile)` with
+    `profile = current_user.profile` (a reaction), `Message(author=current_user, recipient=user)`. The caller
+    cannot act on someone else's behalf there, so it is not an insecure direct object reference."""
     params = {a.arg for a in getattr(fn, "args", ast.arguments([], [], None, [], [], None, [])).args}
     derived = set(params)
+    callers = {user}
     for node in walk(fn):   # names computed from the path parameters: user = db.first_or_404(... username ...)
+        if isinstance(node, ast.Assign):
+            targets = {t.id for t in node.targets if isinstance(t, ast.Name)}
+            if _rooted(node.value, callers):
+                callers |= targets          # profile = current_user.profile
+            elif {n.id for n in walk(node.value) if isinstance(n, ast.Name)} & params:
+                derived |= targets
+    for call in nodes_of(fn, ast.Call):
+        if isinstance(call.func, ast.Attribute) and _rooted(call.func.value, callers) and \
+                any(_rooted(a, derived) for a in call.args):
+            return source_text(call)[:80]
+        if isinstance(call.func, ast.Attribute) and REACTION_VERB.match(call.func.attr) and \
+                _rooted(call.func.value, derived) and call.args and all(_rooted(a, callers) for a in call.args):
+            return source_text(call)[:80]
+        kws = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+        if any(_rooted(kws[k], callers) for k in ACTOR_KEYWORDS if k in kws) and \
+                any(isinstance(v, ast.Name) and v.id in derived for v in kws.values()):
+            return source_text(call)[:80]
+    return None
+
+
+# the note a reader leaves on a write that creates a record under the addressed one with the caller as its author
+# (`Comment(article, current_user.profile, body)`): safe when the addressed record is public (see
+# authorize_children_of_public_reads)
+CREATES_AS_CALLER = "creates a record as the caller"
+
+
+def creates_as_caller(fn: ast.AST, user: str = "current_user") -> str | None:
+    """A class constructed with the addressed record and the caller among its arguments:
+    `Comment(article, current_user.profile, body)`."""
+    params = {a.arg for a in getattr(fn, "args", ast.arguments([], [], None, [], [], None, [])).args}
+    derived = set(params)
+    for node in walk(fn):
         if isinstance(node, ast.Assign) and {n.id for n in walk(node.value) if isinstance(n, ast.Name)} & params:
             derived |= {t.id for t in node.targets if isinstance(t, ast.Name)}
     for call in nodes_of(fn, ast.Call):
-        if isinstance(call.func, ast.Attribute) and dotted(call.func.value) == user and \
-                any(isinstance(a, ast.Name) and a.id in derived for a in call.args):
-            return source_text(call)[:80]
-        kws = {kw.arg: kw.value for kw in call.keywords if kw.arg}
-        if any(dotted(kws.get(k)) == user for k in ACTOR_KEYWORDS) and \
-                any(isinstance(v, ast.Name) and v.id in derived for v in kws.values()):
+        if not last_name(call.func)[:1].isupper():
+            continue
+        values = list(call.args) + [kw.value for kw in call.keywords]
+        if any(_rooted(v, {user}) for v in values) and any(_rooted(v, derived) for v in values):
             return source_text(call)[:80]
     return None
