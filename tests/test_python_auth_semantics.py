@@ -131,3 +131,13 @@ def test_samesite_lax_refresh_cookie_is_not_sent_cross_site():
     unsafe = audit(FIXTURES / "fastapi-refresh-cookie-unsafe")["SEC-CSRF"]
     assert unsafe.verdict == "fail", messages(unsafe)
     assert any("POST /refresh" in (e.message or "") for e in unsafe.evidence)
+
+
+def test_ownership_checked_on_the_parent_only_is_flagged():
+    authz = audit(FIXTURES / "fastapi-parent-ownership")["SEC-AUTHZ"]
+    flagged = [e.message or "" for e in authz.evidence if "addresses the record by post_id alone" in (e.message or "")]
+    # the PATCH updates the post by id after checking only the username; the DELETE filters the write by the
+    # checked owner and the PUT checks the post's own author: both safe
+    assert len(flagged) == 1 and "PATCH /{username}/post/{post_id}" in flagged[0], messages(authz)
+    assert "posts.update(object=values, id=post_id)" in flagged[0]
+    assert authz.details["non_compliant"] == 1, messages(authz)

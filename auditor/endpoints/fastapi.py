@@ -29,7 +29,14 @@ from auditor.endpoints.pyast import (
     literal_str,
     str_list,
 )
-from auditor.endpoints.pyprotect import ROLE_CHECK, declares_optional, ownership_filter, reads_pagination, source_text
+from auditor.endpoints.pyprotect import (
+    ROLE_CHECK,
+    declares_optional,
+    ownership_filter,
+    parent_only_ownership,
+    reads_pagination,
+    source_text,
+)
 from auditor.endpoints.samesite import samesite_protected
 from auditor.model import Endpoint
 
@@ -388,8 +395,11 @@ def _protect(ep: Endpoint, fn, mod: PyModule, inherited: list[tuple[str, str]], 
 
     own = ownership_filter(fn, user_params)
     role = ROLE_CHECK.search(source_text(fn))
+    parent_only = parent_only_ownership(fn, re.findall(r"\{(\w+)", ep.path), user_params)
     if authz_sources:
         mark(ep, "authorized", True, authz_sources[0])
+    elif parent_only:
+        mark(ep, "authorized", False, parent_only)
     elif own:
         mark(ep, "authorized", True, f"ownership filter `{own}` in {fn.name}")
     elif role:

@@ -57,6 +57,7 @@ from auditor.endpoints.pyprotect import (
     creates_as_caller,
     optional_auth_decorator,
     ownership_filter,
+    parent_only_ownership,
     reads_pagination,
     repo_auth_decorator,
     role_check,
@@ -434,6 +435,8 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         mark(ep, "authorized", True, f"@{authz[0]} at {at}")
     elif behaviour.get(AUTHORIZATION):
         mark(ep, "authorized", True, behaviour[AUTHORIZATION][0])
+    elif fn is not None and (parent_only := parent_only_ownership(fn, re.findall(r"\{(\w+)", ep.path))):
+        mark(ep, "authorized", False, parent_only)
     elif own:
         mark(ep, "authorized", True, f"ownership filter `{own}` in {r.handler_name}")
     elif actor:

@@ -225,3 +225,56 @@ def creates_as_caller(fn: ast.AST, user: str = "current_user") -> str | None:
         if any(_rooted(v, {user}) for v in values) and any(_rooted(v, derived) for v in values):
             return source_text(call)[:80]
     return None
+
+
+# calls that change or remove a stored record (FastCRUD, SQLAlchemy queries, Django managers, repositories)
+WRITE_CALLS = frozenset({"update", "delete", "remove", "destroy", "patch", "soft_delete", "update_one",
+                         "delete_one", "update_many", "delete_many", "edit", "modify", "db_delete"})
+
+
+def parent_only_ownership(fn: ast.AST, path_params: list[str], user_names: set[str] | None = None) -> str | None:
+    """An ownership check on one path parameter followed by a write of a record addressed by another one alone:
+    `PATCH /{username}/post/{id}` compares the user found by `username` with the caller, then updates the post
+    by `id`, with neither the checked user nor the caller in the write, so any caller reaches any post through
+    their own name. None when there are fewer than two path parameters, no such check, a check on the written
+    record itself, or every write is also filtered by the checked record or the caller."""
+    if len(path_params) < 2:
+        return None
+    derived = {p: {p} for p in path_params}
+    for node in walk(fn):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            used = {n.id for n in walk(node.value) if isinstance(n, ast.Name)}
+            for p in path_params:
+                if used & derived[p]:
+                    derived[p] |= {t.id for t in targets if isinstance(t, ast.Name)}
+    is_user = user_refs(user_names)
+
+    def mentions(node: ast.AST, names: set[str]) -> bool:
+        return any(isinstance(n, ast.Name) and n.id in names for n in walk(node))
+
+    def names_user(node: ast.AST) -> bool:
+        return any(isinstance(n, (ast.Name, ast.Attribute, ast.Subscript)) and is_user(n) for n in walk(node))
+
+    checked: dict[str, str] = {}
+    for cmp in nodes_of(fn, ast.Compare):
+        operands = [cmp.left, *cmp.comparators]
+        users = [o for o in operands if names_user(o)]
+        for p in path_params:
+            if users and any(o not in users and mentions(o, derived[p]) for o in operands):
+                checked.setdefault(p, source_text(cmp)[:80])
+    parents = [p for p in checked]
+    for q in path_params:
+        if q in checked or not parents:
+            continue
+        for call in nodes_of(fn, ast.Call):
+            if last_name(call.func) not in WRITE_CALLS:
+                continue
+            values = list(call.args) + [kw.value for kw in call.keywords]
+            if any(mentions(v, derived[q]) for v in values) and \
+                    not any(mentions(v, derived[p]) for v in values for p in parents) and \
+                    not any(names_user(v) for v in values):
+                p = parents[0]
+                return (f"checks only {p} against the caller (`{checked[p]}`), then `{source_text(call)[:80]}` "
+                        f"addresses the record by {q} alone, without its owner")
+    return None
