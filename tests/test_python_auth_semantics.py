@@ -14,7 +14,7 @@ from auditor.options import AuditOptions
 from auditor.pipeline import run_audit
 
 FIXTURES = Path(__file__).parent / "fixtures" / "security"
-ITEMS = ("SEC-AUTHN", "SEC-AUTHZ", "SEC-CSRF", "SEC-RATE-LIMIT")
+ITEMS = ("SEC-AUTHN", "SEC-AUTHZ", "SEC-CSRF", "SEC-RATE-LIMIT", "API-PAGINATION")
 
 
 class Item:
@@ -141,3 +141,11 @@ def test_ownership_checked_on_the_parent_only_is_flagged():
     assert len(flagged) == 1 and "PATCH /{username}/post/{post_id}" in flagged[0], messages(authz)
     assert "posts.update(object=values, id=post_id)" in flagged[0]
     assert authz.details["non_compliant"] == 1, messages(authz)
+
+
+def test_marshal_with_many_marks_a_list_response(jwt_header):
+    # `@marshal_with(PostSchema(many=True))` over a chained `.limit(20).all()` is a bounded list;
+    # `@marshal_with(likers_schema)`, a schema bound with many=True, returns every row
+    text = messages(jwt_header["API-PAGINATION"])
+    assert "GET /api/posts/{slug}/likes returns every row" in text, text
+    assert "GET /api/posts paginated" in text, text

@@ -45,6 +45,7 @@ from auditor.endpoints.pyast import (
     dotted,
     kwarg,
     last_name,
+    source_text,
     str_list,
 )
 from auditor.endpoints.pyprotect import (
@@ -55,6 +56,7 @@ from auditor.endpoints.pyprotect import (
     VALIDATION_DECORATOR,
     acts_as_current_user,
     creates_as_caller,
+    method_name,
     optional_auth_decorator,
     ownership_filter,
     parent_only_ownership,
@@ -524,7 +526,8 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         ep.notes.append("input: reads no request data")
 
     # pagination (list endpoints only)
-    if ep.method == "GET" and not ep.path.rstrip("/").endswith("}") and _returns_collection(fn):
+    if ep.method == "GET" and not ep.path.rstrip("/").endswith("}") and \
+            (_returns_collection(fn) or _marshals_many(g.project, r.module, fn)):
         ep.paginated = reads_pagination(fn)
         if ep.paginated:
             ep.protections.setdefault("paginated", []).append(f"limit/page parameter in {r.handler_name}")
@@ -541,12 +544,43 @@ SINGLE_ROW_CALLS = ("scalar", "scalar_one", "scalar_one_or_none", "first", "one"
 
 def _returns_collection(fn: ast.AST) -> bool:
     for node in walk(fn):
-        if isinstance(node, ast.Call) and last_name(node.func) in ("all", "fetchall", "paginate", "find"):
+        if isinstance(node, ast.Call) and method_name(node) in ("all", "fetchall", "paginate", "find"):
             return True
         if isinstance(node, ast.ListComp):
             return True
     # a query handed to a collection helper with page parameters: to_collection_dict(sa.select(User), page, per_page)
     return reads_pagination(fn) and _unbound_select(fn)
+
+
+# decorators that serialise the handler's return value with a schema: flask-apispec/flask-restx `marshal_with`,
+# flask-smorest/APIFlask `response`/`output`
+MARSHAL_DECORATORS = frozenset({"marshal_with", "marshal_list_with", "response", "output"})
+
+
+def _marshals_many(project: PyProject | None, mod: PyModule, fn: ast.AST) -> str | None:
+    """The handler's answer is serialised as a list: `@marshal_with(ArticleSchema(many=True))`, or a schema
+    instance bound with many=True in the repository (`articles_schema = ArticleSchema(many=True)`), or
+    `@marshal_list_with(model)`. Returns the decorator's text."""
+    for dec in getattr(fn, "decorator_list", []):
+        if not isinstance(dec, ast.Call) or last_name(dec.func) not in MARSHAL_DECORATORS:
+            continue
+        if last_name(dec.func) == "marshal_list_with":
+            return source_text(dec)[:80]
+        for value in list(dec.args) + [kw.value for kw in dec.keywords]:
+            if _many(value) or (project is not None and _bound_many(project, mod, value)):
+                return source_text(dec)[:80]
+    return None
+
+
+def _many(node: ast.AST | None) -> bool:
+    many = kwarg(node, "many") if isinstance(node, ast.Call) else None
+    return isinstance(many, ast.Constant) and many.value is True
+
+
+def _bound_many(project: PyProject, mod: PyModule, node: ast.AST) -> bool:
+    name = dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+    hit = project.resolve(mod, name) if name else None
+    return hit is not None and _many(hit[0].assignments.get(hit[1]))
 
 
 def _unbound_select(fn: ast.AST) -> bool:

@@ -112,12 +112,17 @@ def takes_any(fn: ast.AST, patterns: tuple[str, ...]) -> list[str]:
     return found
 
 
+def method_name(call: ast.Call) -> str:
+    """The name a call invokes, also at the end of a chain: `q.order_by(x).limit(20)` -> "limit"."""
+    return call.func.attr if isinstance(call.func, ast.Attribute) else last_name(call.func)
+
+
 def reads_pagination(fn: ast.AST) -> bool:
     """The handler reads a limit/offset/page parameter or paginates a query."""
     for node in walk(fn):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in PAGINATION_PARAMS:
             return True
-        if isinstance(node, ast.Call) and last_name(node.func) in ("paginate", "paginate_queryset", "limit", "slice"):
+        if isinstance(node, ast.Call) and method_name(node) in ("paginate", "paginate_queryset", "limit", "slice"):
             return True
         if isinstance(node, ast.arg) and node.arg in PAGINATION_PARAMS:
             return True
