@@ -149,3 +149,54 @@ def test_marshal_with_many_marks_a_list_response(jwt_header):
     text = messages(jwt_header["API-PAGINATION"])
     assert "GET /api/posts/{slug}/likes returns every row" in text, text
     assert "GET /api/posts paginated" in text, text
+
+
+def test_cookie_jwt_with_samesite_strict_is_protected(tmp_path):
+    app = tmp_path / "app"
+    shutil.copytree(FIXTURES / "flask-jwt-cookies-private", app)
+    init = app / "notes" / "__init__.py"
+    init.write_text(init.read_text().replace("    JWT_COOKIE_SECURE = True\n",
+                                             "    JWT_COOKIE_SECURE = True\n    JWT_COOKIE_SAMESITE = \"Strict\"\n"))
+    csrf = audit(app)["SEC-CSRF"]
+    assert csrf.verdict == "pass", messages(csrf)
+    assert "JWT_COOKIE_SAMESITE=Strict" in messages(csrf)
+
+
+FLASK_REFRESH = '''
+from flask import Flask, jsonify, request
+
+from tokens import check_password, issue, verify
+
+app = Flask(__name__)
+
+
+@app.route("/login", methods=["POST"])
+def login():
+    if not check_password(request.form["username"], request.form["password"]):
+        return jsonify(error="bad credentials"), 401
+    response = jsonify(access_token=issue(request.form["username"], minutes=15))
+    response.set_cookie("refresh", issue(request.form["username"], days=7), httponly=True, secure=True{same_site})
+    return response
+
+
+@app.route("/refresh", methods=["POST"])
+def refresh():
+    claims = verify(request.cookies.get("refresh"))
+    if claims is None:
+        return jsonify(error="no session"), 401
+    return jsonify(access_token=issue(claims["sub"], minutes=15))
+'''
+
+
+@pytest.mark.parametrize("same_site, refresh", [
+    (', samesite="Strict"', "POST /refresh: cookie 'refresh' set with SameSite=Strict"),
+    ("", "POST /refresh (refresh): no CSRF protection")])
+def test_flask_route_reading_only_a_samesite_cookie(tmp_path, same_site, refresh):
+    (tmp_path / "requirements.txt").write_text("flask==3.0.3\n")
+    (tmp_path / "app.py").write_text(FLASK_REFRESH.replace("{same_site}", same_site))
+    (tmp_path / "tokens.py").write_text("def check_password(u, p):\n    return False\n\n\n"
+                                        "def issue(sub, days=0, minutes=0):\n    return ''\n\n\n"
+                                        "def verify(token):\n    return None\n")
+    csrf = audit(tmp_path)["SEC-CSRF"]
+    # the sign-in form itself stays exposed (login CSRF) either way; the refresh route is safe only with SameSite
+    assert any((e.message or "").startswith(refresh) for e in csrf.evidence), messages(csrf)

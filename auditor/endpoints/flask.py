@@ -21,7 +21,7 @@ from auditor.endpoints.common import (
     normalize_path,
     where,
 )
-from auditor.endpoints.flask_credentials import header_token_only, jwt_cookie_csrf, jwt_in_cookies
+from auditor.endpoints.flask_credentials import header_token_only, jwt_cookie_csrf, jwt_in_cookies, session_credentials
 from auditor.endpoints.flask_resources import api_mounts, prefix_of, resource_methods, resource_routes
 from auditor.endpoints.protections import (
     AUTHENTICATION,
@@ -66,6 +66,7 @@ from auditor.endpoints.pyprotect import (
     takes_any,
     validation_in_body,
 )
+from auditor.endpoints.samesite import samesite_protected
 from auditor.model import Endpoint
 
 REQUEST_INPUT = ("request.form", "request.json", "request.get_json", "request.args", "request.values",
@@ -108,6 +109,7 @@ class _Globals:
     app_hooks: list[Finding] = field(default_factory=list)    # what the app's before_request hooks do
     header_token: str | None = None   # where the app reads an Authorization header, when no credential is a cookie
     jwt_cookie_csrf: str | None = None  # flask-jwt-extended cookie tokens with its CSRF check on
+    session_auth: bool = False          # a session or login cookie, or basic auth, somewhere in the app
     project: PyProject | None = None
 
 
@@ -171,6 +173,7 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
     mounts = api_mounts(project, mods)
     g.header_token = header_token_only(project)
     g.jwt_cookie_csrf = jwt_cookie_csrf(project)
+    g.session_auth = session_credentials(project)
     if jwt_in_cookies(project):     # tokens the browser sends by itself: not bearer-header authentication
         g.bearer_auth = [b for b in g.bearer_auth if not b.startswith("JWTManager")]
     _guards(project, mods, blueprints, g)
@@ -483,6 +486,9 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
             mark(ep, "csrf_protected", True, g.csrf[0])
         elif form_check:
             mark(ep, "csrf_protected", True, form_check)
+        elif not g.session_auth and fn is not None and g.project is not None and \
+                (same_site := samesite_protected(g.project, fn)):
+            mark(ep, "csrf_protected", True, same_site)   # the cookies it reads are its only credentials
         else:
             mark(ep, "csrf_protected", False, "no CSRFProtect (Flask-WTF) in the app and no FlaskForm validated "
                                               "in the handler")

@@ -103,19 +103,38 @@ def jwt_header_location(project: PyProject) -> str | None:
 def jwt_cookie_csrf(project: PyProject) -> str | None:
     """flask-jwt-extended with tokens in cookies and its double-submit CSRF check on (JWT_COOKIE_CSRF_PROTECT,
     True unless set to a literal False): every @jwt_required state-changing route then demands the X-CSRF-TOKEN
-    header. Returns where, or None."""
+    header. Without that check, JWT_COOKIE_SAMESITE="Lax"/"Strict" keeps the cookies off cross-site writes.
+    Returns how, or None."""
     manager = _jwt_manager(project)
     if manager is None or not any("cookies" in values for values, _ in config_values(project, "JWT_TOKEN_LOCATION")):
         return None
     protect = config_values(project, "JWT_COOKIE_CSRF_PROTECT")
-    if any(values != {"true"} for values, _ in protect):
-        return None
-    return f"flask-jwt-extended cookie tokens with JWT_COOKIE_CSRF_PROTECT (default True) at {manager}"
+    if not any(values != {"true"} for values, _ in protect):
+        return f"flask-jwt-extended cookie tokens with JWT_COOKIE_CSRF_PROTECT (default True) at {manager}"
+    same_site = config_values(project, "JWT_COOKIE_SAMESITE")
+    if same_site and all(values and values <= {"lax", "strict"} for values, _ in same_site):
+        return (f"flask-jwt-extended cookie tokens set with JWT_COOKIE_SAMESITE={sorted(same_site[0][0])[0].capitalize()} "
+                f"at {same_site[0][1]}: browsers do not send them on cross-site POST/PUT/PATCH/DELETE requests")
+    return None
 
 
 def jwt_in_cookies(project: PyProject) -> bool:
     return _jwt_manager(project) is not None and any(
         "cookies" in values or values == UNKNOWN for values, _ in config_values(project, "JWT_TOKEN_LOCATION"))
+
+
+def session_credentials(project: PyProject) -> bool:
+    """Some module keeps a login in the Flask session or a login cookie (flask-login and friends) or asks for
+    HTTP basic/digest authentication: credentials every request carries, whatever the handler reads."""
+    for mod in project.modules.values():
+        if any(v.split(".")[0] in COOKIE_PACKAGES or v.rsplit(".", 1)[-1] in BROWSER_AUTH for v in mod.imports.values()):
+            return True
+        sessions = {local for local, full in mod.imports.items() if full in ("flask.session", "quart.session")}
+        if any(node.id in sessions for node in nodes_of(mod.tree, ast.Name)):
+            return True
+        if any(node.attr == "session" and dotted(node.value) == "flask" for node in nodes_of(mod.tree, ast.Attribute)):
+            return True
+    return False
 
 
 def _browser_credentials(mod: PyModule) -> bool:
