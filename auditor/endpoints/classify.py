@@ -147,6 +147,58 @@ def is_object_endpoint(ep: Endpoint) -> bool:
         and not is_profile_read(ep)
 
 
+# a route's authentication declared optional (Express `auth.optional`, flask-jwt-extended `@jwt_optional` or
+# `@jwt_required(optional=True)`, a FastAPI dependency called with `required=False` or named `*optional*`): the
+# handler answers anonymous callers by design and only personalises the answer for a signed-in one
+OPTIONAL_AUTH_NOTE = "authentication optional"
+# areas no application publishes to anonymous readers, whatever its other reads do
+PRIVATE_AREA = re.compile(r"(^|/)(admin|admins|internal|private|debug|config|configs|settings|manage|management|"
+                          r"backups?|exports?|me|account|accounts|billing|secrets?|keys)(/|$)", re.I)
+
+
+def is_optional_auth(ep: Endpoint) -> bool:
+    return any(n.startswith(OPTIONAL_AUTH_NOTE) for n in ep.notes)
+
+
+def public_read_design(endpoints: list[Endpoint]) -> Endpoint | None:
+    """A read whose authentication the app declares optional, when the app also requires authentication on
+    some of its writes: the app then draws its line between public reads and authenticated writes on purpose
+    (RealWorld's articles, profiles, tags and comments), so a read it leaves without any authentication is a
+    public read of the same design, not a forgotten guard. None when the app declares no optional read."""
+    if not any(ep.authenticated is True and ep.method not in ("GET", "HEAD", "OPTIONS") for ep in endpoints):
+        return None
+    return next((ep for ep in endpoints if ep.method in ("GET", "HEAD") and is_optional_auth(ep)), None)
+
+
+def is_public_read(ep: Endpoint, design: Endpoint | None) -> bool:
+    """A read served to anonymous callers by design: its authentication is declared optional, or it has none in
+    an app whose reads are public by design (public_read_design) and its path names no private area (admin,
+    internal, settings, the caller's own account)."""
+    if ep.method not in ("GET", "HEAD"):
+        return False
+    if is_optional_auth(ep):
+        return True
+    return design is not None and ep.authenticated is False and not PRIVATE_AREA.search(_bare(ep.path))
+
+
+def authorize_children_of_public_reads(endpoints: list[Endpoint], note: str) -> None:
+    """A write that creates a record as the caller (its reader left `note` on it) under a record the app serves
+    to anonymous readers (the parent path's GET declares optional authentication): commenting on a public
+    article. The new record is the caller's, and the parent is public, so there is no one else's record to
+    reach. Marks such writes authorized."""
+    optional_reads = {ep.path for ep in endpoints if ep.method == "GET" and is_optional_auth(ep)}
+    for ep in endpoints:
+        if ep.authorized is not False or ep.authenticated is not True or ep.method != "POST":
+            continue
+        how = next((n for n in ep.notes if n.startswith(note)), None)
+        parent = re.sub(r"(/[^/{}]+)+/?$", "", ep.path)
+        if how and parent != ep.path and parent in optional_reads:
+            ep.authorized = True
+            ep.protections.setdefault("authorized", []).append(
+                f"{how.split(': ', 1)[-1]} under {parent}, a record the app serves to anonymous readers "
+                f"(GET {parent}: authentication optional)")
+
+
 DEVELOPMENT_ONLY = "development only"
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.budget import budgeted
+from auditor.endpoints.classify import OPTIONAL_AUTH_NOTE
 from auditor.endpoints.common import SAFE_METHODS, UNRESOLVED, join_paths, mark, normalize_path, where
 from auditor.endpoints.jsparse import (
     Call,
@@ -651,7 +652,6 @@ def _body_file(f: _File, handler: str) -> str:
 
 # a route's authentication declared optional (`auth.optional`, `optionalAuth`): anonymous callers are served
 OPTIONAL_AUTH = re.compile(r"optional", re.I)
-OPTIONAL_AUTH_NOTE = "authentication optional"
 
 
 def _protect(ep: Endpoint, f: _File, chain: list[tuple[str, str]], handler: str, g: _Global, body: str,

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.astwalk import nodes_of, walk
-from auditor.endpoints.classify import DEVELOPMENT_ONLY
+from auditor.endpoints.classify import DEVELOPMENT_ONLY, OPTIONAL_AUTH_NOTE
 from auditor.endpoints.common import HTTP_METHODS, SAFE_METHODS, UNRESOLVED, join_paths, mark, normalize_path, where
 from auditor.endpoints.protections import AUTHENTICATION, AUTHORIZATION
 from auditor.endpoints.protections.behaviour import guards as guards_of
@@ -29,7 +29,15 @@ from auditor.endpoints.pyast import (
     literal_str,
     str_list,
 )
-from auditor.endpoints.pyprotect import ROLE_CHECK, ownership_filter, reads_pagination, source_text
+from auditor.endpoints.pyprotect import (
+    ROLE_CHECK,
+    declares_optional,
+    ownership_filter,
+    parent_only_ownership,
+    reads_pagination,
+    source_text,
+)
+from auditor.endpoints.samesite import samesite_protected
 from auditor.model import Endpoint
 
 AUTH_DEP_NAME = re.compile(r"(current_user|current_active|get_user|authenticat|auth|token|jwt|login|verify|"
@@ -86,9 +94,13 @@ class _Ctx:
     project: PyProject
     schemes: set[str] = field(default_factory=set)           # module-level names bound to security schemes
     cookie_schemes: set[str] = field(default_factory=set)
+    optional_schemes: set[str] = field(default_factory=set)  # schemes built with auto_error=False
     auth_functions: set[str] = field(default_factory=set)    # functions that authenticate (by their own deps)
     authz_functions: dict[str, str] = field(default_factory=dict)  # functions whose guards check a role: how
     auth_defs: dict[str, str] = field(default_factory=dict)        # functions whose guards reject the anonymous
+    # dependencies that read the caller only when credentials are sent (`user = Depends(authorizer(required=False))`
+    # among their parameters): function name -> how
+    optional_auth_functions: dict[str, str] = field(default_factory=dict)
     limiter_names: set[str] = field(default_factory=set)
     global_limits: list[str] = field(default_factory=list)
     csrf_middleware: list[str] = field(default_factory=list)
@@ -235,7 +247,9 @@ def _scan_globals(project: PyProject, c: _Ctx) -> None:
         for name, value in mod.assignments.items():
             if isinstance(value, ast.Call):
                 ctor = last_name(value.func)
-                if ctor in SECURITY_SCHEMES:
+                if ctor in SECURITY_SCHEMES and declares_optional(value):
+                    c.optional_schemes.add(name)
+                elif ctor in SECURITY_SCHEMES:
                     c.schemes.add(name)
                     if ctor in COOKIE_SCHEMES:
                         c.cookie_schemes.add(name)
@@ -274,8 +288,36 @@ def _scan_globals(project: PyProject, c: _Ctx) -> None:
             for fn in mod.functions.values():
                 for dep in _param_deps(fn, project, mod):
                     target = _dep_target(dep)
+                    if declares_optional(arg(dep, 0, "dependency")):
+                        continue    # Security(APIKeyHeader(..., auto_error=False)): read only when sent
                     if target in c.schemes or target in c.auth_functions or target in SECURITY_SCHEMES:
                         c.auth_functions.add(fn.name)
+    # functions that read the caller optionally: a parameter depends on an optional authentication dependency
+    for _ in range(3):
+        for mod in project.modules.values():
+            for fn in mod.functions.values():
+                if fn.name in c.optional_auth_functions:
+                    continue
+                deps = _param_deps(fn, project, mod)
+                optional = [d for d in deps if _optional_auth(d, c)]
+                if optional and not any(_is_auth_dep(_dep_target(d), c) and not _optional_auth(d, c) for d in deps):
+                    c.optional_auth_functions[fn.name] = (f"{fn.name} (depends on {source_text(optional[0])[:70]}; "
+                                                          f"defined at {where(mod.path, fn.lineno)})")
+
+
+def _optional_auth(call: ast.AST, c: _Ctx) -> bool:
+    """`Depends(get_current_user_authorizer(required=False))`, `Depends(get_optional_user)`,
+    `Security(APIKeyHeader(name=..., auto_error=False))`, or a dependency that itself depends on one: the
+    route serves anonymous callers and only reads the caller when credentials are sent."""
+    if not isinstance(call, ast.Call):
+        return False
+    target = _dep_target(call)
+    if target in c.optional_auth_functions:
+        return True
+    inner = arg(call, 0, "dependency")
+    if target in c.optional_schemes:
+        return True
+    return _is_auth_dep(target, c) and (declares_optional(inner) or "optional" in target.lower())
 
 
 def _param_deps(fn: ast.FunctionDef | ast.AsyncFunctionDef, project: PyProject | None = None,
@@ -331,10 +373,14 @@ def _protect(ep: Endpoint, fn, mod: PyModule, inherited: list[tuple[str, str]], 
     auth_sources = []
     authz_sources = []
     user_params: set[str] = set()
+    optional_sources = []
     for text, w in inherited + param_deps:
         call = ast.parse(text, mode="eval").body
         target = _dep_target(call) if isinstance(call, ast.Call) else ""
-        if target in c.auth_defs:
+        if _optional_auth(call, c):
+            how = c.optional_auth_functions.get(target, "")
+            optional_sources.append(f"{text} at {w}" + (f": {how}" if how else ""))
+        elif target in c.auth_defs:
             auth_sources.append(f"{text} at {w}: {c.auth_defs[target]}")
         elif _is_auth_dep(target, c):
             auth_sources.append(f"{text} at {w}")
@@ -350,13 +396,19 @@ def _protect(ep: Endpoint, fn, mod: PyModule, inherited: list[tuple[str, str]], 
 
     if auth_sources:
         mark(ep, "authenticated", True, auth_sources[0])
+    elif optional_sources:
+        mark(ep, "authenticated", False, f"authentication optional ({optional_sources[0]}): anonymous callers are served")
+        ep.notes.append(f"{OPTIONAL_AUTH_NOTE}: {optional_sources[0]}")
     else:
         mark(ep, "authenticated", False, "no authentication dependency on the route, its routers or the app")
 
     own = ownership_filter(fn, user_params)
     role = ROLE_CHECK.search(source_text(fn))
+    parent_only = parent_only_ownership(fn, re.findall(r"\{(\w+)", ep.path), user_params)
     if authz_sources:
         mark(ep, "authorized", True, authz_sources[0])
+    elif parent_only:
+        mark(ep, "authorized", False, parent_only)
     elif own:
         mark(ep, "authorized", True, f"ownership filter `{own}` in {fn.name}")
     elif role:
@@ -369,8 +421,11 @@ def _protect(ep: Endpoint, fn, mod: PyModule, inherited: list[tuple[str, str]], 
         ep.csrf_applies = False
     elif cookie or c.session_middleware or "request.cookies" in source_text(fn):
         ep.csrf_applies = True
+        same_site = samesite_protected(c.project, fn) if not cookie and not c.session_middleware else None
         if c.csrf_middleware:
             mark(ep, "csrf_protected", True, c.csrf_middleware[0])
+        elif same_site:
+            mark(ep, "csrf_protected", True, same_site)
         else:
             mark(ep, "csrf_protected", False, "cookie or session authentication without CSRF middleware")
     else:

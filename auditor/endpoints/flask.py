@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.astwalk import nodes_of, walk
+from auditor.endpoints.classify import OPTIONAL_AUTH_NOTE, authorize_children_of_public_reads
 from auditor.endpoints.common import (
     HTTP_METHODS,
     SAFE_METHODS,
@@ -20,7 +21,7 @@ from auditor.endpoints.common import (
     normalize_path,
     where,
 )
-from auditor.endpoints.flask_credentials import header_token_only
+from auditor.endpoints.flask_credentials import header_token_only, jwt_cookie_csrf, jwt_in_cookies, session_credentials
 from auditor.endpoints.flask_resources import api_mounts, prefix_of, resource_methods, resource_routes
 from auditor.endpoints.protections import (
     AUTHENTICATION,
@@ -44,21 +45,28 @@ from auditor.endpoints.pyast import (
     dotted,
     kwarg,
     last_name,
+    source_text,
     str_list,
 )
 from auditor.endpoints.pyprotect import (
     AUTH_DECORATOR,
     AUTHZ_DECORATOR,
+    CREATES_AS_CALLER,
     RATE_LIMIT_DECORATOR,
     VALIDATION_DECORATOR,
     acts_as_current_user,
+    creates_as_caller,
+    method_name,
+    optional_auth_decorator,
     ownership_filter,
+    parent_only_ownership,
     reads_pagination,
     repo_auth_decorator,
     role_check,
     takes_any,
     validation_in_body,
 )
+from auditor.endpoints.samesite import samesite_protected
 from auditor.model import Endpoint
 
 REQUEST_INPUT = ("request.form", "request.json", "request.get_json", "request.args", "request.values",
@@ -100,8 +108,13 @@ class _Globals:
     token_owners: set[tuple[str, str]] = field(default_factory=set)  # blueprints with token-auth routes
     app_hooks: list[Finding] = field(default_factory=list)    # what the app's before_request hooks do
     header_token: str | None = None   # where the app reads an Authorization header, when no credential is a cookie
+    jwt_cookie_csrf: str | None = None  # flask-jwt-extended cookie tokens with its CSRF check on
+    session_auth: bool = False          # a session or login cookie, or basic auth, somewhere in the app
     project: PyProject | None = None
 
+
+# verify_jwt_in_request() in the handler, unless called with optional=True
+REQUIRED_JWT_CHECK = re.compile(r"verify_jwt_in_request\((?![^)]*optional\s*=\s*True)")
 
 FLASK_PACKAGES = ("flask", "flask_restx", "flask_restful", "flask_restplus", "flask_smorest", "apiflask")
 
@@ -136,6 +149,7 @@ def extract(project: PyProject) -> tuple[list[Endpoint], dict]:
                     ep.notes.append(f"route owner {r.owner!r} is neither a Flask app nor a known blueprint")
                 _protect(ep, r, bp, g, owner in g.token_owners)
                 endpoints.append(ep)
+    authorize_children_of_public_reads(endpoints, CREATES_AS_CALLER)
     glob = {"csrf": g.csrf, "rate_limit": g.limiter_default, "bearer_auth": g.bearer_auth}
     return endpoints, {k: v for k, v in glob.items() if v}
 
@@ -184,6 +198,10 @@ def _app_setup(project: PyProject, mods: list[PyModule]
                     last_name(node.value.func) == "HTTPTokenAuth":
                 g.token_auth_names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
     g.header_token = header_token_only(project)
+    g.jwt_cookie_csrf = jwt_cookie_csrf(project)
+    g.session_auth = session_credentials(project)
+    if jwt_in_cookies(project):     # tokens the browser sends by itself: not bearer-header authentication
+        g.bearer_auth = [b for b in g.bearer_auth if not b.startswith("JWTManager")]
     _guards(project, mods, blueprints, g)
     for f in g.app_hooks:
         if f.kind == CSRF:
@@ -374,7 +392,9 @@ def _registrations(project: PyProject, mods: list[PyModule],
 
 def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_blueprint: bool = False) -> None:
     fn = r.handler
-    decorators = [(dotted(d) or "") for d in (fn.decorator_list if fn is not None else [])]
+    # `@jwt_optional` / `@jwt_required(optional=True)` authenticate nobody: they only read a token when one is sent
+    optional = [d for d in (fn.decorator_list if fn is not None else []) if optional_auth_decorator(d)]
+    decorators = [(dotted(d) or "") for d in (fn.decorator_list if fn is not None else []) if d not in optional]
     if r.view_class is not None:
         for target in r.view_class.body:
             if isinstance(target, ast.Assign) and any(getattr(t, "id", "") == "decorators" for t in target.targets):
@@ -390,6 +410,8 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         dec_nodes += list(r.view_class.decorator_list)
     behaviour: dict[str, list[str]] = {}
     for d in dec_nodes:
+        if d in optional:
+            continue
         for f in protections_of(g.project, r.module, d):
             behaviour.setdefault(f.kind, []).append(f"@{f.text()}")
     for f in (bp.hooks if bp is not None else []) + g.app_hooks:
@@ -421,8 +443,12 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         ep.authenticated = None
     else:
         body = ast.unparse(fn)
-        if "current_user.is_authenticated" in body or "verify_jwt_in_request" in body:
+        if "current_user.is_authenticated" in body or REQUIRED_JWT_CHECK.search(body):
             mark(ep, "authenticated", True, f"check in {r.handler_name} at {at}")
+        elif optional:
+            how = f"@{optional_auth_decorator(optional[0])} at {at}"
+            mark(ep, "authenticated", False, f"authentication optional ({how}): anonymous callers are served")
+            ep.notes.append(f"{OPTIONAL_AUTH_NOTE}: {how}")
         else:
             mark(ep, "authenticated", False, "no login_required/jwt_required decorator or before_request guard")
 
@@ -435,6 +461,8 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         mark(ep, "authorized", True, f"@{authz[0]} at {at}")
     elif behaviour.get(AUTHORIZATION):
         mark(ep, "authorized", True, behaviour[AUTHORIZATION][0])
+    elif fn is not None and (parent_only := parent_only_ownership(fn, re.findall(r"\{(\w+)", ep.path))):
+        mark(ep, "authorized", False, parent_only)
     elif own:
         mark(ep, "authorized", True, f"ownership filter `{own}` in {r.handler_name}")
     elif actor:
@@ -443,6 +471,9 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         mark(ep, "authorized", True, f"role check `{role}` in {r.handler_name}")
     elif fn is not None:
         mark(ep, "authorized", False, "no role decorator, role check or query filtered by the current user")
+        created = creates_as_caller(fn) if ep.authenticated else None
+        if created:
+            ep.notes.append(f"{CREATES_AS_CALLER}: `{created}`")
 
     # CSRF
     exempt = any(d.endswith(".exempt") and d.split(".")[0] in g.csrf_names | {"csrf"} for d in decorators)
@@ -470,10 +501,15 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         ep.csrf_applies = True
         if exempt:
             mark(ep, "csrf_protected", False, f"@csrf.exempt at {at}")
+        elif g.jwt_cookie_csrf and any(re.search(r"(^|\.)jwt_required$", d) for d in decorators):
+            mark(ep, "csrf_protected", True, g.jwt_cookie_csrf)
         elif g.csrf:
             mark(ep, "csrf_protected", True, g.csrf[0])
         elif form_check:
             mark(ep, "csrf_protected", True, form_check)
+        elif not g.session_auth and fn is not None and g.project is not None and \
+                (same_site := samesite_protected(g.project, fn)):
+            mark(ep, "csrf_protected", True, same_site)   # the cookies it reads are its only credentials
         else:
             mark(ep, "csrf_protected", False, "no CSRFProtect (Flask-WTF) in the app and no FlaskForm validated "
                                               "in the handler")
@@ -517,7 +553,8 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         ep.notes.append("input: reads no request data")
 
     # pagination (list endpoints only)
-    if ep.method == "GET" and not ep.path.rstrip("/").endswith("}") and _returns_collection(fn):
+    if ep.method == "GET" and not ep.path.rstrip("/").endswith("}") and \
+            (_returns_collection(fn) or _marshals_many(g.project, r.module, fn)):
         ep.paginated = reads_pagination(fn)
         if ep.paginated:
             ep.protections.setdefault("paginated", []).append(f"limit/page parameter in {r.handler_name}")
@@ -534,12 +571,43 @@ SINGLE_ROW_CALLS = ("scalar", "scalar_one", "scalar_one_or_none", "first", "one"
 
 def _returns_collection(fn: ast.AST) -> bool:
     for node in walk(fn):
-        if isinstance(node, ast.Call) and last_name(node.func) in ("all", "fetchall", "paginate", "find"):
+        if isinstance(node, ast.Call) and method_name(node) in ("all", "fetchall", "paginate", "find"):
             return True
         if isinstance(node, ast.ListComp):
             return True
     # a query handed to a collection helper with page parameters: to_collection_dict(sa.select(User), page, per_page)
     return reads_pagination(fn) and _unbound_select(fn)
+
+
+# decorators that serialise the handler's return value with a schema: flask-apispec/flask-restx `marshal_with`,
+# flask-smorest/APIFlask `response`/`output`
+MARSHAL_DECORATORS = frozenset({"marshal_with", "marshal_list_with", "response", "output"})
+
+
+def _marshals_many(project: PyProject | None, mod: PyModule, fn: ast.AST) -> str | None:
+    """The handler's answer is serialised as a list: `@marshal_with(ArticleSchema(many=True))`, or a schema
+    instance bound with many=True in the repository (`articles_schema = ArticleSchema(many=True)`), or
+    `@marshal_list_with(model)`. Returns the decorator's text."""
+    for dec in getattr(fn, "decorator_list", []):
+        if not isinstance(dec, ast.Call) or last_name(dec.func) not in MARSHAL_DECORATORS:
+            continue
+        if last_name(dec.func) == "marshal_list_with":
+            return source_text(dec)[:80]
+        for value in list(dec.args) + [kw.value for kw in dec.keywords]:
+            if _many(value) or (project is not None and _bound_many(project, mod, value)):
+                return source_text(dec)[:80]
+    return None
+
+
+def _many(node: ast.AST | None) -> bool:
+    many = kwarg(node, "many") if isinstance(node, ast.Call) else None
+    return isinstance(many, ast.Constant) and many.value is True
+
+
+def _bound_many(project: PyProject, mod: PyModule, node: ast.AST) -> bool:
+    name = dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+    hit = project.resolve(mod, name) if name else None
+    return hit is not None and _many(hit[0].assignments.get(hit[1]))
 
 
 def _unbound_select(fn: ast.AST) -> bool:

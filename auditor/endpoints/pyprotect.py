@@ -13,6 +13,29 @@ AUTH_DECORATOR = re.compile(
     r"superuser_required|permission_required|roles_required|roles_accepted|user_passes_test|"
     r"admin_required|verify_jwt_in_request|http_auth_required|basic_auth_required)$"
     r"|^(auth|basic_auth|token_auth|multi_auth|httpauth)\.login_required$", re.I)
+# authentication a decorator declares optional: flask-jwt-extended 3 `@jwt_optional`, 4 `@jwt_required(optional=True)`
+OPTIONAL_AUTH_DECORATOR = re.compile(r"(^|[._])(jwt_optional|optional_jwt|login_optional|auth_optional|optional_auth|"
+                                     r"optional_login|token_optional)$", re.I)
+OPTIONAL_ARGUMENT = (("optional", True), ("required", False), ("auto_error", False))
+
+
+def declares_optional(call: ast.AST) -> bool:
+    """A call that switches its authentication off for anonymous callers: `optional=True`, `required=False`,
+    `auto_error=False`."""
+    return isinstance(call, ast.Call) and any(
+        kw.arg == key and isinstance(kw.value, ast.Constant) and kw.value.value is value
+        for kw in call.keywords for key, value in OPTIONAL_ARGUMENT)
+
+
+def optional_auth_decorator(dec: ast.AST) -> str | None:
+    """`@jwt_optional` or `@jwt_required(optional=True)`: the route serves anonymous callers by design and reads
+    the identity only when a token is sent. Returns the decorator's text."""
+    name = dotted(dec.func if isinstance(dec, ast.Call) else dec) or ""
+    if OPTIONAL_AUTH_DECORATOR.search(name) or (AUTH_DECORATOR.search(name) and declares_optional(dec)):
+        return source_text(dec)[:60]
+    return None
+
+
 AUTHZ_DECORATOR = re.compile(
     r"(permission_required|roles_required|roles_accepted|user_passes_test|admin_required|"
     r"staff_member_required|superuser_required|requires_permission|requires_role|role_required|"
@@ -89,12 +112,17 @@ def takes_any(fn: ast.AST, patterns: tuple[str, ...]) -> list[str]:
     return found
 
 
+def method_name(call: ast.Call) -> str:
+    """The name a call invokes, also at the end of a chain: `q.order_by(x).limit(20)` -> "limit"."""
+    return call.func.attr if isinstance(call.func, ast.Attribute) else last_name(call.func)
+
+
 def reads_pagination(fn: ast.AST) -> bool:
     """The handler reads a limit/offset/page parameter or paginates a query."""
     for node in walk(fn):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in PAGINATION_PARAMS:
             return True
-        if isinstance(node, ast.Call) and last_name(node.func) in ("paginate", "paginate_queryset", "limit", "slice"):
+        if isinstance(node, ast.Call) and method_name(node) in ("paginate", "paginate_queryset", "limit", "slice"):
             return True
         if isinstance(node, ast.arg) and node.arg in PAGINATION_PARAMS:
             return True
@@ -142,23 +170,116 @@ def repo_auth_decorator(project, mod, decorator: ast.AST) -> str | None:
 
 
 ACTOR_KEYWORDS = ("author", "sender", "owner", "user", "created_by", "follower", "actor")
+# a reaction the caller records about a record: the caller's own data, whoever owns the record
+REACTION_VERB = re.compile(r"^(un)?(favou?rite|like|follow|bookmark|star|upvote|downvote|vote|subscribe|watch|"
+                           r"react|pin|save_for_later|clap)s?$", re.I)
+
+
+def _rooted(node: ast.AST, names: set[str]) -> bool:
+    name = dotted(node)
+    return name is not None and name.split(".")[0] in names
 
 
 def acts_as_current_user(fn: ast.AST, user: str = "current_user") -> str | None:
     """The record named in the path is only the other party of an action the current user performs:
-    `current_user.follow(user)`, `Message(author=current_user, recipient=user)`. The caller cannot act on
-    someone else's behalf there, so it is not an insecure direct object reference."""
+    `current_user.follow(user)`, `current_user.profile.follow(user.profile)`, `article.favourite(profile)` with
+    `profile = current_user.profile` (a reaction), `Message(author=current_user, recipient=user)`. The caller
+    cannot act on someone else's behalf there, so it is not an insecure direct object reference."""
     params = {a.arg for a in getattr(fn, "args", ast.arguments([], [], None, [], [], None, [])).args}
     derived = set(params)
+    callers = {user}
     for node in walk(fn):   # names computed from the path parameters: user = db.first_or_404(... username ...)
+        if isinstance(node, ast.Assign):
+            targets = {t.id for t in node.targets if isinstance(t, ast.Name)}
+            if _rooted(node.value, callers):
+                callers |= targets          # profile = current_user.profile
+            elif {n.id for n in walk(node.value) if isinstance(n, ast.Name)} & params:
+                derived |= targets
+    for call in nodes_of(fn, ast.Call):
+        if isinstance(call.func, ast.Attribute) and _rooted(call.func.value, callers) and \
+                any(_rooted(a, derived) for a in call.args):
+            return source_text(call)[:80]
+        if isinstance(call.func, ast.Attribute) and REACTION_VERB.match(call.func.attr) and \
+                _rooted(call.func.value, derived) and call.args and all(_rooted(a, callers) for a in call.args):
+            return source_text(call)[:80]
+        kws = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+        if any(_rooted(kws[k], callers) for k in ACTOR_KEYWORDS if k in kws) and \
+                any(isinstance(v, ast.Name) and v.id in derived for v in kws.values()):
+            return source_text(call)[:80]
+    return None
+
+
+# the note a reader leaves on a write that creates a record under the addressed one with the caller as its author
+# (`Comment(article, current_user.profile, body)`): safe when the addressed record is public (see
+# authorize_children_of_public_reads)
+CREATES_AS_CALLER = "creates a record as the caller"
+
+
+def creates_as_caller(fn: ast.AST, user: str = "current_user") -> str | None:
+    """A class constructed with the addressed record and the caller among its arguments:
+    `Comment(article, current_user.profile, body)`."""
+    params = {a.arg for a in getattr(fn, "args", ast.arguments([], [], None, [], [], None, [])).args}
+    derived = set(params)
+    for node in walk(fn):
         if isinstance(node, ast.Assign) and {n.id for n in walk(node.value) if isinstance(n, ast.Name)} & params:
             derived |= {t.id for t in node.targets if isinstance(t, ast.Name)}
     for call in nodes_of(fn, ast.Call):
-        if isinstance(call.func, ast.Attribute) and dotted(call.func.value) == user and \
-                any(isinstance(a, ast.Name) and a.id in derived for a in call.args):
+        if not last_name(call.func)[:1].isupper():
+            continue
+        values = list(call.args) + [kw.value for kw in call.keywords]
+        if any(_rooted(v, {user}) for v in values) and any(_rooted(v, derived) for v in values):
             return source_text(call)[:80]
-        kws = {kw.arg: kw.value for kw in call.keywords if kw.arg}
-        if any(dotted(kws.get(k)) == user for k in ACTOR_KEYWORDS) and \
-                any(isinstance(v, ast.Name) and v.id in derived for v in kws.values()):
-            return source_text(call)[:80]
+    return None
+
+
+# calls that change or remove a stored record (FastCRUD, SQLAlchemy queries, Django managers, repositories)
+WRITE_CALLS = frozenset({"update", "delete", "remove", "destroy", "patch", "soft_delete", "update_one",
+                         "delete_one", "update_many", "delete_many", "edit", "modify", "db_delete"})
+
+
+def parent_only_ownership(fn: ast.AST, path_params: list[str], user_names: set[str] | None = None) -> str | None:
+    """An ownership check on one path parameter followed by a write of a record addressed by another one alone:
+    `PATCH /{username}/post/{id}` compares the user found by `username` with the caller, then updates the post
+    by `id`, with neither the checked user nor the caller in the write, so any caller reaches any post through
+    their own name. None when there are fewer than two path parameters, no such check, a check on the written
+    record itself, or every write is also filtered by the checked record or the caller."""
+    if len(path_params) < 2:
+        return None
+    derived = {p: {p} for p in path_params}
+    for node in walk(fn):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            used = {n.id for n in walk(node.value) if isinstance(n, ast.Name)}
+            for p in path_params:
+                if used & derived[p]:
+                    derived[p] |= {t.id for t in targets if isinstance(t, ast.Name)}
+    is_user = user_refs(user_names)
+
+    def mentions(node: ast.AST, names: set[str]) -> bool:
+        return any(isinstance(n, ast.Name) and n.id in names for n in walk(node))
+
+    def names_user(node: ast.AST) -> bool:
+        return any(isinstance(n, (ast.Name, ast.Attribute, ast.Subscript)) and is_user(n) for n in walk(node))
+
+    checked: dict[str, str] = {}
+    for cmp in nodes_of(fn, ast.Compare):
+        operands = [cmp.left, *cmp.comparators]
+        users = [o for o in operands if names_user(o)]
+        for p in path_params:
+            if users and any(o not in users and mentions(o, derived[p]) for o in operands):
+                checked.setdefault(p, source_text(cmp)[:80])
+    parents = [p for p in checked]
+    for q in path_params:
+        if q in checked or not parents:
+            continue
+        for call in nodes_of(fn, ast.Call):
+            if last_name(call.func) not in WRITE_CALLS:
+                continue
+            values = list(call.args) + [kw.value for kw in call.keywords]
+            if any(mentions(v, derived[q]) for v in values) and \
+                    not any(mentions(v, derived[p]) for v in values for p in parents) and \
+                    not any(names_user(v) for v in values):
+                p = parents[0]
+                return (f"checks only {p} against the caller (`{checked[p]}`), then `{source_text(call)[:80]}` "
+                        f"addresses the record by {q} alone, without its owner")
     return None

@@ -11,7 +11,14 @@ from auditor.checks.shared.endpoints import (
     with_gap,
 )
 from auditor.context import AuditContext
-from auditor.endpoints.classify import is_development_only, is_public_by_nature, label, signs_in
+from auditor.endpoints.classify import (
+    is_development_only,
+    is_public_by_nature,
+    is_public_read,
+    label,
+    public_read_design,
+    signs_in,
+)
 from auditor.model import ItemResult
 from auditor.registry import check
 
@@ -26,12 +33,24 @@ def authentication_required(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     # a login by what it does (reads the client's password and checks it), whatever its path
     public += [ep for ep in production if ep not in public and ep.authenticated is False
                and ep.method not in ("GET", "HEAD", "OPTIONS", "DELETE") and signs_in(handler_own_source(ctx, ep))]
+    # reads the app serves to anonymous callers on purpose: authentication declared optional, and, once the app
+    # declares that, its other unauthenticated reads outside private areas
+    design = public_read_design(production)
+    open_reads = [ep for ep in production if ep not in public and ep.authenticated is not True
+                  and is_public_read(ep, design)]
+    public += open_reads
     protected = [ep for ep in production if ep not in public]
     result = evaluate_endpoints(
         ctx, item, protected, "authenticated",
         "endpoints that should require authentication have it", "no authentication",
         f"all {len(production)} endpoints are public by nature (login, sign-up, health, docs) or declared public")
     result.details["public_by_nature"] = [label(ep) for ep in public]
+    if open_reads:
+        result.rationale += (f" {len(open_reads)} read(s) public by design and not counted: "
+                             f"{', '.join(label(ep) for ep in open_reads[:MAX_NAMED])}"
+                             f"{' ...' if len(open_reads) > MAX_NAMED else ''} (the app declares optional "
+                             f"authentication on reads, e.g. {label(design) if design else 'on each of them'}).")
+        result.details["public_reads"] = [label(ep) for ep in open_reads]
     if development:
         result.rationale += (f" {len(development)} development-only endpoint(s) left out "
                              f"({', '.join(label(ep) for ep in development[:MAX_NAMED])}).")

@@ -4,23 +4,25 @@ from __future__ import annotations
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.endpoints import declared_public, evaluate_endpoints, judged_endpoints, with_gap
 from auditor.context import AuditContext
-from auditor.endpoints.classify import is_development_only, is_object_endpoint, is_public_by_nature
-from auditor.endpoints.express import OPTIONAL_AUTH_NOTE
-from auditor.model import Endpoint, ItemResult
+from auditor.endpoints.classify import (
+    is_development_only,
+    is_object_endpoint,
+    is_public_by_nature,
+    is_public_read,
+    public_read_design,
+)
+from auditor.model import ItemResult
 from auditor.registry import check
-
-
-def is_open_read(ep: Endpoint) -> bool:
-    """A read whose authentication the route declares optional (`auth.optional`) answers anonymous callers by
-    design: the record it addresses is public, so there is no owner to check."""
-    return ep.method in ("GET", "HEAD") and any(n.startswith(OPTIONAL_AUTH_NOTE) for n in ep.notes)
 
 
 @check("SEC-AUTHZ")
 def authorization_checks(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     endpoints = judged_endpoints(ctx)
+    # a read served to anonymous callers by design (optional authentication) addresses a public record: there
+    # is no owner to check
+    design = public_read_design([ep for ep in endpoints if not is_development_only(ep)])
     objects = [ep for ep in endpoints if is_object_endpoint(ep) and not is_public_by_nature(ep)
-               and not declared_public(ep) and not is_development_only(ep) and not is_open_read(ep)]
+               and not declared_public(ep) and not is_development_only(ep) and not is_public_read(ep, design)]
     result = evaluate_endpoints(
         ctx, item, objects, "authorized",
         "endpoints that address a record by id check permission or ownership",
@@ -29,5 +31,6 @@ def authorization_checks(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     result.rationale += (" Heuristic: an object endpoint is one with a path parameter (or a GraphQL operation whose "
                          "resolver passes an id argument to a data call, or a handler taking the user id from a plain "
                          "cookie), leaving out sign-in, one-time token links, public profile reads and reads whose "
-                         "authentication is declared optional.")
+                         "authentication is declared optional (and, in an app that declares that, its other "
+                         "unauthenticated reads outside admin or account areas).")
     return with_gap(ctx, result)

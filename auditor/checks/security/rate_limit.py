@@ -2,7 +2,9 @@
 whose authentication checks a password sent with each request (HTTP Basic), since each request is a guess."""
 from __future__ import annotations
 
+import ast
 import re
+import textwrap
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.endpoints import evaluate_endpoints, handler_own_source, judged_endpoints, with_gap
@@ -35,11 +37,28 @@ def takes_no_input(source: str, ep: Endpoint, module_text: str = "") -> bool:
     and hands the request only to renderers): there is nothing to guess, so nothing to brute-force (a
     "check your inbox" page, a CSRF-token endpoint)."""
     if ep.framework not in REQUEST_OBJECT_FRAMEWORKS or not source or has_path_params(ep.path) or \
-            REQUEST_ALIAS.search(module_text) or \
+            REQUEST_ALIAS.search(module_text) or injected_parameters(source) or \
             any(attr not in NON_INPUT_ATTRIBUTES for attr in REQUEST_ATTRIBUTE.findall(source)):
         return False
     return all(NON_READING.match(call.rsplit(".", 1)[-1]) or NON_READING.match(call)
                for call in REQUEST_PASSED.findall(source))
+
+
+def injected_parameters(source: str) -> list[str]:
+    """Parameters of a handler whose route has no path parameter: a decorator fills them from the request
+    (webargs/flask-apispec `@use_kwargs(schema)`, flask-smorest `@blp.arguments`), so the handler takes input
+    (`def login(email, password)`)."""
+    try:
+        tree = ast.parse(textwrap.dedent(source))
+    except SyntaxError:
+        return []
+    fn = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    if fn is None:
+        return []
+    names = [a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
+    if not {"request", "req"} & set(names):     # Django's `def view(request, *args, **kwargs)` passes no input
+        names += [a.arg for a in (fn.args.vararg, fn.args.kwarg) if a is not None]
+    return [n for n in names if n not in ("self", "cls", "request", "req")]
 
 
 @check("SEC-RATE-LIMIT")
