@@ -31,8 +31,8 @@ class EffectFinding:
         return flow_text(self.flow)
 
 
-def handlers_reaching(model: ProgramModel, fid: str) -> tuple[str, ...]:
-    """The request handlers whose calls reach `fid` (fid itself when it is one)."""
+def transitive_callers(model: ProgramModel, fid: str) -> set[str]:
+    """`fid` and every function whose calls reach it."""
     callers: dict[str, set[str]] = model.__dict__.setdefault("_callers", {})
     if not callers:
         for caller, callees in model.program.calls.items():
@@ -46,12 +46,49 @@ def handlers_reaching(model: ProgramModel, fid: str) -> tuple[str, ...]:
             if caller not in seen:
                 seen.add(caller)
                 todo.append(caller)
-    return tuple(sorted(f for f in seen if f in model.program.entries))
+    return seen
+
+
+def handlers_reaching(model: ProgramModel, fid: str) -> tuple[str, ...]:
+    """The request handlers whose calls reach `fid` (fid itself when it is one)."""
+    return tuple(sorted(f for f in transitive_callers(model, fid) if f in model.program.entries))
+
+
+# decorators that make a function a command-line command: Click/Flask `@app.cli.command()`, `@click.command()`,
+# `@<group>.command()`, `@click.group()`, Typer `@app.command()`, Flask-Script `@manager.command`/`.option`
+CLI_DECORATOR_TAILS = ("command", "group")
+CLI_DECORATORS = ("manager.option",)
+
+
+def is_cli_command(fn: FunctionInfo) -> bool:
+    """A function a command line runs (a Click, Flask CLI, Typer or Flask-Script command), not a request."""
+    for deco in fn.node.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        name = ast.unparse(target)
+        if name.rsplit(".", 1)[-1] in CLI_DECORATOR_TAILS or name in CLI_DECORATORS:
+            return True
+    return False
+
+
+def outside_requests_only(model: ProgramModel, fid: str) -> bool:
+    """True when no request handler reaches `fid` but a command-line command, a test, a migration or a script
+    does (its own file included): such code runs on an operator's command or in the test suite, not in a
+    request. A function nothing in the model calls is not assumed to be outside requests (the call graph may
+    have missed its caller)."""
+    if not model.program.entries:
+        return False
+    reach = transitive_callers(model, fid)
+    if any(f in model.program.entries for f in reach):
+        return False
+    functions = model.program.functions
+    return any(f in functions and (NO_REQUEST_PATH.search(functions[f].rel) or is_cli_command(functions[f]))
+               for f in reach)
 
 
 def _finding(model: ProgramModel, fid: str, flow: tuple[FlowStep, ...]) -> EffectFinding:
     rel = model.program.functions[fid].rel
-    return EffectFinding(fid, flow, handlers_reaching(model, fid), not NO_REQUEST_PATH.search(rel))
+    return EffectFinding(fid, flow, handlers_reaching(model, fid),
+                         not NO_REQUEST_PATH.search(rel) and not outside_requests_only(model, fid))
 
 
 def queries_per_row(model: ProgramModel) -> list[EffectFinding]:
@@ -91,14 +128,16 @@ def called_at_startup(model: ProgramModel, trees: dict[str, ast.Module]) -> set[
 
 
 def serves_no_request(model: ProgramModel | None, startup: set[str], rel: str, line: int) -> bool:
-    """Code in a migration, command, script or test, or a function run at start-up that no request handler
-    reaches."""
+    """Code in a migration, command, script or test, a function run at start-up that no request handler
+    reaches, or one reached only from command-line commands, tests and scripts (outside_requests_only)."""
     if NO_REQUEST_PATH.search(rel):
         return True
     if model is None or not model.program.entries:
         return False
     fn = model.function_at(rel, line)
-    return fn is not None and fn.name in startup and not handlers_reaching(model, fn.id)
+    if fn is None or handlers_reaching(model, fn.id):
+        return False
+    return fn.name in startup or outside_requests_only(model, fn.id)
 
 
 # writes that persist on their own (Django's save/create, document stores), with no commit to follow
