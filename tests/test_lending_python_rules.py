@@ -1,0 +1,96 @@
+"""General rules for Flask + SQLAlchemy + Alembic projects, on a small lending app written for them in two
+twins (tests/fixtures/pyschema/lending_flawed and lending_safe):
+
+- MIG-SCHEMA-SYNC: a column's `unique=True` is the same constraint as a single-column `UniqueConstraint`
+  in the migration; a unique column the migrations never make unique is still drift.
+- DB-CONSTRAINTS: a unique sign-in key (email, username) left nullable is a missing NOT NULL (a SQLAlchemy
+  Column is nullable unless told otherwise).
+- DB-TRANSACTIONS: a helper reached only from a CLI command or a test serves no request; the same kind of
+  helper reached from a handler is counted.
+- PERF-ASYNC: mail sent on a thread a helper starts is offloaded work; mail sent inline by the helper is not.
+- PERF-CACHING: a cache constructed and bound to the app but never read or written is not caching.
+"""
+from pathlib import Path
+
+import pytest
+
+from auditor.options import AuditOptions
+from auditor.pipeline import run_audit
+from helpers import line_of, places
+
+ROOT = Path(__file__).parent / "fixtures" / "pyschema"
+IDS = ("MIG-SCHEMA-SYNC", "DB-CONSTRAINTS", "DB-TRANSACTIONS", "PERF-ASYNC", "PERF-CACHING")
+MIGRATION = "migrations/versions/a1b2c3d4e5f6_start.py"
+
+
+def _audit(name: str) -> dict:
+    report = run_audit(ROOT / name, AuditOptions(only=IDS))
+    return {item["id"]: item for item in report["items"]}
+
+
+@pytest.fixture(scope="module")
+def flawed():
+    return _audit("lending_flawed")
+
+
+@pytest.fixture(scope="module")
+def safe():
+    return _audit("lending_safe")
+
+
+def test_unique_column_equals_single_column_unique_constraint(flawed, safe):
+    assert safe["MIG-SCHEMA-SYNC"]["verdict"] == "pass"
+    drift = flawed["MIG-SCHEMA-SYNC"]["details"]["drift"]
+    # branches.code: unique=True in the model, sa.UniqueConstraint("code") in the migration: the same constraint
+    assert not any("branches" in d for d in drift)
+    # loans.genre: unique=True in the model, plain in the migration: real drift
+    assert drift == ["column loans.genre is unique in the model but not unique in the migrations"]
+    assert flawed["MIG-SCHEMA-SYNC"]["verdict"] == "fail"
+
+
+def test_nullable_unique_sign_in_keys_are_missing_not_null(flawed, safe):
+    item = flawed["DB-CONSTRAINTS"]
+    assert item["verdict"] == "partial"
+    root = ROOT / "lending_flawed"
+    assert places(item, "violation") == {(MIGRATION, line_of(root, MIGRATION, '"email", sa.String')),
+                                         (MIGRATION, line_of(root, MIGRATION, '"username", sa.String'))}
+    assert item["details"]["by_rule"]["sign-in-key-nullable"] == 2
+    assert "loans.reader_id" in item["rationale"]          # nullable foreign keys are named, not scored
+    good = safe["DB-CONSTRAINTS"]
+    assert good["verdict"] == "pass" and good["details"]["by_rule"]["sign-in-key-not-null"] == 2
+
+
+def test_helpers_reached_only_from_cli_and_tests_serve_no_request(flawed, safe):
+    seed_readers = f"app/seed.py:{line_of(ROOT / 'lending_safe', 'app/seed.py', 'def readers')}"
+    seed_renew = f"app/seed.py:{line_of(ROOT / 'lending_safe', 'app/seed.py', 'def renew_all')}"
+    item = safe["DB-TRANSACTIONS"]
+    assert item["verdict"] == "not_applicable"
+    assert set(item["details"]["not_serving_requests"]) == {seed_readers, seed_renew}
+    bad = flawed["DB-TRANSACTIONS"]
+    assert bad["verdict"] == "fail"
+    # renew_all is also reached from POST /renewals in the flawed twin: request code, counted
+    assert set(bad["details"]["not_atomic"]) == {f"{seed_renew} renew_all", "app/views.py:20 borrow"}
+    assert bad["details"]["not_serving_requests"] == [seed_readers]
+
+
+def test_mail_on_a_thread_started_by_a_helper_is_offloaded(flawed, safe):
+    item = safe["PERF-ASYNC"]
+    assert item["verdict"] == "pass"
+    root = ROOT / "lending_safe"
+    assert places(item, "practice") == {("app/email.py", line_of(root, "app/email.py", "Thread(target=deliver"))}
+    message = item["evidence"][0]["message"]
+    assert "POST /readers" in message and "Thread(" in message and "deliver" in message
+    bad = flawed["PERF-ASYNC"]
+    assert bad["verdict"] == "fail"
+    assert places(bad, "violation") == {("app/views.py", line_of(ROOT / "lending_flawed", "app/views.py", "notify("))}
+
+
+def test_cache_constructed_but_never_used_is_not_caching(flawed, safe):
+    item = flawed["PERF-CACHING"]
+    assert item["verdict"] == "fail"
+    assert "app/__init__.py:10 shelf_cache (constructed and set up, never read or written)" in item["rationale"]
+    good = safe["PERF-CACHING"]
+    assert good["verdict"] == "pass"
+    # semgrep reports the decorated view from its first decorator line
+    assert ("app/views.py", line_of(ROOT / "lending_safe", "app/views.py", '@bp.route("/loans")')) \
+        in places(good, "practice")
