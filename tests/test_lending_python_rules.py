@@ -9,17 +9,24 @@ twins (tests/fixtures/pyschema/lending_flawed and lending_safe):
   helper reached from a handler is counted.
 - PERF-ASYNC: mail sent on a thread a helper starts is offloaded work; mail sent inline by the helper is not.
 - PERF-CACHING: a cache constructed and bound to the app but never read or written is not caching.
+- API-FILTERING: page and items_per_page choose a slice, they filter nothing.
+- SEC-XSS: `{{ review.text_html | safe }}` is sanitised when an ORM 'set' listener fills text_html from
+  bleach.clean; linkify alone sanitises nothing.
 """
+import ast
+import textwrap
 from pathlib import Path
 
 import pytest
 
 from auditor.options import AuditOptions
 from auditor.pipeline import run_audit
+from auditor.probes.orm_sanitisers import safe_outputs_all_sanitised, sanitised_by_listener
 from helpers import line_of, places
 
 ROOT = Path(__file__).parent / "fixtures" / "pyschema"
-IDS = ("MIG-SCHEMA-SYNC", "DB-CONSTRAINTS", "DB-TRANSACTIONS", "PERF-ASYNC", "PERF-CACHING")
+IDS = ("MIG-SCHEMA-SYNC", "DB-CONSTRAINTS", "DB-TRANSACTIONS", "PERF-ASYNC", "PERF-CACHING", "API-FILTERING",
+       "SEC-XSS")
 MIGRATION = "migrations/versions/a1b2c3d4e5f6_start.py"
 
 
@@ -94,3 +101,54 @@ def test_cache_constructed_but_never_used_is_not_caching(flawed, safe):
     # semgrep reports the decorated view from its first decorator line
     assert ("app/views.py", line_of(ROOT / "lending_safe", "app/views.py", '@bp.route("/loans")')) \
         in places(good, "practice")
+
+
+def test_pagination_parameters_are_not_filters(flawed, safe):
+    item = flawed["API-FILTERING"]
+    assert item["verdict"] == "fail"
+    assert places(item, "violation") == {("app/views.py", line_of(ROOT / "lending_flawed", "app/views.py",
+                                                                   'def loans():') - 1)}
+    good = safe["API-FILTERING"]
+    assert good["verdict"] == "pass" and "filters/sorts by genre" in good["evidence"][0]["message"]
+
+
+def test_field_sanitised_in_an_orm_listener_may_be_marked_safe(flawed, safe):
+    assert safe["SEC-XSS"]["verdict"] == "pass"
+    assert safe["SEC-XSS"]["details"]["sanitised_by_orm_listener"] == ["app/templates/review.html:3"]
+    bad = flawed["SEC-XSS"]
+    assert bad["verdict"] == "fail" and places(bad, "violation") == {("app/templates/review.html", 3)}
+
+
+def _modules(**sources: str) -> list[tuple[str, ast.Module]]:
+    return [(rel.replace("__", "/") + ".py", ast.parse(textwrap.dedent(text))) for rel, text in sources.items()]
+
+
+def test_listener_fields_need_every_declaring_model_sanitised():
+    sanitised = """
+        import bleach
+        from sqlalchemy import Column, Text, event
+        from .base import Base
+
+        class Note(Base):
+            body = Column(Text)
+            body_html = Column(Text)
+
+        @event.listens_for(Note.body, "set")
+        def render(target, value, oldvalue, initiator):
+            target.body_html = bleach.clean(value, tags=["p"])
+        """
+    fields = sanitised_by_listener(_modules(app__notes=sanitised))
+    assert list(fields) == ["body_html"] and fields["body_html"][0].startswith("Note.body_html at app/notes.py:")
+    assert safe_outputs_all_sanitised("<p>{{ note.body_html|safe }}</p>", fields) == ["body_html"]
+    # another |safe on the same line that is not a sanitised field keeps the line counted
+    assert safe_outputs_all_sanitised("{{ note.body_html|safe }} {{ note.title|safe }}", fields) == []
+    assert safe_outputs_all_sanitised("{{ note.body_html|markdown|safe }}", fields) == []
+    # a second model declares body_html without a listener: the template cannot tell which one it prints
+    other = """
+        from sqlalchemy import Column, Text
+        from .base import Base
+
+        class Page(Base):
+            body_html = Column(Text)
+        """
+    assert sanitised_by_listener(_modules(app__notes=sanitised, app__pages=other)) == {}
