@@ -15,7 +15,7 @@ from auditor.collectors.orm_models import ORM_MODELS
 from auditor.collectors.program import PROGRAM
 from auditor.context import AuditContext, Key, Unavailable
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
-from auditor.orm.transactions import WritingFunction, scan_functions
+from auditor.orm.transactions import UNIT_OF_WORK, WritingFunction, direct_writes, scan_functions
 from auditor.registry import check, collector
 
 WRITING_FUNCTIONS: Key[tuple[list[WritingFunction], int]] = Key("writing_functions")
@@ -42,6 +42,33 @@ def _modules(ctx: AuditContext):
         tree = ctx.repo.python_ast(rel)
         if tree is not None:
             yield rel, tree
+
+
+def units_through_helpers(model, counted: set[tuple[str, str]]) -> list[tuple[WritingFunction, list[str]]]:
+    """Request handlers that write once themselves and again through helpers that add to the session without
+    committing (a model constructor that adds a related row, a method that calls session.add), then commit once:
+    two or more writes in one unit of work, atomic. (handler's direct scan, the helpers' names.)"""
+    out = []
+    for fid in sorted(model.program.entries):
+        info = model.program.functions.get(fid)
+        summary = model.summaries.get(fid)
+        if info is None or summary is None or (info.rel, info.name) in counted or summary.committing_calls:
+            continue
+        helpers = sorted(callee.split("::")[-1] for callee in model.program.calls.get(fid, ())
+                         if (s := model.summaries.get(callee)) is not None
+                         and "write" in s.effects and "commit" not in s.effects)
+        if not helpers:
+            continue
+        fn = direct_writes(info.rel, info.node)
+        if (not fn.writes or fn.protected_writes or any(w.kind != UNIT_OF_WORK or w.in_loop for w in fn.writes)
+                or len(fn.commits) != 1 or fn.commits[0][1] or fn.commits[0][0] < max(w.line for w in fn.writes)):
+            continue
+        fn.atomic = True
+        fn.protection = f"one unit of work with the writes of {', '.join(h + '()' for h in helpers[:3])}, " \
+                        f"committed once at line {fn.commits[0][0]}"
+        fn.protection_line = fn.commits[0][0]
+        out.append((fn, helpers))
+    return out
 
 
 @check("DB-TRANSACTIONS")
@@ -78,6 +105,11 @@ def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     apart += sorted(f"{fn.file}:{fn.line}" for fn in functions
                     if not fn.atomic and serves_no_request(model, startup, fn.file, fn.line))
     functions = [fn for fn in functions if not serves_no_request(model, startup, fn.file, fn.line)]
+    if model is not None:
+        counted = {(fn.file, fn.name) for fn in functions} | {
+            (model.program.functions[found.function].rel, model.program.functions[found.function].name)
+            for found, _ in through}
+        functions += [fn for fn, _ in units_through_helpers(model, counted)]
     if js is not None:
         apart += js.apart
         note += f" JavaScript/TypeScript: {len(js.functions)} multi-write function(s) in {js.scanned} file(s)."
@@ -92,7 +124,7 @@ def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
             line = fn.protection_line or fn.line
             evidence.append(Evidence(fn.file, line, ctx.repo.snippet(fn.file, line), rule_id="db-transactions/atomic",
                                      engine="ast", kind=PRACTICE,
-                                     message=f"{fn.name}(): {fn.write_count}+ writes, atomic by {fn.protection}"))
+                                     message=f"{fn.name}(): {max(fn.write_count, 2)}+ writes, atomic by {fn.protection}"))
         else:
             lines = ", ".join(str(w.line) for w in fn.writes[:6])
             evidence.append(Evidence(fn.file, fn.line, ctx.repo.snippet(fn.file, fn.line),
