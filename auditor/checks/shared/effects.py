@@ -4,6 +4,7 @@ committed one by one), attributed to the request handlers that reach them. Code 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from auditor.endpoints.branches import post_only_lines
@@ -13,6 +14,8 @@ from auditor.program import FunctionInfo, ProgramModel, flow_text
 from auditor.program.rules import load_rules
 
 MAX_HANDLERS = 5   # handlers named per finding
+# tests among NO_REQUEST_PATH: they call request code too, so their calls alone do not put code outside requests
+TEST_PATH = re.compile(r"(^|/)(tests?|fixtures)/|(^|/)(test_[^/]+|conftest|[^/]+_test)\.py$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -70,19 +73,43 @@ def is_cli_command(fn: FunctionInfo) -> bool:
     return False
 
 
+def imported_by_application(model: ProgramModel, rel: str) -> bool:
+    """Some module outside tests, scripts and commands imports `rel` (`from app import fake` counts for
+    app/fake.py, as an import of the package's attribute of that name)."""
+    cache: dict[str, bool] = model.__dict__.setdefault("_imported_by_application", {})
+    if rel not in cache:
+        stem = rel.rsplit("/", 1)[-1].removesuffix(".py")
+        package = rel.rsplit("/", 1)[0] + "/__init__.py" if "/" in rel else "__init__.py"
+        cache[rel] = any(
+            (target.rel == rel or (target.rel == package and target.attr == stem))
+            for other, module in model.program.modules.items()
+            if other != rel and not NO_REQUEST_PATH.search(other)
+            for target in module.imports.values())
+    return cache[rel]
+
+
 def outside_requests_only(model: ProgramModel, fid: str) -> bool:
-    """True when no request handler reaches `fid` but a command-line command, a test, a migration or a script
-    does (its own file included): such code runs on an operator's command or in the test suite, not in a
-    request. A function nothing in the model calls is not assumed to be outside requests (the call graph may
-    have missed its caller)."""
+    """True when no request handler reaches `fid` but a command-line command, a migration or a script does,
+    or a test does and no application module imports `fid`'s module (a fake-data module only tests use).
+    Such code runs on an operator's command or in the test suite, not in a request. A test calling a function
+    of an imported module proves nothing (tests call request code, and handlers may reach it by dynamic
+    dispatch the call graph misses); a function nothing in the model calls is not assumed outside requests."""
     if not model.program.entries:
         return False
     reach = transitive_callers(model, fid)
     if any(f in model.program.entries for f in reach):
         return False
     functions = model.program.functions
-    return any(f in functions and (NO_REQUEST_PATH.search(functions[f].rel) or is_cli_command(functions[f]))
-               for f in reach)
+    tests_only = not imported_by_application(model, functions[fid].rel) if fid in functions else False
+    for f in reach:
+        info = functions.get(f)
+        if info is None:
+            continue
+        if is_cli_command(info):
+            return True
+        if NO_REQUEST_PATH.search(info.rel) and (tests_only or not TEST_PATH.search(info.rel)):
+            return True
+    return False
 
 
 def _finding(model: ProgramModel, fid: str, flow: tuple[FlowStep, ...]) -> EffectFinding:
