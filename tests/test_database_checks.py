@@ -308,12 +308,31 @@ def test_sign_in_handle_must_be_unique_even_when_email_is(make_ctx):
     from auditor.orm.schema_probes import natural_key_places
     users = table("users", PK(), Column("username", "varchar"), Column("email", "varchar", unique=True),
                   Column("password", "varchar"))
-    assert [(p.ok, p.rule) for p in natural_key_places(users)] == [(False, "natural-key-not-unique")]
+    # the unique e-mail is also a sign-in key, and a Column is nullable unless declared otherwise
+    assert [(p.ok, p.rule) for p in natural_key_places(users)] == [(False, "natural-key-not-unique"),
+                                                                    (False, "sign-in-key-nullable")]
     # with a unique handle, the e-mail is not a sign-in key and need not be unique
-    members = table("members", PK(), Column("login", "varchar", unique=True), Column("email", "varchar"))
-    assert [(p.ok, p.rule) for p in natural_key_places(members)] == [(True, "natural-key-unique")]
+    members = table("members", PK(), Column("login", "varchar", unique=True, nullable=False), Column("email", "varchar"))
+    assert [(p.ok, p.rule) for p in natural_key_places(members)] == [(True, "natural-key-unique"),
+                                                                      (True, "sign-in-key-not-null")]
     # a username in a table that is not an account table is a reference by name, not a key
     posts = table("posts", PK(), Column("username", "varchar"), Column("body", "text"))
+    assert natural_key_places(posts) == []
+
+
+def test_unique_sign_in_keys_must_be_not_null():
+    from auditor.orm.schema_probes import natural_key_places
+    # every unique sign-in key is judged, the e-mail too when a handle exists; a key that is not unique is
+    # judged by the uniqueness rule alone, and a primary-key handle is NOT NULL by being the key
+    accounts = table("accounts", PK(), Column("username", "varchar", unique=True, nullable=False),
+                     Column("email", "varchar", unique=True), Column("login", "varchar"))
+    rules = [(p.ok, p.rule, p.message.split(" ")[0]) for p in natural_key_places(accounts)
+             if p.rule.startswith("sign-in")]
+    assert rules == [(False, "sign-in-key-nullable", "accounts.email"), (True, "sign-in-key-not-null", "accounts.username")]
+    handles = table("handles", Column("handle", "varchar", primary_key=True, nullable=False), Column("password", "text"))
+    assert not [p for p in natural_key_places(handles) if p.rule.startswith("sign-in")]
+    # not an account table: no sign-in key
+    posts = table("posts", PK(), Column("email", "varchar", unique=True))
     assert natural_key_places(posts) == []
 
 

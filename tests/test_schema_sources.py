@@ -148,6 +148,8 @@ def test_gorm_v1_relations_are_undeclared_unindexed_references(gorm_v1):
     f, rel = "gorm-v1-noncompliant", "models/models.go"
     assert violations(gorm_v1["DB-CONSTRAINTS"]) == {
         (rel, line_of(f, rel, "Username string"), "db-constraints/natural-key-not-unique"),
+        # unique_index without `not null`: GORM's AutoMigrate creates the column nullable
+        (rel, line_of(f, rel, "Email    string"), "db-constraints/sign-in-key-nullable"),
         (rel, line_of(f, rel, "Slug     string"), "db-constraints/natural-key-not-unique"),
         (rel, line_of(f, rel, "WriterID uint"), "db-constraints/undeclared-foreign-key")}
     assert violations(gorm_v1["DB-FK-INDEX"]) == {

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from auditor.astwalk import walk
-from auditor.dbschema import Schema, Table
+from auditor.dbschema import Column, Schema, Table
 from auditor.orm.coltypes import family
 from auditor.orm.pyast import dotted
 
@@ -184,12 +184,33 @@ def natural_key_places(table: Table) -> list[Place]:
                             f"{table.name}.{c.name} has no unique constraint: accounts are looked up by it, so "
                             "duplicates are possible", table.name, table.source,
                             "natural-key-unique" if ok else "natural-key-not-unique"))
+    if account:
+        places += _sign_in_keys_not_null(table, names)
     for name in sorted(SLUG_KEYS & names.keys()):
         c = names[name]
         ok = _unique_alone(table, c.name)
         places.append(Place(ok, c.file or table.file, c.line or table.line,
                             f"{table.name}.{c.name} is " + ("unique" if ok else "not unique: two rows may share a slug"),
                             table.name, table.source, "natural-key-unique" if ok else "natural-key-not-unique"))
+    return places
+
+
+def _sign_in_keys_not_null(table: Table, names: dict[str, Column]) -> list[Place]:
+    """Every unique sign-in key of an account table (username, login, e-mail) is NOT NULL: a unique column
+    accepts any number of NULLs, so a nullable key lets rows exist that no sign-in can find, and code that
+    looks accounts up by it must handle None. The schema readers already apply each ORM's default (a
+    SQLAlchemy Column is nullable unless primary_key or nullable=False; a Django field is NOT NULL unless
+    null=True; a non-Optional Mapped[...] is NOT NULL)."""
+    places = []
+    for key in sorted((HANDLE_KEYS | EMAIL_KEYS) & names.keys()):
+        c = names[key]
+        if c.primary_key or not _unique_alone(table, c.name):
+            continue
+        places.append(Place(not c.nullable, c.file or table.file, c.line or table.line,
+                            f"{table.name}.{c.name} is a unique sign-in key declared NOT NULL" if not c.nullable else
+                            f"{table.name}.{c.name} is a unique sign-in key but nullable: rows without it can be "
+                            "stored (declare NOT NULL)", table.name, table.source,
+                            "sign-in-key-not-null" if not c.nullable else "sign-in-key-nullable"))
     return places
 
 

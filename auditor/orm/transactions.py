@@ -289,3 +289,11 @@ def _judge(fn: WritingFunction, node, scan: _FunctionScan, rel: str, atomic_requ
         fn.protection_line = commit or fn.line
     else:
         fn.protection, fn.protection_line = "transaction block", fn.line
+
+
+def direct_writes(rel: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> WritingFunction:
+    """The writes and commits a function makes in its own body, not judged (any number of writes): callers
+    combine them with the writes of the helpers the function calls (auditor/checks/database/transactions.py)."""
+    fn = WritingFunction(rel, node.name, node.lineno)
+    _FunctionScan(node, fn).run()
+    return fn

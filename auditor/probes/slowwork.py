@@ -200,3 +200,75 @@ def slow_work_in_handler(project: Project, mod: Module, fn: ast.AST, handler: st
                                 via=f"{helper.name}() at {helper_mod.path}:{line}",
                                 via_file=helper_mod.path, via_line=line))
     return out, helpers
+
+
+# thread/process/executor calls and the argument that names the function run off the request
+HANDOFF_TARGETS: dict[str, tuple[str, int]] = {   # callee tail -> (keyword, position) of the function run
+    "Thread": ("target", 1), "Process": ("target", 1), "Timer": ("function", 1),
+    "submit": ("fn", 0), "to_thread": ("func", 0), "run_in_executor": ("func", 1), "apply_async": ("func", 0),
+}
+
+
+def _handoff_target(mod: Module, call: ast.Call) -> ast.expr | None:
+    """The function a thread, process or executor call runs (`Thread(target=f)`, `executor.submit(f, ...)`)."""
+    name = dotted_call(mod, call.func) or ""
+    tail = name.rsplit(".", 1)[-1]
+    if tail not in HANDOFF_TARGETS or (tail == "apply_async" and not name.endswith("pool.apply_async")
+                                       and "Pool" not in name):
+        return None
+    keyword, position = HANDOFF_TARGETS[tail]
+    for kw in call.keywords:
+        if kw.arg == keyword:
+            return kw.value
+    return call.args[position] if len(call.args) > position else None
+
+
+def _constructed(mod: Module, fn: ast.AST) -> list[str]:
+    """The mail/PDF objects (SLOW_WHEN_SENT) the function builds, in order."""
+    return [name for call in _calls(fn) if (name := dotted_call(mod, call.func) or "") in SLOW_WHEN_SENT]
+
+
+def handed_off_work(project: Project, mod: Module, fn: ast.AST) -> list[tuple[int, str, str]]:
+    """(line, what, how) for slow work `fn` starts on another thread or process: the target's own slow calls
+    (`Thread(target=send_async_email, ...)` whose body calls `mail.send`), or a message `fn` builds and the
+    target sends (`Thread(target=mail.send, args=(msg,))`, or a target that calls `.send(...)` on what it is given)."""
+    out = []
+    built = _constructed(mod, fn)
+    for call in _calls(fn):
+        target = _handoff_target(mod, call)
+        if target is None:
+            continue
+        what = ""
+        target_name = dotted_call(mod, target) or ""
+        resolved = project.function(mod, ast.Call(func=target, args=[], keywords=[])) \
+            if isinstance(target, (ast.Name, ast.Attribute)) else None
+        if target_name in SLOW_CALLS:
+            what = SLOW_CALLS[target_name]
+        elif resolved is not None:
+            tmod, tfn = resolved
+            found = slow_calls(tmod, tfn)
+            if found:
+                what = found[0][1]
+            elif built and any(isinstance(c.func, ast.Attribute) and c.func.attr in SEND_METHODS for c in _calls(tfn)):
+                what = SLOW_WHEN_SENT[built[0]]
+        elif built and isinstance(target, ast.Attribute) and target.attr in SEND_METHODS:
+            what = SLOW_WHEN_SENT[built[0]]
+        if what:
+            out.append((call.lineno, what, f"{ast.unparse(call.func)}(... {ast.unparse(target)} ...)"))
+    return out
+
+
+def handed_off_in_handler(project: Project, mod: Module, fn: ast.AST, handler: str) -> list[SlowWork]:
+    """Slow work the handler, or a same-repository function it calls (one level), starts on a background
+    thread, process or executor: offloaded, the request does not wait for it."""
+    out = [SlowWork(mod.path, line, handler, what, via=how) for line, what, how in handed_off_work(project, mod, fn)]
+    for call in _calls(fn):
+        found = project.function(mod, call)
+        if found is None or found[1] is fn:
+            continue
+        helper_mod, helper = found
+        for line, what, how in handed_off_work(project, helper_mod, helper)[:1]:
+            out.append(SlowWork(mod.path, call.lineno, handler, what,
+                                via=f"{helper.name}() at {helper_mod.path}:{line}, {how}",
+                                via_file=helper_mod.path, via_line=line))
+    return out

@@ -15,8 +15,15 @@ from auditor.model import PRACTICE, Endpoint, Finding, ItemResult, partial_resul
 from auditor.probes.callees import JS_EXTENSIONS, endpoint_text
 from auditor.registry import check
 
-PAGINATION_NAMES = {"limit", "offset", "page", "page_size", "per_page", "cursor", "size", "skip", "take", "num",
-                    "pagesize", "perpage"}
+# page and window parameters: they choose which slice of the list comes back, not which rows belong to it.
+# Compared without case, `_` or `-` (items_per_page, pageSize, page-number).
+PAGINATION_NAMES = {"limit", "offset", "page", "pagesize", "perpage", "cursor", "size", "skip", "take", "num",
+                    "itemsperpage", "pagenumber", "pagenum", "pageno", "pageindex", "pagetoken", "nextpagetoken",
+                    "startingafter", "endingbefore", "maxresults"}
+
+
+def is_pagination_name(name: str) -> bool:
+    return re.sub(r"[_\-]", "", name.lower()) in PAGINATION_NAMES
 QUERY_READ = re.compile(r"(?:(?:request\.(?:args|GET|query_params)\.get\(|request\.(?:args|GET|query_params)\[|"
                         r"req\.query\[|(?<![.\w])query\(|searchParams\.get\(|@Query\()\s*['\"](\w+)|req\.query\.(\w+)|"
                         # the query object a handler was given (NestJS `@Query() query`): `query.tag`, `'tag' in query`
@@ -121,7 +128,7 @@ def evaluate_filtering(item_id: str, endpoints: list[Endpoint], source_of: Sourc
     good, bad = [], []
     for ep in lists:
         source = source_of(ep)
-        params = {p for p in query_parameters(source) if p.lower() not in PAGINATION_NAMES}
+        params = {p for p in query_parameters(source) if not is_pagination_name(p)}
         path_params = {s.strip("{}<>:").split(":")[-1] for s in path_segments(ep.path) if s.startswith(("{", "<", ":"))}
         params -= path_params
         drf = ep.framework == "drf" and (global_filters or re.search(

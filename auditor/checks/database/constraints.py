@@ -1,5 +1,6 @@
 """DB-CONSTRAINTS: a primary key per table, a declared FOREIGN KEY per reference column, a unique sign-in key
-(username/login/email) per account table and unique slugs."""
+(username/login/email) per account table, declared NOT NULL, and unique slugs. Nullable foreign keys are named
+in the rationale but not scored: an optional relation is legitimate and nothing in the schema says which are not."""
 from __future__ import annotations
 
 from auditor.catalog import CatalogItem
@@ -16,13 +17,14 @@ def integrity_constraints(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     places = constraint_places(judged.schema)
     result = schema_proportion(ctx, item, places, judged,
                          "integrity checks (a primary key per table; a declared FOREIGN KEY per reference column; "
-                         "a unique sign-in key per account table and unique slugs):",
+                         "a unique, NOT NULL sign-in key per account table and unique slugs):",
                          "db-constraints")
     hints = nullable_foreign_keys(judged.schema)
     result.details["nullable_foreign_keys"] = [f"{h.file}:{h.line} {h.message}" for h in hints[:30]]
     result.details["unique_constraints"] = sum(len(t.unique_sets) + sum(c.unique for c in t.columns.values())
                                                for t in judged.schema.tables.values())
     if hints:
-        result.rationale += (f" {len(hints)} foreign key column(s) are nullable: listed in details for review "
-                             "(an optional relation is legitimate, so they are not scored).")
+        named = ", ".join(h.message.split(" ", 1)[0] for h in hints[:8]) + (", ..." if len(hints) > 8 else "")
+        result.rationale += (f" {len(hints)} foreign key column(s) are nullable ({named}): review whether each "
+                             "relation is optional (not scored: an optional relation is legitimate).")
     return result

@@ -1,6 +1,8 @@
 """DB-TRANSACTIONS: functions that write two or more times do so atomically."""
 from __future__ import annotations
 
+import ast
+
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.effects import called_at_startup, commits_per_write, serves_no_request
 from auditor.checks.shared.go_transactions import go_transactions
@@ -15,7 +17,8 @@ from auditor.collectors.orm_models import ORM_MODELS
 from auditor.collectors.program import PROGRAM
 from auditor.context import AuditContext, Key, Unavailable
 from auditor.model import PRACTICE, VIOLATION, Evidence, ItemResult, partial_result
-from auditor.orm.transactions import WritingFunction, scan_functions
+from auditor.orm.transactions import UNIT_OF_WORK, WritingFunction, direct_writes, scan_functions
+from auditor.program import ProgramModel
 from auditor.registry import check, collector
 
 WRITING_FUNCTIONS: Key[tuple[list[WritingFunction], int]] = Key("writing_functions")
@@ -42,6 +45,53 @@ def _modules(ctx: AuditContext):
         tree = ctx.repo.python_ast(rel)
         if tree is not None:
             yield rel, tree
+
+
+def _session_write(path) -> bool:
+    """The write an effect path ends at is an ORM session write (session.add/delete/merge...), not a cache
+    or file `.delete()`."""
+    return bool(path) and "session." in (path[-1].label or path[-1].snippet)
+
+
+def _called_name(call: ast.Call) -> str:
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def _callee_name(qualname: str) -> str:
+    """The name a call site uses for a function: the class for a constructor (`User(...)` runs User.__init__)."""
+    parts = qualname.split(".")
+    return parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1]
+
+
+def units_through_helpers(model: ProgramModel, counted: set[tuple[str, str]]) -> list[tuple[WritingFunction, list[str]]]:
+    """Request handlers that write once themselves and again through helpers that add to the session without
+    committing (a model constructor that adds a related row, a method that calls session.add), then commit once:
+    two or more writes in one unit of work, atomic. (handler's direct scan, the helpers' names.)"""
+    out = []
+    for fid in sorted(model.program.entries):
+        info = model.program.functions.get(fid)
+        summary = model.summaries.get(fid)
+        if info is None or summary is None or (info.rel, info.name) in counted or summary.committing_calls:
+            continue
+        fn = direct_writes(info.rel, info.node)
+        if (not fn.writes or fn.protected_writes or any(w.kind != UNIT_OF_WORK or w.in_loop for w in fn.writes)
+                or len(fn.commits) != 1 or fn.commits[0][1] or fn.commits[0][0] < max(w.line for w in fn.writes)):
+            continue
+        called_before_commit = {_called_name(c) for c in ast.walk(info.node)
+                                if isinstance(c, ast.Call) and c.lineno < fn.commits[0][0]}
+        helpers = sorted(qualname for callee in model.program.calls.get(fid, ())
+                         if (s := model.summaries.get(callee)) is not None and _session_write(s.effects.get("write"))
+                         and "commit" not in s.effects
+                         and _callee_name(qualname := callee.split("::")[-1]) in called_before_commit)
+        if not helpers:
+            continue
+        fn.atomic = True
+        fn.protection = f"one unit of work with the writes of {', '.join(h + '()' for h in helpers[:3])}, " \
+                        f"committed once at line {fn.commits[0][0]}"
+        fn.protection_line = fn.commits[0][0]
+        out.append((fn, helpers))
+    return out
 
 
 @check("DB-TRANSACTIONS")
@@ -78,6 +128,11 @@ def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     apart += sorted(f"{fn.file}:{fn.line}" for fn in functions
                     if not fn.atomic and serves_no_request(model, startup, fn.file, fn.line))
     functions = [fn for fn in functions if not serves_no_request(model, startup, fn.file, fn.line)]
+    if model is not None:
+        counted = {(fn.file, fn.name) for fn in functions} | {
+            (model.program.functions[found.function].rel, model.program.functions[found.function].name)
+            for found, _ in through}
+        functions += [fn for fn, _ in units_through_helpers(model, counted)]
     if js is not None:
         apart += js.apart
         note += f" JavaScript/TypeScript: {len(js.functions)} multi-write function(s) in {js.scanned} file(s)."
@@ -92,7 +147,7 @@ def multi_writes_atomic(ctx: AuditContext, item: CatalogItem) -> ItemResult:
             line = fn.protection_line or fn.line
             evidence.append(Evidence(fn.file, line, ctx.repo.snippet(fn.file, line), rule_id="db-transactions/atomic",
                                      engine="ast", kind=PRACTICE,
-                                     message=f"{fn.name}(): {fn.write_count}+ writes, atomic by {fn.protection}"))
+                                     message=f"{fn.name}(): {max(fn.write_count, 2)}+ writes, atomic by {fn.protection}"))
         else:
             lines = ", ".join(str(w.line) for w in fn.writes[:6])
             evidence.append(Evidence(fn.file, fn.line, ctx.repo.snippet(fn.file, fn.line),

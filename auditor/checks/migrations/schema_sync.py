@@ -94,11 +94,11 @@ def compare_table(model: Table, migrated: Table | None, folder: str) -> list[Dif
                                               "migration creates it", (ix.file or model.file, ix.line or model.line), t_at))
     model_indexes = {ix.columns for ix in model.indexes} | set(model.unique_sets)
     for cols in model.unique_sets:
-        if cols not in migrated_indexes:
+        if cols not in migrated_indexes and not _covered_by_column(migrated, cols):
             out.append(Difference(model.name, f"unique constraint on {model.name}({', '.join(cols)}) is in the model but "
                                               "no migration creates it", m_at, t_at))
     for cols in migrated.unique_sets:
-        if cols not in model_indexes:
+        if cols not in model_indexes and not _covered_by_column(model, cols):
             out.append(Difference(model.name, f"unique constraint on {model.name}({', '.join(cols)}) is in the "
                                               "migrations but not in the model", m_at, t_at))
     return out
@@ -110,7 +110,8 @@ def _unique_elsewhere(table: Table, column: str) -> bool:
 
 
 def _covered_by_column(table: Table, columns: tuple[str, ...]) -> bool:
-    """A single-column index the migrations express as the column's own unique/index flag (db_index, index=True)."""
+    """A single-column index or unique constraint one side expresses as the column's own flag: `unique=True` on
+    a column is the same constraint as `UniqueConstraint('name')` or a unique index on that column alone."""
     return len(columns) == 1 and columns[0] in table.columns and table.columns[columns[0]].unique
 
 

@@ -23,7 +23,8 @@ HANDLER_SLOW_WORK: Key[tuple[list[Finding], dict]] = Key("handler_slow_work")
 
 @collector(HANDLER_SLOW_WORK, after=(ENDPOINTS,), serves=("PERF-ASYNC",))
 def helper_slow_work(ctx: AuditContext) -> tuple[list[Finding], dict]:
-    """Slow work in Python handlers and one level down in same-repository helpers (ast)."""
+    """Slow work in Python handlers and one level down in same-repository helpers (ast): run inline (a
+    violation) or started on a thread, process or executor (a practice: offloaded)."""
     endpoints = ctx.get(ENDPOINTS).endpoints
     python_endpoints = [e for e in endpoints if e.framework in PYTHON_FRAMEWORKS and e.file.endswith(".py")]
     modules = {path: slowwork.read_module(path, tree) for path, tree in python_sources(ctx)}
@@ -31,6 +32,7 @@ def helper_slow_work(ctx: AuditContext) -> tuple[list[Finding], dict]:
     findings: list[Finding] = []
     handlers = helpers = 0
     seen: set[tuple[str, int]] = set()
+    offloaded: set[tuple[str, int]] = set()
     for ep in python_endpoints:
         mod = modules.get(ep.file)
         fn = slowwork.find_handler(mod, ep.handler, ep.line) if mod else None
@@ -40,6 +42,16 @@ def helper_slow_work(ctx: AuditContext) -> tuple[list[Finding], dict]:
         handlers += 1
         found, read = slowwork.slow_work_in_handler(project, mod, fn, ep.handler)
         helpers += read
+        for work in slowwork.handed_off_in_handler(project, mod, fn, ep.handler):
+            if (work.via_file or work.file, work.via_line or work.line) in offloaded:
+                continue
+            offloaded.add((work.via_file or work.file, work.via_line or work.line))
+            findings.append(Finding(item_id="PERF-ASYNC", evidence=Evidence(
+                work.via_file or work.file, work.via_line or work.line,
+                ctx.repo.snippet(work.via_file or work.file, work.via_line or work.line),
+                rule_id="slow-work-handed-off", engine="ast", kind=PRACTICE,
+                message=f"{ep.method} {ep.path} ({work.handler}) {work.what} on a background thread or process "
+                        f"({work.via}): the request does not wait for it")))
         for work in found:
             via = f" through {work.via}" if work.via else ""
             findings.append(Finding(item_id="PERF-ASYNC", evidence=Evidence(
@@ -125,7 +137,8 @@ def background_work(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     helper_findings, scan = ctx.get(HANDLER_SLOW_WORK)
     looked_for = ("mail (smtplib, emails, yagmail, Flask-Mail, Django mail), subprocesses and PDF rendering in "
                   f"{scan['python_handlers_read']} Python handler(s) and the {scan['helper_calls_followed']} "
-                  "same-repository function call(s) they make (one level), and background job systems (Celery, "
+                  "same-repository function call(s) they make (one level), run inline or started on a thread, process "
+                  "or executor (Thread(target=...), executor.submit), and background job systems (Celery, "
                   "RQ, Dramatiq, arq, Huey, FastAPI BackgroundTasks, BullMQ); in JavaScript/TypeScript, handlers that await "
                   "a function sending mail through nodemailer's sendMail, themselves or one call down)")
     practices = ctx.practices(item.id) + [f for f in helper_findings if f.evidence.kind == PRACTICE]

@@ -51,10 +51,44 @@ def broker_only_redis(ctx: AuditContext, findings: list[Finding]) -> tuple[list[
     return kept, dropped
 
 
+# a reference to a cache object that reads or writes nothing: importing it, binding it to the app
+SET_UP_ONLY = re.compile(r"^\s*(?:from\s+\S+\s+)?import\b|\.init_app\s*\(|\.init\s*\(")
+
+
+def never_used_caches(ctx: AuditContext, findings: list[Finding]) -> tuple[list[Finding], list[str]]:
+    """Drop Python cache objects that are constructed and set up but never read or written: `cache = Cache()`
+    with `cache.init_app(app)` and no `@cache.cached`, `@cache.memoize`, `cache.get/set` or any other use of the
+    name in the application code. Presence is not caching. A name used in any other way (a method call,
+    passed to another object, a decorator) keeps the finding: the check only drops what is certainly idle."""
+    kept, dropped = [], []
+    lines: list[str] | None = None
+    for f in findings:
+        tree = ctx.repo.python_ast(f.file) if f.file.endswith(".py") and f.line else None
+        name = _assigned_name(tree, f.line) if tree is not None else None
+        if not name or not re.fullmatch(r"[A-Za-z_][\w.]*", name):
+            kept.append(f)
+            continue
+        if lines is None:
+            lines = [line for p in ctx.repo.paths("python") if not TEST_FILE.search(p)
+                     for line in (ctx.repo.read_text(p) or "").splitlines()]
+        last = name.rsplit(".", 1)[-1]
+        mention = re.compile(rf"(?<![\w.]){re.escape(last)}\b|\.{re.escape(last)}\b")
+        uses = [line for line in lines if mention.search(line) and not line.lstrip().startswith("#")]
+        constructed = [line for line in uses if re.match(rf"\s*{re.escape(name)}\s*(?::[^=]+)?=(?!=)", line)]
+        other = [line for line in uses if line not in constructed and not SET_UP_ONLY.search(line)]
+        if constructed and not other:
+            dropped.append(f"{f.file}:{f.line} {name} (constructed and set up, never read or written)")
+        else:
+            kept.append(f)
+    return kept, dropped
+
+
 @check("PERF-CACHING")
 def caching(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
     practices, queue_only = broker_only_redis(ctx, ctx.practices(item.id))
+    practices, idle = never_used_caches(ctx, practices)
+    queue_only += idle
     queue_note = (f" Not counted as caches: {'; '.join(queue_only)}." if queue_only else "")
     none = ItemResult(item.id, "fail",
                       "Heuristic: no cache found. Looked for Redis/memcached clients, Django CACHES with a shared "

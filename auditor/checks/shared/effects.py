@@ -4,6 +4,7 @@ committed one by one), attributed to the request handlers that reach them. Code 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from auditor.endpoints.branches import post_only_lines
@@ -13,6 +14,8 @@ from auditor.program import FunctionInfo, ProgramModel, flow_text
 from auditor.program.rules import load_rules
 
 MAX_HANDLERS = 5   # handlers named per finding
+# tests among NO_REQUEST_PATH: they call request code too, so their calls alone do not put code outside requests
+TEST_PATH = re.compile(r"(^|/)(tests?|fixtures)/|(^|/)(test_[^/]+|conftest|[^/]+_test)\.py$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,8 @@ class EffectFinding:
         return flow_text(self.flow)
 
 
-def handlers_reaching(model: ProgramModel, fid: str) -> tuple[str, ...]:
-    """The request handlers whose calls reach `fid` (fid itself when it is one)."""
+def transitive_callers(model: ProgramModel, fid: str) -> set[str]:
+    """`fid` and every function whose calls reach it."""
     callers: dict[str, set[str]] = model.__dict__.setdefault("_callers", {})
     if not callers:
         for caller, callees in model.program.calls.items():
@@ -46,12 +49,73 @@ def handlers_reaching(model: ProgramModel, fid: str) -> tuple[str, ...]:
             if caller not in seen:
                 seen.add(caller)
                 todo.append(caller)
-    return tuple(sorted(f for f in seen if f in model.program.entries))
+    return seen
+
+
+def handlers_reaching(model: ProgramModel, fid: str) -> tuple[str, ...]:
+    """The request handlers whose calls reach `fid` (fid itself when it is one)."""
+    return tuple(sorted(f for f in transitive_callers(model, fid) if f in model.program.entries))
+
+
+# decorators that make a function a command-line command: Click/Flask `@app.cli.command()`, `@click.command()`,
+# `@<group>.command()`, `@click.group()`, Typer `@app.command()`, Flask-Script `@manager.command`/`.option`
+CLI_DECORATOR_TAILS = ("command", "group")
+CLI_DECORATORS = ("manager.option",)
+
+
+def is_cli_command(fn: FunctionInfo) -> bool:
+    """A function a command line runs (a Click, Flask CLI, Typer or Flask-Script command), not a request."""
+    for deco in fn.node.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        name = ast.unparse(target)
+        if name.rsplit(".", 1)[-1] in CLI_DECORATOR_TAILS or name in CLI_DECORATORS:
+            return True
+    return False
+
+
+def imported_by_application(model: ProgramModel, rel: str) -> bool:
+    """Some module outside tests, scripts and commands imports `rel` (`from app import fake` counts for
+    app/fake.py, as an import of the package's attribute of that name)."""
+    cache: dict[str, bool] = model.__dict__.setdefault("_imported_by_application", {})
+    if rel not in cache:
+        stem = rel.rsplit("/", 1)[-1].removesuffix(".py")
+        package = rel.rsplit("/", 1)[0] + "/__init__.py" if "/" in rel else "__init__.py"
+        cache[rel] = any(
+            (target.rel == rel or (target.rel == package and target.attr == stem))
+            for other, module in model.program.modules.items()
+            if other != rel and not NO_REQUEST_PATH.search(other)
+            for target in module.imports.values())
+    return cache[rel]
+
+
+def outside_requests_only(model: ProgramModel, fid: str) -> bool:
+    """True when no request handler reaches `fid` but a command-line command, a migration or a script does,
+    or a test does and no application module imports `fid`'s module (a fake-data module only tests use).
+    Such code runs on an operator's command or in the test suite, not in a request. A test calling a function
+    of an imported module proves nothing (tests call request code, and handlers may reach it by dynamic
+    dispatch the call graph misses); a function nothing in the model calls is not assumed outside requests."""
+    if not model.program.entries:
+        return False
+    reach = transitive_callers(model, fid)
+    if any(f in model.program.entries for f in reach):
+        return False
+    functions = model.program.functions
+    tests_only = not imported_by_application(model, functions[fid].rel) if fid in functions else False
+    for f in reach:
+        info = functions.get(f)
+        if info is None:
+            continue
+        if is_cli_command(info):
+            return True
+        if NO_REQUEST_PATH.search(info.rel) and (tests_only or not TEST_PATH.search(info.rel)):
+            return True
+    return False
 
 
 def _finding(model: ProgramModel, fid: str, flow: tuple[FlowStep, ...]) -> EffectFinding:
     rel = model.program.functions[fid].rel
-    return EffectFinding(fid, flow, handlers_reaching(model, fid), not NO_REQUEST_PATH.search(rel))
+    return EffectFinding(fid, flow, handlers_reaching(model, fid),
+                         not NO_REQUEST_PATH.search(rel) and not outside_requests_only(model, fid))
 
 
 def queries_per_row(model: ProgramModel) -> list[EffectFinding]:
@@ -91,14 +155,16 @@ def called_at_startup(model: ProgramModel, trees: dict[str, ast.Module]) -> set[
 
 
 def serves_no_request(model: ProgramModel | None, startup: set[str], rel: str, line: int) -> bool:
-    """Code in a migration, command, script or test, or a function run at start-up that no request handler
-    reaches."""
+    """Code in a migration, command, script or test, a function run at start-up that no request handler
+    reaches, or one reached only from command-line commands, tests and scripts (outside_requests_only)."""
     if NO_REQUEST_PATH.search(rel):
         return True
     if model is None or not model.program.entries:
         return False
     fn = model.function_at(rel, line)
-    return fn is not None and fn.name in startup and not handlers_reaching(model, fn.id)
+    if fn is None or handlers_reaching(model, fn.id):
+        return False
+    return fn.name in startup or outside_requests_only(model, fn.id)
 
 
 # writes that persist on their own (Django's save/create, document stores), with no commit to follow
