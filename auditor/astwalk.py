@@ -39,7 +39,10 @@ def depth(node: ast.AST) -> int:
     """How many levels the tree under `node` has (1: the node alone), found without recursion."""
     found = node.__dict__.get(_DEPTH)
     if found is None:
-        found = _flatten(node)[1]
+        nodes, found = _flatten(node)
+        if isinstance(node, _KEPT):   # the parser asks a module's depth first: its later walks reuse the list
+            setattr(node, _CACHE, nodes)
+            setattr(node, _DEPTH, found)
     return found
 
 

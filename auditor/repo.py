@@ -161,7 +161,13 @@ class Repository:
                 and (suffix is None or f.path.endswith(suffix))]
 
     def exists(self, rel: str) -> bool:
-        return any(f.path == rel for f in self.files)
+        """`rel` is one of the audited files. The set of paths is kept while `files` is the same list of the
+        same length (a caller may add files after the scan): import resolution asks thousands of times."""
+        files = self.files
+        kept = self.__dict__.get("_path_set")
+        if kept is None or kept[0] is not files or kept[1] != len(files):
+            kept = self.__dict__["_path_set"] = (files, len(files), {f.path for f in files})
+        return rel in kept[2]
 
     def glob(self, pattern: str) -> list[str]:
         return [f.path for f in self.files if fnmatch.fnmatch(f.path, pattern)]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -59,7 +60,10 @@ def audit_once(root: Path, cache_dir: Path | None) -> dict:
     options = AuditOptions(use_cache=cache_dir is not None, cache_dir=cache_dir, fail_on="none")
     started = time.monotonic()
     pipeline.run_audit(root, options)
-    return {"total": time.monotonic() - started, "stages": stages}
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"total": time.monotonic() - started, "stages": stages,
+            "cpu": me.ru_utime + me.ru_stime, "children_cpu": kids.ru_utime + kids.ru_stime,
+            "peak_mib": me.ru_maxrss / 1024, "children_peak_mib": kids.ru_maxrss / 1024, "load": os.getloadavg()[0]}
 
 
 def run_child(root: Path, cache_dir: Path | None) -> dict:
@@ -74,6 +78,9 @@ def report(label: str, result: dict, top: int) -> str:
     stages = sorted(result["stages"].items(), key=lambda kv: -kv[1][0])
     checks = sum(v[0] for k, v in result["stages"].items() if k.startswith("check: "))
     lines = [f"{label}: {result['total']:.1f} s in process; checks together {checks:.1f} s; "
+             f"CPU {result.get('cpu', 0):.1f} s (this process, imports included) + "
+             f"{result.get('children_cpu', 0):.1f} s (engines); peak RSS {result.get('peak_mib', 0):.0f} MiB "
+             f"(largest engine process {result.get('children_peak_mib', 0):.0f} MiB); 1-min load at the end {result.get('load', 0):.1f}; "
              f"{top} longest stages (wall s / thread CPU s):"]
     lines += [f"  {wall:7.2f} {cpu:7.2f}  {name}" for name, (wall, cpu) in stages[:top]]
     return "\n".join(lines)
@@ -117,7 +124,9 @@ def main() -> None:
         shutil.rmtree(cache, ignore_errors=True)
     print(report("cold audit, empty cache", cold, args.top))
     print(report(f"re-audit, {target.relative_to(args.root)} changed", warm, args.top))
-    print(f"re-audit / cold = {warm['total'] / cold['total']:.0%}")
+    print(f"re-audit / cold = {warm['total'] / cold['total']:.0%} wall, "
+          f"{(warm['cpu'] + warm['children_cpu']) / (cold['cpu'] + cold['children_cpu']):.0%} CPU "
+          f"(Python alone: {warm['cpu'] / cold['cpu']:.0%})")
 
 
 if __name__ == "__main__":

@@ -298,13 +298,26 @@ def test_a_re_audit_reuses_per_file_facts_and_equals_an_uncached_audit(tmp_path)
     cold = audit("--cache-dir", str(cache))
     assert cold == audit("--no-cache")
     facts = sorted(p.name.split("-")[0] for p in cache.glob("facts_*.json"))
-    assert facts == ["facts_complex_functions", "facts_secrets"], facts
-    # one file changes: a second hard-coded secret, the complex function gone
-    (root / "app" / "views.py").write_text('PASSWORD = "Zq7xR2vL9mK4tW8pN3sB"\n\n\ndef ok():\n    return 1\n')
+    assert facts == ["facts_complex_functions", "facts_secrets", "facts_web_headers"], facts
+    assert _headers(cold) == ("pass", ["app/web.py"]), "CORS restricted, no HTML: the headers not asked for"
+    # one file changes: a second hard-coded secret, the complex function gone, a page rendered as HTML with
+    # one more header set by hand (SEC-HEADERS now reads the cached facts of web.py beside views.py's new ones)
+    (root / "app" / "views.py").write_text(
+        'from flask import render_template\n\nPASSWORD = "Zq7xR2vL9mK4tW8pN3sB"\n\n\n'
+        'def ok(response):\n    response.headers["Content-Security-Policy"] = "default-src \'self\'"\n'
+        '    return render_template("page.html")\n')
     warm = audit("--cache-dir", str(cache))
     assert warm == audit("--no-cache")
     assert warm != cold
+    verdict, files = _headers(warm)
+    assert verdict == "partial" and files == ["app/views.py", "app/web.py"], (verdict, files)
     assert warm == audit("--cache-dir", str(cache)), "nothing changed: the same report again"
+
+
+def _headers(report: dict) -> tuple[str, list[str]]:
+    """SEC-HEADERS' verdict and the files of its evidence."""
+    item = next(i for i in report["items"] if i["id"] == "SEC-HEADERS")
+    return item["verdict"], sorted({e["file"] for e in item["evidence"]})
 
 
 def test_forged_facts_are_ignored(tmp_path):

@@ -16,6 +16,7 @@ API-RATE-LIMIT reads.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -99,16 +100,20 @@ def servers(repo: Repository) -> list[Server]:
     """Where a GraphQL schema is served, with its depth/complexity limit and batching setting."""
     out = []
     everything = "\n".join(text for _, text in _sources(repo))
+    # searches of every source together: the same answer for each server found, so asked once
+    anywhere = functools.cache(lambda pattern: pattern.search(everything))
+    served_by_view = re.compile(r"GraphQLView|GraphQLRouter|GraphQL\s*\(")
+    introspection_off = re.compile(r"introspection\s*[:=]\s*(?:false|False)|NoSchemaIntrospection|"
+                                   r"DisableIntrospection|disable_introspection")
     for path, text in _sources(repo):
         if path.endswith((".graphql", ".gql")):
             continue
         for m in SERVER.finditer(text):
-            if m.group(0).startswith(("graphene.Schema", "make_executable_schema")) and \
-                    re.search(r"GraphQLView|GraphQLRouter|GraphQL\s*\(", everything):
+            if m.group(0).startswith(("graphene.Schema", "make_executable_schema")) and anywhere(served_by_view):
                 continue   # the schema object; the view that serves it is the server
             line = line_of(text, m.start())
             near = text[max(0, m.start() - 200):m.start() + 1500]
-            limit = COST_LIMIT.search(near) or COST_LIMIT.search(everything)
+            limit = COST_LIMIT.search(near) or anywhere(COST_LIMIT)
             batch = BATCHING.search(near)
             server = Server(path, line, text.splitlines()[line - 1].strip()[:160] if text else "",
                             limit.group(0) if limit else None, batch.group(0) if batch else None)
@@ -124,8 +129,7 @@ def servers(repo: Repository) -> list[Server]:
             elif "ApolloServer" in m.group(0) and re.search(r"\.listen\s*\(", text):
                 server.mount = "/"
                 server.builtin_health = bool(re.search(r"""require\(\s*['"]apollo-server['"]|from\s+['"]apollo-server['"]""", text))
-            server.introspection = not re.search(r"introspection\s*[:=]\s*(?:false|False)|NoSchemaIntrospection|"
-                                                 r"DisableIntrospection|disable_introspection", everything)
+            server.introspection = not anywhere(introspection_off)
             out.append(server)
             break
     return out
@@ -271,9 +275,10 @@ def _python_operations(repo: Repository) -> list[Operation]:
         except SyntaxError:
             continue
     # mutation classes are often defined in one module and mounted (`add = AddMutation.Field()`) in another
-    every_class = {n.name: n for _, tree in trees for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+    class_nodes = {path: [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)] for path, tree in trees}
+    every_class = {n.name: n for path, _ in trees for n in class_nodes[path]}
     for path, tree in trees:
-        classes = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+        classes = {n.name: n for n in class_nodes[path]}
         for cls in classes.values():
             bases = {ast.unparse(b) for b in cls.bases}
             decorators = {ast.unparse(d) for d in cls.decorator_list}

@@ -101,9 +101,29 @@ class PyProject:
         """The module called `name`, also when the repo keeps code under a folder (src/, backend/)."""
         if name in self.modules:
             return self.modules[name]
-        suffix = "." + name
-        hits = [m for n, m in self.modules.items() if n.endswith(suffix)]
+        hits = self._by_tail.get(name)
         return min(hits, key=lambda m: len(m.name)) if hits else None
+
+    @cached_property
+    def _by_tail(self) -> dict[str, list[PyModule]]:
+        """Each proper dotted tail of a module name (`b.c` and `c` of `a.b.c`) -> the modules it ends, in
+        the order of `modules`: find_module asks for one per import a handler's class chain follows."""
+        out: dict[str, list[PyModule]] = {}
+        for name, mod in self.modules.items():
+            start = name.find(".")
+            while start != -1:
+                out.setdefault(name[start + 1:], []).append(mod)
+                start = name.find(".", start + 1)
+        return out
+
+    @cached_property
+    def _class_owners(self) -> dict[str, list[PyModule]]:
+        """Top-level class name -> the modules that define one, in the order of `modules`."""
+        out: dict[str, list[PyModule]] = {}
+        for mod in self.modules.values():
+            for name in mod.classes:
+                out.setdefault(name, []).append(mod)
+        return out
 
     def resolve(self, mod: PyModule, expr: str) -> tuple[PyModule, str] | None:
         """Where a dotted name used in `mod` is defined: (module, name there). None when not in the repo."""
@@ -136,7 +156,7 @@ class PyProject:
         if hit and hit[1] in hit[0].classes:
             return hit[0], hit[0].classes[hit[1]]
         name = expr.rsplit(".", 1)[-1]
-        owners = [m for m in self.modules.values() if name in m.classes]
+        owners = self._class_owners.get(name, ())
         if len(owners) == 1:
             return owners[0], owners[0].classes[name]
         return None

@@ -265,10 +265,12 @@ def list_endpoints(modules: list[tuple[str, ast.Module]], relations: Relations,
     classes = {cls.name: cls for _, tree in modules for cls in nodes_of(tree, ast.ClassDef)}
     out: list[ListEndpoint] = []
     for rel, tree in modules:
+        # a module without a `many=True` call has none in any of its classes: their subtrees need no walk
+        many = any(literal(kwarg(c, "many")) is True for c in nodes_of(tree, ast.Call) if c.keywords)
         for cls in nodes_of(tree, ast.ClassDef):
             if cls.name in reader.serializers:
                 continue
-            out += _class_endpoints(rel, cls, classes, reader)
+            out += _class_endpoints(rel, cls, classes, reader, many)
     return out
 
 
@@ -295,7 +297,8 @@ def _view_eager(cls: ast.ClassDef) -> tuple[str, ...] | None:
     return _merge(own, from_attr) if uses_attr else own
 
 
-def _class_endpoints(rel: str, cls: ast.ClassDef, classes: dict[str, ast.ClassDef], reader: Reader) -> list[ListEndpoint]:
+def _class_endpoints(rel: str, cls: ast.ClassDef, classes: dict[str, ast.ClassDef], reader: Reader,
+                     many: bool = True) -> list[ListEndpoint]:
     attr = _class_attr(cls, "serializer_class")
     default = last_name(attr) if attr is not None else None
     get_class = _method(cls, "get_serializer_class")
@@ -305,7 +308,7 @@ def _class_endpoints(rel: str, cls: ast.ClassDef, classes: dict[str, ast.ClassDe
                        if r.value is not None and last_name(r.value) in reader.serializers]
     eager = _view_eager(cls)
     out: list[ListEndpoint] = []
-    many_calls = [c for c in nodes_of(cls, ast.Call) if literal(kwarg(c, "many")) is True]
+    many_calls = [c for c in nodes_of(cls, ast.Call) if literal(kwarg(c, "many")) is True] if many else []
     for call in many_calls:
         callee = last_name(call.func)
         name = callee if callee in reader.serializers else (

@@ -234,13 +234,21 @@ class Program:
         cache: dict[str, list[FunctionInfo]] = self.__dict__.setdefault("_model_methods", {})
         if name not in cache:
             found: dict[str, FunctionInfo] = {}
-            for mod in self.modules.values():
-                for cls in mod.classes.values():
-                    m = self.method(cls, name)
-                    if m is not None and m.kind not in ("staticmethod", "classmethod") and self.is_model(cls):
-                        found[m.id] = m
+            for cls in self._model_classes():
+                m = self.method(cls, name)
+                if m is not None and m.kind not in ("staticmethod", "classmethod"):
+                    found[m.id] = m
             cache[name] = [found[k] for k in sorted(found)]
         return cache[name]
+
+    def _model_classes(self) -> list[ClassInfo]:
+        """Our module-level ORM model classes, found once: model_methods is asked for hundreds of names, and
+        looking each name up in every class first cost more than the summaries' own analysis."""
+        known = self.__dict__.get("_models")
+        if known is None:
+            known = self.__dict__["_models"] = [cls for mod in self.modules.values() for cls in mod.classes.values()
+                                                if self.is_model(cls)]
+        return known
 
     def class_of_call(self, rel: str, call: ast.expr, scope: dict[str, ClassInfo]) -> ClassInfo | None:
         """The class a `Class(...)` expression instantiates, when it is ours."""

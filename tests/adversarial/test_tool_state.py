@@ -112,3 +112,67 @@ def test_a_planted_rules_file_in_the_shared_temp_folder_is_not_read(tmp_path):
     finally:
         for path in planted:
             os.unlink(path)
+
+
+HEADERS_APP = {
+    "app.py": "from flask import Flask, render_template\n\napp = Flask(__name__)\n\n\n"
+              "@app.route('/')\ndef home():\n    return render_template('home.html')\n",
+    "wsgi.py": "from app import app\n",
+}
+
+
+def _header_facts(root, cache):
+    from auditor.checks.security.headers import collect_web_headers
+    from auditor.context import AuditContext
+    from auditor.inventory import build_inventory
+    repo = Repository.scan(root)
+    ctx = AuditContext(repo=repo, inventory=build_inventory(repo), options={"use_cache": True, "cache_dir": str(cache)})
+    return collect_web_headers(ctx)
+
+
+def _claim_every_header(document: dict) -> None:
+    """Rewrite each cached file's rows to say it sets all four headers (what flask-talisman would)."""
+    for rel, entry in document["entries"].items():
+        entry["results"] = [{"header": h, "line": 1, "snippet": "Talisman(app)", "message": "planted"}
+                            for h in ("Content-Security-Policy", "X-Content-Type-Options", "frame options",
+                                      "Referrer-Policy")]
+
+
+@pytest.mark.parametrize("signer", ["none", "another key"])
+def test_forged_header_facts_are_ignored(tmp_path, signer):
+    """The per-file SEC-HEADERS facts (auditor/facts.py) read back only under this machine's key: a file in
+    the cache folder rewritten to claim every header is set, unsigned or signed with another user's key, is
+    no cache at all, and the facts are computed again from the code (which sets none)."""
+    import hashlib
+    import hmac
+    from helpers import write_files
+    root = write_files(tmp_path / "r", HEADERS_APP)
+    cache = tmp_path / "cache"
+    cold = _header_facts(root, cache)
+    assert cold.html and not cold.headers
+    (path,) = cache.glob("facts_web_headers-*.json")
+    document = json.loads(path.read_text())
+    _claim_every_header(document)
+    if signer == "another key":
+        body = json.dumps({k: v for k, v in document.items() if k != "mac"}, sort_keys=True, separators=(",", ":"))
+        document["mac"] = hmac.new(b"x" * 64, body.encode(), hashlib.sha256).hexdigest()
+    path.write_text(json.dumps(document))
+    warm = _header_facts(root, cache)
+    assert warm == cold and not warm.headers
+
+
+def test_header_facts_signed_by_this_machine_are_reused(tmp_path):
+    """The control for the test above: the same rewrite signed with this machine's key is read back (so the
+    test above fails for the MAC, not because the planted rows could never be read)."""
+    from auditor.cache import _mac
+    from helpers import write_files
+    root = write_files(tmp_path / "r", HEADERS_APP)
+    cache = tmp_path / "cache"
+    _header_facts(root, cache)
+    (path,) = cache.glob("facts_web_headers-*.json")
+    document = json.loads(path.read_text())
+    _claim_every_header(document)
+    document["mac"] = _mac(machine_secret(), document)
+    path.write_text(json.dumps(document))
+    assert set(_header_facts(root, cache).headers) == {"Content-Security-Policy", "X-Content-Type-Options",
+                                                       "frame options", "Referrer-Policy"}

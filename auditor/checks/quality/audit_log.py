@@ -13,6 +13,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from auditor.astwalk import nodes_of
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.endpoints import endpoint_inventory
 from auditor.checks.shared.verdicts import cap, dedupe, python_sources
@@ -112,8 +113,8 @@ def audit_tables(sources: list[tuple[str, ast.Module]]) -> list[AuditTable]:
     """Model classes named like an audit, event or log table, with their field names."""
     out = []
     for path, tree in sources:
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.ClassDef) or not AUDIT_MODEL.search(node.name):
+        for node in nodes_of(tree, ast.ClassDef):   # the module's class index, in ast.walk's order
+            if not AUDIT_MODEL.search(node.name):
                 continue
             if not any(isinstance(b, (ast.Name, ast.Attribute)) and re.search(r"Model|Base|Document|SQLModel",
                                                                                ast.unparse(b)) for b in node.bases):

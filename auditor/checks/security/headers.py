@@ -13,6 +13,8 @@ every file:
 """
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from auditor.catalog import CatalogItem
 from auditor.collectors.endpoints import ENDPOINTS
 from auditor.context import AuditContext, Key, Unavailable
+from auditor.facts import FileFacts
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, ItemResult, partial_result
 from auditor.registry import check, collector
@@ -193,8 +196,11 @@ WEB_HEADERS: Key[HeaderFacts] = Key("web_headers")
 
 @collector(WEB_HEADERS, serves=(ITEM,))
 def collect_web_headers(ctx: AuditContext) -> HeaderFacts:
+    """Each file's CORS settings, HTML rendering and header sources (from its text alone: kept per file across
+    audits, auditor/facts.py), merged; then each CORS origin list given by name is followed across files."""
     repo = ctx.repo
     facts = HeaderFacts()
+    cache = FileFacts.open(ctx.options, repo.root, "web_headers")
     for rel in repo.paths():
         if TEST_FILE.search(rel):
             continue
@@ -202,19 +208,41 @@ def collect_web_headers(ctx: AuditContext) -> HeaderFacts:
         if not rel.endswith(CODE_SUFFIXES) and not proxy:
             continue
         text = repo.read_text(rel) or ""
-        if not proxy:
-            facts.cors += cors_settings(rel, text)
-            m = HTML_RENDERING.search(text)
-            if not m and rel.endswith(".go") and GO_HTML_TEMPLATE.search(text):
-                m = GO_TEMPLATE_EXECUTE.search(text)
-            if m:
-                line = _line(text, m.start())
-                facts.html.append(Evidence(rel, line, repo.snippet(rel, line), rule_id="renders-html", engine="ast",
-                                           message="renders HTML", kind=PRACTICE))
-        for header, evs in header_sources(rel, text).items():
-            facts.headers.setdefault(header, []).extend(evs)
+        for row in cache.rows(rel, text, functools.partial(_file_header_rows, rel, text, proxy)):
+            _add_header_row(facts, rel, row)
+    cache.save()
     facts.cors = [_follow_origin_name(repo, c) for c in facts.cors]
     return facts
+
+
+def _file_header_rows(rel: str, text: str, proxy: bool) -> list[dict]:
+    """One file's facts as JSON rows: {"cors": CorsSetting fields}, {"html": line, "snippet"} and
+    {"header": name, "line", "snippet", "message"}, in the order the collector merges them."""
+    rows: list[dict] = []
+    if not proxy:
+        rows += [{"cors": dataclasses.asdict(c)} for c in cors_settings(rel, text)]
+        m = HTML_RENDERING.search(text)
+        if not m and rel.endswith(".go") and GO_HTML_TEMPLATE.search(text):
+            m = GO_TEMPLATE_EXECUTE.search(text)
+        if m:
+            line = _line(text, m.start())
+            lines = text.splitlines()   # what repo.snippet shows for one line
+            rows.append({"html": line, "snippet": lines[line - 1].rstrip() if line <= len(lines) else ""})
+    for header, evs in header_sources(rel, text).items():
+        rows += [{"header": header, "line": ev.line, "snippet": ev.snippet, "message": ev.message} for ev in evs]
+    return rows
+
+
+def _add_header_row(facts: HeaderFacts, rel: str, row: dict) -> None:
+    if "cors" in row:
+        facts.cors.append(CorsSetting(**row["cors"]))
+    elif "html" in row:
+        facts.html.append(Evidence(rel, row["html"], row["snippet"], rule_id="renders-html", engine="ast",
+                                   message="renders HTML", kind=PRACTICE))
+    else:
+        facts.headers.setdefault(row["header"], []).append(
+            Evidence(rel, row["line"], row["snippet"], rule_id="security-headers", engine="ast",
+                     message=row["message"], kind=PRACTICE))
 
 
 def _follow_origin_name(repo: Repository, setting: CorsSetting) -> CorsSetting:
