@@ -22,4 +22,14 @@ router.post('/login', (req, res) => {
   res.json({ ok: true });
 });
 
+router.post('/signup', async (req, res) => {
+  // ruleid: whole-request-body-logged-js
+  logger.debug('Calling Sign-Up endpoint with body: %o', req.body);
+  // ruleid: whole-request-body-logged-js
+  console.log(`signup ${JSON.stringify(req.body)}`);
+  // ok: whole-request-body-logged-js
+  logger.info('sign-up for %s', req.body.email);
+  res.status(201).json({ ok: true });
+});
+
 module.exports = { login };

@@ -92,3 +92,12 @@ def connect_db(config):
     logger.info("connecting with %s", config.db_password)
     # ok: python-secret-logged
     logger.info("password rotated at %s", config.password_changed_at)
+
+
+def register(request, logger):
+    # ruleid: whole-request-body-logged-python
+    logger.info("register %s", request.get_json())
+    # ruleid: whole-request-body-logged-python
+    logger.debug("form: %s", request.form)
+    # ok: whole-request-body-logged-python
+    logger.info("register %s", request.json["username"])
