@@ -196,6 +196,15 @@ def evaluate_pagination(item_id: str, endpoints: list[Endpoint], source_of: Sour
                           "of many rows serialised or rendered)" + html_apart_note(html_apart),
                           details={HTML_ROUTES_KEY: [label(e) for e in html_apart]})
     good, bad = [], []
+
+    def query_evidence(ep: Endpoint, query: str) -> list:
+        """The line of the query itself, where it is not the route's line (a helper's, a later line)."""
+        place = query_place(ep, query)
+        if not place or place == (ep.file, ep.line):
+            return []
+        return [route_evidence(Endpoint(ep.method, ep.path, ep.handler, place[0], place[1], ep.framework), "",
+                               "unbounded-list-query", f"the query of {label(ep)}: {query}")]
+
     judged: list[dict] = []   # per endpoint, as the endpoint security items record it (the HTML matrix reads it)
     for ep in lists:
         how = "; ".join(ep.protections.get("paginated", []))
@@ -209,18 +218,12 @@ def evaluate_pagination(item_id: str, endpoints: list[Endpoint], source_of: Sour
                 bad.append(route_evidence(ep, snippet_of(ep), "unbounded-page-size",
                                           f"{label(ep)}{page} bounds its query ({query}) only by a page size the "
                                           f"client sets, with no upper bound or default ({size})"))
-                place = query_place(ep, query)
-                if place and place != (ep.file, ep.line):
-                    bad.append(route_evidence(Endpoint(ep.method, ep.path, ep.handler, place[0], place[1], ep.framework),
-                                              "", "unbounded-list-query", f"the query of {label(ep)}: {query}"))
+                bad += query_evidence(ep, query)
                 continue
             if not bounded:
                 bad.append(route_evidence(ep, snippet_of(ep), "unpaginated-list",
                                           f"{label(ep)}{page} returns every row: {query}"))
-                place = query_place(ep, query)
-                if place and place != (ep.file, ep.line):
-                    bad.append(route_evidence(Endpoint(ep.method, ep.path, ep.handler, place[0], place[1], ep.framework),
-                                              "", "unbounded-list-query", f"the query of {label(ep)}: {query}"))
+                bad += query_evidence(ep, query)
                 continue
             good.append(route_evidence(ep, snippet_of(ep), "paginated-list", f"{label(ep)}{page}: bounded query ({query})",
                                        PRACTICE))
@@ -230,6 +233,7 @@ def evaluate_pagination(item_id: str, endpoints: list[Endpoint], source_of: Sour
             found = list_query(text_of(ep))
             what = f": {found[0]}" if found else " (no limit/offset, cursor or page)"
             bad.append(route_evidence(ep, snippet_of(ep), "unpaginated-list", f"{label(ep)}{page} returns every row{what}"))
+            bad += query_evidence(ep, found[0]) if found else []
             continue
         source = text_of(ep)   # the handler and the repository functions it calls: where the size is read
         origin, size = page_size_origin(source) if source else ("none", "")
