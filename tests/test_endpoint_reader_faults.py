@@ -69,3 +69,22 @@ def test_a_failing_reader_leaves_only_its_framework_unread(tmp_path, monkeypatch
     inv = inventory_of(root)
     assert [e.path for e in inv.endpoints] == ["/health"]
     assert inv.unsupported == ["fastapi: its route reader failed on this repository (SyntaxError: unmatched ']')"]
+
+
+def test_a_page_size_handed_to_an_injected_dependency_is_not_judged(tmp_path):
+    """dependency-injector binds the service at run time: its cap (if any) is out of reach, so the list is
+    neither paginated nor unbounded; with no other list the item is unknown, not a fail."""
+    from auditor.options import AuditOptions
+    from auditor.pipeline import run_audit
+    from helpers import item
+
+    root = write_files(tmp_path / "svc", {"requirements.txt": "fastapi\ndependency-injector\n",
+                                          "app/main.py": CONTAINER_APP, "app/container.py": "class Container: ...\n"})
+    row = item(run_audit(root, AuditOptions(only=("API-PAGINATION",))), "API-PAGINATION")
+    assert row["verdict"] == "unknown", row["rationale"]
+    assert "injected dependency" in row["rationale"]
+    direct = CONTAINER_APP.replace("return await service.list(limit)",
+                                   "return await db.fetch_all(users.select().limit(limit))")
+    root2 = write_files(tmp_path / "svc2", {"requirements.txt": "fastapi\n", "app/main.py": direct})
+    row2 = item(run_audit(root2, AuditOptions(only=("API-PAGINATION",))), "API-PAGINATION")
+    assert row2["verdict"] == "fail", row2["rationale"]

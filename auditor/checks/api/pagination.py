@@ -23,7 +23,7 @@ from auditor.checks.shared.endpoints import (
     split_api_and_html,
 )
 from auditor.checks.shared.verdicts import cap, dedupe, production_findings
-from auditor.context import AuditContext
+from auditor.context import AuditContext, Unavailable
 from auditor.endpoints.classify import label
 from auditor.endpoints.handlers import handler_source
 from auditor.endpoints.responses import SourceOf
@@ -67,6 +67,18 @@ def handler_size_parameters(source: str) -> set[str]:
     fn = tree.body[0]
     names = {a.arg for a in fn.args.args + fn.args.kwonlyargs}
     return {n for n in names if re.fullmatch(SIZE_NAMES, n)}
+
+
+# dependency-injector: a handler parameter a container provides (`svc = Depends(Provide[Container.svc])`,
+# `svc: Service = Provide[...]`); its implementation is bound at run time, out of the callee resolution's reach
+INJECTED_PARAMETER = re.compile(r"(\w+)\s*(?::\s*[\w.\[\], |]+?)?\s*=\s*(?:Depends\(\s*)?Provide\[")
+
+
+def size_handed_to_injected(source: str, sizes: set[str]) -> bool:
+    """Whether a page-size parameter is passed on to a method of an injected dependency: the cap, if any, is in
+    an implementation the auditor cannot name."""
+    return any(re.search(rf"\b{re.escape(obj)}\.\w+\((?:[^()]|\([^()]*\))*\b{re.escape(size)}\b", source)
+               for obj in set(INJECTED_PARAMETER.findall(source)) for size in sizes)
 
 
 def page_size_origin(source: str) -> tuple[str, str]:
@@ -196,6 +208,7 @@ def evaluate_pagination(item_id: str, endpoints: list[Endpoint], source_of: Sour
                           "of many rows serialised or rendered)" + html_apart_note(html_apart),
                           details={HTML_ROUTES_KEY: [label(e) for e in html_apart]})
     good, bad = [], []
+    undecided: list[Endpoint] = []
 
     def query_evidence(ep: Endpoint, query: str) -> list:
         """The line of the query itself, where it is not the route's line (a helper's, a later line)."""
@@ -239,6 +252,10 @@ def evaluate_pagination(item_id: str, endpoints: list[Endpoint], source_of: Sour
         origin, size = page_size_origin(source) if source else ("none", "")
         if origin in ("client", "unknown") and not UPPER_BOUND.search(source) and "DEFAULT_PAGINATION" not in how \
                 and "page size bounded by" not in how:   # a query DTO's @Max() (auditor/endpoints/nestjs.py)
+            if size_handed_to_injected(source, handler_size_parameters(source)):
+                undecided.append(ep)
+                judged.pop()
+                continue
             whence = "the client sets it" if origin == "client" else "its origin is not seen"
             bad.append(route_evidence(ep, snippet_of(ep), "unbounded-page-size",
                                       f"{label(ep)} takes a page size with no upper bound ({how}; {whence}: {size})"))
@@ -246,13 +263,20 @@ def evaluate_pagination(item_id: str, endpoints: list[Endpoint], source_of: Sour
         bound = f"; page size fixed by the server ({size})" if origin == "server" else ""
         good.append(route_evidence(ep, snippet_of(ep), "paginated-list", f"{label(ep)} paginated: {how}{bound}", PRACTICE))
         judged[-1]["compliant"] = True
+    if undecided and not bad and not good:
+        raise Unavailable(f"the page size of {', '.join(label(e) for e in undecided)} is handed to an injected "
+                          "dependency (dependency-injector Provide[...]) whose implementation is bound at run time: "
+                          "whether it is capped is not seen")
+    lists = [e for e in lists if e not in undecided]
+    undecided_note = (f" Not judged: {', '.join(label(e) for e in undecided)} (the page size goes to an injected "
+                      "dependency whose implementation is bound at run time)." if undecided else "")
     evidence = bad + good + [f.evidence for f in dedupe(defaults)]
     compliant = sum(1 for j in judged if j["compliant"])
     pages = f" {len(html_lists)} of the lists are server-rendered pages, judged the same way." if html_lists else ""
     return partial_result(item_id, compliant, len(lists),
                           f"{compliant} of {len(lists)} list endpoint(s) are paginated with a bounded page size; a "
                           "size only counts as unbounded when the request sets it (heuristic)." + pages
-                          + html_apart_note(html_apart),
+                          + undecided_note + html_apart_note(html_apart),
                           cap(evidence), {"list_endpoints": [label(e) for e in lists],
                                           "html_list_pages": [label(e) for e in html_lists],
                                           HTML_ROUTES_KEY: [label(e) for e in html_apart], "endpoints": judged})
