@@ -21,6 +21,7 @@ from auditor.endpoints.classify import label
 from auditor.endpoints.graphql import servers as graphql_servers
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, Finding, ItemResult
+from auditor.probes.express_error_bodies import error_bodies
 from auditor.probes.fastapi_errors import FastAPIErrorHandlers, read_handlers
 from auditor.registry import check
 from auditor.text import line_of
@@ -275,6 +276,10 @@ def check_error_format(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                                  kind=PRACTICE))
     for path in source_files:
         text = ctx.repo.read_text(path) or ""
+        if not path.endswith(".py") and "next" in text:
+            for shape, line in error_bodies(text):   # bodies of Express error middleware, whatever their status
+                shapes.add(shape, Evidence(path, line, ctx.repo.snippet(path, line),
+                                           message="answered by error middleware"))
         negotiating: set[int] | None = None
         for shape, line in error_shapes(path, text):
             if any(lo <= line <= hi for lo, hi in html_spans.get(path, ())):
@@ -295,13 +300,15 @@ def check_error_format(ctx: AuditContext, item: CatalogItem) -> ItemResult:
             shapes.add("detail", Evidence(custom.file, custom.passes_default_at,
                                           ctx.repo.snippet(custom.file, custom.passes_default_at),
                                           message="DRF's own {\"detail\": ...} body returned unchanged"))
-    elif defaults:  # validation and not-found errors of these frameworks answer {"detail": ...}
+    elif framework_defaults := [d for d in defaults if d.rule_id == "framework-exception-handler"]:
+        # validation and not-found errors of FastAPI and DRF answer {"detail": ...} (a GraphQL server's errors[]
+        # list is its own surface, not this shape)
         fastapi = fastapi_handlers(ctx, source_files) if "fastapi" in names else FastAPIErrorHandlers()
         for shape, path, line in fastapi.shapes:
             shapes.add(shape, Evidence(path, line, ctx.repo.snippet(path, line),
                                        message=f"answered by an exception handler ({path}:{line})"))
         if not fastapi.replaces_defaults:
-            shapes.add("detail", defaults[0])
+            shapes.add("detail", framework_defaults[0])
     defaults += go_central
     result = evaluate_error_format(item.id, production_findings(ctx.practices(item.id)), defaults, shapes,
                                    len(source_files))
