@@ -109,7 +109,11 @@ def _on_cpu_alarm(signum, frame) -> None:
         rel, seconds = _state.file, _state.file_seconds
         _state.file = None
         _rearm()
-        raise FileBudgetExceeded(rel, seconds)
+        # raised only where a collector or check (or an explicit file_budget) is there to catch it: a signal that
+        # lands between the end of that section and the reset of its file would otherwise crash the audit
+        if _state.interruptible or _state.explicit:
+            raise FileBudgetExceeded(rel, seconds)
+        return
     _rearm()
 
 
@@ -152,10 +156,10 @@ def interruptible() -> Iterator[None]:
     try:
         yield
     finally:
-        _state.interruptible -= 1
-        if not _state.interruptible and _state.file is not None and not _state.explicit and _main_thread():
+        if _state.interruptible == 1 and _state.file is not None and not _state.explicit and _main_thread():
             _state.file = None   # the last file an analysis read: its budget ends with the analysis
             _rearm()
+        _state.interruptible -= 1
 
 
 def touch(rel: str) -> None:
