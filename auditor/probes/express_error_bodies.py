@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from auditor.text import closing_bracket, line_of
+
 # (err, req, res, next) => {   function (err, req, res, next) {   the names vary; four parameters, first an error
 ERROR_MIDDLEWARE = re.compile(
     r"(?:function\s*\w*\s*)?\(\s*(?:err|error|e|ex|exception)\b[^,()]*,\s*\w+[^,()]*,\s*(\w+)[^,()]*,\s*\w+[^,()]*,?\s*\)"
@@ -19,18 +21,16 @@ def error_bodies(text: str) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     for m in ERROR_MIDDLEWARE.finditer(text):
         body_start = m.end() - 1
-        body_end = _closing_brace(text, body_start)
+        body_end = closing_bracket(text, body_start)
+        body = text[body_start:len(text) if body_end is None else body_end]
         response = re.escape(m.group(1))
-        for send in re.finditer(rf"\b{response}\b(?:\s*\.\s*status\([^()]*(?:\([^()]*\))?[^()]*\))?\s*{SEND}",
-                                text[body_start:body_end]):
-            at = body_start + send.end()
-            line = text.count("\n", 0, at) + 1
-            value = text[at:at + 200]
+        for send in re.finditer(rf"\b{response}\b(?:\s*\.\s*status\([^()]*(?:\([^()]*\))?[^()]*\))?\s*{SEND}", body):
+            value = body[send.end():send.end() + 200]
             if value.startswith(")"):
                 continue                          # res.send(): an empty body
-            shape = _shape(value, text[body_start:body_end])
+            shape = _shape(value, body)
             if shape:
-                out.append((shape, line))
+                out.append((shape, line_of(text, body_start + send.end())))
     return out
 
 
@@ -47,15 +47,3 @@ def _shape(value: str, body: str) -> str | None:
         literal = re.search(rf"\b(?:const|let|var)\s+{re.escape(name.group(1))}\s*(?::[^=]+)?=\s*\{{\s*['\"]?(\w+)", body)
         return literal.group(1) if literal else None
     return None
-
-
-def _closing_brace(text: str, start: int) -> int:
-    depth = 0
-    for i in range(start, len(text)):
-        if text[i] == "{":
-            depth += 1
-        elif text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return len(text)
