@@ -6,7 +6,6 @@ from auditor.checks.shared.code_findings import code_item
 from auditor.checks.shared.flows import flow_finding
 from auditor.collectors.program import PROGRAM
 from auditor.context import AuditContext
-from auditor.inventory import TEST_FILE
 from auditor.model import Finding, ItemResult
 from auditor.paths import NO_REQUEST_PATH
 from auditor.registry import check
@@ -28,9 +27,9 @@ def strong_cryptography(ctx: AuditContext, item: CatalogItem) -> ItemResult:
 
 def stored_in_clear(ctx: AuditContext, item: CatalogItem) -> list[Finding]:
     """Request data reaching a model's password column with no hasher on the way (the program model's
-    `password` flows: auditor/program/credentials.py names the columns stored as given)."""
+    `password` flows: auditor/program/credentials.py names the columns stored as given). Test code is left
+    out by code_item, as for the engines' findings."""
     model = ctx.get_optional(PROGRAM)
     if model is None:
         return []
-    return [flow_finding(item.id, flow) for flow in model.flows_of("password")
-            if not NO_REQUEST_PATH.search(flow.sink.file) and not TEST_FILE.search(flow.sink.file)]
+    return [flow_finding(item.id, flow) for flow in model.flows_of("password") if not NO_REQUEST_PATH.search(flow.sink.file)]
