@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from auditor.dbschema import Schema
 from auditor.migrations import model as M
@@ -217,23 +218,24 @@ def replay_history(ordered: list[Migration], dialect: str | None, server_databas
     return state.schema
 
 
-def unnamed_constraint_drops(migrations: list[Migration], naming_convention: bool) -> None:
+def unnamed_constraint_drops(migrations: list[Migration], naming_convention: Callable[[], bool]) -> None:
     """An Alembic rollback that calls `op.drop_constraint(None, ...)` cannot run: Alembic raises for a
     constraint without a name, unless the target metadata's naming convention supplies one. Autogenerate writes
     exactly that for a foreign key created without a name. With no `naming_convention` in the repository such a
-    rollback is wrong, not merely unverifiable."""
-    if naming_convention:
+    rollback is wrong, not merely unverifiable. `naming_convention` is asked (it reads the repository's Python)
+    only when such a rollback exists."""
+    unnamed = {id(m): [o for o in m.rollback if o.kind == ops.DROP_CONSTRAINT and o.name is None]
+               for m in migrations if m.system == "alembic"}
+    if not any(unnamed.values()) or naming_convention():
         return
     for m in migrations:
-        if m.system != "alembic":
-            continue
-        unnamed = [o for o in m.rollback if o.kind == ops.DROP_CONSTRAINT and o.name is None]
-        if not unnamed:
+        drops = unnamed.get(id(m))
+        if not drops:
             continue
         m.rollback_class, m.rollback_correct = M.MISMATCHED, False
         m.mismatch = [f"drop_constraint(None, '{o.table}') at line {o.line} cannot run: Alembic needs the "
-                      "constraint's name, and no naming convention supplies one" for o in unnamed]
-        m.mismatch_evidence = [(o.file, o.line, msg) for o, msg in zip(unnamed, m.mismatch)]
+                      "constraint's name, and no naming convention supplies one" for o in drops]
+        m.mismatch_evidence = [(o.file, o.line, msg) for o, msg in zip(drops, m.mismatch)]
 
 
 def _without(values: set, key) -> set:

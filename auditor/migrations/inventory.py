@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from auditor.dbschema import Schema
 from auditor.migrations import model as M
-from auditor.migrations import operations as ops
 from auditor.migrations import sqlfiles
 from auditor.migrations.alembic import parse_alembic
 from auditor.migrations.analyse import apply_order, replay_history, unnamed_constraint_drops
@@ -103,8 +102,7 @@ def parse_repository(repo: Repository, systems: dict[str, list[str]] | None = No
     inv.migrations = apply_order(migs)
     server_database = bool(possible_dialects(_dialect_texts(repo)) & {"postgres", "mysql"})
     inv.final_schema = replay_history(inv.migrations, dialect, server_database)
-    if any(o.kind == ops.DROP_CONSTRAINT and o.name is None for m in migs if m.system == "alembic" for o in m.rollback):
-        unnamed_constraint_drops(migs, _declares_naming_convention(repo))
+    unnamed_constraint_drops(migs, lambda: _declares_naming_convention(repo))
     inv.naming = naming_problems(migs)
     inv.parse_errors = [p for m in migs for p in m.problems]
     return inv
