@@ -63,6 +63,16 @@ class Table:
         prefixes += [(c.name,) for c in self.columns.values() if c.unique]
         return any(p[:len(columns)] == columns for p in prefixes if p)
 
+    def unique_keys(self, primary: bool = True) -> list[set[str]]:
+        """Column sets no two rows share: unique constraints, unique indexes, unique columns, and (with `primary`)
+        each primary-key column as the readers mark it."""
+        keys = [set(cols) for cols in self.unique_sets] + [set(ix.columns) for ix in self.indexes if ix.unique]
+        return keys + [{c.name} for c in self.columns.values() if c.unique or (primary and c.primary_key)]
+
+    def unique_within(self, columns: set[str]) -> bool:
+        """Some unique key lies within `columns`: rows matching on all of them are at most one."""
+        return any(key and key <= columns for key in self.unique_keys())
+
 
 @dataclass
 class Schema:

@@ -66,13 +66,10 @@ def _judge(table: Table, call: ast.Call, path: str) -> Place | None:
         fields.add(name if name in table.columns or f"{name}_id" not in table.columns else f"{name}_id")
     if not fields and not spread:
         return None
-    keys = [set(cols) for cols in table.unique_sets] + [{c.name} for c in table.columns.values() if c.unique]
-    keys += [set(ix.columns) for ix in table.indexes if ix.unique]
-    primary = set(table.primary_key)
-    if fields & (primary | {"pk"}) or any(key and key <= fields for key in keys):
+    if "pk" in fields or table.unique_within(fields):
         return Place(True, path, call.lineno, f"{call.func.attr} on {table.name} looks up ({', '.join(sorted(fields))}), "
                      "which a unique key covers", table.name, table.source, "lookup-unique")
-    if spread and keys:
+    if spread and table.unique_keys(primary=False):
         return None   # the spread fields are not known: a unique key may cover them
     looked = ", ".join(sorted(fields)) + (" and spread fields" if spread else "")
     return Place(False, path, call.lineno, f"{call.func.attr} on {table.name} looks up ({looked}) but no unique key "

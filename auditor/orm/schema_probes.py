@@ -249,9 +249,7 @@ def link_table_pair(table: Table) -> tuple[str, str] | None:
 
 def _pair_unique(table: Table, pair: tuple[str, str]) -> bool:
     """Some unique key (constraint, unique index, unique column) lies within the pair: one link per pair."""
-    keys = [set(cols) for cols in table.unique_sets] + [set(ix.columns) for ix in table.indexes if ix.unique]
-    keys += [{c.name} for c in table.columns.values() if c.unique or c.primary_key]
-    return any(key and key <= set(pair) for key in keys)
+    return table.unique_within(set(pair))
 
 
 def link_table_places(table: Table) -> list[Place]:
