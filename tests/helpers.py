@@ -123,3 +123,30 @@ def flow_fixture_program(shape: str):
 
     repo = Repository.scan(FIXTURES / "flows" / shape)
     return build_program(repo, extract_endpoints(repo, build_inventory(repo)).endpoints)
+
+
+def endpoint_context(root: Path):
+    """An AuditContext of the repository at `root` with its endpoint inventory collected: the endpoint items read
+    only that and the handlers' code, so `judge` runs them without the engines."""
+    from auditor.collectors.endpoints import collect_endpoints
+    from auditor.context import AuditContext
+    from auditor.inventory import build_inventory
+    from auditor.repo import Repository
+
+    repo = Repository.scan(root)
+    ctx = AuditContext(repo=repo, inventory=build_inventory(repo))
+    ctx.collected["endpoints"] = collect_endpoints(ctx)
+    return ctx
+
+
+def judge(ctx, item_id: str):
+    """The registered check of `item_id` run on `ctx` (its ItemResult)."""
+    from auditor.catalog import load_catalog
+    from auditor.registry import check_for
+
+    return check_for(item_id)(ctx, load_catalog().by_id[item_id])
+
+
+def endpoint_rows(ctx) -> dict:
+    """The collected endpoints by (method, path)."""
+    return {(e.method, e.path): e for e in ctx.collected["endpoints"].endpoints}

@@ -8,31 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from auditor.catalog import load_catalog
 from auditor.collectors.endpoints import collect_endpoints
 from auditor.context import AuditContext, Unavailable
 from auditor.inventory import build_inventory
-from auditor.registry import check_for
 from auditor.repo import Repository
 
+from helpers import endpoint_context, endpoint_rows as rows, judge as verdict
+
 APPS = Path(__file__).parent / "fixtures" / "apps"
-CHECKS = {item_id: check_for(item_id)
-          for item_id in ("SEC-AUTHN", "SEC-AUTHZ", "SEC-CSRF", "SEC-RATE-LIMIT", "SEC-INPUT-VALIDATION")}
-
-
-def audit_context(app: str) -> AuditContext:
-    repo = Repository.scan(APPS / app)
-    ctx = AuditContext(repo=repo, inventory=build_inventory(repo))
-    ctx.collected["endpoints"] = collect_endpoints(ctx)
-    return ctx
-
-
-def verdict(ctx: AuditContext, item_id: str):
-    return CHECKS[item_id](ctx, load_catalog().by_id[item_id])
-
-
-def rows(ctx: AuditContext) -> dict[tuple[str, str], object]:
-    return {(e.method, e.path): e for e in ctx.collected["endpoints"].endpoints}
+# the endpoint-based security items, judged on each fixture app
+CHECKS = ("SEC-AUTHN", "SEC-AUTHZ", "SEC-CSRF", "SEC-RATE-LIMIT", "SEC-INPUT-VALIDATION")
 
 
 def violations(result) -> set[str]:
@@ -42,7 +27,7 @@ def violations(result) -> set[str]:
 # ---- flask-noncompliant -----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def flask_ctx():
-    return audit_context("flask-noncompliant")
+    return endpoint_context(APPS / "flask-noncompliant")
 
 
 def test_flask_rows(flask_ctx):
@@ -86,7 +71,7 @@ def test_flask_verdicts(flask_ctx):
 # ---- fastapi-compliant ------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def fastapi_ctx():
-    return audit_context("fastapi-compliant")
+    return endpoint_context(APPS / "fastapi-compliant")
 
 
 def test_fastapi_rows(fastapi_ctx):
@@ -123,7 +108,7 @@ def test_fastapi_verdicts(fastapi_ctx):
 
 # ---- django -----------------------------------------------------------------------------------------------
 def test_django_compliant_rows_and_verdicts():
-    ctx = audit_context("django-compliant")
+    ctx = endpoint_context(APPS / "django-compliant")
     eps = rows(ctx)
     assert sorted(eps) == sorted([
         ("POST", "/api/auth/login/"), ("GET", "/api/profile/"), ("PUT", "/api/profile/"),
@@ -147,7 +132,7 @@ def test_django_compliant_rows_and_verdicts():
 
 
 def test_django_noncompliant_rows_and_verdicts():
-    ctx = audit_context("django-noncompliant")
+    ctx = endpoint_context(APPS / "django-noncompliant")
     eps = rows(ctx)
     login = eps[("POST", "/login/")]
     assert (login.handler, login.file, login.line, login.framework) == ("login_view", "accounts/views.py", 16, "django")
@@ -167,7 +152,7 @@ def test_django_noncompliant_rows_and_verdicts():
 
 # ---- express ----------------------------------------------------------------------------------------------
 def test_express_compliant_rows_and_verdicts():
-    ctx = audit_context("express-compliant")
+    ctx = endpoint_context(APPS / "express-compliant")
     eps = rows(ctx)
     assert sorted(eps) == sorted([
         ("GET", "/health"), ("POST", "/auth/login"), ("GET", "/api/items"), ("GET", "/api/items/{id}"),
@@ -185,7 +170,7 @@ def test_express_compliant_rows_and_verdicts():
 
 
 def test_express_noncompliant_rows_and_verdicts():
-    ctx = audit_context("express-noncompliant")
+    ctx = endpoint_context(APPS / "express-noncompliant")
     eps = rows(ctx)
     assert sorted(eps) == sorted([
         ("POST", "/login"), ("GET", "/api/users"), ("GET", "/api/user"), ("GET", "/api/hello"),
@@ -223,10 +208,10 @@ def test_flask_header_token_without_cookies_is_not_exposed_to_csrf():
     """A Flask API that reads its token from the Authorization header and never uses the session cookie (only
     imports it), sets or reads a cookie: a browser attaches nothing by itself, so CSRF does not apply. Its twin
     writes to the session in one route: every state-changing route is exposed again."""
-    ctx = audit_context("flask-header-token")
+    ctx = endpoint_context(APPS / "flask-header-token")
     assert {e.csrf_applies for e in ctx.collected["endpoints"].endpoints if e.state_changing} == {False}
     assert "api.py:10" in " ".join(rows(ctx)[("POST", "/notes")].notes)
     assert verdict(ctx, "SEC-CSRF").verdict == "not_applicable"
-    twin = audit_context("flask-header-token-session")
+    twin = endpoint_context(APPS / "flask-header-token-session")
     assert verdict(twin, "SEC-CSRF").verdict == "fail"
     assert {"POST /notes", "POST /preferences"} <= violations(verdict(twin, "SEC-CSRF"))

@@ -10,39 +10,24 @@ from pathlib import Path
 
 import pytest
 
-from auditor.catalog import load_catalog
 from auditor.collectors.endpoints import collect_endpoints
 from auditor.context import AuditContext
 from auditor.inventory import build_inventory
-from auditor.registry import check_for
 from auditor.repo import Repository
+
+from helpers import endpoint_context, endpoint_rows as rows, judge as verdict
 
 APPS = Path(__file__).parent / "fixtures" / "apps"
 
 
-def audit_context(app: str) -> AuditContext:
-    repo = Repository.scan(APPS / app)
-    ctx = AuditContext(repo=repo, inventory=build_inventory(repo))
-    ctx.collected["endpoints"] = collect_endpoints(ctx)
-    return ctx
-
-
-def verdict(ctx: AuditContext, item_id: str):
-    return check_for(item_id)(ctx, load_catalog().by_id[item_id])
-
-
-def rows(ctx: AuditContext) -> dict:
-    return {(e.method, e.path): e for e in ctx.collected["endpoints"].endpoints}
-
-
 @pytest.fixture(scope="module")
 def good():
-    return audit_context("nestjs-compliant")
+    return endpoint_context(APPS / "nestjs-compliant")
 
 
 @pytest.fixture(scope="module")
 def bad():
-    return audit_context("nestjs-noncompliant")
+    return endpoint_context(APPS / "nestjs-noncompliant")
 
 
 def test_inventory_has_full_paths_with_global_prefix_and_uri_version(good, bad):

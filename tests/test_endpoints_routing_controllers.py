@@ -12,41 +12,26 @@ from pathlib import Path
 
 import pytest
 
-from auditor.catalog import load_catalog
 from auditor.collectors.endpoints import collect_endpoints
 from auditor.context import AuditContext
 from auditor.endpoints.classify import checks_password_per_request
 from auditor.endpoints.jsvalues import resolve
 from auditor.inventory import build_inventory
-from auditor.registry import check_for
 from auditor.repo import Repository
+
+from helpers import endpoint_context, endpoint_rows as rows, judge as verdict
 
 APPS = Path(__file__).parent / "fixtures" / "apps"
 
 
-def audit_context(app: str) -> AuditContext:
-    repo = Repository.scan(APPS / app)
-    ctx = AuditContext(repo=repo, inventory=build_inventory(repo))
-    ctx.collected["endpoints"] = collect_endpoints(ctx)
-    return ctx
-
-
-def verdict(ctx: AuditContext, item_id: str):
-    return check_for(item_id)(ctx, load_catalog().by_id[item_id])
-
-
-def rows(ctx: AuditContext) -> dict:
-    return {(e.method, e.path): e for e in ctx.collected["endpoints"].endpoints}
-
-
 @pytest.fixture(scope="module")
 def good():
-    return audit_context("routing-controllers-compliant")
+    return endpoint_context(APPS / "routing-controllers-compliant")
 
 
 @pytest.fixture(scope="module")
 def bad():
-    return audit_context("routing-controllers-noncompliant")
+    return endpoint_context(APPS / "routing-controllers-noncompliant")
 
 
 def test_full_paths_compose_route_prefix_class_and_method(good, bad):

@@ -6,45 +6,29 @@ repository whose framework's routes cannot be read says unknown, never not_appli
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from auditor.catalog import load_catalog
 from auditor.checks.shared.endpoints import endpoint_inventory
-from auditor.collectors.endpoints import collect_endpoints
-from auditor.context import AuditContext, Unavailable
+from auditor.context import Unavailable
 from auditor.endpoints import UNSUPPORTED_REASONS, EndpointInventory
 from auditor.endpoints.handlers import handler_source
-from auditor.inventory import build_inventory
-from auditor.registry import check_for
-from auditor.repo import Repository
-from helpers import FIXTURES, item, line_of, places, write_files
+from helpers import FIXTURES, endpoint_context, item, judge, line_of, places, write_files
+from helpers import endpoint_rows as rows
 
 APPS = FIXTURES / "apps"
 GOOD = APPS / "koa-app-compliant"
 BAD = APPS / "koa-app-noncompliant"
 
 
-def audit_context(root: Path) -> AuditContext:
-    repo = Repository.scan(root)
-    ctx = AuditContext(repo=repo, inventory=build_inventory(repo))
-    ctx.collected["endpoints"] = collect_endpoints(ctx)
-    return ctx
-
-
-def rows(ctx: AuditContext) -> dict:
-    return {(e.method, e.path): e for e in ctx.collected["endpoints"].endpoints}
-
-
 @pytest.fixture(scope="module")
 def good():
-    return audit_context(GOOD)
+    return endpoint_context(GOOD)
 
 
 @pytest.fixture(scope="module")
 def bad():
-    return audit_context(BAD)
+    return endpoint_context(BAD)
 
 
 def test_koa_is_read_not_reported_unsupported(good):
@@ -204,7 +188,7 @@ CONDUIT = {
 
 
 def test_exported_routes_middleware_mount_prefix_and_nested_controllers(tmp_path):
-    ctx = audit_context(write_files(tmp_path, CONDUIT))
+    ctx = endpoint_context(write_files(tmp_path, CONDUIT))
     found = rows(ctx)
     assert sorted(found) == [("DELETE", "/api/v2/posts/{slug}"), ("GET", "/api/v2/posts"), ("POST", "/api/v2/posts")]
     remove = found[("DELETE", "/api/v2/posts/{slug}")]
@@ -234,15 +218,14 @@ def test_an_unread_framework_makes_endpoint_items_unknown_not_not_applicable(tmp
             "    return JSONResponse({'orders': []})\n\n\n"
             "app = Starlette(routes=[Route('/orders', list_orders)])\n"),
     })
-    ctx = audit_context(root)
+    ctx = endpoint_context(root)
     inv = ctx.collected["endpoints"]
     assert inv.endpoints == [] and any(u.startswith("starlette") for u in inv.unsupported)
     with pytest.raises(Unavailable, match="Starlette"):
         endpoint_inventory(ctx)
-    catalog = load_catalog()
     for item_id in ("QA-LAYERING", "API-FILTERING", "API-PAGINATION"):
         with pytest.raises(Unavailable):
-            check_for(item_id)(ctx, catalog.by_id[item_id])
+            judge(ctx, item_id)
     report = audited(root)   # with the engines: API-RATE-LIMIT finds no global limit, then no endpoint to judge
     for item_id in ("API-RATE-LIMIT", "QA-LAYERING"):
         row = item(report, item_id)
@@ -296,7 +279,7 @@ PASSED_IN = {
 
 
 def test_an_app_and_a_router_passed_to_other_modules(tmp_path):
-    ctx = audit_context(write_files(tmp_path, PASSED_IN))
+    ctx = endpoint_context(write_files(tmp_path, PASSED_IN))
     found = rows(ctx)
     assert sorted(found) == [("GET", "/api/v1/orders"), ("POST", "/api/v1/orders")]
     create = found[("POST", "/api/v1/orders")]
@@ -307,7 +290,7 @@ def test_an_app_and_a_router_passed_to_other_modules(tmp_path):
 
 
 def test_typescript_router_with_type_arguments_and_all(tmp_path):
-    ctx = audit_context(write_files(tmp_path, {
+    ctx = endpoint_context(write_files(tmp_path, {
         "package.json": '{"name": "svc", "dependencies": {"koa": "^2.15.0", "@koa/router": "^12.0.1"}}',
         "src/app.ts": (
             "import Koa, { Context, DefaultState } from 'koa'\n"

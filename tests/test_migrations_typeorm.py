@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.catalog import load_catalog
 from auditor.collectors.migrations import MIGRATIONS
 from auditor.collectors.orm_models import ORM_MODELS, collect_orm_models
 from auditor.context import AuditContext
@@ -13,8 +12,8 @@ from auditor.inventory import build_inventory
 from auditor.migrations import operations as ops
 from auditor.migrations.inventory import parse_repository
 from auditor.migrations.typeorm import is_typeorm_migration, parse_typeorm
-from auditor.registry import check_for
 from auditor.repo import Repository
+from helpers import judge as verdict
 
 APPS = Path(__file__).parent / "fixtures" / "apps"
 
@@ -28,10 +27,6 @@ def context(app: str) -> AuditContext:
     folders = {f for fs in migrations.systems.values() for f in fs}
     ctx.collected[ORM_MODELS.name] = collect_orm_models(repo, folders, migrations.dialect)
     return ctx
-
-
-def verdict(ctx: AuditContext, item_id: str):
-    return check_for(item_id)(ctx, load_catalog().by_id[item_id])
 
 
 def test_found_by_shape_and_replayed():
