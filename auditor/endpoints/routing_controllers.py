@@ -35,7 +35,7 @@ from auditor.endpoints.classify import PASSWORD_PER_REQUEST
 from auditor.endpoints.common import SAFE_METHODS, UNRESOLVED, join_paths, mark, normalize_path, where
 from auditor.endpoints.jsparse import matching_paren, split_args, string_literal, strip_comments
 from auditor.endpoints.jsvalues import resolve
-from auditor.endpoints.nestjs_decorators import Class, Decorator, Method, named
+from auditor.endpoints.nestjs_decorators import Class, Decorator, named
 from auditor.endpoints.protections.behaviour import AUTHENTICATION, AUTHORIZATION, RATE_LIMIT
 from auditor.endpoints.protections.javascript import js_behaviour
 from auditor.endpoints.protections.library import javascript_kinds
@@ -310,16 +310,6 @@ def middleware_kinds(project: nestjs._Project, path: str, expr: str) -> dict[str
 
 # ---- routes ----
 
-@dataclass
-class _Route:
-    method: str
-    path: str
-    file: str
-    line: int
-    cls: Class
-    handler: Method
-
-
 def _sub_paths(d: Decorator, first: int = 0) -> list[str]:
     if len(d.args) <= first:
         return [""]
@@ -332,7 +322,7 @@ def _sub_paths(d: Decorator, first: int = 0) -> list[str]:
     return [UNRESOLVED] if not arg.startswith("{") else [""]
 
 
-def _routes(project: nestjs._Project, server: _Server | None) -> list[_Route]:
+def _routes(project: nestjs._Project, server: _Server | None) -> list[nestjs._Route]:
     out = []
     for path, cls in _selected(project, "JsonController|Controller", server.controllers if server else None):
         nestjs.add_injected_modules(project, path, cls)
@@ -349,7 +339,7 @@ def _routes(project: nestjs._Project, server: _Server | None) -> list[_Route]:
                 for base in bases:
                     for sub in subs:
                         full = join_paths(server.prefix if server else "", base, sub)
-                        out.append(_Route(verb, normalize_path(full), path, d.line, cls, method))
+                        out.append(nestjs._Route(verb, normalize_path(full), path, d.line, cls, method))
     return out
 
 
@@ -367,7 +357,7 @@ def _checker_reads_roles(text: str) -> bool:
 
 
 def _protect(project: nestjs._Project, server: _Server | None, globals_: list[tuple[str, str, str]],
-             route: _Route, ep: Endpoint, session: list[str], bearer: list[str]) -> None:
+             route: nestjs._Route, ep: Endpoint, session: list[str], bearer: list[str]) -> None:
     found: list[tuple[str, str]] = []          # (kind, how)
     for kind, how, _ in globals_:
         found.append((kind, how))
@@ -404,9 +394,8 @@ def _protect(project: nestjs._Project, server: _Server | None, globals_: list[tu
     else:
         mark(ep, "authenticated", False, "no @Authorized() and no authentication middleware on the route, controller or server")
 
-    nest_route = nestjs._Route(route.method, route.path, route.file, route.line, route.cls, route.handler)
     authz = [how for kind, how in found if kind == AUTHORIZATION]
-    owner = [u for u in nestjs._user_params(project, nest_route)
+    owner = [u for u in nestjs._user_params(project, route)
              if len(re.findall(rf"\b{re.escape(u.split('.')[0])}\b", route.handler.text)) > 1]
     if authz:
         mark(ep, "authorized", True, authz[0])
@@ -437,10 +426,10 @@ def _protect(project: nestjs._Project, server: _Server | None, globals_: list[tu
     else:
         mark(ep, "rate_limited", False, "no rate-limit middleware on the route, controller or server")
     _validation(project, server, route, ep)
-    nestjs._list(project, nest_route, ep)
+    nestjs._list(project, route, ep)
 
 
-def _validation(project: nestjs._Project, server: _Server | None, route: _Route, ep: Endpoint) -> None:
+def _validation(project: nestjs._Project, server: _Server | None, route: nestjs._Route, ep: Endpoint) -> None:
     inputs = [(p, d) for p in route.handler.params for d in p.decorators if d.name in INPUT_DECORATORS]
     if not inputs:
         ep.notes.append("input: reads no request data")
