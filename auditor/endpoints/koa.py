@@ -34,7 +34,7 @@ from auditor.endpoints.protections.library import javascript_kinds
 from auditor.endpoints.protections.ownership_js import ownership_check
 from auditor.model import Endpoint
 from auditor.repo import Repository
-from auditor.text import line_of
+from auditor.text import bracket_depths, line_of
 
 ROUTER_PACKAGES = ("koa-router", "@koa/router", "koa-tree-router")
 VERBS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "del": "DELETE", "delete": "DELETE",
@@ -137,39 +137,26 @@ class _Project:
 
 
 def _value_end(src: str, start: int) -> int:
-    """End offset of the expression starting at `start`: to the `;` or newline at bracket depth 0."""
-    depth = 0
-    i = start
-    quote = None
-    while i < len(src):
-        ch = src[i]
-        if quote:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == quote:
-                quote = None
-        elif ch in "'\"`":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            if depth == 0:
-                return i
-            depth -= 1
-        elif depth == 0 and ch == ";":
+    """End offset of the expression starting at `start`: to the `;` or newline at bracket depth 0, or to the
+    bracket that closes one opened before it."""
+    for i, ch, depth in bracket_depths(src, start):
+        if depth < 0 or depth == 0 and ch == ";":
             return i
-        elif depth == 0 and ch == "\n":
-            j = i - 1
-            while j > start and src[j] in " \t\r":
-                j -= 1
-            k = i + 1
-            while k < len(src) and src[k] in " \t\r\n":
-                k += 1
-            if src[k:k + 1] not in (".", "?", ":", "+", "&", "|") and src[j] not in "=(,>+-*/&|?:":
-                return i
-        i += 1
+        if depth == 0 and ch == "\n" and not _continues(src, start, i):
+            return i
     return len(src)
+
+
+def _continues(src: str, start: int, newline: int) -> bool:
+    """Whether the expression goes on past this line end: the line ends in an operator, or the next line starts
+    with one (a chained `.get(...)`, a ternary)."""
+    j = newline - 1
+    while j > start and src[j] in " \t\r":
+        j -= 1
+    k = newline + 1
+    while k < len(src) and src[k] in " \t\r\n":
+        k += 1
+    return src[k:k + 1] in (".", "?", ":", "+", "&", "|") or src[j] in "=(,>+-*/&|?:"
 
 
 def _read(repo: Repository, path: str, src: str) -> _Module:
