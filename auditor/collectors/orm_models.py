@@ -16,6 +16,7 @@ from auditor.context import AuditContext, Key
 from auditor.dbschema import Schema
 from auditor.inventory import TEST_FILE
 from auditor.orm.code_ddl import ddl_literals_python, ddl_literals_text, read_code_ddl
+from auditor.orm.dbx_models import read_dbx_rows
 from auditor.orm.django_models import DjangoSettings, looks_like_django_models, read_django
 from auditor.orm.gorm_models import looks_like_gorm, read_gorm
 from auditor.orm.prisma_models import read_prisma
@@ -38,6 +39,9 @@ class OrmModels:
     django: DjangoSettings = field(default_factory=DjangoSettings)
     kinds: list[str] = field(default_factory=list)   # sqlalchemy, django, sql, sequelize, typeorm, gorm, prisma, code-ddl
     code_ddl: list[tuple[str, int]] = field(default_factory=list)   # where code executes CREATE TABLE
+    # structs a reflection mapper reads and writes as rows (ozzo-dbx): names and types only, so they are kept
+    # out of `schema`, which the DB-* items judge, and only MIG-SCHEMA-SYNC reads them
+    mapped_rows: Schema = field(default_factory=Schema)
 
 
 def is_migration_file(rel: str, migration_folders: set[str]) -> bool:
@@ -120,6 +124,7 @@ def collect_orm_models(repo: Repository, migration_folders: set[str], dialect_hi
     sequelize = read_sequelize([(rel, text) for rel, text in js if looks_like_sequelize(text)])
     typeorm = read_typeorm([(rel, text) for rel, text in js if rel.endswith(".ts") and looks_like_typeorm(text)])
     gorm = read_gorm([(rel, text) for rel, text in script_files if rel.endswith(".go") and looks_like_gorm(text)])
+    mapped_rows = read_dbx_rows([(rel, text) for rel, text in script_files if rel.endswith(".go")])
     kinds = []
     if sqlalchemy_modules:
         part = read_sqlalchemy(sqlalchemy_modules)
@@ -155,7 +160,7 @@ def collect_orm_models(repo: Repository, migration_folders: set[str], dialect_hi
         combined.schema.dialect = combined.schema.dialect or code_part.schema.dialect
         combined.extend(code_part)
     return OrmModels(combined.schema, combined.model_files, combined.problems, combined.sql, settings, kinds,
-                     code_ddl)
+                     code_ddl, mapped_rows)
 
 
 def dialect_from_inventory(ctx: AuditContext) -> str | None:

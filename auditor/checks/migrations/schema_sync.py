@@ -6,7 +6,8 @@ already has: the migrations replayed without a database (auditor.migrations.repl
 collector's final schema) and the models read with `ast` (auditor.orm, the "orm_models" collector).
 Django models are compared with the Django migrations' state, SQLAlchemy/SQLModel models with the Alembic
 versions, TypeORM entities with the TypeORM migrations (foreign keys too, with their ON DELETE action),
-Sequelize models with the sequelize-cli migrations (names compared case-insensitively). Compared per table: presence, columns, type family (integer, text, float, timestamps, json,
+Sequelize models with the sequelize-cli migrations (names compared case-insensitively), the Go structs
+ozzo-dbx reads as rows with golang-migrate's SQL (tables, columns and type families only). Compared per table: presence, columns, type family (integer, text, float, timestamps, json,
 numeric; widths inside a family are not compared), nullability, uniqueness and indexes; primary keys are
 compared by presence only (their implicit types differ by setting). Each difference names the model's
 file:line and the migrations' file:line.
@@ -29,7 +30,10 @@ from auditor.registry import check
 ITEM = "MIG-SCHEMA-SYNC"
 # model source -> the migration system whose replay it is compared with
 PAIRINGS = {"models:django": "django", "models:sqlalchemy": "alembic", "models:typeorm": "typeorm",
-            "models:sequelize": "sequelize"}
+            "models:sequelize": "sequelize", "models:dbx": "golang-migrate"}
+# model sources that declare names and types only (auditor.orm.dbx_models)
+NAMES_ONLY = frozenset({"models:dbx"})
+TIMESTAMP_FAMILIES = {"naive_timestamp": "timestamp", "aware_timestamp": "timestamp"}
 # model sources compared by lower-cased names: the replay of their migrations folds identifiers to lower case
 # (Sequelize quotes them, so "Users"."firstName" is one table and column on both sides)
 CASE_FOLDED = frozenset({"models:sequelize"})
@@ -51,8 +55,11 @@ def _at(obj: Table | Column | None, fallback: tuple[str, int | None]) -> tuple[s
     return obj.file, obj.line
 
 
-def compare_table(model: Table, migrated: Table | None, folder: str) -> list[Difference]:
-    """Every difference between one model table and the table the migrations build."""
+def compare_table(model: Table, migrated: Table | None, folder: str, names_only: bool = False) -> list[Difference]:
+    """Every difference between one model table and the table the migrations build. `names_only`: the model
+    declares names and types, not constraints (a struct a reflection mapper reads as a row), so nullability,
+    uniqueness and indexes are not compared, and a column it leaves out matters only when a row written
+    without it cannot be inserted (NOT NULL, no default)."""
     m_at = (model.file, model.line)
     if migrated is None:
         return [Difference(model.name, f"table {model.name} is declared by a model but no migration creates it",
@@ -70,9 +77,13 @@ def compare_table(model: Table, migrated: Table | None, folder: str) -> list[Dif
         if col.primary_key or other.primary_key:
             continue
         mf, of = family(col.type), family(other.type)
+        if names_only:   # a Go time.Time holds either kind of timestamp
+            mf, of = (TIMESTAMP_FAMILIES.get(f, f) for f in (mf, of))
         if mf != of and "other" not in (mf, of):
             out.append(Difference(model.name, f"column {model.name}.{col.name} is {col.type} in the model but "
                                               f"{other.type} in the migrations", where, o_at))
+        if names_only:
+            continue
         if col.nullable != other.nullable:
             out.append(Difference(model.name, f"column {model.name}.{col.name} is "
                                               f"{'nullable' if col.nullable else 'NOT NULL'} in the model but "
@@ -84,9 +95,12 @@ def compare_table(model: Table, migrated: Table | None, folder: str) -> list[Dif
                                               f"{'unique' if other.unique else 'not unique'} in the migrations",
                                   where, o_at))
     for name, other in migrated.columns.items():
-        if name not in model.columns and not other.primary_key:
-            out.append(Difference(model.name, f"column {model.name}.{name} is in the migrations but not in the model "
-                                              "(removed from the model without a migration)", m_at, _at(other, t_at)))
+        if name in model.columns or other.primary_key or (names_only and (other.nullable or other.default is not None)):
+            continue
+        out.append(Difference(model.name, f"column {model.name}.{name} is in the migrations but not in the model "
+                                          "(removed from the model without a migration)", m_at, _at(other, t_at)))
+    if names_only:
+        return out
     migrated_indexes = {ix.columns for ix in migrated.indexes} | set(migrated.unique_sets)
     for ix in model.indexes:
         if ix.columns not in migrated_indexes and not _covered_by_column(migrated, ix.columns):
@@ -176,14 +190,17 @@ def compare(models: Schema, migrated: Schema, system: str, folder: str, source: 
             table = case_folded(table)
         mig = migrated.tables.get(table.name)
         mig = mig if mig is not None and mig.source == f"migrations:{system}" else None
-        out += compare_table(table, mig, folder)
+        out += compare_table(table, mig, folder, names_only=source in NAMES_ONLY)
         if mig is not None and source in FOREIGN_KEYS_COMPARED:
             out += compare_foreign_keys(table, mig)
     return out, compared
 
 
+FULL_COMPARISON = "tables, columns, type families, nullability, uniqueness, indexes"
+
+
 def evaluate_schema_sync(item_id: str, differences: list[Difference], compared: int, systems: list[str],
-                         unparsed: list[str], not_compared: list[str]) -> ItemResult:
+                         unparsed: list[str], not_compared: list[str], what: str = FULL_COMPARISON) -> ItemResult:
     notes = ""
     if not_compared:
         notes += f" Not compared: {', '.join(not_compared)}."
@@ -193,7 +210,8 @@ def evaluate_schema_sync(item_id: str, differences: list[Difference], compared: 
     if not compared:
         raise Unavailable("no ORM model of a kind whose migrations are replayed (Django models with Django "
                           "migrations, SQLAlchemy/SQLModel models with Alembic, TypeORM entities with TypeORM "
-                          "migrations, Sequelize models with sequelize-cli migrations)." + notes)
+                          "migrations, Sequelize models with sequelize-cli migrations, ozzo-dbx row structs with golang-migrate)."
+                          + notes)
     evidence = [Evidence(d.model_at[0] or d.migrations_at[0], d.model_at[1] if d.model_at[0] else d.migrations_at[1],
                          "", rule_id="schema-drift", engine="ast",
                          message=f"{d.what}; migrations: {d.migrations_at[0]}"
@@ -212,7 +230,7 @@ def evaluate_schema_sync(item_id: str, differences: list[Difference], compared: 
                           + notes)
     return ItemResult(item_id, "pass",
                       f"All {compared} model table(s) match the schema the {'/'.join(systems)} migrations build "
-                      "(tables, columns, type families, nullability, uniqueness, indexes)." + notes,
+                      f"({what})." + notes,
                       details=details)
 
 
@@ -231,9 +249,11 @@ def unmanaged_tables(ctx: AuditContext, models: Schema) -> set[str]:
 @check("MIG-SCHEMA-SYNC")
 def check_schema_sync(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     migrations = ctx.get(MIGRATIONS)
-    models = ctx.get(ORM_MODELS).schema
+    orm = ctx.get(ORM_MODELS)
+    models = Schema(tables={**orm.mapped_rows.tables, **orm.schema.tables}, dialect=orm.schema.dialect)
     sources = {source_kind(t.source) for t in models.tables.values()}
     differences, compared, systems, not_compared = [], 0, [], []
+    names_only_compared = 0
     unmanaged = unmanaged_tables(ctx, models)
     for source, system in PAIRINGS.items():
         if source not in sources:
@@ -246,11 +266,13 @@ def check_schema_sync(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         differences += found
         compared += n
         systems.append(system)
+        names_only_compared += n if source in NAMES_ONLY else 0
     for system in migrations.systems:
         if system not in PAIRINGS.values():
             not_compared.append(f"{system} migrations (no model reader pairs with them)")
     unparsed = [m.file for m in migrations.unparsed() if m.system in systems]
-    result = evaluate_schema_sync(item.id, differences, compared, systems, unparsed, not_compared)
+    what = FULL_COMPARISON if names_only_compared < compared else "tables, columns, type families"
+    result = evaluate_schema_sync(item.id, differences, compared, systems, unparsed, not_compared, what)
     result.evidence = [Evidence(ev.file, ev.line, ctx.repo.snippet(ev.file, ev.line), rule_id=ev.rule_id,
                                 engine=ev.engine, message=ev.message, kind=ev.kind) for ev in result.evidence]
     return result
