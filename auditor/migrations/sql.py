@@ -128,6 +128,12 @@ def dialect_scores(texts: list[str]) -> dict[str, int]:
     }
 
 
+# statements sqlglot leaves opaque that change no table, column, index or constraint: extensions, sequences,
+# privileges, comments, session settings, statistics
+NO_TABLE_EFFECT = re.compile(r"\s*(?:(?:CREATE|ALTER|DROP)\s+(?:EXTENSION|SEQUENCE)\b|GRANT\b|REVOKE\b|"
+                             r"COMMENT\s+ON\b|SET\b|RESET\b|ANALYZE\b|VACUUM\b)", re.I)
+
+
 def parse_sql(sql: str, file: str, dialect: str | None, first_line: int = 1) -> tuple[list[Operation], list[ParseProblem]]:
     """Operations and parse problems of a SQL text. Never raises."""
     operations: list[Operation] = []
@@ -147,6 +153,8 @@ def parse_statement(stmt: Statement, file: str, dialect: str | None,
         return [Operation(ops.RAW_SQL, file, stmt.line, opaque=True, text=first, note="parse error")]
     if tree is None:
         return []
+    if isinstance(tree, exp.Command) and NO_TABLE_EFFECT.match(stmt.text):
+        return [Operation(ops.OTHER, file, stmt.line, text=first, note="no effect on tables")]
     if isinstance(tree, exp.Command):
         problems.append(ParseProblem(file, stmt.line, f"not understood (sqlglot returned an opaque Command): {first[:80]}"))
         return [Operation(ops.RAW_SQL, file, stmt.line, opaque=True, text=first, note="opaque Command")]
