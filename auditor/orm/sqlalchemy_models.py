@@ -5,6 +5,7 @@ annotation), `__tablename__` (Flask-SQLAlchemy derives snake_case names when abs
 mixins and abstract bases in the scanned code, `ForeignKey("t.c")` / `ForeignKey(Model.c)`, index=True,
 unique=True, nullable, primary_key, `__table_args__` (Index, UniqueConstraint, PrimaryKeyConstraint,
 ForeignKeyConstraint), module-level `Index("ix", Model.col)`, and a Base's `type_annotation_map`.
+SQLModel classes declared `table=True` (auditor.orm.sqlmodel_fields); its other classes are not tables.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from auditor.orm.pyast import (
     literal,
 )
 from auditor.orm.result import ParseProblem, ReadResult
+from auditor.orm.sqlmodel_fields import is_relationship, is_table_class, sqlmodel_field
 
 COLUMN_CALLS = {"Column", "mapped_column"}
 DECLARATIVE_BASE_CALLS = {"declarative_base", "generate_base"}
@@ -142,7 +144,7 @@ class _Reader:
         found = False
         for node in walk(tree):
             if isinstance(node, ast.ClassDef) and self._is_declarative(node):
-                if self._own_flag(node, "__abstract__"):
+                if self._own_flag(node, "__abstract__") or (self._is_sqlmodel(node) and not is_table_class(node)):
                     continue
                 if self._read_class(rel, node):
                     found = True
@@ -157,32 +159,62 @@ class _Reader:
         if found and rel not in self.result.model_files:
             self.result.model_files.append(rel)
 
+    def _is_sqlmodel(self, cls: ast.ClassDef) -> bool:
+        return any(dotted(base).rsplit(".", 1)[-1] == "SQLModel" for c in self._lineage(cls) for base in c.bases)
+
+    def _table_classes(self) -> set[str]:
+        return {name for name, info in self.classes.items() if is_table_class(info.node)}
+
     def _read_class(self, rel: str, cls: ast.ClassDef) -> bool:
         lineage = self._lineage(cls)
+        sqlmodel = self._is_sqlmodel(cls)
         tablename = None
         for c in lineage:
             tablename = self._tablename(c)
             if tablename:
                 break
         columns: list[tuple[str, Column, ast.Call | None, str]] = []
+        sqlmodel_extras: list[tuple[Column, bool, ForeignKey | None]] = []
         seen_attrs: set[str] = set()
+        table_classes = self._table_classes() if sqlmodel else set()
         for c in lineage:
             info_file = self.classes[c.name].file if c is not cls and c.name in self.classes else rel
             for attr, value, annotation, line in class_body_assignments(c):
                 if attr in seen_attrs or attr.startswith("__"):
                     continue
+                if sqlmodel:
+                    if annotation is None or is_relationship(value, annotation, table_classes):
+                        continue
+                    field = sqlmodel_field(attr, value, annotation, info_file, line, self._annotation_type, _sa_type)
+                    if field is None:
+                        continue
+                    seen_attrs.add(attr)
+                    if field.sa_column is not None:
+                        parsed = self._column(attr, field.sa_column, None, info_file, line)
+                        if parsed is not None:
+                            columns.append(parsed)
+                        continue
+                    sqlmodel_extras.append((field.column, field.indexed, field.foreign_key))
+                    continue
                 parsed = self._column(attr, value, annotation, info_file, line)
                 if parsed is not None:
                     seen_attrs.add(attr)
                     columns.append(parsed)
-        if not columns:
+        if not columns and not sqlmodel_extras:
             return False
         if not tablename:
-            # Flask-SQLAlchemy names the table after the class; plain declarative would refuse to map it
-            tablename = snake_case(cls.name)
+            # SQLModel names the table after the class, lower-cased; Flask-SQLAlchemy in snake_case (plain
+            # declarative would refuse to map it)
+            tablename = cls.name.lower() if sqlmodel else snake_case(cls.name)
         table = Table(tablename, file=rel, line=cls.lineno, source=SOURCE)
         for attr, column, call, file in columns:
             self._add_column(table, column, call, file)
+        for column, indexed, foreign_key in sqlmodel_extras:
+            table.columns[column.name] = column
+            if indexed:
+                table.indexes.append(Index(None, (column.name,), unique=column.unique, file=column.file, line=column.line))
+            if foreign_key is not None:
+                table.foreign_keys.append(foreign_key)
         for c in lineage:
             for name, value, _, line in class_body_assignments(c):
                 if name == "__table_args__":
