@@ -11,7 +11,7 @@ PROGRAM: Key[ProgramModel] = Key("program")
 
 
 @collector(PROGRAM, after=(ENDPOINTS,), serves=("SEC-SQLI", "SEC-INJECTION", "SEC-XSS", "SEC-SSRF", "SEC-CRYPTO",
-                                                  "PERF-N-PLUS-1", "DB-TRANSACTIONS",
+                                                  "SEC-DATA-AT-REST", "PERF-N-PLUS-1", "DB-TRANSACTIONS",
                                                   "DB-QUERY-OPTIMIZATION", "API-REST-SEMANTICS"))
 def collect_program(ctx: AuditContext) -> ProgramModel:
     endpoints = ctx.get_optional(ENDPOINTS)

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.code_findings import code_item
-from auditor.checks.shared.flows import flow_finding
-from auditor.collectors.program import PROGRAM
+from auditor.checks.shared.passwords import stored_as_given
 from auditor.context import AuditContext
-from auditor.model import Finding, ItemResult
-from auditor.paths import NO_REQUEST_PATH
+from auditor.model import ItemResult
 from auditor.registry import check
 
 # SEC-CRYPTO also covers disabled TLS verification (DESIGN.md); these SEC-HTTPS rules report it
@@ -22,14 +20,4 @@ def strong_cryptography(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     tls_off = [f for f in ctx.violations("SEC-HTTPS") if f.evidence.rule_id in TLS_VERIFICATION_RULES]
     return code_item(ctx, item, "No fast hash of passwords, no password stored as given, no predictable randomness "
                                  "for tokens or keys, no broken cipher or mode, TLS verification left on.",
-                     extra=tls_off + stored_in_clear(ctx, item))
-
-
-def stored_in_clear(ctx: AuditContext, item: CatalogItem) -> list[Finding]:
-    """Request data reaching a model's password column with no hasher on the way (the program model's
-    `password` flows: auditor/program/credentials.py names the columns stored as given). Test code is left
-    out by code_item, as for the engines' findings."""
-    model = ctx.get_optional(PROGRAM)
-    if model is None:
-        return []
-    return [flow_finding(item.id, flow) for flow in model.flows_of("password") if not NO_REQUEST_PATH.search(flow.sink.file)]
+                     extra=tls_off + stored_as_given(ctx, item.id))   # test code: left out by code_item
