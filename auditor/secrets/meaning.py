@@ -307,9 +307,11 @@ def _python_secrets_cached(path: str, tree: ast.Module, repo: Repository,
             [Guard(**r["guard"]) for r in rows if "guard" in r])
 
 
-def scan_meaning(repo: Repository, mode_of, facts: "FileFacts | None" = None) -> tuple[dict[str, list[SecretMatch]], list[Guard]]:
+def scan_meaning(repo: Repository, mode_of, facts: "FileFacts | None" = None,
+                 loaded_templates: frozenset[str] = frozenset()) -> tuple[dict[str, list[SecretMatch]], list[Guard]]:
     """path -> the secrets found by meaning, for the code files scanned in CODE mode (and the config files
-    the code loads); and the guards that turned development defaults into passes."""
+    the code loads, template files it loads as its configuration included); and the guards that turned
+    development defaults into passes."""
     out: dict[str, list[SecretMatch]] = {}
     guards: list[Guard] = []
     code = [p for p in repo.paths() if mode_of(p) == CODE and p.endswith((".py", ".js", ".mjs", ".cjs", ".ts"))
@@ -331,6 +333,11 @@ def scan_meaning(repo: Repository, mode_of, facts: "FileFacts | None" = None) ->
             found = config_secrets(path, repo.read_text(path) or "")
             if found:
                 out.setdefault(path, []).extend(found)
+    for path in sorted(loaded_templates):
+        found = config_secrets(path, repo.read_text(path) or "", "in the template file the code loads as its "
+                               "configuration, so the application runs with it, for", own_name_is_value=True)
+        if found:
+            out.setdefault(path, []).extend(found)
     for path, how in sorted(node_config.items()):
         if mode_of(path) == CONFIG:
             found = config_secrets(path, repo.read_text(path) or "", how, own_name_is_value=True)

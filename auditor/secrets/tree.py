@@ -11,8 +11,9 @@ from auditor.budget import budgeted
 from auditor.facts import FileFacts
 from auditor.repo import Repository
 from auditor.secrets.files import is_env_file, is_minified, reportable, scan_mode, skip_reason
+from auditor.secrets.loaded_templates import loaded_templates
 from auditor.secrets.meaning import Guard, scan_meaning
-from auditor.secrets.scanner import KNOWN, SecretMatch, scan_text
+from auditor.secrets.scanner import CONFIG, KNOWN, SecretMatch, scan_text
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,11 @@ def scan_tree(repo: Repository, facts: "FileFacts | None" = None) -> TreeScan:
         else:
             candidates.append(f.path)
     ignored = git_ignored(repo.root, candidates)
+    loaded = loaded_templates(repo)
+
+    def mode_of(path: str) -> str:
+        return CONFIG if path in loaded else scan_mode(path)
+
     scan.git_ignored = len(ignored)
     for path in budgeted(candidates):
         if path in ignored:
@@ -60,12 +66,13 @@ def scan_tree(repo: Repository, facts: "FileFacts | None" = None) -> TreeScan:
             continue
         scan.files_scanned += 1
         scan.lines_scanned += text.count("\n") + 1
-        mode, env_file = scan_mode(path), is_env_file(path)
+        mode, env_file = mode_of(path), is_env_file(path) or path in loaded
         rows = facts.rows(f"text:{mode}:{env_file}:{path}", text,
                           lambda: [dataclasses.asdict(m) for m in scan_text(text, mode, env_file)])
         scan.findings.extend(TreeSecret(path, m) for m in map(_match, rows) if reportable(m.rule_id, path))
     scanned = {p for p in candidates if p not in ignored and p not in scan.skipped}
-    by_meaning, scan.guarded = scan_meaning(repo, lambda p: scan_mode(p) if p in scanned else KNOWN, facts)
+    by_meaning, scan.guarded = scan_meaning(repo, lambda p: mode_of(p) if p in scanned else KNOWN, facts,
+                                            frozenset(loaded & scanned))
     seen = {(s.path, s.match.line) for s in scan.findings}
     for path, matches in by_meaning.items():
         scan.findings.extend(TreeSecret(path, m) for m in matches if (path, m.line) not in seen)
