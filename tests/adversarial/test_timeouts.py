@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import time
 
+import re
+
 import pytest
 
 from helpers import item, run_cli
@@ -94,7 +96,10 @@ def test_an_analysis_past_the_per_file_budget_leaves_its_items_unknown(tmp_path,
     run = audit_repository(repo, engines=lambda repo, options, side_lane=None: [
         EngineRun("semgrep", status=SKIPPED), EngineRun("bandit", status=SKIPPED)])
     errors = run.report["inventory"]["collector_errors"]
-    assert "the analysis of app/views.py ran past its budget of 0.001s (CPU) per file" in errors["endpoints"], errors
+    # the budget counts the process's CPU time, so another thread's work can use up 1 ms while the reader is on
+    # a small file of the app: the file it names is any of the app's, most often views.py
+    assert re.search(r"the analysis of app/\w+\.py ran past its budget of 0\.001s \(CPU\) per file",
+                     errors["endpoints"]), errors
     assert item(run.report, "SEC-AUTHN")["verdict"] == "unknown"
     assert "ran past its budget" in item(run.report, "SEC-AUTHN")["rationale"]
 
