@@ -5,9 +5,8 @@
 from __future__ import annotations
 
 import json
-import time
-
 import re
+import time
 
 import pytest
 
