@@ -1,4 +1,5 @@
-"""REL-ERROR-HANDLING: no swallowed exceptions or bare excepts, and logging configured."""
+"""REL-ERROR-HANDLING: no swallowed exceptions or bare excepts, no promise a try block leaves floating (its catch
+cannot see the rejection: auditor/program/js/floating.py), and logging configured."""
 from __future__ import annotations
 
 import ast
@@ -55,7 +56,8 @@ def evaluate_error_handling(item_id: str, handlers: int, violations: list[Findin
     total = max(handlers, len(bad))
     if bad:
         result = partial_result(item_id, total - len(bad), total,
-                                f"{len(bad)} of {total} exception handler(s) or error check(s) swallow the error or use a bare except.",
+                                f"{len(bad)} of {total} exception handler(s) or error check(s) swallow the error, use a bare except, "
+                                "or cannot see a promise their try block leaves floating.",
                                 cap([f.evidence for f in bad] + log_evidence),
                                 {"handlers": total, "swallowing": len(bad), "logging_configured": bool(log_evidence)})
         if not log_evidence and needs_logging:
