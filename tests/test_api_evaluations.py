@@ -200,3 +200,18 @@ def test_filtering_reads_drf_lists_their_query_methods_and_the_callers_own_rows(
     # a list filtered by something other than the caller is still asked for filters
     sources[2] = "return Article.objects.filter(published=True).order_by(request.user.sort_key)"
     assert evaluate_filtering("API-FILTERING", eps, lambda e: sources.get(e.line, ""), NO_TEXT, []).verdict == "partial"
+
+
+def test_creation_handed_to_a_helper_named_for_it():
+    # the handler calls addComment(...), whose text (read with the handler's) creates the record
+    route = Endpoint("POST", "/articles/{slug}/comments", "POST /articles/:slug/comments", "src/articles.ts", 9, "express")
+    handler = "const comment = await addComment(req.body.comment.body, req.params.slug);\n  res.json({ comment });"
+    helper = "export const addComment = async (body, slug) => prisma.comment.create({ data: { body, slug } });"
+    assert "answers 200" in rest_problems(route, handler, handler + "\n" + helper)[0]
+    # the safe twins: the same handler answering 201, and a login whose helper creates a token row in passing
+    created = handler.replace("res.json(", "res.status(201).json(")
+    assert rest_problems(route, created, created + "\n" + helper) == []
+    login = Endpoint("POST", "/users/login", "POST /users/login", "src/auth.ts", 3, "express")
+    signin = "const user = await login(req.body.user);\n  res.json({ user });"
+    issue = "export const login = async (u) => { await prisma.token.create({ data: { u } }); return u; };"
+    assert rest_problems(login, signin, signin + "\n" + issue) == []

@@ -60,3 +60,15 @@ def test_html_pages_without_security_headers_are_flagged(name):
 def test_json_only_aiohttp_app_asks_no_browser_headers():
     item = headers_item("aiohttp-json")
     assert item["verdict"] == "pass" and not item["details"]["renders_html"], item["rationale"]
+
+
+def test_an_express_app_mounting_an_html_dashboard_renders_html():
+    # agendash serves HTML pages: the browser security headers are asked for, and none is set
+    item = headers_item("express-job-dashboard")
+    assert item["verdict"] in ("fail", "partial") and item["details"]["renders_html"], item["rationale"]
+    assert "security-headers-missing" in rules(item)
+
+
+def test_the_same_dashboard_behind_helmet_passes():
+    item = headers_item("express-job-dashboard-helmet")
+    assert item["verdict"] == "pass" and item["details"]["renders_html"], item["rationale"]

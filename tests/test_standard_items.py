@@ -227,3 +227,14 @@ def test_the_password_a_django_user_inherits_is_a_secret_stored_hashed():
     result = evaluate_data_at_rest("SEC-DATA-AT-REST", [inherited, own], {("accounts_member", "password"): "hashed"})
     assert result.verdict == "pass" and result.details["protected"] == ["accounts_member.password"]
     assert evaluate_data_at_rest("SEC-DATA-AT-REST", [own], {}).verdict == "not_applicable"
+
+
+def test_concurrency_value_computed_from_a_read_and_written_by_a_field_update():
+    src = Path(__file__).parent / "fixtures" / "database" / "js-derived-stock" / "src" / "orders.ts"
+    places = javascript_places("orders.ts", src.read_text())
+    bad = sorted({p.line for p in places if not p.ok})
+    # const remaining = stock.quantity - count -> Stock.update; prisma data: { balance: wallet.balance + amount };
+    # const left = item.uses - 1; item.uses = left; item.save()
+    assert bad == [6, 13, 32], places
+    # the safe twins: a computed value that is not the written field (rename), an atomic increment (restock)
+    assert any(p.ok and p.line == 25 for p in places)

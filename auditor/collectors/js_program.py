@@ -1,6 +1,6 @@
 """The JavaScript/TypeScript program model collector (auditor/program/js): parsed once per audit for every
-check that judges what JS/TS code does: the database effects through helpers, and request data reaching
-a sink (auditor/program/js/taint.py)."""
+check that judges what JS/TS code does: the database effects through helpers, request data reaching a sink
+(auditor/program/js/taint.py), and promises left floating inside try (auditor/program/js/floating.py)."""
 from __future__ import annotations
 
 from auditor.context import AuditContext, Key
@@ -11,6 +11,6 @@ JS_PROGRAM: Key[JsProgram] = Key("js_program")
 
 
 @collector(JS_PROGRAM, serves=("DB-TRANSACTIONS", "PERF-N-PLUS-1", "SEC-SQLI", "SEC-INJECTION", "SEC-XSS",
-                                     "SEC-SSRF"))
+                                     "SEC-SSRF", "REL-ERROR-HANDLING"))
 def collect_js_program(ctx: AuditContext) -> JsProgram:
     return build_js_program(ctx.repo)

@@ -37,6 +37,9 @@ CREATES = re.compile(r"\bINSERT\s+INTO\b|\.objects\.create\(|session\.add\(|\bdb
 # a Python list's insert() is no creation, so Python handlers are not read for it)
 JS_INSERT = re.compile(r"\.insert\(")
 CREATE_HANDLER = re.compile(r"^(create|add|new|register|signup|sign_up)", re.I)
+# a JavaScript handler that hands the creation to a helper named for it (`await addComment(...)`,
+# `this.articles.createArticle(...)`): the helper's text, read with the handler's, shows the record it creates
+CALLS_CREATOR = re.compile(r"(?<![\w$])(?:[\w$]+\.)*(?:create|add|register|insert)[A-Z][\w$]*\s*\(")
 # 201/202/204 as a number or a named constant (HTTPStatus.CREATED, the npm http-status `httpStatus.CREATED`,
 # http-status-codes `StatusCodes.CREATED`, Nest's `HttpStatus.CREATED`)
 CREATED_STATUS = re.compile(r"\b20[124]\b|HTTP_20[124]|\b\w*[Ss]tatus\w*\.(CREATED|ACCEPTED|NO_CONTENT)\b|redirect\(|sendStatus\(20|"
@@ -102,8 +105,10 @@ def rest_problems(ep: Endpoint, source: str, text: str = "", write: str = "") ->
     if method == "POST" and last.startswith(("{", "<", ":")) and source and re.search(r"\bUPDATE\s+\w+\s+SET\b|\.save\(", source, re.I):
         problems.append("POST updates an existing resource at its own URI (use PUT or PATCH)")
     short = ep.handler.rsplit(".", 1)[-1]
+    js = ep.file.endswith((".js", ".ts", ".mjs", ".cjs"))
     creates = CREATE_HANDLER.match(short) or (source and CREATES.search(source)) or (
-        source and ep.file.endswith((".js", ".ts", ".mjs", ".cjs")) and JS_INSERT.search(source))
+        source and js and JS_INSERT.search(source)) or (
+        source and js and text and CALLS_CREATOR.search(source) and (CREATES.search(text) or JS_INSERT.search(text)))
     nest_created = ep.framework == "nestjs" and "@HttpCode(" not in source   # NestJS answers a POST 201 by default
     graphql = ep.framework == "graphql"   # a GraphQL mutation answers 200 by the protocol, whatever it creates
     if (method == "POST" and source and creates and not last.startswith(("{", "<", ":")) and not nest_created and not graphql

@@ -7,7 +7,8 @@ arithmetically from its own value (`p.stock -= 1`, `p.stock = p.stock - n`), and
 session committed in the same function. The read is safe under `select_for_update()` /
 `with_for_update()`. JavaScript, from the text: `const x = await Model.findById(...)` (findOne, findByPk,
 findUnique, findFirst; `this.repo.findOne(...)` too), `x.field -= n` (`+=`, `++`, `--`) and `x.save()` or a
-repository's `repo.save(x)` (TypeORM) within the lines after.
+repository's `repo.save(x)` (TypeORM) within the lines after; or a value computed from `x.field` written back
+by a field update (`Model.update({ field: n })`, Prisma `data: { field: x.field - 1 }`).
 Atomic updates and locks anywhere are the practice's positive evidence: F() expressions in update(),
 `update(...).values(col=Model.col - n)`, select_for_update, with_for_update, SELECT ... FOR UPDATE,
 SQLAlchemy version_id_col, Mongo `$inc`, Sequelize increment/decrement, Prisma `decrement:`, knex forUpdate.
@@ -33,6 +34,10 @@ PY_ATOMIC = re.compile(r"\bF\(\s*['\"]\w+['\"]\s*\)\s*[-+]|\bselect_for_update\(
                        r"FOR UPDATE|\bversion_id_col\b|\.values\(\s*\w+\s*=\s*\w+\.\w+\s*[-+]")
 JS_READ = re.compile(r"\b(?:const|let|var)\s+(\w+)\s*=\s*await\s+[\w.]+\.(?:findById|findOne|findByPk|findUnique|"
                      r"findFirst)\(")
+# a write that stores the fields it is given: Sequelize Model.update / instance.update, Mongoose updateOne...,
+# Prisma update({data}), TypeORM repository.update
+JS_FIELD_WRITE = re.compile(r"\.(?:update|updateOne|updateMany|findOneAndUpdate|findByIdAndUpdate|upsert)\s*\(")
+JS_CALL_REACH = 400          # characters of an update call's arguments read for the new value
 JS_ATOMIC = re.compile(r"\$inc\b|\.increment\(|\.decrement\(|\b(?:in|de)crement\s*:|\.forUpdate\(\)|"
                        r"LOCK\.UPDATE|FOR UPDATE|\boptimisticConcurrency\s*:\s*true|\bversion\s*:\s*true")
 JS_WINDOW = 25
@@ -105,12 +110,50 @@ def python_places(rel: str, tree: ast.Module, text: str) -> list[ConcurrencyPlac
     return out
 
 
+def _derived_write(var: str, window: list[str]) -> tuple[int, str] | None:
+    """(offset, field) where a value computed from `var.field` is written back by a field update: `const n =
+    var.qty - k` then `Model.update({ qty: n }, ...)` (or `var.qty = n` and a save), or the update given
+    `{ qty: var.qty - k }` inline. The row was read, changed in code and stored: the same lost update as
+    `var.qty -= k; var.save()`."""
+    v = re.escape(var)
+    joined = "\n".join(window)
+    starts = [0]
+    for w in window:
+        starts.append(starts[-1] + len(w) + 1)
+
+    def offset_of(pos: int) -> int:
+        return next(i for i in range(len(window)) if starts[i + 1] > pos)
+
+    derived = {d.group(1): (d.group(2), d.start()) for d in re.finditer(
+        rf"\b(?:const|let|var)\s+([\w$]+)\s*=\s*{v}\.(\w+)\s*[-+]", joined)}
+    for w in JS_FIELD_WRITE.finditer(joined):
+        args = joined[w.end():w.end() + JS_CALL_REACH]
+        inline = re.search(rf"\b(\w+)\s*:\s*{v}\.\1\s*[-+]", args)
+        if inline:
+            return offset_of(w.start()), inline.group(1)
+        for name, (field_name, at) in derived.items():
+            if at < w.start() and re.search(rf"\b\w+\s*:\s*{re.escape(name)}\b|[{{,]\s*{re.escape(name)}\s*[,}}]",
+                                             args):
+                return offset_of(at), field_name
+    for name, (field_name, at) in derived.items():
+        assigned = re.search(rf"\b{v}\.{field_name}\s*=\s*{re.escape(name)}\b", joined[at:])
+        if assigned and re.search(rf"\b{v}\.save\(|\.save\(\s*{v}\s*[,)]", joined[at + assigned.end():]):
+            return offset_of(at + assigned.start()), field_name
+    return None
+
+
 def javascript_places(rel: str, text: str) -> list[ConcurrencyPlace]:
     out = []
     lines = text.splitlines()
     for m in JS_READ.finditer(text):
         var, start = m.group(1), text.count("\n", 0, m.start())
         window = lines[start + 1:start + 1 + JS_WINDOW]
+        derived = _derived_write(var, window)
+        if derived:
+            out.append(ConcurrencyPlace(rel, start + 2 + derived[0], False,
+                                        f"{var}.{derived[1]} read, a new value computed from it in JavaScript and "
+                                        "written back with no lock or atomic update (increment, $inc): concurrent "
+                                        "requests lose writes"))
         v = re.escape(var)
         change = re.compile(rf"\b{v}\.(\w+)\s*(?:-=|\+=|\+\+|--|=\s*{v}\.\1\s*[-+])|(?:\+\+|--)\s*{v}\.(\w+)")
         # saved by the object (`x.save()`, Mongoose/Sequelize) or by its repository (`repo.save(x)`, TypeORM)

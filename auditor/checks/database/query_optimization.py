@@ -2,7 +2,8 @@
 
 An unbounded read is a whole-table `.all()` in a list handler, or a function that reads every row (an ORM
 `.all()` with no filter or limit, an executed SQL SELECT with no WHERE and no LIMIT) that a request handler or
-a GraphQL resolver reaches through its calls (the program model)."""
+a GraphQL resolver reaches through its calls (the program model). A Prisma include that loads a to-many
+relation in full only for the code to count or search it is over-fetching (auditor/probes/prisma_overfetch.py)."""
 from __future__ import annotations
 
 import ast
@@ -25,6 +26,7 @@ from auditor.orm.queries import is_graphql_resolver, select_star_in_sql, unbound
 from auditor.paths import NO_REQUEST_PATH
 from auditor.probes import go_dbwork, go_query_loops
 from auditor.probes.callees import endpoint_text
+from auditor.probes.prisma_overfetch import relation_overfetch
 from auditor.program import ProgramModel
 from auditor.program.symbols import FunctionInfo
 from auditor.registry import check
@@ -38,6 +40,8 @@ def queries_bounded(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         for q in unbounded_handler_queries(rel, tree):
             findings.append(_finding(ctx, item, q.file, q.line, q.message, "db-query/unbounded-handler-query", "ast"))
     findings += [f for f in js_whole_table_reads(ctx, item) if (f.file, f.line) not in {(g.file, g.line) for g in findings}]
+    seen = {(f.file, f.line) for f in findings}
+    findings += [f for f in prisma_overfetch_findings(ctx, item) if (f.file, f.line) not in seen]
     model = ctx.get_optional(PROGRAM)
     if model is not None:
         seen = {(f.file, f.line) for f in findings}
@@ -137,6 +141,21 @@ def js_whole_table_reads(ctx: AuditContext, item: CatalogItem) -> list[Finding]:
             found.append(_finding(ctx, item, file, line, f"{label(ep)} ({ep.handler}) reads every row with "
                                   f"{m.group(0)} (no where clause, no limit)", "db-query/whole-table-read", "inventory"))
     return dedupe(found)
+
+
+def prisma_overfetch_findings(ctx: AuditContext, item: CatalogItem) -> list[Finding]:
+    """Prisma includes that load every row of a to-many relation that the code only counts or searches."""
+    schemas = {p: ctx.repo.read_text(p) or "" for p in ctx.repo.paths() if p.endswith(".prisma")}
+    if not schemas:
+        return []
+    sources = {p: ctx.repo.read_text(p) or "" for p in ctx.repo.paths() if p.endswith(JS) and not TEST_FILE.search(p)
+               and "node_modules/" not in p}
+    return [_finding(ctx, item, o.file, o.line,
+                     f"`{o.relation}: true` loads every column of every related row, and the code only reads "
+                     f".{o.relation}.{o.use} of them ({o.use_file}:{o.use_line}): ask for the number with _count, or "
+                     f"filter the relation to the row looked for and select its id",
+                     "db-query/relation-rows-loaded-to-count", "text")
+            for o in relation_overfetch(schemas, sources)]
 
 
 def _js_place(ctx: AuditContext, route_file: str, query: str) -> tuple[str, int] | None:

@@ -1,4 +1,5 @@
-"""REL-ERROR-HANDLING: no swallowed exceptions or bare excepts, and logging configured."""
+"""REL-ERROR-HANDLING: no swallowed exceptions or bare excepts, no promise a try block leaves floating (its catch
+cannot see the rejection: auditor/program/js/floating.py), and logging configured."""
 from __future__ import annotations
 
 import ast
@@ -9,10 +10,12 @@ from typing import Callable
 from auditor.astwalk import nodes_of, walk
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.verdicts import cap, dedupe, file_line, production_findings
+from auditor.collectors.js_program import JS_PROGRAM
 from auditor.context import AuditContext
 from auditor.inventory import TEST_FILE
 from auditor.model import Evidence, Finding, ItemResult, partial_result
 from auditor.probes.go_errors import read_go_errors
+from auditor.program.js.floating import FloatingCall, floating_calls
 from auditor.registry import check
 
 
@@ -53,7 +56,8 @@ def evaluate_error_handling(item_id: str, handlers: int, violations: list[Findin
     total = max(handlers, len(bad))
     if bad:
         result = partial_result(item_id, total - len(bad), total,
-                                f"{len(bad)} of {total} exception handler(s) or error check(s) swallow the error or use a bare except.",
+                                f"{len(bad)} of {total} exception handler(s) or error check(s) swallow the error, use a bare except, "
+                                "or cannot see a promise their try block leaves floating.",
                                 cap([f.evidence for f in bad] + log_evidence),
                                 {"handlers": total, "swallowing": len(bad), "logging_configured": bool(log_evidence)})
         if not log_evidence and needs_logging:
@@ -86,6 +90,9 @@ def check_error_handling(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         for path in ctx.repo.paths(lang):
             if not TEST_FILE.search(path):
                 handlers += len(JS_CATCH_COUNT.findall(ctx.repo.read_text(path) or ""))
+    program = ctx.get_optional(JS_PROGRAM)
+    if program is not None:
+        violations += [_floating_finding(ctx, item.id, f) for f in floating_calls(program)]
     if ctx.repo.paths("go"):
         go = read_go_errors(ctx.repo)
         handlers += go.checks
@@ -100,3 +107,12 @@ def check_error_handling(ctx: AuditContext, item: CatalogItem) -> ItemResult:
 
 def _snippet(ctx: AuditContext, path: str, line: int) -> str:
     return ctx.repo.snippet(path, line)
+
+
+def _floating_finding(ctx: AuditContext, item_id: str, f: FloatingCall) -> Finding:
+    return Finding(item_id, Evidence(f.file, f.line, ctx.repo.snippet(f.file, f.line), rule_id="js-floating-promise-in-try",
+                                     engine="ast",
+                                     message=f"{f.call} ({f.why}) is not awaited inside the try block, so the catch at "
+                                             f"line {f.catch_line} never sees its rejection: the failure becomes an "
+                                             "unhandled rejection and the code after it runs as if the call had "
+                                             "succeeded. Await it (or return it, or give it a .catch)."))

@@ -6,7 +6,8 @@ every file:
   `CORSMiddleware`, the Express `cors(...)` middleware and hand-set Access-Control-Allow-Origin headers.
   Any origin (`*`, a reflected origin, `origin: true`, an allow-all regex) together with credentials is a
   violation; any origin on an application with authenticated endpoints is one too.
-- Security headers, asked for only where the application renders HTML: Content-Security-Policy,
+- Security headers, asked for only where the application renders HTML (templates, an HTML content type, or an
+  Express app mounting a package that serves HTML pages: agendash, swagger-ui-express...): Content-Security-Policy,
   X-Content-Type-Options, frame options (X-Frame-Options or CSP frame-ancestors) and Referrer-Policy, from
   Helmet, flask-talisman, the `secure` package, Django's SecurityMiddleware / XFrameOptionsMiddleware /
   django-csp, or the header names set by hand (in code or the reverse proxy's configuration).
@@ -31,6 +32,7 @@ from auditor.repo import Repository
 ITEM = "SEC-HEADERS"
 HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "frame options", "Referrer-Policy")
 CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".go")
+JS_SUFFIXES = (".js", ".mjs", ".cjs", ".ts")
 
 # libraries that set all four headers by default once applied
 ALL_HEADERS_LIBRARIES = (
@@ -60,6 +62,11 @@ HTML_RENDERING = re.compile(r"\brender_template(?:_string)?\(|\bTemplateResponse
                             # aiohttp-jinja2 views, a response built with an HTML content type, gin's c.HTML
                             r"@aiohttp_jinja2\.template\(|\bcontent_type\s*=\s*['\"]text/html|"
                             r"['\"]Content-Type['\"]\s*,\s*['\"]text/html|\bc\.HTML\(", re.M)
+# an Express application that mounts a package serving its own HTML pages (a job dashboard, API docs, a
+# status page) renders HTML to browsers like one with templates does
+JS_HTML_UI = re.compile(r"""(?:\brequire\(\s*|\bfrom\s+|\bimport\s+)['"](?:agendash|swagger-ui-express|"""
+                        r"""express-status-monitor|bull-arena|@bull-board/express|graphql-playground-middleware-express|"""
+                        r"""redoc-express)['"]""")
 # Go's html/template executed into a response
 GO_HTML_TEMPLATE = re.compile(r"['\"]html/template['\"]")
 GO_TEMPLATE_EXECUTE = re.compile(r"\.Execute(?:Template)?\(\s*\w+\s*,")
@@ -224,6 +231,8 @@ def _file_header_rows(rel: str, text: str, proxy: bool) -> list[dict]:
         m = HTML_RENDERING.search(text)
         if not m and rel.endswith(".go") and GO_HTML_TEMPLATE.search(text):
             m = GO_TEMPLATE_EXECUTE.search(text)
+        if not m and rel.endswith(JS_SUFFIXES):
+            m = JS_HTML_UI.search(text)
         if m:
             line = _line(text, m.start())
             lines = text.splitlines()   # what repo.snippet shows for one line

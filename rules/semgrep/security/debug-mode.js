@@ -12,7 +12,7 @@ if (process.env.NODE_ENV === 'development') {
 }
 
 app.use((err, req, res, next) => {
-  // ruleid: express-errorhandler-in-production
+  // ruleid: express-errorhandler-in-production, express-error-message-answered-for-500
   res.status(500).json({ error: err.message, stack: err.stack });
 });
 
@@ -61,4 +61,60 @@ app.get('/about-safe', (req, res) => {
   const info = { version: process.version, region: process.env.REGION };
   // ok: js-environment-sent-to-client
   res.json(info);
+});
+
+// ---- err.message answered for an unexpected error (status falls back to 500)
+app.use((err, req, res, next) => {
+  res.status(err.status || 500);
+  // ruleid: express-error-message-answered-for-500
+  res.json({ errors: { message: err.message } });
+});
+
+app.use(function finalHandler(error, req, res, next) {
+  // ruleid: express-error-message-answered-for-500
+  return res.status(error.statusCode || 500).send({ message: error.message });
+});
+
+app.use((err, req, res, next) => {
+  if (err.expose || err.status < 500) {
+    // ok: express-error-message-answered-for-500
+    return res.status(err.status).json({ message: err.message });
+  }
+  // ok: express-error-message-answered-for-500
+  res.status(500).json({ message: 'Internal server error' });
+});
+
+app.use((err, req, res, next) => {
+  // ok: express-error-message-answered-for-500
+  res.status(err.status).json({ message: err.message });
+});
+
+app.use((err, req, res, next) => {
+  res.status(500);
+  if (process.env.NODE_ENV === 'development') {
+    // ok: express-error-message-answered-for-500
+    res.json({ message: err.message });
+  }
+});
+
+app.get('/items', (req, res) => {
+  // ok: express-error-message-answered-for-500
+  res.status(500).json({ message: req.query.message });
+});
+
+app.use((err, req, res, next) => {
+  if (err.name === 'UnauthorizedError') {
+    return res.status(401).json({ message: 'missing credentials' });
+  } else if (err) {
+    // ruleid: express-error-message-answered-for-500
+    res.status(500).json(err.message);
+  }
+});
+
+app.use((err, req, res, next) => {
+  if (err instanceof AppError) {
+    // ok: express-error-message-answered-for-500
+    return res.status(err.status || 500).json({ message: err.message });
+  }
+  next(err);
 });
