@@ -41,8 +41,12 @@ def left_out_note(ctx: AuditContext, item_ids: tuple[str, ...], keep) -> str:
 
 def code_item(ctx: AuditContext, item: CatalogItem, clean: str,
                engines: tuple[str, ...] = ("semgrep", "bandit"),
-               extra: list[Finding] | None = None) -> ItemResult:
-    keep = production_filter(ctx)
+               extra: list[Finding] | None = None, not_counted: frozenset[str] = frozenset()) -> ItemResult:
+    """`not_counted`: rule ids whose findings the caller knows do not apply to this repository."""
+    production = production_filter(ctx)
+
+    def keep(finding: Finding) -> bool:
+        return production(finding) and finding.evidence.rule_id not in not_counted
     result = violations_fail(ctx, item, clean, engines=engines, extra=extra, where=keep)
     result.rationale += left_out_note(ctx, (item.id,), keep)
     result.details.setdefault("violations", sum(1 for e in result.evidence if e.kind == "violation"))

@@ -118,3 +118,24 @@ app.use((err, req, res, next) => {
   }
   next(err);
 });
+
+// express-generator's development error handler: Express's env defaults to 'development'
+if (app.get('env') === 'development') {
+  app.use(function (err, req, res, next) {
+    res.status(err.status || 500);
+    // ruleid: express-error-details-under-default-env
+    res.render('error', { message: err.message, error: err });
+  });
+}
+
+// the production handler beside it sends no details
+app.use(function (err, req, res, next) {
+  res.status(err.status || 500);
+  // ok: express-error-details-under-default-env
+  res.render('error', { message: err.message, error: {} });
+});
+
+if (process.env.NODE_ENV === 'development') {
+  // ok: express-error-details-under-default-env
+  app.use(errorhandler());
+}
