@@ -19,6 +19,7 @@ from auditor.endpoints.django.model import (
     UrlWalk,
     View,
 )
+from auditor.endpoints.django.privilege import writable_privilege_fields
 from auditor.endpoints.protections.counters import counter_limit
 from auditor.endpoints.pyast import class_attr, class_bases, class_method, const_str, kwarg, last_name, source_text
 from auditor.endpoints.pyprotect import ROLE_CHECK, ownership_filter, takes_any, validation_in_body
@@ -143,10 +144,32 @@ def _authorization(c: UrlWalk, ep: Endpoint, v: View, fn, results: list, label: 
             authz_sources.append(f"ownership filter `{own}` in {ep.handler}")
         elif role:
             authz_sources.append(f"role check `{role.group(0)}` in {ep.handler}")
-    if authz_sources:
+    escalation = _privilege_escalation(c, ep, v, results, label)
+    if escalation:
+        mark(ep, "authorized", False, escalation)
+    elif authz_sources:
         mark(ep, "authorized", True, authz_sources[0])
     else:
         mark(ep, "authorized", False, "no object/role permission class and no queryset filtered by request.user")
+
+
+# permission classes that admit only administrators (who may grant staff rights) or users holding Django's
+# per-model change permission
+ADMIN_ONLY = re.compile(r"Admin|Staff|Superuser|DjangoModelPermissions", re.I)
+
+
+def _privilege_escalation(c: UrlWalk, ep: Endpoint, v: View, results: list, label: str) -> str | None:
+    """A write action validating with a user-model serializer whose privilege fields (is_staff,
+    is_superuser...) the request may set, on a view any signed-in user may call."""
+    if ep.method not in ("POST", "PUT", "PATCH") or v.cls is None or ADMIN_ONLY.search(label):
+        return None
+    serializer = class_attr(c.project, v.cls_module, v.cls, "serializer_class")
+    found = writable_privilege_fields(c.project, serializer[0], serializer[1]) if serializer else None
+    if found is None:
+        return None
+    name, fields = found
+    return (f"{name} (the user model's serializer, serializer_class at {where(serializer[0].path, serializer[2])}) "
+            f"lets the request write {', '.join(fields)}: a caller can grant themself those rights")
 
 
 def _csrf(c: UrlWalk, ep: Endpoint, v: View, fn, dec: ast.Call | None) -> None:

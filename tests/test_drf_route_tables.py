@@ -1,0 +1,50 @@
+"""DRF routes registered through data (issue 15, group 11): `for route in imported_routes: router.register(
+route["prefix"], route["viewset"])` over list-of-dict literals imported from other modules generates the
+viewsets' routes; a user-model serializer that lets a request write is_staff/is_superuser fails SEC-AUTHZ on
+the write actions (the safe twin marks them read-only)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.endpoints import django
+from auditor.endpoints.pyast import PyProject
+from auditor.repo import Repository
+
+FIXTURES = Path(__file__).parent / "fixtures" / "security"
+PRIVILEGED = FIXTURES / "drf-route-table-privileged"
+READ_ONLY = FIXTURES / "drf-route-table-readonly"
+
+
+def endpoints(root: Path) -> dict[tuple[str, str], object]:
+    return {(e.method, e.path): e for e in django.extract(PyProject(Repository.scan(root)))[0]}
+
+
+def item(report: dict, item_id: str) -> dict:
+    return next(i for i in report["items"] if i["id"] == item_id)
+
+
+def test_routes_registered_from_imported_tables():
+    eps = endpoints(READ_ONLY)
+    assert {("GET", "/api/accounts/"), ("PATCH", "/api/accounts/{pk}/"), ("GET", "/api/ping/")} <= set(eps)
+    patch = eps[("PATCH", "/api/accounts/{pk}/")]
+    assert patch.handler == "AccountViewSet.partial_update" and patch.authorized is True
+
+
+def test_writable_privilege_fields_are_an_authorization_failure():
+    eps = endpoints(PRIVILEGED)
+    for key in (("PATCH", "/api/accounts/{pk}/"), ("PUT", "/api/accounts/{pk}/"), ("POST", "/api/accounts/")):
+        ep = eps[key]
+        assert ep.authorized is False
+        assert any("is_staff, is_superuser" in n for n in ep.notes), ep.notes
+    assert eps[("GET", "/api/accounts/{pk}/")].authorized is True      # reads are scoped to the caller
+
+
+@pytest.mark.parametrize("root,verdicts", [(PRIVILEGED, ("fail", "partial")), (READ_ONLY, ("pass",))],
+                         ids=["privileged", "read-only"])
+def test_authz_verdict(audited, root, verdicts):
+    authz = item(audited(root), "SEC-AUTHZ")
+    assert authz["verdict"] in verdicts, authz["rationale"]
+    if root == PRIVILEGED:
+        assert "is_superuser" in str(authz["evidence"]), authz["evidence"]
