@@ -32,6 +32,16 @@ def test_routes_registered_from_imported_tables():
     assert patch.handler == "AccountViewSet.partial_update" and patch.authorized is True
 
 
+def test_read_only_package_views_take_no_input_and_change_nothing():
+    """drf-spectacular's schema and Swagger views: still 'protections unknown', but neither CSRF nor input
+    validation applies to them."""
+    eps = endpoints(READ_ONLY)
+    for path in ("/api/schema/", "/api/docs/"):
+        ep = eps[("ANY", path)]
+        assert ep.csrf_applies is False and ep.authenticated is None
+        assert any(n.startswith("input: reads no request data (drf_spectacular.views.") for n in ep.notes)
+
+
 def test_writable_privilege_fields_are_an_authorization_failure():
     eps = endpoints(PRIVILEGED)
     for key in (("PATCH", "/api/accounts/{pk}/"), ("PUT", "/api/accounts/{pk}/"), ("POST", "/api/accounts/")):
@@ -48,3 +58,7 @@ def test_authz_verdict(audited, root, verdicts):
     assert authz["verdict"] in verdicts, authz["rationale"]
     if root == PRIVILEGED:
         assert "is_superuser" in str(authz["evidence"]), authz["evidence"]
+    else:
+        for item_id in ("SEC-CSRF", "SEC-INPUT-VALIDATION"):
+            row = item(audited(root), item_id)
+            assert "/api/schema/" not in str(row["evidence"]), (item_id, row["rationale"])
