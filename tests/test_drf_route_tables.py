@@ -62,3 +62,46 @@ def test_authz_verdict(audited, root, verdicts):
         for item_id in ("SEC-CSRF", "SEC-INPUT-VALIDATION"):
             row = item(audited(root), item_id)
             assert "/api/schema/" not in str(row["evidence"]), (item_id, row["rationale"])
+
+
+BARE_INT = '''from rest_framework import viewsets
+
+from .models import User
+from .serializers import AccountSerializer
+
+
+class AccountViewSet(viewsets.ModelViewSet):
+    serializer_class = AccountSerializer
+
+    def _ids(self, text):
+        return [int(part) for part in text.split(",")]
+
+    def get_queryset(self):
+        users = User.objects.filter(pk=self.request.user.pk)
+        groups = self.request.query_params.get("groups")
+        return users.filter(groups__id__in=self._ids(groups)) if groups else users
+'''
+
+CHECKED_INT = BARE_INT.replace('''        return [int(part) for part in text.split(",")]''', '''        try:
+            return [int(part) for part in text.split(",")]
+        except ValueError:
+            raise ValidationError({"groups": "comma-separated ids"})''').replace(
+    "from rest_framework import viewsets", "from rest_framework import viewsets\nfrom rest_framework.exceptions import ValidationError")
+
+
+def _with_views(tmp_path: Path, views: str) -> Path:
+    import shutil
+    root = tmp_path / "app"
+    shutil.copytree(READ_ONLY, root)
+    (root / "accounts" / "views.py").write_text(views)
+    return root
+
+
+def test_a_query_parameter_converted_with_a_bare_int_is_not_validated(tmp_path):
+    """DRF runs get_queryset for the generated list and detail actions: `?groups=abc` raises ValueError (500)."""
+    eps = endpoints(_with_views(tmp_path / "bare", BARE_INT))
+    for key in (("GET", "/api/accounts/"), ("GET", "/api/accounts/{pk}/")):
+        assert eps[key].input_validated is False
+        assert any("bare int() in _ids" in n for n in eps[key].notes), eps[key].notes
+    checked = endpoints(_with_views(tmp_path / "checked", CHECKED_INT))
+    assert checked[("GET", "/api/accounts/")].input_validated is None
