@@ -116,7 +116,9 @@ def overridden_in_production(repo: Repository, path: str, setting: str) -> bool:
 
 def setting_assigned_at(repo: Repository, path: str, line: int | None) -> str | None:
     """The upper-case name a top-level assignment on `line` of the Python module `path` gives a value."""
-    tree = repo.python_ast(path) if path.endswith(".py") and line else None
+    if not line or not path.endswith(".py"):
+        return None
+    tree = repo.python_ast(path)
     for node in tree.body if tree is not None else []:
         if isinstance(node, ast.Assign) and node.lineno <= line <= (node.end_lineno or node.lineno):
             names = [t.id for t in node.targets if isinstance(t, ast.Name) and t.id.isupper()]
