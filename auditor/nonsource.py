@@ -13,6 +13,7 @@ read of the file, and for Python only files above DATA_TABLE_MIN_BYTES.
 """
 from __future__ import annotations
 
+import ast
 import re
 from typing import Callable
 
@@ -135,3 +136,42 @@ def _literal_share(lines: list[str]) -> tuple[float, int]:
         if LITERAL_LINE.match(stripped) or TABLE_OPENER.match(stripped):
             literal += 1
     return (literal / code if code else 0.0), literal
+
+
+# ---- project templates (issue 15, group 12) ---------------------------------------------------------------
+# `django-admin startproject --template` and cookiecutter render Python files holding Django/Jinja placeholders:
+# `from {{ project_name }} import celery_app`, `{% if use_celery %}`, `{# note #}`. Such a file does not parse
+# as written, yet its code is the project's code once rendered. It is read with each placeholder that causes a
+# parse error replaced by a name, on that line only (the placeholders inside string literals elsewhere stay as
+# written). Nothing can hide behind a placeholder: the file is read, all of it, and a file that still does not
+# parse keeps the ordinary "does not parse" treatment.
+PLACEHOLDER = re.compile(r"\{\{[^{}\n]*\}\}|\{%[^\n]*?%\}|\{#[^\n]*?#\}")
+PLACEHOLDER_NAME = "__placeholder__"
+BLOCK_LINE = re.compile(r"^\s*(\{%[^\n]*?%\}|\{#[^\n]*?#\})\s*$")
+MAX_TEMPLATE_FIXES = 200
+TEMPLATE_REASON = ("project template ({{ }}/{% %} placeholders): read with each placeholder on a line that does "
+                   "not parse as a name")
+
+
+def parse_template(text: str, filename: str) -> ast.Module | None:
+    """The module `text` holds once the placeholders on each line that fails to parse are names, or None when
+    `text` has no placeholder or still does not parse (a syntax error that is not a placeholder's)."""
+    if not PLACEHOLDER.search(text):
+        return None
+    lines = text.split("\n")
+    for _ in range(MAX_TEMPLATE_FIXES):
+        try:
+            return ast.parse("\n".join(lines), filename=filename)
+        except (SyntaxError, ValueError) as exc:
+            line = getattr(exc, "lineno", None)
+            if not line or line > len(lines):
+                return None
+            original = lines[line - 1]
+            # a line holding only a block tag or a comment (`{% endif %}`) is no statement: left blank
+            fixed = "" if BLOCK_LINE.match(original) else PLACEHOLDER.sub(PLACEHOLDER_NAME, original)
+            if fixed == original:
+                return None   # the error is not at a placeholder
+            lines[line - 1] = fixed
+        except (RecursionError, MemoryError):
+            return None
+    return None

@@ -17,7 +17,7 @@ from pathlib import Path
 from auditor import astwalk
 from auditor.budget import touch
 from auditor.files import is_generated
-from auditor.nonsource import nonsource_reason
+from auditor.nonsource import TEMPLATE_REASON, nonsource_reason, parse_template
 
 DEFAULT_EXCLUDED_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", "bower_components", ".venv", "venv", "env", ".env.d",
@@ -211,6 +211,8 @@ class Repository:
                 tree = self._shallow_enough(tree, rel)
             except (SyntaxError, ValueError) as exc:
                 tree = _parse_newer_python(text, rel)
+                if tree is None and (tree := parse_template(text, rel)) is not None:
+                    self.skipped.append(SkippedFile(rel, TEMPLATE_REASON))
                 if tree is not None:
                     tree = self._shallow_enough(tree, rel)
                 else:

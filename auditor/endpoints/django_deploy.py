@@ -29,6 +29,8 @@ DEPLOY_SETTINGS: dict[str, tuple[object, str, str]] = {
 PRODUCTION_NAME = re.compile(r"^(prod|production|live|deploy|deployment|prd)$", re.I)
 ENV_CALL = re.compile(r"(env|environ|getenv|config|secret|setting)", re.I)
 LAUNCHERS = ("manage.py", "wsgi.py", "asgi.py")
+# a name component saying development, local or test use: local.py, local_base.py, dev.py, settings_test.py
+DEVELOPMENT_NAME = re.compile(r"(^|_)(local|dev|development|develop|test|tests|testing|ci)($|_)", re.I)
 
 
 @dataclass
@@ -71,12 +73,61 @@ def deploy_facts(repo: Repository) -> DeployFacts | None:
     return memo["facts"]
 
 
+def _settings_project(repo: Repository) -> tuple[PyProject, list[PyModule]]:
+    """The settings modules (and launchers) read as one project, and the settings modules among them. Memoised."""
+    memo = repo.__dict__.setdefault("_auditor_django_deploy", {})
+    if "project" not in memo:
+        from auditor.inventory import TEST_FILE
+        paths = [p for p in repo.paths(language="python") if not TEST_FILE.search(p) and
+                 ("settings" in p or "config" in p or p.rsplit("/", 1)[-1] in LAUNCHERS)]
+        project = PyProject(repo, paths)
+        memo["project"] = (project, [m for m in project.modules.values() if _is_settings(m)])
+    return memo["project"]
+
+
+def development_settings(name: str) -> bool:
+    """A settings module named for development, local or test use (`local.py`, `local_base.py`, `dev.py`,
+    `settings_test.py`): its values are not production's."""
+    return bool(DEVELOPMENT_NAME.search(name.rsplit(".", 1)[-1]))
+
+
+def overridden_in_production(repo: Repository, path: str, setting: str) -> bool:
+    """The value `path` gives `setting` never reaches production: `path` is a shared base settings module
+    (no launcher names it) that production settings modules star-import (`from .base import *`), and every
+    one of them assigns `setting` again after it. Development, local and test modules do not count."""
+    project, modules = _settings_project(repo)
+    target = next((m for m in modules if m.path == path), None)
+    if target is None or any(project.find_module(name) is target for name, _ in _settings_module_names(project)):
+        return False
+    overriding = False
+    for mod in modules:
+        if mod is target or development_settings(mod.name):
+            continue
+        values: dict[str, tuple[ast.AST, str]] = {}
+        chain: list[str] = []
+        _collect(project, mod, values, chain, 0)
+        if target.path not in chain:
+            continue
+        if setting not in values or values[setting][1].rsplit(":", 1)[0] == target.path:
+            return False    # this production module keeps the base value
+        overriding = True
+    return overriding
+
+
+def setting_assigned_at(repo: Repository, path: str, line: int | None) -> str | None:
+    """The upper-case name a top-level assignment on `line` of the Python module `path` gives a value."""
+    if not line or not path.endswith(".py"):
+        return None
+    tree = repo.python_ast(path)
+    for node in tree.body if tree is not None else []:
+        if isinstance(node, ast.Assign) and node.lineno <= line <= (node.end_lineno or node.lineno):
+            names = [t.id for t in node.targets if isinstance(t, ast.Name) and t.id.isupper()]
+            return names[0] if names else None
+    return None
+
+
 def _read(repo: Repository) -> DeployFacts | None:
-    from auditor.inventory import TEST_FILE
-    paths = [p for p in repo.paths(language="python") if not TEST_FILE.search(p) and
-             ("settings" in p or "config" in p or p.rsplit("/", 1)[-1] in LAUNCHERS)]
-    project = PyProject(repo, paths)
-    candidates = [m for m in project.modules.values() if _is_settings(m)]
+    project, candidates = _settings_project(repo)
     if not candidates:
         return None
     module = _production_module(project, candidates)
@@ -123,6 +174,18 @@ def _production_module(project: PyProject, candidates: list[PyModule]) -> PyModu
     return min(roots, key=lambda m: (m.path.count("/"), m.path)) if roots else None
 
 
+def _star_imported(project: PyProject, mod: PyModule, node: ast.ImportFrom) -> PyModule | None:
+    """The module `from X import *` in `mod` reads, when it is one of the project's."""
+    package = mod.name if mod.path.endswith("__init__.py") else mod.name.rpartition(".")[0]
+    parts = package.split(".") if package else []
+    base = node.module or ""
+    if node.level:
+        parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
+        base = ".".join(p for p in (*parts, base) if p)
+    found = project.find_module(base)
+    return found if found is not mod else None
+
+
 def _collect(project: PyProject, mod: PyModule, values: dict[str, tuple[ast.AST, str]], chain: list[str],
              depth: int) -> None:
     """Star-imported settings first, then the module's own top-level assignments, in order."""
@@ -130,14 +193,8 @@ def _collect(project: PyProject, mod: PyModule, values: dict[str, tuple[ast.AST,
         return
     for node in mod.tree.body:
         if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
-            package = mod.name if mod.path.endswith("__init__.py") else mod.name.rpartition(".")[0]
-            parts = package.split(".") if package else []
-            base = node.module or ""
-            if node.level:
-                parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
-                base = ".".join(p for p in (*parts, base) if p)
-            found = project.find_module(base)
-            if found is not None and found is not mod:
+            found = _star_imported(project, mod, node)
+            if found is not None:
                 _collect(project, found, values, chain, depth + 1)
         elif isinstance(node, ast.Assign):
             for t in node.targets:

@@ -10,6 +10,7 @@ SQLModel classes declared `table=True` (auditor.orm.sqlmodel_fields); its other 
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from dataclasses import dataclass
 
@@ -51,6 +52,8 @@ def read_sqlalchemy(modules: list[tuple[str, ast.Module]]) -> ReadResult:
     classes: dict[str, _ClassInfo] = {}
     bases: set[str] = set()
     annotation_map: dict[str, str] = {}
+    aliases: dict[str, str] = {}
+    modules = [(rel, _unaliased(tree)) for rel, tree in modules]
     for rel, tree in modules:
         for node in walk(tree):
             if isinstance(node, ast.ClassDef):
@@ -61,11 +64,45 @@ def read_sqlalchemy(modules: list[tuple[str, ast.Module]]) -> ReadResult:
             elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
                     and last_name(node.value.func) in DECLARATIVE_BASE_CALLS:
                 bases.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        aliases.update(_module_aliases(tree))
     reader = _Reader(classes, bases, annotation_map, result)
+    reader.aliases = aliases
     for rel, tree in modules:
         reader.read_module(rel, tree)
     reader.resolve_class_references()
     return result
+
+
+def _unaliased(tree: ast.Module) -> ast.Module:
+    """The module with names imported from SQLAlchemy or SQLModel under another name written by their own
+    (`from sqlalchemy.orm import Mapped as SAMapped, mapped_column as sa_column`): a copy, only when there is one
+    (the parsed tree is shared with the other readers)."""
+    renamed = {a.asname: a.name for node in tree.body if isinstance(node, ast.ImportFrom)
+               and (node.module or "").split(".")[0] in ("sqlalchemy", "sqlmodel")
+               for a in node.names if a.asname and a.asname != a.name}
+    if not renamed:
+        return tree
+
+    class _Rename(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.Name:
+            return ast.copy_location(ast.Name(renamed[node.id], node.ctx), node) if node.id in renamed else node
+
+    return _Rename().visit(copy.deepcopy(tree))
+
+
+def _module_aliases(tree: ast.Module) -> dict[str, str]:
+    """Top-level `Base = DBTable` and `Base: Type[DeclarativeBase] = DBTable`: another name for a class, as a
+    declarative base is often re-exported under a typed alias (SQLAlchemy 2.0)."""
+    out: dict[str, str] = {}
+    for node in tree.body:
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        if not isinstance(value, (ast.Name, ast.Attribute)):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if isinstance(target, ast.Name) and dotted(value):
+                out[target.id] = dotted(value)
+    return out
 
 
 def _annotation_map(node: ast.Dict) -> dict[str, str]:
@@ -105,6 +142,7 @@ class _Reader:
         self.annotation_map = annotation_map
         self.result = result
         self.table_of_class: dict[str, Table] = {}
+        self.aliases: dict[str, str] = {}           # module-level name -> the class it names
         self.pending_fk_classes: list[tuple[Table, ForeignKey, str]] = []
 
     # ---- which classes are mapped ----------------------------------------------------------------
@@ -114,6 +152,13 @@ class _Reader:
             short = name.rsplit(".", 1)[-1]
             if name in self.bases or short in DECLARATIVE_BASE_CLASSES or name.endswith(".Model") or name == "Model":
                 return True
+            aliased = self.aliases.get(short, "").rsplit(".", 1)[-1]
+            if aliased and aliased != short and aliased not in seen:
+                if aliased in self.bases or aliased in DECLARATIVE_BASE_CLASSES:
+                    return True
+                info = self.classes.get(aliased)
+                if info and self._is_declarative(info.node, seen | {short, aliased}):
+                    return True
             info = self.classes.get(short)
             if info and short not in seen and self._is_declarative(info.node, seen | {short}):
                 return True

@@ -153,9 +153,72 @@ def _integration_imports(tree: ast.Module) -> set[str]:
     return names
 
 
+def _self_client_request(fn: ast.AST) -> str | None:
+    """`self.client.get(...)`, `self.auth_client.post(...)`: a request through a test client the class (or a
+    base class in another module, or a mixin's host) keeps on the instance."""
+    for call in nodes_of(fn, ast.Call):
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in PY_HTTP_VERBS and isinstance(func.value, ast.Attribute) \
+                and isinstance(func.value.value, ast.Name) and func.value.value.id == "self" \
+                and func.value.attr.lower().endswith("client"):
+            return f"requests through self.{func.value.attr}"
+    return None
+
+
+def _own_class_why(node: ast.ClassDef, imported: set[str]) -> str:
+    """Why the test class itself is integration: a framework test case base imported from its framework, or
+    a setUp that builds a client."""
+    bases = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases
+             if not (isinstance(b, ast.Attribute) and isinstance(b.value, ast.Name) and b.value.id == "unittest")}
+    framework = bases & PY_INTEGRATION_BASES & (imported | {b for b in bases if b not in ("TestCase", "SimpleTestCase")})
+    framework -= {"SimpleTestCase"}
+    if framework:
+        return f"{sorted(framework)[0]} test case"
+    for item in node.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in SETUPS:
+            built = next((name for c in nodes_of(item, ast.Call) if (name := _call_name(c)) in PY_CLIENT_CALLS), None)
+            if built:
+                return f"{item.name} builds {built}"
+    return ""
+
+
+SETUPS = ("setUp", "setUpClass", "asyncSetUp", "setup_method", "setup_class", "setUpTestData")
+
+
+def integration_classes(trees: list[ast.Module]) -> dict[str, str]:
+    """Class name -> why its tests are integration tests, for the classes of these test modules (a base class
+    in a support module: `class TestCaseUtils(TestCase)` whose setUp builds an APIClient), following bases
+    across the modules by name. A name defined twice with different answers is left out."""
+    nodes: dict[str, list[tuple[ast.ClassDef, set[str]]]] = {}
+    for tree in trees:
+        imported = _integration_imports(tree)
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                nodes.setdefault(node.name, []).append((node, imported))
+    out: dict[str, str] = {}
+    for name, defs in nodes.items():
+        whys = {_own_class_why(node, imported) for node, imported in defs}
+        if len(whys) == 1 and (why := whys.pop()):
+            out[name] = why
+    for _ in range(6):       # bases of bases
+        grew = False
+        for name, defs in nodes.items():
+            if name in out or len(defs) != 1:
+                continue
+            base = next((b.id for b in defs[0][0].bases if isinstance(b, ast.Name) and b.id in out and b.id != name), None)
+            if base:
+                out[name] = f"inherits {base} ({out[base]})"
+                grew = True
+        if not grew:
+            break
+    return out
+
+
 def python_tests(path: str, tree: ast.Module, extra_fixtures: frozenset[str] = frozenset(),
-                 extra_http_helpers: frozenset[str] = frozenset()) -> list[TestFunction]:
-    """pytest `test_*` functions and unittest/Django TestCase `test*` methods with their kind."""
+                 extra_http_helpers: frozenset[str] = frozenset(),
+                 inherited: dict[str, str] | None = None) -> list[TestFunction]:
+    """pytest `test_*` functions and unittest/Django TestCase `test*` methods with their kind. `inherited`:
+    test classes of the other test modules whose subclasses are integration tests (`integration_classes`)."""
     fixtures = PY_INTEGRATION_FIXTURES | set(extra_fixtures) | integration_fixtures(tree)
     mocked = _mocks_http(tree)
     helpers = set() if mocked else (set(extra_http_helpers) | _sending_functions(tree))
@@ -177,7 +240,7 @@ def python_tests(path: str, tree: ast.Module, extra_fixtures: frozenset[str] = f
             if used:
                 why = f"uses {sorted(used)[0]}"
         if not why:
-            why = _integration_call(fn) or ""
+            why = _integration_call(fn) or _self_client_request(fn) or ""
         if not why and not mocked:
             why = _http_client_call(fn) or ""
             called = {name for c in nodes_of(fn, ast.Call) if (name := _call_name(c))} & helpers
@@ -208,6 +271,9 @@ def python_tests(path: str, tree: ast.Module, extra_fixtures: frozenset[str] = f
             class_why = f"{sorted(framework_bases)[0]} test case" if framework_bases else ""
             if class_why == "SimpleTestCase test case":
                 class_why = ""  # Django's SimpleTestCase has a client but no database; judge by use below
+            if not class_why and inherited:
+                base = next((b for b in sorted(bases) if b in inherited and b != node.name), None)
+                class_why = f"inherits {base} ({inherited[base]})" if base else ""
             class_marks = _marks(node.decorator_list)
             for item in node.body:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name.startswith("test"):

@@ -40,6 +40,10 @@ _REFERENCE_PATH = re.compile(
     r"docs?|documentation|examples?|samples?|demo)/"
     r"|(^|/)test_[^/]+$|(^|/)conftest\.py$|_test\.(py|go|rb)$|_spec\.rb$|\.(test|spec)\.[jt]sx?$"
     r"|(^|/)(settings|config)/(test|tests|testing|ci)\.py$|(^|/)(settings|config)_(test|testing|ci)\.py$"
+    # development and local settings modules (settings/local.py, settings/local_base.py, settings/dev.py,
+    # settings_local.py): their values are not production's; known key formats are still reported there
+    r"|(^|/)settings/(\w+_)?(local|dev|development)(_\w+)?\.py$|(^|/)settings_(local|dev|development)\.py$"
+    r"|(^|/)(local|dev|development)_settings\.py$"
     r"|(^|/)\.env\.(test|testing|ci)$"
     # CI pipelines set the values their test runs use
     r"|(^|/)\.travis\.ya?ml$|(^|/)\.gitlab-ci\.ya?ml$|(^|/)\.github/workflows/|(^|/)\.circleci/|"

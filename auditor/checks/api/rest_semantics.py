@@ -1,6 +1,7 @@
 """API-REST-SEMANTICS: nouns in paths, safe GETs, 201 for creation, no errors answered with 200."""
 from __future__ import annotations
 
+import ast
 import re
 from typing import Callable
 
@@ -26,6 +27,7 @@ from auditor.endpoints.responses import SourceOf, response_kind
 from auditor.model import Endpoint, Evidence, Finding, FlowStep, ItemResult, partial_result
 from auditor.probes.callees import endpoint_text
 from auditor.program import flow_text
+from auditor.pyast import dotted
 from auditor.registry import check
 
 VERB_SEGMENT = re.compile(r"^(get|Get|create|Create|update|Update|delete|Delete|remove|Remove|fetch|Fetch|add|Add|"
@@ -119,9 +121,11 @@ def rest_problems(ep: Endpoint, source: str, text: str = "", write: str = "") ->
 
 def evaluate_rest_semantics(item_id: str, endpoints: list[Endpoint], source_of: SourceOf,
                             snippet_of: SourceOf, violations: list[Finding],
-                            text_of: SourceOf = lambda e: "", writes_of: WritesOf = lambda e: ()) -> ItemResult:
+                            text_of: SourceOf = lambda e: "", writes_of: WritesOf = lambda e: (),
+                            parameters_of: Callable[[Endpoint], list[str]] = lambda e: []) -> ItemResult:
     """`writes_of(ep)`: the flow from a GET route to the write it makes, through same-repository calls, as the
-    program model finds it (() when it reads only or the model did not run: the handler's text is read)."""
+    program model finds it (() when it reads only or the model did not run: the handler's text is read).
+    `parameters_of(ep)`: the problems of the handler's parameters against its path (FastAPI)."""
     endpoints, html = split_api_and_html(endpoints, source_of)
     flows = {id(ep): writes_of(ep) if ep.method.upper() in ("GET", "HEAD") else () for ep in endpoints + html}
     # server-rendered pages are judged by the web items, except for the one rule that holds for every route
@@ -133,7 +137,7 @@ def evaluate_rest_semantics(item_id: str, endpoints: list[Endpoint], source_of: 
     bad_endpoints = 0
     for ep in endpoints:
         write = write_problem(ep, flows[id(ep)])
-        problems = rest_problems(ep, source_of(ep), text_of(ep), write)
+        problems = rest_problems(ep, source_of(ep), text_of(ep), write) + parameters_of(ep)
         if problems:
             bad_endpoints += 1
             others = [p for p in problems if p != write]
@@ -149,7 +153,8 @@ def evaluate_rest_semantics(item_id: str, endpoints: list[Endpoint], source_of: 
     evidence = bad_evidence + [f.evidence for f in status_bad]
     return partial_result(item_id, good, total,
                           f"{good} of {len(endpoints)} endpoint(s) show no REST problem; {bad_endpoints} do "
-                          f"(verbs in paths, GET that writes, create answering 200, a missing record answered 200) and {len(status_bad)} error "
+                          f"(verbs in paths, GET that writes, create answering 200, a missing record answered 200, a path id the "
+                          f"handler ignores, DELETE on a collection) and {len(status_bad)} error "
                           "response(s) are answered with 200 (heuristic, from route paths and handler text)."
                           + (f" {len(unsafe_pages)} server-rendered page(s) answer GET with a write." if unsafe_pages else "")
                           + html_apart_note(html),
@@ -185,7 +190,114 @@ def check_rest_semantics(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     def writes_of(ep: Endpoint) -> tuple[FlowStep, ...]:
         return writes_on_get(model, ep, ctx.repo.snippet) if model is not None and ep.file.endswith(".py") else ()
 
+    dependencies = DependencyParameters(ctx.repo)
     return evaluate_rest_semantics(item.id, inv.endpoints, lambda e: handler_own_source(ctx, e),
                                    lambda e: ctx.repo.snippet(e.file, e.line), violations,
                                    lambda e: endpoint_text(ctx.repo, e.file, e.handler, handler_own_source(ctx, e)),
-                                   writes_of)
+                                   writes_of, lambda e: parameter_problems(ctx.repo, e, dependencies))
+
+
+# ---- FastAPI handler parameters against the route's path --------------------------------------------------
+PATH_PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
+ID_PARAM = re.compile(r"^(id|pk|uuid|\w+_id|\w+_uuid)$")
+DEPENDS = ("Depends", "Security")
+
+
+class DependencyParameters:
+    """Function name -> the parameter names of every function of that name in the repository's Python code
+    (and of the functions nested in it: a dependency factory returns one), read once. A name defined nowhere
+    in the repository is None: what it binds is not known."""
+
+    def __init__(self, repo) -> None:
+        self.repo = repo
+        self._index: dict[str, set[str]] | None = None
+
+    def of(self, name: str) -> set[str] | None:
+        if self._index is None:
+            self._index = {}
+            for path in self.repo.paths(language="python"):
+                text = self.repo.read_text(path) or ""
+                tree = self.repo.python_ast(path) if "def " in text else None
+                for node in ast.walk(tree) if tree is not None else []:
+                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        names = self._index.setdefault(node.name, set())
+                        for inner in ast.walk(node):
+                            if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                                names.update(a.arg for a in _arguments(inner))
+        return self._index.get(name)
+
+
+def _arguments(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.arg]:
+    return fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs
+
+
+def _handler_def(repo, ep: Endpoint) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    tree = repo.python_ast(ep.file) if ep.file.endswith(".py") else None
+    name = ep.handler.rsplit(".", 1)[-1]
+    found = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name] \
+        if tree is not None else []
+    return min(found, key=lambda n: abs(n.lineno - ep.line)) if found else None
+
+
+def parameter_problems(repo, ep: Endpoint, dependencies: DependencyParameters) -> list[str]:
+    """A FastAPI route whose path declares `{id}` that neither the handler nor its dependencies take (the id in
+    the URL is ignored, another parameter arrives in the query instead), and a DELETE on a collection path that
+    takes the record's id from the query string."""
+    if ep.framework != "fastapi":
+        return []
+    fn = _handler_def(repo, ep)
+    if fn is None:
+        return []
+    params = {a.arg for a in _arguments(fn)}
+    aliases = {const for d in fn.args.defaults + [d for d in fn.args.kw_defaults if d is not None]
+               if isinstance(d, ast.Call) for k in d.keywords if k.arg == "alias"
+               for const in [getattr(k.value, "value", None)] if isinstance(const, str)}
+    bound = params | aliases
+    depended: list[str] = []
+    for node in ast.walk(fn.args):
+        if isinstance(node, ast.Call) and (dotted(node.func) or "").rsplit(".", 1)[-1] in DEPENDS:
+            target = node.args[0] if node.args else None
+            callee = target.func if isinstance(target, ast.Call) else target
+            name = (dotted(callee) or "").rsplit(".", 1)[-1] if callee is not None else ""
+            if not name:
+                return []          # `Depends()` on a class annotation: what it binds is not read here
+            depended.append(name)
+    for decorator in fn.decorator_list:    # route-level `dependencies=[Depends(...)]`
+        for node in ast.walk(decorator):
+            if isinstance(node, ast.Call) and (dotted(node.func) or "").rsplit(".", 1)[-1] in DEPENDS and node.args:
+                target = node.args[0]
+                depended.append((dotted(target.func if isinstance(target, ast.Call) else target) or "").rsplit(".", 1)[-1])
+    # the route's own path (a router prefix's parameters may be bound by the router's dependencies)
+    own_path = " ".join(n.value for d in fn.decorator_list for n in ast.walk(d)
+                        if isinstance(n, ast.Constant) and isinstance(n.value, str))
+    problems = []
+    path_params = PATH_PARAM.findall(ep.path)
+    for name in path_params:
+        if name in bound or name not in PATH_PARAM.findall(own_path):
+            continue
+        taken = [dependencies.of(d) for d in depended]
+        if any(t is None or name in t for t in taken) or "" in depended:
+            continue
+        problems.append(f"the path parameter {{{name}}} is not taken by the handler or its dependencies (the "
+                        f"id in the URL is ignored)")
+    last = path_segments(ep.path)[-1] if path_segments(ep.path) else ""
+    if ep.method.upper() == "DELETE" and not last.startswith(("{", "<", ":")):
+        query_ids = [a.arg for a in _arguments(fn) if ID_PARAM.match(a.arg) and a.arg not in path_params
+                     and not _has_depends_default(fn, a)]
+        if query_ids:
+            problems.append(f"DELETE on the collection path takes the record's id ({query_ids[0]}) from the "
+                            f"query string (address the record: DELETE {ep.path.rstrip('/')}/{{{query_ids[0]}}})")
+    return problems
+
+
+def _has_depends_default(fn: ast.FunctionDef | ast.AsyncFunctionDef, arg: ast.arg) -> bool:
+    """The parameter is a dependency or a body, not a query parameter."""
+    positional = fn.args.posonlyargs + fn.args.args
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(fn.args.defaults)) + list(fn.args.defaults)
+    pairs = list(zip(positional, defaults)) + list(zip(fn.args.kwonlyargs, fn.args.kw_defaults))
+    default = next((d for a, d in pairs if a is arg), None)
+    marks = [default] if default is not None else []
+    if arg.annotation is not None:
+        marks.append(arg.annotation)
+    return any(isinstance(n, ast.Call) and (dotted(n.func) or "").rsplit(".", 1)[-1] in (*DEPENDS, "Body", "Form")
+               for m in marks for n in ast.walk(m))

@@ -22,7 +22,7 @@ _CREATE_TABLE = re.compile(r"^\s*create\s+table\b", re.I | re.M)
 # The schema built by the application itself at start-up: Sequelize sync, gorm AutoMigrate, SQLAlchemy
 # create_all, TypeORM synchronize.
 _SCHEMA_BY_CODE = re.compile(r"\.sync\(\s*(?:/\*.*?\*/\s*)?(?:\{[^}]*\}\s*)?\)|\.AutoMigrate\(|\.create_all\(|"
-                             r"\bsynchronize\s*:\s*true\b")
+                             r"\bsynchronize\s*:\s*true\b|\bmetadata\.create_all\b(?!\()")
 
 
 def model_files(ctx: AuditContext) -> list[tuple[str, int]]:
@@ -91,6 +91,54 @@ def schema_created_by_code(ctx: AuditContext) -> list[tuple[str, int, str]]:
     return out
 
 
+# code that is not the running application: tests, migrations themselves, one-off scripts and seeders
+_NOT_START_UP = re.compile(r"(^|/)(migrations?|alembic|scripts?|bin|tools|fixtures|tests?|seeds?|seeders)/|"
+                           r"(^|/)(manage|setup|conftest|cli|fabfile|noxfile|seed\w*|init_db\w*)\.py$", re.I)
+# a function that also runs or stamps the migrations uses create_all as their fallback (SQLite, plugin tables)
+_MIGRATION_AWARE = re.compile(r"\b(upgrade|stamp|migrat\w*|alembic)\b", re.I)
+_SCHEMA_CALLS = ("create_all", "drop_all")
+_SEQUELIZE_FORCED = re.compile(r"\.sync\(\s*\{[^}]*\b(force|alter)\s*:\s*true", re.I)
+
+
+def schema_built_beside_migrations(ctx: AuditContext) -> list[tuple[str, int, str, bool]]:
+    """(file, line, what, destructive) where the running application builds its schema from the models while a
+    migration system exists: SQLAlchemy `metadata.create_all` / `drop_all` (also passed to `run_sync`),
+    Flask-SQLAlchemy `db.create_all()`, Sequelize `sync({ force | alter: true })`. Tests, scripts, seeders and
+    functions that also run the migrations (a SQLite fallback) are left out."""
+    out: list[tuple[str, int, str, bool]] = []
+    for f in ctx.repo.files:
+        if TEST_FOLDER.search(f.path) or TEST_FILE.search(f.path) or _NOT_START_UP.search(f.path):
+            continue
+        if f.language == "python":
+            tree = ctx.repo.python_ast(f.path)
+            if tree is not None:
+                out += _python_schema_calls(f.path, tree)
+        elif f.language in ("javascript", "typescript"):
+            text = ctx.repo.read_text(f.path) or ""
+            if "sequelize" in text.lower():
+                for m in _SEQUELIZE_FORCED.finditer(text):
+                    out.append((f.path, line_of(text, m.start()), f"sequelize sync({{ {m.group(1)}: true }})",
+                                m.group(1).lower() == "force"))
+    return out
+
+
+def _python_schema_calls(path: str, tree: ast.Module) -> list[tuple[str, int, str, bool]]:
+    out = []
+    functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Attribute) and node.attr in _SCHEMA_CALLS):
+            continue
+        owner = ast.unparse(node.value)
+        if not (owner.endswith("metadata") or id(node) in called and owner.rsplit(".", 1)[-1] == "db"):
+            continue
+        enclosing = [fn for fn in functions if fn.lineno <= node.lineno <= (fn.end_lineno or fn.lineno)]
+        if enclosing and _MIGRATION_AWARE.search(ast.unparse(enclosing[-1])):
+            continue
+        out.append((path, node.lineno, f"{owner}.{node.attr}", node.attr == "drop_all"))
+    return out
+
+
 @check("MIG-PRESENT")
 def mig_present(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     systems = ctx.inventory.migration_systems
@@ -99,6 +147,9 @@ def mig_present(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     if systems:
         evidence = [migration_evidence(ctx, folder, None, f"{system} migrations in {folder}", "migration-system", PRACTICE)
                     for system, folders in systems.items() for folder in folders[:5]]
+        beside = schema_built_beside_migrations(ctx)
+        if beside:
+            return _schema_beside_migrations(ctx, item, beside, evidence)
         django_dirs = {f.rsplit("/migrations", 1)[0] for f in systems.get("django", [])}
         orphan = []
         if "django" in systems:
@@ -132,3 +183,19 @@ def mig_present(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     return ItemResult(item.id, "fail",
                       f"{len(models)} model file(s) and {len(schemas)} schema file(s) but no migration system "
                       "(Alembic, Django, Knex, Sequelize, TypeORM, Flyway, golang-migrate, Prisma Migrate, Rails, dbmate).", evidence)
+
+
+def _schema_beside_migrations(ctx: AuditContext, item: CatalogItem, beside: list[tuple[str, int, str, bool]],
+                              evidence: list) -> ItemResult:
+    """Migrations exist, but the application also builds (or wipes) the schema from its models: the running
+    schema is not the one the migrations describe. Dropping tables at start-up fails; creating them is partial."""
+    sites = [migration_evidence(ctx, f, line, f"schema built from the models at run time by {what}, beside the "
+                                f"migrations", "schema-built-beside-migrations") for f, line, what, _ in beside[:10]]
+    first = beside[0]
+    text = (f"Migrations exist, but the application also builds its schema from the models: {len(beside)} place(s) "
+            f"({first[2]} at {first[0]}:{first[1]}), so the running schema is not the one the migrations describe")
+    details = {"schema_built_by_code": [f"{f}:{line}" for f, line, _, _ in beside]}
+    if any(destructive for *_, destructive in beside):
+        return ItemResult(item.id, "fail", text + "; it also drops tables (data lost on every run).",
+                          sites + evidence, details=details)
+    return ItemResult(item.id, "partial", text + ".", sites + evidence, partial_score=5, details=details)

@@ -34,6 +34,9 @@ def collect_tests(ctx: AuditContext) -> list[testkinds.TestFunction]:
             tree = repo.python_ast(path)      # a support module beside the tests (tests/common.py)
             if tree is not None:
                 http_helpers |= testkinds.http_helpers(tree)
+    python_trees = [tree for path in ctx.inventory.test_files if languages.get(path) == "python"
+                    and (tree := repo.python_ast(path)) is not None]
+    inherited = testkinds.integration_classes(python_trees)
     found: list[testkinds.TestFunction] = []
     for path in ctx.inventory.test_files:
         lang = languages.get(path)
@@ -43,7 +46,8 @@ def collect_tests(ctx: AuditContext) -> list[testkinds.TestFunction]:
                 continue
             tree = repo.python_ast(path)
             if tree is not None:
-                found += testkinds.python_tests(path, tree, frozenset(conftest_fixtures), frozenset(http_helpers))
+                found += testkinds.python_tests(path, tree, frozenset(conftest_fixtures), frozenset(http_helpers),
+                                                inherited)
         elif lang in ("javascript", "typescript"):
             found += testkinds.javascript_tests(path, repo.read_text(path) or "")
         elif lang == "go" and name.endswith("_test.go"):

@@ -9,6 +9,7 @@ from auditor.catalog import CatalogItem
 from auditor.checks.shared.verdicts import dedupe
 from auditor.collectors.secrets import SECRET_HISTORY, TREE_SECRETS
 from auditor.context import AuditContext, Unavailable
+from auditor.endpoints.django_deploy import overridden_in_production, setting_assigned_at
 from auditor.model import PRACTICE, Evidence, ItemResult
 from auditor.registry import check
 from auditor.secrets.history import HistoryScan
@@ -26,7 +27,11 @@ def secrets_not_in_code(ctx: AuditContext, item: CatalogItem) -> ItemResult:
 
     # identifiers that are half a credential (an AWS key id with no secret near it) are noted, not counted
     identifiers = [f"{s.path}:{s.match.line}" for s in tree.findings if s.match.identifier_only]
-    tree_findings = [s for s in tree.findings if not s.match.identifier_only]
+    # a literal in a shared base settings module that every production settings module assigns again
+    overridden = [s for s in tree.findings if s.path.endswith(".py") and s.match.name and not s.match.identifier_only
+                  and setting_assigned_at(ctx.repo, s.path, s.match.line) == s.match.name
+                  and overridden_in_production(ctx.repo, s.path, s.match.name)]
+    tree_findings = [s for s in tree.findings if not s.match.identifier_only and s not in overridden]
     history_findings = [h for h in (history.findings if history else []) if not h.match.identifier_only]
     committed_in = _first_commit_by_fingerprint(history_findings)
     tree_evidence = [_tree_evidence(s, committed_in.get(s.match.fingerprint)) for s in tree_findings]
@@ -48,10 +53,14 @@ def secrets_not_in_code(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         "identifiers_not_counted": identifiers,
     }
     note = ""
+    if overridden:
+        note += (f" {len(overridden)} literal(s) in shared base settings that every production settings module "
+                 f"assigns again were not counted: {', '.join(f'{s.path}:{s.match.line}' for s in overridden[:5])}.")
+        details["overridden_in_production"] = [f"{s.path}:{s.match.line}" for s in overridden]
     if identifiers:
-        note = (f" {len(identifiers)} AWS access key id(s) with no secret access key near them were not counted "
-                f"(an id alone signs nothing; check it is not a live key's id): "
-                f"{', '.join(identifiers[:5])}{' and more' if len(identifiers) > 5 else ''}.")
+        note += (f" {len(identifiers)} AWS access key id(s) with no secret access key near them were not counted "
+                 f"(an id alone signs nothing; check it is not a live key's id): "
+                 f"{', '.join(identifiers[:5])}{' and more' if len(identifiers) > 5 else ''}.")
     if evidence:
         parts = []
         if tree_evidence or engine_evidence:

@@ -8,12 +8,15 @@ import re
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.verdicts import dedupe, violations_fail
 from auditor.context import AuditContext
+from auditor.endpoints.django_deploy import overridden_in_production, setting_assigned_at
 from auditor.model import Finding, ItemResult
 from auditor.paths import NON_PRODUCTION_PATH
 
-# settings rules whose findings do not count in a settings module meant for development, local or test use
+# settings rules whose findings do not count in a settings module meant for development, local or test use,
+# nor in a shared base module whose value every production settings module overrides (split settings)
 # (semgrep `paths.exclude` would match folders above the scanned root inside a monorepo, so it is done here)
-SETTINGS_RULES = frozenset({"settings-debug-true", "django-https-setting-disabled", "python-cookie-flag-disabled"})
+SETTINGS_RULES = frozenset({"settings-debug-true", "django-https-setting-disabled", "python-cookie-flag-disabled",
+                            "python-session-cookie-samesite-disabled"})
 NON_PRODUCTION_SETTINGS = re.compile(r"(dev|local|test|example|sample|(^|_)ci($|_))", re.IGNORECASE)
 
 
@@ -25,7 +28,10 @@ def production_filter(ctx: AuditContext):
             return False
         if finding.evidence.rule_id in SETTINGS_RULES:
             stem = finding.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-            return not NON_PRODUCTION_SETTINGS.search(stem)
+            if NON_PRODUCTION_SETTINGS.search(stem):
+                return False
+            setting = setting_assigned_at(ctx.repo, finding.file, finding.line)
+            return not (setting and overridden_in_production(ctx.repo, finding.file, setting))
         return True
     return keep
 

@@ -19,6 +19,7 @@ from auditor.endpoints.django.model import (
     UrlWalk,
     View,
 )
+from auditor.endpoints.django.privilege import writable_privilege_fields
 from auditor.endpoints.protections.counters import counter_limit
 from auditor.endpoints.pyast import class_attr, class_bases, class_method, const_str, kwarg, last_name, source_text
 from auditor.endpoints.pyprotect import ROLE_CHECK, ownership_filter, takes_any, validation_in_body
@@ -143,10 +144,32 @@ def _authorization(c: UrlWalk, ep: Endpoint, v: View, fn, results: list, label: 
             authz_sources.append(f"ownership filter `{own}` in {ep.handler}")
         elif role:
             authz_sources.append(f"role check `{role.group(0)}` in {ep.handler}")
-    if authz_sources:
+    escalation = _privilege_escalation(c, ep, v, results, label)
+    if escalation:
+        mark(ep, "authorized", False, escalation)
+    elif authz_sources:
         mark(ep, "authorized", True, authz_sources[0])
     else:
         mark(ep, "authorized", False, "no object/role permission class and no queryset filtered by request.user")
+
+
+# permission classes that admit only administrators (who may grant staff rights) or users holding Django's
+# per-model change permission
+ADMIN_ONLY = re.compile(r"Admin|Staff|Superuser|DjangoModelPermissions", re.I)
+
+
+def _privilege_escalation(c: UrlWalk, ep: Endpoint, v: View, results: list, label: str) -> str | None:
+    """A write action validating with a user-model serializer whose privilege fields (is_staff,
+    is_superuser...) the request may set, on a view any signed-in user may call."""
+    if ep.method not in ("POST", "PUT", "PATCH") or v.cls is None or ADMIN_ONLY.search(label):
+        return None
+    serializer = class_attr(c.project, v.cls_module, v.cls, "serializer_class")
+    found = writable_privilege_fields(c.project, serializer[0], serializer[1]) if serializer else None
+    if found is None:
+        return None
+    name, fields = found
+    return (f"{name} (the user model's serializer, serializer_class at {where(serializer[0].path, serializer[2])}) "
+            f"lets the request write {', '.join(fields)}: a caller can grant themself those rights")
 
 
 def _csrf(c: UrlWalk, ep: Endpoint, v: View, fn, dec: ast.Call | None) -> None:
@@ -224,12 +247,42 @@ def _input_validation(c: UrlWalk, ep: Endpoint, v: View, fn, action: str) -> Non
     elif generated and method in ("POST", "PUT", "PATCH") and (serializer or get_ser):
         what = source_text(serializer[1]) if serializer else "get_serializer_class()"
         mark(ep, "input_validated", True, f"serializer {what} ({ep.handler})")
+    elif generated and method == "GET" and (unchecked := _unchecked_query_conversion(c, v)):
+        mark(ep, "input_validated", False, unchecked)
     elif reads:
         mark(ep, "input_validated", False, f"reads {reads[0]} without a serializer")
     elif method in ("POST", "PUT", "PATCH") and fn is None:
         mark(ep, "input_validated", False, "no serializer_class for a write action")
     else:
         ep.notes.append("input: reads no request data beyond the URL")
+
+
+QUERY_PARAMS = re.compile(r"\bquery_params\b|\brequest\.GET\b")
+BARE_CONVERSIONS = ("int", "float", "Decimal", "UUID")
+
+
+def _unchecked_query_conversion(c: UrlWalk, v: View) -> str | None:
+    """The view's get_queryset reads query parameters and converts one with a bare int()/float() (itself or in
+    a helper method of the class it calls), with no try block and no filter class: `?tags=abc` raises
+    ValueError, answered 500 instead of 400. DRF's generated list and detail actions run it."""
+    found = class_method(c.project, v.cls_module, v.cls, "get_queryset") if v.cls is not None else None
+    if found is None or not QUERY_PARAMS.search(source_text(found[2])):
+        return None
+    bodies = [found[2]]
+    for call in walk(found[2]):
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and \
+                isinstance(call.func.value, ast.Name) and call.func.value.id == "self":
+            helper = class_method(c.project, v.cls_module, v.cls, call.func.attr)
+            if helper is not None and helper[2] is not found[2]:
+                bodies.append(helper[2])
+    if any(isinstance(n, ast.Try) for body in bodies for n in walk(body)):
+        return None
+    for body in bodies:
+        for call in walk(body):
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in BARE_CONVERSIONS:
+                return (f"query parameter converted with a bare {call.func.id}() in {body.name} "
+                        f"({where(found[0].path, call.lineno)}): a value that is not a number answers 500, not 400")
+    return None
 
 
 def _pagination(c: UrlWalk, ep: Endpoint, v: View, fn, action: str) -> None:

@@ -61,7 +61,9 @@ class View:
 class UrlWalk:
     project: PyProject
     settings: DjangoSettings
-    routers: dict[tuple[str, str], list[tuple[str, ast.AST, int, bool]]] = field(default_factory=dict)
+    # router -> [(prefix, viewset expression, register line, the module the expression is written in when it
+    # is not the router's: a route table imported from another module)]
+    routers: dict[tuple[str, str], list[tuple[str, ast.AST, int, PyModule | None]]] = field(default_factory=dict)
     trailing: dict[tuple[str, str], bool] = field(default_factory=dict)
     endpoints: list[Endpoint] = field(default_factory=list)
     visited: set[str] = field(default_factory=set)

@@ -32,6 +32,7 @@ def find_routers(c: UrlWalk) -> None:
                         c.routers[(mod.name, t.id)] = []
                         ts = kwarg(node.value, "trailing_slash")
                         c.trailing[(mod.name, t.id)] = not (isinstance(ts, ast.Constant) and ts.value in (False, ""))
+        looped = _registered_in_loops(c, mod)
         for call in nodes_of(mod.tree, ast.Call):
             if isinstance(call.func, ast.Attribute) and call.func.attr == "register" and len(call.args) >= 2:
                 owner = dotted(call.func.value) or ""
@@ -39,7 +40,65 @@ def find_routers(c: UrlWalk) -> None:
                 if key in c.routers:
                     prefix = const_str(call.args[0])
                     if prefix is not None:
-                        c.routers[key].append((prefix, call.args[1], call.lineno, True))
+                        c.routers[key].append((prefix, call.args[1], call.lineno, None))
+                    for prefix, viewset, where_written in looped.get(id(call), []):
+                        c.routers[key].append((prefix, viewset, call.lineno, where_written))
+
+
+MAX_ROUTE_ROWS = 200
+
+
+def _registered_in_loops(c: UrlWalk, mod: PyModule) -> dict[int, list[tuple[str, ast.AST, PyModule]]]:
+    """`for route in routes: router.register(route["regex"], route["viewset"])` where `routes` is a list of
+    dict (or tuple) literals, here or imported from other modules, and joined with `+`: id(register call) ->
+    [(prefix, viewset expression, the module that expression is written in)]."""
+    out: dict[int, list[tuple[str, ast.AST, PyModule]]] = {}
+    for loop in nodes_of(mod.tree, ast.For):
+        calls = [n for stmt in loop.body for n in nodes_of(stmt, ast.Call)
+                 if isinstance(n.func, ast.Attribute) and n.func.attr == "register" and len(n.args) >= 2]
+        if not calls:
+            continue
+        rows = _literal_rows(c, mod, loop.iter, 0)
+        for call in calls:
+            for row_mod, row in rows:
+                prefix = const_str(_row_value(loop.target, row, call.args[0]))
+                viewset = _row_value(loop.target, row, call.args[1])
+                if prefix is not None and viewset is not None:
+                    out.setdefault(id(call), []).append((prefix, viewset, row_mod))
+    return out
+
+
+def _literal_rows(c: UrlWalk, mod: PyModule, expr: ast.AST, depth: int) -> list[tuple[PyModule, ast.AST]]:
+    """The elements of a list/tuple literal `expr` stands for: the literal itself, `a + b`, or a name bound
+    to one at the top level of this module or of the module it is imported from."""
+    if depth > 4:
+        return []
+    if isinstance(expr, (ast.List, ast.Tuple)):
+        return [(mod, e) for e in expr.elts[:MAX_ROUTE_ROWS]]
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        return _literal_rows(c, mod, expr.left, depth + 1) + _literal_rows(c, mod, expr.right, depth + 1)
+    name = dotted(expr) if isinstance(expr, (ast.Name, ast.Attribute)) else None
+    hit = c.project.resolve(mod, name) if name else None
+    if hit is None or "." in hit[1]:
+        return []
+    owner, bound = hit
+    for node in owner.tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == bound for t in node.targets):
+            return _literal_rows(c, owner, node.value, depth + 1)
+    return []
+
+
+def _row_value(target: ast.AST, row: ast.AST, arg: ast.AST) -> ast.AST | None:
+    """What the register argument `arg` reads from one row: `route["viewset"]` of a dict row, or the loop
+    variable of a tuple row (`for prefix, viewset in routes`)."""
+    if isinstance(target, ast.Name) and isinstance(arg, ast.Subscript) and isinstance(arg.value, ast.Name) \
+            and arg.value.id == target.id and isinstance(row, ast.Dict):
+        key = const_str(arg.slice)
+        return next((v for k, v in zip(row.keys, row.values) if key is not None and const_str(k) == key), None)
+    if isinstance(target, ast.Tuple) and isinstance(arg, ast.Name) and isinstance(row, ast.Tuple) \
+            and len(target.elts) == len(row.elts):
+        return next((v for t, v in zip(target.elts, row.elts) if isinstance(t, ast.Name) and t.id == arg.id), None)
+    return None
 
 
 def router_routes(c: UrlWalk, mod: PyModule, router_expr: ast.AST, prefix: str) -> None:
@@ -53,8 +112,8 @@ def router_routes(c: UrlWalk, mod: PyModule, router_expr: ast.AST, prefix: str) 
         return
     rmod = c.project.modules[key[0]]
     slash = "/" if c.trailing.get(key, True) else ""
-    for reg_prefix, viewset_expr, line, _ in c.routers[key]:
-        v = resolve_view(c, rmod, viewset_expr)
+    for reg_prefix, viewset_expr, line, written_in in c.routers[key]:
+        v = resolve_view(c, written_in or rmod, viewset_expr)
         if v is None or v.cls is None:
             ep = Endpoint("ANY", clean_route(join_paths(prefix, normalize_path(reg_prefix, "regex")) + slash),
                           dotted(viewset_expr) or "?", rmod.path, line, "drf")

@@ -131,9 +131,32 @@ def _walk_patterns(c: UrlWalk, mod: PyModule, node: ast.AST, prefix: str, depth:
             elif v is None:
                 ep = Endpoint("ANY", clean_route(full), dotted(view) or source_text(view)[:60], mod.path, entry.lineno, "django")
                 ep.notes.append("view defined outside the repository or not resolved: protections unknown")
+                library = _read_only_library_view(mod, view)
+                if library:
+                    # authentication stays unknown; what is known is that it changes nothing and reads no input
+                    ep.csrf_applies = False
+                    ep.notes.append(f"csrf: not applicable, {library} only answers reads")
+                    ep.notes.append(f"input: reads no request data ({library})")
                 c.endpoints.append(ep)
             else:
                 view_endpoints(c, v, clean_route(full), mod.path, entry.lineno)
+
+
+# views of installed packages that serve a fixed document (an OpenAPI schema, its Swagger/ReDoc page, a URL map
+# or translation catalog for scripts): they answer GET, change nothing and read no request data
+READ_ONLY_LIBRARY_VIEWS = ("drf_spectacular.views.", "django_js_reverse.views.", "django.views.i18n.JavaScriptCatalog",
+                           "django.views.i18n.JSONCatalog")
+
+
+def _read_only_library_view(mod: PyModule, view: ast.AST) -> str | None:
+    """The package view `view` names when it is one of READ_ONLY_LIBRARY_VIEWS (`SpectacularAPIView.as_view()`,
+    `django_js_reverse.views.urls_js`), else None."""
+    node = view.func.value if isinstance(view, ast.Call) and last_name(view.func) == "as_view" else view
+    name = dotted(node) or ""
+    head, _, rest = name.partition(".")
+    origin = mod.imports.get(head, head) if head else ""
+    full = f"{origin}.{rest}" if rest else origin
+    return full if full.startswith(READ_ONLY_LIBRARY_VIEWS) else None
 
 
 def _route_text(c: UrlWalk, mod: PyModule, node: ast.AST | None) -> str | None:

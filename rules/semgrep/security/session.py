@@ -47,8 +47,16 @@ def login_response(session_id):
 SESSION_COOKIE_HTTPONLY = False
 # ruleid: python-secure-session-settings
 SESSION_COOKIE_SECURE = True
-# ok: python-secure-session-settings
+# ok: python-secure-session-settings, python-session-cookie-samesite-disabled
 SESSION_COOKIE_SAMESITE = "Lax"
+# ruleid: python-session-cookie-samesite-disabled
+SESSION_COOKIE_SAMESITE = None
+# ruleid: python-session-cookie-samesite-disabled
+SESSION_COOKIE_SAMESITE = "None"
+# ok: python-session-cookie-samesite-disabled
+CSRF_COOKIE_SAMESITE = "Strict"
+# ok: python-session-cookie-samesite-disabled
+REMEMBER_COOKIE_SAMESITE = "Strict"
 # ruleid: python-secure-session-settings
 REMEMBER_COOKIE_SECURE = os.environ.get("REMEMBER_COOKIE_SECURE", "1") == "1"
 # ok: python-secure-session-settings
@@ -60,6 +68,10 @@ def configure(app):
     app.config["REMEMBER_COOKIE_SECURE"] = True
     # ok: python-secure-session-settings
     app.config["SESSION_COOKIE_SECURE"] = False
+    # ruleid: python-session-cookie-samesite-disabled
+    app.config["SESSION_COOKIE_SAMESITE"] = None
+    # ok: python-session-cookie-samesite-disabled
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
 
 
 def decode_without_algorithms(token):
