@@ -36,3 +36,8 @@ def test_ownership_through_an_alias_of_the_caller(endpoints):
     assert endpoints["POST /notes/{id}/remove"].authorized is True
     # the alias is there, but the record the client names is deleted unchecked
     assert endpoints["POST /notes/{id}/delete"].authorized is False
+
+
+def test_an_array_find_is_no_list_query(endpoints):
+    assert endpoints["GET /linked"].paginated is None       # user.tokens.find(t => ...): an array, not rows
+    assert endpoints["GET /notes"].paginated is False       # Note.find({}): every row

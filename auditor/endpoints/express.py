@@ -654,6 +654,9 @@ def _body_file(f: _File, handler: str) -> str:
     return (f.requires.get(m.group(1)) or f.path) if m else f.path
 
 
+# a query that returns rows; an array's `.find(x => ...)` (a callback, not a filter document) is no query
+ROWS_QUERY = re.compile(r"SELECT|\.find\((?!\s*(?:\(|async\b|function\b|[\w$]+\s*=>))|\.findAll\(|\.findMany\(")
+
 # a route's authentication declared optional (`auth.optional`, `optionalAuth`): anonymous callers are served
 OPTIONAL_AUTH = re.compile(r"optional", re.I)
 
@@ -720,7 +723,7 @@ def _protect(ep: Endpoint, f: _File, chain: list[tuple[str, str]], handler: str,
         ep.notes.append("input: reads no request data")
 
     if ep.method == "GET" and not ep.path.rstrip("/").endswith("}") and not SINGLE_ROW.search(body) and (
-            re.search(r"SELECT|\.find\(|\.findAll\(|\.findMany\(", body) or LIST_CALL.search(body) or KNEX_ROWS.search(body)
+            ROWS_QUERY.search(body) or LIST_CALL.search(body) or KNEX_ROWS.search(body)
             or LIST_PATH.search(ep.path)):
         ep.paginated = bool(PAGINATION.search(body)) or any("limit" in t for t, _ in chain)
         if ep.paginated:
