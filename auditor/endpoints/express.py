@@ -176,7 +176,8 @@ def _caller_chain(files: dict[str, _File], callers: list[tuple[str, str, int]], 
 
 def _handler_body(source_of, f: _File, handler: str) -> str:
     """The handler's source: inline, a function of this file, or `obj.method` defined as `this.method = ...`,
-    `exports.method = ...` or a class/object method in the module `obj` comes from."""
+    `exports.method = ...`, `export const method = ...`, `export function method` or a class/object method in
+    the module `obj` comes from (a `require`, a default import or a namespace import `import * as obj`)."""
     h = handler.strip()
     if re.fullmatch(r"[\w$]+", h):
         return f.defs.get(h, "")
@@ -190,6 +191,8 @@ def _handler_body(source_of, f: _File, handler: str) -> str:
         target = f.requires.get(ctor.group(1)) if ctor else None
     src = source_of(target) if target else f.src
     d = re.search(rf"(?:\bthis|\bexports|module\.exports|\.prototype)\s*\.\s*{re.escape(method)}\s*=|"
+                  rf"^\s*export\s+(?:(?:const|let|var)\s+{re.escape(method)}\b[^=\n]*=|"
+                  rf"(?:async\s+)?function\s*\*?\s*{re.escape(method)}\s*[(<])|"
                   rf"(?<![\w$.]){re.escape(method)}\s*:\s*(?:async\s+)?(?:function\b|\()|"
                   rf"^\s*(?:async\s+)?{re.escape(method)}\s*\([^)]*\)\s*\{{", src, re.M)
     if not d:
@@ -301,7 +304,8 @@ def _read(repo: Repository, path: str, src: str) -> _File:
             close = matching_paren(src, open_at)
             full = src[m.start(2):close + 1] if close > 0 else value
         f.defs[name] = full
-    for m in re.finditer(r"import\s+([\w$]+)\s+from\s+['\"]([^'\"]+)['\"]", src):
+    # `import ctl from './c'` and `import * as ctl from './c'`: `ctl.method` handlers come from that module
+    for m in re.finditer(r"import\s+(?:\*\s+as\s+)?([\w$]+)\s+from\s+['\"]([^'\"]+)['\"]", src):
         if m.group(2).startswith("."):
             target = _resolve(repo, path, m.group(2))
             if target:
@@ -650,6 +654,9 @@ def _body_file(f: _File, handler: str) -> str:
     return (f.requires.get(m.group(1)) or f.path) if m else f.path
 
 
+# a query that returns rows; an array's `.find(x => ...)` (a callback, not a filter document) is no query
+ROWS_QUERY = re.compile(r"SELECT|\.find\((?!\s*(?:\(|async\b|function\b|[\w$]+\s*=>))|\.findAll\(|\.findMany\(")
+
 # a route's authentication declared optional (`auth.optional`, `optionalAuth`): anonymous callers are served
 OPTIONAL_AUTH = re.compile(r"optional", re.I)
 
@@ -716,7 +723,7 @@ def _protect(ep: Endpoint, f: _File, chain: list[tuple[str, str]], handler: str,
         ep.notes.append("input: reads no request data")
 
     if ep.method == "GET" and not ep.path.rstrip("/").endswith("}") and not SINGLE_ROW.search(body) and (
-            re.search(r"SELECT|\.find\(|\.findAll\(|\.findMany\(", body) or LIST_CALL.search(body) or KNEX_ROWS.search(body)
+            ROWS_QUERY.search(body) or LIST_CALL.search(body) or KNEX_ROWS.search(body)
             or LIST_PATH.search(ep.path)):
         ep.paginated = bool(PAGINATION.search(body)) or any("limit" in t for t, _ in chain)
         if ep.paginated:

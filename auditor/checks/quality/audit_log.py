@@ -3,7 +3,8 @@
 Judged by what the code records, not by the names of its loggers: the handlers of security-relevant actions
 (login, sign-up, password change, permission or role change, payment, deletion), with the repository
 functions they call one level deep, must write an audit record that names the actor: a row in an
-audit/event/log table (a model or an INSERT), a log call, or an event published to a stream. An audit logger
+audit/event/log table (a model or an INSERT), a log call, or an event published to a stream. A login whose
+only records come before its credential check records the attempt, not its outcome: that is not enough. An audit logger
 or table that no such handler writes to does not count. When the endpoint inventory names no such action,
 the audit-trail libraries and actor-bearing log calls found by the rules decide, as before.
 """
@@ -42,6 +43,24 @@ LOG_CALL = re.compile(r"(?<![.\w])(?:log|logger|logging|_logger|LOGGER|LOG|log\w
                       r"\s*\.\s*(?:info|warning|warn|error|critical|notice|log|debug)\s*\(|\blog\(\s*['\"]\w+['\"]")
 ACTOR = re.compile(r"(?i)\b(user(?:name|_id|Id)?|actor|current_user|request\.user|req\.user|g\.user|principal|"
                    r"account|email|who)\b")
+
+
+# the credential check of a login: a call given the password, or passport's authenticate
+CREDENTIAL_CHECK = re.compile(r"(?i)[\w$.]+\s*\([^()]*\b(?:password|passwd|pwd)\b[^()]*\)|passport\.authenticate\s*\(")
+BEFORE_OUTCOME = "only before the outcome: the attempt is recorded, not whether it succeeded or failed"
+
+
+def recorded_before_outcome(text: str) -> bool:
+    """A login handler whose records all come before its credential check (`logger.info('login attempt ' +
+    user); auth(user, password).then(...).catch(...)`): neither the success nor the failure is recorded."""
+    records = sorted(m.start() for pattern in (AUDIT_WRITE, LOG_CALL) for m in pattern.finditer(text))
+    if not records:
+        return False
+    for check_at in (m.start() for m in CREDENTIAL_CHECK.finditer(text, records[0])):
+        if any(r == check_at for r in records):     # the log call itself names the password
+            continue
+        return not any(r > check_at for r in records)
+    return False
 
 
 @dataclass(frozen=True)
@@ -125,7 +144,7 @@ def audit_tables(sources: list[tuple[str, ast.Module]]) -> list[AuditTable]:
     return out
 
 
-def evaluate_audit_log(item_id: str, actions: list[tuple[SensitiveAction, tuple[str, bool] | None]],
+def evaluate_audit_log(item_id: str, actions: list[tuple[SensitiveAction, tuple | None]],
                        tables: list[AuditTable], snippet_of, fallback: list[Evidence]) -> ItemResult:
     table_note = ""
     if tables:
@@ -152,11 +171,12 @@ def evaluate_audit_log(item_id: str, actions: list[tuple[SensitiveAction, tuple[
     good, bad = [], []
     for act, rec in actions:
         ep = act.endpoint
-        if rec and rec[1]:
+        if rec and rec[1] and len(rec) < 3:
             good.append(Evidence(ep.file, ep.line, snippet_of(ep), rule_id="audited-action", engine="inventory",
                                  message=f"{act.action} {label(ep)} records who acted: {rec[0]}", kind=PRACTICE))
         else:
-            why = f"records {rec[0]} without the actor" if rec else "records nothing"
+            why = f"records {rec[0]} {rec[2]}" if rec and len(rec) > 2 else \
+                f"records {rec[0]} without the actor" if rec else "records nothing"
             bad.append(Evidence(ep.file, ep.line, snippet_of(ep), rule_id="unaudited-action", engine="inventory",
                                 message=f"{act.action} {label(ep)} {why}", kind=VIOLATION))
     kinds = sorted({a.action for a, _ in actions})
@@ -165,7 +185,8 @@ def evaluate_audit_log(item_id: str, actions: list[tuple[SensitiveAction, tuple[
                           "audit record naming the actor (an audit/event table write, a log call or a published event "
                           "in the handler or a function it calls, heuristic)." + table_note,
                           cap(bad + good), {"actions": [f"{a.action}: {label(a.endpoint)}" for a, _ in actions],
-                                            "unaudited": [label(a.endpoint) for a, r in actions if not (r and r[1])]})
+                                            "unaudited": [label(a.endpoint) for a, r in actions
+                                                          if not (r and r[1] and len(r) < 3)]})
 
 
 @check("QA-AUDIT-LOG")
@@ -181,6 +202,9 @@ def audit_trail(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         action = security_action(ep)
         if action:
             text = endpoint_text(ctx.repo, ep.file, ep.handler, handler_source(ctx.repo, ep))
-            actions.append((SensitiveAction(ep, action), recording_in(text)))
+            rec: tuple | None = recording_in(text)
+            if rec and action == "login" and recorded_before_outcome(text):
+                rec = (rec[0], rec[1], BEFORE_OUTCOME)
+            actions.append((SensitiveAction(ep, action), rec))
     return evaluate_audit_log(item.id, actions, audit_tables(python_sources(ctx)),
                               lambda e: ctx.repo.snippet(e.file, e.line), fallback)

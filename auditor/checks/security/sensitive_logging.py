@@ -2,14 +2,19 @@
 
 Besides the semgrep rules (a credential-named value flowing into a log call), a catch-all error handler that
 logs the caught error object whole, in a project that validates request bodies with yup or joi's throwing
-forms, logs each rejected body: the ValidationError carries the input (auditor/probes/validation_error_logging.py)."""
+forms, logs each rejected body: the ValidationError carries the input (auditor/probes/validation_error_logging.py).
+A JavaScript function that logs whole rows a repository query returned, from a table with personal-data columns
+(e-mail, address, phone...), writes that personal data to the logs (auditor/probes/js_row_logging.py)."""
 from __future__ import annotations
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.code_findings import code_item
+from auditor.collectors.js_program import JS_PROGRAM
 from auditor.context import AuditContext
 from auditor.model import VIOLATION, Evidence, Finding, ItemResult
+from auditor.probes.js_row_logging import logged_personal_rows
 from auditor.probes.validation_error_logging import validation_errors_logged
+from auditor.program.js import build_js_program
 from auditor.registry import check
 
 
@@ -27,7 +32,22 @@ def validation_error_findings(ctx: AuditContext) -> list[Finding]:
     return out
 
 
+def personal_row_findings(ctx: AuditContext) -> list[Finding]:
+    if not (ctx.repo.paths("javascript") or ctx.repo.paths("typescript")):
+        return []
+    program = ctx.get_optional(JS_PROGRAM) or build_js_program(ctx.repo)
+    out = []
+    for hit in logged_personal_rows(ctx.repo, program):
+        out.append(Finding(item_id="SEC-SENSITIVE-LOGGING", evidence=Evidence(
+            hit.file, hit.line, ctx.repo.snippet(hit.file, hit.line), rule_id="personal-rows-logged-js",
+            engine="ast", kind=VIOLATION,
+            message=f"logs whole rows of {hit.table} read at {hit.query_file}:{hit.query_line}, with the personal "
+                    f"data in {', '.join(hit.columns)}: log a count or the ids, not the rows.")))
+    return out
+
+
 @check("SEC-SENSITIVE-LOGGING")
 def sensitive_logging(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     return code_item(ctx, item, "No password, token, secret or Authorization header reaches a log call or "
-                                 "print.", engines=("semgrep",), extra=validation_error_findings(ctx))
+                                 "print.", engines=("semgrep",),
+                     extra=validation_error_findings(ctx) + personal_row_findings(ctx))

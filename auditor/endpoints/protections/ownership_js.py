@@ -8,6 +8,9 @@ Recognised by what the code does with the authenticated identity (`req.user.id`,
   Knex `db('posts').where({ id, owner_id: userId })`;
 - it links the caller to the record (`likedBy: { connect: { id: userId } }`) or creates a record as the caller
   (`comment.create({ data: { author: { connect: { id } } } })`): the caller acts on their own behalf.
+- it loads the caller's own record by that identity (`User.findById(req.user.id)`): the record is the caller's.
+The identity may be reached through an alias of the caller's object: `const user = req.user as UserDocument`,
+`const { user } = req`, then `user.id`.
 Writing the identity into an existing record's data (`data: { editedById: userId }`) or comparing it without
 rejecting is none of these. The handler is read, then (one level) each same-repository function it calls with
 the identity as an argument, where the identity is the parameter in that position.
@@ -23,6 +26,14 @@ from auditor.repo import Repository
 IDENTITY = re.compile(r"\breq\.(?:user|auth)(?:[!?]*\.user)?[!?]*\.(?:id|_id|sub|userId|user_id|uid)\b|"
                       r"\breq\.userId\b|\bres\.locals\.user[!?]*\.(?:id|_id)\b")
 ALIAS = re.compile(rf"\b(?:const|let|var)\s+([\w$]+)\s*(?::\s*\w+\s*)?=\s*(?:{IDENTITY.pattern})")
+# the caller's whole identity object under another name: `const user = req.user as UserDocument`,
+# `const user: User = req.user`, `const { user } = req`, `const { user: me } = req`; its id is the identity
+USER_OBJECT = re.compile(r"\b(?:const|let|var)\s+([\w$]+)\s*(?::\s*[\w$.<>]+\s*)?=\s*"
+                         r"(?:req\.(?:user|auth)|res\.locals\.user)[!]?\s*(?:as\s+[\w$.<>]+\s*)?(?=[;\n)])")
+USER_PATTERN = re.compile(r"\b(?:const|let|var)\s*\{([^{}]*)\}\s*=\s*req\s*(?=[;\n])")
+ID_FIELDS = ("id", "_id", "sub", "userId", "user_id", "uid")
+# the caller's own record loaded by their identity: the endpoint acts on that record, not on one a client names
+OWN_RECORD_CALL = r"\.(?:findById|findByIdAndUpdate|findByIdAndDelete|findByIdAndRemove|findByPk)\s*\(\s*"
 REJECT = re.compile(r"\bthrow\b|\b(?:status|sendStatus)\(\s*40[134]\b|\b40[134]\b|Forbidden|NotFound|Unauthori[sz]ed|"
                     r"next\(\s*(?:new\s+)?\w*Error", re.I)
 RECORD_FIELD = r"[\w$]+(?:[!?]*\.[\w$]+)+"
@@ -123,6 +134,9 @@ def _checks(text: str, names: set[str]) -> str | None:
     found = acts_as_caller(text, names)
     if found:
         return f"acts as the caller on the record (`{found}`)"
+    found = own_record(text, names)
+    if found:
+        return f"loads the caller's own record (`{found}`)"
     return None
 
 
@@ -140,11 +154,29 @@ def _parameters(definition: str, name: str) -> list[str]:
     return params
 
 
+def identity_names(body: str) -> set[str]:
+    """Local names (and `alias.id` expressions) that hold the caller's identity in a handler's text."""
+    names = set(ALIAS.findall(body))
+    objects = set(USER_OBJECT.findall(body))
+    for m in USER_PATTERN.finditer(body):
+        for part in m.group(1).split(","):
+            key, _, local = part.partition(":")
+            if key.strip() == "user":
+                objects.add((local or key).split("=")[0].strip())
+    names |= {f"{o}.{f}" for o in objects if o for f in ID_FIELDS}
+    return names
+
+
+def own_record(text: str, names: set[str]) -> str | None:
+    m = re.search(rf"{OWN_RECORD_CALL}(?:{_uses(names)})\s*[,)]", text)
+    return " ".join(m.group(0).lstrip(".").split()) if m else None
+
+
 def ownership_check(repo: Repository, path: str, body: str) -> str | None:
     """How the handler (or a repository function it passes the caller's identity to) checks ownership, or None."""
     if not body:
         return None
-    names = set(ALIAS.findall(body))
+    names = identity_names(body)
     own = _checks(body, names)
     if own:
         return f"{own} in the handler"

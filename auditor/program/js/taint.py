@@ -60,6 +60,7 @@ class JsTaintRules:
     resolver_types: frozenset[str]
     format_calls: NameSet
     callback_sources: frozenset[tuple[str, str, int]]    # (created by, method, parameter index)
+    factories: frozenset[str]      # packages whose call results stand for the package (pg-promise)
 
 
 @lru_cache(maxsize=1)
@@ -69,7 +70,8 @@ def load_js_rules() -> JsTaintRules:
     return JsTaintRules(parse_rules(data), frozenset(src.get("parameter_decorators", [])),
                         frozenset(src.get("resolver_types", [])), NameSet(data.get("format_calls", [])),
                         frozenset((str(c["created_by"]), str(c["method"]), int(c["param"]))
-                                  for c in src.get("callback_parameters", [])))
+                                  for c in src.get("callback_parameters", [])),
+                        frozenset(data.get("factory_packages", [])))
 
 
 @dataclass
@@ -113,8 +115,9 @@ def _with(t: Taint, built: bool | None = None, hosted: bool | None = None, safe:
 class _Modules:
     """Per-module facts the pass reads: source lines for snippets, package imports for call names."""
 
-    def __init__(self, modules: dict[str, JsModule]):
+    def __init__(self, modules: dict[str, JsModule], factories: frozenset[str] = frozenset()):
         self.modules = modules
+        self.factories = factories
         self._lines: dict[str, list[str]] = {}
         self._imports: dict[str, dict[str, str]] = {}
         self._instances: dict[str, dict[str, str]] = {}
@@ -137,9 +140,41 @@ class _Modules:
                     continue
                 spec = spec.removeprefix("node:")
                 found[local] = spec if member in ("=", "*", "default") else f"{spec}.{member}"
+            if self.factories:
+                found.update(self._factory_results(rel, found))
             self._imports[rel] = found
         return found
 
+
+    def _factory_results(self, rel: str, packages: dict[str, str]) -> dict[str, str]:
+        """Names bound, anywhere in the module, to a call of a factory package or of what it returned:
+        `pgp = require('pg-promise')()`, `db = pgp(connection)` -> {pgp: pg-promise, db: pg-promise}, so that
+        `db.one(q)` reads as `pg-promise.one`. Declarations are read in source order."""
+        out: dict[str, str] = {}
+        root = self.modules[rel].root
+        stack = [root] if root is not None else []
+        declarators = []
+        while stack:
+            node = stack.pop()
+            if node.type == "variable_declarator":
+                declarators.append(node)
+            stack.extend(reversed(node.named_children))
+        for d in declarators:
+            name, value = d.child_by_field_name("name"), d.child_by_field_name("value")
+            value = unwrap(value) if value is not None else None
+            if name is None or name.type != "identifier" or value is None or value.type != "call_expression":
+                continue
+            callee = unwrap(value.child_by_field_name("function"))
+            pkg = None
+            if callee.type == "identifier":
+                pkg = out.get(text(callee)) or packages.get(text(callee))
+            elif callee.type == "call_expression" and text(callee.child_by_field_name("function")) == "require":
+                args = callee.child_by_field_name("arguments")
+                first = args.named_children[0] if args is not None and args.named_child_count else None
+                pkg = text(first).strip("`'\"") if first is not None and first.type == "string" else None
+            if pkg in self.factories:
+                out[text(name)] = pkg
+        return out
 
     def instances(self, rel: str, dotted) -> dict[str, str]:
         """Top-level names bound to a package call's result: `var server = xmlrpc.createServer(...)` ->
@@ -586,7 +621,7 @@ class JsTaint:
         self.resolver = resolver
         self.js = load_js_rules()
         self.rules = self.js.base
-        self.mods = _Modules(modules)
+        self.mods = _Modules(modules, self.js.factories)
         self.summaries: dict[str, JsSummary] = {}
         self.flows: dict[tuple, TaintFlow] = {}
         self._own = {(f.rel, f.node.start_byte, f.node.end_byte): f for f in functions.values()

@@ -50,4 +50,63 @@ function issueTokenChained(Token, user) {
   return token.save().then(() => token);
 }
 
-module.exports = { load, fire, notify, issueToken, issueTokenAwaited, issueTokenChained };
+module.exports = { load, fire, notify, issueToken, issueTokenAwaited, issueTokenChained, sendReset, saveProfile,
+  sendResetLogged, saveProfileForwarded, signIn };
+
+function sendReset(transporter, req, res, next, mail) {
+  transporter.sendMail(mail, (err) => {
+    // ruleid: error-callback-only-answers-js
+    if (err) {
+      req.flash('errors', { msg: err.message });
+      return res.redirect('/forgot');
+    }
+    req.flash('info', { msg: 'An e-mail has been sent.' });
+    res.redirect('/');
+  });
+}
+
+function saveProfile(user, res) {
+  user.save(function (error) {
+    // ruleid: error-callback-only-answers-js
+    if (error) {
+      res.status(500).send('could not save');
+      return;
+    }
+    res.redirect('/account');
+  });
+}
+
+function sendResetLogged(transporter, req, res, mail) {
+  transporter.sendMail(mail, (err) => {
+    // ok: error-callback-only-answers-js
+    if (err) {
+      logger.error({ err }, 'reset mail failed');
+      req.flash('errors', { msg: 'We could not send the e-mail.' });
+      return res.redirect('/forgot');
+    }
+    res.redirect('/');
+  });
+}
+
+function saveProfileForwarded(user, res, next) {
+  user.save((err) => {
+    // ok: error-callback-only-answers-js
+    if (err) {
+      return next(err);
+    }
+    res.redirect('/account');
+  });
+}
+
+function signIn(passport, req, res, next) {
+  passport.authenticate('local', (err, user, info) => {
+    // ok: error-callback-only-answers-js
+    if (err) { return next(err); }
+    // ok: error-callback-only-answers-js
+    if (!user) {
+      req.flash('errors', { msg: info.message });
+      return res.redirect('/login');
+    }
+    res.redirect('/');
+  })(req, res, next);
+}
