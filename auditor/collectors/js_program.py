@@ -11,6 +11,6 @@ JS_PROGRAM: Key[JsProgram] = Key("js_program")
 
 
 @collector(JS_PROGRAM, serves=("DB-TRANSACTIONS", "PERF-N-PLUS-1", "SEC-SQLI", "SEC-INJECTION", "SEC-XSS",
-                                     "SEC-SSRF", "REL-ERROR-HANDLING"))
+                                     "SEC-SSRF", "REL-ERROR-HANDLING", "SEC-SENSITIVE-LOGGING"))
 def collect_js_program(ctx: AuditContext) -> JsProgram:
     return build_js_program(ctx.repo)

@@ -14,7 +14,6 @@ from auditor.context import AuditContext
 from auditor.model import VIOLATION, Evidence, Finding, ItemResult
 from auditor.probes.js_row_logging import logged_personal_rows
 from auditor.probes.validation_error_logging import validation_errors_logged
-from auditor.program.js import build_js_program
 from auditor.registry import check
 
 
@@ -33,9 +32,9 @@ def validation_error_findings(ctx: AuditContext) -> list[Finding]:
 
 
 def personal_row_findings(ctx: AuditContext) -> list[Finding]:
-    if not (ctx.repo.paths("javascript") or ctx.repo.paths("typescript")):
+    program = ctx.get_optional(JS_PROGRAM)   # None: no JS, or the model failed (listed in the inventory)
+    if program is None:
         return []
-    program = ctx.get_optional(JS_PROGRAM) or build_js_program(ctx.repo)
     out = []
     for hit in logged_personal_rows(ctx.repo, program):
         out.append(Finding(item_id="SEC-SENSITIVE-LOGGING", evidence=Evidence(
