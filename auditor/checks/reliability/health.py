@@ -1,4 +1,8 @@
-"""REL-HEALTH: liveness and readiness routes, and whether they check dependencies."""
+"""REL-HEALTH: liveness and readiness routes, and whether they check dependencies.
+
+The endpoint inventory's routes decide, with their full paths and handlers; the semgrep rules add the
+JavaScript and Go route declarations it may not list. Python has no rule: every Python framework the rule
+matched (Flask, FastAPI, Django, DRF, aiohttp) is in the inventory (health-route-python retired, issue 17)."""
 from __future__ import annotations
 
 import ast
