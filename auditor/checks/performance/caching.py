@@ -10,10 +10,10 @@ import ast
 import re
 
 from auditor.astwalk import nodes_of
-from auditor.facts import FileFacts
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.verdicts import other_languages_note, practice_violation_verdict
 from auditor.context import AuditContext
+from auditor.facts import FileFacts
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, Evidence, Finding, ItemResult
 from auditor.pyast import dotted
