@@ -3,7 +3,10 @@
 Python's cache clients are read from the parse tree (`cache_clients`, imports resolved: `from redis import
 Redis` makes `Redis(...)` a `redis.Redis` call), per file and reused across audits while the file is unchanged
 (auditor/facts.py); the semgrep rules cover JavaScript, Go and Django's CACHES backend (cache-client-python
-retired, issue 17: a presence question needs no pattern matcher over every file)."""
+retired, issue 17: a presence question needs no pattern matcher over every file). The reader is not in the
+catalog's `feeds.analyses`, so a Python file our parser cannot read (newer syntax) does not turn a pass into
+`unknown` (auditor/unparsed.py): it only adds practices, an unread file can only hide more of them, and the
+violations come from semgrep, which reads that file."""
 from __future__ import annotations
 
 import ast
