@@ -18,6 +18,8 @@ def test_status_and_ping_only_as_a_probe_path():
     assert not is_health_path("/rest/2fa/status") and not is_health_path("/checks/{code}/status/")
     assert not is_health_path("/ping/{code}")
     assert is_health_path("/internal/orders/health")     # the unambiguous words keep the old rule
+    # a base path computed at run time (netbox's BASE_PATH) is a prefix, not a path parameter
+    assert is_health_path("/{?}/api/status/") and not is_health_path("/{?}/checks/{code}/status/")
 
 
 def test_a_handler_reading_input_or_rendering_a_page_is_no_probe():

@@ -1,6 +1,7 @@
 """Which functions the framework calls: the route handlers of the endpoint inventory, matched to the
 program's functions by file and name (a class-based view's handler methods for a class), and the Flask hooks
-that run on a request and may answer it (error handlers, before-request functions)."""
+that run on a request and may answer it (error handlers, before-request functions), and the resolvers of
+the GraphQL operations the inventory lists (graphene, strawberry, ariadne): their arguments are the client's."""
 from __future__ import annotations
 
 import ast
@@ -21,6 +22,7 @@ VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "opti
 HOOK_DECORATORS = frozenset({"errorhandler", "app_errorhandler", "before_request", "before_app_request"})
 HOOK_REGISTRARS = frozenset({"register_error_handler"})
 HOOK = "flask-hook"
+GRAPHQL = "graphql"
 
 
 def mark_entries(program: Program, endpoints: list[Endpoint]) -> None:
@@ -53,6 +55,11 @@ def _mark_routes(program: Program, endpoints: list[Endpoint]) -> None:
     for ep in endpoints:
         if not ep.handler:
             continue
+        if ep.framework == GRAPHQL:
+            resolver = _graphql_resolver(program, by_file.get(ep.file) or [], ep)
+            if resolver is not None:
+                program.entries.setdefault(resolver.id, GRAPHQL)
+            continue
         handler = ep.handler.split(":")[-1]
         name = handler.split(".")[-1]
         candidates = by_file.get(ep.file) or []
@@ -69,3 +76,32 @@ def _mark_routes(program: Program, endpoints: list[Endpoint]) -> None:
                    and f.name in VIEW_METHODS]
         for f in methods:
             program.entries.setdefault(f.id, ep.framework)
+
+
+def _graphql_resolver(program: Program, candidates: list[FunctionInfo], ep: Endpoint) -> FunctionInfo | None:
+    """The function that answers a GraphQL operation (handler `Query.<field>` / `Mutation.<field>`, declared at
+    ep.line): the resolver defined there (strawberry `@strawberry.field`, ariadne `@query.field("x")`), the
+    root type's `resolve_<field>` method (graphene), or the `mutate` method of the mutation class mounted
+    there (graphene `field = SomeMutation.Field()`)."""
+    if not ep.file.endswith(".py"):
+        return None
+    at_line = [f for f in candidates if f.line == ep.line]
+    if at_line:
+        return at_line[0]
+    field = ep.handler.split(".")[-1]
+    module = program.modules.get(ep.file)
+    classes = list(module.classes.values()) if module is not None else []
+    classes += [f.cls for f in candidates if f.cls is not None and f.cls not in classes]
+    for cls in classes:
+        if not cls.node.lineno <= ep.line <= (cls.node.end_lineno or 0):
+            continue
+        for stmt in cls.node.body:
+            if isinstance(stmt, ast.Assign) and stmt.lineno == ep.line and isinstance(stmt.value, ast.Call) \
+                    and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "Field":
+                mounted = program.resolve_expr(ep.file, stmt.value.func.value)
+                if mounted is not None and mounted.kind == "class" and mounted.cls is not None:
+                    return program.method(mounted.cls, "mutate")
+        resolver = program.method(cls, f"resolve_{field}")
+        if resolver is not None:
+            return resolver
+    return None

@@ -72,12 +72,15 @@ class TaintRules:
     attributes: frozenset[str]
     handler_frameworks: frozenset[str]
     not_parameters: frozenset[str]
+    resolver_context: frozenset[str]
     scalar_annotations: frozenset[str]
     sanitizers: list[tuple[NameSet, frozenset[str]]]
     database_results: NameSet
     sinks: list[SinkRule]
     effects: dict[str, NameSet] = field(default_factory=dict)
     propagating_methods: frozenset[str] = frozenset()
+    # HTTP client session classes: a method called on an instance reads as `<class>.<method>` for the sinks
+    clients: frozenset[str] = frozenset()
     # answers per call name: the same few thousand names are asked about again and again
     _cache: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
 
@@ -94,6 +97,11 @@ class TaintRules:
                      self.database_results.match(name))
             self._cache[name] = found
         return found
+
+    @property
+    def client_names(self) -> frozenset[str]:
+        """The clients' class names without their module (`Session`): a call named otherwise is no client."""
+        return frozenset(c.rsplit(".", 1)[-1] for c in self.clients)
 
     def sanitized_kinds(self, name: str) -> frozenset[str] | None:
         """The sink kinds a call to `name` makes its result safe for (`all` for every kind), or None."""
@@ -156,12 +164,14 @@ def parse_rules(data: dict) -> TaintRules:
         attributes=frozenset(_strings(sources["attributes"], "sources.attributes")),
         handler_frameworks=frozenset(sources.get("handler_parameters", [])),
         not_parameters=frozenset(sources.get("not_parameters", [])),
+        resolver_context=frozenset(sources.get("resolver_context", [])),
         scalar_annotations=frozenset(sources.get("scalar_annotations", [])),
         sanitizers=sanitizers,
         database_results=NameSet(_strings(data.get("database_results", []), "database_results")),
         sinks=sinks,
         effects=effects,
         propagating_methods=frozenset(_strings(data.get("propagating_methods", []), "propagating_methods")),
+        clients=frozenset(_strings(data.get("clients", []), "clients")),
     )
 
 

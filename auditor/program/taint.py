@@ -97,6 +97,8 @@ TRANSACTION_NAMES = ("atomic", "begin", "begin_nested", "transaction")
 # what a function saves from a request and opens again is request data, whatever the path's name
 SAVES_TO_PATH = frozenset({"save"})
 OPENS_PATH = frozenset({"open", "io.open", "codecs.open", "aiofiles.open", "builtins.open"})
+# the methods of a client session that take the URL first (`when: url_method` in rules/taint.yml)
+URL_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "stream", "ws_connect"})
 
 _NONE: Taint = {}     # shared empty taint: never modified (every update builds a new dict)
 _COMPREHENSIONS = frozenset({ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp})
@@ -259,6 +261,7 @@ class FunctionAnalysis:
         self.rebound: list[FunctionInfo] = []   # callees given a new callback binding: to be analysed again
         self.env: dict[str, Taint] = {}
         self.types: dict[str, ClassInfo] = {}
+        self.clients: dict[str, str] = {}    # local names holding an HTTP client session: name -> its class
         self.nested = program.nested(fn)
         self.loops: list[ast.stmt] = []      # the for loops the statement being read is in
         self.eager_loops: set[int] = set()   # lines of loops over results that were loaded eagerly
@@ -315,7 +318,7 @@ class FunctionAnalysis:
 
     def _request_parameter(self, arg: ast.arg, default: ast.expr | None) -> bool:
         name = arg.arg
-        if name in self.rules.not_parameters:
+        if name in self.rules.not_parameters or self.entry == "graphql" and name in self.rules.resolver_context:
             return False
         if default is not None and isinstance(default, ast.Call) and dotted(default.func).split(".")[-1] in (
                 "Depends", "Security", "BackgroundTasks"):
@@ -488,6 +491,11 @@ class FunctionAnalysis:
                 self.types[target.id] = cls
             else:
                 self.types.pop(target.id, None)
+            client = self._client_class(self.fn.rel, value) if value is not None else None
+            if client is not None:
+                self.clients[target.id] = client
+            else:
+                self.clients.pop(target.id, None)
         elif isinstance(target, (ast.Tuple, ast.List)):
             for element in target.elts:
                 self.assign(element, taint, None)
@@ -571,9 +579,39 @@ class FunctionAnalysis:
     def _call_names(self, names: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(n for n in names if n)
 
+    def _client_class(self, rel: str, value: ast.expr | None) -> str | None:
+        """The HTTP client class `value` constructs (`requests.Session()`, `httpx.AsyncClient(...)`, imports
+        resolved), when it is one the rules list under `clients`."""
+        if not isinstance(value, ast.Call) or not self.rules.clients:
+            return None
+        written = dotted(value.func)
+        if written.rsplit(".", 1)[-1] not in self.rules.client_names:
+            return None
+        sym = self.program.resolve_expr(rel, value.func)
+        name = sym.external if sym is not None and sym.kind == "external" else written
+        return name if name in self.rules.clients else None
+
+    def _client_method(self, func: ast.Attribute) -> str | None:
+        """`session.get` as `requests.Session.get` when `session` holds a client session: a local name, a
+        session made inline, or `self.<attr>` set to one in any method of the class."""
+        value = func.value
+        client: str | None = None
+        if isinstance(value, ast.Name):
+            client = self.clients.get(value.id)
+        elif isinstance(value, ast.Call):
+            client = self._client_class(self.fn.rel, value)
+        elif (isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and self.fn.cls is not None
+              and self.fn.params and value.value.id == self.fn.params[0]):
+            client = self._client_class(self.fn.cls.rel, self.fn.cls.attributes.get(value.attr))
+        return f"{client}.{func.attr}" if client else None
+
     def call(self, call: ast.Call) -> Taint:
         target = self.program.resolve_call(self.fn, call, self.types, self.nested)
         names = self._call_names(target.names)
+        if isinstance(call.func, ast.Attribute) and self.rules.clients:
+            method = self._client_method(call.func)
+            if method is not None:
+                names += (method,)
         receiver: Taint = {}
         own: Taint = {}   # what the object a method is called on holds (for the method's `self`)
         if isinstance(call.func, ast.Attribute):
@@ -752,6 +790,8 @@ class FunctionAnalysis:
                 return
             if not shell and not _string_built(first):
                 return
+        if rule.when == "url_method" and name.rsplit(".", 1)[-1] not in URL_METHODS:
+            return
         if rule.when == "unsafe_yaml":
             loader = next((kw.value for kw in call.keywords if kw.arg == "Loader"), call.args[1] if len(call.args) > 1 else None)
             if loader is not None and "Safe" in dotted(loader):

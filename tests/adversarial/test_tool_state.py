@@ -16,7 +16,7 @@ import tempfile
 
 import pytest
 
-from adversary import SQLI_LINE, audit, committed, hostile_repo, verdict
+from adversary import EVAL_LINE, audit, committed, hostile_repo, verdict
 from auditor.cache import CACHE_FORMAT, FindingsCache, file_hash, machine_secret
 from auditor.engines.semgrep import combined_rules_file, run_semgrep, semgrep_rules_dir
 from auditor.repo import Repository
@@ -58,14 +58,14 @@ def test_forged_cache_files_without_the_machine_mac_are_ignored(tmp_path):
     folder = tmp_path / "cache"
     cache = FindingsCache(folder)
     cold = run_semgrep(Repository.scan(root), 300, cache=cache)
-    assert any(f.item_id == "SEC-SQLI" and f.line == SQLI_LINE for f in cold.findings)
+    assert any(f.item_id == "SEC-INJECTION" and f.line == EVAL_LINE for f in cold.findings)
     for path in folder.glob("semgrep-*.json"):   # same names, content rewritten to "no findings"
         doc = json.loads(path.read_text())
         doc["entries"] = {rel: {**e, "results": []} for rel, e in doc["entries"].items()}
         path.write_text(json.dumps(doc))
     warm = run_semgrep(Repository.scan(root), 300, cache=FindingsCache(folder))
     assert warm.cache["reused"] == 0
-    assert any(f.item_id == "SEC-SQLI" and f.line == SQLI_LINE for f in warm.findings)
+    assert any(f.item_id == "SEC-INJECTION" and f.line == EVAL_LINE for f in warm.findings)
     assert machine_secret() == machine_secret(), "one key per machine, kept"
 
 
@@ -108,7 +108,7 @@ def test_a_planted_rules_file_in_the_shared_temp_folder_is_not_read(tmp_path):
         assert "rules: []" not in combined.read_text()[:100]
         root = hostile_repo(tmp_path / "r")
         run = run_semgrep(Repository.scan(root), 300)
-        assert any(f.item_id == "SEC-SQLI" for f in run.findings)
+        assert any(f.item_id == "SEC-INJECTION" for f in run.findings)
     finally:
         for path in planted:
             os.unlink(path)

@@ -6,13 +6,16 @@ functions they call one level deep, must write an audit record that names the ac
 audit/event/log table (a model or an INSERT), a log call, or an event published to a stream. A login whose
 only records come before its credential check records the attempt, not its outcome: that is not enough. An audit logger
 or table that no such handler writes to does not count. When the endpoint inventory names no such action,
-the audit-trail libraries and actor-bearing log calls found by the rules decide, as before.
+the audit-trail libraries found by the rules and the actor-bearing log calls decide, as before: in Python
+those log calls are read from the parse tree (`security_events_logged`), and only then
+(security-event-logged-with-actor-python retired, issue 17).
 """
 from __future__ import annotations
 
 import ast
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from auditor.astwalk import nodes_of
 from auditor.catalog import CatalogItem
@@ -61,6 +64,47 @@ def recorded_before_outcome(text: str) -> bool:
             continue
         return not any(r > check_at for r in records)
     return False
+
+
+# a log call of a security event that names the actor (what the retired semgrep rule matched): a logger or audit
+# object, a level, a message naming a security event, and an argument (or an f-string field) naming the actor
+EVENT_LEVELS = frozenset({"info", "warning", "warn", "error", "critical", "log", "notice", "msg"})
+EVENT_LOGGER = re.compile(r"(?i)log|audit")
+EVENT_WORDS = (r"log(ged)?[ _-]?in|log(ged)?[ _-]?out|sign(ed)?[ _-]?(in|out)|password|permission|role|privilege|"
+               r"grant\w*|revok\w*|delet\w*|deactivat\w*|audit")
+EVENT_MESSAGE = re.compile(rf"(?i)\b({EVENT_WORDS}|authenticat\w*|remov\w*)\b")
+EVENT_ACTOR = re.compile(r"(?i)\b(user|actor|username|email|principal|account|who|current_user|sub)")
+EVENT_FSTRING = re.compile(rf"(?is)^f[\"'].*\b({EVENT_WORDS})\b.*\{{[^}}]*(user|actor|username|email|principal|account)[^}}]*\}}")
+
+
+def security_events_logged(tree: ast.Module) -> list[int]:
+    """Lines of log calls that record a security event with its actor: `audit.info("login for %s", user.name)`,
+    `logger.warning(f"role granted to {target.email} by {request.user.id}")`."""
+    out = []
+    for call in nodes_of(tree, ast.Call):
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr in EVENT_LEVELS and call.args):
+            continue
+        try:
+            if not EVENT_LOGGER.search(ast.unparse(func.value)):
+                continue
+            first = call.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                if EVENT_MESSAGE.search(first.value) and any(EVENT_ACTOR.search(ast.unparse(a)) for a in call.args[1:]):
+                    out.append(call.lineno)
+            elif isinstance(first, ast.JoinedStr) and EVENT_FSTRING.search(ast.unparse(first)):
+                out.append(call.lineno)
+        except (ValueError, AttributeError, RecursionError):
+            continue
+    return out
+
+
+def logged_security_events(ctx: AuditContext) -> list[Evidence]:
+    """The actor-bearing security-event log calls of the application's Python code."""
+    return [Evidence(path, line, ctx.repo.snippet(path, line), rule_id="security-event-logged-with-actor-python",
+                     engine="ast", message="A security-relevant action (login, logout, password or permission change, "
+                                           "deletion) is logged with the actor.", kind=PRACTICE)
+            for path, tree in python_sources(ctx) for line in security_events_logged(tree)]
 
 
 @dataclass(frozen=True)
@@ -145,7 +189,10 @@ def audit_tables(sources: list[tuple[str, ast.Module]]) -> list[AuditTable]:
 
 
 def evaluate_audit_log(item_id: str, actions: list[tuple[SensitiveAction, tuple | None]],
-                       tables: list[AuditTable], snippet_of, fallback: list[Evidence]) -> ItemResult:
+                       tables: list[AuditTable], snippet_of,
+                       fallback: list[Evidence] | Callable[[], list[Evidence]]) -> ItemResult:
+    """`fallback`: the audit-trail evidence found outside the handlers, or a function giving it (read only when
+    no security-relevant endpoint is identified)."""
     table_note = ""
     if tables:
         t = tables[0]
@@ -153,6 +200,8 @@ def evaluate_audit_log(item_id: str, actions: list[tuple[SensitiveAction, tuple 
                       + ("records an actor." if t.has_actor else "records no actor (no user/actor field)."))
     if not actions:
         actorless = [t for t in tables if not t.has_actor]
+        if callable(fallback):
+            fallback = fallback()
         if fallback:
             return ItemResult(item_id, "pass",
                               "Heuristic: no security-relevant endpoint was identified; an audit trail is set up (audit "
@@ -192,7 +241,7 @@ def evaluate_audit_log(item_id: str, actions: list[tuple[SensitiveAction, tuple 
 @check("QA-AUDIT-LOG")
 def audit_trail(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
-    fallback = [f.evidence for f in dedupe(ctx.practices(item.id))]
+    found = [f.evidence for f in dedupe(ctx.practices(item.id))]
     try:
         endpoints = endpoint_inventory(ctx).endpoints
     except Unavailable:
@@ -207,4 +256,4 @@ def audit_trail(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                 rec = (rec[0], rec[1], BEFORE_OUTCOME)
             actions.append((SensitiveAction(ep, action), rec))
     return evaluate_audit_log(item.id, actions, audit_tables(python_sources(ctx)),
-                              lambda e: ctx.repo.snippet(e.file, e.line), fallback)
+                              lambda e: ctx.repo.snippet(e.file, e.line), lambda: found + logged_security_events(ctx))

@@ -1,4 +1,8 @@
-"""REL-HEALTH: liveness and readiness routes, and whether they check dependencies."""
+"""REL-HEALTH: liveness and readiness routes, and whether they check dependencies.
+
+The endpoint inventory's routes decide, with their full paths and handlers; the semgrep rules add the
+JavaScript and Go route declarations it may not list. Python has no rule: every Python framework the rule
+matched (Flask, FastAPI, Django, DRF, aiohttp) is in the inventory (health-route-python retired, issue 17)."""
 from __future__ import annotations
 
 import ast
@@ -78,8 +82,11 @@ USER_INPUT = re.compile(r"\breq\.(body|query|params)\b|\brequest\.(args|form|jso
 def is_health_path(path: str) -> bool:
     """A route whose last segment names a health probe, under at most 3 other segments, or under any number
     of prefix segments (`/api/v1/utils/health-check/`). The ambiguous words (status, ping) only as their own
-    segment under prefix segments, with no path parameter."""
+    segment under prefix segments, with no path parameter. A leading `{?}` is a prefix the application computes
+    at run time (a configured base path: `/{?}/api/status/`), not a path parameter."""
     raw = [s for s in path.strip("/").split("/") if s]
+    while raw and raw[0] == "{?}":
+        raw = raw[1:]
     segments = [s for s in raw if not s.startswith("{")]
     if not segments or not HEALTH_SEGMENT.match(segments[-1]):
         return False

@@ -7,54 +7,42 @@ from django.core.cache import cache
 from django.views.decorators.cache import cache_page
 from flask_caching import Cache
 
-# ruleid: cache-client-python
 r = redis.Redis.from_url("redis://cache:6379/0")
-# ruleid: cache-client-python
 r2 = redis.Redis(host="cache")
-# ruleid: cache-client-python
 flask_cache = Cache(config={"CACHE_TYPE": "RedisCache"})
-# ok: cache-client-python
 other = dict(config={"x": 1})
 
 
-# ruleid: cache-client-python
 @flask_cache.cached(timeout=60)
 def popular_products():
     return []
 
 
-# ruleid: cache-client-python
 @lru_cache(maxsize=128)
 def tax_rate(country):
     return 0.2
 
 
-# ok: cache-client-python
 @lru_cache
 def get_settings():
     return Settings()
 
 
-# ok: cache-client-python
 @lru_cache(maxsize=None)
 def s3_get_credentials():
     return {"key": os.environ["AWS_ACCESS_KEY_ID"]}
 
 
-# ruleid: cache-client-python
 @lru_cache(maxsize=1024)
 def exchange_rates_for(day):
     return {}
 
 
-# ruleid: cache-client-python
 @cache_page(60 * 15)
 def product_list(request):
-    # ruleid: cache-client-python
     return cache.get_or_set("products", list)
 
 
-# ok: cache-client-python
 def uncached(request):
     return []
 

@@ -26,11 +26,7 @@ class Invoice:
 
 
 def login_view(request, user):
-    # ruleid: security-event-logged-with-actor-python
     audit.info("login succeeded for %s from %s", user.username, request.META["REMOTE_ADDR"])
-    # ruleid: security-event-logged-with-actor-python
     logger.warning(f"permission change: role admin granted to {target.email} by {request.user.id}")
-    # ok: security-event-logged-with-actor-python
     logger.info("order %s created", order_id)
-    # ok: security-event-logged-with-actor-python
     logger.info("cache warmed")
