@@ -34,7 +34,7 @@ KNOWN = {
                        r"\bthrottled\.|\bratelimit\.|\bstdlib\.NewMiddleware"),
     "csrf": re.compile(r"\bcsrf\.(Protect|New|Middleware)|\bnosurf\.|\bmiddleware\.CSRF|\bgorilla/csrf"),
 }
-REJECT = re.compile(r"StatusUnauthorized|StatusForbidden|\b40[13]\b|ErrUnauthorized|Unauthorized\(|Forbidden\(|"
+REJECT = re.compile(r"StatusUnauthorized|StatusForbidden|\b40[13]\b|ErrUnauthori[sz]ed|Unauthori[sz]ed\(|Forbidden\(|"
                     r"Redirect\((?=[\s\S]*\"/?(?:login|signin|sign-in|auth)\b)|\"/?(?:login|signin|sign-in)\"[\s\S]*Redirect\(")
 # in a handler: a rejection guarded by an identity test (`if !sess.IsLoggedIn(r) { http.Redirect(...) }`)
 GUARDED_REJECT = re.compile(r"\bif\s[^{\n]*(?:[Ss]ession|IsLogged|LoggedIn|[Tt]oken|[Cc]laims|[Uu]ser\w*\s*==\s*nil)[^{\n]*\{"
@@ -127,6 +127,9 @@ def behaviour(body: str) -> set[str]:
 
 def _definitions(index: GoIndex, mw: Middleware) -> list[tuple[GoFunc, str]]:
     """The functions a middleware expression names, with their bodies specialised to literal bool arguments."""
+    literal = re.fullmatch(r"&?(?:\w+\.)?(\w+)\s*\{[^{}]*\}\s*\.\s*(\w+)", mw.text.strip())
+    if literal:   # a method value of a struct literal: `auth.FirebaseHttpMiddleware{client}.Middleware`
+        return [(fn, fn.text) for fn in index.methods_of(literal.group(1)) if fn.name == literal.group(2)][:2]
     m = re.match(r"(?:(\w+)\.)*(\w+)\s*(\()?", mw.text.strip())
     if not m:
         return []
@@ -189,6 +192,8 @@ def named_handler_text(index: GoIndex, handler: str, file: str, callees: bool = 
     fns = index.functions_named(name, dotted[0] if len(dotted) == 2 else "", file)
     if len(dotted) >= 2 and not fns:
         fns = [f for f in index.by_name.get(name, []) if f.receiver]
+    if len(fns) > 1 and len(dotted) == 2:
+        fns = [f for f in fns if f.receiver == dotted[0]] or fns   # `HttpServer.GetUser`: that type's method
     if len(fns) > 1:
         near = [f for f in fns if f.directory == posixpath.dirname(file)]
         fns = near or fns
