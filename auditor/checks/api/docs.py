@@ -12,6 +12,7 @@ from auditor.checks.shared.endpoints import endpoint_inventory, html_only_result
 from auditor.checks.shared.verdicts import cap, dedupe, production_findings
 from auditor.context import AuditContext, Unavailable
 from auditor.endpoints.classify import is_infrastructure
+from auditor.endpoints.go_openapi import SERVER_INTERFACE, generated_server_files
 from auditor.endpoints.graphql import servers as graphql_servers
 from auditor.endpoints.handlers import handler_source
 from auditor.endpoints.responses import split_html_routes
@@ -133,4 +134,19 @@ def check_docs(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                                                       engine="graphql", kind=PRACTICE,
                                                       message="GraphQL schema served with introspection (typed, "
                                                               "self-describing contract)")))
+    findings += generated_server_findings(ctx, item.id)
     return evaluate_docs(item.id, documents, findings, html)
+
+
+def generated_server_findings(ctx: AuditContext, item_id: str) -> list[Finding]:
+    """A server generated from an OpenAPI document (oapi-codegen's ServerInterface) says that the document exists
+    and that the routes follow it, even when the document lives outside the audited folder."""
+    out = []
+    for path in generated_server_files(ctx.repo):
+        text = ctx.repo.read_text(path) or ""
+        m = SERVER_INTERFACE.search(text)
+        line = line_of(text, m.start()) if m else 1
+        out.append(Finding(item_id, Evidence(path, line, "", rule_id="openapi-generated-server", engine="go",
+                                             kind=PRACTICE, message="HTTP server generated from an OpenAPI "
+                                             "specification (oapi-codegen ServerInterface)")))
+    return out
