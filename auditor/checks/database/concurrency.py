@@ -10,7 +10,8 @@ findUnique, findFirst; `this.repo.findOne(...)` too), `x.field -= n` (`+=`, `++`
 repository's `repo.save(x)` (TypeORM) within the lines after.
 Atomic updates and locks anywhere are the practice's positive evidence: F() expressions in update(),
 `update(...).values(col=Model.col - n)`, select_for_update, with_for_update, SELECT ... FOR UPDATE,
-SQLAlchemy version_id_col, Mongo `$inc`, Sequelize increment/decrement, Prisma `decrement:`, knex forUpdate.
+SQLAlchemy version_id_col, Mongo `$inc`, Sequelize increment/decrement, Prisma `decrement:`, knex forUpdate; in Go,
+SQL row locks and atomic SET updates, Firestore RunTransaction and GORM locking clauses.
 """
 from __future__ import annotations
 
@@ -127,6 +128,22 @@ def javascript_places(rel: str, text: str) -> list[ConcurrencyPlace]:
     return out
 
 
+# Go: a row lock in SQL text (`SELECT ... FOR UPDATE`, also built by appending " FOR UPDATE"), an atomic SQL update
+# (`SET n = n + ?`), a Firestore transaction (RunTransaction re-runs the read-modify-write when a document it read
+# changed), GORM's locking clause or an expression update, Mongo `$inc`
+GO_ATOMIC = re.compile(r"FOR UPDATE|FOR NO KEY UPDATE|\bSET\s+(\w+)\s*=\s*\1\s*[-+]|\.RunTransaction\(|"
+                       r"clause\.Locking\s*\{|\bgorm\.Expr\(\s*\"\w+\s*[-+]|\$inc\b", re.I)
+GO_ATOMIC_HINT = re.compile(r"FOR (?:NO KEY )?UPDATE|\bSET\b|RunTransaction|Locking|gorm\.Expr|\$inc", re.I)
+
+
+def go_places(rel: str, text: str) -> list[ConcurrencyPlace]:
+    """Go: row locks and atomic updates (positive evidence); Go read-modify-writes are not read."""
+    return [ConcurrencyPlace(rel, text.count("\n", 0, m.start()) + 1, True,
+                             "Firestore transaction (RunTransaction re-runs the read-modify-write on a conflict)"
+                             if "RunTransaction" in m.group(0) else f"atomic update or row lock ({m.group(0).strip()})")
+            for m in GO_ATOMIC.finditer(text)]
+
+
 CONCURRENT_UPDATES: Key[list[ConcurrencyPlace]] = Key("concurrent_updates")
 
 
@@ -148,6 +165,10 @@ def collect_concurrent_updates(ctx: AuditContext) -> list[ConcurrencyPlace]:
             text = repo.read_text(f.path) or ""
             if "await" in text or "crement" in text or "$inc" in text or "forUpdate" in text:
                 out += javascript_places(f.path, text)
+        elif f.language == "go" and not f.path.endswith("_test.go"):
+            text = repo.read_text(f.path) or ""
+            if GO_ATOMIC_HINT.search(text):
+                out += go_places(f.path, text)
     return out
 
 
