@@ -324,10 +324,12 @@ def _marker(text: str, markers: list[str]) -> str | None:
     return None
 
 
-def go_client_calls(path: str, text: str, stubs: GoStubs, stub_timeout: str | None = None) -> list[ClientCall]:
+def go_client_calls(path: str, text: str, stubs: GoStubs, stub_timeout: str | None = None,
+                    calls_judged: bool = False) -> list[ClientCall]:
     """Dials of the Go clients of rules/outbound_clients.yml, and the calls on generated gRPC clients (an RPC
     bounded when its context has a deadline set in the same function, or `stub_timeout`, a timeout interceptor
-    set where the connection is dialled)."""
+    set where the connection is dialled). `calls_judged`: the repository's RPC calls were found, so a
+    non-blocking dial (no WithBlock), where nothing waits, is not itself an unbounded wait."""
     aliases = _go_aliases(text)
     out = []
     for spec in client_table()["go"]:
@@ -337,7 +339,10 @@ def go_client_calls(path: str, text: str, stubs: GoStubs, stub_timeout: str | No
                 call = _go_call_text(text, m.end() - 1)
                 options = _dial_options_text(text, call, _enclosing_function(text, m.start())[1])
                 line = line_of(text, m.start())
-                out.append(_call(spec, path, line, line + call.count("\n"), _marker(options, spec.get("timeout", [])),
+                timeout = _marker(options, spec.get("timeout", []))
+                if timeout is None and calls_judged and "WithBlock" not in options:
+                    timeout = "non-blocking dial (nothing waits here; each call is judged where it is made)"
+                out.append(_call(spec, path, line, line + call.count("\n"), timeout,
                                  _marker(options, spec.get("retry", []))))
         if not spec.get("stubs") or not stubs.methods:
             continue

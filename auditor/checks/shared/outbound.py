@@ -53,7 +53,11 @@ def collect_client_calls(ctx: AuditContext) -> list[ClientCall]:
         # a timeout interceptor set at a dial bounds the calls made through the connection
         bounded = next((f"{c.timeout} set at the dial ({c.file}:{c.line})" for c in dials
                         if c.timeout and "Interceptor" in c.timeout), None)
-        out += [c for path, text in texts.items() for c in go_client_calls(path, text, stubs, bounded)]
+        go_calls = [c for path, text in texts.items() for c in go_client_calls(path, text, stubs, bounded)]
+        if any(not c.constructor for c in go_calls):
+            go_calls = [c for path, text in texts.items()
+                        for c in go_client_calls(path, text, stubs, bounded, calls_judged=True)]
+        out += go_calls
     return out
 
 
