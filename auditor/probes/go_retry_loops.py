@@ -4,7 +4,8 @@ A loop with no condition (`for {`, `for ;; {`) that goes round again on an error
 tests an error, or a `break`/`return` reached only when the error is nil) re-runs the operation immediately, for
 ever, while the dependency fails: it hammers a struggling database or service. Whatever the operation is (a
 transaction that deadlocked, an RPC, a write), the loop is a retry. A loop that waits between attempts (a sleep,
-a timer, a channel receive or `select`, a backoff helper) or counts its attempts against a limit is not reported.
+a timer, a channel receive or `select`, a backoff helper) or counts its attempts against a limit is not reported;
+one that does both, with a wait that grows with the attempts, is a retry with backoff (the practice).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from auditor.endpoints.goread import parse_file
 from auditor.text import closing_bracket, line_of
 
-LOOP = re.compile(r"(?<![\w.])for\s*(?:;\s*;\s*)?\{")
+LOOP = re.compile(r"(?<![\w.])for\b([^{\n]*)\{")
 ERROR_TEST = re.compile(r"\b\w*[Ee]rr\w*\b|\bErr\w*")
 IF = re.compile(r"(?<![\w.])if\s+([^{\n]*)\{")
 # pacing or a bound between attempts
@@ -24,12 +25,18 @@ BOUND = re.compile(r"\b\w*(attempt|retr|tries|tried|count)\w*\s*(>=|>|==)|(<=|<)
 NIL_ERROR = re.compile(r"\b\w*[Ee]rr\w*\s*==\s*nil\b")
 
 
+# a wait that grows with the attempts: the sleep's argument reads the attempt counter, shifts or multiplies, or a
+# backoff helper computes it
+GROWING = re.compile(r"\bbackoff\b|Backoff|<<|\*|\bmath\.Pow\(", re.I)
+
+
 @dataclass(frozen=True)
 class RetryLoop:
     file: str
     line: int
     function: str
     how: str          # "continue on an error" / "leaves only when the error is nil"
+    backoff: bool = False   # a bounded retry with a growing wait: the practice, not a finding
 
 
 def retry_loops(path: str, text: str) -> list[RetryLoop]:
@@ -45,12 +52,30 @@ def retry_loops(path: str, text: str) -> list[RetryLoop]:
             if close is None:
                 continue
             loop = body[open_at + 1:close]
-            if WAITS.search(loop) or BOUND.search(loop):
-                continue
+            header = m.group(1).strip()
+            if " range " in f" {header} " or ":= range" in header:
+                continue   # a loop over items, not over attempts
             how = _retries(loop)
-            if how:
-                out.append(RetryLoop(path, line_of(src, body_at + m.start()), fn.name, how))
+            if not how:
+                continue
+            line = line_of(src, body_at + m.start())
+            condition = header.split(";")[1].strip() if header.count(";") == 2 else header
+            bounded = bool(condition) or bool(BOUND.search(loop))
+            wait = WAITS.search(loop)
+            if not wait and not bounded:
+                out.append(RetryLoop(path, line, fn.name, how))
+            elif wait and bounded and _grows(loop, header):
+                out.append(RetryLoop(path, line, fn.name, how, backoff=True))
     return out
+
+
+def _grows(loop: str, header: str) -> bool:
+    """The wait between attempts grows: a backoff helper, or a sleep computed from the loop's counter."""
+    counter = re.match(r"(\w+)\s*:?=", header)
+    for m in re.finditer(r"\b(?:time\.)?Sleep\(([^\n]*)\)", loop):
+        if GROWING.search(m.group(1)) or counter and re.search(rf"\b{counter.group(1)}\b", m.group(1)):
+            return True
+    return bool(re.search(r"\bbackoff\b|Backoff", loop, re.I))
 
 
 def _retries(loop: str) -> str | None:

@@ -11,7 +11,7 @@ from auditor.checks.shared.outbound import evaluate_practice_around_calls, missi
 from auditor.checks.shared.verdicts import cap, dedupe, file_line, production_findings
 from auditor.context import AuditContext, Key, Unavailable
 from auditor.inventory import TEST_FILE
-from auditor.model import VIOLATION, Evidence, Finding, ItemResult, partial_result
+from auditor.model import PRACTICE, VIOLATION, Evidence, Finding, ItemResult, partial_result
 from auditor.probes.go_retry_loops import RetryLoop, retry_loops
 from auditor.registry import check, collector
 
@@ -21,6 +21,7 @@ STARTUP_FUNCTION = re.compile(r"(?i)^(wait_?for\w*|wait_?until\w*|\w*pre_?start\
 PROBES_DEPENDENCY = re.compile(r"(?i)\bselect\(\s*1\s*\)|\bSELECT 1\b|\.connect\(|\.ping\(|ensure_connection\(|"
                                r"\.cursor\(|OperationalError|\.exec(ute)?\(")
 GO_RETRY_LOOP_RULE = "go-retry-loop-without-backoff"
+GO_BACKOFF_LOOP_RULE = "go-retry-loop-with-backoff"
 NO_BACKOFF_RULES = frozenset({"retry-without-backoff", "retry-loop-with-constant-sleep"})
 GO_RETRY_LOOPS: Key[list[RetryLoop]] = Key("go_retry_loops")
 AWS_SDK_RETRY = "aws-sdk-builtin-retry"
@@ -106,11 +107,20 @@ def collect_go_retry_loops(ctx: AuditContext) -> list[RetryLoop]:
 
 
 def go_retry_findings(ctx: AuditContext, item_id: str) -> list[Finding]:
-    return [Finding(item_id, Evidence(loop.file, loop.line, ctx.repo.snippet(loop.file, loop.line),
-                                      rule_id=GO_RETRY_LOOP_RULE, engine="go", kind=VIOLATION,
-                                      message=f"{loop.function}() retries in a loop that {loop.how}, with no wait "
-                                              "between attempts and no attempt limit"))
-            for loop in ctx.get_optional(GO_RETRY_LOOPS) or []]
+    out = []
+    for loop in ctx.get_optional(GO_RETRY_LOOPS) or []:
+        snippet = ctx.repo.snippet(loop.file, loop.line)
+        if loop.backoff:
+            out.append(Finding(item_id, Evidence(loop.file, loop.line, snippet, rule_id=GO_BACKOFF_LOOP_RULE,
+                                                 engine="go", kind=PRACTICE,
+                                                 message=f"{loop.function}() retries a bounded number of times with a "
+                                                         "wait that grows between attempts")))
+        else:
+            out.append(Finding(item_id, Evidence(loop.file, loop.line, snippet, rule_id=GO_RETRY_LOOP_RULE,
+                                                 engine="go", kind=VIOLATION,
+                                                 message=f"{loop.function}() retries in a loop that {loop.how}, with "
+                                                         "no wait between attempts and no attempt limit")))
+    return out
 
 
 @check("REL-RETRY")
