@@ -80,7 +80,8 @@ def go_database_pools(ctx: AuditContext) -> tuple[list[Finding], list[Finding]]:
     are the process's pool; one opened on a path a request handler reaches builds a pool per request."""
     inv = ctx.get_optional(ENDPOINTS)
     names = {e.handler.split(".")[-1] for e in (inv.endpoints if inv is not None else []) if e.file.endswith(".go")}
-    practices, violations = [], []
+    practices: list[Finding] = []
+    violations: list[Finding] = []
     for opened in db_pool_opens(go_index(ctx.repo), names):
         evidence = Evidence(opened.file, opened.line, ctx.repo.snippet(opened.file, opened.line), engine="text",
                             rule_id="go-db-pool-per-request" if opened.per_request else "go-db-pool-held",
