@@ -161,3 +161,35 @@ def test_audit_verdicts_of_the_twins(audited):
     assert flawed["PERF-POOLING"] == "fail" and safe["PERF-POOLING"] == "pass"
     assert flawed["DB-CONCURRENCY"] == "not_applicable" and safe["DB-CONCURRENCY"] == "pass"
     assert flawed["QA-LAYERING"] == "partial" and safe["QA-LAYERING"] == "pass"
+
+
+def _index(files: dict[str, str]):
+    from auditor.endpoints.goread import GoIndex, parse_file
+    index = GoIndex()
+    for path, text in files.items():
+        gf = parse_file(path, text)
+        index.files[path] = gf
+        for fn in gf.functions:
+            index.by_name.setdefault(fn.name, []).append(fn)
+    return index
+
+
+COMMAND = ("package command\n\ntype updateOrderHandler struct{ repo Repository }\n\n"
+           "func (h updateOrderHandler) Handle(ctx context.Context, cmd UpdateOrder) error {\n"
+           "\treturn h.repo.UpdateOrder(ctx, cmd.OrderID, cmd.User, func(o *order.Order) error {\n"
+           "\t\treturn o.SetStatus(cmd.Status)\n\t})\n}\n")
+HANDLER = ("func (h HttpServer) UpdateOrder(w http.ResponseWriter, r *http.Request, orderID string) {\n"
+           "\tuser, err := userFromAuthContext(r.Context())\n\tif err != nil {\n\t\treturn\n\t}\n"
+           "\terr = h.app.Commands.UpdateOrder.Handle(r.Context(), command.UpdateOrder{OrderID: orderID, User: user})\n}\n")
+
+
+def test_authorization_checked_in_the_operation_the_handler_passes_the_caller_to():
+    from auditor.endpoints.goprotect import delegated_check
+    checked = ("package adapters\n\nfunc (r OrdersRepository) UpdateOrder(ctx context.Context, id string, user order.User, "
+               "update func(o *order.Order) error) error {\n\to, err := r.get(ctx, id)\n\tif err != nil {\n\t\treturn err\n"
+               "\t}\n\tif err := order.CanUserChangeOrder(user, o); err != nil {\n\t\treturn err\n\t}\n"
+               "\treturn update(o)\n}\n")
+    found = delegated_check(_index({"app/command/update.go": COMMAND, "adapters/orders.go": checked}), HANDLER)
+    assert found and "CanUserChangeOrder" in found and "OrdersRepository.UpdateOrder" in found
+    unchecked = checked.replace("\tif err := order.CanUserChangeOrder(user, o); err != nil {\n\t\treturn err\n\t}\n", "")
+    assert delegated_check(_index({"app/command/update.go": COMMAND, "adapters/orders.go": unchecked}), HANDLER) is None
