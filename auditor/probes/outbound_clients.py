@@ -329,7 +329,7 @@ def go_client_calls(path: str, text: str, stubs: GoStubs, stub_timeout: str | No
     """Dials of the Go clients of rules/outbound_clients.yml, and the calls on generated gRPC clients (an RPC
     bounded when its context has a deadline set in the same function, or `stub_timeout`, a timeout interceptor
     set where the connection is dialled). `calls_judged`: the repository's RPC calls were found, so a
-    non-blocking dial (no WithBlock), where nothing waits, is not itself an unbounded wait."""
+    non-blocking dial (no WithBlock, no timeout), where nothing waits, is left out: the calls are the waits."""
     aliases = _go_aliases(text)
     out = []
     for spec in client_table()["go"]:
@@ -341,7 +341,7 @@ def go_client_calls(path: str, text: str, stubs: GoStubs, stub_timeout: str | No
                 line = line_of(text, m.start())
                 timeout = _marker(options, spec.get("timeout", []))
                 if timeout is None and calls_judged and "WithBlock" not in options:
-                    timeout = "non-blocking dial (nothing waits here; each call is judged where it is made)"
+                    continue   # a non-blocking dial: nothing waits here; each call is judged where it is made
                 out.append(_call(spec, path, line, line + call.count("\n"), timeout,
                                  _marker(options, spec.get("retry", []))))
         if not spec.get("stubs") or not stubs.methods:

@@ -131,17 +131,24 @@ def javascript_places(rel: str, text: str) -> list[ConcurrencyPlace]:
 # Go: a row lock in SQL text (`SELECT ... FOR UPDATE`, also built by appending " FOR UPDATE"), an atomic SQL update
 # (`SET n = n + ?`), a Firestore transaction (RunTransaction re-runs the read-modify-write when a document it read
 # changed), GORM's locking clause or an expression update, Mongo `$inc`
-GO_ATOMIC = re.compile(r"FOR UPDATE|FOR NO KEY UPDATE|\bSET\s+(\w+)\s*=\s*\1\s*[-+]|\.RunTransaction\(|"
-                       r"clause\.Locking\s*\{|\bgorm\.Expr\(\s*\"\w+\s*[-+]|\$inc\b", re.I)
+GO_ATOMIC = re.compile(r"\bFOR (?:NO KEY )?UPDATE\b|(?i:\bselect\b[^\"`\n]*\bfor update\b)|"
+                       r"(?i:\bSET\s+(\w+)\s*=\s*\1\s*[-+])|\.RunTransaction\(|"
+                       r"clause\.Locking\s*\{|\bgorm\.Expr\(\s*\"\w+\s*[-+]|\$inc\b")
 GO_ATOMIC_HINT = re.compile(r"FOR (?:NO KEY )?UPDATE|\bSET\b|RunTransaction|Locking|gorm\.Expr|\$inc", re.I)
 
 
 def go_places(rel: str, text: str) -> list[ConcurrencyPlace]:
     """Go: row locks and atomic updates (positive evidence); Go read-modify-writes are not read."""
-    return [ConcurrencyPlace(rel, text.count("\n", 0, m.start()) + 1, True,
-                             "Firestore transaction (RunTransaction re-runs the read-modify-write on a conflict)"
-                             if "RunTransaction" in m.group(0) else f"atomic update or row lock ({m.group(0).strip()})")
+    return [ConcurrencyPlace(rel, text.count("\n", 0, m.start()) + 1, True, _go_what(m.group(0)))
             for m in GO_ATOMIC.finditer(text)]
+
+
+def _go_what(found: str) -> str:
+    if "RunTransaction" in found:
+        return "Firestore transaction (RunTransaction re-runs the read-modify-write on a conflict)"
+    if re.search(r"for (?:no key )?update", found, re.I):
+        return "row lock (SELECT ... FOR UPDATE)"
+    return f"atomic update or row lock ({found.strip()})"
 
 
 CONCURRENT_UPDATES: Key[list[ConcurrencyPlace]] = Key("concurrent_updates")
