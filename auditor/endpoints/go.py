@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.endpoints.common import join_paths, normalize_path
-from auditor.endpoints.goread import GoFunc, GoIndex, read_go, statements
+from auditor.endpoints.goread import GoFunc, GoIndex, parameters, read_go, statements
 from auditor.endpoints.jsparse import matching_paren, split_args, string_literal
 from auditor.model import Endpoint
 from auditor.repo import Repository
@@ -127,10 +127,28 @@ def go_index(repo: Repository) -> GoIndex:
     return index
 
 
-def read_routes(repo: Repository) -> GoRoutes:
+def route_index(repo: Repository) -> tuple[GoIndex, set[str]]:
+    """The Go index plus the generated server files that declare routes (oapi-codegen), which `go_index` leaves
+    out with the rest of the generated code; and the set of those generated paths."""
+    from auditor.endpoints.go_openapi import generated_server_files, parse_generated
     index = go_index(repo)
+    generated = parse_generated(repo, generated_server_files(repo))
+    if not generated:
+        return index, set()
+    combined = GoIndex(dict(index.files), {k: list(v) for k, v in index.by_name.items()}, index.structs)
+    for path, gf in generated.items():
+        combined.files[path] = gf
+        for fn in gf.functions:
+            combined.by_name.setdefault(fn.name, []).append(fn)
+    return combined, set(generated)
+
+
+def read_routes(repo: Repository) -> GoRoutes:
+    index, generated = route_index(repo)
     out = GoRoutes(index=index)
     for gf in index.files.values():
+        if gf.path in generated:
+            continue
         kinds = {alias: kind for alias, path in gf.imports.items() for pkg, kind in ROUTER_PACKAGES.items()
                  if path == pkg or path.startswith(pkg + "/v") or path == pkg + "/v5"}
         if not kinds:
@@ -142,13 +160,43 @@ def read_routes(repo: Repository) -> GoRoutes:
                 if name and m and m.group(1) in kinds:
                     env[name] = Router(kinds[m.group(1)], root=("param", fn, i))
             _walk(fn.body, fn.body_start + 1, fn, env, kinds, out)
+    if generated:
+        _openapi_routes(repo, generated, out)
     return out
+
+
+def _openapi_routes(repo: Repository, generated: set[str], out: GoRoutes) -> None:
+    """Each operation of a generated OpenAPI server is a route of the registration function that registers
+    the routes itself; the other registration functions the repository calls forward their router to it."""
+    from auditor.endpoints.go_openapi import forwarding_calls, implementation, inner_registration, read_server
+    own_source = "\n".join(gf.src for path, gf in out.index.files.items() if path not in generated)
+    for path in sorted(generated):
+        server = read_server(repo, path, out.index.files[path])
+        if server is None or not server.operations:
+            continue
+        inner = inner_registration(server)
+        if inner is None:
+            continue
+        fn, index = inner
+        for outer, outer_index, callee, j, args in forwarding_calls(server):
+            if re.search(rf"(?<![\w]){outer.name}\s*\(", own_source):   # only what the repository calls
+                out.edges.append(Edge(callee.name, "", j, Router(server.kind, root=("param", outer, outer_index)),
+                                      path, outer, args))
+        methods = implementation(out.index, server)
+        for op in server.operations:
+            impl = methods.get(op.name)
+            handler = f"{impl.receiver}.{op.name}" if impl else op.name
+            file, line = (impl.file, impl.line) if impl else (path, op.line)
+            out.routes.append(Route(op.method, op.path, handler, handler, file, line, server.kind, [],
+                                    ("param", fn, index), fn))
 
 
 def _walk(body: str, base: int, fn: GoFunc, env: dict[str, Router], kinds: dict[str, str], out: GoRoutes) -> None:
     values: dict[str, str] = {}
     for offset, stmt in statements(body):
         at = base + offset
+        if stmt.startswith("return "):   # `return ports.HandlerFromMux(si, router)` passes a router too
+            at, stmt = at + 7, stmt[7:].lstrip()
         assign = re.match(r"(?:var\s+)?(\w+)(?:\s*,\s*\w+)*\s*(?::=|=)\s*(.+)$", stmt, re.S)
         if assign and not stmt.startswith(("if ", "for ", "switch ")):
             router = _router_of(assign.group(2), env, kinds, fn, at)
@@ -194,6 +242,9 @@ def _chain(expr: str) -> tuple[str, list[tuple[str, list[str] | None, int]]] | N
 
 def _router_of(expr: str, env: dict[str, Router], kinds: dict[str, str], fn: GoFunc, at: int) -> Router | None:
     """The router an expression evaluates to, or None."""
+    options = re.fullmatch(r"&?[\w.]*\{(.*)\}", expr.strip(), re.S)
+    if options:
+        return _options_router(options.group(1), env)
     parsed = _chain(expr.strip().lstrip("&"))
     if parsed is None:
         return None
@@ -222,6 +273,17 @@ def _router_of(expr: str, env: dict[str, Router], kinds: dict[str, str], fn: GoF
         else:
             return None
     return router
+
+
+def _options_router(fields: str, env: dict[str, Router]) -> Router | None:
+    """A generated server's options literal, `ChiServerOptions{BaseRouter: r, BaseURL: "/v1"}`: router r, under
+    the base URL when it is a literal."""
+    base = re.search(r"\bBaseRouter\s*:\s*(\w+)", fields)
+    router = env.get(base.group(1)) if base else None
+    if router is None:
+        return None
+    url = re.search(r"\bBaseURL\s*:\s*(\"[^\"]*\")", fields)
+    return router.child(string_literal(url.group(1)) or "") if url else router
 
 
 def _mws(args: list[str], fn: GoFunc, at: int) -> list[Middleware]:
@@ -259,7 +321,9 @@ def _statement(stmt: str, at: int, fn: GoFunc, env: dict[str, Router], kinds: di
         if name == "Mount" and len(args) == 2:
             inner = _router_of(args[1], env, kinds, fn, at + off)
             if inner is None:
-                _mounted_call(args[1], router.child(string_literal(args[0]) or ""), at + off, fn, out)
+                mounted = router.child(string_literal(args[0]) or "")
+                _mounted_call(args[1], mounted, at + off, fn, out)
+                _mounted_router_arguments(args[1], mounted, at + off, fn, env, kinds, out)
             return
         if _route(name, args, parts[i + 1:], router, at + off, fn, out):
             return
@@ -290,17 +354,98 @@ def _mounted_call(expr: str, router: Router, at: int, fn: GoFunc, out: GoRoutes)
     out.edges.append(Edge(name, qualifier, -1, router, fn.file, fn, []))
 
 
+def _mounted_router_arguments(expr: str, mounted: Router, at: int, fn: GoFunc, env: dict[str, Router],
+                              kinds: dict[str, str], out: GoRoutes) -> None:
+    """chi `root.Mount("/api", createHandler(apiRouter))`: the function called with a router registers its routes
+    on that router, which is served under the mount's prefix and behind both routers' middleware."""
+    for m in re.finditer(r"(?<![\w.])(?:(\w+)\s*\.\s*)?([A-Za-z_]\w*)\s*\(", expr):
+        close = matching_paren(expr, m.end() - 1)
+        if close < 0:
+            continue
+        args = split_args(expr[m.end():close])
+        for i, a in enumerate(args):
+            inner = _router_of(a, env, kinds, fn, at)
+            if inner is not None:
+                router = Router(inner.kind, join_paths(mounted.prefix, inner.prefix) if inner.prefix else mounted.prefix,
+                                mounted.chain + inner.chain, mounted.root)
+                out.edges.append(Edge(m.group(2), m.group(1) or "", i, router, fn.file, fn, args))
+
+
 def _calls(stmt: str, at: int, fn: GoFunc, env: dict[str, Router], kinds: dict[str, str], out: GoRoutes) -> None:
-    """Calls in a statement that pass a router: an edge to the callee for each router argument."""
+    """Calls in a statement that pass a router: an edge to the callee for each router argument. A callee that adds
+    middleware to that router parameter (`setMiddlewares(r)` doing `r.Use(...)`) adds it to the router from here
+    on. A function literal argument whose parameter is a router (`RunHTTPServer(func(r chi.Router) ...)`) is
+    walked with that parameter as a router the callee provides."""
     for m in re.finditer(r"(?<![\w.])(?:(\w+)\s*\.\s*)?([A-Za-z_]\w*)\s*\(", stmt):
         close = matching_paren(stmt, m.end() - 1)
         if close < 0:
             continue
         args = split_args(stmt[m.end():close])
         for i, a in enumerate(args):
+            if a.startswith("func"):
+                _literal_argument(a, stmt.find(a, m.end()), stmt, at, fn, m.group(2), m.group(1) or "", i, env, kinds, out)
+                continue
             router = _router_of(a, env, kinds, fn, at + m.start())
             if router is not None:
                 out.edges.append(Edge(m.group(2), m.group(1) or "", i, router, fn.file, fn, args))
+                added = param_uses(out, m.group(2), m.group(1) or "", fn.file, i)
+                if added and env.get(a.strip()) is router:
+                    for earlier in out.routes:
+                        if earlier.router is router:
+                            earlier.later.extend(added)
+                    router.chain.extend(added)
+
+
+def _literal_argument(literal: str, pos: int, stmt: str, at: int, fn: GoFunc, callee: str, qualifier: str,
+                      index: int, env: dict[str, Router], kinds: dict[str, str], out: GoRoutes) -> None:
+    sig = re.match(r"func\s*\(", literal)
+    if not sig or pos < 0:
+        return
+    close = matching_paren(literal, sig.end() - 1)
+    if close < 0:
+        return
+    inner_env = dict(env)
+    for j, (name, typ) in enumerate(parameters(literal[sig.end():close])):
+        t = ROUTER_TYPES.match(typ.replace(" ", ""))
+        if name and t and t.group(1) in kinds:
+            inner_env[name] = Router(kinds[t.group(1)], root=("literal", fn, callee, qualifier, index, j))
+    if len(inner_env) == len(env):
+        return
+    open_at = literal.find("{", close)
+    end = closing_bracket(literal, open_at, skip_strings=True) if open_at >= 0 else None
+    if end is None:
+        return
+    _walk(literal[open_at + 1:end], at + pos + open_at + 1, fn, inner_env, kinds, out)
+
+
+def param_uses(found: GoRoutes, callee: str, qualifier: str, file: str, index: int, depth: int = 0) -> list[Middleware]:
+    """The middleware a function adds with `Use` to its router parameter `index`, directly or through the
+    functions it passes that parameter to, in the order written."""
+    memo = found.__dict__.setdefault("_param_uses", {})
+    key = (callee, qualifier, file, index)
+    if key in memo:
+        return memo[key]
+    memo[key] = []
+    out: list[Middleware] = []
+    for g in found.index.functions_named(callee, qualifier, file)[:2]:
+        if index >= len(g.params) or not g.params[index][0] or depth > 3:
+            continue
+        name = g.params[index][0]
+        body = g.body
+        for m in re.finditer(rf"(?<![\w.])(?:({name})\s*\.\s*Use|(?:(\w+)\s*\.\s*)?([A-Za-z_]\w*))\s*\(", body):
+            close = matching_paren(body, m.end() - 1)
+            if close < 0:
+                continue
+            args = split_args(body[m.end():close])
+            if m.group(1):
+                out += [Middleware(a, g.file, line_of(g.source.src, g.body_start + 1 + m.start()), g) for a in args if a]
+                continue
+            for i, a in enumerate(args):
+                if a == name:
+                    out += param_uses(found, m.group(3), m.group(2) or "", g.file, i, depth + 1)
+        break
+    memo[key] = out
+    return out
 
 
 def _route(name: str, args: list[str], tail: list, router: Router, at: int, fn: GoFunc, out: GoRoutes) -> bool:
@@ -382,6 +527,8 @@ def resolve(found: GoRoutes) -> list[tuple[Route, str, list[Middleware]]]:
 def _contexts(found: GoRoutes, root: tuple, depth: int, seen: set) -> list[tuple[str, list[Middleware]]]:
     if not root or depth > MAX_DEPTH:
         return [("", [])]
+    if root[0] == "literal":
+        return _literal_contexts(found, root, depth, seen)
     _, fn, index = root
     key = (fn.file, fn.start, index)
     if key in seen:
@@ -394,6 +541,33 @@ def _contexts(found: GoRoutes, root: tuple, depth: int, seen: set) -> list[tuple
         for prefix, chain in _contexts(found, edge.router.root, depth + 1, seen | {key}):
             out.append((join_paths(prefix, edge.router.prefix) if edge.router.prefix else prefix,
                         chain + edge.router.chain))
+    return out or [("", [])]
+
+
+def _literal_contexts(found: GoRoutes, root: tuple, depth: int, seen: set) -> list[tuple[str, list[Middleware]]]:
+    """A function literal's router parameter: the router the callee passes when it calls that function parameter
+    (`createHandler(apiRouter)`), followed through the functions the callee forwards it to."""
+    _, fn, callee, qualifier, index, j = root
+    key = ("literal", fn.file, fn.start, callee, index)
+    if key in seen or depth > MAX_DEPTH:
+        return [("", [])]
+    out: list[tuple[str, list[Middleware]]] = []
+    for g in found.index.functions_named(callee, qualifier, fn.file)[:2]:
+        if index >= len(g.params) or not g.params[index][0]:
+            continue
+        name = g.params[index][0]
+        for edge in found.edges:
+            if edge.caller is g and edge.callee == name and not edge.qualifier and edge.index == j:
+                for prefix, chain in _contexts(found, edge.router.root, depth + 1, seen | {key}):
+                    out.append((join_paths(prefix, edge.router.prefix) if edge.router.prefix else prefix,
+                                chain + edge.router.chain))
+        for m in re.finditer(r"(?<![\w.])(?:(\w+)\s*\.\s*)?([A-Za-z_]\w*)\s*\(", g.body):
+            close = matching_paren(g.body, m.end() - 1)
+            args = split_args(g.body[m.end():close]) if close > 0 else []
+            for k, a in enumerate(args):
+                if a == name:
+                    out += [c for c in _literal_contexts(found, ("literal", g, m.group(2), m.group(1) or "", k, j),
+                                                         depth + 1, seen | {key}) if c != ("", [])]
     return out or [("", [])]
 
 

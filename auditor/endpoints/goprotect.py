@@ -34,7 +34,7 @@ KNOWN = {
                        r"\bthrottled\.|\bratelimit\.|\bstdlib\.NewMiddleware"),
     "csrf": re.compile(r"\bcsrf\.(Protect|New|Middleware)|\bnosurf\.|\bmiddleware\.CSRF|\bgorilla/csrf"),
 }
-REJECT = re.compile(r"StatusUnauthorized|StatusForbidden|\b40[13]\b|ErrUnauthorized|Unauthorized\(|Forbidden\(|"
+REJECT = re.compile(r"StatusUnauthorized|StatusForbidden|\b40[13]\b|ErrUnauthori[sz]ed|Unauthori[sz]ed\(|Forbidden\(|"
                     r"Redirect\((?=[\s\S]*\"/?(?:login|signin|sign-in|auth)\b)|\"/?(?:login|signin|sign-in)\"[\s\S]*Redirect\(")
 # in a handler: a rejection guarded by an identity test (`if !sess.IsLoggedIn(r) { http.Redirect(...) }`)
 GUARDED_REJECT = re.compile(r"\bif\s[^{\n]*(?:[Ss]ession|IsLogged|LoggedIn|[Tt]oken|[Cc]laims|[Uu]ser\w*\s*==\s*nil)[^{\n]*\{"
@@ -62,7 +62,7 @@ TYPED = re.compile(r"\bstrconv\.(Atoi|Parse\w+)\(|\buuid\.Parse\(|\btime\.Parse\
 VALIDATION_TAG = re.compile(r"`[^`]*\b(validate|binding):\"[^\"]*[a-z]")
 OWNERSHIP = re.compile(r"\b(Author|Owner|User|Creator)I[Dd]\s*[!=]=|[!=]=\s*[\w.]*(user|owner|author|me|current)\w*\.I[Dd]\b|"
                        r"\b(Author|Owner|User)I[Dd]\s*:\s*[\w.]*(user|current|me)\w*\.I[Dd]\b|"
-                       r"\bIsAdmin\b|\b[Rr]ole\s*[!=]=|HasRole\(|\bcan[A-Z]\w*\(", re.I)
+                       r"\bIsAdmin\b|\b[Rr]ole\s*[!=]=|HasRole\(|(?-i:\b[Cc]an[A-Z]\w*\()", re.I)
 LIST_NAME = re.compile(r"(?:^|\.)(?:Fetch|List|Query|Index|GetAll|FindAll|All|Search)\w*$|(?:list|query|fetch|all|index)$|List\b",
                        re.I)
 SINGLE = re.compile(r"\.First\(|\.Take\(|QueryRow\w*\(|\bGetByID\(|\bFindOne\w*\(|\.Get\(\s*ctx,\s*\w*[Ii][Dd]\b")
@@ -127,6 +127,9 @@ def behaviour(body: str) -> set[str]:
 
 def _definitions(index: GoIndex, mw: Middleware) -> list[tuple[GoFunc, str]]:
     """The functions a middleware expression names, with their bodies specialised to literal bool arguments."""
+    literal = re.fullmatch(r"&?(?:\w+\.)?(\w+)\s*\{[^{}]*\}\s*\.\s*(\w+)", mw.text.strip())
+    if literal:   # a method value of a struct literal: `auth.FirebaseHttpMiddleware{client}.Middleware`
+        return [(fn, fn.text) for fn in index.methods_of(literal.group(1)) if fn.name == literal.group(2)][:2]
     m = re.match(r"(?:(\w+)\.)*(\w+)\s*(\()?", mw.text.strip())
     if not m:
         return []
@@ -189,6 +192,8 @@ def named_handler_text(index: GoIndex, handler: str, file: str, callees: bool = 
     fns = index.functions_named(name, dotted[0] if len(dotted) == 2 else "", file)
     if len(dotted) >= 2 and not fns:
         fns = [f for f in index.by_name.get(name, []) if f.receiver]
+    if len(fns) > 1 and len(dotted) == 2:
+        fns = [f for f in fns if f.receiver == dotted[0]] or fns   # `HttpServer.GetUser`: that type's method
     if len(fns) > 1:
         near = [f for f in fns if f.directory == posixpath.dirname(file)]
         fns = near or fns
@@ -269,6 +274,8 @@ def protect(ep: Endpoint, route: Route, chain: list[Middleware], found: GoRoutes
         mark(ep, "authorized", True, kinds["authz"])
     elif own:
         mark(ep, "authorized", True, f"ownership or role check `{own.group(0)}` in {route.handler}")
+    elif delegated := delegated_check(found.index, body):
+        mark(ep, "authorized", True, f"the caller's identity is passed to the operation, which checks it: {delegated}")
     else:
         mark(ep, "authorized", False, "no role middleware and no ownership or role check in the handler")
 
@@ -293,6 +300,65 @@ def protect(ep: Endpoint, route: Route, chain: list[Middleware], found: GoRoutes
 
     _validation(ep, body, found.index, route)
     _pagination(ep, body, route)
+
+
+# the caller's identity as a handler reads it from the request context
+IDENTITY_VALUE = re.compile(r"\b(\w*[Uu]ser\w*)\s*,\s*\w+\s*:?=\s*[\w.]*(?:[Uu]ser\w*[Ff]rom\w*|[Ff]rom\w*[Uu]ser\w*|"
+                            r"CurrentUser|UserFromCtx|GetUser)\(")
+# a check that compares the caller with the record inside an operation: `CanUserSeeTraining(user, *tr)`, or an
+# ownership comparison
+OPERATION_CHECK = re.compile(r"(?<![\w.])(?:\w+\.)?[Cc]an[A-Z]\w*\(\s*\w*[Uu]ser")
+DISPATCH = {"Handle", "Execute", "Run", "Do"}
+DELEGATION_DEPTH = 3
+
+
+def delegated_check(index: GoIndex, body: str) -> str | None:
+    """The check an operation makes on the caller's identity the handler passes it, followed through the
+    methods it calls (a command handler, then the repository method it reaches) a few levels, or None.
+    `h.app.Commands.Reschedule.Handle(ctx, cmd{User: user, ID: id})` reaches `rescheduleHandler.Handle`, whose
+    `h.repo.UpdateTraining(ctx, id, cmd.User, ...)` reaches the repositories' UpdateTraining, which calls
+    `CanUserSeeTraining(user, *tr)`."""
+    identity = IDENTITY_VALUE.search(body)
+    if identity is None:
+        return None
+    user = identity.group(1)
+    frontier: list[GoFunc] = []
+    for m in re.finditer(r"([\w.]+)\.(\w+)\s*\(", body):
+        close = _close_paren(body, m.end() - 1)
+        if close is None or not re.search(rf"\b{re.escape(user)}\b", body[m.end():close]):
+            continue
+        frontier += _methods_called(index, m.group(1), m.group(2))
+    seen = {id(f) for f in frontier}
+    for _ in range(DELEGATION_DEPTH):
+        nxt: list[GoFunc] = []
+        for fn in frontier:
+            check = OPERATION_CHECK.search(fn.body) or OWNERSHIP.search(fn.body)
+            if check:
+                return f"`{check.group(0).strip()}` in {fn.receiver + '.' if fn.receiver else ''}{fn.name} ({where(fn.file, fn.line)})"
+            for m in re.finditer(r"([\w.]+)\.(\w+)\s*\(", fn.body):
+                for callee in _methods_called(index, m.group(1), m.group(2)):
+                    if id(callee) not in seen:
+                        seen.add(id(callee))
+                        nxt.append(callee)
+        frontier = nxt
+    return None
+
+
+def _close_paren(text: str, open_at: int) -> int | None:
+    from auditor.endpoints.jsparse import matching_paren
+    close = matching_paren(text, open_at)
+    return close if close > 0 else None
+
+
+def _methods_called(index: GoIndex, receiver: str, name: str) -> list[GoFunc]:
+    """The repository's methods a call `receiver.name(...)` can reach: for a dispatch method (`X.Handle`), those
+    of the types named after X (`rescheduleTrainingHandler` for `Commands.RescheduleTraining.Handle`)."""
+    methods = [f for f in index.by_name.get(name, []) if f.receiver and not f.file.endswith("_test.go")
+               and not re.search(r"(^|/)(mocks?|fakes?)/|(mock|fake|memory)\w*\.go$", f.file, re.I)]
+    if name in DISPATCH:
+        owner = receiver.split(".")[-1].lower()
+        methods = [f for f in methods if f.receiver.lower().startswith(owner)] if owner else []
+    return methods[:6]
 
 
 def _validation(ep: Endpoint, body: str, index: GoIndex, route: Route) -> None:

@@ -12,6 +12,9 @@ Go has no exceptions; an error is a value, and it is swallowed in three shapes:
   Logging a failed best-effort call whose result nobody uses (`Close`, `Shutdown`) is not a swallow.
 - **assigned and never read**: `err = article.favoriteBy(u)` and the function goes on without reading `err`
   before it is written again or the function ends.
+- **another error returned**: the branch of `if commitErr != nil` returns or wraps a different local error
+  (`return errors.Wrap(err, "commit failed")`) and never mentions the one it checked: the failure it found is
+  lost, and when the other variable is nil there (`errors.Wrap(nil, ...)` is nil) the failure reads as success.
 """
 from __future__ import annotations
 
@@ -73,8 +76,40 @@ def read_go_errors(repo: Repository) -> GoErrorReading:
             continue
         for fn in gf.functions:
             checks += len(re.findall(r"\bif\b[^{\n]*\w+\s*!=\s*nil\s*\{", fn.body))
-            dropped += _dropped_in(index, fn)
+            dropped += _dropped_in(index, fn) + _other_error_returned(fn)
     return GoErrorReading(checks, dropped)
+
+
+CHECKED_ERROR = re.compile(r"(?<![\w.])if\s+(?:[^;{\n]+;\s*)?([a-z]\w*)\s*!=\s*nil\s*\{")
+LOCAL_ERROR = re.compile(r"(?<![\w.])((?:err|[a-z]\w*Err)\w*)\b(?!\s*[.(])")   # a value, not `errors.Wrap`
+
+
+def _other_error_returned(fn: GoFunc) -> list[DroppedError]:
+    """`if commitErr != nil { return errors.Wrap(err, ...) }`: the branch returns another local error and never
+    mentions the one it checked."""
+    out = []
+    body = fn.body
+    for m in CHECKED_ERROR.finditer(body):
+        checked = m.group(1)
+        if not ERR_NAME.match(checked):
+            continue
+        close = closing_bracket(body, m.end() - 1, skip_strings=True)
+        if close is None:
+            continue
+        branch = body[m.end():close]
+        if re.search(rf"(?<![\w.]){re.escape(checked)}\b", branch):
+            continue
+        for r in re.finditer(r"(?<![\w.])return\b([^\n]*)", branch):
+            others = [name for name in LOCAL_ERROR.findall(r.group(1))
+                      if name != checked and ERR_NAME.match(name) and name not in fn.source.imports]
+            if others:
+                line = line_of(fn.source.src, fn.body_start + 1 + m.end() + r.start())
+                out.append(DroppedError(fn.file, line, "other-error-returned", f"return {others[0]}",
+                                        f"the branch of `if {checked} != nil` returns `{others[0]}` instead of "
+                                        f"`{checked}`: the error it checked is lost (and a nil `{others[0]}` makes "
+                                        "the failure read as success)"))
+                break
+    return out
 
 
 def _dropped_in(index: GoIndex, fn: GoFunc) -> list[DroppedError]:

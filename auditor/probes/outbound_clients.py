@@ -48,7 +48,8 @@ class ClientCall:
 def client_table() -> dict[str, list[dict[str, Any]]]:
     """rules/outbound_clients.yml, by language."""
     data = yaml.safe_load((rules_dir() / "outbound_clients.yml").read_text(encoding="utf-8"))
-    return {"python": list(data.get("python") or []), "javascript": list(data.get("javascript") or [])}
+    return {"python": list(data.get("python") or []), "javascript": list(data.get("javascript") or []),
+            "go": list(data.get("go") or [])}
 
 
 def _call(spec: dict[str, Any], file: str, node_line: int, end_line: int, timeout: str | None,
@@ -243,4 +244,124 @@ def javascript_client_calls(path: str, text: str) -> list[ClientCall]:
                     out.append(_call(spec, path, line, line_of(text, end), _option_set(call, spec.get("timeout", [])),
                                      _option_set(call, spec.get("retry", []))))
     unique = {(c.file, c.line): c for c in out}
+    return sorted(unique.values(), key=lambda c: c.line)
+
+
+# ---- Go -------------------------------------------------------------------------------------------------
+
+GO_IMPORT = re.compile(r'^\s*(?:import\s+)?(?:(\w+)\s+)?"([^"]+)"', re.M)
+GO_FUNC = re.compile(r"^func\s", re.M)
+STUB_CONSTRUCTOR = re.compile(r"^func\s+New(\w+Client)\s*\(\s*\w+\s+[\w.]*ClientConn(?:Interface)?\s*\)", re.M)
+STUB_INTERFACE = re.compile(r"^type\s+(\w+Client)\s+interface\s*\{", re.M)
+STUB_METHOD = re.compile(r"^\s+([A-Z]\w*)\s*\(\s*ctx\s+context\.Context\s*,", re.M)
+
+
+@dataclass(frozen=True)
+class GoStubs:
+    """The gRPC clients generated in a repository: client interface names and their RPC method names."""
+    clients: frozenset[str]
+    methods: frozenset[str]
+
+
+def go_stubs(generated: list[tuple[str, str]]) -> GoStubs:
+    """Client interfaces of generated gRPC Go files (path, text): `type XClient interface { M(ctx, in, opts) }`
+    for each X with a `NewXClient(cc grpc.ClientConnInterface)` constructor."""
+    clients: set[str] = set()
+    methods: set[str] = set()
+    for _, text in generated:
+        made = set(STUB_CONSTRUCTOR.findall(text))
+        for m in STUB_INTERFACE.finditer(text):
+            if m.group(1) not in made:
+                continue
+            close = text.find("\n}", m.end())
+            clients.add(m.group(1))
+            methods.update(STUB_METHOD.findall(text[m.end():close if close > 0 else len(text)]))
+    return GoStubs(frozenset(clients), frozenset(methods))
+
+
+def _go_aliases(text: str) -> dict[str, str]:
+    head = text[:text.find("\nfunc ") if "\nfunc " in text else len(text)]
+    out = {}
+    for m in GO_IMPORT.finditer(head):
+        path = m.group(2)
+        name = m.group(1) or path.rstrip("/").split("/")[-1]
+        out[name] = path
+    return out
+
+
+def _enclosing_function(text: str, pos: int) -> tuple[int, str]:
+    start = max(text.rfind("\nfunc ", 0, pos), 0)
+    nxt = GO_FUNC.search(text, pos)
+    return start, text[start:nxt.start() if nxt else len(text)]
+
+
+def _go_call_text(text: str, open_at: int) -> str:
+    depth, i = 0, open_at
+    while i < len(text) and i < open_at + 4000:
+        depth += text[i] == "("
+        depth -= text[i] == ")"
+        i += 1
+        if depth == 0:
+            break
+    return text[open_at:i]
+
+
+def _dial_options_text(text: str, call: str, func_text: str) -> str:
+    """The dial's arguments, plus the options it passes through a name: the statements of its function that
+    assign that name, and the functions of the file that build `grpc.DialOption` values."""
+    out = call
+    for name in set(re.findall(r"\b([a-z]\w*)\s*(?:\.\.\.)?\s*[,)]", call)):
+        out += "\n".join(line for line in func_text.splitlines() if re.search(rf"\b{name}\b.*(?::=|=)", line))
+    for m in re.finditer(r"^func\s+\w+\s*\([^)]*\)\s*\(?\s*\[\]\s*\w+\.DialOption", text, re.M):
+        out += "\n" + _enclosing_function(text, m.end())[1]
+    return out
+
+
+def _marker(text: str, markers: list[str]) -> str | None:
+    for marker in markers:
+        if marker in text:
+            return marker.rstrip("(")
+    return None
+
+
+def go_client_calls(path: str, text: str, stubs: GoStubs, stub_timeout: str | None = None,
+                    calls_judged: bool = False) -> list[ClientCall]:
+    """Dials of the Go clients of rules/outbound_clients.yml, and the calls on generated gRPC clients (an RPC
+    bounded when its context has a deadline set in the same function, or `stub_timeout`, a timeout interceptor
+    set where the connection is dialled). `calls_judged`: the repository's RPC calls were found, so a
+    non-blocking dial (no WithBlock, no timeout), where nothing waits, is left out: the calls are the waits."""
+    aliases = _go_aliases(text)
+    out = []
+    for spec in client_table()["go"]:
+        names = [a for a, p in aliases.items() if p in spec.get("packages", [])]
+        for name in names:
+            for m in re.finditer(rf"(?<![\w.]){re.escape(name)}\.({'|'.join(map(re.escape, spec.get('calls', [])))})\s*\(", text):
+                call = _go_call_text(text, m.end() - 1)
+                options = _dial_options_text(text, call, _enclosing_function(text, m.start())[1])
+                line = line_of(text, m.start())
+                timeout = _marker(options, spec.get("timeout", []))
+                if timeout is None and calls_judged and "WithBlock" not in options:
+                    continue   # a non-blocking dial: nothing waits here; each call is judged where it is made
+                out.append(_call(spec, path, line, line + call.count("\n"), timeout,
+                                 _marker(options, spec.get("retry", []))))
+        if not spec.get("stubs") or not stubs.methods:
+            continue
+        typed = set(re.findall(rf"\b(\w+)\s+\*?\w+\.(?:{'|'.join(map(re.escape, sorted(stubs.clients)))})\b", text)) \
+            if stubs.clients else set()
+        typed |= set(re.findall(r"\b(\w+)\s*:?=\s*\w+\.New\w+Client\(", text))
+        pattern = rf"([\w.]+)\.({'|'.join(map(re.escape, sorted(stubs.methods)))})\s*\(\s*(\w+)\s*,"
+        for m in re.finditer(pattern, text):
+            receiver = m.group(1).split(".")[-1]
+            if receiver not in typed and not re.search(r"client|stub", receiver, re.I):
+                continue
+            start, func_text = _enclosing_function(text, m.start())
+            before = func_text[:m.start() - start]
+            deadline = next((marker for marker in spec.get("call_timeout", [])
+                             if re.search(rf"\b{re.escape(m.group(3))}\s*,\s*\w+\s*:?=\s*{re.escape(marker)}\(", before)),
+                            None)
+            timeout = f"{deadline} on {m.group(3)}" if deadline else stub_timeout
+            line = line_of(text, m.start())
+            stub = {**spec, "client": f"{spec['client']} stub {m.group(2)}", "constructor": False}
+            out.append(_call(stub, path, line, line, timeout, None))
+    unique = {(c.file, c.line, c.client): c for c in out}
     return sorted(unique.values(), key=lambda c: c.line)

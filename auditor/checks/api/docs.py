@@ -12,6 +12,7 @@ from auditor.checks.shared.endpoints import endpoint_inventory, html_only_result
 from auditor.checks.shared.verdicts import cap, dedupe, production_findings
 from auditor.context import AuditContext, Unavailable
 from auditor.endpoints.classify import is_infrastructure
+from auditor.endpoints.go_openapi import SERVER_INTERFACE, generated_server_files
 from auditor.endpoints.graphql import servers as graphql_servers
 from auditor.endpoints.handlers import handler_source
 from auditor.endpoints.responses import split_html_routes
@@ -21,6 +22,7 @@ from auditor.registry import check
 from auditor.text import line_of
 
 OPENAPI_NAME = re.compile(r"(^|/)([\w.-]*(openapi|swagger)[\w.-]*)\.(ya?ml|json)$", re.I)
+GENERATED_SERVER_RULE = "openapi-generated-server"
 OPENAPI_MARKER = re.compile(r"^\s*[\"']?(openapi|swagger)[\"']?\s*:", re.M)
 
 
@@ -101,6 +103,10 @@ def evaluate_docs(item_id: str, documents: list[OpenApiDocument], findings: list
                                   {"operations": ops, "with_error_responses": with_errors, "with_examples": examples})
         return ItemResult(item_id, "pass", f"OpenAPI document(s) parse; all {ops} operation(s) document error "
                           f"responses; {examples} have examples.", cap(evidence))
+    if all(g.evidence.rule_id == GENERATED_SERVER_RULE for g in generators):
+        return ItemResult(item_id, "pass", "the HTTP server is generated from an OpenAPI specification "
+                          f"({generators[0].file}:{generators[0].line}); the specification is not in the audited "
+                          "folder, so its examples and error codes are not verified (heuristic).", cap(evidence))
     return ItemResult(item_id, "pass", "API documentation generated from the code "
                       f"({generators[0].file}:{generators[0].line}); examples and error codes are not verified "
                       "statically (heuristic).", cap(evidence))
@@ -133,4 +139,19 @@ def check_docs(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                                                       engine="graphql", kind=PRACTICE,
                                                       message="GraphQL schema served with introspection (typed, "
                                                               "self-describing contract)")))
+    findings += generated_server_findings(ctx, item.id)
     return evaluate_docs(item.id, documents, findings, html)
+
+
+def generated_server_findings(ctx: AuditContext, item_id: str) -> list[Finding]:
+    """A server generated from an OpenAPI document (oapi-codegen's ServerInterface) says that the document exists
+    and that the routes follow it, even when the document lives outside the audited folder."""
+    out = []
+    for path in generated_server_files(ctx.repo):
+        text = ctx.repo.read_text(path) or ""
+        m = SERVER_INTERFACE.search(text)
+        line = line_of(text, m.start()) if m else 1
+        out.append(Finding(item_id, Evidence(path, line, "", rule_id=GENERATED_SERVER_RULE, engine="go",
+                                             kind=PRACTICE, message="HTTP server generated from an OpenAPI "
+                                             "specification (oapi-codegen ServerInterface)")))
+    return out

@@ -18,11 +18,14 @@ from auditor.checks.shared.verdicts import cap, dedupe, production_findings
 from auditor.collectors.endpoints import ENDPOINTS
 from auditor.context import AuditContext
 from auditor.endpoints.classify import label
+from auditor.endpoints.go import go_index
+from auditor.endpoints.goprotect import go_handler_source
 from auditor.endpoints.graphql import servers as graphql_servers
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Endpoint, Evidence, Finding, ItemResult
 from auditor.probes.express_error_bodies import error_bodies
 from auditor.probes.fastapi_errors import FastAPIErrorHandlers, read_handlers
+from auditor.probes.go_error_responses import judge
 from auditor.registry import check
 from auditor.text import line_of
 
@@ -65,6 +68,21 @@ def go_error_middlewares(path: str, text: str) -> list[Evidence]:
         found.append(Evidence(path, line, lines[line - 1].strip(), rule_id="go-error-handler", engine="text",
                               message="echo's HTTPErrorHandler answers every error", kind=PRACTICE))
     return found
+
+
+def go_helper_format(ctx: AuditContext, endpoints: list[Endpoint]) -> list[Evidence]:
+    """The error-response helpers every Go handler that answers an error goes through (go_error_responses)."""
+    handlers = [(label(e), e.handler, go_handler_source(ctx.repo, e)) for e in endpoints]
+    found = judge(go_index(ctx.repo), handlers)
+    if not found.central:
+        return []
+    helper = found.helpers[0]
+    names = ", ".join(sorted({h.name for h in found.helpers})[:5])
+    return [Evidence(helper.file, helper.line, ctx.repo.snippet(helper.file, helper.line), rule_id="go-error-helpers",
+                     engine="text", kind=PRACTICE,
+                     message=f"every handler that answers an error ({len(found.through_helpers)}) does so through the "
+                             f"error-response helpers of {helper.directory or '.'} ({names}); none writes an error "
+                             "status itself")]
 
 
 DRF_HANDLER_SETTING = re.compile(r"""['"]EXCEPTION_HANDLER['"]\s*:\s*['"]([\w.]+)['"]""")
@@ -309,6 +327,9 @@ def check_error_format(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                                        message=f"answered by an exception handler ({path}:{line})"))
         if not fastapi.replaces_defaults:
             shapes.add("detail", framework_defaults[0])
+    go_endpoints = [e for e in endpoints if e.file.endswith(".go")]
+    if go_endpoints and not go_central:
+        go_central += go_helper_format(ctx, go_endpoints)
     defaults += go_central
     result = evaluate_error_format(item.id, production_findings(ctx.practices(item.id)), defaults, shapes,
                                    len(source_files))

@@ -11,7 +11,8 @@ repository's `repo.save(x)` (TypeORM) within the lines after; or a value compute
 by a field update (`Model.update({ field: n })`, Prisma `data: { field: x.field - 1 }`).
 Atomic updates and locks anywhere are the practice's positive evidence: F() expressions in update(),
 `update(...).values(col=Model.col - n)`, select_for_update, with_for_update, SELECT ... FOR UPDATE,
-SQLAlchemy version_id_col, Mongo `$inc`, Sequelize increment/decrement, Prisma `decrement:`, knex forUpdate.
+SQLAlchemy version_id_col, Mongo `$inc`, Sequelize increment/decrement, Prisma `decrement:`, knex forUpdate; in Go,
+SQL row locks and atomic SET updates, Firestore RunTransaction and GORM locking clauses.
 """
 from __future__ import annotations
 
@@ -170,6 +171,29 @@ def javascript_places(rel: str, text: str) -> list[ConcurrencyPlace]:
     return out
 
 
+# Go: a row lock in SQL text (`SELECT ... FOR UPDATE`, also built by appending " FOR UPDATE"), an atomic SQL update
+# (`SET n = n + ?`), a Firestore transaction (RunTransaction re-runs the read-modify-write when a document it read
+# changed), GORM's locking clause or an expression update, Mongo `$inc`
+GO_ATOMIC = re.compile(r"\bFOR (?:NO KEY )?UPDATE\b|(?i:\bselect\b[^\"`\n]*\bfor update\b)|"
+                       r"(?i:\bSET\s+(\w+)\s*=\s*\1\s*[-+])|\.RunTransaction\(|"
+                       r"clause\.Locking\s*\{|\bgorm\.Expr\(\s*\"\w+\s*[-+]|\$inc\b")
+GO_ATOMIC_HINT = re.compile(r"FOR (?:NO KEY )?UPDATE|\bSET\b|RunTransaction|Locking|gorm\.Expr|\$inc", re.I)
+
+
+def go_places(rel: str, text: str) -> list[ConcurrencyPlace]:
+    """Go: row locks and atomic updates (positive evidence); Go read-modify-writes are not read."""
+    return [ConcurrencyPlace(rel, text.count("\n", 0, m.start()) + 1, True, _go_what(m.group(0)))
+            for m in GO_ATOMIC.finditer(text)]
+
+
+def _go_what(found: str) -> str:
+    if "RunTransaction" in found:
+        return "Firestore transaction (RunTransaction re-runs the read-modify-write on a conflict)"
+    if re.search(r"for (?:no key )?update", found, re.I):
+        return "row lock (SELECT ... FOR UPDATE)"
+    return f"atomic update or row lock ({found.strip()})"
+
+
 CONCURRENT_UPDATES: Key[list[ConcurrencyPlace]] = Key("concurrent_updates")
 
 
@@ -191,6 +215,10 @@ def collect_concurrent_updates(ctx: AuditContext) -> list[ConcurrencyPlace]:
             text = repo.read_text(f.path) or ""
             if "await" in text or "crement" in text or "$inc" in text or "forUpdate" in text:
                 out += javascript_places(f.path, text)
+        elif f.language == "go" and not f.path.endswith("_test.go"):
+            text = repo.read_text(f.path) or ""
+            if GO_ATOMIC_HINT.search(text):
+                out += go_places(f.path, text)
     return out
 
 

@@ -9,9 +9,12 @@ import re
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.verdicts import other_languages_note, practice_violation_verdict, production_findings
+from auditor.collectors.endpoints import ENDPOINTS
 from auditor.context import AuditContext
+from auditor.endpoints.go import go_index
 from auditor.inventory import TEST_FILE
-from auditor.model import VIOLATION, Evidence, Finding, ItemResult, partial_result
+from auditor.model import PRACTICE, VIOLATION, Evidence, Finding, ItemResult, partial_result
+from auditor.probes.go_db_pools import db_pool_opens
 from auditor.registry import check
 from auditor.text import line_of
 
@@ -72,6 +75,26 @@ def javascript_connections_per_request(ctx: AuditContext) -> list[Finding]:
     return out
 
 
+def go_database_pools(ctx: AuditContext) -> tuple[list[Finding], list[Finding]]:
+    """Go database handles (database/sql, sqlx, pgxpool, gorm: pools by design) opened outside request handling
+    are the process's pool; one opened on a path a request handler reaches builds a pool per request."""
+    inv = ctx.get_optional(ENDPOINTS)
+    names = {e.handler.split(".")[-1] for e in (inv.endpoints if inv is not None else []) if e.file.endswith(".go")}
+    practices: list[Finding] = []
+    violations: list[Finding] = []
+    for opened in db_pool_opens(go_index(ctx.repo), names):
+        evidence = Evidence(opened.file, opened.line, ctx.repo.snippet(opened.file, opened.line), engine="text",
+                            rule_id="go-db-pool-per-request" if opened.per_request else "go-db-pool-held",
+                            kind=VIOLATION if opened.per_request else PRACTICE,
+                            message=(f"{opened.call} in {opened.function}(), which the request handler "
+                                     f"{opened.per_request} reaches: a new pool and a connect for each request")
+                            if opened.per_request else
+                            (f"{opened.call} in {opened.function}(), which no request handler reaches: the handle is "
+                             "a connection pool (database/sql pools by design) opened once and kept"))
+        (violations if opened.per_request else practices).append(Finding(item_id="PERF-POOLING", evidence=evidence))
+    return practices, violations
+
+
 @check("PERF-POOLING")
 def connection_pooling(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
@@ -86,6 +109,10 @@ def connection_pooling(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     violations = production_findings(ctx.violations(item.id)) + django_settings_without_conn_max_age(ctx)
     if ctx.inventory.code_languages & {"javascript", "typescript"}:
         violations += javascript_connections_per_request(ctx)
+    if "go" in ctx.inventory.code_languages:
+        go_practices, go_violations = go_database_pools(ctx)
+        practices += go_practices
+        violations += go_violations
     persistent = [f for f in practices if PERSISTENT_ONLY.search(f.evidence.snippet or "")]
     pooled = [f for f in practices if f not in persistent]
     if persistent and not pooled and not violations:

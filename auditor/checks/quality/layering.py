@@ -107,12 +107,28 @@ def check_layering(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         if not source.strip() or js_named_handler_missing(ctx.repo, ep):   # the route call alone says nothing
             unread += 1
             continue
-        judged.append(handler_access(ep, source, models if _is_js(ep.file) else None))
+        access = handler_access(ep, source, models if _is_js(ep.file) else None)
+        if ep.file.endswith(".go") and access.database:
+            access = _own_methods_delegate(ctx, access)
+        judged.append(access)
     result = evaluate_layering(item.id, judged, unread)
     for i, ev in enumerate(result.evidence):
         result.evidence[i] = Evidence(ev.file, ev.line, ctx.repo.snippet(ev.file, ev.line), rule_id=ev.rule_id,
                                       engine=ev.engine, message=ev.message, kind=ev.kind)
     return result
+
+
+def _own_methods_delegate(ctx: AuditContext, access: HandlerAccess) -> HandlerAccess:
+    """Go: `h.db.GetUser(ctx, id)` calls a method the repository defines on its own data-access type, a layer of
+    its own; `db.Query(...)`, `db.Where(...)` (database/sql, GORM) stay direct access."""
+    from auditor.endpoints.go import go_index
+    own = ctx.repo.__dict__.get("_auditor_go_own_methods")
+    if own is None:
+        own = ctx.repo.__dict__["_auditor_go_own_methods"] = {fn.name for fns in go_index(ctx.repo).by_name.values()
+                                                 for fn in fns if fn.receiver}
+    kept = tuple(call for call in access.database
+                 if not ((m := re.search(r"\.(\w+)\($", call)) and m.group(1) in own))
+    return HandlerAccess(access.endpoint, kept, access.sdk)
 
 
 def _is_js(path: str) -> bool:

@@ -9,16 +9,21 @@ from auditor.catalog import CatalogItem
 from auditor.checks.shared.endpoints import endpoint_inventory
 from auditor.checks.shared.outbound import evaluate_practice_around_calls, missing_at, outbound_calls, retry_findings
 from auditor.checks.shared.verdicts import cap, dedupe, file_line, production_findings
-from auditor.context import AuditContext, Unavailable
-from auditor.model import Finding, ItemResult, partial_result
-from auditor.registry import check
+from auditor.context import AuditContext, Key, Unavailable
+from auditor.inventory import TEST_FILE
+from auditor.model import PRACTICE, VIOLATION, Evidence, Finding, ItemResult, partial_result
+from auditor.probes.go_retry_loops import RetryLoop, retry_loops
+from auditor.registry import check, collector
 
 STARTUP_FILE = re.compile(r"(?i)(^|/)[\w-]*(pre_?start|prestart|wait[_-]?for[\w-]*|entrypoint|bootstrap|startup)[\w-]*\.py$")
 STARTUP_FUNCTION = re.compile(r"(?i)^(wait_?for\w*|wait_?until\w*|\w*pre_?start\w*|\w*startup\w*|\w*_(is_)?ready|"
                               r"check_(db|database)\w*|ping_(db|database)\w*|(db|database)_(is_)?up)$")
 PROBES_DEPENDENCY = re.compile(r"(?i)\bselect\(\s*1\s*\)|\bSELECT 1\b|\.connect\(|\.ping\(|ensure_connection\(|"
                                r"\.cursor\(|OperationalError|\.exec(ute)?\(")
+GO_RETRY_LOOP_RULE = "go-retry-loop-without-backoff"
+GO_BACKOFF_LOOP_RULE = "go-retry-loop-with-backoff"
 NO_BACKOFF_RULES = frozenset({"retry-without-backoff", "retry-loop-with-constant-sleep"})
+GO_RETRY_LOOPS: Key[list[RetryLoop]] = Key("go_retry_loops")
 AWS_SDK_RETRY = "aws-sdk-builtin-retry"
 # the network clients of rules/outbound_clients.yml whose retries are configured or on by default
 CLIENT_RETRY_RULES = frozenset({AWS_SDK_RETRY, "network-client-call", "network-client-constructor"})
@@ -91,10 +96,37 @@ def _sdk_only_retry(item_id: str, sdk: list[Finding], calls: list[Finding]) -> I
                           {"aws_sdk_clients": [file_line(f) for f in sdk], "outbound_calls_without_retry": [file_line(c) for c in others]})
 
 
+@collector(GO_RETRY_LOOPS, serves=("REL-RETRY",))
+def collect_go_retry_loops(ctx: AuditContext) -> list[RetryLoop]:
+    """Go loops that re-run an operation on an error with no wait and no attempt limit, outside tests."""
+    out: list[RetryLoop] = []
+    for path in ctx.repo.paths(language="go"):
+        if not TEST_FILE.search(path) and not path.endswith("_test.go"):
+            out += retry_loops(path, ctx.repo.read_text(path) or "")
+    return out
+
+
+def go_retry_findings(ctx: AuditContext, item_id: str) -> list[Finding]:
+    out = []
+    for loop in ctx.get_optional(GO_RETRY_LOOPS) or []:
+        snippet = ctx.repo.snippet(loop.file, loop.line)
+        if loop.backoff:
+            out.append(Finding(item_id, Evidence(loop.file, loop.line, snippet, rule_id=GO_BACKOFF_LOOP_RULE,
+                                                 engine="go", kind=PRACTICE,
+                                                 message=f"{loop.function}() retries a bounded number of times with a "
+                                                         "wait that grows between attempts")))
+        else:
+            out.append(Finding(item_id, Evidence(loop.file, loop.line, snippet, rule_id=GO_RETRY_LOOP_RULE,
+                                                 engine="go", kind=VIOLATION,
+                                                 message=f"{loop.function}() retries in a loop that {loop.how}, with "
+                                                         "no wait between attempts and no attempt limit")))
+    return out
+
+
 @check("REL-RETRY")
 def check_retry(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     ctx.require_engines("semgrep")
-    findings = production_findings(ctx.findings_for(item.id)) + retry_findings(ctx)
+    findings = production_findings(ctx.findings_for(item.id)) + retry_findings(ctx) + go_retry_findings(ctx, item.id)
     try:
         route_files = {e.file for e in endpoint_inventory(ctx).endpoints}
     except Unavailable:

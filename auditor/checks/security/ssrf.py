@@ -46,7 +46,7 @@ def makes_outbound_http_calls(ctx: AuditContext) -> bool:
     readings are asked first; the text of every file only when they find nothing."""
     return (any(not NOT_HTTP_RULES.match(f.evidence.rule_id or "")
                 for f in server_side(production_findings(ctx.findings_for("REL-TIMEOUTS"))))
-            or any(c.kind == "http" for c in client_calls(ctx))
+            or any(c.kind in ("http", "rpc") for c in client_calls(ctx))
             or any(command_line_fetch(ctx, path) for path in ctx.repo.paths()))
 
 

@@ -8,7 +8,14 @@ from auditor.checks.shared.verdicts import MAX_EVIDENCE, cap, dedupe, file_line,
 from auditor.context import AuditContext, Key
 from auditor.inventory import TEST_FILE
 from auditor.model import PRACTICE, VIOLATION, Evidence, Finding, ItemResult, partial_result
-from auditor.probes.outbound_clients import ClientCall, javascript_client_calls, python_client_calls
+from auditor.probes.outbound_clients import (
+    ClientCall,
+    GoStubs,
+    go_client_calls,
+    go_stubs,
+    javascript_client_calls,
+    python_client_calls,
+)
 from auditor.registry import collector
 
 OUTBOUND_ITEMS = ("REL-TIMEOUTS", "REL-RETRY", "REL-CIRCUIT-BREAKER", "REL-BULKHEAD", "REL-GRACEFUL-DEGRADATION")
@@ -25,15 +32,32 @@ def collect_client_calls(ctx: AuditContext) -> list[ClientCall]:
     """Call sites of the network clients of rules/outbound_clients.yml (mail, Redis, brokers, cloud SDKs, gRPC,
     JS HTTP clients), outside tests, with how each sets its timeout and retries."""
     out: list[ClientCall] = []
+    stubs: GoStubs | None = None
+    go_files: list[str] = []
     for path in ctx.repo.paths():
         if TEST_FILE.search(path) or "node_modules/" in path or "/migrations/" in f"/{path}":
             continue
-        if path.endswith(".py"):
+        if path.endswith(".go"):
+            go_files.append(path)
+        elif path.endswith(".py"):
             tree = ctx.repo.python_ast(path)
             if tree is not None:
                 out += python_client_calls(path, tree)
         elif path.endswith((".js", ".mjs", ".cjs", ".ts")) and not path.endswith((".min.js", ".d.ts")):
             out += javascript_client_calls(path, ctx.repo.read_text(path) or "")
+    if go_files:
+        stubs = go_stubs([(f.path, ctx.repo.read_text(f.path) or "") for f in ctx.repo.generated
+                          if f.path.endswith("_grpc.pb.go")])
+        texts = {path: ctx.repo.read_text(path) or "" for path in go_files}
+        dials = [c for path, text in texts.items() for c in go_client_calls(path, text, GoStubs(frozenset(), frozenset()))]
+        # a timeout interceptor set at a dial bounds the calls made through the connection
+        bounded = next((f"{c.timeout} set at the dial ({c.file}:{c.line})" for c in dials
+                        if c.timeout and "Interceptor" in c.timeout), None)
+        go_calls = [c for path, text in texts.items() for c in go_client_calls(path, text, stubs, bounded)]
+        if any(not c.constructor for c in go_calls):
+            go_calls = [c for path, text in texts.items()
+                        for c in go_client_calls(path, text, stubs, bounded, calls_judged=True)]
+        out += go_calls
     return out
 
 
