@@ -17,6 +17,7 @@ from auditor.astwalk import nodes_of
 from auditor.model import FlowStep
 from auditor.program.bindings import bind_arguments
 from auditor.program.graph import Program, dotted
+from auditor.program.providers import provided_class
 from auditor.program.rules import ALL, SinkRule, TaintRules
 from auditor.program.symbols import ClassInfo, FunctionInfo
 from auditor.program.urls import target_fixed
@@ -292,10 +293,11 @@ class FunctionAnalysis:
             if skip_first and i == 0:
                 continue
             self.env[arg.arg] = {(f"p:{arg.arg}", frozenset()): ()}
-            if arg.annotation is not None:
+            cls = provided_class(self.program, fn.rel, defaults.get(arg.arg), arg.annotation)
+            if cls is None and arg.annotation is not None:
                 cls = self._annotated_class(arg.annotation)
-                if cls is not None:
-                    self.types[arg.arg] = cls
+            if cls is not None:
+                self.types[arg.arg] = cls
             if self.entry in self.rules.handler_frameworks and self._request_parameter(arg, defaults.get(arg.arg)):
                 step = FlowStep(fn.rel, arg.lineno, self.snippet(fn.rel, arg.lineno), "source",
                                 f"parameter {arg.arg} of {fn.name}")
@@ -310,8 +312,7 @@ class FunctionAnalysis:
                 annotation = ast.parse(annotation.value, mode="eval").body
             except SyntaxError:
                 return None
-        sym = self.program.resolve_expr(self.fn.rel, annotation) if isinstance(annotation, (ast.Name, ast.Attribute)) else None
-        return sym.cls if sym is not None and sym.kind == "class" else None
+        return self.program.annotated_class(self.fn.rel, annotation)
 
     def _request_parameter(self, arg: ast.arg, default: ast.expr | None) -> bool:
         name = arg.arg
@@ -320,6 +321,8 @@ class FunctionAnalysis:
         if default is not None and isinstance(default, ast.Call) and dotted(default.func).split(".")[-1] in (
                 "Depends", "Security", "BackgroundTasks"):
             return False
+        if isinstance(default, ast.Subscript) and dotted(default.value).split(".")[-1] in ("Provide", "Closing"):
+            return False   # dependency-injector fills it in
         ann = arg.annotation
         if ann is not None:
             text = dotted(ann) if isinstance(ann, (ast.Name, ast.Attribute)) else ""
