@@ -316,7 +316,7 @@ class FunctionAnalysis:
 
     def _request_parameter(self, arg: ast.arg, default: ast.expr | None) -> bool:
         name = arg.arg
-        if name in self.rules.not_parameters:
+        if name in self.rules.not_parameters and not self._body_model(arg.annotation):
             return False
         if default is not None and isinstance(default, ast.Call) and dotted(default.func).split(".")[-1] in (
                 "Depends", "Security", "BackgroundTasks"):
@@ -330,6 +330,12 @@ class FunctionAnalysis:
                                                                                  "Response", "BackgroundTasks"):
                 return False
         return True
+
+    def _body_model(self, annotation: ast.expr | None) -> bool:
+        """`request: CreateUserRequest`: annotated with a class of ours that is no ORM model, the parameter is
+        the request body whatever it is called."""
+        cls = self.program.annotated_class(self.fn.rel, annotation) if annotation is not None else None
+        return cls is not None and not self.program.is_model(cls)
 
     # ---- running ----------------------------------------------------------------------------------
     def run(self) -> "FunctionAnalysis":
@@ -533,6 +539,8 @@ class FunctionAnalysis:
                     return found
             value = node.value
             if value.__class__ is ast.Name:
+                if node.attr in self.rules.lazy_relations:
+                    self._lazy_read(node, value.id)
                 text = f"{value.id}.{node.attr}"
                 if text in self.env:
                     return self.env[text]
@@ -614,8 +622,8 @@ class FunctionAnalysis:
             result: Taint = {}
             for callee, bound in target.functions:
                 result = _union(result, self._through(callee, bound, call, args, kwargs, spread, own))
-            if target.instantiates is not None:
-                for taint in args + list(kwargs.values()):
+            if target.instantiates is not None:   # the instance holds what it was built from (`Cls(**data)` too)
+                for taint in args + list(kwargs.values()) + spread:
                     result = _union(result, taint)
             return result
         if any(name in OPENS_PATH for name in names):
@@ -744,6 +752,17 @@ class FunctionAnalysis:
                     self.summary.param_queries.setdefault((origin[2:], how), (sink,))
                 elif origin == ROW and self._in_loop(path):
                     self.summary.effects.setdefault("query_in_loop", _clip(path + (sink,)))
+
+    def _lazy_read(self, node: ast.Attribute, name: str) -> None:
+        """`self.user.username` with `user` a relationship loaded lazily: reading it runs a query that follows
+        the object, so a method reading it on each row of a loop runs one query per row (`how` "lazy")."""
+        labels = self.env.get(name, _NONE)
+        if name == self._self_name():
+            labels = _union(labels, {(f"p:{name}", frozenset()): ()})
+        for (origin, _), _path in labels.items():
+            if origin.startswith("p:"):
+                self.summary.param_queries.setdefault(
+                    (origin[2:], "lazy"), (self._step(node, f"{name}.{node.attr} loads lazily", "sink"),))
 
     def _apply_sink(self, rule: SinkRule, call: ast.Call, args: list[Taint], kwargs: dict[str | None, Taint],
                     name: str) -> None:
@@ -893,7 +912,7 @@ class FunctionAnalysis:
                 if origin.startswith("p:"):
                     self.summary.param_queries.setdefault((origin[2:], how), _clip((step,) + path))
                 elif origin == ROW and self._in_loop(before):
-                    if how == "relation" and before[0].line in self.eager_loops:
+                    if how in ("relation", "lazy") and before[0].line in self.eager_loops:
                         continue
                     flow = _clip(before[:1] + (step,) + path)
                     self.summary.effects.setdefault("query_in_loop", flow)

@@ -191,7 +191,8 @@ def javascript_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
 
 def querying_methods(model: ProgramModel | None) -> set[str]:
     """Names of the ORM models' methods that run a query following the row itself (`self.posts.count()`,
-    a select built from `self`): a template that calls one for each row runs a query per row."""
+    a select built from `self`): a template that calls one for each row runs a query per row. A lazy
+    relationship the method reads is left to the template reader, which knows what the view loaded up front."""
     if model is None:
         return set()
     names = set()
@@ -199,7 +200,8 @@ def querying_methods(model: ProgramModel | None) -> set[str]:
         fn = model.program.functions[fid]
         if fn.cls is None or fn.kind != "method" or not fn.params or fn.name.startswith("_"):
             continue
-        if any(param == fn.params[0] for param, _ in summary.param_queries) and model.program.is_model(fn.cls):
+        if any(param == fn.params[0] and how != "lazy" for param, how in summary.param_queries) \
+                and model.program.is_model(fn.cls):
             names.add(fn.name)
     return names
 
@@ -215,7 +217,7 @@ def row_querying_methods(model: ProgramModel | None) -> set[str]:
         fn = model.program.functions[fid]
         if fn.cls is None or fn.kind != "method" or fn.name.startswith("_") or fn.name in nplusone.MANAGER_METHODS:
             continue
-        if summary.param_queries and model.program.is_model(fn.cls):
+        if any(how != "lazy" for _, how in summary.param_queries) and model.program.is_model(fn.cls):
             names.add(fn.name)
     return names
 
