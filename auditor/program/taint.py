@@ -58,6 +58,8 @@ class Summary:
     # calls to functions that write and commit on their own, outside any transaction block of this function
     committing_calls: list[Path] = field(default_factory=list)
     committing_branches: list[tuple[tuple[int, int], ...]] = field(default_factory=list)   # where each one is
+    # lines of this function's loops (and comprehensions) over query results, a helper's results included
+    row_loops: set[int] = field(default_factory=set)
 
     def exclusive(self, a: int, b: int) -> bool:
         """Committing calls a and b are in different branches of one if/try/match: they never both run."""
@@ -688,6 +690,7 @@ class FunctionAnalysis:
             return taint
         if self._eager(iterable):
             self.eager_loops.add(getattr(loop, "lineno", 0))
+        self.summary.row_loops.add(getattr(loop, "lineno", 0))
         return {**taint, (ROW, frozenset()): (self._step(loop, "loop over query results", "call"),)}
 
     def _in_loop(self, path: Path) -> bool:

@@ -10,7 +10,13 @@ import dataclasses
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared import js_loops
-from auditor.checks.shared.effects import EffectFinding, called_at_startup, queries_per_row, serves_no_request
+from auditor.checks.shared.effects import (
+    EffectFinding,
+    called_at_startup,
+    queries_per_row,
+    request_row_loops,
+    serves_no_request,
+)
 from auditor.checks.shared.verdicts import other_languages_note, python_sources
 from auditor.collectors.js_program import JS_PROGRAM
 from auditor.collectors.program import PROGRAM
@@ -309,7 +315,10 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                "not_serving_requests": no_request, "not_serving_requests_count": len(no_request)}
     apart_note = (f" {len(no_request)} per-row query loop(s) in code that serves no request (migrations, "
                   "commands, scripts, tests) are listed apart in details, not counted." if no_request else "")
-    if not loops and not eager and not through and not pages and not drf:
+    scanned = {(loop.file, loop.line) for loop in loops}
+    model_loops = [at for at in request_row_loops(model) if at not in scanned] if model is not None else []
+    details["query_loops_through_helpers"] = len(model_loops)
+    if not loops and not eager and not through and not pages and not drf and not model_loops:
         if ctx.inventory.code_languages & {"javascript", "typescript"} and (
                 "python" not in ctx.inventory.code_languages or js_scan(ctx).files_with_queries):
             return javascript_n_plus_one(ctx, item)   # the queries are in JavaScript/TypeScript (Python: scripts)
@@ -342,11 +351,17 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                 else f"{len(loops)} loop(s) over query results touch no relationship and run no per-row query")
         if not loops:
             what = "eager loading is used and no loop over query results was found"
+            if model_loops:
+                what = (f"{len(model_loops)} loop(s) over query results that a repository or service helper "
+                        "returns (found through the call graph) touch no lazy relationship and run no per-row query")
         what += serializers
         if not eager:
             evidence += [Evidence(loop.file, loop.line, ctx.repo.snippet(loop.file, loop.line), rule_id="query-loop",
                                   engine="ast", kind=PRACTICE,
                                   message="loop over query results without per-row queries") for loop in loops[:5]]
+            evidence += [Evidence(file, line, ctx.repo.snippet(file, line), rule_id="query-loop", engine="program",
+                                  kind=PRACTICE, message="loop over query results returned by a helper, without "
+                                                         "per-row queries") for file, line in model_loops[:5]]
         return ItemResult(item.id, "pass", f"Heuristic: {what}, directly or through helpers.{apart_note}{note}",
                           evidence, details=details)
     helpers = (f" {len(through)} loop(s) call a same-repository helper that runs a query per row (found through "
