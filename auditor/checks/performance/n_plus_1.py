@@ -25,7 +25,7 @@ from auditor.endpoints.graphql import FieldResolver, field_resolvers
 from auditor.inventory import DOCUMENT
 from auditor.model import PRACTICE, VIOLATION, Evidence, FlowStep, ItemResult, partial_result
 from auditor.orm.django_relations import read_relations
-from auditor.probes import drf_serializers, go_dbwork, go_query_loops, nplusone
+from auditor.probes import drf_serializers, go_dbwork, go_query_loops, marshmallow_lists, nplusone
 from auditor.probes.template_loops import TemplateLoop, template_finder, template_loops
 from auditor.program import ProgramModel
 from auditor.program.js import build_js_program
@@ -254,6 +254,26 @@ def drf_evidence(ctx: AuditContext, endpoint: drf_serializers.ListEndpoint) -> l
     return out
 
 
+def schema_lists(ctx: AuditContext, relations: nplusone.Relations) -> list[marshmallow_lists.SchemaList]:
+    """Handlers dumping query results with a marshmallow many-schema that reads lazy relationships per row."""
+    sources = [(path, tree) for path, tree in python_sources(ctx) if "marshmallow" in (ctx.repo.read_text(path) or "")
+               or "dump" in (ctx.repo.read_text(path) or "") or "marshal_with" in (ctx.repo.read_text(path) or "")]
+    return marshmallow_lists.list_dumps(sources, relations.lazy - relations.eager) if sources else []
+
+
+def schema_list_evidence(ctx: AuditContext, found: marshmallow_lists.SchemaList) -> list[Evidence]:
+    out = []
+    for f in found.per_row:
+        flow = (FlowStep(found.file, found.line, ctx.repo.snippet(found.file, found.line), "source",
+                         f"{found.handler} dumps query results with {found.schema}(many=True)"),
+                FlowStep(f.file, f.line, ctx.repo.snippet(f.file, f.line), "sink", f"{f.name} loads lazily"))
+        out.append(Evidence(f.file, f.line, ctx.repo.snippet(f.file, f.line), rule_id="n-plus-one/marshmallow-schema",
+                            engine="ast", kind=VIOLATION, flow=flow,
+                            message=f"list handler {found.handler} ({found.file}:{found.line}) dumps each row with "
+                                    f"{found.schema}: {f.name} loads lazily per row (no joinedload/selectinload)"))
+    return out
+
+
 def page_loops(ctx: AuditContext, relations: nplusone.Relations, methods: set[str]) -> list[TemplateLoop]:
     """Pages rendered with query results whose template reads a lazy relationship of each row, or calls a
     model method that queries."""
@@ -291,6 +311,7 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     pages = page_loops(ctx, relations, methods)
     drf = drf_list_endpoints(ctx, model)
     drf_bad = [e for e in drf if e.per_row]
+    dumps = schema_lists(ctx, relations)
     drf_safe = [e for e in drf if not e.per_row]
     note = other_languages_note(ctx, {"python"})
     through = queries_per_row(model) if model is not None else []
@@ -306,7 +327,12 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     bad = [loop for loop in loops if loop.n_plus_one and loop not in apart_loops]
     safe = [loop for loop in loops if loop.accesses and not loop.n_plus_one]
     no_request = sorted({f"{loop.file}:{loop.line}" for loop in apart_loops} | {f.where for f in apart_helpers})
-    details = {"query_loops": len(loops), "n_plus_one_loops": len(bad) + len(through) + len(pages) + len(drf_bad),
+    # a handler whose dump the program model already follows into a per-row helper keeps that evidence
+    dumps = [d for d in dumps if not any(f.flow[0].file == d.file and f.function.endswith(f"::{d.handler}")
+                                         for f in through)]
+    details = {"query_loops": len(loops),
+               "n_plus_one_loops": len(bad) + len(through) + len(pages) + len(drf_bad) + len(dumps),
+               "n_plus_one_in_schema_dumps": [f"{d.handler} ({d.schema})" for d in dumps],
                "n_plus_one_in_templates": len(pages),
                "n_plus_one_in_serializers": [f"{e.view} ({e.serializer})" for e in drf_bad],
                "serializer_lists_eager": [f"{e.view} ({e.serializer})" for e in drf_safe],
@@ -318,7 +344,7 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     scanned = {(loop.file, loop.line) for loop in loops}
     model_loops = [at for at in request_row_loops(model) if at not in scanned] if model is not None else []
     details["query_loops_through_helpers"] = len(model_loops)
-    if not loops and not eager and not through and not pages and not drf and not model_loops:
+    if not loops and not eager and not through and not pages and not drf and not model_loops and not dumps:
         if ctx.inventory.code_languages & {"javascript", "typescript"} and (
                 "python" not in ctx.inventory.code_languages or js_scan(ctx).files_with_queries):
             return javascript_n_plus_one(ctx, item)   # the queries are in JavaScript/TypeScript (Python: scripts)
@@ -343,10 +369,11 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     evidence += [helper_evidence(f) for f in through]
     evidence += [page_loop_evidence(ctx, loop, methods) for loop in pages]
     evidence += [ev for e in drf_bad for ev in drf_evidence(ctx, e)]
+    evidence += [ev for d in dumps for ev in schema_list_evidence(ctx, d)]
     evidence += eager[:10]
     serializers = (f" {len(drf_safe)} DRF list endpoint(s) load every relation their serializer follows up front."
                    if drf_safe else "")
-    if not bad and not through and not pages and not drf_bad:
+    if not bad and not through and not pages and not drf_bad and not dumps:
         what = (f"{len(safe)} loop(s) that use related rows load them eagerly" if safe
                 else f"{len(loops)} loop(s) over query results touch no relationship and run no per-row query")
         if not loops:
@@ -371,10 +398,14 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     lists = (f" {len(drf_bad)} DRF list endpoint(s) serialize rows with a serializer that follows relations not "
              "loaded up front (nested serializers, dotted sources, related fields) or queries per row in a "
              "SerializerMethodField." if drf_bad else "")
-    n_bad = len(bad) + len(through) + len(pages) + len(drf_bad)
+    schema_dumps = (f" {len(dumps)} list handler(s) dump query results with a marshmallow schema that reads lazy "
+                    "relationships of each row." if dumps else "")
+    lists += schema_dumps
+    n_bad = len(bad) + len(through) + len(pages) + len(drf_bad) + len(dumps)
     return partial_result(item.id, len(safe) + len(drf_safe), len(safe) + len(drf_safe) + n_bad,
-                          ("Heuristic:" + (f" {n_bad - len(drf_bad)} loop(s) over query results issue a query per row "
-                                           "(lazy relationship access or a query inside the loop)." if n_bad > len(drf_bad)
+                          ("Heuristic:" + (f" {n_bad - len(drf_bad) - len(dumps)} loop(s) over query results issue a query per row "
+                                           "(lazy relationship access or a query inside the loop)."
+                                           if n_bad > len(drf_bad) + len(dumps)
                                            else "")) + f"{helpers}{templates}{lists} "
                           f"{len(safe)} loop(s) load related rows eagerly.{serializers}{apart_note}{note}",
                           evidence, details)
