@@ -96,3 +96,14 @@ def test_audit_lazy_relationship_per_row(audited):
     assert ("library/models.py", 25) in lines and ("library/views.py", 15) in lines
     safe = item(audited(FLOWS / "nplusone_lazy_safe"), "PERF-N-PLUS-1")
     assert safe["verdict"] == "pass", safe["rationale"]
+
+
+def test_graphene_resolver_curl_command_is_an_outbound_request(model):
+    m = model("graphene_fetch")
+    assert m.program.entries["notes/schema.py::FetchNote.mutate"] == "graphene"
+    assert m.program.entries["notes/schema.py::Query.resolve_echo"] == "graphene"
+    flows = sorted((f.kind, flow_text(f.steps)) for f in m.flows)
+    assert flows == [("shell", "parameter address of mutate -> schema.py:13 -> shell.py:5 subprocess.run"),
+                     ("url", "parameter address of mutate -> schema.py:13 shell command fetching a URL")]
+    # the safe twin fixes scheme and host before the (quoted) argument
+    assert model("graphene_fetch_safe").flows == []

@@ -7,6 +7,7 @@ import ast
 
 from auditor.astwalk import nodes_of
 from auditor.model import Endpoint
+from auditor.pyast import dotted
 from auditor.program.graph import Program
 from auditor.program.symbols import FunctionInfo
 
@@ -23,9 +24,25 @@ HOOK_REGISTRARS = frozenset({"register_error_handler"})
 HOOK = "flask-hook"
 
 
+# graphene: a mutation's `mutate` and an object type's `resolve_<field>` answer a GraphQL request; their
+# parameters after `info` are the operation's arguments
+GRAPHENE_BASES = frozenset({"Mutation", "ClientIDMutation", "ObjectType"})
+GRAPHENE = "graphene"
+
+
 def mark_entries(program: Program, endpoints: list[Endpoint]) -> None:
     _mark_routes(program, endpoints)
     _mark_hooks(program)
+    _mark_graphene(program)
+
+
+def _mark_graphene(program: Program) -> None:
+    for fn in program.functions.values():
+        if fn.cls is None or not (fn.name in ("mutate", "mutate_and_get_payload") or fn.name.startswith("resolve_")):
+            continue
+        bases = {(dotted(b) or "").rsplit(".", 1)[-1] for b in fn.cls.node.bases}
+        if bases & GRAPHENE_BASES:
+            program.entries.setdefault(fn.id, GRAPHENE)
 
 
 def _mark_hooks(program: Program) -> None:

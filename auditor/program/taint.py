@@ -618,6 +618,8 @@ class FunctionAnalysis:
                     self._query_depends(call, name)
                 if effect == "outbound" and not any(kw.arg == "timeout" for kw in call.keywords):
                     self._effect("outbound_no_timeout", call, name)
+        if any(isinstance(a, ast.JoinedStr) for a in call.args) and self._runs_shell(names, target.functions):
+            self._fetched_urls(call, args)
         if target.functions:
             if call.args or call.keywords:
                 self.rebound += bind_arguments(self.program, self.fn, call, target.functions, self.nested)
@@ -646,6 +648,21 @@ class FunctionAnalysis:
         if isinstance(call.func, ast.Name) and call.func.id in ("str", "repr", "format") and not args:
             return {}
         return self._all(receiver, args, kwargs, spread)
+
+    def _runs_shell(self, names: tuple[str, ...], callees: list[tuple[FunctionInfo, bool]]) -> bool:
+        """The call runs its argument as a shell command, itself or through a helper of ours."""
+        if any(rule.kind == "shell" for name in names for rule in self.rules.sinks_of(name)):
+            return True
+        return any(kind == "shell" for callee, _ in callees
+                   for _, kind in getattr(self.summaries.get(callee.id), "param_sinks", {}))
+
+    def _fetched_urls(self, call: ast.Call, args: list[Taint]) -> None:
+        """`run(f"curl {url}")`: a command line that fetches a URL is an outbound request to it, so request data
+        choosing the URL's host reaches a `url` sink as well as a shell one."""
+        for node, taint in zip(call.args, args):
+            url = _fetch_command_url(node) if taint else None
+            if url is not None and not target_fixed(url, self._carries_request_data):
+                self._sink("url", taint, node, "shell command fetching a URL")
 
     def _saved(self, call: ast.Call, content: Taint) -> None:
         """`upload.save(file_path)`: the file at that path now holds the upload's data (a local key per
@@ -921,6 +938,21 @@ class FunctionAnalysis:
                     self.summary.effects.setdefault("query_in_loop", flow)
                     if not any(f[:2] == flow[:2] for f in self.summary.row_queries):   # one per loop and call
                         self.summary.row_queries.append(flow)
+
+
+FETCH_COMMANDS = ("curl", "wget", "http", "https")   # HTTP clients run from a shell (http: HTTPie)
+
+
+def _fetch_command_url(node: ast.expr) -> ast.JoinedStr | None:
+    """The URL part of an f-string command line that runs an HTTP client (`f"curl --insecure {url}"` ->
+    `f"{url}"`), or None when the command is something else."""
+    if not isinstance(node, ast.JoinedStr) or not node.values or not isinstance(node.values[0], ast.Constant):
+        return None
+    prefix = str(node.values[0].value)
+    if prefix.split(" ", 1)[0] not in FETCH_COMMANDS or " " not in prefix:
+        return None
+    # the URL is the word the first value is written into: what follows the prefix's last space
+    return ast.JoinedStr(values=[ast.Constant(prefix.rsplit(" ", 1)[1])] + node.values[1:])
 
 
 def _file_key(node: ast.expr | None) -> str | None:
