@@ -12,7 +12,8 @@ import ast
 from dataclasses import dataclass
 
 from auditor.astwalk import nodes_of
-from auditor.pyast import const_str, dotted as _dotted, kwarg
+from auditor.pyast import const_str, kwarg
+from auditor.pyast import dotted as _dotted
 
 EAGER_OPTIONS = ("joinedload", "selectinload", "subqueryload", "contains_eager", "immediateload")
 ROW_QUERIES = {"all", "paginate", "fetchall", "scalars"}

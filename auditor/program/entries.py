@@ -7,9 +7,9 @@ import ast
 
 from auditor.astwalk import nodes_of
 from auditor.model import Endpoint
-from auditor.pyast import dotted
 from auditor.program.graph import Program
 from auditor.program.symbols import FunctionInfo
+from auditor.pyast import dotted
 
 # methods of a class-based view (Django, DRF, Flask MethodView, aiohttp View) that serve requests
 VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "dispatch", "list",
