@@ -379,15 +379,16 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         if not loops:
             what = "eager loading is used and no loop over query results was found"
             if model_loops:
-                what = (f"{len(model_loops)} loop(s) over query results that a repository or service helper "
-                        "returns (found through the call graph) touch no lazy relationship and run no per-row query")
+                what = (f"{len(model_loops)} loop(s) over query results found by the program model (results a "
+                        "repository or service helper returns, or a query call the direct scan does not read) touch "
+                        "no lazy relationship and run no per-row query")
         what += serializers
         if not eager:
             evidence += [Evidence(loop.file, loop.line, ctx.repo.snippet(loop.file, loop.line), rule_id="query-loop",
                                   engine="ast", kind=PRACTICE,
                                   message="loop over query results without per-row queries") for loop in loops[:5]]
             evidence += [Evidence(file, line, ctx.repo.snippet(file, line), rule_id="query-loop", engine="program",
-                                  kind=PRACTICE, message="loop over query results returned by a helper, without "
+                                  kind=PRACTICE, message="loop over query results (program model) without "
                                                          "per-row queries") for file, line in model_loops[:5]]
         return ItemResult(item.id, "pass", f"Heuristic: {what}, directly or through helpers.{apart_note}{note}",
                           evidence, details=details)

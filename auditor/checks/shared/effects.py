@@ -127,7 +127,8 @@ def queries_per_row(model: ProgramModel) -> list[EffectFinding]:
 def request_row_loops(model: ProgramModel) -> list[tuple[str, int]]:
     """(file, line) of the loops over query results (a helper's results included) in functions that request
     handlers reach, outside migrations, commands, scripts and tests: what the N+1 item judges when the direct
-    scan of loops over queries finds none (the query is behind a repository or service class)."""
+    scan of loops over queries finds none (the query is behind a repository or service class, or is a call
+    that scan does not read)."""
     reached = model.serves_requests()
     return sorted({(model.program.functions[fid].rel, line) for fid, summary in model.summaries.items()
                    if fid in reached and not NO_REQUEST_PATH.search(model.program.functions[fid].rel)
