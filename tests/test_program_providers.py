@@ -70,8 +70,10 @@ def test_lazy_relationship_read_by_a_method_per_row(model):
         # a for loop calling the method on each row
         "library/views.py::recent": ["views.py:15 -> views.py:16 -> models.py:18 self.reader loads lazily"],
     }
-    # brief() reads no relationship: titles() is safe
+    # brief() reads no relationship: titles() is safe; with_readers() loops over a helper's joinedload query
     assert not m.summaries["library/views.py::titles"].row_queries
+    assert m.summaries["library/queries.py::loans_with_readers"].returns_eager
+    assert not m.summaries["library/views.py::with_readers"].row_queries
 
 
 def test_lazy_relationship_safe_twin(model):

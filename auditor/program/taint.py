@@ -60,6 +60,8 @@ class Summary:
     committing_branches: list[tuple[tuple[int, int], ...]] = field(default_factory=list)   # where each one is
     # lines of this function's loops (and comprehensions) over query results, a helper's results included
     row_loops: set[int] = field(default_factory=set)
+    # the function returns a query that loads related rows up front (`return qs.select_related("school")`)
+    returns_eager: bool = False
 
     def exclusive(self, a: int, b: int) -> bool:
         """Committing calls a and b are in different branches of one if/try/match: they never both run."""
@@ -68,7 +70,7 @@ class Summary:
 
     def key(self) -> tuple:
         return (frozenset(self.param_sinks), frozenset(self.returns), frozenset(self.effects),
-                frozenset(self.param_queries))
+                frozenset(self.param_queries), self.returns_eager)
 
 
 @dataclass(frozen=True)
@@ -394,6 +396,8 @@ class FunctionAnalysis:
             self.expr(stmt.value)
         elif isinstance(stmt, ast.Return):
             if stmt.value is not None:
+                if not self.summary.returns_eager and self._eager(stmt.value):
+                    self.summary.returns_eager = True
                 body, body_taint, taint = self._returned(stmt.value)
                 for label, path in taint.items():
                     self.summary.returns.setdefault(label, path)
@@ -715,9 +719,15 @@ class FunctionAnalysis:
                                   for loop in self.loops)
 
     def _eager(self, node: ast.AST) -> bool:
+        """The expression loads related rows up front: an eager-loading call, a name assigned one, or a call to
+        a helper of ours that returns one."""
         for sub in ast.walk(node):
-            if isinstance(sub, ast.Call) and getattr(sub.func, "attr", getattr(sub.func, "id", None)) in EAGER_CALLS:
-                return True
+            if isinstance(sub, ast.Call):
+                if getattr(sub.func, "attr", getattr(sub.func, "id", None)) in EAGER_CALLS:
+                    return True
+                target = self.program.resolve_call(self.fn, sub, self.types, self.nested)
+                if any(getattr(self.summaries.get(f.id), "returns_eager", False) for f, _ in target.functions):
+                    return True
             if isinstance(sub, ast.Name) and sub.id in self.eager_names:
                 return True
         return False
