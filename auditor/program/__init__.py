@@ -7,6 +7,7 @@ it is called.
     symbols.py    what one module defines and imports
     graph.py      the Program: names, re-exports, classes and calls resolved to our own functions
     bindings.py   functions passed as decorators and callbacks
+    providers.py  the classes dependency-injection frameworks provide to parameters (dependency-injector, FastAPI)
     entries.py    which functions serve requests (from the endpoint inventory)
     rules.py      sources, sanitizers, sinks and effects (rules/taint.yml)
     taint.py      one function's analysis, given its callees' summaries
