@@ -7,6 +7,7 @@ it is called.
     symbols.py    what one module defines and imports
     graph.py      the Program: names, re-exports, classes and calls resolved to our own functions
     bindings.py   functions passed as decorators and callbacks
+    providers.py  the classes dependency-injection frameworks provide to parameters (dependency-injector, FastAPI)
     entries.py    which functions serve requests (from the endpoint inventory)
     rules.py      sources, sanitizers, sinks and effects (rules/taint.yml)
     taint.py      one function's analysis, given its callees' summaries
@@ -90,7 +91,7 @@ def build_program(repo: Repository, endpoints: list[Endpoint], rules: TaintRules
         modules[rel] = collect_symbols(rel, tree, functions)
     program = Program(index, modules, functions)
     rules = rules.with_query_objects(query_objects(repo, index, rels)).with_credential_models(
-        credential_models(repo, rels))
+        credential_models(repo, rels)).with_lazy_relations(lazy_relations(repo, rels))
     bind_decorators(program)
     mark_entries(program, endpoints)
     built = time.perf_counter()
@@ -105,6 +106,20 @@ def build_program(repo: Repository, endpoints: list[Endpoint], rules: TaintRules
              "analyses": analyses, "flows": len(flows), "build_seconds": round(built - started, 3),
              "summary_seconds": round(done - built, 3)}
     return ProgramModel(program, summaries, flows, unparsed, stats)
+
+
+def lazy_relations(repo: Repository, rels: list[str]) -> set[str]:
+    """Names of the relationships our ORM models declare without eager loading (auditor/probes/nplusone.py)."""
+    from auditor.probes.nplusone import Relations, collect_relations
+    found = Relations()
+    for rel in rels:
+        text = repo.read_text(rel) or ""
+        if not any(word in text for word in ("relationship", "ForeignKey", "OneToOne", "ManyToMany", "ParentalKey")):
+            continue
+        tree = repo.python_ast(rel)
+        if tree is not None:
+            collect_relations(rel, tree, found)
+    return found.lazy - found.eager
 
 
 # loaders that turn .sql files into an object whose every method runs one of the queries

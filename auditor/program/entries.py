@@ -10,6 +10,7 @@ from auditor.astwalk import nodes_of
 from auditor.model import Endpoint
 from auditor.program.graph import Program
 from auditor.program.symbols import FunctionInfo
+from auditor.pyast import dotted
 
 # methods of a class-based view (Django, DRF, Flask MethodView, aiohttp View) that serve requests
 VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "dispatch", "list",
@@ -25,9 +26,25 @@ HOOK = "flask-hook"
 GRAPHQL = "graphql"
 
 
+# graphene: a mutation's `mutate` and an object type's `resolve_<field>` answer a GraphQL request; their
+# parameters after `info` are the operation's arguments
+GRAPHENE_BASES = frozenset({"Mutation", "ClientIDMutation", "ObjectType"})
+GRAPHENE = "graphene"
+
+
 def mark_entries(program: Program, endpoints: list[Endpoint]) -> None:
     _mark_routes(program, endpoints)
     _mark_hooks(program)
+    _mark_graphene(program)
+
+
+def _mark_graphene(program: Program) -> None:
+    for fn in program.functions.values():
+        if fn.cls is None or not (fn.name in ("mutate", "mutate_and_get_payload") or fn.name.startswith("resolve_")):
+            continue
+        bases = {(dotted(b) or "").rsplit(".", 1)[-1] for b in fn.cls.node.bases}
+        if bases & GRAPHENE_BASES:
+            program.entries.setdefault(fn.id, GRAPHENE)
 
 
 def _mark_hooks(program: Program) -> None:

@@ -250,6 +250,70 @@ class Program:
                                                 if self.is_model(cls)]
         return known
 
+    def annotated_class(self, rel: str, annotation: ast.expr | None) -> ClassInfo | None:
+        """The class of ours an annotation names: `Service`, `mod.Service`, `Service | None`,
+        `Optional[Service]`, `"Service"`."""
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            try:
+                annotation = ast.parse(annotation.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+            sides = [s for s in (annotation.left, annotation.right)
+                     if not (isinstance(s, ast.Constant) and s.value is None)]
+            return self.annotated_class(rel, sides[0]) if len(sides) == 1 else None
+        if isinstance(annotation, ast.Subscript) and dotted(annotation.value).rsplit(".", 1)[-1] == "Optional":
+            return self.annotated_class(rel, annotation.slice)
+        if isinstance(annotation, (ast.Name, ast.Attribute)):
+            sym = self.resolve_expr(rel, annotation)
+            if sym is not None and sym.kind == "class":
+                return sym.cls
+        return None
+
+    def attribute_class(self, cls: ClassInfo, attr: str) -> ClassInfo | None:
+        """The class of ours `self.<attr>` holds: built there (`self.repo = Repo()`), or given to `__init__`
+        in a parameter annotated with our class (`def __init__(self, repo: Repo): self.repo = repo`), or
+        declared in the class body (`repo: Repo`). Inherited attributes count."""
+        for owner in [cls] + self.bases(cls):
+            made = owner.attributes.get(attr)
+            if made is not None:
+                if isinstance(made, ast.Call):
+                    return self.class_of_call(owner.rel, made, {})
+                return self.annotated_class(owner.rel, made)
+        return None
+
+    def implementations(self, cls: ClassInfo, name: str) -> list[FunctionInfo]:
+        """What `obj.name()` may run when `obj` is declared as `cls`: the method it finds, or, when that
+        method is abstract (a port, an ABC, a Protocol), the overrides in our subclasses of `cls`."""
+        found = self.method(cls, name)
+        if found is None or not _abstract(found.node):
+            return [found] if found is not None else []
+        impls = []
+        for sub in self.subclasses(cls):
+            m = sub.methods.get(name)
+            if m is not None and not _abstract(self.functions[m].node):
+                impls.append(self.functions[m])
+        return impls or [found]
+
+    def subclasses(self, cls: ClassInfo) -> list[ClassInfo]:
+        """Our module-level classes that derive from `cls`, directly or not."""
+        index: dict[int, list[ClassInfo]] | None = self.__dict__.get("_subclasses")
+        if index is None:
+            index = {}
+            for mod in self.modules.values():
+                for c in mod.classes.values():
+                    for base in self.bases(c):
+                        index.setdefault(id(base), []).append(c)
+            self.__dict__["_subclasses"] = index
+        out: list[ClassInfo] = []
+        todo = list(index.get(id(cls), ()))
+        while todo and len(out) < 64:
+            c = todo.pop(0)
+            if c not in out and c is not cls:
+                out.append(c)
+                todo.extend(index.get(id(c), ()))
+        return out
+
     def class_of_call(self, rel: str, call: ast.expr, scope: dict[str, ClassInfo]) -> ClassInfo | None:
         """The class a `Class(...)` expression instantiates, when it is ours."""
         if isinstance(call, ast.Call):
@@ -298,11 +362,10 @@ class Program:
                 owner = self.class_of_call(rel, value, nested)
             elif (isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and fn.cls is not None
                   and fn.params and value.value.id == fn.params[0]):
-                made = fn.cls.attributes.get(value.attr)
-                owner = self.class_of_call(fn.cls.rel, made, {}) if made is not None else None
+                owner = self.attribute_class(fn.cls, value.attr)
             if owner is not None:
-                m = self.method(owner, attr)
-                return CallTarget([(m, m.kind != "staticmethod")] if m else [], (written,))
+                return CallTarget([(m, m.kind != "staticmethod") for m in self.implementations(owner, attr)],
+                                  (written,))
             if isinstance(value, ast.Name) and (value.id in types or self._is_param(fn, value.id)):
                 return CallTarget([], (written,))
             base = self.resolve_expr(rel, value)
@@ -340,3 +403,19 @@ class Program:
                 return self.bindings.get((current.id, name))
             current = self.functions.get(current.parent) if current.parent else None
         return None
+
+
+def _abstract(node: ast.AST) -> bool:
+    """A method with no body of its own: `@abstractmethod`, or only a docstring, `pass`, `...` or
+    `raise NotImplementedError`."""
+    for d in getattr(node, "decorator_list", ()):
+        if dotted(d).rsplit(".", 1)[-1] == "abstractmethod":
+            return True
+    for stmt in getattr(node, "body", ()):
+        if isinstance(stmt, ast.Pass) or isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            continue
+        if isinstance(stmt, ast.Raise) and stmt.exc is not None and \
+                dotted(stmt.exc).removesuffix("()").rsplit(".", 1)[-1] == "NotImplementedError":
+            continue
+        return False
+    return True

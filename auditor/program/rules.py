@@ -81,6 +81,8 @@ class TaintRules:
     propagating_methods: frozenset[str] = frozenset()
     # HTTP client session classes: a method called on an instance reads as `<class>.<method>` for the sinks
     clients: frozenset[str] = frozenset()
+    # relationship attributes of the repository's models that load lazily: reading one is a query
+    lazy_relations: frozenset[str] = frozenset()
     # answers per call name: the same few thousand names are asked about again and again
     _cache: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
 
@@ -127,6 +129,10 @@ class TaintRules:
         return dataclasses.replace(self, database_results=self.database_results.extended(patterns), effects=effects,
                                    _cache={})
 
+
+    def with_lazy_relations(self, names: set[str]) -> TaintRules:
+        """These rules with the lazy relationship names of the repository's models (a copy)."""
+        return dataclasses.replace(self, lazy_relations=frozenset(names), _cache={}) if names else self
 
     def with_credential_models(self, classes: list[str]) -> TaintRules:
         """These rules plus a `password` sink for each model class that stores its password column as given

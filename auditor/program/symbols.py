@@ -14,7 +14,8 @@ class ClassInfo:
     name: str
     node: ast.ClassDef
     methods: dict[str, str] = field(default_factory=dict)    # method name -> function id
-    attributes: dict[str, ast.expr] = field(default_factory=dict)  # self.x = <expr> in any method
+    # self.x = <call> in any method, or the annotation of what it was given / declared as
+    attributes: dict[str, ast.expr] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -120,6 +121,9 @@ def collect_symbols(rel: str, tree: ast.Module, functions: dict[str, FunctionInf
                 if top and cls is None:
                     mod.classes[stmt.name] = info_c
                 visit_body(stmt.body, f"{prefix}{stmt.name}.", info_c, parent, False)
+                for item in stmt.body:   # `repo: UserRepo` declared in the class body (dataclasses, pydantic)
+                    if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.value is None:
+                        info_c.attributes.setdefault(item.target.id, item.annotation)
             elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.AsyncWith)) or type(stmt).__name__ == "TryStar":
                 for block in ("body", "orelse", "finalbody"):
                     visit_body(getattr(stmt, block, []) or [], prefix, cls, parent, top)
@@ -140,12 +144,17 @@ def _self_attributes(fn: FunctionNode, cls: ClassInfo) -> None:
     if not fn.args.args:
         return
     me = fn.args.args[0].arg
+    annotated = {a.arg: a.annotation for a in fn.args.args + fn.args.kwonlyargs if a.annotation is not None}
     for stmt in ast.walk(fn) if fn.name == "__init__" else fn.body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
             t = stmt.targets[0]
-            if (isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == me
-                    and isinstance(stmt.value, ast.Call)):
+            if not (isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == me):
+                continue
+            if isinstance(stmt.value, ast.Call):
                 cls.attributes.setdefault(t.attr, stmt.value)
+            elif isinstance(stmt.value, ast.Name) and stmt.value.id in annotated:
+                # `self.repo = repo` with `repo: UserRepo`: the annotation, read as a type
+                cls.attributes.setdefault(t.attr, annotated[stmt.value.id])
 
 
 def _record_import(stmt: ast.Import | ast.ImportFrom, mod: ModuleSymbols) -> None:

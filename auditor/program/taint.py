@@ -17,6 +17,7 @@ from auditor.astwalk import nodes_of
 from auditor.model import FlowStep
 from auditor.program.bindings import bind_arguments
 from auditor.program.graph import Program, dotted
+from auditor.program.providers import provided_class
 from auditor.program.rules import ALL, SinkRule, TaintRules
 from auditor.program.symbols import ClassInfo, FunctionInfo
 from auditor.program.urls import target_fixed
@@ -57,6 +58,10 @@ class Summary:
     # calls to functions that write and commit on their own, outside any transaction block of this function
     committing_calls: list[Path] = field(default_factory=list)
     committing_branches: list[tuple[tuple[int, int], ...]] = field(default_factory=list)   # where each one is
+    # lines of this function's loops (and comprehensions) over query results, a helper's results included
+    row_loops: set[int] = field(default_factory=set)
+    # the function returns a query that loads related rows up front (`return qs.select_related("school")`)
+    returns_eager: bool = False
 
     def exclusive(self, a: int, b: int) -> bool:
         """Committing calls a and b are in different branches of one if/try/match: they never both run."""
@@ -65,7 +70,7 @@ class Summary:
 
     def key(self) -> tuple:
         return (frozenset(self.param_sinks), frozenset(self.returns), frozenset(self.effects),
-                frozenset(self.param_queries))
+                frozenset(self.param_queries), self.returns_eager)
 
 
 @dataclass(frozen=True)
@@ -295,10 +300,11 @@ class FunctionAnalysis:
             if skip_first and i == 0:
                 continue
             self.env[arg.arg] = {(f"p:{arg.arg}", frozenset()): ()}
-            if arg.annotation is not None:
+            cls = provided_class(self.program, fn.rel, defaults.get(arg.arg), arg.annotation)
+            if cls is None and arg.annotation is not None:
                 cls = self._annotated_class(arg.annotation)
-                if cls is not None:
-                    self.types[arg.arg] = cls
+            if cls is not None:
+                self.types[arg.arg] = cls
             if self.entry in self.rules.handler_frameworks and self._request_parameter(arg, defaults.get(arg.arg)):
                 step = FlowStep(fn.rel, arg.lineno, self.snippet(fn.rel, arg.lineno), "source",
                                 f"parameter {arg.arg} of {fn.name}")
@@ -313,16 +319,18 @@ class FunctionAnalysis:
                 annotation = ast.parse(annotation.value, mode="eval").body
             except SyntaxError:
                 return None
-        sym = self.program.resolve_expr(self.fn.rel, annotation) if isinstance(annotation, (ast.Name, ast.Attribute)) else None
-        return sym.cls if sym is not None and sym.kind == "class" else None
+        return self.program.annotated_class(self.fn.rel, annotation)
 
     def _request_parameter(self, arg: ast.arg, default: ast.expr | None) -> bool:
         name = arg.arg
-        if name in self.rules.not_parameters or self.entry == "graphql" and name in self.rules.resolver_context:
+        if name in self.rules.not_parameters and not self._body_model(arg.annotation) \
+                or self.entry in ("graphql", "graphene") and name in self.rules.resolver_context:
             return False
         if default is not None and isinstance(default, ast.Call) and dotted(default.func).split(".")[-1] in (
                 "Depends", "Security", "BackgroundTasks"):
             return False
+        if isinstance(default, ast.Subscript) and dotted(default.value).split(".")[-1] in ("Provide", "Closing"):
+            return False   # dependency-injector fills it in
         ann = arg.annotation
         if ann is not None:
             text = dotted(ann) if isinstance(ann, (ast.Name, ast.Attribute)) else ""
@@ -330,6 +338,12 @@ class FunctionAnalysis:
                                                                                  "Response", "BackgroundTasks"):
                 return False
         return True
+
+    def _body_model(self, annotation: ast.expr | None) -> bool:
+        """`request: CreateUserRequest`: annotated with a class of ours that is no ORM model, the parameter is
+        the request body whatever it is called."""
+        cls = self.program.annotated_class(self.fn.rel, annotation) if annotation is not None else None
+        return cls is not None and not self.program.is_model(cls)
 
     # ---- running ----------------------------------------------------------------------------------
     def run(self) -> "FunctionAnalysis":
@@ -386,6 +400,8 @@ class FunctionAnalysis:
             self.expr(stmt.value)
         elif isinstance(stmt, ast.Return):
             if stmt.value is not None:
+                if not self.summary.returns_eager and self._eager(stmt.value):
+                    self.summary.returns_eager = True
                 body, body_taint, taint = self._returned(stmt.value)
                 for label, path in taint.items():
                     self.summary.returns.setdefault(label, path)
@@ -538,6 +554,8 @@ class FunctionAnalysis:
                     return found
             value = node.value
             if value.__class__ is ast.Name:
+                if node.attr in self.rules.lazy_relations:
+                    self._lazy_read(node, value.id)
                 text = f"{value.id}.{node.attr}"
                 if text in self.env:
                     return self.env[text]
@@ -643,14 +661,16 @@ class FunctionAnalysis:
                     self._query_depends(call, name)
                 if effect == "outbound" and not any(kw.arg == "timeout" for kw in call.keywords):
                     self._effect("outbound_no_timeout", call, name)
+        if any(isinstance(a, ast.JoinedStr) for a in call.args) and self._runs_shell(names, target.functions):
+            self._fetched_urls(call, args)
         if target.functions:
             if call.args or call.keywords:
                 self.rebound += bind_arguments(self.program, self.fn, call, target.functions, self.nested)
             result: Taint = {}
             for callee, bound in target.functions:
                 result = _union(result, self._through(callee, bound, call, args, kwargs, spread, own))
-            if target.instantiates is not None:
-                for taint in args + list(kwargs.values()):
+            if target.instantiates is not None:   # the instance holds what it was built from (`Cls(**data)` too)
+                for taint in args + list(kwargs.values()) + spread:
                     result = _union(result, taint)
             return result
         if any(name in OPENS_PATH for name in names):
@@ -671,6 +691,21 @@ class FunctionAnalysis:
         if isinstance(call.func, ast.Name) and call.func.id in ("str", "repr", "format") and not args:
             return {}
         return self._all(receiver, args, kwargs, spread)
+
+    def _runs_shell(self, names: tuple[str, ...], callees: list[tuple[FunctionInfo, bool]]) -> bool:
+        """The call runs its argument as a shell command, itself or through a helper of ours."""
+        if any(rule.kind == "shell" for name in names for rule in self.rules.sinks_of(name)):
+            return True
+        return any(kind == "shell" for callee, _ in callees
+                   for _, kind in getattr(self.summaries.get(callee.id), "param_sinks", {}))
+
+    def _fetched_urls(self, call: ast.Call, args: list[Taint]) -> None:
+        """`run(f"curl {url}")`: a command line that fetches a URL is an outbound request to it, so request data
+        choosing the URL's host reaches a `url` sink as well as a shell one."""
+        for node, taint in zip(call.args, args):
+            url = _fetch_command_url(node) if taint else None
+            if url is not None and not target_fixed(url, self._carries_request_data):
+                self._sink("url", taint, node, "shell command fetching a URL")
 
     def _saved(self, call: ast.Call, content: Taint) -> None:
         """`upload.save(file_path)`: the file at that path now holds the upload's data (a local key per
@@ -715,6 +750,7 @@ class FunctionAnalysis:
             return taint
         if self._eager(iterable):
             self.eager_loops.add(getattr(loop, "lineno", 0))
+        self.summary.row_loops.add(getattr(loop, "lineno", 0))
         return {**taint, (ROW, frozenset()): (self._step(loop, "loop over query results", "call"),)}
 
     def _in_loop(self, path: Path) -> bool:
@@ -722,9 +758,15 @@ class FunctionAnalysis:
                                   for loop in self.loops)
 
     def _eager(self, node: ast.AST) -> bool:
+        """The expression loads related rows up front: an eager-loading call, a name assigned one, or a call to
+        a helper of ours that returns one."""
         for sub in ast.walk(node):
-            if isinstance(sub, ast.Call) and getattr(sub.func, "attr", getattr(sub.func, "id", None)) in EAGER_CALLS:
-                return True
+            if isinstance(sub, ast.Call):
+                if getattr(sub.func, "attr", getattr(sub.func, "id", None)) in EAGER_CALLS:
+                    return True
+                target = self.program.resolve_call(self.fn, sub, self.types, self.nested)
+                if any(getattr(self.summaries.get(f.id), "returns_eager", False) for f, _ in target.functions):
+                    return True
             if isinstance(sub, ast.Name) and sub.id in self.eager_names:
                 return True
         return False
@@ -779,6 +821,17 @@ class FunctionAnalysis:
                     self.summary.param_queries.setdefault((origin[2:], how), (sink,))
                 elif origin == ROW and self._in_loop(path):
                     self.summary.effects.setdefault("query_in_loop", _clip(path + (sink,)))
+
+    def _lazy_read(self, node: ast.Attribute, name: str) -> None:
+        """`self.user.username` with `user` a relationship loaded lazily: reading it runs a query that follows
+        the object, so a method reading it on each row of a loop runs one query per row (`how` "lazy")."""
+        labels = self.env.get(name, _NONE)
+        if name == self._self_name():
+            labels = _union(labels, {(f"p:{name}", frozenset()): ()})
+        for (origin, _), _path in labels.items():
+            if origin.startswith("p:"):
+                self.summary.param_queries.setdefault(
+                    (origin[2:], "lazy"), (self._step(node, f"{name}.{node.attr} loads lazily", "sink"),))
 
     def _apply_sink(self, rule: SinkRule, call: ast.Call, args: list[Taint], kwargs: dict[str | None, Taint],
                     name: str) -> None:
@@ -930,12 +983,27 @@ class FunctionAnalysis:
                 if origin.startswith("p:"):
                     self.summary.param_queries.setdefault((origin[2:], how), _clip((step,) + path))
                 elif origin == ROW and self._in_loop(before):
-                    if how == "relation" and before[0].line in self.eager_loops:
+                    if how in ("relation", "lazy") and before[0].line in self.eager_loops:
                         continue
                     flow = _clip(before[:1] + (step,) + path)
                     self.summary.effects.setdefault("query_in_loop", flow)
                     if not any(f[:2] == flow[:2] for f in self.summary.row_queries):   # one per loop and call
                         self.summary.row_queries.append(flow)
+
+
+FETCH_COMMANDS = ("curl", "wget", "http", "https")   # HTTP clients run from a shell (http: HTTPie)
+
+
+def _fetch_command_url(node: ast.expr) -> ast.JoinedStr | None:
+    """The URL part of an f-string command line that runs an HTTP client (`f"curl --insecure {url}"` ->
+    `f"{url}"`), or None when the command is something else."""
+    if not isinstance(node, ast.JoinedStr) or not node.values or not isinstance(node.values[0], ast.Constant):
+        return None
+    prefix = str(node.values[0].value)
+    if prefix.split(" ", 1)[0] not in FETCH_COMMANDS or " " not in prefix:
+        return None
+    # the URL is the word the first value is written into: what follows the prefix's last space
+    return ast.JoinedStr(values=[ast.Constant(prefix.rsplit(" ", 1)[1])] + node.values[1:])
 
 
 def _file_key(node: ast.expr | None) -> str | None:

@@ -10,7 +10,13 @@ import dataclasses
 
 from auditor.catalog import CatalogItem
 from auditor.checks.shared import js_loops
-from auditor.checks.shared.effects import EffectFinding, called_at_startup, queries_per_row, serves_no_request
+from auditor.checks.shared.effects import (
+    EffectFinding,
+    called_at_startup,
+    queries_per_row,
+    request_row_loops,
+    serves_no_request,
+)
 from auditor.checks.shared.verdicts import other_languages_note, python_sources
 from auditor.collectors.js_program import JS_PROGRAM
 from auditor.collectors.program import PROGRAM
@@ -19,7 +25,7 @@ from auditor.endpoints.graphql import FieldResolver, field_resolvers
 from auditor.inventory import DOCUMENT
 from auditor.model import PRACTICE, VIOLATION, Evidence, FlowStep, ItemResult, partial_result
 from auditor.orm.django_relations import read_relations
-from auditor.probes import drf_serializers, go_dbwork, go_query_loops, nplusone
+from auditor.probes import drf_serializers, go_dbwork, go_query_loops, marshmallow_lists, nplusone
 from auditor.probes.template_loops import TemplateLoop, template_finder, template_loops
 from auditor.program import ProgramModel
 from auditor.program.js import build_js_program
@@ -191,7 +197,8 @@ def javascript_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
 
 def querying_methods(model: ProgramModel | None) -> set[str]:
     """Names of the ORM models' methods that run a query following the row itself (`self.posts.count()`,
-    a select built from `self`): a template that calls one for each row runs a query per row."""
+    a select built from `self`): a template that calls one for each row runs a query per row. A lazy
+    relationship the method reads is left to the template reader, which knows what the view loaded up front."""
     if model is None:
         return set()
     names = set()
@@ -199,7 +206,8 @@ def querying_methods(model: ProgramModel | None) -> set[str]:
         fn = model.program.functions[fid]
         if fn.cls is None or fn.kind != "method" or not fn.params or fn.name.startswith("_"):
             continue
-        if any(param == fn.params[0] for param, _ in summary.param_queries) and model.program.is_model(fn.cls):
+        if any(param == fn.params[0] and how != "lazy" for param, how in summary.param_queries) \
+                and model.program.is_model(fn.cls):
             names.add(fn.name)
     return names
 
@@ -215,7 +223,7 @@ def row_querying_methods(model: ProgramModel | None) -> set[str]:
         fn = model.program.functions[fid]
         if fn.cls is None or fn.kind != "method" or fn.name.startswith("_") or fn.name in nplusone.MANAGER_METHODS:
             continue
-        if summary.param_queries and model.program.is_model(fn.cls):
+        if any(how != "lazy" for _, how in summary.param_queries) and model.program.is_model(fn.cls):
             names.add(fn.name)
     return names
 
@@ -243,6 +251,26 @@ def drf_evidence(ctx: AuditContext, endpoint: drf_serializers.ListEndpoint) -> l
                             engine="ast", kind=VIOLATION, flow=flow,
                             message=f"list endpoint {endpoint.view} ({endpoint.file}:{endpoint.line}): {t.what}, "
                                     f"{why}"))
+    return out
+
+
+def schema_lists(ctx: AuditContext, relations: nplusone.Relations) -> list[marshmallow_lists.SchemaList]:
+    """Handlers dumping query results with a marshmallow many-schema that reads lazy relationships per row."""
+    sources = [(path, tree) for path, tree in python_sources(ctx) if "marshmallow" in (ctx.repo.read_text(path) or "")
+               or "dump" in (ctx.repo.read_text(path) or "") or "marshal_with" in (ctx.repo.read_text(path) or "")]
+    return marshmallow_lists.list_dumps(sources, relations.lazy - relations.eager) if sources else []
+
+
+def schema_list_evidence(ctx: AuditContext, found: marshmallow_lists.SchemaList) -> list[Evidence]:
+    out = []
+    for f in found.per_row:
+        flow = (FlowStep(found.file, found.line, ctx.repo.snippet(found.file, found.line), "source",
+                         f"{found.handler} dumps query results with {found.schema}(many=True)"),
+                FlowStep(f.file, f.line, ctx.repo.snippet(f.file, f.line), "sink", f"{f.name} loads lazily"))
+        out.append(Evidence(f.file, f.line, ctx.repo.snippet(f.file, f.line), rule_id="n-plus-one/marshmallow-schema",
+                            engine="ast", kind=VIOLATION, flow=flow,
+                            message=f"list handler {found.handler} ({found.file}:{found.line}) dumps each row with "
+                                    f"{found.schema}: {f.name} loads lazily per row (no joinedload/selectinload)"))
     return out
 
 
@@ -283,6 +311,7 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     pages = page_loops(ctx, relations, methods)
     drf = drf_list_endpoints(ctx, model)
     drf_bad = [e for e in drf if e.per_row]
+    dumps = schema_lists(ctx, relations)
     drf_safe = [e for e in drf if not e.per_row]
     note = other_languages_note(ctx, {"python"})
     through = queries_per_row(model) if model is not None else []
@@ -298,7 +327,12 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     bad = [loop for loop in loops if loop.n_plus_one and loop not in apart_loops]
     safe = [loop for loop in loops if loop.accesses and not loop.n_plus_one]
     no_request = sorted({f"{loop.file}:{loop.line}" for loop in apart_loops} | {f.where for f in apart_helpers})
-    details = {"query_loops": len(loops), "n_plus_one_loops": len(bad) + len(through) + len(pages) + len(drf_bad),
+    # a handler whose dump the program model already follows into a per-row helper keeps that evidence
+    dumps = [d for d in dumps if not any(f.flow[0].file == d.file and f.function.endswith(f"::{d.handler}")
+                                         for f in through)]
+    details = {"query_loops": len(loops),
+               "n_plus_one_loops": len(bad) + len(through) + len(pages) + len(drf_bad) + len(dumps),
+               "n_plus_one_in_schema_dumps": [f"{d.handler} ({d.schema})" for d in dumps],
                "n_plus_one_in_templates": len(pages),
                "n_plus_one_in_serializers": [f"{e.view} ({e.serializer})" for e in drf_bad],
                "serializer_lists_eager": [f"{e.view} ({e.serializer})" for e in drf_safe],
@@ -307,7 +341,10 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
                "not_serving_requests": no_request, "not_serving_requests_count": len(no_request)}
     apart_note = (f" {len(no_request)} per-row query loop(s) in code that serves no request (migrations, "
                   "commands, scripts, tests) are listed apart in details, not counted." if no_request else "")
-    if not loops and not eager and not through and not pages and not drf:
+    scanned = {(loop.file, loop.line) for loop in loops}
+    model_loops = [at for at in request_row_loops(model) if at not in scanned] if model is not None else []
+    details["query_loops_through_helpers"] = len(model_loops)
+    if not loops and not eager and not through and not pages and not drf and not model_loops and not dumps:
         if ctx.inventory.code_languages & {"javascript", "typescript"} and (
                 "python" not in ctx.inventory.code_languages or js_scan(ctx).files_with_queries):
             return javascript_n_plus_one(ctx, item)   # the queries are in JavaScript/TypeScript (Python: scripts)
@@ -332,19 +369,27 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     evidence += [helper_evidence(f) for f in through]
     evidence += [page_loop_evidence(ctx, loop, methods) for loop in pages]
     evidence += [ev for e in drf_bad for ev in drf_evidence(ctx, e)]
+    evidence += [ev for d in dumps for ev in schema_list_evidence(ctx, d)]
     evidence += eager[:10]
     serializers = (f" {len(drf_safe)} DRF list endpoint(s) load every relation their serializer follows up front."
                    if drf_safe else "")
-    if not bad and not through and not pages and not drf_bad:
+    if not bad and not through and not pages and not drf_bad and not dumps:
         what = (f"{len(safe)} loop(s) that use related rows load them eagerly" if safe
                 else f"{len(loops)} loop(s) over query results touch no relationship and run no per-row query")
         if not loops:
             what = "eager loading is used and no loop over query results was found"
+            if model_loops:
+                what = (f"{len(model_loops)} loop(s) over query results found by the program model (results a "
+                        "repository or service helper returns, or a query call the direct scan does not read) touch "
+                        "no lazy relationship and run no per-row query")
         what += serializers
         if not eager:
             evidence += [Evidence(loop.file, loop.line, ctx.repo.snippet(loop.file, loop.line), rule_id="query-loop",
                                   engine="ast", kind=PRACTICE,
                                   message="loop over query results without per-row queries") for loop in loops[:5]]
+            evidence += [Evidence(file, line, ctx.repo.snippet(file, line), rule_id="query-loop", engine="program",
+                                  kind=PRACTICE, message="loop over query results (program model) without "
+                                                         "per-row queries") for file, line in model_loops[:5]]
         return ItemResult(item.id, "pass", f"Heuristic: {what}, directly or through helpers.{apart_note}{note}",
                           evidence, details=details)
     helpers = (f" {len(through)} loop(s) call a same-repository helper that runs a query per row (found through "
@@ -354,10 +399,14 @@ def python_n_plus_one(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     lists = (f" {len(drf_bad)} DRF list endpoint(s) serialize rows with a serializer that follows relations not "
              "loaded up front (nested serializers, dotted sources, related fields) or queries per row in a "
              "SerializerMethodField." if drf_bad else "")
-    n_bad = len(bad) + len(through) + len(pages) + len(drf_bad)
+    schema_dumps = (f" {len(dumps)} list handler(s) dump query results with a marshmallow schema that reads lazy "
+                    "relationships of each row." if dumps else "")
+    lists += schema_dumps
+    n_bad = len(bad) + len(through) + len(pages) + len(drf_bad) + len(dumps)
     return partial_result(item.id, len(safe) + len(drf_safe), len(safe) + len(drf_safe) + n_bad,
-                          ("Heuristic:" + (f" {n_bad - len(drf_bad)} loop(s) over query results issue a query per row "
-                                           "(lazy relationship access or a query inside the loop)." if n_bad > len(drf_bad)
+                          ("Heuristic:" + (f" {n_bad - len(drf_bad) - len(dumps)} loop(s) over query results issue a query per row "
+                                           "(lazy relationship access or a query inside the loop)."
+                                           if n_bad > len(drf_bad) + len(dumps)
                                            else "")) + f"{helpers}{templates}{lists} "
                           f"{len(safe)} loop(s) load related rows eagerly.{serializers}{apart_note}{note}",
                           evidence, details)

@@ -124,6 +124,17 @@ def queries_per_row(model: ProgramModel) -> list[EffectFinding]:
             for flow in summary.row_queries]
 
 
+def request_row_loops(model: ProgramModel) -> list[tuple[str, int]]:
+    """(file, line) of the loops over query results (a helper's results included) in functions that request
+    handlers reach, outside migrations, commands, scripts and tests: what the N+1 item judges when the direct
+    scan of loops over queries finds none (the query is behind a repository or service class, or is a call
+    that scan does not read)."""
+    reached = model.serves_requests()
+    return sorted({(model.program.functions[fid].rel, line) for fid, summary in model.summaries.items()
+                   if fid in reached and not NO_REQUEST_PATH.search(model.program.functions[fid].rel)
+                   for line in summary.row_loops})
+
+
 def commits_per_write(model: ProgramModel) -> list[tuple[EffectFinding, list[tuple[FlowStep, ...]]]]:
     """Functions that call two or more helpers which write and commit on their own, outside a transaction
     block: (the finding with the first such call's flow, every such call's flow)."""
