@@ -70,15 +70,27 @@ DRF_QUERY_METHODS = ("get_queryset", "filter_queryset")
 
 
 def class_query_methods(tree: ast.Module | None, handler: str) -> str:
-    """The source of the handler class's get_queryset and filter_queryset, for `Class.method` handlers."""
+    """The source of the handler class's get_queryset and filter_queryset, for `Class.method` handlers, the
+    class's own or, when it defines none, the one it inherits from a base class of the same module (a
+    `BaseRecipeAttrViewSet` whose get_queryset every attribute viewset shares)."""
     cls_name = handler.split(".")[0] if "." in handler else ""
     if tree is None or not cls_name:
         return ""
-    for cls in tree.body:
-        if isinstance(cls, ast.ClassDef) and cls.name == cls_name:
-            return "\n".join(ast.unparse(f) for f in cls.body
-                             if isinstance(f, ast.FunctionDef) and f.name in DRF_QUERY_METHODS)
-    return ""
+    classes = {c.name: c for c in tree.body if isinstance(c, ast.ClassDef)}
+    found: dict[str, str] = {}
+    seen: set[str] = set()
+    todo = [cls_name]
+    while todo:     # the class first, then its bases in order: the nearest definition of each method wins
+        name = todo.pop(0)
+        cls = classes.get(name)
+        if cls is None or name in seen:
+            continue
+        seen.add(name)
+        for f in cls.body:
+            if isinstance(f, ast.FunctionDef) and f.name in DRF_QUERY_METHODS:
+                found.setdefault(f.name, ast.unparse(f))
+        todo += [b.id for b in cls.bases if isinstance(b, ast.Name)]
+    return "\n".join(found.values())
 
 
 FILTER_NAME = re.compile(r"(?i)(filter|sort|order|search|q$|status|since|until|from|to$|min|max|name|type|category)")
