@@ -13,6 +13,7 @@ from auditor.endpoints.handlers import handler_source
 from auditor.endpoints.responses import SourceOf, split_html_routes
 from auditor.model import PRACTICE, Endpoint, Finding, ItemResult, partial_result
 from auditor.probes.callees import JS_EXTENSIONS, endpoint_text
+from auditor.pyast import dotted
 from auditor.registry import check
 
 # page and window parameters: they choose which slice of the list comes back, not which rows belong to it.
@@ -46,13 +47,19 @@ def is_lookup_list(ep: Endpoint) -> bool:
     return bool(segments) and bool(LOOKUP_LIST.match(segments[-1]))
 
 
-# the rows listed are the caller's own: the query is filtered by the signed-in user
-CALLER_SCOPED = re.compile(r"\.filter\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*?\brequest\.user\b", re.S)
+# the rows listed are the caller's own: the query is filtered by, or joined through, the signed-in user (Django's
+# request.user, flask-login's current_user, flask-jwt-extended's get_jwt_identity(), Flask's g.user)
+CALLER_SCOPED = re.compile(r"\.(?:filter|filter_by|join|where)\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*?"
+                           r"(?:\brequest\.user\b|(?<![.\w])current_user\b|(?<![.\w])g\.user\b|\bget_jwt_identity\(\))", re.S)
 # JavaScript: a query condition on the caller's id (`.where({ follower: req.user.id })`, Koa's `ctx.state.user.id`,
 # or a name bound to the caller: `const { user } = ctx.state` then `user.id`)
 JS_CALLER = r"(?:req\.user|req\.auth|ctx\.state\.user|res\.locals\.user{alias})[!?]*\.(?:id|_id|sub)\b"
 JS_CALLER_ALIAS = re.compile(r"(?:const|let|var)\s+(?:\{\s*(user)\s*\}\s*=\s*(?:req|ctx\.state)\b(?!\s*\.)|"
                              r"([\w$]+)\s*=\s*(?:req\.user|ctx\.state\.user)\b(?!\s*\.))")
+# a NestJS handler parameter the framework fills with the caller's id (`@User('id') userId: number`): a query
+# condition on that name is one on the caller
+NEST_CALLER_ID = re.compile(r"@(?:User|CurrentUser|AuthUser|GetUser|ReqUser)\(\s*['\"](?:id|_id|sub|userId)['\"]\s*\)\s*"
+                            r"([\w$]+)")
 
 
 def caller_scoped(source: str) -> bool:
@@ -62,6 +69,9 @@ def caller_scoped(source: str) -> bool:
     aliases = {m.group(1) or m.group(2) for m in JS_CALLER_ALIAS.finditer(source)}
     alias = "".join(f"|\\b{re.escape(a)}" for a in sorted(aliases))
     caller = JS_CALLER.format(alias=alias)
+    ids = sorted({m.group(1) for m in NEST_CALLER_ID.finditer(source)})
+    if ids:
+        caller = f"(?:{caller}|\\b(?:{'|'.join(map(re.escape, ids))})\\b(?![.\\w$]))"
     return bool(re.search(rf"\.(?:where\w*|find\w*|filter)\(\s*\{{[^}}]*?{caller}", source))
 
 
@@ -125,7 +135,23 @@ def query_parameters(source: str) -> set[str]:
             if text.startswith("Query(") or annotation in ("str", "int", "bool", "float", "str | None", "int | None",
                                                             "Optional[str]", "Optional[int]"):
                 names.add(arg.arg)
+        names |= webargs_fields(fn)
     return names
+
+
+# webargs: `@use_kwargs({"tag": fields.Str(), ...})` / `@use_args({...})` declare the parameters the handler
+# is given, read from the query string of a GET
+WEBARGS = ("use_kwargs", "use_args")
+
+
+def webargs_fields(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """The field names of the dictionaries a webargs decorator declares on the handler."""
+    out: set[str] = set()
+    for dec in fn.decorator_list:
+        if isinstance(dec, ast.Call) and (dotted(dec.func) or "").rsplit(".", 1)[-1] in WEBARGS and dec.args \
+                and isinstance(dec.args[0], ast.Dict):
+            out.update(k.value for k in dec.args[0].keys if isinstance(k, ast.Constant) and isinstance(k.value, str))
+    return out
 
 
 def evaluate_filtering(item_id: str, endpoints: list[Endpoint], source_of: SourceOf, snippet_of: SourceOf,
