@@ -33,7 +33,7 @@ from auditor.endpoints.protections import (
     classify_function,
     protections_of,
 )
-from auditor.endpoints.protections.behaviour import guards
+from auditor.endpoints.protections.behaviour import PUBLIC_WHEN, guards, permission_predicate
 from auditor.endpoints.protections.counters import counter_limit
 from auditor.endpoints.protections.resolve import delegated_protections
 from auditor.endpoints.pyast import (
@@ -435,6 +435,8 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         mark(ep, "authenticated", True, f"@{auth[0]} at {at}")
     elif behaviour.get(AUTHENTICATION):
         mark(ep, "authenticated", True, behaviour[AUTHENTICATION][0])
+        if all(PUBLIC_WHEN in how for how in behaviour[AUTHENTICATION]):
+            ep.notes.append(f"{OPTIONAL_AUTH_NOTE}: {behaviour[AUTHENTICATION][0]}")
     elif custom:
         mark(ep, "authenticated", True, custom)
     elif bp is not None and bp.guards:
@@ -469,6 +471,8 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         mark(ep, "authorized", True, f"acts as the logged-in user on the addressed record (`{actor}`)")
     elif role:
         mark(ep, "authorized", True, f"role check `{role}` in {r.handler_name}")
+    elif fn is not None and (asked := permission_predicate(fn)):
+        mark(ep, "authorized", True, f"permission check in {r.handler_name}: {asked} ({at})")
     elif fn is not None:
         mark(ep, "authorized", False, "no role decorator, role check or query filtered by the current user")
         created = creates_as_caller(fn) if ep.authenticated else None

@@ -285,7 +285,62 @@ def guards(fn: ast.AST, top_level: bool = False) -> dict[str, str]:
     schema = _schema_on_request(fn)
     if schema:
         found.setdefault(VALIDATION, f"applies `{schema}` to the request")
+    if AUTHENTICATION in found:
+        public = configured_public(fn)
+        if public:
+            found[AUTHENTICATION] += f"; {PUBLIC_WHEN} `{public}`"
     return found
+
+
+CALLER_NAMES = re.compile(r"^(user|current_user|g\.user|g\.current_user|request\.user|self\.request\.user|"
+                          r"get_current_user\(\)|current_identity|me|caller|account|get_jwt_identity\(\))$")
+
+
+def permission_predicate(fn: ast.AST) -> str | None:
+    """A permission question about the caller that turns the request away when the answer is no, anywhere in
+    the handler: `if not can_access_challenge(solution.challenge, user): abort(404)`. The predicate's name
+    carries a role word (can, allowed, permission, admin...) and one of its arguments is the caller. A 404 counts
+    here: hiding a record the caller may not see is a refusal, not a missing row."""
+    parents = _blocks(fn)
+    for node in nodes_of(fn, ast.If):
+        negated, core = _negated(node.test)
+        if not isinstance(core, ast.Call) or not {w for w in _words(core.func)} & ROLE_WORDS:
+            continue
+        if not any(CALLER_NAMES.match(ast.unparse(a)) for a in [*core.args, *(k.value for k in core.keywords)]):
+            continue
+        failing = _rejects(node.body) if negated else (_rejects(node.orelse) or (
+            _rejects(_following(parents, node)) if _lets_through(node.body) else None))
+        if failing and failing[0] - {429, 400}:
+            return f"{failing[1]} unless `{ast.unparse(core)[:60]}`"
+    return None
+
+
+# how a guard's finding says that the operator can open its routes to anonymous callers (see configured_public)
+PUBLIC_WHEN = "served to anonymous callers when"
+# a setting that opens routes to the public (a test-mode or debug switch that skips the check is not one)
+PUBLIC_SETTING_WORDS = frozenset({"public", "visibility", "visible", "guest", "guests"})
+
+
+def configured_public(fn: ast.AST) -> str | None:
+    """The condition under which a guard hands every request on without asking who sends it, when that
+    condition reads a visibility setting and nothing of the request or the caller
+    (`if get_config(CHALLENGE_VISIBILITY) == ChallengeVisibilityTypes.PUBLIC: return f(*args, **kwargs)`).
+    The guard then authenticates only when the operator keeps the routes private: the application serves
+    them to anonymous readers by design, like a read whose authentication is declared optional."""
+    assigned: dict[str, set[str]] = {}
+    for node in nodes_of(fn, ast.Assign):
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                assigned.setdefault(target.id, set()).update(_words(node.value))
+    for node in nodes_of(fn, ast.If):
+        if not _lets_through(node.body) or "request" in ast.unparse(node.test):
+            continue
+        words = _words(node.test)
+        for name in (n.id for n in walk(node.test) if isinstance(n, ast.Name)):
+            words |= assigned.get(name, set())
+        if words & PUBLIC_SETTING_WORDS and not words & (IDENTITY_WORDS | ROLE_WORDS):
+            return ast.unparse(node.test)[:70]
+    return None
 
 
 def _ownership(test: ast.AST) -> bool:
