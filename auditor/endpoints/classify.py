@@ -109,10 +109,15 @@ def is_preflight(ep: Endpoint) -> bool:
     return ep.method == "OPTIONS"
 
 
+# the note a reader leaves on an installer that works only until the application is set up (switched.py)
+FIRST_RUN = "first run only"
+
+
 def is_public_by_nature(ep: Endpoint) -> bool:
     """Endpoints that are meant to be reachable without logging in. Method ANY (a Django function view
-    that does not restrict methods) counts like GET for pages. A CORS preflight (OPTIONS) too."""
-    if is_preflight(ep):
+    that does not restrict methods) counts like GET for pages. A CORS preflight (OPTIONS) too, and the
+    first-run installer (it creates the first account, so no one can be signed in yet)."""
+    if is_preflight(ep) or any(n.startswith(FIRST_RUN) for n in ep.notes):
         return True
     if ep.method in READ_METHODS and (ep.path == "/" or PUBLIC_PAGE.search(ep.path)):
         return True

@@ -11,7 +11,12 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.astwalk import nodes_of, walk
-from auditor.endpoints.classify import OPTIONAL_AUTH_NOTE, authorize_children_of_public_reads
+from auditor.endpoints.classify import (
+    DEVELOPMENT_ONLY,
+    FIRST_RUN,
+    OPTIONAL_AUTH_NOTE,
+    authorize_children_of_public_reads,
+)
 from auditor.endpoints.common import (
     HTTP_METHODS,
     SAFE_METHODS,
@@ -36,6 +41,7 @@ from auditor.endpoints.protections import (
 from auditor.endpoints.protections.behaviour import PUBLIC_WHEN, guards, permission_predicate
 from auditor.endpoints.protections.counters import counter_limit
 from auditor.endpoints.protections.resolve import delegated_protections
+from auditor.endpoints.protections.switched import first_run_only, off_unless_configured
 from auditor.endpoints.pyast import (
     PyModule,
     PyProject,
@@ -390,6 +396,17 @@ def _registrations(project: PyProject, mods: list[PyModule],
     return out
 
 
+def _note_switched(ep: Endpoint, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    """A route that is not always there (protections/switched.py): off unless configured, or the first-run
+    installer."""
+    off = off_unless_configured(fn)
+    if off:
+        ep.notes.append(f"{DEVELOPMENT_ONLY}: off unless configured (answers 404 unless `{off}`)")
+    first = first_run_only(fn)
+    if first:
+        ep.notes.append(f"{FIRST_RUN}: works only while `{first}`, then sends callers away")
+
+
 def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_blueprint: bool = False) -> None:
     fn = r.handler
     # `@jwt_optional` / `@jwt_required(optional=True)` authenticate nobody: they only read a token when one is sent
@@ -453,6 +470,7 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
             ep.notes.append(f"{OPTIONAL_AUTH_NOTE}: {how}")
         else:
             mark(ep, "authenticated", False, "no login_required/jwt_required decorator or before_request guard")
+            _note_switched(ep, fn)
 
     # authorisation
     authz = [d for d in decorators if AUTHZ_DECORATOR.search(d)]
