@@ -262,7 +262,9 @@ def guards(fn: ast.AST, top_level: bool = False) -> dict[str, str]:
             for name in (n.id for n in walk(core) if isinstance(n, ast.Name)):
                 words |= assigned.get(name, set()) if not token else set()
             denial = failing[0] - {429, 400, 404} if failing else set()
-            if failing and words & IDENTITY_WORDS and _ownership(core) and failing[0] - {429, 400}:
+            attached = any(attached_to_request(side) for side in [getattr(core, "left", None), *getattr(core, "comparators", [])]
+                           if isinstance(side, ast.Attribute))
+            if failing and (words & IDENTITY_WORDS or attached) and _ownership(core) and failing[0] - {429, 400}:
                 found.setdefault(AUTHORIZATION, f"{failing[1]} {cond} (ownership)")
             elif denial and words & ROLE_WORDS:
                 found.setdefault(AUTHORIZATION, f"{failing[1]} {cond}")
@@ -341,6 +343,21 @@ def configured_public(fn: ast.AST) -> str | None:
         if words & PUBLIC_SETTING_WORDS and not words & (IDENTITY_WORDS | ROLE_WORDS):
             return ast.unparse(node.test)[:70]
     return None
+
+
+# what a request carries from the client: never the caller's identity, whatever the server later does with it
+REQUEST_INPUT_ATTRS = frozenset({"GET", "POST", "FILES", "COOKIES", "META", "body", "data", "query_params", "args",
+                                 "form", "json", "values", "files", "cookies", "headers", "environ", "method", "path",
+                                 "path_info", "url", "full_path", "host", "remote_addr", "content_type", "session",
+                                 "view_args", "match_info", "query", "params", "resolver_match", "get_json"})
+
+
+def attached_to_request(node: ast.AST) -> bool:
+    """`request.project.id`, `request.user`: an attribute the server attached to the request (an authentication
+    decorator or middleware sets it from the credential it checked), not one the client sent."""
+    parts = ast.unparse(node).split(".")
+    return len(parts) >= 2 and parts[0] in ("request", "self.request") and parts[1] not in REQUEST_INPUT_ATTRS \
+        and "(" not in parts[1] and "[" not in parts[1]
 
 
 def _ownership(test: ast.AST) -> bool:
