@@ -15,11 +15,13 @@ from auditor.endpoints.classify import (
     is_development_only,
     is_public_by_nature,
     is_public_read,
+    is_token_path,
     label,
     public_read_design,
     signs_in,
 )
 from auditor.model import ItemResult
+from auditor.probes.static_pages import static_page
 from auditor.registry import check
 
 
@@ -28,8 +30,13 @@ def authentication_required(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     endpoints = judged_endpoints(ctx)
     development = [ep for ep in endpoints if is_development_only(ep)]
     production = [ep for ep in endpoints if ep not in development]
+    # public by nature, declared public, or a link that carries its own credential (a one-time token, a signed
+    # value): the token in the path is what authenticates the caller
     public = [ep for ep in production
-              if (is_public_by_nature(ep) or declared_public(ep)) and ep.authenticated is not True]
+              if (is_public_by_nature(ep) or declared_public(ep) or is_token_path(ep)) and ep.authenticated is not True]
+    # a static page (the same page for every caller, from constants and settings): nothing behind it to protect
+    public += [ep for ep in production if ep not in public and ep.authenticated is False
+               and ep.method in ("GET", "HEAD", "ANY") and static_page(handler_own_source(ctx, ep))]
     # a login by what it does (reads the client's password and checks it), whatever its path
     public += [ep for ep in production if ep not in public and ep.authenticated is False
                and ep.method not in ("GET", "HEAD", "OPTIONS", "DELETE") and signs_in(handler_own_source(ctx, ep))]
