@@ -1,6 +1,8 @@
 """SEC-AUTHN: endpoints that should require authentication have it."""
 from __future__ import annotations
 
+import re
+
 from auditor.catalog import CatalogItem
 from auditor.checks.shared.endpoints import (
     MAX_NAMED,
@@ -24,6 +26,9 @@ from auditor.model import ItemResult
 from auditor.probes.static_pages import static_page
 from auditor.registry import check
 
+SIGNED_VALUE_CHECK = re.compile(r"\bexcept\s+(?:\w+\.)*(?:BadSignature|SignatureExpired|BadTimeSignature)\b|"
+                                r"\bif\s+not\s+(?:\w+\.)*(?:check_signature|verify_signature|valid_signature)\(")
+
 
 @check("SEC-AUTHN")
 def authentication_required(ctx: AuditContext, item: CatalogItem) -> ItemResult:
@@ -34,6 +39,10 @@ def authentication_required(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     # value): the token in the path is what authenticates the caller
     public = [ep for ep in production
               if (is_public_by_nature(ep) or declared_public(ep) or is_token_path(ep)) and ep.authenticated is not True]
+    # a caller that proves itself with a value the app signed (a bounce address, a signed id it unsigns, and
+    # refuses on BadSignature): authenticated by that signature, as a one-time link is by its token
+    public += [ep for ep in production if ep not in public and ep.authenticated is False
+               and SIGNED_VALUE_CHECK.search(handler_own_source(ctx, ep))]
     # a static page (the same page for every caller, from constants and settings): nothing behind it to protect
     public += [ep for ep in production if ep not in public and ep.authenticated is False
                and ep.method in ("GET", "HEAD", "ANY") and static_page(handler_own_source(ctx, ep))]
