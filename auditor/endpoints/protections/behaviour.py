@@ -295,7 +295,7 @@ def guards(fn: ast.AST, top_level: bool = False) -> dict[str, str]:
 
 
 CALLER_NAMES = re.compile(r"^(user|current_user|g\.user|g\.current_user|request\.user|self\.request\.user|"
-                          r"get_current_user\(\)|current_identity|me|caller|account|get_jwt_identity\(\))$")
+                          r"(get_)?current_\w+\(\)|current_identity|me|caller|account|get_jwt_identity\(\))$")
 
 
 def permission_predicate(fn: ast.AST) -> str | None:
@@ -329,15 +329,19 @@ def configured_public(fn: ast.AST) -> str | None:
     (`if get_config(CHALLENGE_VISIBILITY) == ChallengeVisibilityTypes.PUBLIC: return f(*args, **kwargs)`).
     The guard then authenticates only when the operator keeps the routes private: the application serves
     them to anonymous readers by design, like a read whose authentication is declared optional."""
+    def setting_words(node: ast.AST) -> set[str]:     # identifiers, and the strings that name or value a setting
+        texts = [n.value for n in walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        return _words(node) | {w.lower() for t in texts for w in re.findall(r"[A-Za-z]+", t)}
+
     assigned: dict[str, set[str]] = {}
     for node in nodes_of(fn, ast.Assign):
         for target in node.targets:
             if isinstance(target, ast.Name):
-                assigned.setdefault(target.id, set()).update(_words(node.value))
+                assigned.setdefault(target.id, set()).update(setting_words(node.value))
     for node in nodes_of(fn, ast.If):
         if not _lets_through(node.body) or "request" in ast.unparse(node.test):
             continue
-        words = _words(node.test)
+        words = setting_words(node.test)
         for name in (n.id for n in walk(node.test) if isinstance(n, ast.Name)):
             words |= assigned.get(name, set())
         if words & PUBLIC_SETTING_WORDS and not words & (IDENTITY_WORDS | ROLE_WORDS):
