@@ -284,3 +284,55 @@ def test_expression_arrow_handler_ends_at_its_statement():
     body = _handler_body(lambda p: F.src, F, "controller.get")
     assert body == "exports.get = (req, res) => res.json(req.locals.user.transform())"
     assert "req.body" in _handler_body(lambda p: F.src, F, "controller.create")
+
+
+# --- an upload refused by size or type in the service the view hands it to ---
+
+UPLOAD_VIEW = '''from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from media.services import UploadService
+
+
+class UploadApi(APIView):
+    def post(self, request):
+        stored = UploadService(owner=request.user, file_obj=request.FILES["file"]).store()
+        return Response({"id": stored.id}, status=201)
+'''
+UPLOAD_SERVICE = '''from django.conf import settings
+from django.core.exceptions import ValidationError
+
+
+def _check_size(file_obj):
+    if file_obj.size > settings.MAX_UPLOAD_BYTES:
+        raise ValidationError("file too large")
+
+
+class UploadService:
+    def __init__(self, owner, file_obj):
+        self.owner = owner
+        self.file_obj = file_obj
+
+    def store(self):
+        _check_size(self.file_obj)
+        return self.owner.files.create(blob=self.file_obj)
+'''
+
+
+def test_upload_refused_by_size_in_the_service(tmp_path):
+    from auditor.endpoints.protections.uploads import upload_checked
+    from auditor.endpoints.pyast import PyProject
+    from auditor.repo import Repository
+    from helpers import write_files
+
+    def checked(service: str):
+        root = write_files(tmp_path / str(len(service)), {"media/__init__.py": "", "media/apis.py": UPLOAD_VIEW,
+                                                          "media/services.py": service})
+        project = PyProject(Repository.scan(root))
+        mod = project.find_module("media.apis")
+        post = next(n for n in ast.walk(mod.tree) if isinstance(n, ast.FunctionDef) and n.name == "post")
+        return upload_checked(project, mod, post)
+
+    assert "_check_size (media/services.py:5)" == checked(UPLOAD_SERVICE)
+    # the twin stores whatever it is given
+    assert checked(UPLOAD_SERVICE.replace("        _check_size(self.file_obj)\n", "")) is None

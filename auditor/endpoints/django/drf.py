@@ -20,6 +20,7 @@ from auditor.endpoints.django.model import (
     View,
 )
 from auditor.endpoints.protections.counters import counter_limit
+from auditor.endpoints.protections.uploads import upload_checked
 from auditor.endpoints.pyast import class_attr, class_bases, class_method, const_str, kwarg, last_name, source_text
 from auditor.endpoints.pyprotect import ROLE_CHECK, ownership_filter, takes_any, validation_in_body
 from auditor.model import Endpoint
@@ -224,6 +225,8 @@ def _input_validation(c: UrlWalk, ep: Endpoint, v: View, fn, action: str) -> Non
     elif generated and method in ("POST", "PUT", "PATCH") and (serializer or get_ser):
         what = source_text(serializer[1]) if serializer else "get_serializer_class()"
         mark(ep, "input_validated", True, f"serializer {what} ({ep.handler})")
+    elif reads and set(reads) == {"request.FILES"} and (checked := upload_checked(c.project, v.cls_module or v.module, fn)):
+        mark(ep, "input_validated", True, f"the upload is refused by size or type in {checked}")
     elif reads:
         mark(ep, "input_validated", False, f"reads {reads[0]} without a serializer")
     elif method in ("POST", "PUT", "PATCH") and fn is None:
