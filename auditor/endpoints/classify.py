@@ -42,7 +42,8 @@ TOKEN_PARAM = re.compile(r"\{(\w*token\w*|uidb64|uidb36|activation_key|reset_key
                          r"badge_key)\}", re.I)
 # a person's public page and its public lists: /user/{username}, /api/users/{id}/followers
 PROFILE_READ = re.compile(r"(^|/)(users?|profiles?|authors?|members?|u|people)/\{[^}]+\}"
-                          r"(/(followers|following|posts|popup|avatar|profile|card))?/?$", re.I)
+                          r"(/(followers|following|posts|popup|avatar|profile|card))?/?$|"
+                          r"(^|/)(followers|following|followed[-_]by)/\{[^}]+\}/?$", re.I)
 # other pages meant for visitors (GET, or a Django function view that answers every method)
 PUBLIC_PAGE = re.compile(r"^/(about|about-us|contact|contact-us|privacy|terms|tos|legal|help|faq|home|index|"
                          r"pricing|features|tutorial|tutorials|guide|guides)(\.html?)?/?$", re.I)
