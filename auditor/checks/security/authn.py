@@ -30,6 +30,13 @@ SIGNED_VALUE_CHECK = re.compile(r"\bexcept\s+(?:\w+\.)*(?:BadSignature|Signature
                                 r"\bif\s+not\s+(?:\w+\.)*(?:check_signature|verify_signature|valid_signature)\(")
 
 
+def own_check_only(ep) -> bool:
+    """Its only authentication is a check in its own body (a login answering 401 when the password is wrong):
+    the endpoint is where one signs in, not one behind a login."""
+    guards = ep.protections.get("authenticated", [])
+    return bool(guards) and all(g.startswith("check in ") for g in guards)
+
+
 @check("SEC-AUTHN")
 def authentication_required(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     endpoints = judged_endpoints(ctx)
@@ -38,7 +45,8 @@ def authentication_required(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     # public by nature, declared public, or a link that carries its own credential (a one-time token, a signed
     # value): the token in the path is what authenticates the caller
     public = [ep for ep in production
-              if (is_public_by_nature(ep) or declared_public(ep) or is_token_path(ep)) and ep.authenticated is not True]
+              if (is_public_by_nature(ep) or declared_public(ep) or is_token_path(ep))
+              and (ep.authenticated is not True or own_check_only(ep))]
     # a caller that proves itself with a value the app signed (a bounce address, a signed id it unsigns, and
     # refuses on BadSignature): authenticated by that signature, as a one-time link is by its token
     public += [ep for ep in production if ep not in public and ep.authenticated is False
