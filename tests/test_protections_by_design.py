@@ -336,3 +336,13 @@ def test_upload_refused_by_size_in_the_service(tmp_path):
     assert "_check_size (media/services.py:5)" == checked(UPLOAD_SERVICE)
     # the twin stores whatever it is given
     assert checked(UPLOAD_SERVICE.replace("        _check_size(self.file_obj)\n", "")) is None
+
+
+def test_sign_up_under_create_but_not_the_callers_own_account():
+    from auditor.endpoints.classify import is_entry_point
+    def post(path):
+        return Endpoint("POST", path, "h", "views.py", 1, "django", authenticated=False)
+    assert is_entry_point(post("/api/user/create/"))
+    assert is_entry_point(post("/api/users"))
+    assert not is_entry_point(post("/account"))          # updating one's own account is no way in
+    assert not is_entry_point(post("/api/v1/user"))

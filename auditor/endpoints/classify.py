@@ -32,8 +32,10 @@ def _bare(path: str) -> str:
 LOGOUT = re.compile(r"(^|/)(logout|log-out|sign-?out|signout)(/|$)", re.I)
 
 
-# sign-up through the REST collection: POST /users, /api/accounts, /api/user/create without authentication
-SIGNUP_COLLECTION = re.compile(r"(^|/)(users?|accounts?|members|customers)(/(create|new|add))?/?$", re.I)
+# sign-up through the REST collection: POST /users, /api/accounts, /api/user/create without authentication (not
+# POST /account, which is the caller's own account)
+SIGNUP_COLLECTION = re.compile(r"(^|/)((users|accounts|members|customers)|(users?|accounts?|members?|customers?)/(create|new|add))/?$",
+                               re.I)
 # one-time links: password reset, e-mail verification, invitation, account activation
 TOKEN_PATH = re.compile(r"(^|/)(reset|verify|verification|confirm|confirmation|activate|activation|invite|invitation|"
                         r"unsubscribe|magic[-_]?link|password[-_]?reset\w*|reset[-_]?password\w*)(/|$)", re.I)
