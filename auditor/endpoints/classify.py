@@ -32,15 +32,20 @@ def _bare(path: str) -> str:
 LOGOUT = re.compile(r"(^|/)(logout|log-out|sign-?out|signout)(/|$)", re.I)
 
 
-# sign-up through the REST collection: POST /users, /api/accounts without authentication
-SIGNUP_COLLECTION = re.compile(r"(^|/)(users|accounts|members|customers)/?$", re.I)
+# sign-up through the REST collection: POST /users, /api/accounts, /api/user/create without authentication (not
+# POST /account, which is the caller's own account)
+SIGNUP_COLLECTION = re.compile(r"(^|/)((users|accounts|members|customers)|(users?|accounts?|members?|customers?)/(create|new|add))/?$",
+                               re.I)
 # one-time links: password reset, e-mail verification, invitation, account activation
 TOKEN_PATH = re.compile(r"(^|/)(reset|verify|verification|confirm|confirmation|activate|activation|invite|invitation|"
                         r"unsubscribe|magic[-_]?link|password[-_]?reset\w*|reset[-_]?password\w*)(/|$)", re.I)
-TOKEN_PARAM = re.compile(r"\{(\w*token\w*|uidb64|uidb36|activation_key|reset_key)\}", re.I)
+# a credential carried in the link itself: a token, a signed value or its signature, a badge's key
+TOKEN_PARAM = re.compile(r"\{(\w*token\w*|uidb64|uidb36|activation_key|reset_key|signed_\w+|\w*signature|\w*secret\w*|"
+                         r"badge_key)\}", re.I)
 # a person's public page and its public lists: /user/{username}, /api/users/{id}/followers
 PROFILE_READ = re.compile(r"(^|/)(users?|profiles?|authors?|members?|u|people)/\{[^}]+\}"
-                          r"(/(followers|following|posts|popup|avatar|profile|card))?/?$", re.I)
+                          r"(/(followers|following|posts|popup|avatar|profile|card))?/?$|"
+                          r"(^|/)(followers|following|followed[-_]by)/\{[^}]+\}/?$", re.I)
 # other pages meant for visitors (GET, or a Django function view that answers every method)
 PUBLIC_PAGE = re.compile(r"^/(about|about-us|contact|contact-us|privacy|terms|tos|legal|help|faq|home|index|"
                          r"pricing|features|tutorial|tutorials|guide|guides)(\.html?)?/?$", re.I)
@@ -100,7 +105,8 @@ def is_sensitive(ep: Endpoint) -> bool:
     """Endpoints that must be rate limited: entry points plus password change, OTP and MFA checks."""
     if ep.method in ("GET", "HEAD", "OPTIONS", "DELETE") or LOGOUT.search(ep.path):
         return False
-    return is_entry_point(ep) or bool(SENSITIVE_ONLY.search(_bare(ep.path)))
+    # a link carrying a long token (/verify/{token}) is not a short code to guess: only its entry-point uses count
+    return is_entry_point(ep) or (bool(SENSITIVE_ONLY.search(_bare(ep.path))) and not is_token_path(ep))
 
 
 def is_preflight(ep: Endpoint) -> bool:
@@ -109,15 +115,26 @@ def is_preflight(ep: Endpoint) -> bool:
     return ep.method == "OPTIONS"
 
 
+# the note a reader leaves on an installer that works only until the application is set up (switched.py)
+FIRST_RUN = "first run only"
+
+
+# a page of the sign-in flow itself (the second-factor step under /login/): shown before the login completes
+SIGN_IN_STEP = re.compile(r"(^|/)(log-?in|sign-?in)/", re.I)
+
+
 def is_public_by_nature(ep: Endpoint) -> bool:
     """Endpoints that are meant to be reachable without logging in. Method ANY (a Django function view
-    that does not restrict methods) counts like GET for pages. A CORS preflight (OPTIONS) too."""
-    if is_preflight(ep):
+    that does not restrict methods) counts like GET for pages. A CORS preflight (OPTIONS) too, and the
+    first-run installer (it creates the first account, so no one can be signed in yet)."""
+    if is_preflight(ep) or any(n.startswith(FIRST_RUN) for n in ep.notes):
         return True
     if ep.method in READ_METHODS and (ep.path == "/" or PUBLIC_PAGE.search(ep.path)):
         return True
     last = "/" + _bare(ep.path).rstrip("/").rsplit("/", 1)[-1]
     if ep.method in READ_METHODS and ENTRY.search(last):  # the login or sign-up page itself, not /auth/me
+        return True
+    if ep.method in READ_METHODS and SIGN_IN_STEP.search(_bare(ep.path)):   # /accounts/login/two_factor/
         return True
     return bool(PUBLIC.search(_bare(ep.path))) or is_entry_point(ep)
 

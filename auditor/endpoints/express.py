@@ -29,7 +29,7 @@ from auditor.endpoints.protections.ownership_js import ownership_check
 from auditor.inventory import TEST_FILE
 from auditor.model import Endpoint
 from auditor.repo import Repository
-from auditor.text import line_of
+from auditor.text import bracket_depths, line_of
 
 VERBS = frozenset({"get", "post", "put", "patch", "delete", "all", "options", "head"})
 KINDS = {
@@ -197,9 +197,35 @@ def _handler_body(source_of, f: _File, handler: str) -> str:
                   rf"^\s*(?:async\s+)?{re.escape(method)}\s*\([^)]*\)\s*\{{", src, re.M)
     if not d:
         return ""
+    arrow = _expression_arrow_end(src, d.end())
+    if arrow is not None:
+        return src[d.start():arrow]
     brace = src.find("{", d.end())
     close = matching_paren(src, brace) if brace >= 0 else -1
     return src[d.start():close + 1] if close > 0 else ""
+
+
+def _expression_arrow_end(src: str, start: int) -> int | None:
+    """The end of an arrow function whose body is an expression (`exports.get = (req, res) => res.json(...);`):
+    the `;`, `,` or line end at bracket depth 0 after its `=>`, or the bracket closing one opened before it.
+    None when the definition has a block body (`=> {`, `function (...) {`): its closing brace ends it."""
+    arrow = False
+    for i, ch, depth in bracket_depths(src, start):
+        if depth < 0:
+            return i if arrow else None
+        if ch == "{" and depth == 1 and not arrow:
+            return None     # `function (req, res) {`
+        if depth != 0:
+            continue
+        if ch == "=" and src.startswith("=>", i):
+            body = src[i + 2:].lstrip()
+            if body.startswith("{"):
+                return None
+            arrow = True
+        elif arrow and (ch in ";," or ch == "\n" and not src[i + 1:].lstrip(" \t").startswith((".", "?", ":"))
+                                                     and src[:i].rstrip()[-1:] not in ("=", "(", ",", ">", "?", ":", "&", "|")):
+            return i
+    return len(src) if arrow else None
 
 
 def is_js(path: str) -> bool:

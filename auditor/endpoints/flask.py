@@ -11,7 +11,12 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.astwalk import nodes_of, walk
-from auditor.endpoints.classify import OPTIONAL_AUTH_NOTE, authorize_children_of_public_reads
+from auditor.endpoints.classify import (
+    DEVELOPMENT_ONLY,
+    FIRST_RUN,
+    OPTIONAL_AUTH_NOTE,
+    authorize_children_of_public_reads,
+)
 from auditor.endpoints.common import (
     HTTP_METHODS,
     SAFE_METHODS,
@@ -33,9 +38,10 @@ from auditor.endpoints.protections import (
     classify_function,
     protections_of,
 )
-from auditor.endpoints.protections.behaviour import guards
+from auditor.endpoints.protections.behaviour import PUBLIC_WHEN, guards, permission_predicate
 from auditor.endpoints.protections.counters import counter_limit
 from auditor.endpoints.protections.resolve import delegated_protections
+from auditor.endpoints.protections.switched import first_run_only, off_unless_configured
 from auditor.endpoints.pyast import (
     PyModule,
     PyProject,
@@ -390,6 +396,17 @@ def _registrations(project: PyProject, mods: list[PyModule],
     return out
 
 
+def _note_switched(ep: Endpoint, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    """A route that is not always there (protections/switched.py): off unless configured, or the first-run
+    installer."""
+    off = off_unless_configured(fn)
+    if off:
+        ep.notes.append(f"{DEVELOPMENT_ONLY}: off unless configured (answers 404 unless `{off}`)")
+    first = first_run_only(fn)
+    if first:
+        ep.notes.append(f"{FIRST_RUN}: works only while `{first}`, then sends callers away")
+
+
 def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_blueprint: bool = False) -> None:
     fn = r.handler
     # `@jwt_optional` / `@jwt_required(optional=True)` authenticate nobody: they only read a token when one is sent
@@ -435,6 +452,8 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         mark(ep, "authenticated", True, f"@{auth[0]} at {at}")
     elif behaviour.get(AUTHENTICATION):
         mark(ep, "authenticated", True, behaviour[AUTHENTICATION][0])
+        if all(PUBLIC_WHEN in how for how in behaviour[AUTHENTICATION]):
+            ep.notes.append(f"{OPTIONAL_AUTH_NOTE}: {behaviour[AUTHENTICATION][0]}")
     elif custom:
         mark(ep, "authenticated", True, custom)
     elif bp is not None and bp.guards:
@@ -451,6 +470,7 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
             ep.notes.append(f"{OPTIONAL_AUTH_NOTE}: {how}")
         else:
             mark(ep, "authenticated", False, "no login_required/jwt_required decorator or before_request guard")
+            _note_switched(ep, fn)
 
     # authorisation
     authz = [d for d in decorators if AUTHZ_DECORATOR.search(d)]
@@ -469,6 +489,8 @@ def _protect(ep: Endpoint, r: _Route, bp: _Blueprint | None, g: _Globals, token_
         mark(ep, "authorized", True, f"acts as the logged-in user on the addressed record (`{actor}`)")
     elif role:
         mark(ep, "authorized", True, f"role check `{role}` in {r.handler_name}")
+    elif fn is not None and (asked := permission_predicate(fn)):
+        mark(ep, "authorized", True, f"permission check in {r.handler_name}: {asked} ({at})")
     elif fn is not None:
         mark(ep, "authorized", False, "no role decorator, role check or query filtered by the current user")
         created = creates_as_caller(fn) if ep.authenticated else None

@@ -5,6 +5,7 @@ import ast
 import re
 
 from auditor.astwalk import nodes_of, walk
+from auditor.endpoints.protections.behaviour import attached_to_request
 from auditor.endpoints.pyast import dotted, last_name, source_text
 
 AUTH_DECORATOR = re.compile(
@@ -49,7 +50,8 @@ VALIDATION_DECORATOR = re.compile(
 CURRENT_USER_EXPR = re.compile(
     r"^(current_user|g\.user|g\.current_user|request\.user|self\.request\.user|get_jwt_identity\(\)|"
     r"current_identity|flask_login\.current_user)")
-QUERY_CALLS = frozenset({"execute", "filter", "filter_by", "where", "get", "get_or_404", "first_or_404",
+QUERY_CALLS = frozenset({"execute", "filter", "filter_by", "where", "get", "get_or_404", "first_or_404", "all", "only",
+                         "order_by", "values", "values_list",
                          "query", "select", "text", "raw", "exclude", "get_object_or_404", "scalars",
                          "scalar", "fetch", "fetchrow", "fetchval", "find", "find_one", "update",
                          "delete", "get_list_or_404", "one_or_none"})
@@ -70,7 +72,7 @@ def user_refs(names: set[str] | None = None):
 
     def is_user(node: ast.AST) -> bool:
         text = source_text(node)
-        if CURRENT_USER_EXPR.match(text):
+        if CURRENT_USER_EXPR.match(text) or (isinstance(node, ast.Attribute) and attached_to_request(node)):
             return True
         return dotted(node) is not None and (dotted(node) or "").split(".")[0] in names
     return is_user
@@ -80,7 +82,7 @@ def ownership_filter(body: ast.AST, user_names: set[str] | None = None) -> str |
     """Source of the first query call filtered by the current user, e.g. `filter(owner=request.user)`."""
     is_user = user_refs(user_names)
     for call in nodes_of(body, ast.Call):
-        if last_name(call.func) not in QUERY_CALLS:
+        if (call.func.attr if isinstance(call.func, ast.Attribute) else last_name(call.func)) not in QUERY_CALLS:
             continue
         for sub in walk(call):
             if sub is call.func:

@@ -13,6 +13,7 @@ from auditor.endpoints.handlers import handler_source
 from auditor.endpoints.responses import SourceOf, split_html_routes
 from auditor.model import PRACTICE, Endpoint, Finding, ItemResult, partial_result
 from auditor.probes.callees import JS_EXTENSIONS, endpoint_text
+from auditor.pyast import dotted
 from auditor.registry import check
 
 # page and window parameters: they choose which slice of the list comes back, not which rows belong to it.
@@ -46,13 +47,19 @@ def is_lookup_list(ep: Endpoint) -> bool:
     return bool(segments) and bool(LOOKUP_LIST.match(segments[-1]))
 
 
-# the rows listed are the caller's own: the query is filtered by the signed-in user
-CALLER_SCOPED = re.compile(r"\.filter\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*?\brequest\.user\b", re.S)
+# the rows listed are the caller's own: the query is filtered by, or joined through, the signed-in user (Django's
+# request.user, flask-login's current_user, flask-jwt-extended's get_jwt_identity(), Flask's g.user)
+CALLER_SCOPED = re.compile(r"\.(?:filter|filter_by|join|where)\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*?"
+                           r"(?:\brequest\.user\b|(?<![.\w])current_user\b|(?<![.\w])g\.user\b|\bget_jwt_identity\(\))", re.S)
 # JavaScript: a query condition on the caller's id (`.where({ follower: req.user.id })`, Koa's `ctx.state.user.id`,
 # or a name bound to the caller: `const { user } = ctx.state` then `user.id`)
 JS_CALLER = r"(?:req\.user|req\.auth|ctx\.state\.user|res\.locals\.user{alias})[!?]*\.(?:id|_id|sub)\b"
 JS_CALLER_ALIAS = re.compile(r"(?:const|let|var)\s+(?:\{\s*(user)\s*\}\s*=\s*(?:req|ctx\.state)\b(?!\s*\.)|"
                              r"([\w$]+)\s*=\s*(?:req\.user|ctx\.state\.user)\b(?!\s*\.))")
+# a NestJS handler parameter the framework fills with the caller's id (`@User('id') userId: number`): a query
+# condition on that name is one on the caller
+NEST_CALLER_ID = re.compile(r"@(?:User|CurrentUser|AuthUser|GetUser|ReqUser)\(\s*['\"](?:id|_id|sub|userId)['\"]\s*\)\s*"
+                            r"([\w$]+)")
 
 
 def caller_scoped(source: str) -> bool:
@@ -62,6 +69,9 @@ def caller_scoped(source: str) -> bool:
     aliases = {m.group(1) or m.group(2) for m in JS_CALLER_ALIAS.finditer(source)}
     alias = "".join(f"|\\b{re.escape(a)}" for a in sorted(aliases))
     caller = JS_CALLER.format(alias=alias)
+    ids = sorted({m.group(1) for m in NEST_CALLER_ID.finditer(source)})
+    if ids:
+        caller = f"(?:{caller}|\\b(?:{'|'.join(map(re.escape, ids))})\\b(?![.\\w$]))"
     return bool(re.search(rf"\.(?:where\w*|find\w*|filter)\(\s*\{{[^}}]*?{caller}", source))
 
 
@@ -70,15 +80,27 @@ DRF_QUERY_METHODS = ("get_queryset", "filter_queryset")
 
 
 def class_query_methods(tree: ast.Module | None, handler: str) -> str:
-    """The source of the handler class's get_queryset and filter_queryset, for `Class.method` handlers."""
+    """The source of the handler class's get_queryset and filter_queryset, for `Class.method` handlers, the
+    class's own or, when it defines none, the one it inherits from a base class of the same module (a
+    `BaseRecipeAttrViewSet` whose get_queryset every attribute viewset shares)."""
     cls_name = handler.split(".")[0] if "." in handler else ""
     if tree is None or not cls_name:
         return ""
-    for cls in tree.body:
-        if isinstance(cls, ast.ClassDef) and cls.name == cls_name:
-            return "\n".join(ast.unparse(f) for f in cls.body
-                             if isinstance(f, ast.FunctionDef) and f.name in DRF_QUERY_METHODS)
-    return ""
+    classes = {c.name: c for c in tree.body if isinstance(c, ast.ClassDef)}
+    found: dict[str, str] = {}
+    seen: set[str] = set()
+    todo = [cls_name]
+    while todo:     # the class first, then its bases in order: the nearest definition of each method wins
+        name = todo.pop(0)
+        cls = classes.get(name)
+        if cls is None or name in seen:
+            continue
+        seen.add(name)
+        for f in cls.body:
+            if isinstance(f, ast.FunctionDef) and f.name in DRF_QUERY_METHODS:
+                found.setdefault(f.name, ast.unparse(f))
+        todo += [b.id for b in cls.bases if isinstance(b, ast.Name)]
+    return "\n".join(found.values())
 
 
 FILTER_NAME = re.compile(r"(?i)(filter|sort|order|search|q$|status|since|until|from|to$|min|max|name|type|category)")
@@ -113,7 +135,23 @@ def query_parameters(source: str) -> set[str]:
             if text.startswith("Query(") or annotation in ("str", "int", "bool", "float", "str | None", "int | None",
                                                             "Optional[str]", "Optional[int]"):
                 names.add(arg.arg)
+        names |= webargs_fields(fn)
     return names
+
+
+# webargs: `@use_kwargs({"tag": fields.Str(), ...})` / `@use_args({...})` declare the parameters the handler
+# is given, read from the query string of a GET
+WEBARGS = ("use_kwargs", "use_args")
+
+
+def webargs_fields(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """The field names of the dictionaries a webargs decorator declares on the handler."""
+    out: set[str] = set()
+    for dec in fn.decorator_list:
+        if isinstance(dec, ast.Call) and (dotted(dec.func) or "").rsplit(".", 1)[-1] in WEBARGS and dec.args \
+                and isinstance(dec.args[0], ast.Dict):
+            out.update(k.value for k in dec.args[0].keys if isinstance(k, ast.Constant) and isinstance(k.value, str))
+    return out
 
 
 def evaluate_filtering(item_id: str, endpoints: list[Endpoint], source_of: SourceOf, snippet_of: SourceOf,

@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from auditor.catalog import CatalogItem
-from auditor.checks.shared.endpoints import declared_public, evaluate_endpoints, judged_endpoints, with_gap
+from auditor.checks.shared.endpoints import (
+    declared_public,
+    evaluate_endpoints,
+    handler_own_source,
+    judged_endpoints,
+    with_gap,
+)
 from auditor.context import AuditContext
 from auditor.endpoints.classify import (
     is_development_only,
@@ -12,6 +18,7 @@ from auditor.endpoints.classify import (
     public_read_design,
 )
 from auditor.model import ItemResult
+from auditor.probes.static_pages import static_page
 from auditor.registry import check
 
 
@@ -23,6 +30,9 @@ def authorization_checks(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     design = public_read_design([ep for ep in endpoints if not is_development_only(ep)])
     objects = [ep for ep in endpoints if is_object_endpoint(ep) and not is_public_by_nature(ep)
                and not declared_public(ep) and not is_development_only(ep) and not is_public_read(ep, design)]
+    # a static page under a record's path (`/projects/{code}/pricing/` answering a fixed page) reads no record
+    objects = [ep for ep in objects if ep.authorized is not False or ep.method not in ("GET", "HEAD", "ANY")
+               or not static_page(handler_own_source(ctx, ep))]
     result = evaluate_endpoints(
         ctx, item, objects, "authorized",
         "endpoints that address a record by id check permission or ownership",

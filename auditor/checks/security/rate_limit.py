@@ -44,6 +44,18 @@ def takes_no_input(source: str, ep: Endpoint, module_text: str = "") -> bool:
                for call in REQUEST_PASSED.findall(source))
 
 
+# a sign-in step that checks a public-key assertion (WebAuthn / FIDO2 / passkeys) against the server's challenge
+PUBLIC_KEY_PROOF = re.compile(r"(?i)webauthn|\bfido2?\b|fido2\.|passkey|verify_authentication_response|"
+                              r"authenticate_complete|verifyAuthenticationResponse")
+
+
+def proves_with_a_key(source: str, ep: Endpoint) -> bool:
+    """The step verifies a signature made by the user's authenticator: an attacker has no key to sign with and
+    no code to guess, so repeated attempts gain nothing (a password or TOTP step stays a brute-force target)."""
+    return bool(PUBLIC_KEY_PROOF.search(ep.handler) or PUBLIC_KEY_PROOF.search(source)) and not signs_in(source) \
+        and not re.search(r"(?i)\b\w*(totp|otp)\w*\.verify\(|verify_\w*(totp|otp|code)\w*\(", source)
+
+
 def injected_parameters(source: str) -> list[str]:
     """Parameters of a handler whose route has no path parameter: a decorator fills them from the request
     (webargs/flask-apispec `@use_kwargs(schema)`, flask-smorest `@blp.arguments`), so the handler takes input
@@ -67,7 +79,9 @@ def rate_limit_sensitive(ctx: AuditContext, item: CatalogItem) -> ItemResult:
     named = [ep for ep in endpoints if is_sensitive(ep) or checks_password_per_request(ep) or
              (ep.method not in NOT_ATTEMPTS and ep.authenticated is not True and signs_in(handler_own_source(ctx, ep)))]
     no_input = [ep for ep in named if ep.rate_limited is not True and takes_no_input(handler_own_source(ctx, ep), ep, ctx.repo.read_text(ep.file) or "")]
-    sensitive = [ep for ep in named if ep not in no_input]
+    by_key = [ep for ep in named if ep not in no_input and ep.rate_limited is not True
+              and proves_with_a_key(handler_own_source(ctx, ep), ep)]
+    sensitive = [ep for ep in named if ep not in no_input and ep not in by_key]
     result = with_gap(ctx, evaluate_endpoints(
         ctx, item, sensitive, "rate_limited",
         "sensitive endpoints (login, token, password reset, sign-up) are rate limited", "no rate limit",
@@ -77,4 +91,8 @@ def rate_limit_sensitive(ctx: AuditContext, item: CatalogItem) -> ItemResult:
         result.rationale += (f" {len(no_input)} page(s) named like sign-in or sign-up take no input from the request "
                              f"(nothing to guess) and are not counted: {pages}.")
         result.details["no_input_pages"] = [f"{ep.method} {ep.path} ({ep.file}:{ep.line})" for ep in no_input]
+    if by_key:
+        result.rationale += (f" {len(by_key)} sign-in step(s) verify a public-key assertion (WebAuthn), with nothing "
+                             f"to guess, and are not counted: {', '.join(f'{ep.method} {ep.path}' for ep in by_key[:5])}.")
+        result.details["public_key_steps"] = [f"{ep.method} {ep.path} ({ep.file}:{ep.line})" for ep in by_key]
     return result

@@ -21,6 +21,7 @@ from auditor.endpoints.django.model import (
 )
 from auditor.endpoints.django.privilege import writable_privilege_fields
 from auditor.endpoints.protections.counters import counter_limit
+from auditor.endpoints.protections.uploads import upload_checked
 from auditor.endpoints.pyast import class_attr, class_bases, class_method, const_str, kwarg, last_name, source_text
 from auditor.endpoints.pyprotect import ROLE_CHECK, ownership_filter, takes_any, validation_in_body
 from auditor.model import Endpoint
@@ -247,6 +248,8 @@ def _input_validation(c: UrlWalk, ep: Endpoint, v: View, fn, action: str) -> Non
     elif generated and method in ("POST", "PUT", "PATCH") and (serializer or get_ser):
         what = source_text(serializer[1]) if serializer else "get_serializer_class()"
         mark(ep, "input_validated", True, f"serializer {what} ({ep.handler})")
+    elif reads and set(reads) == {"request.FILES"} and (checked := upload_checked(c.project, v.cls_module or v.module, fn)):
+        mark(ep, "input_validated", True, f"the upload is refused by size or type in {checked}")
     elif generated and method == "GET" and (unchecked := _unchecked_query_conversion(c, v)):
         mark(ep, "input_validated", False, unchecked)
     elif reads:

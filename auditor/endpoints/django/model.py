@@ -31,6 +31,16 @@ DJANGO_GENERIC_METHODS = {
     "UpdateView": ("GET", "POST"), "DeleteView": ("GET", "POST"), "LoginView": ("GET", "POST"),
     "LogoutView": ("POST",), "PasswordChangeView": ("GET", "POST"), "PasswordResetView": ("GET", "POST"),
     "PasswordResetConfirmView": ("GET", "POST")}
+# views of libraries outside the repository that only ever answer reads: the API schema and its documentation
+# pages (drf-spectacular, drf-yasg's `schema_view.with_ui(...)`, DRF's own schema view), Django's template
+# and redirect views. Named by the class (`X.as_view()`) or by the call that builds the view.
+LIBRARY_READ_VIEWS = {
+    "SpectacularAPIView": "drf-spectacular", "SpectacularJSONAPIView": "drf-spectacular",
+    "SpectacularYAMLAPIView": "drf-spectacular", "SpectacularSwaggerView": "drf-spectacular",
+    "SpectacularSwaggerSplitView": "drf-spectacular", "SpectacularRedocView": "drf-spectacular",
+    "SpectacularElementsView": "drf-spectacular", "SpectacularRapiDocView": "drf-spectacular",
+    "get_schema_view": "schema view", "with_ui": "drf-yasg", "without_ui": "drf-yasg",
+    "TemplateView": "Django", "RedirectView": "Django", "JavaScriptCatalog": "Django", "JSONCatalog": "Django"}
 HTTP_NAMES = ("get", "post", "put", "patch", "delete")
 AUTH_PERMISSIONS = {"IsAuthenticated", "IsAdminUser", "DjangoModelPermissions", "DjangoObjectPermissions",
                     "TokenHasScope", "TokenHasReadWriteScope", "TokenHasResourceScope", "IsAuthenticatedOrTokenHasScope"}

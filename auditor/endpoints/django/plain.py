@@ -16,6 +16,7 @@ from auditor.endpoints.protections import (
     classify_function,
     protections_of,
 )
+from auditor.endpoints.protections.behaviour import guards
 from auditor.endpoints.protections.counters import counter_limit
 from auditor.endpoints.protections.resolve import delegated_protections
 from auditor.endpoints.pyast import class_bases, class_method, last_name, source_text
@@ -50,6 +51,10 @@ def protect_django(c: UrlWalk, ep: Endpoint, v: View, fn) -> None:
     if fn is not None:
         for kind, how in delegated_protections(c.project, mod, fn).items():
             behaviour.setdefault(kind, []).append(f"hands the request to {how}")
+        # the view's own opening checks (`if not request.user.is_authenticated: return HttpResponseForbidden()`)
+        for kind, how in guards(fn, top_level=True).items():
+            if kind in (AUTHENTICATION, AUTHORIZATION):
+                behaviour.setdefault(kind, []).append(f"check in {ep.handler}: {how} ({where(mod.path, fn.lineno)})")
     for f in middleware_protections(c):
         behaviour.setdefault(f.kind, []).append(f"MIDDLEWARE {f.text()}")
     counted = counter_limit(c.project, mod, fn)

@@ -12,7 +12,7 @@ from auditor.endpoints.django.contrib_auth import (
     auth_urls_endpoints,
     auth_view_endpoints,
 )
-from auditor.endpoints.django.model import UrlWalk, View, clean_route
+from auditor.endpoints.django.model import LIBRARY_READ_VIEWS, UrlWalk, View, clean_route
 from auditor.endpoints.django.routers import router_routes
 from auditor.endpoints.django.views import resolve_view, view_endpoints
 from auditor.endpoints.django_settings import module_near
@@ -129,8 +129,7 @@ def _walk_patterns(c: UrlWalk, mod: PyModule, node: ast.AST, prefix: str, depth:
             if contrib:
                 c.endpoints += auth_view_endpoints(c, contrib, clean_route(full), mod.path, entry.lineno)
             elif v is None:
-                ep = Endpoint("ANY", clean_route(full), dotted(view) or source_text(view)[:60], mod.path, entry.lineno, "django")
-                ep.notes.append("view defined outside the repository or not resolved: protections unknown")
+                ep = _outside_view(view, clean_route(full), mod.path, entry.lineno)
                 library = _read_only_library_view(mod, view)
                 if library:
                     # authentication stays unknown; what is known is that it changes nothing and reads no input
@@ -157,6 +156,24 @@ def _read_only_library_view(mod: PyModule, view: ast.AST) -> str | None:
     origin = mod.imports.get(head, head) if head else ""
     full = f"{origin}.{rest}" if rest else origin
     return full if full.startswith(READ_ONLY_LIBRARY_VIEWS) else None
+
+
+def _outside_view(view: ast.AST, path: str, file: str, line: int) -> Endpoint:
+    """A view the repository does not define. A library view that only answers reads (the API schema and its
+    documentation pages, a template or redirect view: LIBRARY_READ_VIEWS) is a GET that changes nothing; any
+    other is an endpoint of every method whose protections are unknown."""
+    call = view.func if isinstance(view, ast.Call) else None
+    maker = last_name(call.value) if isinstance(call, ast.Attribute) and call.attr == "as_view" else \
+        last_name(call) if call is not None else None
+    handler = dotted(view) or source_text(view)[:60]
+    if maker in LIBRARY_READ_VIEWS:
+        ep = Endpoint("GET", path, handler, file, line, "django")
+        ep.csrf_applies = False
+        ep.notes.append(f"library view ({LIBRARY_READ_VIEWS[maker]} {maker}): answers reads only")
+        return ep
+    ep = Endpoint("ANY", path, handler, file, line, "django")
+    ep.notes.append("view defined outside the repository or not resolved: protections unknown")
+    return ep
 
 
 def _route_text(c: UrlWalk, mod: PyModule, node: ast.AST | None) -> str | None:

@@ -262,7 +262,9 @@ def guards(fn: ast.AST, top_level: bool = False) -> dict[str, str]:
             for name in (n.id for n in walk(core) if isinstance(n, ast.Name)):
                 words |= assigned.get(name, set()) if not token else set()
             denial = failing[0] - {429, 400, 404} if failing else set()
-            if failing and words & IDENTITY_WORDS and _ownership(core) and failing[0] - {429, 400}:
+            attached = any(attached_to_request(side) for side in [getattr(core, "left", None), *getattr(core, "comparators", [])]
+                           if isinstance(side, ast.Attribute))
+            if failing and (words & IDENTITY_WORDS or attached) and _ownership(core) and failing[0] - {429, 400}:
                 found.setdefault(AUTHORIZATION, f"{failing[1]} {cond} (ownership)")
             elif denial and words & ROLE_WORDS:
                 found.setdefault(AUTHORIZATION, f"{failing[1]} {cond}")
@@ -285,7 +287,81 @@ def guards(fn: ast.AST, top_level: bool = False) -> dict[str, str]:
     schema = _schema_on_request(fn)
     if schema:
         found.setdefault(VALIDATION, f"applies `{schema}` to the request")
+    if AUTHENTICATION in found:
+        public = configured_public(fn)
+        if public:
+            found[AUTHENTICATION] += f"; {PUBLIC_WHEN} `{public}`"
     return found
+
+
+CALLER_NAMES = re.compile(r"^(user|current_user|g\.user|g\.current_user|request\.user|self\.request\.user|"
+                          r"(get_)?current_\w+\(\)|current_identity|me|caller|account|get_jwt_identity\(\))$")
+
+
+def permission_predicate(fn: ast.AST) -> str | None:
+    """A permission question about the caller that turns the request away when the answer is no, anywhere in
+    the handler: `if not can_access_challenge(solution.challenge, user): abort(404)`. The predicate's name
+    carries a role word (can, allowed, permission, admin...) and one of its arguments is the caller. A 404 counts
+    here: hiding a record the caller may not see is a refusal, not a missing row."""
+    parents = _blocks(fn)
+    for node in nodes_of(fn, ast.If):
+        negated, core = _negated(node.test)
+        if not isinstance(core, ast.Call) or not {w for w in _words(core.func)} & ROLE_WORDS:
+            continue
+        if not any(CALLER_NAMES.match(ast.unparse(a)) for a in [*core.args, *(k.value for k in core.keywords)]):
+            continue
+        failing = _rejects(node.body) if negated else (_rejects(node.orelse) or (
+            _rejects(_following(parents, node)) if _lets_through(node.body) else None))
+        if failing and failing[0] - {429, 400}:
+            return f"{failing[1]} unless `{ast.unparse(core)[:60]}`"
+    return None
+
+
+# how a guard's finding says that the operator can open its routes to anonymous callers (see configured_public)
+PUBLIC_WHEN = "served to anonymous callers when"
+# a setting that opens routes to the public (a test-mode or debug switch that skips the check is not one)
+PUBLIC_SETTING_WORDS = frozenset({"public", "visibility", "visible", "guest", "guests"})
+
+
+def configured_public(fn: ast.AST) -> str | None:
+    """The condition under which a guard hands every request on without asking who sends it, when that
+    condition reads a visibility setting and nothing of the request or the caller
+    (`if get_config(CHALLENGE_VISIBILITY) == ChallengeVisibilityTypes.PUBLIC: return f(*args, **kwargs)`).
+    The guard then authenticates only when the operator keeps the routes private: the application serves
+    them to anonymous readers by design, like a read whose authentication is declared optional."""
+    def setting_words(node: ast.AST) -> set[str]:     # identifiers, and the strings that name or value a setting
+        texts = [n.value for n in walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        return _words(node) | {w.lower() for t in texts for w in re.findall(r"[A-Za-z]+", t)}
+
+    assigned: dict[str, set[str]] = {}
+    for node in nodes_of(fn, ast.Assign):
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                assigned.setdefault(target.id, set()).update(setting_words(node.value))
+    for node in nodes_of(fn, ast.If):
+        if not _lets_through(node.body) or "request" in ast.unparse(node.test):
+            continue
+        words = setting_words(node.test)
+        for name in (n.id for n in walk(node.test) if isinstance(n, ast.Name)):
+            words |= assigned.get(name, set())
+        if words & PUBLIC_SETTING_WORDS and not words & (IDENTITY_WORDS | ROLE_WORDS):
+            return ast.unparse(node.test)[:70]
+    return None
+
+
+# what a request carries from the client: never the caller's identity, whatever the server later does with it
+REQUEST_INPUT_ATTRS = frozenset({"GET", "POST", "FILES", "COOKIES", "META", "body", "data", "query_params", "args",
+                                 "form", "json", "values", "files", "cookies", "headers", "environ", "method", "path",
+                                 "path_info", "url", "full_path", "host", "remote_addr", "content_type", "session",
+                                 "view_args", "match_info", "query", "params", "resolver_match", "get_json"})
+
+
+def attached_to_request(node: ast.AST) -> bool:
+    """`request.project.id`, `request.user`: an attribute the server attached to the request (an authentication
+    decorator or middleware sets it from the credential it checked), not one the client sent."""
+    parts = ast.unparse(node).split(".")
+    return len(parts) >= 2 and parts[0] in ("request", "self.request") and parts[1] not in REQUEST_INPUT_ATTRS \
+        and "(" not in parts[1] and "[" not in parts[1]
 
 
 def _ownership(test: ast.AST) -> bool:

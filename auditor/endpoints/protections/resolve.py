@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from auditor.endpoints.common import where
-from auditor.endpoints.protections.behaviour import Finding, classify_function
+from auditor.endpoints.protections.behaviour import AUTHENTICATION, AUTHORIZATION, Finding, classify_function, guards
 from auditor.endpoints.protections.library import python_kinds
 from auditor.endpoints.pyast import PyModule, PyProject, dotted
 
@@ -112,6 +112,10 @@ def delegated_protections(project: PyProject | None, mod: PyModule, fn: ast.AST)
             return {}
         def_mod, target = found
         kinds = {f.kind: f"{name} is {f.text()}" for d in target.decorator_list for f in protections_of(project, def_mod, d)}
+        # and the opening checks of its body (`if check.project_id != request.project.id: return HttpResponseForbidden()`)
+        for kind, how in guards(target, top_level=True).items():
+            if kind in (AUTHENTICATION, AUTHORIZATION):
+                kinds.setdefault(kind, f"{name}, which checks: {how} ({where(def_mod.path, target.lineno)})")
         common = kinds if common is None else {k: v for k, v in common.items() if k in kinds}
         if not common:
             return {}
