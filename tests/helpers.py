@@ -56,6 +56,18 @@ def write_files(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+def edited_copy(source: Path, dest: Path, rel: str, old: str, new: str) -> Path:
+    """A copy of the fixture `source` at `dest` with `old` replaced by `new` in its file `rel` (a twin that
+    differs in one place); `old` must be there."""
+    import shutil
+    shutil.copytree(source, dest)
+    path = dest / rel
+    text = path.read_text()
+    assert old in text, (rel, old)
+    path.write_text(text.replace(old, new))
+    return dest
+
+
 def line_of(root: Path, rel: str, text: str) -> int:
     """1-based line of the first line of the fixture file containing `text` (never hard-coded numbers)."""
     for number, line in enumerate((root / rel).read_text().splitlines(), 1):

@@ -6,7 +6,6 @@ class or a webargs dictionary declares. Each fixture app has a twin with the pro
 from __future__ import annotations
 
 import ast
-import shutil
 import textwrap
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from auditor.endpoints.protections.behaviour import configured_public, permissio
 from auditor.endpoints.protections.switched import first_run_only, off_unless_configured
 from auditor.model import Endpoint
 from auditor.probes.static_pages import static_page
-from helpers import endpoint_context, endpoint_rows, judge
+from helpers import edited_copy, endpoint_context, endpoint_rows, judge
 
 FIXTURES = Path(__file__).parent / "fixtures" / "protections"
 
@@ -29,13 +28,7 @@ def fn(source: str) -> ast.FunctionDef:
 
 
 def twin(tmp_path: Path, name: str, rel: str, old: str, new: str) -> Path:
-    root = tmp_path / name
-    shutil.copytree(FIXTURES / name, root)
-    path = root / rel
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
-    return root
+    return edited_copy(FIXTURES / name, tmp_path / name, rel, old, new)
 
 
 # --- a visibility setting, a first-run installer, a switched-off route, a permission predicate (Flask) ---

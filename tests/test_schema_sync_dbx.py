@@ -8,7 +8,7 @@ from pathlib import Path
 
 from auditor.options import AuditOptions
 from auditor.pipeline import run_audit
-from helpers import item
+from helpers import edited_copy, item
 
 APP = Path(__file__).parent / "fixtures" / "migrations" / "dbx_app"
 
@@ -18,13 +18,7 @@ def schema_sync(root: Path) -> dict:
 
 
 def edited(tmp_path: Path, rel: str, old: str, new: str) -> Path:
-    root = tmp_path / "app"
-    shutil.copytree(APP, root)
-    path = root / rel
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
-    return root
+    return edited_copy(APP, tmp_path / "app", rel, old, new)
 
 
 def test_row_struct_that_matches_its_migrations_passes():

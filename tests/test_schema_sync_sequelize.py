@@ -2,12 +2,11 @@
 its identifiers ("Tickets"."closedAt"), and the replay folds them to lower case: names are compared
 case-insensitively, so a model and its migrations that agree pass, and a column added to a model without a
 migration fails."""
-import shutil
 from pathlib import Path
 
 from auditor.options import AuditOptions
 from auditor.pipeline import run_audit
-from helpers import item
+from helpers import edited_copy, item
 
 APP = Path(__file__).parent / "fixtures" / "migrations" / "sequelize_app"
 
@@ -17,13 +16,7 @@ def schema_sync(root: Path) -> dict:
 
 
 def drifted(tmp_path: Path, rel: str, old: str, new: str) -> Path:
-    root = tmp_path / "app"
-    shutil.copytree(APP, root)
-    path = root / rel
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
-    return root
+    return edited_copy(APP, tmp_path / "app", rel, old, new)
 
 
 def test_models_that_match_their_migrations_pass():
