@@ -1,10 +1,10 @@
 """SEC-SENSITIVE-LOGGING (JavaScript): whole rows of a table with personal-data columns written to a log, from a
 `.then(rows => console.log(rows))` on a repository query or a name bound to its awaited result
-(auditor/probes/js_row_logging.py). Twins: a count of the rows, a query that selects no personal column, and
+(auditor/program/js/row_logging.py). Twins: a count of the rows, a query that selects no personal column, and
 rows of a table without personal data."""
 from pathlib import Path
 
-from auditor.probes.js_row_logging import logged_personal_rows, personal_tables
+from auditor.program.js.row_logging import logged_personal_rows, personal_tables
 from auditor.program.js import build_js_program
 from auditor.repo import Repository
 

@@ -87,13 +87,13 @@ def test_audit_fails_with_the_flow_on_the_evidence(audited):
 
 def test_sql_and_commands_from_values_no_request_sends_are_notes(audited):
     """Constant table names, a pid read from the database, an int() cast: the engines flag the string
-    building, the program model shows no request data reaches it. SQL has no engine rule left in Python
-    (python-sql-built-from-strings retired, issue 17): the model alone finds no flow."""
+    building, the program model shows no request data reaches it."""
     report = audited(FLOWS / "untainted")
     items = {i["id"]: i for i in report["items"]}
     sqli, injection = items["SEC-SQLI"], items["SEC-INJECTION"]
     assert sqli["verdict"] == "pass", sqli["rationale"]
-    assert "not_from_request" not in sqli["details"]
+    assert "never come from a request" in sqli["rationale"]
+    assert sqli["details"]["not_from_request"] == ["shop/app.py:32", "shop/db.py:20"]
     assert injection["verdict"] == "pass", injection["rationale"]
     assert injection["details"]["not_from_request"] == ["shop/app.py:25"]
 
@@ -111,9 +111,9 @@ def test_engine_findings_on_checked_values_are_notes(audited):
     item = next(i for i in report["items"] if i["id"] == "SEC-SQLI")
     assert item["verdict"] == "fail"
     places = {(e["file"], e["line"]) for e in item["evidence"]}
-    # count_rows: SQL text built with .format() after quote characters were refused: no flow, and no engine
-    # rule left to note it (python-sql-built-from-strings retired, issue 17)
+    # count_rows: semgrep sees SQL text built with .format(); quote characters were refused before it
     assert ("reports/store.py", 15) not in places
+    assert item["details"]["not_from_request"] == ["reports/store.py:15"]
     assert places == {("reports/store.py", 6), ("reports/store.py", 23)}
     assert all(e.get("flow") for e in item["evidence"])
 
@@ -198,7 +198,7 @@ def test_request_data_reaches_the_url_of_a_client_session(model):
     # a requests.Session made here (callback), kept on self (Notifier.ping, from notify), an httpx.Client of a
     # with block (mirror) and aiohttp's session.request(method, url) (fetch) are URL sinks; their twins send
     # request data in a body, a query or a path after a configured host, or choose only the method
-    # (the semgrep rule python-ssrf-request-to-outbound-url was retired for these flows, issue 17)
+    # (the model follows these through calls; the semgrep rule sees one function at a time)
     assert {(f.kind, f.sink.line) for f in m.flows} == {("url", 17), ("url", 27), ("url", 40), ("url", 62)}
 
 
@@ -206,7 +206,7 @@ def test_graphql_resolvers_are_entries_and_their_arguments_request_data(model):
     m = model("graphql_resolvers")
     # graphene resolve_<field> (resolve_notes) and mounted mutations (ArchiveNote.mutate), strawberry fields
     # (TagQuery.tagged) and ariadne resolvers (resolve_owner) build SQL from their arguments; their twins bind
-    # them; `info` and the parent object are not arguments (python-sql-built-from-strings retired, issue 17)
+    # them; `info` and the parent object are not arguments
     assert {(f.kind, f.sink.file, f.sink.line) for f in m.flows} == {
         ("sql", "notes/schema.py", 23), ("sql", "notes/schema.py", 44),
         ("sql", "notes/lookups.py", 14), ("sql", "notes/lookups.py", 23)}

@@ -4,7 +4,7 @@ Besides the semgrep rules (a credential-named value flowing into a log call), a 
 logs the caught error object whole, in a project that validates request bodies with yup or joi's throwing
 forms, logs each rejected body: the ValidationError carries the input (auditor/probes/validation_error_logging.py).
 A JavaScript function that logs whole rows a repository query returned, from a table with personal-data columns
-(e-mail, address, phone...), writes that personal data to the logs (auditor/probes/js_row_logging.py)."""
+(e-mail, address, phone...), writes that personal data to the logs (auditor/program/js/row_logging.py)."""
 from __future__ import annotations
 
 from auditor.catalog import CatalogItem
@@ -12,8 +12,8 @@ from auditor.checks.shared.code_findings import code_item
 from auditor.collectors.js_program import JS_PROGRAM
 from auditor.context import AuditContext
 from auditor.model import VIOLATION, Evidence, Finding, ItemResult
-from auditor.probes.js_row_logging import logged_personal_rows
 from auditor.probes.validation_error_logging import validation_errors_logged
+from auditor.program.js.row_logging import logged_personal_rows
 from auditor.registry import check
 
 

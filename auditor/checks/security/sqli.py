@@ -14,7 +14,7 @@ from auditor.model import ItemResult
 from auditor.registry import check
 
 # the engine rules whose question (does request data reach this sink?) the program model answers
-DECIDED_BY_FLOWS = frozenset({"B610", "B611"})
+DECIDED_BY_FLOWS = frozenset({"python-sql-built-from-strings", "B610", "B611"})
 
 
 @check("SEC-SQLI")

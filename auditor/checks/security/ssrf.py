@@ -59,7 +59,7 @@ def command_line_fetch(ctx: AuditContext, path: str) -> bool:
 
 
 # the engine rules whose question (does request data reach this sink?) the program model answers
-DECIDED_BY_FLOWS: frozenset[str] = frozenset()   # Python outbound URLs are the model's alone (no engine rule left)
+DECIDED_BY_FLOWS = frozenset({"python-ssrf-request-to-outbound-url"})
 
 
 @check("SEC-SSRF")
