@@ -14,16 +14,14 @@ from __future__ import annotations
 import re
 
 from auditor.dbschema import Column, Schema, Table
-from auditor.orm.gorm_models import GO_TYPES, snake
+from auditor.orm.gorm_models import GO_STRUCT, GO_TYPES, snake, table_name_methods
 from auditor.orm.jsobject import matching
 
 SOURCE = "models:dbx"
-_STRUCT = re.compile(r"^type\s+(\w+)\s+struct\s*\{", re.M)
 _FIELD = re.compile(r"^\s*([A-Z]\w*)\s+([\w.*\[\]]+)\s*(`[^`]*`)?")
 _MODEL_CALL = re.compile(r"\.Model\(([^()]*)\)")
 _ROW_ARG = re.compile(r"&\s*(?:(\w+)|(?:(\w+)\.)?(\w+)\s*\{)")
 _PACKAGE = re.compile(r"^package\s+(\w+)", re.M)
-_TABLE_NAME = re.compile(r"func\s*\(\s*(?:\w+\s+)?\*?(\w+)\s*\)\s*TableName\(\)\s*string\s*\{\s*return\s*\"(\w+)\"")
 _DB_TAG = re.compile(r'\bdb:"([^"]*)"')
 
 
@@ -67,10 +65,10 @@ def read_dbx_rows(files: list[tuple[str, str]]) -> Schema:
     if not uses_dbx(files):
         return schema
     rows = row_structs(files)
-    table_names = {m.group(1): m.group(2) for _, text in files for m in _TABLE_NAME.finditer(text)}
+    table_names = table_name_methods(files)
     for rel, text in files:
         package = package_of(text)
-        for m in _STRUCT.finditer(text):
+        for m in GO_STRUCT.finditer(text):
             name = m.group(1)
             close = matching(text, m.end() - 1)
             if (package, name) not in rows or close is None:

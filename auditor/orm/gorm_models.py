@@ -18,11 +18,11 @@ from auditor.orm.jsobject import matching
 from auditor.orm.result import ReadResult
 
 SOURCE_PREFIX = "gorm:"
-_STRUCT = re.compile(r"^type\s+(\w+)\s+struct\s*\{", re.M)
+GO_STRUCT = re.compile(r"^type\s+(\w+)\s+struct\s*\{", re.M)
 _FIELD = re.compile(r"^\s*(\w+)\s+([\w.*\[\]]+)\s*(`[^`]*`)?")
 _EMBED = re.compile(r"^\s*(\*?[\w.]+)\s*(`[^`]*`)?\s*(//.*)?$")
 _AUTOMIGRATE = re.compile(r"\.AutoMigrate\(([^)]*)\)")
-_TABLE_NAME = re.compile(r"func\s*\(\s*(?:\w+\s+)?\*?(\w+)\s*\)\s*TableName\(\)\s*string\s*\{\s*return\s*\"(\w+)\"")
+TABLE_NAME_METHOD = re.compile(r"func\s*\(\s*(?:\w+\s+)?\*?(\w+)\s*\)\s*TableName\(\)\s*string\s*\{\s*return\s*\"(\w+)\"")
 GO_TYPES = {"string": "varchar", "bool": "boolean", "int": "bigint", "int64": "bigint", "int32": "integer",
             "int16": "smallint", "int8": "smallint", "uint": "bigint", "uint64": "bigint", "uint32": "integer",
             "uint16": "smallint", "uint8": "smallint", "float64": "double", "float32": "float",
@@ -35,6 +35,11 @@ GO_TYPES = {"string": "varchar", "bool": "boolean", "int": "bigint", "int64": "b
 def looks_like_gorm(text: str) -> bool:
     """Declares gorm structs, or migrates them (`db.AutoMigrate(&pkg.X{})` in a file without structs)."""
     return ("gorm" in text and "struct" in text) or ".AutoMigrate(" in text
+
+
+def table_name_methods(files: list[tuple[str, str]]) -> dict[str, str]:
+    """struct name -> the table its `TableName() string` method returns (GORM and ozzo-dbx both ask it)."""
+    return {m.group(1): m.group(2) for _, text in files for m in TABLE_NAME_METHOD.finditer(text)}
 
 
 def snake(name: str) -> str:
@@ -64,7 +69,7 @@ def _structs(files: list[tuple[str, str]]) -> dict[str, tuple[str, str, int, str
     """struct name -> (file, body, line, file text)."""
     out: dict[str, tuple[str, str, int, str]] = {}
     for rel, text in files:
-        for m in _STRUCT.finditer(text):
+        for m in GO_STRUCT.finditer(text):
             close = matching(text, m.end() - 1)
             if close is not None:
                 out.setdefault(m.group(1), (rel, text[m.end():close], text.count("\n", 0, m.start()) + 1, text))
@@ -79,7 +84,7 @@ def read_gorm(files: list[tuple[str, str]]) -> ReadResult:
     v1 = any("github.com/jinzhu/gorm" in text for _, text in files)
     names = {n for n in migrated if n in structs} or {
         n for n, (_, body, _, _) in structs.items() if "gorm.Model" in body or 'gorm:"' in body}
-    table_names = {m.group(1): m.group(2) for _, text in files for m in _TABLE_NAME.finditer(text)}
+    table_names = table_name_methods(files)
     tables = {n: table_names.get(n) or plural(snake(n)) for n in names}
     pending_fks: list[tuple[str, str, str, str, int]] = []     # (struct, column, referenced struct, file, line)
     built: dict[str, Table] = {}
