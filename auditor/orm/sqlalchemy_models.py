@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import re
 from dataclasses import dataclass
 
@@ -207,8 +208,10 @@ class _Reader:
     def _is_sqlmodel(self, cls: ast.ClassDef) -> bool:
         return any(dotted(base).rsplit(".", 1)[-1] == "SQLModel" for c in self._lineage(cls) for base in c.bases)
 
-    def _table_classes(self) -> set[str]:
-        return {name for name, info in self.classes.items() if is_table_class(info.node)}
+    @functools.cached_property
+    def _table_classes(self) -> frozenset[str]:
+        """The SQLModel classes declared `table=True`: a field typed with one of them is a relationship."""
+        return frozenset(name for name, info in self.classes.items() if is_table_class(info.node))
 
     def _read_class(self, rel: str, cls: ast.ClassDef) -> bool:
         lineage = self._lineage(cls)
@@ -221,7 +224,7 @@ class _Reader:
         columns: list[tuple[str, Column, ast.Call | None, str]] = []
         sqlmodel_extras: list[tuple[Column, bool, ForeignKey | None]] = []
         seen_attrs: set[str] = set()
-        table_classes = self._table_classes() if sqlmodel else set()
+        table_classes = self._table_classes if sqlmodel else frozenset()
         for c in lineage:
             info_file = self.classes[c.name].file if c is not cls and c.name in self.classes else rel
             for attr, value, annotation, line in class_body_assignments(c):

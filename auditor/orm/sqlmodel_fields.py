@@ -61,7 +61,7 @@ def _unwrap(annotation: ast.expr) -> tuple[ast.expr, bool]:
     return annotation, False
 
 
-def is_relationship(value: ast.expr | None, annotation: ast.expr | None, model_names: set[str]) -> bool:
+def is_relationship(value: ast.expr | None, annotation: ast.expr | None, model_names: frozenset[str]) -> bool:
     if isinstance(value, ast.Call) and last_name(value.func) == "Relationship":
         return True
     if annotation is None:
